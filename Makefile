@@ -1,0 +1,69 @@
+# Entraide — the project's vocabulary: run, test, lint, bench.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search clean
+
+## make run: install what is missing, create and migrate the database, seed the demo, serve :8000
+run: setup
+	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+
+setup: system venv database migrate seed
+
+system:
+	@bash scripts/bootstrap_system.sh
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed node_modules/.installed
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	@touch $@
+
+database:
+	@bash scripts/bootstrap_database.sh
+
+migrate:
+	$(PY) manage.py migrate_schemas --shared --noinput -v 0
+	$(PY) manage.py migrate_schemas --tenant --noinput -v 0
+	$(PY) manage.py tenant_template --rebuild
+
+seed:
+	$(PY) manage.py seed_demo
+
+## make test: the whole suite on real PostgreSQL/PostGIS, Redis and Chromium
+test: system venv
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: bench-routing bench-provisioning bench-search
+
+bench-routing:
+	$(PY) bench/tenant_routing.py
+
+bench-provisioning:
+	$(PY) bench/provisioning.py $(or $(N),200)
+
+bench-search:
+	$(PY) bench/search.py $(or $(N),100000)
+
+clean:
+	rm -rf var/test-media* .pytest_cache

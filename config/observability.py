@@ -1,0 +1,28 @@
+"""Error reporting: Sentry, tagged with the tenant, without personal data."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import sentry_sdk
+from django.db import connection
+from sentry_sdk.integrations.celery import CeleryIntegration
+from sentry_sdk.integrations.django import DjangoIntegration
+
+
+def _tag_tenant(event: dict[str, Any], hint: Mapping[str, Any]) -> dict[str, Any]:
+    schema_name = getattr(connection, "schema_name", None)
+    if schema_name:
+        event.setdefault("tags", {})["tenant"] = schema_name
+    return event
+
+
+def sentry_init(*, dsn: str, transport: Any = None, environment: str = "production") -> None:
+    sentry_sdk.init(
+        dsn=dsn,
+        transport=transport,
+        environment=environment,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        before_send=_tag_tenant,
+        traces_sample_rate=0.0,
+    )

@@ -1,0 +1,11 @@
+"""URLs served on BASE_DOMAIN (public schema): product site, console, platform API, webhooks."""
+
+from django.urls import path
+
+from tenants import views as tenant_views
+from tenants.admin import platform_admin_site
+
+urlpatterns = [
+    path("", tenant_views.public_home, name="public_home"),
+    path("console/", platform_admin_site.urls),
+]

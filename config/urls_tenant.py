@@ -1,0 +1,16 @@
+"""URLs served on a tenant's host (its own schema)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tenants import views as tenant_views
+
+urlpatterns = [
+    path("", tenant_views.tenant_home, name="home"),
+    path("branding/logo", tenant_views.tenant_logo, name="tenant-logo"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

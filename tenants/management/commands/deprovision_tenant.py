@@ -1,0 +1,36 @@
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tenants.errors import ProvisioningError
+from tenants.services import tenant_deprovision
+
+
+class Command(BaseCommand):
+    help = "Export a tenant's schema with pg_dump, then drop the schema and the tenant."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--slug", required=True)
+        parser.add_argument(
+            "--export-dir", default=str(Path(settings.BASE_DIR) / "var" / "exports")
+        )
+        parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        slug = options["slug"]
+        if not options["yes"] and options.get("interactive", True):
+            answer = input(f"Type the slug ({slug}) to export and delete this tenant: ")
+            if answer.strip() != slug:
+                raise CommandError("Cancelled: the slug did not match.")
+        try:
+            result = tenant_deprovision(slug=slug, export_dir=Path(options["export_dir"]))
+        except ProvisioningError as error:
+            raise CommandError(f"{error.message} [{error.code}]") from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Tenant {result.slug!r} exported to {result.export_path} "
+                f"({result.export_bytes} bytes) and dropped."
+            )
+        )

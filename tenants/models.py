@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.gis.db import models as gis_models
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f6feb."))
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+
+
+def branding_upload_to(instance: Tenant, filename: str) -> str:
+    return f"branding/{instance.slug}/{filename}"
+
+
+def branding_storage() -> FileSystemStorage:
+    # Branding belongs to the Tenant row (public schema), so it is not stored under a tenant
+    # schema's media folder; the path still names the tenant.
+    return FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "platform")
+
+
+def default_map_center() -> Point:
+    return Point(2.3522, 48.8566, srid=4326)
+
+
+class Tenant(TenantMixin):
+    """A city or a company: its own schema, host names, branding and policies."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("City")
+        COMPANY = "company", _("Company")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        # Taken offline by platform staff (or being deprovisioned): its hosts answer 404.
+        DISABLED = "disabled", _("Disabled")
+
+    class Language(models.TextChoices):
+        FR = "fr", "Français"
+        FR_CA = "fr-ca", "Français (Canada)"
+        EN = "en", "English"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=40, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    default_language = models.CharField(max_length=8, choices=Language.choices, default=Language.FR)
+    # Languages offered by the switcher; always contains default_language.
+    languages = models.JSONField(default=list, blank=True)
+    timezone = models.CharField(max_length=64, default="Europe/Paris")
+    country = models.CharField(max_length=2, default="FR")
+
+    logo = models.FileField(upload_to=branding_upload_to, storage=branding_storage, blank=True)
+    primary_color = models.CharField(max_length=7, default="#1f4e8c", validators=[HEX_COLOUR])
+    accent_color = models.CharField(max_length=7, default="#e85d04", validators=[HEX_COLOUR])
+    tagline = models.CharField(max_length=200, blank=True)
+    map_center = gis_models.PointField(srid=4326, default=default_map_center)
+    map_zoom = models.PositiveSmallIntegerField(default=12)
+    tile_url = models.CharField(
+        max_length=300, default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    )
+    tile_attribution = models.CharField(
+        max_length=300,
+        default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+    )
+    # When on, missions go through review before they are published.
+    moderation_enabled = models.BooleanField(default=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Schemas are created and dropped by tenants.provisioning only, never implicitly.
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["city", "company"]), name="tenant_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.slug and not SLUG_PATTERN.match(self.slug):
+            raise ValidationError(
+                {"slug": _("3–40 lowercase letters, digits or hyphens, starting with a letter.")}
+            )
+        if self.slug in settings.TENANT_RESERVED_SLUGS:
+            raise ValidationError({"slug": _("This name is reserved.")})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def offered_languages(self) -> list[str]:
+        languages = [self.default_language] + [
+            code for code in (self.languages or []) if code != self.default_language
+        ]
+        return languages
+
+    @property
+    def primary_host(self) -> str:
+        return f"{self.slug}.{settings.BASE_DOMAIN}"
+
+    @staticmethod
+    def schema_name_for(slug: str) -> str:
+        return "t_" + slug.replace("-", "_")
+
+
+class Domain(DomainMixin):
+    """A host name that routes to a tenant: its subdomain, or a custom domain once verified."""
+
+    is_verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "domain"]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,215 @@
+"""Writes on tenants: provisioning, deprovisioning, domains."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_exists, tenant_context
+
+from tenants import provisioning
+from tenants.errors import ProvisioningError, TenantErrorCode
+from tenants.models import SLUG_PATTERN, Domain, Tenant
+
+logger = logging.getLogger(__name__)
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
+
+
+@dataclass(frozen=True)
+class ProvisionResult:
+    tenant: Tenant
+    admin_email: str
+    set_password_url: str
+    seconds: float
+    template_rebuilt: bool
+
+
+def _validate_slug(slug: str) -> None:
+    if not SLUG_PATTERN.match(slug or ""):
+        raise ProvisioningError(
+            f"Invalid slug {slug!r}: 3–40 lowercase letters, digits or hyphens, "
+            "starting with a letter.",
+            code=TenantErrorCode.SLUG_INVALID,
+            field="slug",
+        )
+    if slug in settings.TENANT_RESERVED_SLUGS:
+        raise ProvisioningError(
+            f"The slug {slug!r} is reserved.", code=TenantErrorCode.SLUG_RESERVED, field="slug"
+        )
+    if Tenant.objects.filter(slug=slug).exists() or schema_exists(Tenant.schema_name_for(slug)):
+        raise ProvisioningError(
+            f"The slug {slug!r} is already taken.", code=TenantErrorCode.SLUG_TAKEN, field="slug"
+        )
+
+
+def _validate_domain(domain: str, *, primary_host: str) -> str:
+    host = domain.strip().lower().rstrip(".")
+    if not _HOSTNAME.match(host):
+        raise ProvisioningError(
+            f"Invalid domain {domain!r}.", code=TenantErrorCode.DOMAIN_INVALID, field="domains"
+        )
+    if Domain.objects.filter(domain=host).exists():
+        raise ProvisioningError(
+            f"The domain {host!r} is already used.",
+            code=TenantErrorCode.DOMAIN_TAKEN,
+            field="domains",
+        )
+    base = settings.BASE_DOMAIN
+    if host != primary_host and (host == base or host.endswith("." + base)):
+        raise ProvisioningError(
+            f"{host!r} belongs to the platform's own domain; only {primary_host!r} may.",
+            code=TenantErrorCode.DOMAIN_INVALID,
+            field="domains",
+        )
+    return host
+
+
+def _validate_email(email: str) -> str:
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ProvisioningError(
+            f"Invalid admin e-mail {email!r}.",
+            code=TenantErrorCode.EMAIL_INVALID,
+            field="admin_email",
+        ) from None
+    return email.strip().lower()
+
+
+def tenant_provision(
+    *,
+    kind: str,
+    name: str,
+    slug: str,
+    admin_email: str,
+    domains: Sequence[str] = (),
+    default_language: str = Tenant.Language.FR,
+    languages: Sequence[str] = (),
+    timezone_name: str = "Europe/Paris",
+    country: str = "FR",
+    primary_color: str | None = None,
+    accent_color: str | None = None,
+    tagline: str = "",
+    map_center: tuple[float, float] | None = None,
+    rebuild_template: bool = True,
+) -> ProvisionResult:
+    """Create a tenant, its domains, its schema (a clone of the template), its default causes and
+    skills and its first admin — all or nothing.
+    """
+    from accounts.services import user_create_tenant_admin, user_set_password_path
+    from engagement.services import taxonomy_seed_defaults
+
+    started = time.perf_counter()
+    slug = (slug or "").strip().lower()
+    _validate_slug(slug)
+    primary_host = f"{slug}.{settings.BASE_DOMAIN}"
+    hosts = [primary_host] + [_validate_domain(d, primary_host=primary_host) for d in domains]
+    if len(set(hosts)) != len(hosts):
+        raise ProvisioningError(
+            "A domain is listed twice.", code=TenantErrorCode.DOMAIN_INVALID, field="domains"
+        )
+    admin_email = _validate_email(admin_email)
+
+    state_before = provisioning.template_state()
+    provisioning.template_ensure(rebuild=rebuild_template)
+
+    tenant = Tenant(
+        kind=kind,
+        name=name.strip(),
+        slug=slug,
+        schema_name=Tenant.schema_name_for(slug),
+        default_language=default_language,
+        languages=list(dict.fromkeys([default_language, *languages])),
+        timezone=timezone_name,
+        country=country.upper(),
+        tagline=tagline,
+    )
+    if primary_color:
+        tenant.primary_color = primary_color
+    if accent_color:
+        tenant.accent_color = accent_color
+    if map_center:
+        tenant.map_center = Point(map_center[1], map_center[0], srid=4326)
+    try:
+        tenant.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ProvisioningError(
+            f"{field}: {' '.join(messages)}", code=TenantErrorCode.SLUG_INVALID, field=field
+        ) from None
+
+    try:
+        with transaction.atomic():
+            tenant.save()
+            for host in hosts:
+                Domain.objects.create(
+                    domain=host, tenant=tenant, is_primary=host == primary_host, is_verified=True
+                )
+            provisioning.schema_clone_from_template(tenant.schema_name)
+            with tenant_context(tenant):
+                taxonomy_seed_defaults()
+                admin = user_create_tenant_admin(email=admin_email)
+                set_password_path = user_set_password_path(user=admin)
+    except IntegrityError as error:
+        raise ProvisioningError(
+            f"The slug or a domain was taken meanwhile ({error.__class__.__name__}).",
+            code=TenantErrorCode.SLUG_TAKEN,
+        ) from None
+
+    seconds = time.perf_counter() - started
+    logger.info("tenant.provisioned", extra={"tenant": slug, "seconds": round(seconds, 3)})
+    return ProvisionResult(
+        tenant=tenant,
+        admin_email=admin_email,
+        set_password_url=f"{tenant_base_url(tenant)}{set_password_path}",
+        seconds=seconds,
+        template_rebuilt=not state_before.is_current,
+    )
+
+
+def tenant_base_url(tenant: Tenant) -> str:
+    port = settings.BASE_PORT
+    suffix = f":{port}" if port and port not in {"80", "443"} else ""
+    return f"{settings.BASE_URL_SCHEME}://{tenant.primary_host}{suffix}"
+
+
+@dataclass(frozen=True)
+class DeprovisionResult:
+    slug: str
+    export_path: Path
+    export_bytes: int
+
+
+def tenant_deprovision(*, slug: str, export_dir: Path) -> DeprovisionResult:
+    """Take the tenant offline, export its schema with pg_dump, then drop schema and rows.
+
+    If the export fails, the tenant stays (disabled) and nothing is dropped.
+    """
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is None:
+        raise ProvisioningError(
+            f"No tenant with slug {slug!r}.", code=TenantErrorCode.TENANT_NOT_FOUND, field="slug"
+        )
+    tenant.status = Tenant.Status.DISABLED
+    tenant.save(update_fields=["status", "updated_at"])
+
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    export_path = Path(export_dir) / f"{tenant.slug}-{stamp}.dump"
+    size = provisioning.schema_export(tenant.schema_name, export_path)
+
+    with transaction.atomic():
+        provisioning.schema_drop(tenant.schema_name)
+        Tenant.objects.filter(pk=tenant.pk).delete()
+    logger.info("tenant.deprovisioned", extra={"tenant": slug, "export_bytes": size})
+    return DeprovisionResult(slug=slug, export_path=export_path, export_bytes=size)

@@ -1,0 +1,102 @@
+"""Test tenants are created once per session; every test runs in a transaction rolled back.
+
+Fixtures:
+- `paris`, `montreal` (cities) and `acme` (company): the Tenant rows.
+- `in_paris` / `in_montreal` / `in_acme`: the connection set to that tenant for the test.
+- `client_for(tenant)`: a Django test client whose requests carry that tenant's host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.tenancy import TEST_TENANTS, create_test_tenants
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        create_test_tenants()
+        connection.set_schema_to_public()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests() -> Iterator[None]:
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_between_tests() -> Iterator[None]:
+    """The database rolls back after each test, the cache does not: drop this run's keys."""
+    yield
+    from django.conf import settings
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    keys = list(client.scan_iter(match=f"*:{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def _tenant(slug: str):  # type: ignore[no-untyped-def]
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(slug=slug)
+
+
+@pytest.fixture
+def paris(db):  # type: ignore[no-untyped-def]
+    return _tenant("paris")
+
+
+@pytest.fixture
+def montreal(db):  # type: ignore[no-untyped-def]
+    return _tenant("montreal")
+
+
+@pytest.fixture
+def acme(db):  # type: ignore[no-untyped-def]
+    return _tenant("acme")
+
+
+@pytest.fixture
+def in_paris(paris):  # type: ignore[no-untyped-def]
+    connection.set_tenant(paris)
+    yield paris
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def in_montreal(montreal):  # type: ignore[no-untyped-def]
+    connection.set_tenant(montreal)
+    yield montreal
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def in_acme(acme):  # type: ignore[no-untyped-def]
+    connection.set_tenant(acme)
+    yield acme
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def client_for(db) -> Callable[..., Client]:  # type: ignore[no-untyped-def]
+    def make(tenant=None) -> Client:  # type: ignore[no-untyped-def]
+        from django.conf import settings
+
+        host = tenant.primary_host if tenant is not None else settings.BASE_DOMAIN
+        return Client(HTTP_HOST=host)
+
+    return make
+
+
+__all__ = ["TEST_TENANTS"]

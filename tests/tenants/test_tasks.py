@@ -1,0 +1,118 @@
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app
+from engagement.models import Cause
+from tenants.context import tenant_context
+from tenants.errors import TenantContextMissing
+from tests.tenants.worker_tasks import record_tenant
+
+pytestmark = pytest.mark.django_db
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def test_eager_task_runs_in_the_tenant_that_sent_it(paris, montreal):
+    with tenant_context(montreal):
+        Cause.objects.create(slug="extra", name_fr="En plus", name_en="Extra")
+    token = uuid.uuid4().hex
+
+    with tenant_context(montreal):
+        result = record_tenant.delay(token).get()
+
+    with tenant_context(montreal):
+        expected = f"{montreal.schema_name}:{Cause.objects.count()}"
+    assert result == expected
+    assert _redis().get(f"entraide-test:{token}").decode() == expected
+
+
+def test_tenant_task_sent_from_public_fails_loudly():
+    assert connection.schema_name == "public"
+
+    with pytest.raises(TenantContextMissing, match="sent without a tenant"):
+        record_tenant.delay("never")
+
+    assert _redis().get("entraide-test:never") is None
+
+
+def test_tenant_task_received_without_tenant_fails_loudly():
+    with pytest.raises(TenantContextMissing, match="without a tenant"):
+        record_tenant.apply(args=["never2"], headers={"_schema_name": "public"}).get()
+
+    assert _redis().get("entraide-test:never2") is None
+
+
+@pytest.mark.worker
+def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme):
+    """A Celery worker process on Redis receives the schema in the task headers."""
+    queue = f"entraide-test-{uuid.uuid4().hex[:8]}"
+    database = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DATABASE_URL": (
+            f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+    }
+    worker = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "-Q",
+            queue,
+            "--include",
+            "tests.tenants.worker_tasks",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    tokens = {"paris": uuid.uuid4().hex, "acme": uuid.uuid4().hex}
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        with tenant_context(paris):
+            record_tenant.apply_async(args=[tokens["paris"]], queue=queue)
+        with tenant_context(acme):
+            record_tenant.apply_async(args=[tokens["acme"]], queue=queue)
+
+        deadline = time.monotonic() + 60
+        values: dict[str, bytes | None] = {}
+        while time.monotonic() < deadline:
+            values = {slug: _redis().get(f"entraide-test:{t}") for slug, t in tokens.items()}
+            if all(values.values()) or worker.poll() is not None:
+                break
+            time.sleep(0.2)
+    finally:
+        app.conf.task_always_eager = previous
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+
+    assert values["paris"] is not None, output
+    assert values["paris"].decode().startswith(f"{paris.schema_name}:")
+    assert values["acme"].decode().startswith(f"{acme.schema_name}:")

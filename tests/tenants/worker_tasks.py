@@ -1,0 +1,17 @@
+"""Tasks used by the Celery tests; a real worker imports them with --include."""
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app
+from engagement.models import Cause
+from tenants.context import TenantScopedTask
+
+
+@app.task(base=TenantScopedTask, name="tests.record_tenant")
+def record_tenant(token: str) -> str:
+    """Write where it ran (schema and a count read there) to Redis under `token`."""
+    value = f"{connection.schema_name}:{Cause.objects.count()}"
+    redis.Redis.from_url(settings.REDIS_URL).set(f"entraide-test:{token}", value, ex=120)
+    return value
