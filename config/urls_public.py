@@ -1,6 +1,6 @@
 """URLs served on BASE_DOMAIN (public schema): product site, console, platform API, webhooks."""
 
-from django.urls import path
+from django.urls import include, path
 
 from tenants import views as tenant_views
 from tenants.admin import platform_admin_site
@@ -8,4 +8,6 @@ from tenants.admin import platform_admin_site
 urlpatterns = [
     path("", tenant_views.public_home, name="public_home"),
     path("console/", platform_admin_site.urls),
+    path("billing/", include("billing.urls_public")),
+    path("api/platform/v1/", include("tenants.api.urls")),
 ]

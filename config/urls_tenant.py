@@ -7,10 +7,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from tenants import views as tenant_views
 
 urlpatterns = [
-    path("", tenant_views.tenant_home, name="home"),
     path("branding/logo", tenant_views.tenant_logo, name="tenant-logo"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("billing/", include("billing.urls")),
+    path("api/v1/", include("engagement.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("engagement.urls")),
 ]

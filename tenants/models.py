@@ -74,6 +74,28 @@ class Tenant(TenantMixin):
     # When on, missions go through review before they are published.
     moderation_enabled = models.BooleanField(default=True)
 
+    # Sign-in policy (accounts/adapters.py applies it).
+    sso_required = models.BooleanField(
+        default=False, help_text=_("Password login and sign-up are off, except break-glass admins.")
+    )
+    allowed_email_domains = models.JSONField(
+        default=list, blank=True, help_text=_("Company tenants: e-mail domains allowed to join.")
+    )
+
+    class BillingState(models.TextChoices):
+        TRIALING = "trialing", _("Trial")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Payment overdue (grace period)")
+        SUSPENDED = "suspended", _("Suspended")
+
+    # Access follows payment. Kept on the Tenant (written only by billing.services) so the
+    # routing cache carries it and no request pays a query to know it.
+    billing_state = models.CharField(
+        max_length=16, choices=BillingState.choices, default=BillingState.TRIALING
+    )
+    billing_grace_until = models.DateTimeField(null=True, blank=True)
+    billing_trial_ends_at = models.DateTimeField(null=True, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
