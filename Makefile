@@ -44,7 +44,9 @@ seed:
 ## make test: the whole suite on real PostgreSQL/PostGIS, Redis and Chromium
 test: system venv
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
+	# Browser tests commit data for the live server: their own session and database.
+	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=browser $(VENV)/bin/pytest -m browser tests/browser $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check .

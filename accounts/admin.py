@@ -1,7 +1,16 @@
+from typing import Any
+
+# Imported first so its registrations exist before they are replaced below.
+import allauth.socialaccount.admin  # noqa: F401
+from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.sso.selectors import connection_summary
 from tenants.admin import platform_admin_site
 
 
@@ -24,3 +33,41 @@ class UserAdmin(DjangoUserAdmin):
 # platform staff on the public host.
 admin.site.register(User, UserAdmin)
 platform_admin_site.register(User, UserAdmin)
+
+
+class SocialAppAdmin(admin.ModelAdmin):
+    """Read-only: identity providers are configured on the tenant's sign-in settings pages, which
+    encrypt secrets; allauth's own form would store a secret in clear."""
+
+    list_display = ("name", "provider", "client_id", "masked_secret")
+    fields = ("name", "provider", "provider_id", "client_id", "masked_secret", "settings_page")
+    readonly_fields = fields
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_tenant_admin)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_tenant_admin)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("Secret"))
+    def masked_secret(self, app: SocialApp) -> str:
+        return connection_summary(app).secret_masked
+
+    @admin.display(description=_("Configure"))
+    def settings_page(self, app: SocialApp) -> str:
+        return format_html('<a href="/accounts/settings/sign-in/">{}</a>', _("Sign-in settings"))
+
+
+admin.site.unregister(SocialApp)
+admin.site.register(SocialApp, SocialAppAdmin)
+# Provider tokens are not stored (SOCIALACCOUNT_STORE_TOKENS = False).
+admin.site.unregister(SocialToken)

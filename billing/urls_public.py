@@ -1,3 +1,11 @@
-"""URL patterns (filled in by the feature that owns them)."""
+"""Billing on the public host (/billing/): Stripe's webhook."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from billing import views
+
+app_name = "billing_public"
+
+urlpatterns = [
+    path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
+]

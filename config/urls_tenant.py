@@ -9,6 +9,7 @@ from tenants import views as tenant_views
 urlpatterns = [
     path("branding/logo", tenant_views.tenant_logo, name="tenant-logo"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("billing/", include("billing.urls")),

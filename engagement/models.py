@@ -1,7 +1,7 @@
 """Engagement data: taxonomy, organizations, missions, slots, participations, profiles, audit.
 
 Invariants that the database can hold are constraints here; every rule that spans rows or needs a
-lock lives in engagement/services.py.
+lock lives in the engagement.services package.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -178,6 +179,9 @@ class OrganizationInvitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"invitation {self.pk} to {self.organization_id}"
+
     @property
     def is_usable(self) -> bool:
         return (
@@ -240,6 +244,19 @@ class Mission(models.Model):
         indexes = [
             GinIndex(fields=["search_vector"], name="mission_search_gin"),
             models.Index(fields=["status", "-published_at"], name="mission_status_published"),
+            # Search only ever reads published missions (engagement.selectors.mission_search):
+            # partial indexes keep drafts out and let the planner skip the status filter.
+            GistIndex(
+                fields=["location"],
+                condition=Q(status="published"),
+                name="mission_published_location",
+            ),
+            # Map viewports are lon/lat rectangles: engagement.selectors.geo.location_as_geometry.
+            GistIndex(
+                Cast("location", output_field=gis_models.GeometryField(srid=4326)),
+                condition=Q(status="published"),
+                name="mission_published_geometry",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -259,8 +276,9 @@ class Mission(models.Model):
 class Slot(models.Model):
     """A date (or an ongoing, undated period) with a number of seats.
 
-    `confirmed_count` is written only under a row lock by the participation services; the check
-    constraint makes overbooking impossible even if a service were wrong.
+    `confirmed_count` is the number of confirmed participations; it is written only under a row
+    lock by the participation services, and the check constraint makes overbooking impossible
+    even if a service were wrong.
     """
 
     class Status(models.TextChoices):
@@ -289,11 +307,21 @@ class Slot(models.Model):
         indexes = [
             models.Index(fields=["mission", "starts_at"], name="slot_mission_start"),
             models.Index(fields=["starts_at"], name="slot_start"),
+            # Mission search probes the joinable slots of each candidate mission index-only
+            # (engagement.selectors.search._SlotMatch); seat counts stay out so their updates
+            # stay HOT.
+            models.Index(
+                fields=["mission", "starts_at"],
+                include=["ends_at", "time_bit"],
+                condition=Q(status="open"),
+                name="slot_open_by_mission",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(confirmed_count__lte=models.F("capacity")), name="slot_not_overbooked"
             ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_capacity_positive"),
             models.CheckConstraint(
                 condition=(Q(starts_at__isnull=True) & Q(ends_at__isnull=True))
                 | (
@@ -376,6 +404,8 @@ class Participation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Why the organization declined (shown to the volunteer in the e-mail).
+    decision_note = models.CharField(max_length=500, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Position in the waiting list: the earliest waitlisted_at is promoted first.
     waitlisted_at = models.DateTimeField(null=True, blank=True)
@@ -397,6 +427,15 @@ class Participation(models.Model):
             models.CheckConstraint(
                 condition=Q(hours__isnull=True) | Q(status="attended"),
                 name="participation_hours_only_when_attended",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gt=0),
+                name="participation_hours_positive",
+            ),
+            # A place on the waiting list is ordered by waitlisted_at.
+            models.CheckConstraint(
+                condition=~Q(status="waitlisted") | Q(waitlisted_at__isnull=False),
+                name="participation_waitlisted_has_position",
             ),
         ]
 
@@ -458,3 +497,23 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}#{self.target_id}"
+
+
+# --- E-mail deliveries --------------------------------------------------------------------------
+
+
+class EmailDelivery(models.Model):
+    """One row per e-mail sent, keyed by what it is about ("participation:12:confirmed:user:3").
+
+    The notification task inserts the key in the transaction that sends the message, so a task run
+    twice (a retry, a redelivered message) never sends the same e-mail twice.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.key

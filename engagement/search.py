@@ -3,6 +3,7 @@ the selectors (which query it): French and English stemming over accent-free tex
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 
 import nh3
@@ -31,8 +32,10 @@ def _vector_for(text: str, weight: str) -> SearchVector:
     return combined
 
 
-def html_to_text(html: str) -> str:
-    return nh3.clean(html or "", tags=set()).strip()
+def html_to_text(markup: str) -> str:
+    """The words of sanitized HTML: tags dropped (script and style with their content), entities
+    decoded so "&amp;" is not indexed as a word."""
+    return html.unescape(nh3.clean(markup or "", tags=set())).strip()
 
 
 def mission_search_vector_refresh(*, mission_ids: Iterable[int]) -> None:

@@ -20,9 +20,11 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 if [ -n "$pg_version" ] && ! have "postgresql-${pg_version}-postgis-3"; then
   need_packages+=("postgresql-${pg_version}-postgis-3")
 fi
-for package in gdal-bin libgdal-dev xmlsec1 libxmlsec1-dev redis-server postgresql-client; do
+for package in gdal-bin libgdal-dev xmlsec1 libxmlsec1-dev pkg-config redis-server postgresql-client; do
   have "$package" || need_packages+=("$package")
 done
+# npm brings the accessibility engine the browser tests inject (package.json).
+command -v npm >/dev/null 2>&1 || need_packages+=(nodejs npm)
 if [ "${ENTRAIDE_BROWSER:-1}" = "1" ] && ! have chromium; then
   need_packages+=(chromium)
 fi

@@ -1,16 +1,40 @@
 """A tenant's look: colours as CSS custom properties, with readable text colours computed from
-their contrast (WCAG 2.1 relative luminance)."""
+their contrast (WCAG 2.1 relative luminance), a logo and a favicon.
+
+Whatever colours a tenant picks, the page stays readable: text on a brand colour is black or
+white (whichever contrasts more), brand colours used as text are darkened until they reach AA on
+the page background, and an invalid colour falls back to the platform's own.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from tenants.models import Tenant
 
 DARK_TEXT = "#111111"
 LIGHT_TEXT = "#ffffff"
-# AA for normal text.
+# The page background of static/css/entraide.css (--page).
+PAGE_BACKGROUND = "#f6f7f9"
+FALLBACK_PRIMARY = "#1f4e8c"
+FALLBACK_ACCENT = "#b34700"
+# AA for normal text; 3:1 for focus rings and other non-text contrast (WCAG 1.4.11).
 MINIMUM_CONTRAST = 4.5
+MINIMUM_NON_TEXT_CONTRAST = 3.0
+
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def valid_colour(value: str | None, fallback: str) -> str:
+    return value.lower() if value and _HEX.match(value) else fallback
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    colour = hex_colour.lstrip("#")
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (0, 2, 4))
+    return red, green, blue
 
 
 def _channel(value: int) -> float:
@@ -19,8 +43,7 @@ def _channel(value: int) -> float:
 
 
 def relative_luminance(hex_colour: str) -> float:
-    colour = hex_colour.lstrip("#")
-    red, green, blue = (int(colour[i : i + 2], 16) for i in (0, 2, 4))
+    red, green, blue = _rgb(hex_colour)
     return 0.2126 * _channel(red) + 0.7152 * _channel(green) + 0.0722 * _channel(blue)
 
 
@@ -30,23 +53,50 @@ def contrast_ratio(first: str, second: str) -> float:
 
 
 def readable_text_on(background: str) -> str:
-    """White or near-black, whichever reads better on the background."""
+    """White or near-black, whichever reads better on the background (pure black if even
+    near-black falls short of AA)."""
     on_light = contrast_ratio(background, DARK_TEXT)
     on_dark = contrast_ratio(background, LIGHT_TEXT)
-    return DARK_TEXT if on_light >= on_dark else LIGHT_TEXT
+    if max(on_light, on_dark) >= MINIMUM_CONTRAST:
+        return LIGHT_TEXT if on_dark > on_light else DARK_TEXT
+    # Mid greys: pure black always reaches AA where neither of the two above does.
+    return "#000000"
 
 
-def readable_link_colour(colour: str, background: str = "#ffffff") -> str:
-    """The brand colour for text on white if it passes AA, else a darkened fallback."""
-    if contrast_ratio(colour, background) >= MINIMUM_CONTRAST:
+def _darken(colour: str, factor: float) -> str:
+    red, green, blue = _rgb(colour)
+    return f"#{int(red * factor):02x}{int(green * factor):02x}{int(blue * factor):02x}"
+
+
+def readable_link_colour(
+    colour: str, background: str = "#ffffff", minimum: float = MINIMUM_CONTRAST
+) -> str:
+    """The brand colour for text on the background if it passes AA, else a darkened fallback."""
+    if contrast_ratio(colour, background) >= minimum:
         return colour
-    red, green, blue = (int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
     for step in range(1, 20):
-        factor = 1 - step * 0.05
-        candidate = f"#{int(red * factor):02x}{int(green * factor):02x}{int(blue * factor):02x}"
-        if contrast_ratio(candidate, background) >= MINIMUM_CONTRAST:
+        candidate = _darken(colour, 1 - step * 0.05)
+        if contrast_ratio(candidate, background) >= minimum:
             return candidate
     return DARK_TEXT
+
+
+def favicon_data_uri(*, initial: str, background: str, foreground: str) -> str:
+    """A rounded square in the brand colour with the tenant's initial, as an SVG data URI."""
+    letter = (initial.strip()[:1] or "E").upper()
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'>"
+        f"<rect width='32' height='32' rx='7' fill='{background}'/>"
+        "<text x='16' y='23' font-family='Arial,sans-serif' font-size='19' font-weight='700' "
+        f"text-anchor='middle' fill='{foreground}'>{_xml_escape(letter)}</text></svg>"
+    )
+    return "data:image/svg+xml," + quote(svg, safe="/:=' ,")
+
+
+def _xml_escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
+    )
 
 
 @dataclass(frozen=True)
@@ -57,26 +107,42 @@ class Branding:
     accent: str
     on_primary: str
     on_accent: str
+    # The primary colour as text on the page background (AA).
     link: str
+    # The accent as text on the page background (AA), for small highlights.
+    accent_text: str
+    # Focus ring: ≥ 3:1 against the page background.
+    focus: str
     logo_url: str
+    favicon_url: str
 
     @property
     def css_variables(self) -> str:
         return (
             f"--brand-primary:{self.primary};--brand-accent:{self.accent};"
             f"--brand-on-primary:{self.on_primary};--brand-on-accent:{self.on_accent};"
-            f"--brand-link:{self.link};"
+            f"--brand-link:{self.link};--brand-accent-text:{self.accent_text};"
+            f"--brand-focus:{self.focus};"
         )
 
 
 def branding_for(tenant: Tenant) -> Branding:
+    primary = valid_colour(tenant.primary_color, FALLBACK_PRIMARY)
+    accent = valid_colour(tenant.accent_color, FALLBACK_ACCENT)
+    on_primary = readable_text_on(primary)
+    version = int(tenant.updated_at.timestamp()) if tenant.updated_at else 0
+    logo_url = f"/branding/logo?v={version}" if tenant.logo else ""
     return Branding(
         name=tenant.name,
         tagline=tenant.tagline,
-        primary=tenant.primary_color,
-        accent=tenant.accent_color,
-        on_primary=readable_text_on(tenant.primary_color),
-        on_accent=readable_text_on(tenant.accent_color),
-        link=readable_link_colour(tenant.primary_color),
-        logo_url="/branding/logo" if tenant.logo else "",
+        primary=primary,
+        accent=accent,
+        on_primary=on_primary,
+        on_accent=readable_text_on(accent),
+        link=readable_link_colour(primary, PAGE_BACKGROUND),
+        accent_text=readable_link_colour(accent, PAGE_BACKGROUND),
+        focus=readable_link_colour(accent, PAGE_BACKGROUND, MINIMUM_NON_TEXT_CONTRAST),
+        logo_url=logo_url,
+        favicon_url=logo_url
+        or favicon_data_uri(initial=tenant.name, background=primary, foreground=on_primary),
     )

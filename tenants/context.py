@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import Task
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 from tenant_schemas_celery.task import TenantTask
@@ -65,10 +64,23 @@ class TenantScopedTask(TenantTask):
         return super().__call__(*args, **kwargs)
 
 
-class PublicTask(Task):
-    """A platform task (billing, provisioning): runs in the public schema."""
+class PublicTask(TenantTask):
+    """A platform task (billing, provisioning): always runs in the public schema.
+
+    It is sent with the public schema in its headers, whatever schema the sender is in, so the
+    worker needs no tenant lookup; run eagerly, the tenant-schemas-celery handlers put the
+    caller's schema back afterwards.
+    """
 
     abstract = True
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        options["headers"] = {**(options.get("headers") or {}), "_schema_name": "public"}
+        return super().apply_async(args, kwargs, **options)
+
+    def apply(self, args: Any = None, kwargs: Any = None, *more: Any, **options: Any) -> Any:
+        options["headers"] = {**(options.get("headers") or {}), "_schema_name": "public"}
+        return super().apply(args, kwargs, *more, **options)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         connection.set_schema_to_public()

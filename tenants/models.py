@@ -95,6 +95,8 @@ class Tenant(TenantMixin):
     )
     billing_grace_until = models.DateTimeField(null=True, blank=True)
     billing_trial_ends_at = models.DateTimeField(null=True, blank=True)
+    # The plan code (billing/plans.py); entitlements resolve from it with no query.
+    billing_plan = models.CharField(max_length=40, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -19,10 +19,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
 from tenants.errors import ProvisioningError, TenantErrorCode
+from tenants.schema_clone import clone_schema
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,8 @@ def schema_clone_from_template(schema_name: str) -> None:
         raise RuntimeError("schema_clone_from_template must run inside transaction.atomic()")
     template = template_schema_name()
     connection.set_schema_to_public()
-    CloneSchema().clone_schema(template, schema_name, "DATA")
+    # Not django-tenants' clone_schema(): 3-5x slower, and it doubles unique constraints.
+    clone_schema(source=template, target=schema_name)
     # The clone function reports some failures by returning early instead of raising.
     expected = _table_names(template)
     cloned = _table_names(schema_name)

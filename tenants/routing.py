@@ -1,28 +1,50 @@
-"""Host → tenant resolution with a cache.
+"""Host → tenant resolution, cached in two layers, with no SQL on a hit.
 
-A hit costs one cache read and no SQL. Entries are deleted whenever a Tenant or a Domain changes
-(post_save/post_delete: this is cache coherence, not a business rule), and expire after
-TENANT_ROUTING_CACHE_SECONDS in any case.
+- **Shared layer (Redis, the source of truth across processes).** One entry per host holding the
+  route (the Tenant row or "nowhere") and the *routing generation* it was computed under.
+- **Routing generation.** One small Redis key holding a random token. Any change to a Tenant or a
+  Domain replaces the token (post_save/post_delete, again on commit: this is cache coherence, not a
+  business rule), and so does every migrate run (data migrations update rows without signals);
+  other writes that bypass the signals call invalidate_routes(). An entry computed under another
+  token is ignored and recomputed, so a change is seen by every process on its next request,
+  whichever host or field changed (a renamed domain too). Tokens are random, never counters, so
+  an evicted key cannot bring an old value back.
+- **Process layer.** Each process keeps the routes it served, tagged with the token they were read
+  under. A hit costs one Redis GET of the token (a few bytes) and unpickling the local copy, instead
+  of fetching and unpickling the entry through Django's cache client; see docs/benchmarks.md.
+  Every request gets its own Tenant instance, so nothing a view does to `request.tenant` leaks into
+  another request.
+
+Entries also expire after TENANT_ROUTING_CACHE_SECONDS (unknown hosts after a minute) in any case.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import pickle
+import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.db.models.signals import post_delete, post_save
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 from tenants.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
 
-_KEY = "tenant-route:v1:{host}"
+_ROUTE_KEY = "tenant-route:v2:{host}"
+_GENERATION_KEY = "tenant-route:generation"
 # Unknown hosts are remembered briefly so a scan of random names does not reach the database.
 _MISS_SECONDS = 60
+# The process layer is dropped whole when it grows past this (a scan of random host names).
+_LOCAL_MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -44,41 +66,6 @@ def normalize_host(raw_host: str) -> str:
     return host.split(":", 1)[0]
 
 
-def _cache_key(host: str) -> str:
-    return _KEY.format(host=host)
-
-
-def _public_cache() -> Any:
-    # Routing entries live in the public namespace whatever the connection's schema is.
-    return cache
-
-
-def resolve_host(host: str) -> Route:
-    """The route for a normalized host name; no SQL when the answer is cached."""
-    if host == settings.BASE_DOMAIN:
-        return PUBLIC
-    key = _cache_key(host)
-    with _public_schema_keys():
-        cached = _public_cache().get(key)
-    if cached is not None:
-        return cached
-    route = _lookup(host)
-    with _public_schema_keys():
-        _public_cache().set(
-            key,
-            route,
-            settings.TENANT_ROUTING_CACHE_SECONDS if route.kind != "none" else _MISS_SECONDS,
-        )
-    return route
-
-
-def _lookup(host: str) -> Route:
-    domain = Domain.objects.select_related("tenant").filter(domain=host, is_verified=True).first()
-    if domain is None or not domain.tenant.is_active:
-        return NOWHERE
-    return Route("tenant", domain.tenant)
-
-
 class _public_schema_keys:
     """Build cache keys as the public schema, so every process agrees on a routing key."""
 
@@ -92,25 +79,130 @@ class _public_schema_keys:
             connection.schema_name = self._schema
 
 
-def invalidate_hosts(hosts: list[str]) -> None:
-    if not hosts:
-        return
+def _route_key(host: str) -> str:
+    return _ROUTE_KEY.format(host=host)
+
+
+class _Generation:
+    """The routing generation token, read with one raw Redis GET.
+
+    Django's cache client builds a new redis client, and checks a connection out of its pool, on
+    every call; on the hot path that costs about as much as the round trip itself. So each thread
+    keeps one connection of its own for the token (rebuilt after a fork, reconnected by redis-py
+    after a failure).
+    """
+
+    def __init__(self) -> None:
+        self._state = threading.local()
+
+    def _client(self) -> tuple[Any, str]:
+        state = self._state
+        pid = os.getpid()
+        if getattr(state, "pid", None) != pid or state.prefix != cache.key_prefix:
+            with _public_schema_keys():
+                state.key = cache.make_key(_GENERATION_KEY)
+            pool = cache._cache._get_connection_pool(write=True)  # type: ignore[attr-defined]
+            state.client = redis.Redis(connection_pool=pool, single_connection_client=True)
+            state.prefix = cache.key_prefix
+            state.pid = pid
+        return state.client, state.key
+
+    def read(self) -> bytes:
+        client, key = self._client()
+        token = client.get(key)
+        if token is None:
+            # First use, or evicted: start a new generation (every cached route is then ignored).
+            client.set(key, secrets.token_hex(8).encode(), nx=True)
+            token = client.get(key)
+        return bytes(token)
+
+    def bump(self) -> None:
+        client, key = self._client()
+        client.set(key, secrets.token_hex(8).encode())
+
+
+_generation = _Generation()
+# host -> (generation token, monotonic expiry, pickled Route)
+_local: dict[str, tuple[bytes, float, bytes]] = {}
+
+
+def resolve_host(host: str) -> Route:
+    """The route for a normalized host name; no SQL when the answer is cached."""
+    if host == settings.BASE_DOMAIN:
+        return PUBLIC
+    token = _generation.read()
+    now = time.monotonic()
+
+    local = _local.get(host)
+    if local is not None and local[0] == token and local[1] > now:
+        return pickle.loads(local[2])  # noqa: S301 - written by this process
+
+    key = _route_key(host)
     with _public_schema_keys():
-        _public_cache().delete_many([_cache_key(normalize_host(host)) for host in hosts])
-    logger.info("tenant.routing.invalidated", extra={"hosts": len(hosts)})
+        shared = cache.get(key)
+    if shared is not None and shared[0] == token:
+        route = shared[1]
+    else:
+        # The token was read before the lookup: a change committed meanwhile replaces it, so what
+        # is stored here under the old token is ignored on the next request.
+        route = _lookup(host)
+        with _public_schema_keys():
+            cache.set(key, (token, route), _lifetime(route))
+
+    if len(_local) >= _LOCAL_MAX_ENTRIES:
+        _local.clear()
+    _local[host] = (token, now + _lifetime(route), pickle.dumps(route, pickle.HIGHEST_PROTOCOL))
+    return route
 
 
-def _on_tenant_change(sender: type, instance: Tenant, **kwargs: Any) -> None:
-    hosts = list(Domain.objects.filter(tenant_id=instance.pk).values_list("domain", flat=True))
-    invalidate_hosts(hosts)
+def _lifetime(route: Route) -> int:
+    return settings.TENANT_ROUTING_CACHE_SECONDS if route.kind != "none" else _MISS_SECONDS
 
 
-def _on_domain_change(sender: type, instance: Domain, **kwargs: Any) -> None:
-    invalidate_hosts([instance.domain])
+def _lookup(host: str) -> Route:
+    domain = Domain.objects.select_related("tenant").filter(domain=host, is_verified=True).first()
+    if domain is None or not domain.tenant.is_active:
+        return NOWHERE
+    return Route("tenant", domain.tenant)
+
+
+def invalidate_routes() -> None:
+    """Start a new routing generation: every process re-reads every route on its next request."""
+    _generation.bump()
+    _local.clear()
+    logger.info("tenant.routing.invalidated")
+
+
+def invalidate_hosts(hosts: list[str]) -> None:
+    """Forget the shared entries of these hosts and start a new routing generation."""
+    if hosts:
+        with _public_schema_keys():
+            cache.delete_many([_route_key(normalize_host(host)) for host in hosts])
+    invalidate_routes()
+
+
+def _on_change(sender: type, instance: Tenant | Domain, **kwargs: Any) -> None:
+    # Now, for requests later in this transaction (and tests), and again once committed: a
+    # request served between the two may have cached the rows as they were before the commit.
+    invalidate_routes()
+    if connection.in_atomic_block:
+        transaction.on_commit(invalidate_routes, robust=True)
+
+
+def _on_migrate(sender: Any, **kwargs: Any) -> None:
+    # Data migrations write Tenant rows without model signals (QuerySet.update). post_migrate is
+    # sent once per app at the end of each migrate run; the tenants app's one is enough.
+    if getattr(sender, "label", None) != "tenants":
+        return
+    try:
+        invalidate_routes()
+    except Exception:  # noqa: BLE001 - a migration run must not fail on the cache
+        logger.warning("tenant.routing.invalidation_failed", exc_info=True)
 
 
 def connect_invalidation() -> None:
-    post_save.connect(_on_tenant_change, sender=Tenant, dispatch_uid="tenant-route-tenant-save")
-    post_delete.connect(_on_tenant_change, sender=Tenant, dispatch_uid="tenant-route-tenant-del")
-    post_save.connect(_on_domain_change, sender=Domain, dispatch_uid="tenant-route-domain-save")
-    post_delete.connect(_on_domain_change, sender=Domain, dispatch_uid="tenant-route-domain-del")
+    post_save.connect(_on_change, sender=Tenant, dispatch_uid="tenant-route-tenant-save")
+    post_delete.connect(_on_change, sender=Tenant, dispatch_uid="tenant-route-tenant-del")
+    post_save.connect(_on_change, sender=Domain, dispatch_uid="tenant-route-domain-save")
+    post_delete.connect(_on_change, sender=Domain, dispatch_uid="tenant-route-domain-del")
+    post_migrate.connect(_on_migrate, dispatch_uid="tenant-route-migrate")

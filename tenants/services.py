@@ -108,6 +108,7 @@ def tenant_provision(
     skills and its first admin — all or nothing.
     """
     from accounts.services import user_create_tenant_admin, user_set_password_path
+    from billing.services import billing_trial_start
     from engagement.services import taxonomy_seed_defaults
 
     started = time.perf_counter()
@@ -157,6 +158,7 @@ def tenant_provision(
                     domain=host, tenant=tenant, is_primary=host == primary_host, is_verified=True
                 )
             provisioning.schema_clone_from_template(tenant.schema_name)
+            billing_trial_start(tenant=tenant)
             with tenant_context(tenant):
                 taxonomy_seed_defaults()
                 admin = user_create_tenant_admin(email=admin_email)

@@ -18,11 +18,35 @@ from tests.tenancy import TEST_TENANTS, create_test_tenants
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(request, django_test_environment, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The test database and its tenants, created once per session.
+
+    Always set up (unlike pytest-django's, which only does when a collected test is marked), so
+    that fixtures reaching the database through `django_db_blocker.unblock()` always find the
+    test database, never the development one.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
+        databases = setup_databases(
+            verbosity=verbosity, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
         create_test_tenants()
         connection.set_schema_to_public()
     yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        teardown_databases(databases, verbosity=verbosity)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_always(django_db_setup):  # type: ignore[no-untyped-def]
+    """Create the test database first in every session, so that a test reaching the database
+    only through `django_db_blocker.unblock()` can never touch the development database."""
+    from django.db import connection as default_connection
+
+    assert default_connection.settings_dict["NAME"].startswith("test_"), "not a test database"
 
 
 @pytest.fixture(autouse=True)

@@ -98,10 +98,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "billing.middleware.BillingAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.AdminAreaMfaMiddleware",
     "tenants.middleware.TenantLanguageMiddleware",
 ]
 
@@ -117,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
+                "billing.context_processors.billing",
             ],
         },
     },
@@ -216,6 +219,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Find and join volunteering missions on an Entraide tenant.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Three models have a `status`: give each enum its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "MissionStatusEnum": "engagement.models.Mission.Status",
+        "SlotStatusEnum": "engagement.models.Slot.Status",
+        "ParticipationStatusEnum": "engagement.models.Participation.Status",
+    },
 }
 
 # Celery: the tenant's schema travels in every task's headers (tenant-schemas-celery).
@@ -260,6 +269,15 @@ LOGGING = {
 # Host → tenant cache lifetime; entries are also deleted whenever a Tenant or Domain changes.
 TENANT_ROUTING_CACHE_SECONDS = int(env("TENANT_ROUTING_CACHE_SECONDS", "3600"))
 
+# migrate_schemas skips tenant schemas that already have every migration on disk (one query reads
+# all their django_migrations tables); the others go through django-tenants' executor.
+GET_EXECUTOR_FUNCTION = "tenants.migration_executor.get_executor"
+TENANT_MIGRATIONS_SKIP_UP_TO_DATE = env_bool("TENANT_MIGRATIONS_SKIP_UP_TO_DATE", True)
+TENANT_MULTIPROCESSING_MAX_PROCESSES = int(env("TENANT_MULTIPROCESSING_MAX_PROCESSES", "2"))
+
+# The platform API's deprovisioning writes each tenant's pg_dump export here.
+TENANT_EXPORT_DIR = env("TENANT_EXPORT_DIR", str(BASE_DIR / "var" / "exports"))
+
 # Reserved slugs never become tenant subdomains.
 TENANT_RESERVED_SLUGS = frozenset(
     {
@@ -303,4 +321,73 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = BASE_URL_SCHEME
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
-SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+# Only SSO connections turn e-mail authentication on (per app, for their allowed domains, see
+# accounts/sso/connections.py); when they do, the account found is connected to the SSO identity.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+
+# Billing (billing/): Stripe keys, the Stripe Price of each plan and interval, and access rules.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
+# Empty means Stripe's own API; tests point it at a local fake (http://127.0.0.1:PORT).
+STRIPE_API_BASE = env("STRIPE_API_BASE", "")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(env("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "300"))
+STRIPE_TIMEOUT_SECONDS = int(env("STRIPE_TIMEOUT_SECONDS", "20"))
+STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# "<plan code>:<interval>" → Stripe Price id (billing/plans.py lists the plans).
+STRIPE_PRICES = {
+    f"{plan}:{interval}": env(f"STRIPE_PRICE_{plan.upper()}_{interval.upper()}", "")
+    for plan in ("city_essential", "city_premium", "company_standard", "company_enterprise")
+    for interval in ("month", "year")
+}
+# Days a past_due tenant keeps full access before it is suspended.
+BILLING_GRACE_DAYS = int(env("BILLING_GRACE_DAYS", "14"))
+# Seat changes within this window are sent to Stripe as one update.
+BILLING_SEAT_SYNC_DELAY_SECONDS = int(env("BILLING_SEAT_SYNC_DELAY_SECONDS", "60"))
+# Scheduled billing work (celery beat), merged into any schedule defined above.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "billing-deadlines-enforce": {
+        "task": "billing.tasks.billing_deadlines_enforce",
+        "schedule": 15 * 60,
+    },
+    "billing-stripe-events-retry-stale": {
+        "task": "billing.tasks.stripe_events_retry_stale",
+        "schedule": 10 * 60,
+    },
+}
+
+
+# Sign-in (accounts) ------------------------------------------------------------------------------
+# Tenant login rules, SSO and MFA live in accounts/ (adapters, policy, sso/); policy values are
+# Tenant fields, never settings. Secrets at rest (client secrets, SP private keys, TOTP seeds) are
+# encrypted with these Fernet keys (comma-separated; the first encrypts, all decrypt). Local and
+# test settings carry a development key; production must set ENTRAIDE_SECRET_ENCRYPTION_KEYS.
+ENTRAIDE_SECRET_ENCRYPTION_KEYS = env_list("ENTRAIDE_SECRET_ENCRYPTION_KEYS", "")
+AUTHENTICATION_BACKENDS = ["accounts.backends.TenantAuthenticationBackend"]
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "add_email": "accounts.forms.AddEmailForm"}
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "facebook": {
+        "METHOD": "oauth2",
+        "SCOPE": ["email", "public_profile"],
+        "FIELDS": ["id", "email", "name", "first_name", "last_name"],
+        "VERIFIED_EMAIL": False,
+        "VERSION": "v19.0",
+    },
+    "openid_connect": {
+        "provider_class": "accounts.sso.oidc.StrictOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+    },
+}
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Tenant admins need MFA before any of these (plus views marked accounts.middleware.admin_area).
+ACCOUNTS_ADMIN_AREA_PREFIXES = ("/admin/", "/accounts/settings/")
+# Metadata / discovery URLs given by tenant admins: https and public addresses only.
+ACCOUNTS_SSO_ALLOW_PRIVATE_URLS = env_bool("ACCOUNTS_SSO_ALLOW_PRIVATE_URLS", False)
+ACCOUNTS_SSO_FETCH_TIMEOUT_SECONDS = int(env("ACCOUNTS_SSO_FETCH_TIMEOUT_SECONDS", "10"))

@@ -28,3 +28,41 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Billing: Stripe is a local fake (tests/billing/fake_stripe.py); this address refuses
+# connections, so nothing ever reaches the real Stripe. Tests that talk to Stripe override it.
+STRIPE_SECRET_KEY = "sk_test_entraide"
+STRIPE_WEBHOOK_SECRET = "whsec_test_entraide"
+STRIPE_API_BASE = "http://127.0.0.1:9"
+STRIPE_MAX_NETWORK_RETRIES = 0
+STRIPE_TIMEOUT_SECONDS = 5
+STRIPE_PRICES = {
+    f"{plan}:{interval}": f"price_test_{plan}_{interval}"
+    for plan in ("city_essential", "city_premium", "company_standard", "company_enterprise")
+    for interval in ("month", "year")
+}
+
+
+# Sign-in (accounts) ------------------------------------------------------------------------------
+# A fixed test-only key (never used elsewhere). Identity providers are loopback servers.
+ENTRAIDE_SECRET_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWtleS1lbnRyYWlkZS0wMDAwMDAwMDA="]
+ACCOUNTS_SSO_ALLOW_PRIVATE_URLS = True
+
+
+def _free_loopback_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# allauth reads Facebook's Graph and dialog URLs when it imports the provider: the fake Graph
+# server (tests/accounts/idp/facebook.py) listens on this port for the whole run.
+FACEBOOK_FAKE_PORT = int(os.environ.get("ENTRAIDE_FACEBOOK_FAKE_PORT") or _free_loopback_port())
+SOCIALACCOUNT_PROVIDERS["facebook"]["GRAPH_API_URL"] = (  # noqa: F405
+    f"http://127.0.0.1:{FACEBOOK_FAKE_PORT}/v19.0"
+)
+SOCIALACCOUNT_PROVIDERS["facebook"]["AUTHORIZE_URL"] = (  # noqa: F405
+    f"http://127.0.0.1:{FACEBOOK_FAKE_PORT}/v19.0/dialog/oauth"
+)

@@ -1,3 +1,133 @@
-"""URL patterns (filled in by the feature that owns them)."""
+"""The tenant API, mounted at /api/v1/ on tenant hosts (config/urls_tenant.py)."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+
+from engagement.api import missions, organizations, participations, profile, slots, taxonomy
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request: Request, unmatched: str = "") -> None:
+    """Unknown API paths (and non-numeric ids) answer in the API's error shape, not HTML."""
+    raise NotFound()
+
+
+urlpatterns = [
+    # Volunteers
+    path("missions/", missions.MissionSearchApi.as_view(), name="api-missions"),
+    path("missions/map/", missions.MissionMapApi.as_view(), name="api-missions-map"),
+    path("missions/<int:mission_id>/", missions.MissionDetailApi.as_view(), name="api-mission"),
+    path(
+        "missions/<int:mission_id>/participations/",
+        missions.MissionParticipationsApi.as_view(),
+        name="api-mission-participations",
+    ),
+    path(
+        "missions/<int:mission_id>/slots/",
+        slots.MissionSlotsApi.as_view(),
+        name="api-mission-slots",
+    ),
+    path(
+        "me/participations/",
+        participations.MyParticipationListApi.as_view(),
+        name="api-my-participations",
+    ),
+    path(
+        "me/participations/<int:participation_id>/cancel/",
+        participations.MyParticipationCancelApi.as_view(),
+        name="api-my-participation-cancel",
+    ),
+    path("me/profile/", profile.MyProfileApi.as_view(), name="api-my-profile"),
+    path("causes/", taxonomy.CauseListApi.as_view(), name="api-causes"),
+    path("skills/", taxonomy.SkillListApi.as_view(), name="api-skills"),
+    # Organizations
+    path("organizations/", organizations.OrganizationListApi.as_view(), name="api-organizations"),
+    path(
+        "organizations/<int:organization_id>/",
+        organizations.OrganizationDetailApi.as_view(),
+        name="api-organization",
+    ),
+    path(
+        "organizations/<int:organization_id>/missions/",
+        missions.OrganizationMissionsApi.as_view(),
+        name="api-organization-missions",
+    ),
+    path(
+        "missions/<int:mission_id>/submit/",
+        missions.MissionSubmitApi.as_view(),
+        name="api-mission-submit",
+    ),
+    path(
+        "missions/<int:mission_id>/close/",
+        missions.MissionCloseApi.as_view(),
+        name="api-mission-close",
+    ),
+    path(
+        "missions/<int:mission_id>/cancel/",
+        missions.MissionCancelApi.as_view(),
+        name="api-mission-cancel",
+    ),
+    path("slots/<int:slot_id>/", slots.SlotDetailApi.as_view(), name="api-slot"),
+    path("slots/<int:slot_id>/cancel/", slots.SlotCancelApi.as_view(), name="api-slot-cancel"),
+    path(
+        "slots/<int:slot_id>/participations/",
+        slots.SlotParticipationsApi.as_view(),
+        name="api-slot-participations",
+    ),
+    path(
+        "participations/<int:participation_id>/confirm/",
+        participations.ParticipationConfirmApi.as_view(),
+        name="api-participation-confirm",
+    ),
+    path(
+        "participations/<int:participation_id>/decline/",
+        participations.ParticipationDeclineApi.as_view(),
+        name="api-participation-decline",
+    ),
+    path(
+        "participations/<int:participation_id>/attended/",
+        participations.ParticipationAttendedApi.as_view(),
+        name="api-participation-attended",
+    ),
+    path(
+        "participations/<int:participation_id>/no-show/",
+        participations.ParticipationNoShowApi.as_view(),
+        name="api-participation-no-show",
+    ),
+    # Moderation
+    path(
+        "moderation/missions/",
+        missions.ModerationMissionListApi.as_view(),
+        name="api-moderation-missions",
+    ),
+    path(
+        "moderation/organizations/",
+        organizations.ModerationOrganizationListApi.as_view(),
+        name="api-moderation-organizations",
+    ),
+    path(
+        "missions/<int:mission_id>/publish/",
+        missions.MissionPublishApi.as_view(),
+        name="api-mission-publish",
+    ),
+    path(
+        "missions/<int:mission_id>/reject/",
+        missions.MissionRejectApi.as_view(),
+        name="api-mission-reject",
+    ),
+    path(
+        "organizations/<int:organization_id>/verify/",
+        organizations.OrganizationVerifyApi.as_view(),
+        name="api-organization-verify",
+    ),
+    re_path(r"^(?P<unmatched>.*)$", not_found, name="api-not-found"),
+]

@@ -116,3 +116,15 @@ def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme):
     assert values["paris"] is not None, output
     assert values["paris"].decode().startswith(f"{paris.schema_name}:")
     assert values["acme"].decode().startswith(f"{acme.schema_name}:")
+
+
+def test_public_task_sent_from_a_tenant_runs_in_public_and_restores_the_caller(paris):
+    from tests.tenants.worker_tasks import record_public
+
+    token = uuid.uuid4().hex
+    with tenant_context(paris):
+        result = record_public.delay(token).get()
+        assert connection.schema_name == paris.schema_name
+
+    assert result == "public"
+    assert _redis().get(f"entraide-test:{token}").decode() == "public"

@@ -6,12 +6,20 @@ from django.db import connection
 
 from config.celery import app
 from engagement.models import Cause
-from tenants.context import TenantScopedTask
+from tenants.context import PublicTask, TenantScopedTask
 
 
 @app.task(base=TenantScopedTask, name="tests.record_tenant")
 def record_tenant(token: str) -> str:
     """Write where it ran (schema and a count read there) to Redis under `token`."""
     value = f"{connection.schema_name}:{Cause.objects.count()}"
+    redis.Redis.from_url(settings.REDIS_URL).set(f"entraide-test:{token}", value, ex=120)
+    return value
+
+
+@app.task(base=PublicTask, name="tests.record_public")
+def record_public(token: str) -> str:
+    """Write the schema it ran in to Redis under `token`."""
+    value = connection.schema_name
     redis.Redis.from_url(settings.REDIS_URL).set(f"entraide-test:{token}", value, ex=120)
     return value

@@ -1,4 +1,4 @@
-"""Writes and rules of engagement."""
+"""Causes and skills: the default taxonomy every tenant starts with."""
 
 from __future__ import annotations
 

@@ -1,0 +1,219 @@
+"""allauth adapters: where the tenant's sign-in rules (accounts.policy) meet allauth's flows.
+
+- AccountAdapter: sign-up open or closed per tenant, the e-mail verification stage (mandatory
+  for company tenants), tenant name in e-mail subjects, new users recorded through
+  accounts.services. (The e-mail domains of company tenants are checked by the sign-up and
+  add-e-mail forms, accounts.forms: allauth also runs `clean_email` on addresses an identity
+  provider sends, which pre_social_login judges itself.)
+- SocialAccountAdapter: the tenant's SocialApps with secrets decrypted and strict settings
+  (accounts.sso.connections), allowed domains of SSO connections, Facebook only in cities and
+  never trusted for an e-mail address, names kept in sync from the company's identity provider,
+  clear refusal pages.
+- MFAAdapter: TOTP seeds encrypted at rest, tenant name as TOTP issuer, tenant admins cannot
+  remove their last second factor.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import jwt
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp, SocialLogin
+from allauth.socialaccount.providers.base.constants import AuthError
+from django.http import HttpRequest
+from django.utils.encoding import force_str
+
+from accounts import policy
+from accounts.crypto import is_encrypted, secret_decrypt, secret_encrypt
+from accounts.errors import AccountsErrorCode as Code
+from accounts.sso import connections
+from accounts.sso.oidc import IssuerMismatch
+from accounts.sso.refusal import sign_in_refused
+
+logger = logging.getLogger(__name__)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return policy.password_signup_allowed(tenant=policy.current_tenant_or_none())
+
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        user = super().save_user(request, user, form, commit=commit)
+        # A social sign-up form comes through here too; SocialAccountAdapter records that one.
+        if commit and getattr(form, "sociallogin", None) is None:
+            from accounts.services import user_signup_record
+
+            user_signup_record(user=user, method="email")
+        return user
+
+    def get_login_stages(self) -> list[str]:
+        return [
+            "accounts.stages.TenantEmailVerificationStage"
+            if stage == "allauth.account.stages.EmailVerificationStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
+    def format_email_subject(self, subject: str) -> str:
+        tenant = policy.current_tenant_or_none()
+        prefix = f"[{tenant.name}] " if tenant is not None else "[Entraide] "
+        return prefix + force_str(subject)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def list_apps(
+        self, request: HttpRequest | None, provider: str | None = None, client_id: str | None = None
+    ) -> list[SocialApp]:
+        tenant = policy.current_tenant_or_none()
+        if tenant is None:
+            return []
+        apps = super().list_apps(request, provider=provider, client_id=client_id)
+        return [
+            connections.app_hydrate(app)
+            for app in apps
+            if policy.social_provider_allowed(tenant=tenant, provider=app.provider)
+            and (not tenant.sso_required or app.provider in connections.SSO_PROVIDERS)
+        ]
+
+    def is_email_verified(self, provider: Any, email: str) -> bool:
+        if provider.id not in connections.SSO_PROVIDERS:
+            return False
+        return policy.email_domain(email) in connections.app_allowed_domains(provider.app)
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        provider = sociallogin.provider
+        tenant = policy.current_tenant_or_none()
+        if tenant is None or not policy.social_provider_allowed(
+            tenant=tenant, provider=provider.id
+        ):
+            raise ImmediateHttpResponse(
+                sign_in_refused(request, code=Code.PROVIDER_NOT_ALLOWED, provider=provider)
+            )
+        if tenant.sso_required and provider.id not in connections.SSO_PROVIDERS:
+            raise ImmediateHttpResponse(
+                sign_in_refused(request, code=Code.SSO_REQUIRED, provider=provider)
+            )
+        if provider.id in connections.SSO_PROVIDERS:
+            self._check_sso_email(request, sociallogin)
+        else:
+            # Facebook (and any other social provider) never vouches for an address: it stays
+            # unverified until the person confirms it, and is never used to link accounts.
+            for address in sociallogin.email_addresses:
+                address.verified = False
+        if sociallogin.is_existing and provider.id in connections.SSO_PROVIDERS:
+            from accounts.services import user_sync_from_identity_provider
+
+            # The company's directory is the source of truth for names.
+            user_sync_from_identity_provider(
+                user=sociallogin.user, names=getattr(sociallogin, "identity_names", {})
+            )
+
+    def _check_sso_email(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        provider = sociallogin.provider
+        allowed = connections.app_allowed_domains(provider.app)
+        addresses = [address for address in sociallogin.email_addresses if address.email]
+        if not addresses:
+            raise ImmediateHttpResponse(
+                sign_in_refused(request, code=Code.EMAIL_MISSING, provider=provider)
+            )
+        for address in addresses:
+            if policy.email_domain(address.email) not in allowed:
+                raise ImmediateHttpResponse(
+                    sign_in_refused(request, code=Code.EMAIL_DOMAIN_NOT_ALLOWED, provider=provider)
+                )
+            address.verified = True
+
+    def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: Any) -> Any:
+        user = super().populate_user(request, sociallogin, data)
+        # Kept apart: for an existing account, lookup() replaces sociallogin.user.
+        sociallogin.identity_names = {  # type: ignore[attr-defined]
+            field: getattr(user, field)
+            for field in ("first_name", "last_name")
+            if getattr(user, field)
+        }
+        return user
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        tenant = policy.current_tenant_or_none()
+        if tenant is None:
+            return False
+        if sociallogin.provider.id in connections.SSO_PROVIDERS:
+            # Just-in-time accounts for the company's people (domain checked in pre_social_login).
+            return True
+        return not tenant.sso_required and tenant.kind == "city"
+
+    def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> Any:
+        user = super().save_user(request, sociallogin, form=form)
+        from accounts.services import user_signup_record
+
+        user_signup_record(user=user, method=sociallogin.provider.id)
+        return user
+
+    def on_authentication_error(
+        self,
+        request: HttpRequest,
+        provider: Any,
+        error: Any = None,
+        exception: Any = None,
+        extra_context: Any = None,
+    ) -> None:
+        if error == AuthError.CANCELLED:
+            return
+        extra_context = extra_context or {}
+        if isinstance(exception, IssuerMismatch) or isinstance(
+            getattr(exception, "__cause__", None), jwt.InvalidIssuerError
+        ):
+            code = Code.OIDC_ISSUER_MISMATCH
+        elif "state_id" in extra_context:
+            code = Code.STATE_MISMATCH
+        else:
+            code = Code.PROVIDER_ERROR
+        raise ImmediateHttpResponse(
+            sign_in_refused(
+                request,
+                code=code,
+                provider=provider,
+                status=401,
+                log_extra={
+                    "error": str(error),
+                    "exception": exception.__class__.__name__ if exception else "",
+                },
+            )
+        )
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def encrypt(self, text: str) -> str:
+        return secret_encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not is_encrypted(encrypted_text):
+            # Written before encryption was configured; readable, re-encrypted on next change.
+            return encrypted_text
+        return secret_decrypt(encrypted_text)
+
+    def get_totp_issuer(self) -> str:
+        tenant = policy.current_tenant_or_none()
+        return tenant.name if tenant is not None else "Entraide"
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        user = authenticator.user
+        if not user.is_tenant_admin:
+            return True
+        if authenticator.type not in {Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN}:
+            return True
+        # A tenant admin keeps at least one real second factor.
+        remaining = (
+            Authenticator.objects.filter(
+                user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+            )
+            .exclude(pk=authenticator.pk)
+            .exists()
+        )
+        return remaining

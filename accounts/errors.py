@@ -1,0 +1,39 @@
+"""Error codes of the accounts app (API `code` field, refusal pages, logs)."""
+
+from enum import StrEnum
+
+
+class AccountsErrorCode(StrEnum):
+    # Sign-in refused (pages rendered by accounts.sso.refusal).
+    SAML_INVALID_RESPONSE = "saml_invalid_response"
+    SAML_REPLAYED = "saml_replayed"
+    SAML_IDP_INITIATED = "saml_idp_initiated"
+    SAML_SESSION_MISSING = "saml_session_missing"
+    STATE_MISMATCH = "state_mismatch"
+    OIDC_ISSUER_MISMATCH = "oidc_issuer_mismatch"
+    PROVIDER_ERROR = "provider_error"
+    PROVIDER_NOT_ALLOWED = "provider_not_allowed"
+    EMAIL_MISSING = "email_missing"
+    EMAIL_DOMAIN_NOT_ALLOWED = "email_domain_not_allowed"
+    SSO_REQUIRED = "sso_required"
+
+    # Configuration and account services.
+    FORBIDDEN = "forbidden"
+    INVALID = "invalid"
+    SSO_NOT_ENTITLED = "sso_not_entitled"
+    SSO_CONNECTION_MISSING = "sso_connection_missing"
+    MFA_REQUIRED = "mfa_required"
+    METADATA_INVALID = "metadata_invalid"
+    DISCOVERY_INVALID = "discovery_invalid"
+    LAST_TENANT_ADMIN = "last_tenant_admin"
+    CONFIRMATION_MISMATCH = "confirmation_mismatch"
+
+
+class AccountsError(Exception):
+    """A rule of the accounts services was not met (the message is user-facing, translated)."""
+
+    def __init__(self, message: str, *, code: AccountsErrorCode, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field

@@ -1,0 +1,327 @@
+"""Account pages on a tenant host: the tenant admin's sign-in settings (policy, SAML, OpenID
+Connect, Facebook) and the person's privacy page (download my data, delete my account).
+
+Views parse, authorise (accounts.permissions, billing.entitlements), call one service or selector
+and present. Refused service calls come back as AccountsError and are shown on the form.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from accounts import permissions, services
+from accounts.errors import AccountsError
+from accounts.forms import (
+    AccountDeleteForm,
+    FacebookAppForm,
+    OidcConnectionForm,
+    SamlConnectionForm,
+    SignInPolicyForm,
+)
+from accounts.middleware import admin_area
+from accounts.sso import connections, selectors
+from accounts.sso import services as sso_services
+from billing.entitlements import entitlement_has
+
+logger = logging.getLogger(__name__)
+
+SSO_ENTITLEMENT = "sso"
+
+
+def _show_error(form: Form, error: AccountsError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+class TenantAdminView(LoginRequiredMixin, View):
+    """A page of the tenant's administration: tenant admins only (MFA enforced by middleware)."""
+
+    entraide_admin_area = True
+    needs_sso_entitlement = False
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not permissions.user_is_tenant_admin(request.user):
+            raise PermissionDenied
+        if self.needs_sso_entitlement and not entitlement_has(request.tenant, SSO_ENTITLEMENT):
+            return render(request, "accounts/settings/not_entitled.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SignInSettingsView(TenantAdminView):
+    template_name = "accounts/settings/sign_in.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        tenant = request.tenant
+        form = SignInPolicyForm(
+            initial={
+                "sso_required": tenant.sso_required,
+                "allowed_email_domains": "\n".join(tenant.allowed_email_domains or []),
+            }
+        )
+        return self._render(request, form)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = SignInPolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                services.sign_in_policy_update(
+                    tenant=request.tenant,
+                    actor=request.user,
+                    sso_required=form.cleaned_data["sso_required"],
+                    allowed_email_domains=form.cleaned_data["allowed_email_domains"],
+                )
+            except AccountsError as error:
+                _show_error(form, error)
+            else:
+                messages.success(request, _("Sign-in settings saved."))
+                return HttpResponseRedirect(reverse("accounts:sign-in-settings"))
+        return self._render(request, form, status=400)
+
+    def _render(self, request: HttpRequest, form: Form, status: int = 200) -> HttpResponse:
+        tenant = request.tenant
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "connections": selectors.connection_summaries(),
+                "sso_entitled": entitlement_has(tenant, SSO_ENTITLEMENT),
+                "is_company": tenant.kind == "company",
+                "is_city": tenant.kind == "city",
+            },
+            status=status,
+        )
+
+
+class SamlSettingsView(TenantAdminView):
+    needs_sso_entitlement = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        app = selectors.social_app_get(provider=connections.SAML)
+        form = SamlConnectionForm(initial=SamlConnectionForm.initial_from(app))
+        return self._render(request, form, app)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = SamlConnectionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                sso_services.saml_connection_save(
+                    tenant=request.tenant,
+                    actor=request.user,
+                    name=data["name"],
+                    metadata_url=data["metadata_url"],
+                    metadata_xml=data["metadata_xml"],
+                    idp_entity_id=data["idp_entity_id"],
+                    idp_sso_url=data["idp_sso_url"],
+                    idp_certificate=data["idp_certificate"],
+                    attribute_mapping=form.attribute_mapping(),
+                    allowed_email_domains=data["allowed_email_domains"],
+                )
+            except AccountsError as error:
+                _show_error(form, error)
+            else:
+                messages.success(request, _("SAML connection saved."))
+                return HttpResponseRedirect(reverse("accounts:saml-settings"))
+        app = selectors.social_app_get(provider=connections.SAML)
+        return self._render(request, form, app, status=400)
+
+    def _render(
+        self, request: HttpRequest, form: Form, app: Any, status: int = 200
+    ) -> HttpResponse:
+        return render(
+            request,
+            "accounts/settings/saml.html",
+            {
+                "form": form,
+                "summary": selectors.connection_summary(app) if app else None,
+                "urls": connections.saml_urls(request, request.tenant.slug),
+            },
+            status=status,
+        )
+
+
+class OidcSettingsView(TenantAdminView):
+    needs_sso_entitlement = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        app = selectors.social_app_get(provider=connections.OIDC)
+        return self._render(
+            request, OidcConnectionForm(initial=OidcConnectionForm.initial_from(app)), app
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = OidcConnectionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                sso_services.oidc_connection_save(
+                    tenant=request.tenant,
+                    actor=request.user,
+                    name=data["name"],
+                    issuer=data["issuer"],
+                    client_id=data["client_id"],
+                    client_secret=data["client_secret"] or None,
+                    allowed_email_domains=data["allowed_email_domains"],
+                )
+            except AccountsError as error:
+                _show_error(form, error)
+            else:
+                messages.success(request, _("OpenID Connect connection saved."))
+                return HttpResponseRedirect(reverse("accounts:oidc-settings"))
+        app = selectors.social_app_get(provider=connections.OIDC)
+        return self._render(request, form, app, status=400)
+
+    def _render(
+        self, request: HttpRequest, form: Form, app: Any, status: int = 200
+    ) -> HttpResponse:
+        return render(
+            request,
+            "accounts/settings/oidc.html",
+            {
+                "form": form,
+                "summary": selectors.connection_summary(app) if app else None,
+                "urls": connections.oidc_urls(request),
+            },
+            status=status,
+        )
+
+
+class FacebookSettingsView(TenantAdminView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request.tenant, "kind", None) != "city":
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        app = selectors.social_app_get(provider=connections.FACEBOOK)
+        form = FacebookAppForm(initial={"app_id": app.client_id} if app else None)
+        return self._render(request, form, app)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = FacebookAppForm(request.POST)
+        if form.is_valid():
+            try:
+                sso_services.facebook_app_save(
+                    tenant=request.tenant,
+                    actor=request.user,
+                    app_id=form.cleaned_data["app_id"],
+                    app_secret=form.cleaned_data["app_secret"] or None,
+                )
+            except AccountsError as error:
+                _show_error(form, error)
+            else:
+                messages.success(request, _("Facebook sign-in saved."))
+                return HttpResponseRedirect(reverse("accounts:facebook-settings"))
+        app = selectors.social_app_get(provider=connections.FACEBOOK)
+        return self._render(request, form, app, status=400)
+
+    def _render(
+        self, request: HttpRequest, form: Form, app: Any, status: int = 200
+    ) -> HttpResponse:
+        return render(
+            request,
+            "accounts/settings/facebook.html",
+            {
+                "form": form,
+                "summary": selectors.connection_summary(app) if app else None,
+                "urls": connections.facebook_urls(request),
+            },
+            status=status,
+        )
+
+
+class ConnectionDeleteView(TenantAdminView):
+    http_method_names = ["post"]
+    providers = {
+        "saml": connections.SAML,
+        "oidc": connections.OIDC,
+        "facebook": connections.FACEBOOK,
+    }
+
+    def post(self, request: HttpRequest, kind: str) -> HttpResponse:
+        provider = self.providers.get(kind)
+        if provider is None:
+            raise Http404
+        if provider in connections.SSO_PROVIDERS and not entitlement_has(
+            request.tenant, SSO_ENTITLEMENT
+        ):
+            return render(request, "accounts/settings/not_entitled.html", status=403)
+        try:
+            sso_services.connection_delete(
+                tenant=request.tenant, actor=request.user, provider=provider
+            )
+        except AccountsError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Connection removed."))
+        return HttpResponseRedirect(reverse("accounts:sign-in-settings"))
+
+
+# --- privacy (GDPR) -----------------------------------------------------------------------------
+
+
+class PrivacyView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request, "accounts/privacy.html", {"form": AccountDeleteForm(user=request.user)}
+        )
+
+
+class DataExportView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        data = services.user_export_data(user=request.user)
+        stamp = timezone.now().strftime("%Y%m%d")
+        response = HttpResponse(
+            json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="entraide-{request.tenant.slug}-my-data-{stamp}.json"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class AccountDeleteView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = AccountDeleteForm(request.POST, user=request.user)
+        if form.is_valid():
+            user = request.user
+            try:
+                services.user_delete_account(user=user, actor=user)
+            except AccountsError as error:
+                form.add_error(None, error.message)
+            else:
+                logout(request)
+                messages.success(request, _("Your account was deleted."))
+                return HttpResponseRedirect("/")
+        return render(request, "accounts/privacy.html", {"form": form}, status=400)
+
+
+sign_in_settings = admin_area(SignInSettingsView.as_view())
+saml_settings = admin_area(SamlSettingsView.as_view())
+oidc_settings = admin_area(OidcSettingsView.as_view())
+facebook_settings = admin_area(FacebookSettingsView.as_view())
+connection_delete = admin_area(ConnectionDeleteView.as_view())
+privacy = PrivacyView.as_view()
+data_export = DataExportView.as_view()
+account_delete = AccountDeleteView.as_view()

@@ -1,0 +1,169 @@
+"""Shared setup for the benchmarks: a throwaway PostGIS database and Django configured against it.
+
+A benchmark never touches the dev database (`entraide`) nor a test database: it creates its own
+(`entraide_bench` by default, or BENCH_DATABASE), migrates the public schema, builds the template
+schema, and drops the database when it is done. Its cache keys carry their own prefix and are
+deleted at the end too.
+
+Usage from a bench script::
+
+    from _common import bench_database, summarize
+    with bench_database() as info:
+        ...  # Django is set up here, connected to the bench database
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_DATABASE = "entraide_bench"
+BENCH_BASE_DOMAIN = "bench.test"
+
+
+@dataclass(frozen=True)
+class BenchInfo:
+    database: str
+    cache_prefix: str
+    seconds_to_prepare: float
+
+
+def _server_url() -> str:
+    """The server of DATABASE_URL (or the local default), without a database name."""
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/entraide")
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "", parts.query, parts.fragment))
+
+
+def _admin_connect(database: str):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    parts = urlsplit(_server_url())
+    return psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname=database,
+        autocommit=True,
+    )
+
+
+def _create_database(name: str) -> None:
+    if name in {"entraide", "postgres", "template0", "template1"} or not name.endswith("_bench"):
+        raise SystemExit(f"Refusing to use {name!r}: a bench database name must end in _bench.")
+    with _admin_connect("postgres") as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    with _admin_connect(name) as bench:
+        bench.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+
+
+def _drop_database(name: str) -> None:
+    with _admin_connect("postgres") as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _configure_django(database: str, cache_prefix: str) -> None:
+    os.environ["DATABASE_URL"] = f"{_server_url()}/{database}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    os.environ["CACHE_KEY_PREFIX"] = cache_prefix
+    os.environ["BASE_DOMAIN"] = BENCH_BASE_DOMAIN
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_DEBUG"] = "false"  # DEBUG would record every query and skew timings
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    os.environ["MEDIA_ROOT"] = str(ROOT / "var" / "bench-media")
+
+    import django
+
+    django.setup()
+
+
+def _delete_cache_keys(prefix: str) -> None:
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"*:{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@contextlib.contextmanager
+def bench_database(*, migrate: bool = True) -> Iterator[BenchInfo]:
+    """Create the bench database, set Django up against it, migrate public and the template."""
+    database = os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE)
+    cache_prefix = f"bench{os.getpid()}"
+    started = time.perf_counter()
+    _create_database(database)
+    try:
+        _configure_django(database, cache_prefix)
+        if migrate:
+            from django.core.management import call_command
+
+            from tenants import provisioning
+
+            call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+            provisioning.template_ensure(rebuild=True)
+        yield BenchInfo(database, cache_prefix, time.perf_counter() - started)
+    finally:
+        with contextlib.suppress(Exception):
+            _delete_cache_keys(cache_prefix)
+        with contextlib.suppress(Exception):
+            from django.db import connections
+
+            connections.close_all()
+        _drop_database(database)
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@dataclass(frozen=True)
+class Summary:
+    median: float
+    p95: float
+    mean: float
+    count: int
+
+
+def summarize(values: Sequence[float]) -> Summary:
+    return Summary(
+        median=statistics.median(values),
+        p95=percentile(values, 0.95),
+        mean=statistics.fmean(values),
+        count=len(values),
+    )
+
+
+def machine_description() -> str:
+    """One line about where the figures were taken."""
+    cores = os.cpu_count()
+    try:
+        load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        load = "?"
+    postgres = "?"
+    with contextlib.suppress(Exception):
+        postgres = subprocess.run(  # noqa: S603
+            ["psql", "--version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    return (
+        f"{cores} cores, load {load}, Python {platform.python_version()}, {postgres}, "
+        f"{platform.platform()}"
+    )

@@ -1,0 +1,81 @@
+"""Redis locks and flags for billing, in the public namespace whatever schema is active.
+
+- `tenant_billing_lock(tenant_id)`: serialises "fetch from Stripe, then apply" for one tenant, so
+  a slower worker can never write an older Stripe answer over a newer one. Held outside database
+  transactions (a Stripe call happens under it, never inside a transaction).
+- `flag_set_once` / `flag_clear`: the seat-sync debounce ("a sync is already scheduled").
+- `value_get` / `value_set`: short-lived values (the next-invoice preview on the billing page).
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django_tenants.utils import get_public_schema_name
+from redis.exceptions import LockError
+
+from billing.errors import BillingError, BillingErrorCode
+
+logger = logging.getLogger(__name__)
+
+
+def _redis() -> Any:
+    # Django's RedisCache exposes the redis-py client; locks need its primitives.
+    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+
+
+def public_key(name: str) -> str:
+    """The key Django's cache would build for `billing:<name>` in the public schema (so the
+    test suite's per-run cleanup, and every process, agree on it)."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f"{get_public_schema_name()}:{prefix}:1:billing:{name}"
+
+
+class LockBusy(BillingError):
+    def __init__(self) -> None:
+        super().__init__("Billing is being updated; try again.", code=BillingErrorCode.LOCK_BUSY)
+
+
+@contextmanager
+def tenant_billing_lock(tenant_id: int, *, wait_seconds: float = 30.0) -> Iterator[None]:
+    lock = _redis().lock(
+        public_key(f"lock:tenant:{tenant_id}"), timeout=120, blocking_timeout=wait_seconds
+    )
+    if not lock.acquire():
+        raise LockBusy()
+    try:
+        yield
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            # Held longer than its timeout: it expired and may belong to another worker now.
+            logger.warning("billing.lock.expired", extra={"tenant_id": tenant_id})
+
+
+def flag_set_once(name: str, *, ttl_seconds: int) -> bool:
+    """Set the flag if absent; True when this call set it."""
+    return bool(_redis().set(public_key(f"flag:{name}"), b"1", nx=True, ex=ttl_seconds))
+
+
+def flag_clear(name: str) -> None:
+    _redis().delete(public_key(f"flag:{name}"))
+
+
+def value_get(name: str) -> Any:
+    raw = _redis().get(public_key(f"value:{name}"))
+    return pickle.loads(raw) if raw is not None else None  # noqa: S301 - only our own values
+
+
+def value_set(name: str, value: Any, *, ttl_seconds: int) -> None:
+    _redis().set(public_key(f"value:{name}"), pickle.dumps(value), ex=ttl_seconds)
+
+
+def value_delete(name: str) -> None:
+    _redis().delete(public_key(f"value:{name}"))

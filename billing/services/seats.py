@@ -1,0 +1,104 @@
+"""Company seats (active employees) synced to Stripe: debounced, with idempotency keys."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from billing import locks, selectors, stripe_client
+from billing.entitlements import tenant_plan
+from billing.models import BillingAccount, SeatSync
+from billing.services.common import Action, Source, _audit, _enqueue
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+
+def seats_changed(*, tenant: Any) -> None:
+    """Call when a user of a company tenant is created, deactivated, reactivated or deleted.
+
+    After the surrounding transaction commits, schedules one seat sync for the tenant a little
+    later (BILLING_SEAT_SYNC_DELAY_SECONDS): a batch of changes costs one Stripe call. Does
+    nothing for flat-priced plans or outside a tenant.
+    """
+    plan = tenant_plan(tenant)
+    if plan is None or not plan.is_per_seat or getattr(tenant, "pk", None) is None:
+        return
+    tenant_id = int(tenant.pk)
+    transaction.on_commit(lambda: _seat_sync_schedule(tenant_id=tenant_id))
+
+
+def _seat_sync_schedule(*, tenant_id: int) -> None:
+    from billing import tasks
+
+    delay = int(settings.BILLING_SEAT_SYNC_DELAY_SECONDS)
+    if locks.flag_set_once(f"seat-sync:{tenant_id}", ttl_seconds=delay + 600):
+        _enqueue(tasks.seats_sync, tenant_id, countdown=delay)
+
+
+def seat_sync_flag_clear(*, tenant_id: int) -> None:
+    locks.flag_clear(f"seat-sync:{tenant_id}")
+
+
+def seats_sync(*, tenant: Tenant) -> SeatSync | None:
+    """Set the per-seat subscription's quantity to the tenant's active users.
+
+    The change is recorded (pending) with a fresh idempotency key before Stripe is called; a
+    retry after a failure reuses that key, so Stripe applies the change once.
+    """
+    plan = tenant_plan(tenant)
+    if plan is None or not plan.is_per_seat:
+        return None
+    with locks.tenant_billing_lock(tenant.pk):
+        seats = max(selectors.seats_count(tenant=tenant), 1)
+        with transaction.atomic():
+            account = BillingAccount.objects.select_for_update().filter(tenant_id=tenant.pk).first()
+            if (
+                account is None
+                or not account.has_live_subscription
+                or not account.stripe_subscription_item_id
+            ):
+                return None
+            sync = account.seat_syncs.filter(status=SeatSync.Status.PENDING).first()
+            if sync is not None and sync.seats != seats:
+                sync.status = SeatSync.Status.SUPERSEDED
+                sync.save(update_fields=["status"])
+                sync = None
+            if sync is None:
+                if seats == account.seats:
+                    return None
+                sync = SeatSync(
+                    account=account,
+                    seats_before=account.seats,
+                    seats=seats,
+                    idempotency_key=f"seats:{tenant.pk}:{uuid.uuid4().hex}",
+                )
+                sync.full_clean()
+                sync.save()
+            item_id = account.stripe_subscription_item_id
+        quantity = stripe_client.subscription_item_quantity_set(
+            item_id=item_id, quantity=sync.seats, idempotency_key=sync.idempotency_key
+        )
+        with transaction.atomic():
+            account = BillingAccount.objects.select_for_update().get(pk=account.pk)
+            seats_before = account.seats
+            account.seats = quantity
+            account.save(update_fields=["seats", "updated_at"])
+            sync.status = SeatSync.Status.SYNCED
+            sync.synced_at = timezone.now()
+            sync.save(update_fields=["status", "synced_at"])
+            _audit(
+                tenant=tenant,
+                action=Action.SEATS_SYNCED,
+                source=Source.SCHEDULE,
+                changes={"seats": [seats_before, quantity]},
+            )
+            preview_key = selectors.invoice_preview_key(account)
+            transaction.on_commit(lambda: locks.value_delete(preview_key))
+    logger.info("billing.seats.synced", extra={"tenant_id": tenant.pk, "seats": quantity})
+    return sync

@@ -1,0 +1,194 @@
+"""What every engagement API class shares: authentication order, body size limit, strict
+pagination and input validation helpers.
+
+Views parse, authorise (accounts/permissions.py), call one service or selector and present; the
+error shape {"detail", "code", "fields"} comes from config.api.exception_handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from config.api import ApiError, Pagination
+
+# JSON bodies of this API are small (a description is at most 10,000 characters); anything
+# bigger is refused before it is read. Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2 MB) stays the
+# outer limit for every other form.
+MAX_BODY_BYTES = 64 * 1024
+MAX_ID = 2**63 - 1
+
+
+class EngagementApiView(APIView):
+    """Token first, so an anonymous call to a protected endpoint gets 401 + WWW-Authenticate
+    (DRF takes the challenge from the first authenticator). A token or session from another
+    tenant is unknown in this tenant's schema: 401 for a token, anonymous for a session."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [AllowAny]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        reject_oversized_body(request)
+        super().initial(request, *args, **kwargs)
+
+
+class AuthenticatedApiView(EngagementApiView):
+    permission_classes = [IsAuthenticated]
+
+
+def reject_oversized_body(request: Request) -> None:
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    try:
+        length = int(raw)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES:
+        raise ApiError(
+            _("The request body is too large (at most %(max)d bytes).") % {"max": MAX_BODY_BYTES},
+            code="payload_too_large",
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+
+
+def validated_data(
+    serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any
+) -> dict[str, Any]:
+    """Validate `data` with the (Input) serializer; a 400 with field errors otherwise."""
+    if not isinstance(data, Mapping):
+        raise exceptions.ValidationError({"non_field_errors": [_("A JSON object is expected.")]})
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class StrictPagination(Pagination):
+    """config.api.Pagination (results + total count) that refuses bad `page` / `page_size`
+    with a 400 and field errors instead of silently falling back or answering 404."""
+
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+    ) -> list[Any]:
+        page_params(request)
+        try:
+            return list(super().paginate_queryset(queryset, request, view) or [])
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({"page": [_("This page does not exist.")]}) from None
+
+
+def page_params(request: Request) -> tuple[int, int]:
+    """`page` (from 1) and `page_size` (1 to 100, default 20) of the query string, or a 400."""
+    errors: dict[str, list[str]] = {}
+    page = request.query_params.get(Pagination.page_query_param, "1")
+    if not _is_positive_int(page):
+        errors["page"] = [_("A page number from 1.")]
+    size = request.query_params.get(Pagination.page_size_query_param, str(Pagination.page_size))
+    if not (_is_positive_int(size) and int(size) <= Pagination.max_page_size):
+        errors["page_size"] = [
+            _("A page size from 1 to %(max)d.") % {"max": Pagination.max_page_size}
+        ]
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return int(page), int(size)
+
+
+def counted_page_response(
+    request: Request, results: list[Any], *, total: int, page: int, size: int
+) -> Response:
+    """The same body as StrictPagination for a page whose total is already known."""
+    if not results and page > 1:
+        raise exceptions.ValidationError({"page": [_("This page does not exist.")]})
+    url = request.build_absolute_uri()
+    next_url = replace_query_param(url, "page", page + 1) if page * size < total else None
+    previous_url = None
+    if page > 1:
+        previous_url = (
+            replace_query_param(url, "page", page - 1)
+            if page > 2
+            else remove_query_param(url, "page")
+        )
+    return Response(
+        {"count": total, "next": next_url, "previous": previous_url, "results": results}
+    )
+
+
+def _is_positive_int(value: str) -> bool:
+    return value.isascii() and value.isdigit() and 1 <= int(value) <= 1_000_000
+
+
+def paginated(view: APIView, queryset: QuerySet[Any], serializer_class: type) -> Response:
+    """One page of `queryset` presented with `serializer_class`, with the total count."""
+    paginator = StrictPagination()
+    page = paginator.paginate_queryset(queryset, view.request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class IdField(serializers.IntegerField):
+    """A database id in a body: a positive 64-bit integer."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (config.api.exception_handler)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+    class Meta:
+        ref_name = "Error"
+
+
+def error_responses(*status_codes: int) -> dict[int, type[serializers.Serializer]]:
+    return {code: ErrorSerializer for code in status_codes}
+
+
+_paginated_serializers: dict[str, type[serializers.Serializer]] = {}
+
+
+def paginated_serializer(
+    item_serializer: type[serializers.Serializer], name: str
+) -> type[serializers.Serializer]:
+    """The schema of one page of `item_serializer`: count, next, previous, results."""
+    if name not in _paginated_serializers:
+        _paginated_serializers[name] = type(
+            f"{name}Serializer",
+            (serializers.Serializer,),
+            {
+                "count": serializers.IntegerField(help_text="Total number of results."),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": item_serializer(many=True),
+                "Meta": type("Meta", (), {"ref_name": name}),
+                "__module__": __name__,
+            },
+        )
+    return _paginated_serializers[name]
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        "page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Page number, from 1."
+    ),
+    OpenApiParameter(
+        "page_size",
+        OpenApiTypes.INT,
+        OpenApiParameter.QUERY,
+        description="Results per page, 1 to 100 (default 20).",
+    ),
+]

@@ -1,0 +1,164 @@
+"""Organizations: a member's list, creation, details and edits; verification by moderators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.permissions import (
+    organization_get_for_member,
+    organization_get_for_moderator,
+    user_is_moderator,
+    user_organization_role,
+)
+from engagement.api.base import (
+    PAGE_PARAMETERS,
+    AuthenticatedApiView,
+    error_responses,
+    paginated,
+    paginated_serializer,
+    validated_data,
+)
+from engagement.api.missions import MODERATION_TAG, ORGANIZER_TAG, require_moderator
+from engagement.api.serializers import OrganizationSerializer
+from engagement.models import Organization
+from engagement.selectors import organization_list_for_moderation, organization_list_for_user
+from engagement.services import (
+    organization_create,
+    organization_update,
+    organization_verify,
+)
+
+
+class OrganizationInput(serializers.Serializer):
+    name = serializers.CharField(max_length=160)
+    kind = serializers.ChoiceField(choices=Organization.Kind.choices)
+    description = serializers.CharField(
+        max_length=15_000, required=False, allow_blank=True, trim_whitespace=False
+    )
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    website = serializers.URLField(max_length=200, required=False, allow_blank=True)
+    contact_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+
+    class Meta:
+        ref_name = "OrganizationInput"
+
+
+def _organization_response(
+    request: Request, organization: Organization, *, code: int = status.HTTP_200_OK
+) -> Response:
+    organization.member_role = user_organization_role(request.user, organization)  # type: ignore[attr-defined]
+    return Response(OrganizationSerializer(organization).data, status=code)
+
+
+def _organization_for_manager(request: Request, organization_id: int) -> Organization:
+    """Moderators and tenant admins reach every organization; others only their own."""
+    if user_is_moderator(request.user):
+        return organization_get_for_moderator(organization_id=organization_id, user=request.user)
+    return organization_get_for_member(organization_id=organization_id, user=request.user)
+
+
+class OrganizationListApi(AuthenticatedApiView):
+    @extend_schema(
+        tags=[ORGANIZER_TAG],
+        operation_id="organizations_list",
+        summary="Organizations I belong to, with my role",
+        parameters=PAGE_PARAMETERS,
+        responses={
+            200: paginated_serializer(OrganizationSerializer, "PaginatedOrganizationList"),
+            **error_responses(400, 401),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        return paginated(
+            self, organization_list_for_user(user=request.user), OrganizationSerializer
+        )
+
+    @extend_schema(
+        tags=[ORGANIZER_TAG],
+        operation_id="organizations_create",
+        summary="Create an organization (pending verification; I become its admin)",
+        request=OrganizationInput,
+        responses={201: OrganizationSerializer, **error_responses(400, 401, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        data = validated_data(OrganizationInput, request.data)
+        organization = organization_create(creator=request.user, **data)
+        return _organization_response(request, organization, code=status.HTTP_201_CREATED)
+
+
+class OrganizationDetailApi(AuthenticatedApiView):
+    @extend_schema(
+        tags=[ORGANIZER_TAG],
+        operation_id="organizations_retrieve",
+        summary="An organization (its members, moderators)",
+        responses={200: OrganizationSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request: Request, organization_id: int) -> Response:
+        return _organization_response(request, _organization_for_manager(request, organization_id))
+
+    @extend_schema(
+        tags=[ORGANIZER_TAG],
+        operation_id="organizations_update",
+        summary="Edit an organization (its admins, tenant admins)",
+        request=OrganizationInput(partial=True),
+        responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, organization_id: int) -> Response:
+        organization = _organization_for_manager(request, organization_id)
+        data: dict[str, Any] = validated_data(OrganizationInput, request.data, partial=True)
+        if not data:
+            raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
+        organization = organization_update(organization=organization, actor=request.user, **data)
+        return _organization_response(request, organization)
+
+
+class OrganizationVerifyApi(AuthenticatedApiView):
+    class VerifyInput(serializers.Serializer):
+        approve = serializers.BooleanField()
+        note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+        class Meta:
+            ref_name = "OrganizationVerifyInput"
+
+    @extend_schema(
+        tags=[MODERATION_TAG],
+        operation_id="organizations_verify",
+        summary="Verify (approve) or reject an organization (moderators)",
+        description="Rejecting a verified organization closes its published missions.",
+        request=VerifyInput,
+        responses={200: OrganizationSerializer, **error_responses(400, 401, 404, 409)},
+    )
+    def post(self, request: Request, organization_id: int) -> Response:
+        organization = organization_get_for_moderator(
+            organization_id=organization_id, user=request.user
+        )
+        data = validated_data(self.VerifyInput, request.data)
+        organization = organization_verify(
+            organization=organization,
+            actor=request.user,
+            approve=data["approve"],
+            note=data.get("note", ""),
+        )
+        return _organization_response(request, organization)
+
+
+class ModerationOrganizationListApi(AuthenticatedApiView):
+    @extend_schema(
+        tags=[MODERATION_TAG],
+        operation_id="moderation_organizations_list",
+        summary="Organizations waiting for verification, oldest first (moderators)",
+        parameters=PAGE_PARAMETERS,
+        responses={
+            200: paginated_serializer(OrganizationSerializer, "PaginatedOrganizationList"),
+            **error_responses(400, 401, 403),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        require_moderator(request)
+        return paginated(self, organization_list_for_moderation(), OrganizationSerializer)

@@ -1,0 +1,488 @@
+"""Output serializers shared by several endpoints (Input serializers live next to their view).
+
+They only present: every relation they read is already joined or prefetched by the selector
+that produced the objects, so a list costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from engagement.api.filters import availability_tokens
+from engagement.models import (
+    Cause,
+    Mission,
+    Organization,
+    Participation,
+    Skill,
+    Slot,
+    VolunteerProfile,
+)
+
+
+class LatLngSerializer(serializers.Serializer):
+    """A point as {"lat", "lng"} in degrees (WGS 84)."""
+
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+
+    class Meta:
+        ref_name = "LatLng"
+
+
+def _datetime(value: datetime | None, zone: tzinfo | None = None) -> str | None:
+    """A datetime as DRF's DateTimeField presents it (ISO 8601 in the current time zone, the
+    tenant's, "Z" for UTC), without its per-value settings lookups: the map presents hundreds."""
+    if value is None:
+        return None
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _location(mission: Mission) -> dict[str, float] | None:
+    """From the `lat`/`lng` annotations of mission_search_page, else from the point."""
+    if hasattr(mission, "lat"):
+        return None if mission.lat is None else {"lat": mission.lat, "lng": mission.lng}
+    return point_as_lat_lng(mission.location)
+
+
+def point_as_lat_lng(point: Any) -> dict[str, float] | None:
+    if point is None:
+        return None
+    return {"lat": point.y, "lng": point.x}
+
+
+class CauseSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Cause
+        fields = ["id", "slug", "label", "name_fr", "name_en", "icon"]
+        ref_name = "Cause"
+
+
+class SkillSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Skill
+        fields = ["id", "slug", "label", "name_fr", "name_en"]
+        ref_name = "Skill"
+
+
+class TaxonomyItemSerializer(serializers.Serializer):
+    """A cause or skill inside another object: slug and label in the request's language."""
+
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    label = serializers.CharField()
+
+    class Meta:
+        ref_name = "TaxonomyItem"
+
+
+class OrganizationSummarySerializer(serializers.ModelSerializer):
+    is_verified = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "kind", "is_verified"]
+        ref_name = "OrganizationSummary"
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    is_verified = serializers.BooleanField(read_only=True)
+    member_role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "kind",
+            "description",
+            "address",
+            "website",
+            "contact_email",
+            "verification_status",
+            "verification_note",
+            "verified_at",
+            "is_verified",
+            "member_role",
+            "created_at",
+        ]
+        ref_name = "Organization"
+
+    @extend_schema_field({"type": "string", "enum": ["admin", "editor"], "nullable": True})
+    def get_member_role(self, organization: Organization) -> str | None:
+        return getattr(organization, "member_role", None)
+
+
+class NextSlotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    seats_left = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "NextSlot"
+
+
+class SlotSerializer(serializers.ModelSerializer):
+    seats_left = serializers.IntegerField(read_only=True)
+    is_ongoing = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Slot
+        fields = [
+            "id",
+            "starts_at",
+            "ends_at",
+            "is_ongoing",
+            "capacity",
+            "confirmed_count",
+            "seats_left",
+            "status",
+        ]
+        ref_name = "Slot"
+
+
+class MissionListItemSerializer(serializers.ModelSerializer):
+    """A search result: what a list item and its map pin need."""
+
+    organization = OrganizationSummarySerializer(read_only=True)
+    causes = TaxonomyItemSerializer(many=True, read_only=True)
+    location = serializers.SerializerMethodField()
+    distance_km = serializers.SerializerMethodField()
+    next_slot = serializers.SerializerMethodField()
+    seats_left = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Mission
+        fields = [
+            "id",
+            "title",
+            "summary",
+            "organization",
+            "causes",
+            "city",
+            "postcode",
+            "location",
+            "is_remote",
+            "is_step_free",
+            "is_open_to_minors",
+            "is_beginner_friendly",
+            "requires_approval",
+            "published_at",
+            "distance_km",
+            "next_slot",
+            "seats_left",
+        ]
+        ref_name = "MissionListItem"
+
+    def to_representation(self, mission: Mission) -> dict[str, Any]:
+        """The same fields as declared (they drive the schema), built directly: a page of 20
+        through DRF's generic field machinery cost several times the SQL (bench/search.py)."""
+        organization = mission.organization
+        next_slot = None
+        if getattr(mission, "next_slot_id", None) is not None:
+            next_slot = {
+                "id": mission.next_slot_id,
+                "starts_at": _datetime(mission.next_slot_starts_at),
+                "ends_at": _datetime(mission.next_slot_ends_at),
+                "seats_left": mission.seats_left,
+            }
+        causes = getattr(mission, "cause_list", None)
+        if causes is None:
+            causes = mission.causes.all()
+        distance = getattr(mission, "distance_km", None)
+        return {
+            "id": mission.pk,
+            "title": mission.title,
+            "summary": mission.summary,
+            "organization": {
+                "id": organization.pk,
+                "name": organization.name,
+                "slug": organization.slug,
+                "kind": organization.kind,
+                "is_verified": organization.is_verified,
+            },
+            "causes": [
+                {"id": cause.pk, "slug": cause.slug, "label": cause.label} for cause in causes
+            ],
+            "city": mission.city,
+            "postcode": mission.postcode,
+            "location": _location(mission),
+            "is_remote": mission.is_remote,
+            "is_step_free": mission.is_step_free,
+            "is_open_to_minors": mission.is_open_to_minors,
+            "is_beginner_friendly": mission.is_beginner_friendly,
+            "requires_approval": mission.requires_approval,
+            "published_at": _datetime(mission.published_at),
+            "distance_km": None if distance is None else round(distance, 3),
+            "next_slot": next_slot,
+            "seats_left": getattr(mission, "seats_left", None),
+        }
+
+    @extend_schema_field(LatLngSerializer(allow_null=True))
+    def get_location(self, mission: Mission) -> dict[str, float] | None:
+        return point_as_lat_lng(mission.location)
+
+    @extend_schema_field(
+        {"type": "number", "format": "double", "nullable": True, "description": "Kilometres."}
+    )
+    def get_distance_km(self, mission: Mission) -> float | None:
+        causes = getattr(mission, "cause_list", None)
+        if causes is None:
+            causes = mission.causes.all()
+        distance = getattr(mission, "distance_km", None)
+        return None if distance is None else round(distance, 3)
+
+    @extend_schema_field(NextSlotSerializer(allow_null=True))
+    def get_next_slot(self, mission: Mission) -> dict[str, Any] | None:
+        if getattr(mission, "next_slot_id", None) is None:
+            return None
+        return NextSlotSerializer(
+            {
+                "id": mission.next_slot_id,
+                "starts_at": mission.next_slot_starts_at,
+                "ends_at": mission.next_slot_ends_at,
+                "seats_left": mission.seats_left,
+            }
+        ).data
+
+
+class MissionDetailSerializer(serializers.ModelSerializer):
+    """A mission page: texts (description is sanitized HTML), place, options and next dates."""
+
+    organization = OrganizationSummarySerializer(read_only=True)
+    causes = TaxonomyItemSerializer(many=True, read_only=True)
+    skills = TaxonomyItemSerializer(many=True, read_only=True)
+    location = serializers.SerializerMethodField()
+    moderation_note = serializers.SerializerMethodField()
+    upcoming_slots = SlotSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Mission
+        fields = [
+            "id",
+            "title",
+            "summary",
+            "description",
+            "organization",
+            "causes",
+            "skills",
+            "location",
+            "address",
+            "postcode",
+            "city",
+            "is_remote",
+            "is_step_free",
+            "is_open_to_minors",
+            "is_beginner_friendly",
+            "requires_approval",
+            "status",
+            "moderation_note",
+            "published_at",
+            "created_at",
+            "updated_at",
+            "upcoming_slots",
+        ]
+        ref_name = "MissionDetail"
+
+    @extend_schema_field(LatLngSerializer(allow_null=True))
+    def get_location(self, mission: Mission) -> dict[str, float] | None:
+        return point_as_lat_lng(mission.location)
+
+    def get_moderation_note(self, mission: Mission) -> str:
+        """The moderator's note is for the organization and moderators only."""
+        return mission.moderation_note if self.context.get("can_manage") else ""
+
+
+class MissionManagedItemSerializer(serializers.ModelSerializer):
+    """A mission in an organizer's or a moderator's list (any status)."""
+
+    organization = OrganizationSummarySerializer(read_only=True)
+    causes = TaxonomyItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Mission
+        fields = [
+            "id",
+            "title",
+            "summary",
+            "organization",
+            "causes",
+            "city",
+            "is_remote",
+            "status",
+            "moderation_note",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+        ref_name = "MissionManagedItem"
+
+
+class ParticipationSlotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Slot
+        fields = ["id", "starts_at", "ends_at", "status"]
+        ref_name = "ParticipationSlot"
+
+
+class ParticipationMissionSerializer(serializers.ModelSerializer):
+    organization = OrganizationSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Mission
+        fields = ["id", "title", "city", "is_remote", "status", "organization"]
+        ref_name = "ParticipationMission"
+
+
+class ParticipationSerializer(serializers.ModelSerializer):
+    """A volunteer's own participation."""
+
+    slot = ParticipationSlotSerializer(read_only=True)
+    mission = ParticipationMissionSerializer(source="slot.mission", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Participation
+        fields = [
+            "id",
+            "status",
+            "status_label",
+            "message",
+            "hours",
+            "slot",
+            "mission",
+            "created_at",
+            "updated_at",
+        ]
+        ref_name = "Participation"
+
+
+class VolunteerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+    email = serializers.EmailField()
+
+    class Meta:
+        ref_name = "Volunteer"
+
+
+class OrganizerParticipationSerializer(serializers.ModelSerializer):
+    """A participation seen by the mission's organization (volunteer null once anonymised)."""
+
+    volunteer = VolunteerSerializer(read_only=True, allow_null=True)
+    slot = ParticipationSlotSerializer(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Participation
+        fields = [
+            "id",
+            "status",
+            "status_label",
+            "message",
+            "hours",
+            "volunteer",
+            "slot",
+            "waitlisted_at",
+            "decided_at",
+            "created_at",
+        ]
+        ref_name = "OrganizerParticipation"
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    causes = TaxonomyItemSerializer(many=True, read_only=True)
+    skills = TaxonomyItemSerializer(many=True, read_only=True)
+    availability = serializers.SerializerMethodField()
+    home = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VolunteerProfile
+        fields = ["causes", "skills", "availability", "availability_mask", "home", "home_label"]
+        fields += ["radius_km", "updated_at"]
+        ref_name = "VolunteerProfile"
+
+    @extend_schema_field({"type": "array", "items": {"type": "string"}})
+    def get_availability(self, profile: VolunteerProfile) -> list[str]:
+        return availability_tokens(profile.availability_mask)
+
+    @extend_schema_field(LatLngSerializer(allow_null=True))
+    def get_home(self, profile: VolunteerProfile) -> dict[str, float] | None:
+        return point_as_lat_lng(profile.home_point)
+
+
+class MapFeaturePropertiesSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    next_slot_starts_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        ref_name = "MissionMapProperties"
+
+
+class MapGeometrySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Point"])
+    coordinates = serializers.ListField(child=serializers.FloatField(), min_length=2)
+
+    class Meta:
+        ref_name = "MissionMapGeometry"
+
+
+class MapFeatureSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Feature"])
+    id = serializers.IntegerField()
+    geometry = MapGeometrySerializer()
+    properties = MapFeaturePropertiesSerializer()
+
+    class Meta:
+        ref_name = "MissionMapFeature"
+
+
+class MapFeatureCollectionSerializer(serializers.Serializer):
+    """GeoJSON (RFC 7946) with two foreign members: the cap and whether it was reached."""
+
+    type = serializers.ChoiceField(choices=["FeatureCollection"])
+    features = MapFeatureSerializer(many=True)
+    limit = serializers.IntegerField()
+    truncated = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "MissionMapFeatureCollection"
+
+
+def map_feature_collection(points: list[dict[str, Any]], *, limit: int) -> dict[str, Any]:
+    """GeoJSON from mission_map_points rows (one more than `limit` means it was cut)."""
+    truncated = len(points) > limit
+    zone = timezone.get_current_timezone()
+    features = [
+        {
+            "type": "Feature",
+            "id": point["id"],
+            "geometry": {
+                "type": "Point",
+                "coordinates": [round(point["lng"], 6), round(point["lat"], 6)],
+            },
+            "properties": {
+                "title": point["title"],
+                "next_slot_starts_at": _datetime(point["next_slot_starts_at"], zone),
+            },
+        }
+        for point in points[:limit]
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "limit": limit,
+        "truncated": truncated,
+    }

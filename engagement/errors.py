@@ -1,0 +1,95 @@
+"""Errors raised by engagement services.
+
+`EngagementError` is a `config.api.ApiError`, so the API renders it as {"detail", "code",
+"fields"} with the status below; pages show `.detail`. Every code has one HTTP status, so a caller
+never picks one: 400 bad input, 403 not allowed, 404 not found, 409 the state forbids it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.functional import Promise
+from rest_framework import status
+
+from config.api import ApiError
+
+
+class EngagementErrorCode(StrEnum):
+    # 400: the input itself is wrong.
+    INVALID = "invalid"
+    TEXT_TOO_LONG = "text_too_long"
+    HOURS_INVALID = "hours_invalid"
+    SLOT_DATES_INVALID = "slot_dates_invalid"
+    CAPACITY_INVALID = "capacity_invalid"
+    CAPACITY_BELOW_CONFIRMED = "capacity_below_confirmed"
+    LOCATION_REQUIRED = "location_required"
+    NOTE_REQUIRED = "note_required"
+    UNKNOWN_CAUSE = "unknown_cause"
+    UNKNOWN_SKILL = "unknown_skill"
+    # 403: the actor may not do this.
+    NOT_ALLOWED = "not_allowed"
+    NOT_MODERATOR = "not_moderator"
+    NOT_ORGANIZATION_MEMBER = "not_organization_member"
+    NOT_OWN_PARTICIPATION = "not_own_participation"
+    ORGANIZATION_LIMIT_REACHED = "organization_limit_reached"
+    INVITATION_EMAIL_MISMATCH = "invitation_email_mismatch"
+    # 404
+    INVITATION_NOT_FOUND = "invitation_not_found"
+    # 409: the current state forbids it.
+    INVALID_TRANSITION = "invalid_transition"
+    ORGANIZATION_NOT_VERIFIED = "organization_not_verified"
+    MISSION_NOT_PUBLISHED = "mission_not_published"
+    MISSION_NOT_EDITABLE = "mission_not_editable"
+    SLOT_CANCELLED = "slot_cancelled"
+    SLOT_STARTED = "slot_started"
+    SLOT_NOT_STARTED = "slot_not_started"
+    SLOT_FULL = "slot_full"
+    ALREADY_PARTICIPATING = "already_participating"
+    INVITATION_USED = "invitation_used"
+    ALREADY_MEMBER = "already_member"
+    LAST_ADMIN = "last_admin"
+
+
+_STATUS: dict[EngagementErrorCode, int] = {
+    EngagementErrorCode.NOT_ALLOWED: status.HTTP_403_FORBIDDEN,
+    EngagementErrorCode.NOT_MODERATOR: status.HTTP_403_FORBIDDEN,
+    EngagementErrorCode.NOT_ORGANIZATION_MEMBER: status.HTTP_403_FORBIDDEN,
+    EngagementErrorCode.NOT_OWN_PARTICIPATION: status.HTTP_403_FORBIDDEN,
+    EngagementErrorCode.ORGANIZATION_LIMIT_REACHED: status.HTTP_403_FORBIDDEN,
+    EngagementErrorCode.INVITATION_EMAIL_MISMATCH: status.HTTP_403_FORBIDDEN,
+    EngagementErrorCode.INVITATION_NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    EngagementErrorCode.INVALID_TRANSITION: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.ORGANIZATION_NOT_VERIFIED: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.MISSION_NOT_PUBLISHED: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.MISSION_NOT_EDITABLE: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.SLOT_CANCELLED: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.SLOT_STARTED: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.SLOT_NOT_STARTED: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.SLOT_FULL: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.ALREADY_PARTICIPATING: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.INVITATION_USED: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.ALREADY_MEMBER: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.LAST_ADMIN: status.HTTP_409_CONFLICT,
+}
+
+
+def status_for(code: EngagementErrorCode) -> int:
+    return _STATUS.get(code, status.HTTP_400_BAD_REQUEST)
+
+
+class EngagementError(ApiError):
+    """A refused engagement operation. Nothing was written when it is raised."""
+
+    def __init__(
+        self,
+        detail: str | Promise,
+        *,
+        code: EngagementErrorCode,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(str(detail), code=str(code), fields=fields, status_code=status_for(code))
+        self.code = code
+
+    def __str__(self) -> str:
+        return str(self.detail)

@@ -1,0 +1,405 @@
+"""Mission search: the filters a volunteer gives, the search itself, its paged form with the
+total, and the map pins.
+
+Semantics (also in the README):
+- only published missions that still have an open slot which has not started (or an ongoing,
+  undated slot) are found, i.e. missions one can still join; `next_slot` is the earliest such
+  slot that also matches the date and availability filters;
+- an ongoing slot (no dates) matches every date range and every availability: the volunteer
+  arranges the time with the organization;
+- a radius or a bounding box only matches missions with a location, so remote missions without
+  an address are left out of geographic searches (ask for `remote=true` without a place);
+- causes and skills match when the mission has any of the given ones; unknown slugs match
+  nothing;
+- dates are the tenant's local days; a date range matches slots that overlap it.
+
+How it stays fast at 100,000 missions is measured and explained in bench/search.py and
+docs/benchmarks.md ("Search").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    FloatField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from engagement.models import Cause, Mission, Organization, Skill, Slot, VolunteerProfile
+from engagement.search import search_query
+from engagement.selectors.geo import (
+    BoxOverlaps,
+    Envelope,
+    GeographyDistance,
+    GeographyPoint,
+    GeographyWithin,
+    NearestTo,
+    PointX,
+    PointY,
+    location_as_geometry,
+    radius_box,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+SearchSort = Literal["distance", "soonest", "newest"]
+
+# GeoJSON for the map is never paginated: beyond this many pins the client zooms in.
+MAP_POINTS_LIMIT = 500
+AVAILABILITY_BITS = 21
+
+
+@dataclass(frozen=True, kw_only=True)
+class MissionSearchFilters:
+    """What a volunteer asks for. Parsed and validated by the API (engagement/api/filters.py)."""
+
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    # (west, south, east, north) in degrees.
+    bbox: tuple[float, float, float, float] | None = None
+    causes: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    # Bits weekday * 3 + period (Slot.time_bit); None means any time.
+    availability: int | None = None
+    # Use the signed-in user's profile grid instead of `availability`.
+    availability_mine: bool = False
+    remote: bool | None = None
+    step_free: bool | None = None
+    open_to_minors: bool | None = None
+    beginner_friendly: bool | None = None
+    q: str = ""
+    sort: SearchSort | None = None
+    user: User | None = None
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+    @property
+    def effective_sort(self) -> SearchSort:
+        """Nearest first when a point is given, else the soonest next slot."""
+        if self.sort is not None:
+            return self.sort
+        return "distance" if self.has_point else "soonest"
+
+
+def tenant_zone() -> ZoneInfo:
+    """The current tenant's time zone: dates typed by a volunteer are local dates."""
+    name = getattr(getattr(connection, "tenant", None), "timezone", None) or settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def availability_bits(mask: int) -> list[int]:
+    return [bit for bit in range(AVAILABILITY_BITS) if mask >> bit & 1]
+
+
+def _profile_availability(user: User | None) -> int:
+    if user is None or not user.is_authenticated:
+        raise ValueError("availability_mine needs a signed-in user")
+    mask = (
+        VolunteerProfile.objects.filter(user=user)
+        .values_list("availability_mask", flat=True)
+        .first()
+    )
+    return mask or 0
+
+
+def open_slot_condition(*, now: datetime) -> Q:
+    """Open and not started yet (or ongoing): a slot a volunteer can still join
+    (engagement.services.participations refuses a slot that has started)."""
+    return Q(status=Slot.Status.OPEN) & (Q(starts_at__isnull=True) | Q(starts_at__gt=now))
+
+
+@dataclass(frozen=True)
+class _SlotMatch:
+    """The SQL condition "slot `s` of the outer mission row can be joined and matches the date
+    and availability filters", shared by the EXISTS filter, the next-slot columns and the
+    soonest order.
+
+    Written as SQL rather than nested querysets: the search compiles it five times per query,
+    and string SQL costs microseconds where ORM subqueries cost milliseconds (measured in
+    bench/search.py). Only `%s` parameters carry values.
+    """
+
+    where: str
+    params: tuple[Any, ...]
+
+    def subquery(self, column: str) -> RawSQL:
+        """`column` of the next matching slot (dated ones first, soonest first)."""
+        # Identifiers and `column` are constants of this module; values are %s parameters.
+        return RawSQL(  # noqa: S611
+            f"SELECT {column} FROM {SLOT_TABLE} s WHERE {self.where} "  # noqa: S608
+            "ORDER BY s.starts_at ASC NULLS LAST, s.id ASC LIMIT 1",
+            self.params,
+        )
+
+    def next_start(self) -> RawSQL:
+        """The start of the next matching slot (NULL when only ongoing ones match): the same
+        value as subquery("s.starts_at") without the id tie-break, so it is read from the
+        slot_open_by_mission index alone. It is computed for every candidate when sorting by
+        the soonest date."""
+        return RawSQL(  # noqa: S611
+            f"SELECT s.starts_at FROM {SLOT_TABLE} s WHERE {self.where} "  # noqa: S608
+            "ORDER BY s.starts_at ASC NULLS LAST LIMIT 1",
+            self.params,
+        )
+
+    def exists(self) -> RawSQL:
+        return RawSQL(  # noqa: S611
+            f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE {self.where})",  # noqa: S608
+            self.params,
+            output_field=BooleanField(),
+        )
+
+
+SLOT_TABLE = Slot._meta.db_table
+MISSION_TABLE = Mission._meta.db_table
+
+
+def _slot_match(filters: MissionSearchFilters, *, now: datetime) -> _SlotMatch:
+    conditions = [
+        f's.mission_id = "{MISSION_TABLE}"."id"',
+        "s.status = %s",
+        "(s.starts_at IS NULL OR s.starts_at > %s)",
+    ]
+    params: list[Any] = [Slot.Status.OPEN.value, now]
+    zone = tenant_zone()
+    if filters.date_from is not None:
+        conditions.append("(s.starts_at IS NULL OR s.ends_at > %s)")
+        params.append(datetime.combine(filters.date_from, time.min, tzinfo=zone))
+    if filters.date_to is not None:
+        conditions.append("(s.starts_at IS NULL OR s.starts_at < %s)")
+        params.append(datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=zone))
+    mask = (
+        _profile_availability(filters.user) if filters.availability_mine else filters.availability
+    )
+    if mask is not None:
+        conditions.append("(s.starts_at IS NULL OR s.time_bit = ANY(%s))")
+        params.append(availability_bits(mask))
+    return _SlotMatch(" AND ".join(conditions), tuple(params))
+
+
+def _has_any(through: Any, target: Any, column: str, slugs: Sequence[str]) -> RawSQL:
+    """EXISTS a link from the outer mission to one of the `slugs` (causes or skills).
+
+    The slugs become ids once per query (an InitPlan), so each mission costs one index-only
+    probe of the (mission, cause) unique index instead of a join.
+    """
+    return RawSQL(  # noqa: S611 - constant identifiers, the slugs are a parameter
+        f"EXISTS (SELECT 1 FROM {through._meta.db_table} link "  # noqa: S608
+        f'WHERE link.mission_id = "{MISSION_TABLE}"."id" AND link.{column} = ANY(ARRAY('
+        f"SELECT item.id FROM {target._meta.db_table} item WHERE item.slug = ANY(%s))))",
+        (list(slugs),),
+        output_field=BooleanField(),
+    )
+
+
+def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _SlotMatch]:
+    """Published missions matching every filter, and the matching-slot condition."""
+    if filters.radius_km is not None and not filters.has_point:
+        raise ValueError("radius_km needs lat and lng")
+    if filters.effective_sort == "distance" and not filters.has_point:
+        raise ValueError("sort=distance needs lat and lng")
+
+    # Collected then applied in one filter(): every filter() clones the whole query.
+    conditions: list[Any] = [Q(status=Mission.Status.PUBLISHED)]
+    if filters.has_point and filters.radius_km is not None:
+        around = radius_box(filters.lng, filters.lat, filters.radius_km)  # type: ignore[arg-type]
+        if around is not None:
+            conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*around)))
+        conditions.append(
+            GeographyWithin(
+                F("location"),
+                GeographyPoint(filters.lng, filters.lat),  # type: ignore[arg-type]
+                Value(float(filters.radius_km) * 1000.0),
+            )
+        )
+    if filters.bbox is not None:
+        conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*filters.bbox)))
+    if filters.causes:
+        conditions.append(_has_any(Mission.causes.through, Cause, "cause_id", filters.causes))
+    if filters.skills:
+        conditions.append(_has_any(Mission.skills.through, Skill, "skill_id", filters.skills))
+    flags = {
+        "is_remote": filters.remote,
+        "is_step_free": filters.step_free,
+        "is_open_to_minors": filters.open_to_minors,
+        "is_beginner_friendly": filters.beginner_friendly,
+    }
+    conditions += [Q(**{name: value}) for name, value in flags.items() if value is not None]
+    if filters.q:
+        conditions.append(Q(search_vector=search_query(filters.q)))
+    slot_match = _slot_match(filters, now=timezone.now())
+    conditions.append(slot_match.exists())
+    return Mission.objects.filter(*conditions), slot_match
+
+
+def _ordered(
+    missions: QuerySet[Mission], filters: MissionSearchFilters, slot_match: _SlotMatch
+) -> QuerySet[Mission]:
+    sort = filters.effective_sort
+    if sort == "distance":
+        nearest = NearestTo(F("location"), GeographyPoint(filters.lng, filters.lat))  # type: ignore[arg-type]
+        return missions.order_by(nearest.asc(nulls_last=True), "id")
+    if sort == "newest":
+        return missions.order_by(F("published_at").desc(nulls_last=True), "-id")
+    return missions.order_by(slot_match.next_start().asc(nulls_last=True), "id")
+
+
+def mission_search(*, filters: MissionSearchFilters) -> QuerySet[Mission]:
+    """Published missions matching `filters`, in the requested order.
+
+    Each mission carries `distance_km` (None without a point), `next_slot_id`,
+    `next_slot_starts_at`, `next_slot_ends_at` and `seats_left` (of that next slot); the
+    organization and the causes are prefetched. A page costs three queries (page,
+    organizations, causes), plus a COUNT when paginated by Django's paginator;
+    `mission_search_page` gets the total with the page.
+    The next-slot columns are only computed for the rows of the page (PostgreSQL evaluates
+    output columns after ORDER BY / LIMIT).
+    """
+    missions, slot_match = _search_base(filters)
+    if filters.has_point:
+        distance_km = GeographyDistance(
+            F("location"),
+            GeographyPoint(filters.lng, filters.lat),  # type: ignore[arg-type]
+        ) / Value(1000.0)
+    else:
+        distance_km = Value(None, output_field=FloatField())
+    missions = missions.annotate(
+        distance_km=distance_km,
+        next_slot_id=slot_match.subquery("s.id"),
+        next_slot_starts_at=slot_match.next_start(),
+        next_slot_ends_at=slot_match.subquery("s.ends_at"),
+        seats_left=slot_match.subquery("GREATEST(s.capacity - s.confirmed_count, 0)"),
+    )
+    # The organization is prefetched for the page rather than joined: the planner cannot push a
+    # join above ORDER BY / LIMIT, so a join would be paid for every candidate row.
+    return (
+        _ordered(missions, filters, slot_match)
+        .prefetch_related(
+            Prefetch("organization", queryset=Organization.objects.defer("description")),
+            Prefetch("causes", queryset=Cause.objects.order_by("position", "slug")),
+        )
+        .defer("search_vector", "description")
+    )
+
+
+# What a search result shows (engagement.api.serializers.MissionListItemSerializer).
+SEARCH_RESULT_FIELDS = (
+    "id",
+    "organization_id",
+    "title",
+    "summary",
+    "city",
+    "postcode",
+    "is_remote",
+    "is_step_free",
+    "is_open_to_minors",
+    "is_beginner_friendly",
+    "requires_approval",
+    "published_at",
+)
+
+
+def mission_search_page(
+    *, filters: MissionSearchFilters, offset: int, limit: int
+) -> tuple[list[Mission], int]:
+    """One page of mission_search, for a list of results, and the total number of results.
+
+    The total comes from `count(*) OVER ()` in the page query itself: the candidates are read
+    once instead of twice (a COUNT then the page), which halves the SQL time of a search (see
+    bench/search.py). Three queries: page, organizations, causes. A page past the end has no
+    row to carry the total, so only then is the total counted separately.
+
+    Lighter objects than mission_search's, because at this size building them costs as much as
+    the SQL: only the columns a result shows, the point as `lat`/`lng` floats (no GEOS object),
+    and the causes as a list in `cause_list` (Django builds a queryset per object for a plain
+    M2M prefetch).
+    """
+    geometry = location_as_geometry()
+    missions = (
+        mission_search(filters=filters)
+        .only(*SEARCH_RESULT_FIELDS)
+        .annotate(
+            search_total=Window(Count("pk")),
+            lat=PointY(geometry),
+            lng=PointX(geometry),
+        )
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch(
+                "organization",
+                queryset=Organization.objects.only(
+                    "id", "name", "slug", "kind", "verification_status"
+                ),
+            ),
+            Prefetch(
+                "causes",
+                queryset=Cause.objects.only("id", "slug", "name_fr", "name_en").order_by(
+                    "position", "slug"
+                ),
+                to_attr="cause_list",
+            ),
+        )
+    )
+    page = list(missions[offset : offset + limit])
+    if page:
+        return page, page[0].search_total
+    if offset == 0:
+        return [], 0
+    return [], mission_search(filters=filters).count()
+
+
+def mission_map_points(
+    *, filters: MissionSearchFilters, limit: int = MAP_POINTS_LIMIT
+) -> list[dict[str, Any]]:
+    """Pins for the map: matching missions with a location, at most `limit` of them (ask for
+    one more to know whether the list was cut). One query.
+
+    When there are more pins than the cap, the ones kept are those nearest the point, else
+    nearest the centre of the box (what the visitor looks at), else the soonest; `sort` does
+    not apply to pins.
+    """
+    missions, slot_match = _search_base(filters)
+    missions = missions.filter(location__isnull=False)
+    centre = None
+    if filters.has_point:
+        centre = (filters.lng, filters.lat)
+    elif filters.bbox is not None:
+        west, south, east, north = filters.bbox
+        centre = ((west + east) / 2, (south + north) / 2)
+    if centre is not None:
+        nearest = NearestTo(F("location"), GeographyPoint(*centre))  # type: ignore[arg-type]
+        missions = missions.order_by(nearest.asc(), "id")
+    else:
+        missions = missions.order_by(slot_match.next_start().asc(nulls_last=True), "id")
+    geometry = location_as_geometry()
+    rows = missions.annotate(
+        lat=PointY(geometry),
+        lng=PointX(geometry),
+        next_slot_starts_at=slot_match.next_start(),
+    ).values("id", "title", "lat", "lng", "next_slot_starts_at")
+    return list(rows[:limit])

@@ -1,0 +1,375 @@
+"""Missions: creation, edits, the moderation lifecycle, closing and cancelling (slots: slots.py).
+
+Lifecycle: draft → (submit) → in_review → (publish) → published → closed | cancelled; a moderator
+may send a mission in review back to draft with a note (reject). When the tenant does not moderate
+(`Tenant.moderation_enabled` off) submitting publishes directly. A mission is published only if
+its organization is verified. Only the organization's admins and editors create, edit and submit
+its missions; moderators (and tenant admins) publish, reject, close and cancel any mission.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import user_has_organization_role, user_is_moderator
+from engagement.errors import EngagementError, EngagementErrorCode
+from engagement.models import Mission, Organization, Slot
+from engagement.notifications import Event, notify_mission_moderation
+from engagement.search import mission_search_vector_refresh
+from engagement.services.common import (
+    audit_record,
+    checked_point,
+    clean_texts,
+    copy_fields,
+    require_moderator,
+    require_organization_role,
+    taxonomy_resolve,
+    validated,
+)
+from engagement.services.participations import participations_cancel_for_slot
+from tenants.context import current_tenant
+
+logger = logging.getLogger("engagement.services")
+
+MISSION_HTML_FIELDS = {"description": 10_000}
+MISSION_TEXT_FIELDS = {
+    "title": 160,
+    "summary": 300,
+    "address": 255,
+    "postcode": 16,
+    "city": 120,
+}
+MISSION_FIELDS = frozenset(
+    {
+        "title",
+        "summary",
+        "description",
+        "cause_ids",
+        "skill_ids",
+        "location",
+        "address",
+        "postcode",
+        "city",
+        "is_remote",
+        "is_step_free",
+        "is_open_to_minors",
+        "is_beginner_friendly",
+        "requires_approval",
+    }
+)
+SEARCHABLE_FIELDS = frozenset({"title", "summary", "description", "city", "postcode"})
+EDITABLE_STATUSES = (Mission.Status.DRAFT, Mission.Status.IN_REVIEW, Mission.Status.PUBLISHED)
+
+NOTE_MAX_LENGTH = 500
+
+
+def _invalid(code: EngagementErrorCode, field: str, message: str) -> EngagementError:
+    return EngagementError(message, code=code, fields={field: [message]})
+
+
+def _place(mission: Mission) -> None:
+    """A mission is remote (and has no point) or located at a point."""
+    if mission.is_remote:
+        mission.location = None
+    elif mission.location is None:
+        raise _invalid(
+            EngagementErrorCode.LOCATION_REQUIRED,
+            "location",
+            _("Place the mission on the map, or mark it as remote."),
+        )
+
+
+def _require_not_rejected(organization: Organization) -> None:
+    if organization.verification_status == Organization.Verification.REJECTED:
+        raise EngagementError(
+            _("This organization was not approved by the moderators."),
+            code=EngagementErrorCode.ORGANIZATION_NOT_VERIFIED,
+        )
+
+
+def _require_verified(organization: Organization) -> None:
+    if not organization.is_verified:
+        raise EngagementError(
+            _("The organization must be verified before its missions are published."),
+            code=EngagementErrorCode.ORGANIZATION_NOT_VERIFIED,
+        )
+
+
+def _transition_error(mission: Mission) -> EngagementError:
+    return EngagementError(
+        _("This is not possible while the mission is “%(status)s”.")
+        % {"status": mission.get_status_display()},
+        code=EngagementErrorCode.INVALID_TRANSITION,
+    )
+
+
+def lock_mission(mission_id: int) -> Mission:
+    return (
+        Mission.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=mission_id)
+    )
+
+
+def _apply_taxonomy(
+    mission: Mission, *, cause_ids: Iterable[int] | None, skill_ids: Iterable[int] | None
+) -> None:
+    causes, skills = taxonomy_resolve(cause_ids=cause_ids, skill_ids=skill_ids)
+    if causes is not None:
+        mission.causes.set(causes)
+    if skills is not None:
+        mission.skills.set(skills)
+
+
+def mission_create(
+    *,
+    organization: Organization,
+    actor: Any,
+    title: str,
+    summary: str = "",
+    description: str = "",
+    cause_ids: Iterable[int] = (),
+    skill_ids: Iterable[int] = (),
+    location: Point | None = None,
+    address: str = "",
+    postcode: str = "",
+    city: str = "",
+    is_remote: bool = False,
+    is_step_free: bool = False,
+    is_open_to_minors: bool = False,
+    is_beginner_friendly: bool = True,
+    requires_approval: bool = False,
+) -> Mission:
+    """A draft mission of the organization; texts sanitized, searchable at once."""
+    require_organization_role(actor, organization)
+    _require_not_rejected(organization)
+    texts = clean_texts(
+        {
+            "title": title,
+            "summary": summary,
+            "description": description,
+            "address": address,
+            "postcode": postcode,
+            "city": city,
+        },
+        html_fields=MISSION_HTML_FIELDS,
+        text_fields=MISSION_TEXT_FIELDS,
+    )
+    mission = Mission(
+        organization=organization,
+        location=checked_point(location),
+        is_remote=bool(is_remote),
+        is_step_free=bool(is_step_free),
+        is_open_to_minors=bool(is_open_to_minors),
+        is_beginner_friendly=bool(is_beginner_friendly),
+        requires_approval=bool(requires_approval),
+        status=Mission.Status.DRAFT,
+        created_by=actor,
+        **texts,
+    )
+    _place(mission)
+    validated(mission, exclude=["search_vector"])
+    with transaction.atomic():
+        mission.save()
+        _apply_taxonomy(mission, cause_ids=list(cause_ids), skill_ids=list(skill_ids))
+        mission_search_vector_refresh(mission_ids=[mission.pk])
+        audit_record(
+            actor=actor,
+            action="mission.created",
+            target=mission,
+            data={"organization_id": organization.pk},
+        )
+    logger.info("mission.created", extra={"mission_id": mission.pk})
+    return mission
+
+
+def mission_update(*, mission: Mission, actor: Any, **fields: Any) -> Mission:
+    """Change a mission's texts, themes, place or options (not once closed or cancelled).
+
+    A published mission stays published after an edit; every edit is in the audit trail.
+    """
+    unknown = set(fields) - MISSION_FIELDS
+    if unknown:
+        raise TypeError(f"mission_update() got unexpected fields: {sorted(unknown)}")
+    require_organization_role(actor, mission.organization)
+    texts = clean_texts(fields, html_fields=MISSION_HTML_FIELDS, text_fields=MISSION_TEXT_FIELDS)
+    if "location" in texts:
+        texts["location"] = checked_point(texts["location"])
+    cause_ids = texts.pop("cause_ids", None)
+    skill_ids = texts.pop("skill_ids", None)
+    with transaction.atomic():
+        locked = lock_mission(mission.pk)
+        if locked.status not in EDITABLE_STATUSES:
+            raise EngagementError(
+                _("A closed or cancelled mission cannot be edited."),
+                code=EngagementErrorCode.MISSION_NOT_EDITABLE,
+            )
+        changed = sorted(name for name, value in texts.items() if getattr(locked, name) != value)
+        for name, value in texts.items():
+            setattr(locked, name, value)
+        _place(locked)
+        validated(locked, exclude=["search_vector"])
+        locked.save()
+        _apply_taxonomy(
+            locked,
+            cause_ids=list(cause_ids) if cause_ids is not None else None,
+            skill_ids=list(skill_ids) if skill_ids is not None else None,
+        )
+        if cause_ids is not None:
+            changed.append("causes")
+        if skill_ids is not None:
+            changed.append("skills")
+        if SEARCHABLE_FIELDS & set(texts):
+            mission_search_vector_refresh(mission_ids=[locked.pk])
+        audit_record(actor=actor, action="mission.updated", target=locked, data={"fields": changed})
+    locked.refresh_from_db(fields=["search_vector"])
+    copy_fields(mission, locked)
+    logger.info("mission.updated", extra={"mission_id": locked.pk})
+    return locked
+
+
+def _publish(mission: Mission, *, now: datetime) -> None:
+    _require_verified(mission.organization)
+    mission.status = Mission.Status.PUBLISHED
+    mission.published_at = now
+    mission.moderation_note = ""
+
+
+def mission_submit(*, mission: Mission, actor: Any) -> Mission:
+    """Send a draft to the moderators, or publish it when the tenant does not moderate."""
+    require_organization_role(actor, mission.organization)
+    moderated = bool(current_tenant().moderation_enabled)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock_mission(mission.pk)
+        if locked.status != Mission.Status.DRAFT:
+            raise _transition_error(locked)
+        _require_not_rejected(locked.organization)
+        if moderated:
+            locked.status = Mission.Status.IN_REVIEW
+        else:
+            _publish(locked, now=now)
+        locked.save(update_fields=["status", "published_at", "moderation_note", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="mission.submitted" if moderated else "mission.published",
+            target=locked,
+            data={"status": locked.status},
+        )
+    copy_fields(mission, locked)
+    logger.info("mission.submitted", extra={"mission_id": locked.pk, "status": locked.status})
+    return locked
+
+
+def mission_publish(*, mission: Mission, actor: Any) -> Mission:
+    """A moderator approves a mission in review."""
+    require_moderator(actor)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock_mission(mission.pk)
+        if locked.status != Mission.Status.IN_REVIEW:
+            raise _transition_error(locked)
+        _publish(locked, now=now)
+        locked.save(update_fields=["status", "published_at", "moderation_note", "updated_at"])
+        audit_record(actor=actor, action="mission.published", target=locked)
+        notify_mission_moderation(locked, Event.MISSION_PUBLISHED)
+    copy_fields(mission, locked)
+    logger.info("mission.published", extra={"mission_id": locked.pk})
+    return locked
+
+
+def mission_reject(*, mission: Mission, actor: Any, note: str) -> Mission:
+    """A moderator sends a mission in review back to draft, saying why."""
+    require_moderator(actor)
+    note = clean_texts({"note": note}, html_fields={}, text_fields={"note": NOTE_MAX_LENGTH})[
+        "note"
+    ]
+    if not note:
+        raise _invalid(EngagementErrorCode.NOTE_REQUIRED, "note", _("Say what should be changed."))
+    with transaction.atomic():
+        locked = lock_mission(mission.pk)
+        if locked.status != Mission.Status.IN_REVIEW:
+            raise _transition_error(locked)
+        locked.status = Mission.Status.DRAFT
+        locked.moderation_note = note
+        locked.save(update_fields=["status", "moderation_note", "updated_at"])
+        audit_record(actor=actor, action="mission.rejected", target=locked, data={"note": note})
+        notify_mission_moderation(locked, Event.MISSION_REJECTED)
+    copy_fields(mission, locked)
+    logger.info("mission.rejected", extra={"mission_id": locked.pk})
+    return locked
+
+
+def _require_manager(actor: Any, mission: Mission) -> None:
+    """Closing and cancelling: the organization's admins and editors, or a moderator."""
+    if user_is_moderator(actor) or user_has_organization_role(actor, mission.organization_id):
+        return
+    require_organization_role(actor, mission.organization)
+
+
+def mission_close(*, mission: Mission, actor: Any) -> Mission:
+    """Stop taking participations; people already registered (and waiting) keep their place."""
+    _require_manager(actor, mission)
+    with transaction.atomic():
+        locked = lock_mission(mission.pk)
+        if locked.status != Mission.Status.PUBLISHED:
+            raise _transition_error(locked)
+        locked.status = Mission.Status.CLOSED
+        locked.save(update_fields=["status", "updated_at"])
+        audit_record(actor=actor, action="mission.closed", target=locked)
+    copy_fields(mission, locked)
+    logger.info("mission.closed", extra={"mission_id": locked.pk})
+    return locked
+
+
+def mission_cancel(*, mission: Mission, actor: Any) -> Mission:
+    """Cancel the mission and its dates to come; their volunteers are told."""
+    _require_manager(actor, mission)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock_mission(mission.pk)
+        if locked.status == Mission.Status.CANCELLED:
+            raise _transition_error(locked)
+        cancelled_participations = 0
+        upcoming = (
+            Slot.objects.select_for_update(of=("self",))
+            .select_related("mission__organization")
+            .filter(mission_id=locked.pk, status=Slot.Status.OPEN)
+            .exclude(starts_at__lte=now)
+            .order_by("id")
+        )
+        slot_ids = []
+        for slot in upcoming:
+            cancelled_participations += participations_cancel_for_slot(
+                slot=slot, actor=actor, now=now
+            )
+            slot.status = Slot.Status.CANCELLED
+            slot.save(update_fields=["status"])
+            slot_ids.append(slot.pk)
+        previous = locked.status
+        locked.status = Mission.Status.CANCELLED
+        locked.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="mission.cancelled",
+            target=locked,
+            data={
+                "previous_status": previous,
+                "slot_ids": slot_ids,
+                "participations_cancelled": cancelled_participations,
+            },
+        )
+    copy_fields(mission, locked)
+    logger.info(
+        "mission.cancelled",
+        extra={"mission_id": locked.pk, "participations": cancelled_participations},
+    )
+    return locked

@@ -1,0 +1,136 @@
+/* Entraide — progressive enhancement. Every page works without this file: forms submit, links
+   navigate. With it: "locate me", result counts announced after a live filter update, share
+   and copy buttons, focus on error summaries. No build step, no dependencies. */
+(function () {
+  "use strict";
+  // Loaded by the base layout; a page that includes it again must not set things up twice.
+  if (window.entraideReady) return;
+  window.entraideReady = true;
+  document.documentElement.classList.add("js");
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  function say(target, text) {
+    if (target) target.textContent = text;
+  }
+
+  function submit(form) {
+    if (typeof form.requestSubmit === "function") form.requestSubmit();
+    else form.submit();
+  }
+
+  /* "Locate me": fills the hidden lat/lng fields of the button's form, sorts by distance and
+     submits. The address field stays as the fallback when geolocation is refused. */
+  function setUpGeolocation(button) {
+    if (!("geolocation" in navigator)) return;
+    var form = button.form || document.getElementById(button.getAttribute("data-form"));
+    if (!form) return;
+    var status = document.getElementById(button.getAttribute("data-status"));
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      say(status, button.getAttribute("data-locating"));
+      button.disabled = true;
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          button.disabled = false;
+          form.elements.lat.value = position.coords.latitude.toFixed(5);
+          form.elements.lng.value = position.coords.longitude.toFixed(5);
+          if (form.elements.where) form.elements.where.value = "";
+          if (form.elements.sort) form.elements.sort.value = "distance";
+          say(status, button.getAttribute("data-located"));
+          if (button.hasAttribute("data-submit")) submit(form);
+        },
+        function () {
+          button.disabled = false;
+          say(status, button.getAttribute("data-denied"));
+          if (form.elements.where) form.elements.where.focus();
+        },
+        { enableHighAccuracy: false, timeout: 10000, maximumAge: 300000 }
+      );
+    });
+  }
+
+  /* Typing an address replaces a previous geolocated point. */
+  function setUpAddressField(input) {
+    input.addEventListener("input", function () {
+      var form = input.form;
+      if (form && form.elements.lat) {
+        form.elements.lat.value = "";
+        form.elements.lng.value = "";
+      }
+    });
+  }
+
+  function setUpShare(button) {
+    var url = button.getAttribute("data-url");
+    var title = button.getAttribute("data-title");
+    var status = document.getElementById(button.getAttribute("data-status"));
+    if (button.hasAttribute("data-native") && !navigator.share) return;
+    if (!button.hasAttribute("data-native") && !(navigator.clipboard && window.isSecureContext)) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      if (button.hasAttribute("data-native")) {
+        navigator.share({ title: title, url: url }).catch(function () {});
+      } else {
+        navigator.clipboard.writeText(url).then(function () {
+          say(status, button.getAttribute("data-done"));
+        });
+      }
+    });
+  }
+
+  /* After a live filter update, announce the new count to screen readers. */
+  function announceResults() {
+    var live = document.getElementById("results-status");
+    var count = document.querySelector("[data-results-count]");
+    if (live && count) say(live, count.textContent.trim());
+  }
+
+  /* On small screens the menu folds behind a "Menu" button (without JS it simply wraps). */
+  function setUpMenu(button) {
+    var menu = document.getElementById(button.getAttribute("aria-controls"));
+    var nav = menu && menu.closest("nav");
+    if (!nav) return;
+    button.hidden = false;
+    nav.classList.add("is-collapsed");
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      nav.classList.toggle("is-collapsed", !open);
+    });
+  }
+
+  ready(function () {
+    document.querySelectorAll("[data-menu-toggle]").forEach(setUpMenu);
+    document.querySelectorAll("[data-geolocate]").forEach(setUpGeolocation);
+    document.querySelectorAll("input[data-address]").forEach(setUpAddressField);
+    document.querySelectorAll("[data-share]").forEach(setUpShare);
+    document.querySelectorAll("[data-js-only]").forEach(function (element) {
+      element.hidden = false;
+    });
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  });
+
+  /* Shareable URLs: a live filter update pushes its query to the address bar; leave out the
+     empty fields so the link says only what was chosen. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    var source = event.detail.elt;
+    var data = event.detail.formData;
+    if (!data || !source || !source.closest || !source.closest("[data-compact-query]")) return;
+    var names = {};
+    data.forEach(function (value, name) {
+      names[name] = names[name] || value !== "";
+    });
+    Object.keys(names).forEach(function (name) {
+      if (!names[name]) data.delete(name);
+    });
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.id === "results") announceResults();
+  });
+})();

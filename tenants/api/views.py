@@ -1,0 +1,230 @@
+"""Platform API (`/api/platform/v1/` on the public host): list, create, show and deprovision
+tenants. Platform staff authenticate with a token (`Authorization: Token <key>`); no session, so
+no CSRF. Creating and deprovisioning go through tenants.services, the same as the commands."""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import serializers, status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import ApiError, Pagination
+from tenants.api.permissions import IsPlatformStaff
+from tenants.api.selectors import tenant_get_for_platform, tenant_list_for_platform
+from tenants.errors import ProvisioningError, TenantErrorCode
+from tenants.models import HEX_COLOUR, Tenant
+from tenants.services import tenant_base_url, tenant_deprovision, tenant_provision
+
+logger = logging.getLogger(__name__)
+
+_STATUS_FOR_CODE = {
+    TenantErrorCode.SLUG_TAKEN: status.HTTP_409_CONFLICT,
+    TenantErrorCode.DOMAIN_TAKEN: status.HTTP_409_CONFLICT,
+    TenantErrorCode.TENANT_NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    # The template is rebuilt by the deploy (`tenant_template --rebuild`), never inside a request.
+    TenantErrorCode.TEMPLATE_MISSING: status.HTTP_503_SERVICE_UNAVAILABLE,
+    TenantErrorCode.TEMPLATE_STALE: status.HTTP_503_SERVICE_UNAVAILABLE,
+    TenantErrorCode.CLONE_FAILED: status.HTTP_500_INTERNAL_SERVER_ERROR,
+    TenantErrorCode.EXPORT_FAILED: status.HTTP_500_INTERNAL_SERVER_ERROR,
+}
+
+
+def _api_error(error: ProvisioningError) -> ApiError:
+    return ApiError(
+        error.message,
+        code=str(error.code),
+        fields={error.field: [error.message]} if error.field else {},
+        status_code=_STATUS_FOR_CODE.get(error.code, status.HTTP_400_BAD_REQUEST),
+    )
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class PlatformApi(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsPlatformStaff]
+
+
+class DomainOutput(serializers.Serializer):
+    domain = serializers.CharField()
+    is_primary = serializers.BooleanField()
+    is_verified = serializers.BooleanField()
+
+
+class TenantOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    schema_name = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    default_language = serializers.CharField()
+    languages = serializers.ListField(child=serializers.CharField())
+    timezone = serializers.CharField()
+    country = serializers.CharField()
+    billing_state = serializers.CharField()
+    domains = DomainOutput(many=True)
+    created_at = serializers.DateTimeField()
+
+    def get_url(self, tenant: Tenant) -> str:
+        return tenant_base_url(tenant)
+
+
+class TenantListApi(PlatformApi):
+    class FilterInput(serializers.Serializer):
+        status = serializers.ChoiceField(choices=Tenant.Status.choices, required=False)
+        kind = serializers.ChoiceField(choices=Tenant.Kind.choices, required=False)
+
+    def get(self, request: Request) -> Response:
+        filters = self.FilterInput(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        tenants = tenant_list_for_platform(**filters.validated_data)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(tenants, request, view=self)
+        return paginator.get_paginated_response(TenantOutput(page, many=True).data)
+
+
+class TenantCreateApi(PlatformApi):
+    class Input(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Tenant.Kind.choices)
+        name = serializers.CharField(max_length=120)
+        # Slug, domains and e-mail are checked by the service, which names the exact problem.
+        slug = serializers.CharField(max_length=60)
+        admin_email = serializers.CharField(max_length=254)
+        domains = serializers.ListField(
+            child=serializers.CharField(max_length=253), required=False, max_length=10
+        )
+        default_language = serializers.ChoiceField(
+            choices=Tenant.Language.choices, default=Tenant.Language.FR
+        )
+        languages = serializers.ListField(
+            child=serializers.ChoiceField(choices=Tenant.Language.choices), required=False
+        )
+        timezone = serializers.CharField(default="Europe/Paris")
+        country = serializers.RegexField(r"^[A-Za-z]{2}$", default="FR")
+        primary_color = serializers.CharField(required=False, validators=[HEX_COLOUR])
+        accent_color = serializers.CharField(required=False, validators=[HEX_COLOUR])
+        tagline = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+        def validate_timezone(self, value: str) -> str:
+            if value not in _time_zones():
+                raise serializers.ValidationError("Unknown time zone.")
+            return value
+
+    class Output(serializers.Serializer):
+        tenant = TenantOutput()
+        admin_email = serializers.EmailField()
+        # One-time link for the first admin to choose a password: hand it over, do not log it.
+        set_password_url = serializers.URLField()
+        seconds = serializers.FloatField()
+
+    def post(self, request: Request) -> Response:
+        payload = self.Input(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        try:
+            result = tenant_provision(
+                kind=data.pop("kind"),
+                name=data.pop("name"),
+                slug=data.pop("slug"),
+                admin_email=data.pop("admin_email"),
+                domains=data.pop("domains", []),
+                default_language=data.pop("default_language"),
+                languages=data.pop("languages", []),
+                timezone_name=data.pop("timezone"),
+                country=data.pop("country"),
+                rebuild_template=False,
+                **data,
+            )
+        except ProvisioningError as error:
+            raise _api_error(error) from None
+        logger.info(
+            "platform_api.tenant_created",
+            extra={"tenant": result.tenant.slug, "actor_id": request.user.pk},
+        )
+        return Response(self.Output(result).data, status=status.HTTP_201_CREATED)
+
+
+class TenantDetailApi(PlatformApi):
+    def get(self, request: Request, slug: str) -> Response:
+        tenant = tenant_get_for_platform(slug=slug)
+        if tenant is None:
+            raise NotFound
+        return Response(TenantOutput(tenant).data)
+
+
+class TenantDeprovisionApi(PlatformApi):
+    """Take the tenant offline, export its schema (pg_dump) to TENANT_EXPORT_DIR, then drop it.
+
+    The body repeats the slug, as the command asks for it, so a mistyped URL deletes nothing.
+    """
+
+    class Input(serializers.Serializer):
+        confirm_slug = serializers.CharField()
+
+    class Output(serializers.Serializer):
+        slug = serializers.CharField()
+        export_path = serializers.CharField()
+        export_bytes = serializers.IntegerField()
+
+    def post(self, request: Request, slug: str) -> Response:
+        payload = self.Input(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if payload.validated_data["confirm_slug"] != slug:
+            raise ApiError(
+                "confirm_slug must repeat the tenant's slug.",
+                code="confirmation_mismatch",
+                fields={"confirm_slug": ["Does not match the slug in the URL."]},
+            )
+        try:
+            result = tenant_deprovision(slug=slug, export_dir=Path(settings.TENANT_EXPORT_DIR))
+        except ProvisioningError as error:
+            raise _api_error(error) from None
+        logger.info(
+            "platform_api.tenant_deprovisioned",
+            extra={
+                "tenant": slug,
+                "actor_id": request.user.pk,
+                "export_bytes": result.export_bytes,
+            },
+        )
+        return Response(
+            self.Output(
+                {
+                    "slug": result.slug,
+                    "export_path": str(result.export_path),
+                    "export_bytes": result.export_bytes,
+                }
+            ).data
+        )
+
+
+def by_method(**views: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """One URL, one API class per HTTP method (GET lists, POST creates).
+
+    Another method goes to the first class, which answers 405 in the API's error shape.
+    """
+    handlers = {method.upper(): view for method, view in views.items()}
+    fallback = next(iter(handlers.values()))
+
+    @csrf_exempt
+    def dispatch(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return handlers.get(request.method or "", fallback)(request, *args, **kwargs)
+
+    return dispatch

@@ -1,0 +1,474 @@
+"""A local fake of the Stripe API at its HTTP boundary (loopback only).
+
+The real `stripe` client talks to it through `base_addresses={"api": fake.base_url}`. It checks
+what Stripe checks and what Entraide relies on: the secret key, the pinned API version, an
+Idempotency-Key on every POST (a replay with the same parameters returns the first response
+without applying twice; a reuse with other parameters is refused, as Stripe does), and each
+endpoint's required parameters. Tests drive the "Stripe side" directly (complete a checkout,
+fail a payment, cancel) and sign webhook events with Stripe's real scheme.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+PRICES: dict[str, int] = {
+    # price id → unit amount in cents (EUR)
+    "price_test_city_essential_month": 49_00,
+    "price_test_city_essential_year": 490_00,
+    "price_test_city_premium_month": 149_00,
+    "price_test_city_premium_year": 1490_00,
+    "price_test_company_standard_month": 4_00,
+    "price_test_company_standard_year": 40_00,
+    "price_test_company_enterprise_month": 8_00,
+    "price_test_company_enterprise_year": 80_00,
+}
+PERIOD_SECONDS = 30 * 24 * 3600
+
+
+def decode_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Stripe's form encoding (`a[b][0][c]=v`) → nested dicts and lists."""
+    root: dict[str, Any] = {}
+    for raw_key, value in pairs:
+        parts = raw_key.replace("]", "").split("[")
+        node: Any = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+
+    def listify(value: Any) -> Any:
+        if isinstance(value, dict):
+            converted = {key: listify(item) for key, item in value.items()}
+            if converted and all(key.isdigit() for key in converted):
+                return [converted[key] for key in sorted(converted, key=int)]
+            return converted
+        return value
+
+    return listify(root)
+
+
+class FakeStripeError(Exception):
+    def __init__(self, status: int, message: str, *, code: str = "", kind: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.kind = kind or ("invalid_request_error" if status < 500 else "api_error")
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"type": self.kind, "code": self.code, "message": self.message}}
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    status: int = 0
+    replayed: bool = False
+
+
+@dataclass
+class FakeStripe:
+    api_key: str
+    api_version: str
+    webhook_secret: str
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    # (method, path prefix) → HTTP status to answer, once per entry
+    failures: list[tuple[str, str, int]] = field(default_factory=list)
+    _idempotency: dict[str, tuple[str, dict[str, Any], int, dict[str, Any]]] = field(
+        default_factory=dict
+    )
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+    _server: ThreadingHTTPServer | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> FakeStripe:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                fake._handle(self, "GET")
+
+            def do_POST(self) -> None:
+                fake._handle(self, "POST")
+
+            def do_DELETE(self) -> None:
+                fake._handle(self, "DELETE")
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def reset(self) -> None:
+        with self._lock:
+            self.customers.clear()
+            self.sessions.clear()
+            self.subscriptions.clear()
+            self.requests.clear()
+            self.failures.clear()
+            self._idempotency.clear()
+
+    def fail_next(self, method: str, path_prefix: str, status: int = 500) -> None:
+        with self._lock:
+            self.failures.append((method, path_prefix, status))
+
+    def calls(self, method: str, path_prefix: str) -> list[Recorded]:
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r.method == method and r.path.startswith(path_prefix) and not r.replayed
+            ]
+
+    # --- HTTP --------------------------------------------------------------------------------
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}_fake{next(self._ids):06d}"
+
+    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        url = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length).decode() if length else ""
+        pairs = parse_qsl(url.query, keep_blank_values=True) + parse_qsl(
+            body, keep_blank_values=True
+        )
+        params = decode_form(pairs)
+        headers = {key.lower(): value for key, value in handler.headers.items()}
+        record = Recorded(method, url.path, params, headers)
+        status, payload, replayed = self._respond(method, url.path, params, headers)
+        record.status, record.replayed = status, replayed
+        with self._lock:
+            self.requests.append(record)
+        data = json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.send_header("Request-Id", f"req_fake{len(self.requests)}")
+        if replayed:
+            handler.send_header("Idempotent-Replayed", "true")
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _respond(
+        self, method: str, path: str, params: dict[str, Any], headers: Mapping[str, str]
+    ) -> tuple[int, dict[str, Any], bool]:
+        try:
+            if headers.get("authorization") != f"Bearer {self.api_key}":
+                raise FakeStripeError(401, "Invalid API Key provided", kind="authentication_error")
+            if headers.get("stripe-version") != self.api_version:
+                raise FakeStripeError(
+                    400, f"Unexpected Stripe-Version {headers.get('stripe-version')}"
+                )
+            with self._lock:
+                for index, (fail_method, prefix, status) in enumerate(self.failures):
+                    if fail_method == method and path.startswith(prefix):
+                        del self.failures[index]
+                        raise FakeStripeError(status, "Injected failure")
+                if method == "POST":
+                    key = headers.get("idempotency-key")
+                    if not key:
+                        raise FakeStripeError(400, "Entraide always sends an Idempotency-Key")
+                    seen = self._idempotency.get(key)
+                    if seen is not None:
+                        seen_path, seen_params, seen_status, seen_body = seen
+                        if seen_path != path or seen_params != params:
+                            raise FakeStripeError(
+                                400,
+                                "Keys for idempotent requests can only be used with the same "
+                                "parameters they were first used with.",
+                                kind="idempotency_error",
+                            )
+                        return seen_status, seen_body, True
+                    body = self._route(method, path, params)
+                    self._idempotency[key] = (path, params, 200, body)
+                    return 200, body, False
+                return 200, self._route(method, path, params), False
+        except FakeStripeError as error:
+            return error.status, error.body(), False
+
+    def _route(self, method: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        parts = path.strip("/").split("/")
+        if parts[0] != "v1":
+            raise FakeStripeError(404, "Unrecognized request URL")
+        route = (method, *parts[1:])
+        if route == ("POST", "customers"):
+            return self._customer_create(params)
+        if route == ("POST", "checkout", "sessions"):
+            return self._checkout_create(params)
+        if method == "GET" and parts[1:3] == ["checkout", "sessions"] and len(parts) == 4:
+            return self._get(self.sessions, parts[3], "checkout.session")
+        if route == ("POST", "billing_portal", "sessions"):
+            return self._portal_create(params)
+        if route == ("GET", "subscriptions"):
+            return self._subscriptions_list(params)
+        if method == "GET" and parts[1] == "subscriptions" and len(parts) == 3:
+            return self._get(self.subscriptions, parts[2], "subscription")
+        if method == "POST" and parts[1] == "subscription_items" and len(parts) == 3:
+            return self._item_update(parts[2], params)
+        if route == ("POST", "invoices", "create_preview"):
+            return self._invoice_preview(params)
+        raise FakeStripeError(404, f"Unrecognized request URL ({method} {path})")
+
+    @staticmethod
+    def _require(params: Mapping[str, Any], *names: str) -> None:
+        for name in names:
+            if params.get(name) in (None, ""):
+                raise FakeStripeError(
+                    400, f"Missing required param: {name}.", code="parameter_missing"
+                )
+
+    def _get(self, table: dict[str, dict[str, Any]], object_id: str, kind: str) -> dict[str, Any]:
+        if object_id not in table:
+            raise FakeStripeError(404, f"No such {kind}: '{object_id}'", code="resource_missing")
+        return table[object_id]
+
+    def _customer(self, customer_id: str) -> dict[str, Any]:
+        return self._get(self.customers, customer_id, "customer")
+
+    def _customer_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "name")
+        if not (params.get("metadata") or {}).get("tenant_id"):
+            raise FakeStripeError(400, "metadata[tenant_id] expected by Entraide")
+        customer = {
+            "id": self._new_id("cus"),
+            "object": "customer",
+            "name": params["name"],
+            "metadata": params["metadata"],
+            "created": int(time.time()),
+        }
+        self.customers[customer["id"]] = customer
+        return customer
+
+    def _checkout_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(
+            params, "mode", "customer", "client_reference_id", "success_url", "cancel_url"
+        )
+        if params["mode"] != "subscription":
+            raise FakeStripeError(400, "mode must be subscription")
+        self._customer(params["customer"])
+        if "{CHECKOUT_SESSION_ID}" not in params["success_url"]:
+            raise FakeStripeError(400, "success_url lacks {CHECKOUT_SESSION_ID}")
+        items = params.get("line_items") or []
+        if len(items) != 1:
+            raise FakeStripeError(400, "Exactly one line item expected")
+        price = items[0].get("price")
+        if price not in PRICES:
+            raise FakeStripeError(400, f"No such price: '{price}'", code="resource_missing")
+        quantity = int(items[0].get("quantity") or 0)
+        if quantity < 1:
+            raise FakeStripeError(400, "quantity must be at least 1")
+        data = params.get("subscription_data") or {}
+        if not (data.get("metadata") or {}).get("tenant_id"):
+            raise FakeStripeError(400, "subscription_data[metadata][tenant_id] expected")
+        if "trial_end" in data and int(data["trial_end"]) < time.time() + 48 * 3600:
+            raise FakeStripeError(400, "trial_end must be at least 48 hours in the future")
+        session_id = self._new_id("cs_test")
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "subscription",
+            "status": "open",
+            "url": f"https://checkout.stripe.test/c/pay/{session_id}",
+            "customer": params["customer"],
+            "client_reference_id": params["client_reference_id"],
+            "subscription": None,
+            "locale": params.get("locale"),
+            "success_url": params["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id),
+            "_line_item": {"price": price, "quantity": quantity},
+            "_subscription_data": data,
+        }
+        self.sessions[session_id] = session
+        return {k: v for k, v in session.items() if not k.startswith("_")}
+
+    def _portal_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "customer", "return_url")
+        self._customer(params["customer"])
+        session_id = self._new_id("bps")
+        return {
+            "id": session_id,
+            "object": "billing_portal.session",
+            "customer": params["customer"],
+            "return_url": params["return_url"],
+            "url": f"https://billing.stripe.test/p/session/{session_id}?customer={params['customer']}",
+        }
+
+    def _subscriptions_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "customer")
+        if params.get("status") != "all":
+            raise FakeStripeError(400, "Entraide lists every status (status=all)")
+        data = sorted(
+            (s for s in self.subscriptions.values() if s["customer"] == params["customer"]),
+            key=lambda s: -s["created"],
+        )
+        return {"object": "list", "data": data, "has_more": False, "url": "/v1/subscriptions"}
+
+    def _item_update(self, item_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "quantity")
+        for subscription in self.subscriptions.values():
+            for item in subscription["items"]["data"]:
+                if item["id"] == item_id:
+                    item["quantity"] = int(params["quantity"])
+                    return item
+        raise FakeStripeError(
+            404, f"No such subscription item: '{item_id}'", code="resource_missing"
+        )
+
+    def _invoice_preview(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "customer", "subscription")
+        subscription = self._get(self.subscriptions, params["subscription"], "subscription")
+        if subscription["customer"] != params["customer"]:
+            raise FakeStripeError(400, "subscription does not belong to customer")
+        item = subscription["items"]["data"][0]
+        period_end = item["current_period_end"]
+        return {
+            "object": "invoice",
+            "customer": params["customer"],
+            "amount_due": PRICES[item["price"]["id"]] * item["quantity"],
+            "currency": "eur",
+            "next_payment_attempt": period_end,
+            "period_end": period_end,
+        }
+
+    # --- the Stripe side, driven by tests --------------------------------------------------
+
+    def subscription_create(
+        self,
+        *,
+        customer: str,
+        price: str,
+        quantity: int = 1,
+        status: str = "active",
+        tenant_id: int | None = None,
+        trial_end: int | None = None,
+        created: int | None = None,
+    ) -> dict[str, Any]:
+        with self._lock:
+            now = int(time.time())
+            subscription = {
+                "id": self._new_id("sub"),
+                "object": "subscription",
+                "customer": customer,
+                "status": status,
+                "created": created or now,
+                "cancel_at_period_end": False,
+                "trial_end": trial_end,
+                "metadata": {"tenant_id": str(tenant_id)} if tenant_id is not None else {},
+                "items": {
+                    "object": "list",
+                    "data": [
+                        {
+                            "id": self._new_id("si"),
+                            "object": "subscription_item",
+                            "price": {"id": price, "object": "price"},
+                            "quantity": quantity,
+                            "current_period_end": (trial_end or now) + PERIOD_SECONDS,
+                        }
+                    ],
+                },
+            }
+            self.subscriptions[subscription["id"]] = subscription
+            return subscription
+
+    def checkout_complete(self, session_id: str) -> dict[str, Any]:
+        """The customer paid on Stripe's page: the session's subscription now exists."""
+        with self._lock:
+            session = self.sessions[session_id]
+            data = session["_subscription_data"]
+            trial_end = int(data["trial_end"]) if "trial_end" in data else None
+            subscription = self.subscription_create(
+                customer=session["customer"],
+                price=session["_line_item"]["price"],
+                quantity=session["_line_item"]["quantity"],
+                status="trialing" if trial_end else "active",
+                tenant_id=int(data["metadata"]["tenant_id"]),
+                trial_end=trial_end,
+            )
+            session["status"] = "complete"
+            session["subscription"] = subscription["id"]
+            return subscription
+
+    def subscription_status_set(self, subscription_id: str, status: str) -> dict[str, Any]:
+        with self._lock:
+            subscription = self.subscriptions[subscription_id]
+            subscription["status"] = status
+            return json.loads(json.dumps(subscription))
+
+    def snapshot(self, subscription_id: str) -> dict[str, Any]:
+        """A copy of the subscription as it is now (what an event would carry)."""
+        with self._lock:
+            return json.loads(json.dumps(self.subscriptions[subscription_id]))
+
+    # --- events ------------------------------------------------------------------------------
+
+    def event(
+        self, event_type: str, obj: Mapping[str, Any], *, created: int | None = None
+    ) -> bytes:
+        with self._lock:
+            event = {
+                "id": self._new_id("evt"),
+                "object": "event",
+                "api_version": self.api_version,
+                "created": created or int(time.time()),
+                "livemode": False,
+                "pending_webhooks": 1,
+                "type": event_type,
+                "data": {"object": {k: v for k, v in obj.items() if not k.startswith("_")}},
+            }
+        return json.dumps(event).encode()
+
+    def invoice(self, subscription_id: str, *, paid: bool) -> dict[str, Any]:
+        with self._lock:
+            subscription = self.subscriptions[subscription_id]
+            return {
+                "id": self._new_id("in"),
+                "object": "invoice",
+                "customer": subscription["customer"],
+                "status": "paid" if paid else "open",
+                "parent": {
+                    "type": "subscription_details",
+                    "subscription_details": {"subscription": subscription_id},
+                },
+            }
+
+    def sign(
+        self, payload: bytes, *, timestamp: int | None = None, secret: str | None = None
+    ) -> str:
+        """A Stripe-Signature header: t=<ts>,v1=<hex HMAC-SHA256(secret, "<ts>.<payload>")>."""
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        signed = f"{timestamp}.".encode() + payload
+        signature = hmac.new(
+            (secret or self.webhook_secret).encode(), signed, hashlib.sha256
+        ).hexdigest()
+        return f"t={timestamp},v1={signature}"

@@ -1,0 +1,310 @@
+"""Every endpoint of /api/v1/ with the status each actor gets, for the permission matrix and the
+cross-tenant tests. Bodies are valid, so a refusal can only come from access rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core import mail
+from django.utils import timezone
+
+from engagement.models import (
+    AuditEvent,
+    Mission,
+    Organization,
+    OrganizationMembership,
+    Participation,
+    Slot,
+    VolunteerProfile,
+)
+from tests.engagement.api.conftest import ACTORS, World
+
+
+def everyone(code: int) -> dict[str, int]:
+    return dict.fromkeys(ACTORS, code)
+
+
+def signed_in(code: int) -> dict[str, int]:
+    return {**everyone(code), "anonymous": 401}
+
+
+def organizers(code: int) -> dict[str, int]:
+    """Admins and editors of the mission's organization; everyone else does not see it."""
+    return {
+        "anonymous": 401,
+        "volunteer": 404,
+        "other_member": 404,
+        "admin": code,
+        "editor": code,
+        "moderator": 404,
+        "tenant_admin": 404,
+    }
+
+
+def moderators(code: int, *, others: int = 403) -> dict[str, int]:
+    return {
+        "anonymous": 401,
+        "volunteer": others,
+        "other_member": others,
+        "admin": others,
+        "editor": others,
+        "moderator": code,
+        "tenant_admin": code,
+    }
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    path: Callable[[World], str]
+    expected: dict[str, int]
+    body: Callable[[World], Any] | None = None
+    # True when the path names an object of the tenant (a foreign id must be a 404).
+    has_id: bool = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _in_days(days: int, hours: int = 0) -> str:
+    return (timezone.now() + timedelta(days=days, hours=hours)).isoformat()
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    # --- public reads
+    Endpoint("search", "get", lambda w: "missions/", everyone(200), has_id=False),
+    Endpoint("map", "get", lambda w: "missions/map/", everyone(200), has_id=False),
+    Endpoint("causes", "get", lambda w: "causes/", everyone(200), has_id=False),
+    Endpoint("skills", "get", lambda w: "skills/", everyone(200), has_id=False),
+    Endpoint(
+        "mission detail (published)",
+        "get",
+        lambda w: f"missions/{w.published.pk}/",
+        everyone(200),
+    ),
+    Endpoint(
+        "mission detail (draft)",
+        "get",
+        lambda w: f"missions/{w.draft.pk}/",
+        {
+            "anonymous": 404,
+            "volunteer": 404,
+            "other_member": 404,
+            "admin": 200,
+            "editor": 200,
+            "moderator": 200,
+            "tenant_admin": 200,
+        },
+    ),
+    Endpoint(
+        "mission slots (published)",
+        "get",
+        lambda w: f"missions/{w.published.pk}/slots/",
+        everyone(200),
+    ),
+    # --- volunteers
+    Endpoint(
+        "join",
+        "post",
+        lambda w: f"missions/{w.published.pk}/participations/",
+        signed_in(201),
+        body=lambda w: {"slot": w.free_slot.pk, "message": "Avec plaisir"},
+    ),
+    Endpoint(
+        "my participations", "get", lambda w: "me/participations/", signed_in(200), has_id=False
+    ),
+    Endpoint(
+        "cancel my participation",
+        "post",
+        lambda w: f"me/participations/{w.own_participation.pk}/cancel/",
+        {**signed_in(404), "volunteer": 200},
+    ),
+    Endpoint("my profile", "get", lambda w: "me/profile/", signed_in(200), has_id=False),
+    Endpoint(
+        "update my profile",
+        "patch",
+        lambda w: "me/profile/",
+        signed_in(200),
+        body=lambda w: {"radius_km": 7, "availability": ["sat-morning"]},
+        has_id=False,
+    ),
+    # --- organizations
+    Endpoint("my organizations", "get", lambda w: "organizations/", signed_in(200), has_id=False),
+    Endpoint(
+        "create organization",
+        "post",
+        lambda w: "organizations/",
+        signed_in(201),
+        body=lambda w: {"name": "Jardins partagés", "kind": "collectif"},
+        has_id=False,
+    ),
+    Endpoint(
+        "organization detail",
+        "get",
+        lambda w: f"organizations/{w.organization.pk}/",
+        {**organizers(200), "moderator": 200, "tenant_admin": 200},
+    ),
+    Endpoint(
+        "update organization",
+        "patch",
+        lambda w: f"organizations/{w.organization.pk}/",
+        {**organizers(200), "editor": 403, "moderator": 403, "tenant_admin": 200},
+        body=lambda w: {"address": "12 rue de la Paix"},
+    ),
+    Endpoint(
+        "organization missions",
+        "get",
+        lambda w: f"organizations/{w.organization.pk}/missions/",
+        organizers(200),
+    ),
+    Endpoint(
+        "create mission",
+        "post",
+        lambda w: f"organizations/{w.organization.pk}/missions/",
+        organizers(201),
+        body=lambda w: {
+            "title": "Collecte de vêtements",
+            "location": {"lat": 48.85, "lng": 2.35},
+            "city": "Paris",
+        },
+    ),
+    Endpoint(
+        "update mission",
+        "patch",
+        lambda w: f"missions/{w.published.pk}/",
+        organizers(200),
+        body=lambda w: {"title": "Distribution de repas chauds"},
+    ),
+    Endpoint(
+        "submit mission",
+        "post",
+        lambda w: f"missions/{w.draft.pk}/submit/",
+        organizers(200),
+    ),
+    Endpoint(
+        "close mission",
+        "post",
+        lambda w: f"missions/{w.published.pk}/close/",
+        {**signed_in(200), "volunteer": 403, "other_member": 403},
+    ),
+    Endpoint(
+        "cancel mission",
+        "post",
+        lambda w: f"missions/{w.published.pk}/cancel/",
+        {**signed_in(200), "volunteer": 403, "other_member": 403},
+    ),
+    Endpoint(
+        "create slot",
+        "post",
+        lambda w: f"missions/{w.published.pk}/slots/",
+        organizers(201),
+        body=lambda w: {"starts_at": _in_days(10), "ends_at": _in_days(10, 2), "capacity": 5},
+    ),
+    Endpoint(
+        "update slot",
+        "patch",
+        lambda w: f"slots/{w.slot.pk}/",
+        organizers(200),
+        body=lambda w: {"capacity": 12},
+    ),
+    Endpoint("cancel slot", "post", lambda w: f"slots/{w.slot.pk}/cancel/", organizers(200)),
+    Endpoint(
+        "slot participants",
+        "get",
+        lambda w: f"slots/{w.slot.pk}/participations/",
+        organizers(200),
+    ),
+    Endpoint(
+        "mission participants",
+        "get",
+        lambda w: f"missions/{w.published.pk}/participations/",
+        organizers(200),
+    ),
+    Endpoint(
+        "confirm participation",
+        "post",
+        lambda w: f"participations/{w.requested.pk}/confirm/",
+        organizers(200),
+    ),
+    Endpoint(
+        "decline participation",
+        "post",
+        lambda w: f"participations/{w.requested.pk}/decline/",
+        organizers(200),
+        body=lambda w: {"reason": "Complet"},
+    ),
+    Endpoint(
+        "mark attended",
+        "post",
+        lambda w: f"participations/{w.confirmed_started.pk}/attended/",
+        organizers(200),
+        body=lambda w: {"hours": "1.5"},
+    ),
+    Endpoint(
+        "mark no-show",
+        "post",
+        lambda w: f"participations/{w.confirmed_started.pk}/no-show/",
+        organizers(200),
+    ),
+    # --- moderation
+    Endpoint(
+        "missions to moderate",
+        "get",
+        lambda w: "moderation/missions/",
+        moderators(200),
+        has_id=False,
+    ),
+    Endpoint(
+        "organizations to verify",
+        "get",
+        lambda w: "moderation/organizations/",
+        moderators(200),
+        has_id=False,
+    ),
+    Endpoint(
+        "publish mission",
+        "post",
+        lambda w: f"missions/{w.in_review.pk}/publish/",
+        {**moderators(200), "volunteer": 404, "other_member": 404},
+    ),
+    Endpoint(
+        "reject mission",
+        "post",
+        lambda w: f"missions/{w.in_review.pk}/reject/",
+        {**moderators(200), "volunteer": 404, "other_member": 404},
+        body=lambda w: {"note": "Précisez l'adresse."},
+    ),
+    Endpoint(
+        "verify organization",
+        "post",
+        lambda w: f"organizations/{w.pending_organization.pk}/verify/",
+        moderators(200, others=404),
+        body=lambda w: {"approve": True, "note": ""},
+    ),
+)
+
+
+def state_snapshot() -> tuple[Any, ...]:
+    """Everything an endpoint could change, to assert that a refused request changed nothing."""
+    return (
+        AuditEvent.objects.count(),
+        len(mail.outbox),
+        list(Mission.objects.order_by("pk").values_list("pk", "status", "title", "updated_at")),
+        list(
+            Slot.objects.order_by("pk").values_list(
+                "pk", "status", "capacity", "confirmed_count", "starts_at"
+            )
+        ),
+        list(Participation.objects.order_by("pk").values_list("pk", "status", "hours")),
+        list(
+            Organization.objects.order_by("pk").values_list(
+                "pk", "verification_status", "name", "address", "updated_at"
+            )
+        ),
+        OrganizationMembership.objects.count(),
+        list(VolunteerProfile.objects.order_by("pk").values_list("pk", "radius_km")),
+    )

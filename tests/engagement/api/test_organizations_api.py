@@ -1,0 +1,135 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from engagement.models import Mission, Organization, OrganizationMembership
+from tests.engagement.api.conftest import error_body
+from tests.engagement.api.endpoints import state_snapshot
+from tests.engagement.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_an_organization_makes_me_its_admin_pending_verification(world, api_for):
+    founder = UserFactory()
+
+    response = api_for(world.tenant, founder).post(
+        "organizations/",
+        {
+            "name": "Jardins <em>partagés</em> du 11e",
+            "kind": "collectif",
+            "description": "<p>Un potager<script>x()</script></p>",
+            "website": "https://jardins.example",
+            "contact_email": "Contact@Jardins.example",
+        },
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    organization = Organization.objects.get(pk=body["id"])
+    assert organization.name == "Jardins partagés du 11e"
+    assert organization.description == "<p>Un potager</p>"
+    assert organization.verification_status == Organization.Verification.PENDING
+    assert (body["member_role"], body["is_verified"]) == ("admin", False)
+    assert OrganizationMembership.objects.get(organization=organization).user == founder
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"kind": "association"}, "name"),
+        ({"name": "x" * 161, "kind": "association"}, "name"),
+        ({"name": "Asso", "kind": "club"}, "kind"),
+        ({"name": "Asso", "kind": "association", "website": "not a url"}, "website"),
+        ({"name": "Asso", "kind": "association", "contact_email": "nope"}, "contact_email"),
+        ({"name": "Asso", "kind": "association", "description": "x" * 15_001}, "description"),
+    ],
+)
+def test_bad_organization_input_is_a_400(payload, field, world, api_for):
+    before = state_snapshot()
+
+    response = api_for(world.tenant, world.volunteer).post("organizations/", payload)
+
+    assert response.status_code == 400
+    assert field in error_body(response)["fields"]
+    assert state_snapshot() == before
+
+
+def test_my_organizations_with_my_role(world, api_for):
+    MembershipFactory(
+        organization=world.other_organization,
+        user=world.admin,
+        role=OrganizationMembership.Role.EDITOR,
+    )
+
+    body = api_for(world.tenant, world.admin).get("organizations/").json()
+
+    assert [(item["name"], item["member_role"]) for item in body["results"]] == [
+        ("Autre association", "editor"),
+        ("Les Restos du Cœur", "admin"),
+    ]
+    assert api_for(world.tenant, world.volunteer).get("organizations/").json()["count"] == 0
+
+
+def test_update_organization(world, api_for):
+    response = api_for(world.tenant, world.admin).patch(
+        f"organizations/{world.organization.pk}/", {"website": "https://restos.example"}
+    )
+
+    assert response.status_code == 200
+    world.organization.refresh_from_db()
+    assert world.organization.website == "https://restos.example"
+    assert world.organization.name == "Les Restos du Cœur"
+
+
+def test_verify_and_reject(world, api_for):
+    client = api_for(world.tenant, world.moderator)
+    listed = client.get("moderation/organizations/").json()
+    published = Mission.objects.filter(
+        organization=world.organization, status=Mission.Status.PUBLISHED
+    ).count()
+
+    approved = client.post(
+        f"organizations/{world.pending_organization.pk}/verify/", {"approve": True}
+    )
+    rejected = client.post(
+        f"organizations/{world.organization.pk}/verify/",
+        {"approve": False, "note": "Pas d'activité"},
+    )
+    missing = client.post(f"organizations/{world.organization.pk}/verify/", {})
+
+    assert [item["id"] for item in listed["results"]] == [world.pending_organization.pk]
+    assert (approved.status_code, approved.json()["verification_status"]) == (200, "verified")
+    assert (rejected.status_code, rejected.json()["verification_status"]) == (200, "rejected")
+    assert rejected.json()["verification_note"] == "Pas d'activité"
+    assert published == 1
+    assert not Mission.objects.filter(
+        organization=world.organization, status=Mission.Status.PUBLISHED
+    ).exists()
+    assert missing.status_code == 400
+    assert list(error_body(missing)["fields"]) == ["approve"]
+
+
+@pytest.mark.parametrize(
+    ("path", "user_name"),
+    [("organizations/", "admin"), ("moderation/organizations/", "moderator")],
+)
+def test_organization_lists_cost_the_same_queries_for_3_and_30(path, user_name, world, api_for):
+    user = getattr(world, user_name)
+    client = api_for(world.tenant, user)
+    client.get(path)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path, {"page_size": 50})
+        assert response.status_code == 200
+        return len(captured)
+
+    with_few = queries()
+    for _ in range(27):
+        organization = OrganizationFactory(verification_status=Organization.Verification.PENDING)
+        MembershipFactory(organization=organization, user=world.admin)
+    with_many = queries()
+
+    assert client.get(path).json()["count"] >= 28
+    assert with_few == with_many

@@ -1,0 +1,581 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from engagement.models import Mission, Slot
+from engagement.selectors import (
+    MissionSearchFilters,
+    mission_map_points,
+    mission_search,
+    mission_search_page,
+)
+from tests.engagement.factories import (
+    PARIS_CENTRE,
+    CauseFactory,
+    MissionFactory,
+    ParticipationFactory,
+    SkillFactory,
+    SlotFactory,
+    UserFactory,
+    VolunteerProfileFactory,
+    paris_point,
+)
+from tests.engagement.selectors.support import next_weekday, paris_time, point_at
+
+pytestmark = pytest.mark.django_db
+
+LNG, LAT = PARIS_CENTRE
+SAT, SUN, MON = 5, 6, 0
+MORNING, AFTERNOON, EVENING = 0, 1, 2
+
+
+def bit(weekday: int, period: int) -> int:
+    return 1 << (weekday * 3 + period)
+
+
+def mission_with_slot(**mission_fields):  # type: ignore[no-untyped-def]
+    slot_fields = {
+        key.removeprefix("slot_"): mission_fields.pop(key)
+        for key in list(mission_fields)
+        if key.startswith("slot_")
+    }
+    mission = MissionFactory(**mission_fields)
+    SlotFactory(mission=mission, **slot_fields)
+    return mission
+
+
+def ids(queryset) -> list[int]:  # type: ignore[no-untyped-def]
+    return [mission.pk for mission in queryset]
+
+
+def near(**fields) -> MissionSearchFilters:  # type: ignore[no-untyped-def]
+    return MissionSearchFilters(lat=LAT, lng=LNG, **fields)
+
+
+# --- Geography ----------------------------------------------------------------------------------
+
+
+def test_radius_search_orders_by_distance_with_exact_distances(in_paris):
+    three = mission_with_slot(location=point_at(3000, 90))
+    one = mission_with_slot(location=point_at(1000, 200))
+    six = mission_with_slot(location=point_at(6000, 10))
+    two = mission_with_slot(location=point_at(2000, 315))
+
+    results = list(mission_search(filters=near(radius_km=5)))
+
+    assert ids(results) == [one.pk, two.pk, three.pk]
+    assert [round(mission.distance_km, 3) for mission in results] == [1.0, 2.0, 3.0]
+    assert six.pk not in ids(mission_search(filters=near(radius_km=5)))
+
+
+def test_radius_boundary_keeps_4_9_km_and_drops_5_1_km(in_paris):
+    inside = mission_with_slot(location=point_at(4900, 45))
+    mission_with_slot(location=point_at(5100, 45))
+    mission_with_slot(location=point_at(5100, 225))
+
+    assert ids(mission_search(filters=near(radius_km=5))) == [inside.pk]
+
+
+def test_point_without_radius_only_sorts_and_puts_remote_missions_last(in_paris):
+    far = mission_with_slot(location=point_at(40_000, 0))
+    remote = mission_with_slot(location=None, is_remote=True)
+    close = mission_with_slot(location=point_at(500, 0))
+
+    results = list(mission_search(filters=near()))
+
+    assert ids(results) == [close.pk, far.pk, remote.pk]
+    assert results[2].distance_km is None
+
+
+def test_bbox_matches_missions_inside_the_rectangle_only(in_paris):
+    inside = mission_with_slot(location=paris_point(2.35, 48.86))
+    on_edge = mission_with_slot(location=paris_point(2.40, 48.87))
+    mission_with_slot(location=paris_point(2.41, 48.86))  # east of the box
+    mission_with_slot(location=paris_point(2.35, 48.80))  # south of the box
+    mission_with_slot(location=None, is_remote=True)
+
+    filters = MissionSearchFilters(bbox=(2.30, 48.84, 2.40, 48.88), sort="newest")
+
+    assert sorted(ids(mission_search(filters=filters))) == sorted([inside.pk, on_edge.pk])
+
+
+def test_bbox_combines_with_radius(in_paris):
+    north = mission_with_slot(location=point_at(2000, 0))
+    mission_with_slot(location=point_at(2000, 180))
+
+    filters = near(radius_km=5, bbox=(LNG - 0.1, LAT, LNG + 0.1, LAT + 0.1))
+
+    assert ids(mission_search(filters=filters)) == [north.pk]
+
+
+# --- Taxonomy, flags, remote --------------------------------------------------------------------
+
+
+def test_causes_match_any_of_the_given_ones(in_paris):
+    seniors, sport, culture = (
+        CauseFactory(slug=slug) for slug in ("t-seniors", "t-sport", "t-art")
+    )
+    with_seniors = mission_with_slot(causes=[seniors, culture], location=point_at(100, 0))
+    with_sport = mission_with_slot(causes=[sport], location=point_at(200, 0))
+    mission_with_slot(causes=[culture], location=point_at(300, 0))
+    mission_with_slot(location=point_at(400, 0))
+
+    results = mission_search(filters=near(causes=("t-seniors", "t-sport")))
+
+    assert ids(results) == [with_seniors.pk, with_sport.pk]
+    assert ids(mission_search(filters=near(causes=("no-such-cause",)))) == []
+
+
+def test_skills_filter(in_paris):
+    cooking = SkillFactory(slug="t-cooking")
+    cooks = mission_with_slot(skills=[cooking])
+    mission_with_slot()
+
+    assert ids(mission_search(filters=MissionSearchFilters(skills=("t-cooking",)))) == [cooks.pk]
+
+
+def test_remote_filter_true_false_and_absent(in_paris):
+    remote = mission_with_slot(location=None, is_remote=True)
+    on_site = mission_with_slot()
+
+    assert ids(mission_search(filters=MissionSearchFilters(remote=True))) == [remote.pk]
+    assert ids(mission_search(filters=MissionSearchFilters(remote=False))) == [on_site.pk]
+    assert sorted(ids(mission_search(filters=MissionSearchFilters()))) == sorted(
+        [remote.pk, on_site.pk]
+    )
+
+
+def test_accessibility_flags(in_paris):
+    step_free = mission_with_slot(is_step_free=True, is_beginner_friendly=False)
+    minors = mission_with_slot(is_open_to_minors=True, is_beginner_friendly=True)
+    plain = mission_with_slot(is_beginner_friendly=False)
+
+    def found(**flags):  # type: ignore[no-untyped-def]
+        return sorted(ids(mission_search(filters=MissionSearchFilters(**flags))))
+
+    assert found(step_free=True) == [step_free.pk]
+    assert found(open_to_minors=True) == [minors.pk]
+    assert found(beginner_friendly=True) == [minors.pk]
+    assert found(beginner_friendly=False) == sorted([step_free.pk, plain.pk])
+    assert found(step_free=True, open_to_minors=True) == []
+
+
+def test_combined_filters_need_every_condition(in_paris):
+    food = CauseFactory(slug="t-food")
+    saturday = next_weekday(SAT)
+    match = mission_with_slot(
+        causes=[food],
+        is_step_free=True,
+        location=point_at(1500, 30),
+        slot_starts_at=paris_time(saturday, 9),
+        slot_ends_at=paris_time(saturday, 12),
+    )
+    mission_with_slot(  # too far
+        causes=[food],
+        is_step_free=True,
+        location=point_at(7000, 30),
+        slot_starts_at=paris_time(saturday, 9),
+        slot_ends_at=paris_time(saturday, 12),
+    )
+    mission_with_slot(  # wrong day
+        causes=[food],
+        is_step_free=True,
+        location=point_at(1000, 30),
+        slot_starts_at=paris_time(saturday + timedelta(days=1), 9),
+        slot_ends_at=paris_time(saturday + timedelta(days=1), 12),
+    )
+    mission_with_slot(  # not step-free
+        causes=[food],
+        location=point_at(1000, 30),
+        slot_starts_at=paris_time(saturday, 9),
+        slot_ends_at=paris_time(saturday, 12),
+    )
+
+    filters = near(
+        radius_km=5,
+        causes=("t-food",),
+        step_free=True,
+        date_from=saturday,
+        date_to=saturday,
+        availability=bit(SAT, MORNING),
+    )
+
+    assert ids(mission_search(filters=filters)) == [match.pk]
+
+
+# --- Full text ----------------------------------------------------------------------------------
+
+
+def test_text_search_ignores_accents_both_ways(in_paris):
+    hospital = mission_with_slot(title="Accueil à l'hôpital Necker")
+    school = mission_with_slot(title="Aide aux devoirs", summary="Ecole élémentaire")
+    mission_with_slot(title="Collecte alimentaire")
+
+    assert ids(mission_search(filters=MissionSearchFilters(q="hopital"))) == [hospital.pk]
+    assert ids(mission_search(filters=MissionSearchFilters(q="HÔPITAL"))) == [hospital.pk]
+    assert ids(mission_search(filters=MissionSearchFilters(q="école"))) == [school.pk]
+
+
+def test_text_search_stems_french_and_english(in_paris):
+    garden = mission_with_slot(title="Community garden", summary="Planting vegetables")
+    volunteers = mission_with_slot(title="Les bénévoles du quartier")
+    mission_with_slot(title="Maraude du soir")
+
+    assert ids(mission_search(filters=MissionSearchFilters(q="gardening"))) == [garden.pk]
+    assert ids(mission_search(filters=MissionSearchFilters(q="vegetable"))) == [garden.pk]
+    assert ids(mission_search(filters=MissionSearchFilters(q="bénévole"))) == [volunteers.pk]
+    assert ids(mission_search(filters=MissionSearchFilters(q="benevoles quartier"))) == [
+        volunteers.pk
+    ]
+
+
+def test_text_search_reads_the_description_without_its_markup(in_paris):
+    found = mission_with_slot(description="<p>Distribution de <strong>repas</strong></p>")
+    mission_with_slot(description="<p>Autre chose</p>")
+
+    assert ids(mission_search(filters=MissionSearchFilters(q="repas"))) == [found.pk]
+    assert ids(mission_search(filters=MissionSearchFilters(q="strong"))) == []
+
+
+# --- Dates and availability ---------------------------------------------------------------------
+
+
+def test_dates_match_slots_overlapping_the_local_days_and_ongoing_slots(in_paris):
+    saturday = next_weekday(SAT)
+    late_saturday = mission_with_slot(
+        slot_starts_at=paris_time(saturday, 23, 30),
+        slot_ends_at=paris_time(saturday, 23, 30) + timedelta(hours=2),
+    )
+    ongoing = mission_with_slot(slot_ongoing=True)
+    mission_with_slot(  # the Monday after
+        slot_starts_at=paris_time(saturday + timedelta(days=2), 10),
+        slot_ends_at=paris_time(saturday + timedelta(days=2), 12),
+    )
+    mission_with_slot(  # the Friday before
+        slot_starts_at=paris_time(saturday - timedelta(days=1), 10),
+        slot_ends_at=paris_time(saturday - timedelta(days=1), 12),
+    )
+
+    filters = MissionSearchFilters(date_from=saturday, date_to=saturday + timedelta(days=1))
+
+    assert ids(mission_search(filters=filters)) == [late_saturday.pk, ongoing.pk]
+
+
+def test_open_ended_date_ranges(in_paris):
+    saturday = next_weekday(SAT)
+    early = mission_with_slot(
+        slot_starts_at=paris_time(saturday, 10), slot_ends_at=paris_time(saturday, 12)
+    )
+    later = mission_with_slot(
+        slot_starts_at=paris_time(saturday + timedelta(days=14), 10),
+        slot_ends_at=paris_time(saturday + timedelta(days=14), 12),
+    )
+
+    from_filter = MissionSearchFilters(date_from=saturday + timedelta(days=1))
+    to_filter = MissionSearchFilters(date_to=saturday)
+
+    assert ids(mission_search(filters=from_filter)) == [later.pk]
+    assert ids(mission_search(filters=to_filter)) == [early.pk]
+
+
+def test_availability_matches_slot_start_in_the_tenant_zone(in_paris):
+    saturday = next_weekday(SAT)
+    sunday = saturday + timedelta(days=1)
+    saturday_morning = mission_with_slot(
+        slot_starts_at=paris_time(saturday, 9), slot_ends_at=paris_time(saturday, 11)
+    )
+    sunday_afternoon = mission_with_slot(
+        slot_starts_at=paris_time(sunday, 14), slot_ends_at=paris_time(sunday, 17)
+    )
+    mission_with_slot(  # Saturday evening
+        slot_starts_at=paris_time(saturday, 19), slot_ends_at=paris_time(saturday, 21)
+    )
+    ongoing = mission_with_slot(slot_ongoing=True)
+
+    mask = bit(SAT, MORNING) | bit(SUN, AFTERNOON)
+
+    assert ids(mission_search(filters=MissionSearchFilters(availability=mask))) == [
+        saturday_morning.pk,
+        sunday_afternoon.pk,
+        ongoing.pk,
+    ]
+    assert ids(mission_search(filters=MissionSearchFilters(availability=0))) == [ongoing.pk]
+
+
+def test_availability_mine_uses_the_profile_grid(in_paris):
+    monday = next_weekday(MON)
+    evening = mission_with_slot(
+        slot_starts_at=paris_time(monday, 19), slot_ends_at=paris_time(monday, 21)
+    )
+    mission_with_slot(slot_starts_at=paris_time(monday, 9), slot_ends_at=paris_time(monday, 11))
+    volunteer = UserFactory()
+    VolunteerProfileFactory(user=volunteer, availability_mask=bit(MON, EVENING))
+    no_profile = UserFactory()
+
+    mine = MissionSearchFilters(availability_mine=True, user=volunteer)
+    assert ids(mission_search(filters=mine)) == [evening.pk]
+    nothing = MissionSearchFilters(availability_mine=True, user=no_profile)
+    assert ids(mission_search(filters=nothing)) == []
+
+
+def test_availability_mine_needs_a_user(in_paris):
+    with pytest.raises(ValueError):
+        list(mission_search(filters=MissionSearchFilters(availability_mine=True)))
+
+
+# --- What is listed, next slot, seats, sorts ----------------------------------------------------
+
+
+def test_only_published_missions_with_a_slot_still_open_are_listed(in_paris):
+    listed = mission_with_slot()
+    for status in (
+        Mission.Status.DRAFT,
+        Mission.Status.IN_REVIEW,
+        Mission.Status.CLOSED,
+        Mission.Status.CANCELLED,
+    ):
+        mission_with_slot(status=status)
+    MissionFactory()  # no slot at all
+    past = MissionFactory()
+    SlotFactory(
+        mission=past,
+        starts_at=timezone.now() - timedelta(days=2),
+        ends_at=timezone.now() - timedelta(days=2, hours=-2),
+    )
+    cancelled = MissionFactory()
+    SlotFactory(mission=cancelled, status=Slot.Status.CANCELLED)
+
+    assert ids(mission_search(filters=MissionSearchFilters())) == [listed.pk]
+
+
+def test_a_slot_that_has_started_can_no_longer_be_joined_so_is_not_listed(in_paris):
+    mission_with_slot(
+        slot_starts_at=timezone.now() - timedelta(hours=1),
+        slot_ends_at=timezone.now() + timedelta(hours=1),
+    )
+
+    assert ids(mission_search(filters=MissionSearchFilters())) == []
+
+
+def test_next_slot_is_the_earliest_matching_one_with_its_seats_left(in_paris):
+    saturday = next_weekday(SAT)
+    mission = MissionFactory()
+    SlotFactory(mission=mission, ongoing=True)
+    later = SlotFactory(
+        mission=mission,
+        starts_at=paris_time(saturday + timedelta(days=7), 10),
+        ends_at=paris_time(saturday + timedelta(days=7), 12),
+        capacity=4,
+    )
+    first = SlotFactory(
+        mission=mission,
+        starts_at=paris_time(saturday, 10),
+        ends_at=paris_time(saturday, 12),
+        capacity=3,
+    )
+    ParticipationFactory(slot=first)
+    ParticipationFactory(slot=first)
+
+    [found] = mission_search(filters=MissionSearchFilters())
+    assert (found.next_slot_id, found.next_slot_starts_at, found.seats_left) == (
+        first.pk,
+        first.starts_at,
+        1,
+    )
+    assert found.next_slot_ends_at == first.ends_at
+
+    [later_only] = mission_search(
+        filters=MissionSearchFilters(date_from=saturday + timedelta(days=3))
+    )
+    assert (later_only.next_slot_id, later_only.seats_left) == (later.pk, 4)
+
+
+def test_ongoing_slot_is_next_when_nothing_is_dated(in_paris):
+    mission = MissionFactory()
+    ongoing = SlotFactory(mission=mission, ongoing=True, capacity=5)
+
+    [found] = mission_search(filters=MissionSearchFilters())
+
+    assert (found.next_slot_id, found.next_slot_starts_at, found.seats_left) == (
+        ongoing.pk,
+        None,
+        5,
+    )
+
+
+def test_full_slot_shows_zero_seats_left(in_paris):
+    slot = SlotFactory(capacity=1)
+    ParticipationFactory(slot=slot)
+
+    [found] = mission_search(filters=MissionSearchFilters())
+
+    assert (found.next_slot_id, found.seats_left) == (slot.pk, 0)
+
+
+def test_soonest_sort_puts_dated_missions_first_then_ongoing(in_paris):
+    now = timezone.now()
+    in_three_days = mission_with_slot(
+        slot_starts_at=now + timedelta(days=3), slot_ends_at=now + timedelta(days=3, hours=2)
+    )
+    ongoing = mission_with_slot(slot_ongoing=True)
+    tomorrow = mission_with_slot(
+        slot_starts_at=now + timedelta(days=1), slot_ends_at=now + timedelta(days=1, hours=2)
+    )
+
+    assert ids(mission_search(filters=MissionSearchFilters(sort="soonest"))) == [
+        tomorrow.pk,
+        in_three_days.pk,
+        ongoing.pk,
+    ]
+    assert ids(mission_search(filters=MissionSearchFilters())) == [
+        tomorrow.pk,
+        in_three_days.pk,
+        ongoing.pk,
+    ]
+
+
+def test_newest_sort_uses_publication_date(in_paris):
+    now = timezone.now()
+    old = mission_with_slot(published_at=now - timedelta(days=10))
+    new = mission_with_slot(published_at=now - timedelta(days=1))
+    middle = mission_with_slot(published_at=now - timedelta(days=5))
+
+    assert ids(mission_search(filters=MissionSearchFilters(sort="newest"))) == [
+        new.pk,
+        middle.pk,
+        old.pk,
+    ]
+
+
+def test_distance_sort_needs_a_point(in_paris):
+    with pytest.raises(ValueError):
+        mission_search(filters=MissionSearchFilters(sort="distance"))
+    with pytest.raises(ValueError):
+        mission_search(filters=MissionSearchFilters(radius_km=3))
+
+
+def test_search_results_carry_organization_and_causes_in_three_queries(
+    in_paris, django_assert_num_queries
+):
+    cause = CauseFactory(slug="t-q")
+    for index in range(4):
+        mission_with_slot(causes=[cause], location=point_at(100 * (index + 1), 0))
+
+    with django_assert_num_queries(3):  # missions, organizations, causes
+        results = list(mission_search(filters=near(radius_km=5)))
+        assert [mission.organization.name for mission in results]
+        assert [[c.slug for c in mission.causes.all()] for mission in results] == [["t-q"]] * 4
+
+
+def test_search_is_scoped_to_the_current_tenant(in_paris, montreal):
+    from django_tenants.utils import tenant_context
+
+    paris_mission = mission_with_slot()
+    with tenant_context(montreal):
+        montreal_mission = mission_with_slot(location=paris_point(-73.5674, 45.5019))
+        assert ids(mission_search(filters=MissionSearchFilters())) == [montreal_mission.pk]
+    assert ids(mission_search(filters=MissionSearchFilters())) == [paris_mission.pk]
+
+
+# --- Map points ---------------------------------------------------------------------------------
+
+
+def test_map_points_are_light_and_skip_missions_without_location(in_paris):
+    located = mission_with_slot(title="Potager", location=paris_point(2.3, 48.85))
+    mission_with_slot(location=None, is_remote=True)
+    slot = located.slots.get()
+
+    points = mission_map_points(filters=MissionSearchFilters())
+
+    assert points == [
+        {
+            "id": located.pk,
+            "title": "Potager",
+            "lat": pytest.approx(48.85),
+            "lng": pytest.approx(2.3),
+            "next_slot_starts_at": slot.starts_at,
+        }
+    ]
+
+
+def test_map_points_follow_filters_order_and_limit(in_paris):
+    far = mission_with_slot(location=point_at(3000, 0))
+    close = mission_with_slot(location=point_at(1000, 0))
+    mid = mission_with_slot(location=point_at(2000, 0))
+    mission_with_slot(location=point_at(9000, 0))
+
+    points = mission_map_points(filters=near(radius_km=5), limit=2)
+
+    assert [point["id"] for point in points] == [close.pk, mid.pk]
+    assert far.pk not in [point["id"] for point in points]
+
+
+def test_radius_keeps_every_direction_just_inside(in_paris):
+    inside = [mission_with_slot(location=point_at(4950, azimuth)) for azimuth in range(0, 360, 45)]
+    for azimuth in range(0, 360, 45):
+        mission_with_slot(location=point_at(5050, azimuth))
+
+    found = ids(mission_search(filters=near(radius_km=5)))
+
+    assert sorted(found) == sorted(mission.pk for mission in inside)
+
+
+@pytest.mark.parametrize(
+    ("lng", "lat"),
+    [(179.99, 10.0), (-179.99, -10.0), (2.35, 89.5), (0.0, -89.5), (2.35, 48.85)],
+)
+def test_radius_search_works_across_the_antimeridian_and_near_the_poles(lng, lat, in_paris):
+    centre = (lng, lat)
+    inside = mission_with_slot(location=point_at(2900, 90, origin=centre))
+    mission_with_slot(location=point_at(3100, 270, origin=centre))
+
+    filters = MissionSearchFilters(lat=lat, lng=lng, radius_km=3)
+
+    assert ids(mission_search(filters=filters)) == [inside.pk]
+
+
+def test_radius_box_contains_the_circle_or_gives_up():
+    from engagement.selectors import radius_box
+
+    west, south, east, north = radius_box(2.3522, 48.8566, 5)
+    assert (round(north - 48.8566, 4), round(48.8566 - south, 4)) == (0.0452, 0.0452)
+    assert 2.3522 - west == pytest.approx(east - 2.3522)
+    assert east - 2.3522 > 5 / (111.32 * 0.6579)  # wider than the true half-width
+    assert radius_box(179.99, 0, 5) is None
+    assert radius_box(0, 88.99, 5) is None
+
+
+def test_search_page_carries_the_total_in_one_query(in_paris, django_assert_num_queries):
+    missions = [mission_with_slot(location=point_at(100 * (index + 1), 0)) for index in range(5)]
+
+    with django_assert_num_queries(3):
+        first, total = mission_search_page(filters=near(), offset=0, limit=2)
+    last, last_total = mission_search_page(filters=near(), offset=4, limit=2)
+    with django_assert_num_queries(2):  # the empty page, then a COUNT
+        beyond, beyond_total = mission_search_page(filters=near(), offset=10, limit=2)
+    empty = mission_search_page(filters=near(q="introuvable"), offset=0, limit=2)
+
+    assert (ids(first), total) == ([missions[0].pk, missions[1].pk], 5)
+    assert (ids(last), last_total) == ([missions[4].pk], 5)
+    assert (beyond, beyond_total) == ([], 5)
+    assert empty == ([], 0)
+
+
+def test_capped_map_points_keep_those_nearest_the_centre_of_the_box(in_paris):
+    centre = mission_with_slot(location=paris_point(2.35, 48.86))
+    near_centre = mission_with_slot(location=paris_point(2.352, 48.861))
+    mission_with_slot(location=paris_point(2.301, 48.841))  # a corner of the box
+
+    points = mission_map_points(
+        filters=MissionSearchFilters(bbox=(2.30, 48.84, 2.40, 48.88)), limit=2
+    )
+
+    assert [point["id"] for point in points] == [centre.pk, near_centre.pk]
+
+
+def test_text_search_does_not_index_html_entities(in_paris):
+    found = mission_with_slot(description="<p>Restos &amp; compagnie &lt;b&gt;</p>")
+
+    assert ids(mission_search(filters=MissionSearchFilters(q="compagnie"))) == [found.pk]
+    assert ids(mission_search(filters=MissionSearchFilters(q="amp"))) == []

@@ -1,0 +1,103 @@
+"""The demo content: real places, published through the services, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+from django.db.models import F
+
+from engagement.demo import demo_accounts, demo_seed
+from engagement.demo_content import DEMO_PASSWORD
+from engagement.models import (
+    AuditEvent,
+    Mission,
+    Organization,
+    OrganizationMembership,
+    Participation,
+    Slot,
+    VolunteerProfile,
+)
+
+pytestmark = pytest.mark.django_db
+
+# (west, south, east, north) around each demo area.
+AREAS = {
+    "paris": (2.22, 48.81, 2.47, 48.91),
+    "montreal": (-73.75, 45.40, -73.47, 45.60),
+    "acme": (2.19, 48.82, 2.36, 48.91),
+}
+
+
+def counts() -> dict[str, int]:
+    return {
+        "organizations": Organization.objects.count(),
+        "missions": Mission.objects.count(),
+        "slots": Slot.objects.count(),
+        "participations": Participation.objects.count(),
+        "audit": AuditEvent.objects.count(),
+        "profiles": VolunteerProfile.objects.count(),
+    }
+
+
+@pytest.mark.parametrize("slug", ["paris", "montreal", "acme"])
+def test_demo_seed_is_idempotent_and_realistic(request, slug):
+    tenant = request.getfixturevalue(f"in_{slug}")
+
+    summary = demo_seed(tenant=tenant)
+    first = counts()
+    again = demo_seed(tenant=tenant)
+
+    assert counts() == first
+    assert again == summary
+    assert f"benevole@{slug}.example" in summary and DEMO_PASSWORD in summary
+
+    published = Mission.objects.filter(status=Mission.Status.PUBLISHED)
+    assert 8 <= published.count() <= 15
+    assert published.count() == Mission.objects.count()
+    assert Organization.objects.filter(verification_status="verified").count() == 3
+    west, south, east, north = AREAS[slug]
+    for mission in published.exclude(is_remote=True):
+        assert west < mission.location.x < east and south < mission.location.y < north, mission
+    assert published.filter(is_remote=True).exists()
+    assert published.filter(is_step_free=True).exists()
+    assert published.filter(requires_approval=True).exists()
+    assert published.filter(is_open_to_minors=True).exists()
+    assert published.filter(search_vector__isnull=True).count() == 0
+    assert all(mission.causes.exists() for mission in published)
+    assert Slot.objects.filter(starts_at__isnull=True).exists()  # an ongoing mission
+    assert Slot.objects.filter(confirmed_count=F("capacity")).exists()  # some are full
+    assert Slot.objects.filter(confirmed_count__gt=F("capacity")).count() == 0
+    assert not Slot.objects.filter(starts_at__isnull=False, time_bit__isnull=True).exists()
+    for slot in Slot.objects.all():
+        assert slot.confirmed_count == slot.participations.filter(status="confirmed").count()
+
+
+@pytest.mark.parametrize("slug", ["paris", "acme"])
+def test_demo_accounts_sign_in_with_the_known_password(request, slug):
+    tenant = request.getfixturevalue(f"in_{slug}")
+    demo_seed(tenant=tenant)
+    accounts = demo_accounts(slug)
+
+    volunteer = authenticate(email=accounts["volunteer"], password=DEMO_PASSWORD)
+    author = authenticate(email=accounts["organization"], password=DEMO_PASSWORD)
+    moderator = authenticate(email=accounts["moderator"], password=DEMO_PASSWORD)
+
+    assert volunteer is not None and author is not None and moderator is not None
+    assert moderator.is_moderator
+    assert set(
+        OrganizationMembership.objects.filter(user=author).values_list("role", flat=True)
+    ) == {"admin"}
+    statuses = sorted(
+        Participation.objects.filter(volunteer=volunteer).values_list("status", flat=True)
+    )
+    assert statuses == ["confirmed", "waitlisted"]
+    profile = VolunteerProfile.objects.get(user=volunteer)
+    assert profile.availability_mask and profile.home_point is not None
+
+
+def test_descriptions_follow_the_tenants_language(in_acme):
+    demo_seed(tenant=in_acme)
+
+    titles = list(Mission.objects.values_list("title", flat=True))
+    assert "Litter pick on the La Défense esplanade" in titles
+    assert not Mission.objects.filter(description__icontains="bénévole").exists()
