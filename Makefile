@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, serve :8000
 run: setup
@@ -56,7 +56,7 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-routing bench-provisioning bench-search
+bench: bench-routing bench-provisioning bench-search bench-billing
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
@@ -66,6 +66,9 @@ bench-provisioning:
 
 bench-search:
 	$(PY) bench/search.py $(or $(N),100000)
+
+bench-billing:
+	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=bench $(VENV)/bin/pytest bench/billing_figures.py -q -s -p no:warnings
 
 clean:
 	rm -rf var/test-media* .pytest_cache

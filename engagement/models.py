@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -233,6 +234,16 @@ class Mission(models.Model):
     # Maintained by engagement.search.mission_search_vector_refresh after every text change.
     search_vector = SearchVectorField(null=True, editable=False)
 
+    # Copies for the search, rewritten by services.missions.mission_search_columns_refresh in the
+    # transaction of every write to the mission's causes or slots (never stale, no task).
+    # The ids of the mission's causes: "has one of these causes" becomes an in-row test.
+    cause_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    # Latest start of an open dated slot, and whether an open ongoing slot exists. The mission
+    # can be joined iff has_open_ongoing_slot or last_open_slot_start > now: the latest open
+    # slot has not started iff some open slot has not started.
+    last_open_slot_start = models.DateTimeField(null=True, blank=True, editable=False)
+    has_open_ongoing_slot = models.BooleanField(default=False, editable=False)
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -256,6 +267,11 @@ class Mission(models.Model):
                 Cast("location", output_field=gis_models.GeometryField(srid=4326)),
                 condition=Q(status="published"),
                 name="mission_published_geometry",
+            ),
+            GinIndex(
+                fields=["cause_ids"],
+                condition=Q(status="published"),
+                name="mission_published_causes",
             ),
         ]
         constraints = [

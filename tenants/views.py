@@ -16,11 +16,6 @@ def public_home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def tenant_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenants/tenant_home.html")
-
-
-@require_GET
 @cache_control(public=True, max_age=3600)
 def tenant_logo(request: HttpRequest) -> HttpResponse:
     logo = request.tenant.logo

@@ -146,6 +146,9 @@ class _SlotMatch:
 
     where: str
     params: tuple[Any, ...]
+    # Whether dates or availabilities narrow the slots beyond "can be joined" (then the mission's
+    # joinable flag is not enough and the slots are read).
+    narrowed: bool = False
 
     def subquery(self, column: str) -> RawSQL:
         """`column` of the next matching slot (dated ones first, soonest first)."""
@@ -199,7 +202,28 @@ def _slot_match(filters: MissionSearchFilters, *, now: datetime) -> _SlotMatch:
     if mask is not None:
         conditions.append("(s.starts_at IS NULL OR s.time_bit = ANY(%s))")
         params.append(availability_bits(mask))
-    return _SlotMatch(" AND ".join(conditions), tuple(params))
+    return _SlotMatch(" AND ".join(conditions), tuple(params), narrowed=len(conditions) > 3)
+
+
+def joinable_condition(*, now: datetime) -> Q:
+    """The mission has a slot one can still join (open_slot_condition), read from the mission
+    row: an open ongoing slot, or an open dated slot not started yet, which exists iff the
+    latest open dated slot has not started. The columns are rewritten by every slot write
+    (engagement.services.missions.mission_search_columns_refresh), so this is exact at any
+    `now` without a periodic task."""
+    return Q(has_open_ongoing_slot=True) | Q(last_open_slot_start__gt=now)
+
+
+def _has_any_cause(slugs: Sequence[str]) -> RawSQL:
+    """The mission has one of the causes `slugs`: an in-row test of the denormalised
+    Mission.cause_ids (the slugs become ids once per query, an InitPlan). It replaces one index
+    probe of the mission-cause links per candidate (bench/search.py, docs/benchmarks.md)."""
+    return RawSQL(  # noqa: S611 - constant identifiers, the slugs are a parameter
+        f'"{MISSION_TABLE}"."cause_ids" && ARRAY('  # noqa: S608
+        f"SELECT item.id FROM {Cause._meta.db_table} item WHERE item.slug = ANY(%s))",
+        (list(slugs),),
+        output_field=BooleanField(),
+    )
 
 
 def _has_any(through: Any, target: Any, column: str, slugs: Sequence[str]) -> RawSQL:
@@ -240,7 +264,7 @@ def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _Slo
     if filters.bbox is not None:
         conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*filters.bbox)))
     if filters.causes:
-        conditions.append(_has_any(Mission.causes.through, Cause, "cause_id", filters.causes))
+        conditions.append(_has_any_cause(filters.causes))
     if filters.skills:
         conditions.append(_has_any(Mission.skills.through, Skill, "skill_id", filters.skills))
     flags = {
@@ -252,8 +276,13 @@ def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _Slo
     conditions += [Q(**{name: value}) for name, value in flags.items() if value is not None]
     if filters.q:
         conditions.append(Q(search_vector=search_query(filters.q)))
-    slot_match = _slot_match(filters, now=timezone.now())
-    conditions.append(slot_match.exists())
+    now = timezone.now()
+    slot_match = _slot_match(filters, now=now)
+    # Joinable, from the mission row; the slots themselves are only probed when dates or
+    # availabilities narrow them (and then only for the joinable candidates).
+    conditions.append(joinable_condition(now=now))
+    if slot_match.narrowed:
+        conditions.append(slot_match.exists())
     return Mission.objects.filter(*conditions), slot_match
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.gis.geos import Point
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,6 +119,39 @@ def lock_mission(mission_id: int) -> Mission:
     )
 
 
+# One statement for the search columns of Mission (cause_ids, last_open_slot_start,
+# has_open_ongoing_slot), recomputed from the rows; the migration that added them runs the same.
+SEARCH_COLUMNS_REFRESH_SQL = """
+UPDATE engagement_mission AS m SET
+    cause_ids = ARRAY(
+        SELECT link.cause_id FROM engagement_mission_causes AS link
+        WHERE link.mission_id = m.id ORDER BY link.cause_id
+    ),
+    last_open_slot_start = (
+        SELECT max(s.starts_at) FROM engagement_slot AS s
+        WHERE s.mission_id = m.id AND s.status = 'open'
+    ),
+    has_open_ongoing_slot = EXISTS (
+        SELECT 1 FROM engagement_slot AS s
+        WHERE s.mission_id = m.id AND s.status = 'open' AND s.starts_at IS NULL
+    )
+"""
+
+
+def mission_search_columns_refresh(*, mission_ids: Iterable[int]) -> None:
+    """Rewrite the search columns of these missions from their causes and slots.
+
+    Called in the transaction of every write to a mission's causes or to its slots' status or
+    dates (mission_create, mission_update, slot_create, slot_update, slot_cancel,
+    mission_cancel), after the mission row is locked, so the values are exact at commit.
+    """
+    ids = sorted(set(mission_ids))
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(SEARCH_COLUMNS_REFRESH_SQL + " WHERE m.id = ANY(%s)", [ids])
+
+
 def _apply_taxonomy(
     mission: Mission, *, cause_ids: Iterable[int] | None, skill_ids: Iterable[int] | None
 ) -> None:
@@ -181,6 +214,7 @@ def mission_create(
         mission.save()
         _apply_taxonomy(mission, cause_ids=list(cause_ids), skill_ids=list(skill_ids))
         mission_search_vector_refresh(mission_ids=[mission.pk])
+        mission_search_columns_refresh(mission_ids=[mission.pk])
         audit_record(
             actor=actor,
             action="mission.created",
@@ -225,6 +259,7 @@ def mission_update(*, mission: Mission, actor: Any, **fields: Any) -> Mission:
         )
         if cause_ids is not None:
             changed.append("causes")
+            mission_search_columns_refresh(mission_ids=[locked.pk])
         if skill_ids is not None:
             changed.append("skills")
         if SEARCHABLE_FIELDS & set(texts):
@@ -354,6 +389,7 @@ def mission_cancel(*, mission: Mission, actor: Any) -> Mission:
             slot.status = Slot.Status.CANCELLED
             slot.save(update_fields=["status"])
             slot_ids.append(slot.pk)
+        mission_search_columns_refresh(mission_ids=[locked.pk])
         previous = locked.status
         locked.status = Mission.Status.CANCELLED
         locked.save(update_fields=["status", "updated_at"])

@@ -25,7 +25,11 @@ from engagement.services.common import (
     require_organization_role,
     validated,
 )
-from engagement.services.missions import EDITABLE_STATUSES, lock_mission
+from engagement.services.missions import (
+    EDITABLE_STATUSES,
+    lock_mission,
+    mission_search_columns_refresh,
+)
 from engagement.services.participations import (
     lock_slot,
     participations_cancel_for_slot,
@@ -129,6 +133,7 @@ def slot_create(
         )
         validated(slot)
         slot.save()
+        mission_search_columns_refresh(mission_ids=[locked.pk])
         audit_record(
             actor=actor,
             action="slot.created",
@@ -152,6 +157,9 @@ def slot_update(
     require_organization_role(actor, slot.mission.organization)
     now = timezone.now()
     with transaction.atomic():
+        # The mission first, then the slot (the order of slot_create and mission_cancel): the
+        # search columns are rewritten under the mission's lock.
+        lock_mission(slot.mission_id)
         locked = lock_slot(slot.pk)
         _require_slots_editable(locked.mission)
         if locked.status == Slot.Status.CANCELLED:
@@ -187,6 +195,8 @@ def slot_update(
         if changes:
             validated(locked)
             locked.save(update_fields=["starts_at", "ends_at", "time_bit", "capacity"])
+            if "starts_at" in changes:
+                mission_search_columns_refresh(mission_ids=[locked.mission_id])
             audit_record(actor=actor, action="slot.updated", target=locked, data=changes)
             promote_first_waitlisted(slot=locked, actor=actor)
     copy_fields(slot, locked)
@@ -199,6 +209,7 @@ def slot_cancel(*, slot: Slot, actor: Any) -> Slot:
     require_organization_role(actor, slot.mission.organization)
     now = timezone.now()
     with transaction.atomic():
+        lock_mission(slot.mission_id)
         locked = lock_slot(slot.pk)
         if locked.status == Slot.Status.CANCELLED:
             raise EngagementError(
@@ -209,6 +220,7 @@ def slot_cancel(*, slot: Slot, actor: Any) -> Slot:
         count = participations_cancel_for_slot(slot=locked, actor=actor, now=now)
         locked.status = Slot.Status.CANCELLED
         locked.save(update_fields=["status"])
+        mission_search_columns_refresh(mission_ids=[locked.mission_id])
         audit_record(
             actor=actor,
             action="slot.cancelled",

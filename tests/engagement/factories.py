@@ -32,6 +32,7 @@ from engagement.models import (
     VolunteerProfile,
 )
 from engagement.search import mission_search_vector_refresh
+from engagement.services.missions import mission_search_columns_refresh
 
 PARIS_CENTRE = (2.3522, 48.8566)  # (lng, lat) Hôtel de Ville
 
@@ -187,6 +188,8 @@ class MissionFactory(DjangoModelFactory):
             self.causes.set(
                 [Cause.objects.get(slug=c) if isinstance(c, str) else c for c in extracted]
             )
+            # As mission_create / mission_update do (the search reads Mission.cause_ids).
+            mission_search_columns_refresh(mission_ids=[self.pk])
 
     @factory.post_generation
     def skills(self, create: bool, extracted: Any, **kwargs: Any) -> None:
@@ -222,6 +225,13 @@ class SlotFactory(DjangoModelFactory):
     confirmed_count = 0
     status = Slot.Status.OPEN
     time_bit = factory.LazyAttribute(lambda o: Slot.time_bit_for(o.starts_at, _tenant_timezone()))
+
+    @classmethod
+    def _create(cls, model_class: type[Slot], *args: Any, **kwargs: Any) -> Slot:
+        slot = super()._create(model_class, *args, **kwargs)
+        # As the slot services do (the search reads the mission's slot summary columns).
+        mission_search_columns_refresh(mission_ids=[slot.mission_id])
+        return slot
 
 
 class ParticipationFactory(DjangoModelFactory):

@@ -1,6 +1,6 @@
 """Billing figures (not a test: not collected by `make test`). Run explicitly:
 
-    ENTRAIDE_TEST_RUN=billing .venv/bin/pytest tests/billing/bench_billing.py -q -s
+    make bench-billing   (= .venv/bin/pytest bench/billing_figures.py -q -s)
 
 Prints: entitlement check cost, access-middleware cost per request, webhook cost per event
 (verify + store + re-fetch + apply, against the loopback fake), duplicate cost, reconcile per

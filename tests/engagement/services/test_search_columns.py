@@ -1,0 +1,203 @@
+"""The search columns of Mission (cause_ids, last_open_slot_start, has_open_ongoing_slot) stay
+exact through every write to causes and slots, and the migration computes the same values."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from engagement.errors import EngagementError
+from engagement.models import Mission, Slot
+from engagement.services import (
+    mission_cancel,
+    mission_create,
+    mission_update,
+    slot_cancel,
+    slot_create,
+    slot_update,
+)
+from engagement.services.missions import SEARCH_COLUMNS_REFRESH_SQL
+from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory, paris_point
+
+pytestmark = pytest.mark.django_db
+
+BACKFILL = importlib.import_module("engagement.migrations.0009_mission_search_columns")
+
+
+def columns(mission: Mission) -> tuple[list[int], datetime | None, bool]:
+    row = Mission.objects.values_list(
+        "cause_ids", "last_open_slot_start", "has_open_ongoing_slot"
+    ).get(pk=mission.pk)
+    return row[0], row[1], row[2]
+
+
+def in_days(days: int, hour: int = 10) -> datetime:
+    return (timezone.now() + timedelta(days=days)).replace(
+        hour=hour, minute=0, second=0, microsecond=0
+    )
+
+
+def dated(mission: Mission, actor, days: int) -> Slot:  # type: ignore[no-untyped-def]
+    start = in_days(days)
+    return slot_create(
+        mission=mission,
+        actor=actor,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=3,
+    )
+
+
+# --- Causes -------------------------------------------------------------------------------------
+
+
+def test_mission_create_writes_the_cause_ids_sorted(organization, org_admin):
+    first, second = CauseFactory(), CauseFactory()
+
+    mission = mission_create(
+        organization=organization,
+        actor=org_admin,
+        title="Maraude",
+        location=paris_point(),
+        cause_ids=[second.pk, first.pk],
+    )
+
+    assert columns(mission) == (sorted([first.pk, second.pk]), None, False)
+
+
+def test_mission_update_rewrites_the_cause_ids_only_when_causes_change(mission, org_admin):
+    first, second = CauseFactory(), CauseFactory()
+    mission_update(mission=mission, actor=org_admin, cause_ids=[first.pk])
+    assert columns(mission)[0] == [first.pk]
+
+    mission_update(mission=mission, actor=org_admin, title="Maraude du soir")
+    assert columns(mission)[0] == [first.pk]
+
+    mission_update(mission=mission, actor=org_admin, cause_ids=[second.pk])
+    assert columns(mission)[0] == [second.pk]
+
+    mission_update(mission=mission, actor=org_admin, cause_ids=[])
+    assert columns(mission)[0] == []
+
+
+def test_a_refused_cause_change_leaves_the_cause_ids(mission, org_admin):
+    cause = CauseFactory()
+    mission_update(mission=mission, actor=org_admin, cause_ids=[cause.pk])
+
+    with pytest.raises(EngagementError):
+        mission_update(mission=mission, actor=org_admin, cause_ids=[cause.pk, 999_999])
+
+    assert columns(mission)[0] == [cause.pk]
+
+
+# --- Slots --------------------------------------------------------------------------------------
+
+
+def test_slot_create_keeps_the_latest_open_start_and_the_ongoing_flag(mission, org_admin):
+    assert columns(mission) == ([], None, False)
+
+    later = dated(mission, org_admin, 14)
+    assert columns(mission) == ([], later.starts_at, False)
+
+    dated(mission, org_admin, 3)
+    assert columns(mission) == ([], later.starts_at, False)
+
+    slot_create(mission=mission, actor=org_admin, capacity=5)
+    assert columns(mission) == ([], later.starts_at, True)
+
+
+def test_moving_the_latest_slot_earlier_or_later_follows_it(mission, org_admin):
+    week = dated(mission, org_admin, 7)
+    fortnight = dated(mission, org_admin, 14)
+
+    moved = slot_update(
+        slot=fortnight,
+        actor=org_admin,
+        starts_at=in_days(2),
+        ends_at=in_days(2) + timedelta(hours=1),
+    )
+    assert moved.starts_at == in_days(2)
+    assert columns(mission) == ([], week.starts_at, False)
+
+    slot_update(slot=moved, actor=org_admin, starts_at=in_days(30), ends_at=in_days(30, hour=12))
+    assert columns(mission) == ([], in_days(30), False)
+
+
+def test_a_capacity_change_leaves_the_columns(mission, org_admin):
+    week = dated(mission, org_admin, 7)
+
+    slot_update(slot=week, actor=org_admin, capacity=9)
+
+    assert columns(mission) == ([], week.starts_at, False)
+
+
+def test_cancelling_slots_falls_back_to_the_remaining_open_ones(mission, org_admin):
+    week = dated(mission, org_admin, 7)
+    fortnight = dated(mission, org_admin, 14)
+    ongoing = slot_create(mission=mission, actor=org_admin, capacity=5)
+
+    slot_cancel(slot=fortnight, actor=org_admin)
+    assert columns(mission) == ([], week.starts_at, True)
+
+    slot_cancel(slot=ongoing, actor=org_admin)
+    assert columns(mission) == ([], week.starts_at, False)
+
+    slot_cancel(slot=week, actor=org_admin)
+    assert columns(mission) == ([], None, False)
+
+
+def test_a_refused_slot_write_leaves_the_columns(mission, org_admin):
+    week = dated(mission, org_admin, 7)
+    slot_cancel(slot=week, actor=org_admin)
+    before = columns(mission)
+
+    with pytest.raises(EngagementError):
+        slot_update(slot=week, actor=org_admin, starts_at=in_days(9), ends_at=in_days(9, 12))
+
+    assert columns(mission) == before == ([], None, False)
+
+
+def test_mission_cancel_cascades_to_the_columns(mission, org_admin, started_slot):
+    dated(mission, org_admin, 7)
+    slot_create(mission=mission, actor=org_admin, capacity=5)
+
+    mission_cancel(mission=mission, actor=org_admin)
+
+    # Only the slot that has started stays open: it can no longer be joined.
+    assert Slot.objects.get(pk=started_slot.pk).status == Slot.Status.OPEN
+    assert columns(mission) == ([], started_slot.starts_at, False)
+    assert started_slot.starts_at < timezone.now()
+
+
+# --- Backfill -----------------------------------------------------------------------------------
+
+
+def test_the_migration_backfill_is_the_service_statement(in_paris):
+    assert BACKFILL.BACKFILL_SQL == SEARCH_COLUMNS_REFRESH_SQL
+
+
+def test_the_migration_backfill_recomputes_every_mission_from_its_rows(in_paris):
+    cause_a, cause_b = CauseFactory(), CauseFactory()
+    with_both = MissionFactory(causes=[cause_b, cause_a])
+    week = SlotFactory(mission=with_both, starts_at=in_days(7))
+    SlotFactory(mission=with_both, starts_at=in_days(20), status=Slot.Status.CANCELLED)
+    SlotFactory(mission=with_both, ongoing=True, status=Slot.Status.CANCELLED)
+    bare = MissionFactory()
+    SlotFactory(mission=bare, ongoing=True)
+    expected = {with_both.pk: columns(with_both), bare.pk: columns(bare)}
+    assert expected == {
+        with_both.pk: (sorted([cause_a.pk, cause_b.pk]), week.starts_at, False),
+        bare.pk: ([], None, True),
+    }
+    Mission.objects.filter(pk__in=expected).update(
+        cause_ids=[], last_open_slot_start=None, has_open_ongoing_slot=False
+    )
+
+    with connection.schema_editor() as editor:
+        BACKFILL.backfill(None, editor)
+
+    assert {with_both.pk: columns(with_both), bare.pk: columns(bare)} == expected
