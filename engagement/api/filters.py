@@ -107,7 +107,9 @@ class MissionSearchInput(serializers.Serializer):
     open_to_minors = serializers.BooleanField(required=False)
     beginner_friendly = serializers.BooleanField(required=False)
     q = serializers.CharField(required=False, allow_blank=True, max_length=MAX_QUERY_LENGTH)
-    sort = serializers.ChoiceField(required=False, choices=["distance", "soonest", "newest"])
+    sort = serializers.ChoiceField(
+        required=False, choices=["distance", "soonest", "newest", "relevance"]
+    )
 
     class Meta:
         ref_name = "MissionSearchInput"
@@ -175,6 +177,8 @@ class MissionSearchInput(serializers.Serializer):
             errors["radius_km"] = [_("A radius needs lat and lng.")]
         if attrs.get("sort") == "distance" and not has_point:
             errors["sort"] = [_("Sorting by distance needs lat and lng.")]
+        if attrs.get("sort") == "relevance" and not attrs.get("q"):
+            errors["sort"] = [_("Sorting by relevance needs words to search (q).")]
         date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
         if date_from and date_to and date_from > date_to:
             errors["date_to"] = [_("The end date must not be before the start date.")]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchRank
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -59,7 +60,7 @@ from engagement.selectors.geo import (
 if TYPE_CHECKING:
     from accounts.models import User
 
-SearchSort = Literal["distance", "soonest", "newest"]
+SearchSort = Literal["distance", "soonest", "newest", "relevance"]
 
 # GeoJSON for the map is never paginated: beyond this many pins the client zooms in.
 MAP_POINTS_LIMIT = 500
@@ -97,10 +98,13 @@ class MissionSearchFilters:
 
     @property
     def effective_sort(self) -> SearchSort:
-        """Nearest first when a point is given, else the soonest next slot."""
+        """Nearest first when a point is given; else the best text matches first when words are
+        given; else the soonest next slot."""
         if self.sort is not None:
             return self.sort
-        return "distance" if self.has_point else "soonest"
+        if self.has_point:
+            return "distance"
+        return "relevance" if self.q else "soonest"
 
 
 def tenant_zone() -> ZoneInfo:
@@ -247,6 +251,8 @@ def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _Slo
         raise ValueError("radius_km needs lat and lng")
     if filters.effective_sort == "distance" and not filters.has_point:
         raise ValueError("sort=distance needs lat and lng")
+    if filters.effective_sort == "relevance" and not filters.q:
+        raise ValueError("sort=relevance needs q")
 
     # Collected then applied in one filter(): every filter() clones the whole query.
     conditions: list[Any] = [Q(status=Mission.Status.PUBLISHED)]
@@ -295,6 +301,10 @@ def _ordered(
         return missions.order_by(nearest.asc(nulls_last=True), "id")
     if sort == "newest":
         return missions.order_by(F("published_at").desc(nulls_last=True), "-id")
+    if sort == "relevance":
+        # Ranked on the stored vector: no slot is read to order the matches.
+        rank = SearchRank(F("search_vector"), search_query(filters.q))
+        return missions.order_by(rank.desc(), "id")
     return missions.order_by(slot_match.next_start().asc(nulls_last=True), "id")
 
 

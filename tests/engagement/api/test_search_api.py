@@ -283,6 +283,7 @@ def test_pagination_gives_the_total_and_links(in_paris, api_for):
         ({"q": "abc\x00def"}, "q"),
         ({"sort": "random"}, "sort"),
         ({"sort": "distance"}, "sort"),
+        ({"sort": "relevance"}, "sort"),
         ({"page": "0"}, "page"),
         ({"page": "abc"}, "page"),
         ({"page": "-1"}, "page"),

@@ -579,3 +579,39 @@ def test_text_search_does_not_index_html_entities(in_paris):
 
     assert ids(mission_search(filters=MissionSearchFilters(q="compagnie"))) == [found.pk]
     assert ids(mission_search(filters=MissionSearchFilters(q="amp"))) == []
+
+
+def test_words_without_a_place_rank_title_matches_first(in_paris):
+    in_description = mission_with_slot(
+        title="Après-midi jeux", description="<p>Avec un atelier vélo en fin de journée</p>"
+    )
+    in_title = mission_with_slot(title="Atelier vélo solidaire")
+
+    filters = MissionSearchFilters(q="vélo")
+
+    assert filters.effective_sort == "relevance"
+    assert ids(mission_search(filters=filters)) == [in_title.pk, in_description.pk]
+
+
+def test_an_explicit_sort_wins_over_relevance(in_paris):
+    now = timezone.now()
+    later = mission_with_slot(
+        title="Atelier vélo solidaire",
+        slot_starts_at=now + timedelta(days=3),
+        slot_ends_at=now + timedelta(days=3, hours=2),
+    )
+    sooner = mission_with_slot(
+        title="Après-midi jeux",
+        summary="Atelier vélo",
+        slot_starts_at=now + timedelta(hours=2),
+        slot_ends_at=now + timedelta(hours=4),
+    )
+
+    filters = MissionSearchFilters(q="vélo", sort="soonest")
+
+    assert ids(mission_search(filters=filters)) == [sooner.pk, later.pk]
+
+
+def test_relevance_needs_words():
+    with pytest.raises(ValueError, match="relevance needs q"):
+        list(mission_search(filters=MissionSearchFilters(sort="relevance")))
