@@ -109,7 +109,36 @@ class SignInSettingsView(TenantAdminView):
         )
 
 
-class SamlSettingsView(TenantAdminView):
+class ConnectionSettingsView(TenantAdminView):
+    """A sign-in connection's settings page: its form, what is stored (masked) and the URLs the
+    company's IT needs."""
+
+    template_name: str
+
+    def connection_urls(self, request: HttpRequest) -> Any:
+        raise NotImplementedError
+
+    def _render(
+        self, request: HttpRequest, form: Form, app: Any, status: int = 200
+    ) -> HttpResponse:
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "summary": selectors.connection_summary(app) if app else None,
+                "urls": self.connection_urls(request),
+            },
+            status=status,
+        )
+
+
+class SamlSettingsView(ConnectionSettingsView):
+    template_name = "accounts/settings/saml.html"
+
+    def connection_urls(self, request: HttpRequest) -> Any:
+        return connections.saml_urls(request, request.tenant.slug)
+
     needs_sso_entitlement = True
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -142,22 +171,13 @@ class SamlSettingsView(TenantAdminView):
         app = selectors.social_app_get(provider=connections.SAML)
         return self._render(request, form, app, status=400)
 
-    def _render(
-        self, request: HttpRequest, form: Form, app: Any, status: int = 200
-    ) -> HttpResponse:
-        return render(
-            request,
-            "accounts/settings/saml.html",
-            {
-                "form": form,
-                "summary": selectors.connection_summary(app) if app else None,
-                "urls": connections.saml_urls(request, request.tenant.slug),
-            },
-            status=status,
-        )
 
+class OidcSettingsView(ConnectionSettingsView):
+    template_name = "accounts/settings/oidc.html"
 
-class OidcSettingsView(TenantAdminView):
+    def connection_urls(self, request: HttpRequest) -> Any:
+        return connections.oidc_urls(request)
+
     needs_sso_entitlement = True
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -188,22 +208,13 @@ class OidcSettingsView(TenantAdminView):
         app = selectors.social_app_get(provider=connections.OIDC)
         return self._render(request, form, app, status=400)
 
-    def _render(
-        self, request: HttpRequest, form: Form, app: Any, status: int = 200
-    ) -> HttpResponse:
-        return render(
-            request,
-            "accounts/settings/oidc.html",
-            {
-                "form": form,
-                "summary": selectors.connection_summary(app) if app else None,
-                "urls": connections.oidc_urls(request),
-            },
-            status=status,
-        )
 
+class FacebookSettingsView(ConnectionSettingsView):
+    template_name = "accounts/settings/facebook.html"
 
-class FacebookSettingsView(TenantAdminView):
+    def connection_urls(self, request: HttpRequest) -> Any:
+        return connections.facebook_urls(request)
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if getattr(request.tenant, "kind", None) != "city":
             raise Http404
@@ -231,20 +242,6 @@ class FacebookSettingsView(TenantAdminView):
                 return HttpResponseRedirect(reverse("accounts:facebook-settings"))
         app = selectors.social_app_get(provider=connections.FACEBOOK)
         return self._render(request, form, app, status=400)
-
-    def _render(
-        self, request: HttpRequest, form: Form, app: Any, status: int = 200
-    ) -> HttpResponse:
-        return render(
-            request,
-            "accounts/settings/facebook.html",
-            {
-                "form": form,
-                "summary": selectors.connection_summary(app) if app else None,
-                "urls": connections.facebook_urls(request),
-            },
-            status=status,
-        )
 
 
 class ConnectionDeleteView(TenantAdminView):
