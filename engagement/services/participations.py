@@ -73,6 +73,11 @@ def _slot_accepts_requests(slot: Slot, *, now: Any) -> None:
             _("This mission is not open for participation."),
             code=EngagementErrorCode.MISSION_NOT_PUBLISHED,
         )
+    _slot_still_ahead(slot, now=now)
+
+
+def _slot_still_ahead(slot: Slot, *, now: Any) -> None:
+    """Neither cancelled nor started: a place on it can still be given."""
     if slot.status == Slot.Status.CANCELLED:
         raise EngagementError(
             _("This date was cancelled."), code=EngagementErrorCode.SLOT_CANCELLED
@@ -257,15 +262,7 @@ def participation_confirm(*, participation: Participation, actor: Any) -> Partic
                 _("Only pending or waitlisted participations can be confirmed."),
                 code=EngagementErrorCode.INVALID_TRANSITION,
             )
-        if slot.status == Slot.Status.CANCELLED:
-            raise EngagementError(
-                _("This date was cancelled."), code=EngagementErrorCode.SLOT_CANCELLED
-            )
-        if slot.starts_at is not None and slot.starts_at <= now:
-            raise EngagementError(
-                _("This date has already started or is over."),
-                code=EngagementErrorCode.SLOT_STARTED,
-            )
+        _slot_still_ahead(slot, now=now)
         previous = current.status
         if slot.seats_left > 0:
             current.status = Status.CONFIRMED
