@@ -23,9 +23,9 @@ from rest_framework.views import APIView
 
 from config.api import ApiError, Pagination
 from tenants.api.permissions import IsPlatformStaff
-from tenants.api.selectors import tenant_get_for_platform, tenant_list_for_platform
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.models import HEX_COLOUR, Tenant
+from tenants.selectors import tenant_get_for_platform, tenant_list_for_platform
 from tenants.services import tenant_base_url, tenant_deprovision, tenant_provision
 
 logger = logging.getLogger(__name__)

@@ -119,18 +119,10 @@ def organization_edit(request: HttpRequest, organization_id: int) -> HttpRespons
 
 
 def _members_and_invitations(organization: Organization) -> dict[str, Any]:
-    """The members (with their users) and the invitations still waiting: two queries.
-
-    engagement.selectors has no reader for these yet; they belong there
-    (membership_list_for_organization, invitation_list_for_organization) once it does.
-    """
+    """The members (with their users) and the invitations still waiting: two queries."""
     return {
-        "memberships": organization.memberships.select_related("user").order_by(
-            "role", "user__last_name", "user__first_name", "user__email"
-        ),
-        "invitations": organization.invitations.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True
-        ).order_by("-created_at"),
+        "memberships": selectors.membership_list_for_organization(organization=organization),
+        "invitations": selectors.invitation_list_for_organization(organization=organization),
     }
 
 
