@@ -294,7 +294,8 @@ SEARCH_PARAMETERS = [
     _parameter(
         "sort",
         OpenApiTypes.STR,
-        "distance (needs lat/lng; default with a point), soonest (default otherwise) or newest.",
-        enum=["distance", "soonest", "newest"],
+        "distance (needs lat/lng; default with a point), relevance (needs q; default with words "
+        "and no point), soonest (default otherwise) or newest.",
+        enum=["distance", "soonest", "newest", "relevance"],
     ),
 ]

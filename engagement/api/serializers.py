@@ -22,7 +22,9 @@ from engagement.models import (
     Skill,
     Slot,
     VolunteerProfile,
+    translated_label,
 )
+from engagement.selectors import SearchResult
 
 
 class LatLngSerializer(serializers.Serializer):
@@ -42,13 +44,6 @@ def _datetime(value: datetime | None, zone: tzinfo | None = None) -> str | None:
         return None
     text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _location(mission: Mission) -> dict[str, float] | None:
-    """From the `lat`/`lng` annotations of mission_search_page, else from the point."""
-    if hasattr(mission, "lat"):
-        return None if mission.lat is None else {"lat": mission.lat, "lng": mission.lng}
-    return point_as_lat_lng(mission.location)
 
 
 def point_as_lat_lng(point: Any) -> dict[str, float] | None:
@@ -158,9 +153,9 @@ class MissionListItemSerializer(serializers.ModelSerializer):
 
     organization = OrganizationSummarySerializer(read_only=True)
     causes = TaxonomyItemSerializer(many=True, read_only=True)
-    location = serializers.SerializerMethodField()
-    distance_km = serializers.SerializerMethodField()
-    next_slot = serializers.SerializerMethodField()
+    location = LatLngSerializer(read_only=True, allow_null=True)
+    distance_km = serializers.FloatField(read_only=True, allow_null=True, help_text="Kilometres.")
+    next_slot = NextSlotSerializer(read_only=True, allow_null=True)
     seats_left = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
@@ -186,76 +181,53 @@ class MissionListItemSerializer(serializers.ModelSerializer):
         ]
         ref_name = "MissionListItem"
 
-    def to_representation(self, mission: Mission) -> dict[str, Any]:
-        """The same fields as declared (they drive the schema), built directly: a page of 20
-        through DRF's generic field machinery cost several times the SQL (bench/search.py)."""
-        organization = mission.organization
+    def to_representation(self, result: SearchResult) -> dict[str, Any]:
+        """The same fields as declared (they drive the schema), built directly from the
+        selector's SearchResult: a page of 20 through DRF's generic field machinery cost several
+        times the SQL (bench/search.py)."""
+        organization = result.organization
         next_slot = None
-        if getattr(mission, "next_slot_id", None) is not None:
+        if result.next_slot_id is not None:
             next_slot = {
-                "id": mission.next_slot_id,
-                "starts_at": _datetime(mission.next_slot_starts_at),
-                "ends_at": _datetime(mission.next_slot_ends_at),
-                "seats_left": mission.seats_left,
+                "id": result.next_slot_id,
+                "starts_at": _datetime(result.next_slot_starts_at),
+                "ends_at": _datetime(result.next_slot_ends_at),
+                "seats_left": result.seats_left,
             }
-        causes = getattr(mission, "cause_list", None)
-        if causes is None:
-            causes = mission.causes.all()
-        distance = getattr(mission, "distance_km", None)
+        distance = result.distance_km
         return {
-            "id": mission.pk,
-            "title": mission.title,
-            "summary": mission.summary,
+            "id": result.id,
+            "title": result.title,
+            "summary": result.summary,
             "organization": {
-                "id": organization.pk,
-                "name": organization.name,
-                "slug": organization.slug,
-                "kind": organization.kind,
-                "is_verified": organization.is_verified,
+                "id": organization["id"],
+                "name": organization["name"],
+                "slug": organization["slug"],
+                "kind": organization["kind"],
+                "is_verified": organization["verification_status"]
+                == Organization.Verification.VERIFIED,
             },
             "causes": [
-                {"id": cause.pk, "slug": cause.slug, "label": cause.label} for cause in causes
+                {
+                    "id": cause["id"],
+                    "slug": cause["slug"],
+                    "label": translated_label(cause["name_fr"], cause["name_en"]),
+                }
+                for cause in result.causes
             ],
-            "city": mission.city,
-            "postcode": mission.postcode,
-            "location": _location(mission),
-            "is_remote": mission.is_remote,
-            "is_step_free": mission.is_step_free,
-            "is_open_to_minors": mission.is_open_to_minors,
-            "is_beginner_friendly": mission.is_beginner_friendly,
-            "requires_approval": mission.requires_approval,
-            "published_at": _datetime(mission.published_at),
+            "city": result.city,
+            "postcode": result.postcode,
+            "location": None if result.lat is None else {"lat": result.lat, "lng": result.lng},
+            "is_remote": result.is_remote,
+            "is_step_free": result.is_step_free,
+            "is_open_to_minors": result.is_open_to_minors,
+            "is_beginner_friendly": result.is_beginner_friendly,
+            "requires_approval": result.requires_approval,
+            "published_at": _datetime(result.published_at),
             "distance_km": None if distance is None else round(distance, 3),
             "next_slot": next_slot,
-            "seats_left": getattr(mission, "seats_left", None),
+            "seats_left": result.seats_left,
         }
-
-    @extend_schema_field(LatLngSerializer(allow_null=True))
-    def get_location(self, mission: Mission) -> dict[str, float] | None:
-        return point_as_lat_lng(mission.location)
-
-    @extend_schema_field(
-        {"type": "number", "format": "double", "nullable": True, "description": "Kilometres."}
-    )
-    def get_distance_km(self, mission: Mission) -> float | None:
-        causes = getattr(mission, "cause_list", None)
-        if causes is None:
-            causes = mission.causes.all()
-        distance = getattr(mission, "distance_km", None)
-        return None if distance is None else round(distance, 3)
-
-    @extend_schema_field(NextSlotSerializer(allow_null=True))
-    def get_next_slot(self, mission: Mission) -> dict[str, Any] | None:
-        if getattr(mission, "next_slot_id", None) is None:
-            return None
-        return NextSlotSerializer(
-            {
-                "id": mission.next_slot_id,
-                "starts_at": mission.next_slot_starts_at,
-                "ends_at": mission.next_slot_ends_at,
-                "seats_left": mission.seats_left,
-            }
-        ).data
 
 
 class MissionDetailSerializer(serializers.ModelSerializer):

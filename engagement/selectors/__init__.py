@@ -30,6 +30,7 @@ from engagement.selectors.participations import (
 from engagement.selectors.search import (
     MAP_POINTS_LIMIT,
     MissionSearchFilters,
+    SearchResult,
     SearchSort,
     availability_bits,
     mission_map_points,
@@ -56,6 +57,7 @@ __all__ = [
     "mission_map_points",
     "mission_search",
     "mission_search_page",
+    "SearchResult",
     "mission_slot_get",
     "organization_list_for_moderation",
     "organization_list_for_user",

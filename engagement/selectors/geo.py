@@ -1,7 +1,7 @@
 """Geography in SQL for the search: points, distances, boxes, and the rectangle around a circle.
 
 Locations are geography (metres on the spheroid); map viewports are lon/lat rectangles tested
-on the planar `location::geometry` (the `mission_published_geometry` index).
+on the planar `location::geometry` (the `mission_geometry` index).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def location_as_geometry() -> Cast:
     """The mission's location as planar lon/lat geometry.
 
     A map viewport is a lon/lat rectangle, so the bounding-box test is planar (exact for points);
-    the expression matches the `mission_published_geometry` index in Mission.Meta.
+    the expression matches the `mission_geometry` index in Mission.Meta.
     """
     return Cast("location", output_field=GeometryField(srid=4326))
 

@@ -32,6 +32,7 @@ from django.db.models import (
     BooleanField,
     Count,
     F,
+    Field,
     FloatField,
     Prefetch,
     Q,
@@ -39,7 +40,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import OrderBy, RawSQL, RowRange
 from django.utils import timezone
 
 from engagement.models import Cause, Mission, Organization, Skill, Slot, VolunteerProfile
@@ -292,20 +293,18 @@ def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _Slo
     return Mission.objects.filter(*conditions), slot_match
 
 
-def _ordered(
-    missions: QuerySet[Mission], filters: MissionSearchFilters, slot_match: _SlotMatch
-) -> QuerySet[Mission]:
+def _order_by(filters: MissionSearchFilters, slot_match: _SlotMatch) -> list[OrderBy]:
     sort = filters.effective_sort
     if sort == "distance":
         nearest = NearestTo(F("location"), GeographyPoint(filters.lng, filters.lat))  # type: ignore[arg-type]
-        return missions.order_by(nearest.asc(nulls_last=True), "id")
+        return [nearest.asc(nulls_last=True), F("id").asc()]
     if sort == "newest":
-        return missions.order_by(F("published_at").desc(nulls_last=True), "-id")
+        return [F("published_at").desc(nulls_last=True), F("id").desc()]
     if sort == "relevance":
         # Ranked on the stored vector: no slot is read to order the matches.
         rank = SearchRank(F("search_vector"), search_query(filters.q))
-        return missions.order_by(rank.desc(), "id")
-    return missions.order_by(slot_match.next_start().asc(nulls_last=True), "id")
+        return [rank.desc(), F("id").asc()]
+    return [slot_match.next_start().asc(nulls_last=True), F("id").asc()]
 
 
 def mission_search(*, filters: MissionSearchFilters) -> QuerySet[Mission]:
@@ -315,10 +314,15 @@ def mission_search(*, filters: MissionSearchFilters) -> QuerySet[Mission]:
     `next_slot_starts_at`, `next_slot_ends_at` and `seats_left` (of that next slot); the
     organization and the causes are prefetched. A page costs three queries (page,
     organizations, causes), plus a COUNT when paginated by Django's paginator;
-    `mission_search_page` gets the total with the page.
+    `mission_search_page` gets the whole page and its total in one query.
     The next-slot columns are only computed for the rows of the page (PostgreSQL evaluates
     output columns after ORDER BY / LIMIT).
     """
+    return _search_ordered(filters)[0]
+
+
+def _search_ordered(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], list[OrderBy]]:
+    """mission_search and its ORDER BY expressions (the same `now`, so the same SQL)."""
     missions, slot_match = _search_base(filters)
     if filters.has_point:
         distance_km = GeographyDistance(
@@ -336,20 +340,22 @@ def mission_search(*, filters: MissionSearchFilters) -> QuerySet[Mission]:
     )
     # The organization is prefetched for the page rather than joined: the planner cannot push a
     # join above ORDER BY / LIMIT, so a join would be paid for every candidate row.
-    return (
-        _ordered(missions, filters, slot_match)
+    order = _order_by(filters, slot_match)
+    missions = (
+        missions.order_by(*order)
         .prefetch_related(
             Prefetch("organization", queryset=Organization.objects.defer("description")),
             Prefetch("causes", queryset=Cause.objects.order_by("position", "slug")),
         )
         .defer("search_vector", "description")
     )
+    return missions, order
 
 
-# What a search result shows (engagement.api.serializers.MissionListItemSerializer).
+# What a search result shows (engagement.api.serializers.MissionListItemSerializer), read from
+# the mission row.
 SEARCH_RESULT_FIELDS = (
     "id",
-    "organization_id",
     "title",
     "summary",
     "city",
@@ -363,50 +369,111 @@ SEARCH_RESULT_FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One result of a search page: what a list item and its map pin show, read by the page
+    query itself. `organization` is {id, name, slug, kind, verification_status}; `causes` are
+    {id, slug, name_fr, name_en} in display order."""
+
+    id: int
+    title: str
+    summary: str
+    city: str
+    postcode: str
+    is_remote: bool
+    is_step_free: bool
+    is_open_to_minors: bool
+    is_beginner_friendly: bool
+    requires_approval: bool
+    published_at: datetime | None
+    lat: float | None
+    lng: float | None
+    distance_km: float | None
+    next_slot_id: int | None
+    next_slot_starts_at: datetime | None
+    next_slot_ends_at: datetime | None
+    seats_left: int | None
+    organization: dict[str, Any]
+    causes: list[dict[str, Any]]
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+# Read with the page (output columns are evaluated for the rows of the page only) instead of
+# two prefetch queries: at 20 rows, building model instances and prefetching cost more than
+# the SQL (bench/search.py, docs/benchmarks.md). Plain `json` is decoded by psycopg.
+_ORGANIZATION_TABLE = Organization._meta.db_table
+_CAUSE_TABLE = Cause._meta.db_table
+_MISSION_CAUSES_TABLE = Mission.causes.through._meta.db_table
+
+
+# Constant identifiers only, no value: nothing to inject.
+_ORGANIZATION_SUMMARY_SQL = (
+    "(SELECT json_build_object('id', o.id, 'name', o.name, 'slug', o.slug, 'kind', o.kind, "  # noqa: S608
+    f"'verification_status', o.verification_status) FROM {_ORGANIZATION_TABLE} o "
+    f'WHERE o.id = "{MISSION_TABLE}"."organization_id")'
+)
+_CAUSE_SUMMARIES_SQL = (
+    "(SELECT coalesce(json_agg(json_build_object('id', c.id, 'slug', c.slug, "  # noqa: S608
+    "'name_fr', c.name_fr, 'name_en', c.name_en) ORDER BY c.position, c.slug), '[]') "
+    f"FROM {_MISSION_CAUSES_TABLE} link JOIN {_CAUSE_TABLE} c ON c.id = link.cause_id "
+    f'WHERE link.mission_id = "{MISSION_TABLE}"."id")'
+)
+
+
+_PAGE_COLUMNS = (
+    *SEARCH_RESULT_FIELDS,
+    "lat",
+    "lng",
+    "distance_km",
+    "next_slot_id",
+    "next_slot_starts_at",
+    "next_slot_ends_at",
+    "seats_left",
+    "organization_summary",
+    "cause_summaries",
+)
+
+
 def mission_search_page(
     *, filters: MissionSearchFilters, offset: int, limit: int
-) -> tuple[list[Mission], int]:
+) -> tuple[list[SearchResult], int]:
     """One page of mission_search, for a list of results, and the total number of results.
 
-    The total comes from `count(*) OVER ()` in the page query itself: the candidates are read
-    once instead of twice (a COUNT then the page), which halves the SQL time of a search (see
-    bench/search.py). Three queries: page, organizations, causes. A page past the end has no
-    row to carry the total, so only then is the total counted separately.
+    One query: the total comes from a window count over all the candidates (read once instead
+    of a COUNT then the page, which halves the SQL time of a search), the organization and the
+    causes of the page's rows from subqueries in the output columns. A page past the end has
+    no row to carry the total, so only then is the total counted separately.
 
-    Lighter objects than mission_search's, because at this size building them costs as much as
-    the SQL: only the columns a result shows, the point as `lat`/`lng` floats (no GEOS object),
-    and the causes as a list in `cause_list` (Django builds a queryset per object for a plain
-    M2M prefetch).
+    Plain SearchResult rows rather than Mission instances: at this size building model
+    instances and prefetching their relations cost as much as the SQL (bench/search.py).
     """
     geometry = location_as_geometry()
-    missions = (
-        mission_search(filters=filters)
-        .only(*SEARCH_RESULT_FIELDS)
+    missions, order = _search_ordered(filters)
+    rows = (
+        missions.prefetch_related(None)
         .annotate(
-            search_total=Window(Count("pk")),
+            # Ordered like the page: PostgreSQL then sorts the candidates once, computing the
+            # sort key (e.g. ts_rank) below the window, so the rows it keeps for the count stay
+            # narrow. `OVER ()` kept every column the sort key needs (the search vector) and
+            # spilled to disk past ~8,000 text matches (bench/search.py, docs/benchmarks.md).
+            search_total=Window(
+                Count("pk"),
+                order_by=order,
+                frame=RowRange(start=None, end=None),
+            ),
             lat=PointY(geometry),
             lng=PointX(geometry),
+            organization_summary=RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
+            cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
         )
-        .prefetch_related(None)
-        .prefetch_related(
-            Prefetch(
-                "organization",
-                queryset=Organization.objects.only(
-                    "id", "name", "slug", "kind", "verification_status"
-                ),
-            ),
-            Prefetch(
-                "causes",
-                queryset=Cause.objects.only("id", "slug", "name_fr", "name_en").order_by(
-                    "position", "slug"
-                ),
-                to_attr="cause_list",
-            ),
-        )
+        .values_list(*_PAGE_COLUMNS, "search_total")
     )
-    page = list(missions[offset : offset + limit])
+    page = list(rows[offset : offset + limit])
     if page:
-        return page, page[0].search_total
+        return [SearchResult(*row[:-1]) for row in page], page[0][-1]
     if offset == 0:
         return [], 0
     return [], mission_search(filters=filters).count()

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from engagement.models import Mission, Slot
+from engagement.models import Mission, Organization, Slot
 from engagement.selectors import (
     MissionSearchFilters,
     mission_map_points,
@@ -14,6 +14,7 @@ from tests.engagement.factories import (
     PARIS_CENTRE,
     CauseFactory,
     MissionFactory,
+    OrganizationFactory,
     ParticipationFactory,
     SkillFactory,
     SlotFactory,
@@ -549,7 +550,7 @@ def test_radius_box_contains_the_circle_or_gives_up():
 def test_search_page_carries_the_total_in_one_query(in_paris, django_assert_num_queries):
     missions = [mission_with_slot(location=point_at(100 * (index + 1), 0)) for index in range(5)]
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         first, total = mission_search_page(filters=near(), offset=0, limit=2)
     last, last_total = mission_search_page(filters=near(), offset=4, limit=2)
     with django_assert_num_queries(2):  # the empty page, then a COUNT
@@ -560,6 +561,62 @@ def test_search_page_carries_the_total_in_one_query(in_paris, django_assert_num_
     assert (ids(last), last_total) == ([missions[4].pk], 5)
     assert (beyond, beyond_total) == ([], 5)
     assert empty == ([], 0)
+
+
+def test_search_page_rows_carry_their_organization_and_causes_in_order(in_paris):
+    second = CauseFactory(slug="p-second", name_fr="Deuxième", name_en="Second", position=2)
+    first = CauseFactory(slug="p-first", name_fr="Première", name_en="First", position=1)
+    pending = OrganizationFactory(
+        name="Collectif en attente",
+        slug="collectif-en-attente",
+        kind=Organization.Kind.COLLECTIVE,
+        verification_status=Organization.Verification.PENDING,
+    )
+    mission = mission_with_slot(
+        organization=pending, causes=[second, first], location=point_at(1000, 0)
+    )
+    bare = mission_with_slot(location=point_at(2000, 0))
+
+    (with_causes, without), total = mission_search_page(filters=near(), offset=0, limit=5)
+
+    assert total == 2
+    assert (with_causes.pk, without.pk) == (mission.pk, bare.pk)
+    assert with_causes.organization == {
+        "id": pending.pk,
+        "name": "Collectif en attente",
+        "slug": "collectif-en-attente",
+        "kind": "collectif",
+        "verification_status": "pending",
+    }
+    assert [cause["slug"] for cause in with_causes.causes] == ["p-first", "p-second"]
+    assert with_causes.causes[0] == {
+        "id": first.pk,
+        "slug": "p-first",
+        "name_fr": "Première",
+        "name_en": "First",
+    }
+    assert without.causes == []
+    assert with_causes.distance_km == pytest.approx(1.0, abs=0.001)
+    assert (with_causes.lat, with_causes.lng) == pytest.approx(
+        (mission.location.y, mission.location.x)
+    )
+
+
+@pytest.mark.parametrize("sort", ["distance", "soonest", "newest", "relevance"])
+def test_search_page_total_counts_every_match_whatever_the_sort(in_paris, sort):
+    """The total is a window over the whole result, ordered like the page (one sort)."""
+    matching = [
+        mission_with_slot(title=f"Atelier couture {index}", location=point_at(100 * index, 0))
+        for index in range(1, 8)
+    ]
+    mission_with_slot(title="Collecte alimentaire", location=point_at(50, 0))
+    filters = near(q="couture", sort=sort)
+
+    page, total = mission_search_page(filters=filters, offset=2, limit=3)
+
+    assert total == 7
+    assert ids(page) == ids(mission_search(filters=filters))[2:5]
+    assert set(ids(page)) <= {mission.pk for mission in matching}
 
 
 def test_capped_map_points_keep_those_nearest_the_centre_of_the_box(in_paris):
