@@ -41,6 +41,7 @@ class EngagementErrorCode(StrEnum):
     ORGANIZATION_NOT_VERIFIED = "organization_not_verified"
     MISSION_NOT_PUBLISHED = "mission_not_published"
     MISSION_NOT_EDITABLE = "mission_not_editable"
+    MISSION_WITHOUT_DATES = "mission_without_dates"
     SLOT_CANCELLED = "slot_cancelled"
     SLOT_STARTED = "slot_started"
     SLOT_NOT_STARTED = "slot_not_started"
@@ -63,6 +64,7 @@ _STATUS: dict[EngagementErrorCode, int] = {
     EngagementErrorCode.ORGANIZATION_NOT_VERIFIED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.MISSION_NOT_PUBLISHED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.MISSION_NOT_EDITABLE: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.MISSION_WITHOUT_DATES: status.HTTP_409_CONFLICT,
     EngagementErrorCode.SLOT_CANCELLED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.SLOT_STARTED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.SLOT_NOT_STARTED: status.HTTP_409_CONFLICT,

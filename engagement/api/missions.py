@@ -323,6 +323,8 @@ class MissionSubmitApi(AuthenticatedApiView):
         tags=[ORGANIZER_TAG],
         operation_id="missions_submit",
         summary="Submit a draft: in review, or published when the site does not moderate",
+        description="The draft needs an open date that has not started, or an open ongoing "
+        "period: otherwise 409 `mission_without_dates` and nothing changes.",
         request=None,
         responses={200: MissionDetailSerializer, **error_responses(401, 403, 404, 409)},
     )

@@ -103,6 +103,18 @@ def _require_verified(organization: Organization) -> None:
         )
 
 
+def _require_joinable(mission: Mission, *, now: datetime) -> None:
+    """A mission goes out with something to join: an open date not started yet, or an open
+    ongoing slot. Read from the locked row's search columns, which every slot write rewrites
+    under the same lock (mission_search_columns_refresh)."""
+    upcoming = mission.last_open_slot_start is not None and mission.last_open_slot_start > now
+    if not (mission.has_open_ongoing_slot or upcoming):
+        raise EngagementError(
+            _("Add at least one upcoming date, or an ongoing slot, before submitting the mission."),
+            code=EngagementErrorCode.MISSION_WITHOUT_DATES,
+        )
+
+
 def _transition_error(mission: Mission) -> EngagementError:
     return EngagementError(
         _("This is not possible while the mission is “%(status)s”.")
@@ -279,7 +291,8 @@ def _publish(mission: Mission, *, now: datetime) -> None:
 
 
 def mission_submit(*, mission: Mission, actor: Any) -> Mission:
-    """Send a draft to the moderators, or publish it when the tenant does not moderate."""
+    """Send a draft to the moderators, or publish it when the tenant does not moderate. It
+    needs a date one can still join (or an ongoing slot)."""
     require_organization_role(actor, mission.organization)
     moderated = bool(current_tenant().moderation_enabled)
     now = timezone.now()
@@ -288,6 +301,7 @@ def mission_submit(*, mission: Mission, actor: Any) -> Mission:
         if locked.status != Mission.Status.DRAFT:
             raise _transition_error(locked)
         _require_not_rejected(locked.organization)
+        _require_joinable(locked, now=now)
         if moderated:
             locked.status = Mission.Status.IN_REVIEW
         else:

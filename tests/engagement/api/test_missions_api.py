@@ -201,6 +201,17 @@ def test_submit_publish_workflow(world, api_for):
     assert error_body(again)["code"] == "invalid_transition"
 
 
+def test_submitting_a_draft_without_dates_is_a_409_and_changes_nothing(world, api_for):
+    bare = MissionFactory(organization=world.organization, status=Mission.Status.DRAFT)
+
+    response = api_for(world.tenant, world.editor).post(f"missions/{bare.pk}/submit/")
+
+    assert response.status_code == 409
+    assert error_body(response)["code"] == "mission_without_dates"
+    bare.refresh_from_db()
+    assert bare.status == Mission.Status.DRAFT
+
+
 def test_reject_needs_a_note(world, api_for):
     client = api_for(world.tenant, world.moderator)
 

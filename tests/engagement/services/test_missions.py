@@ -76,7 +76,10 @@ def moderation_off(in_paris):
 
 @pytest.fixture
 def draft(organization):
-    return MissionFactory(organization=organization, status=Status.DRAFT)
+    """A draft with one upcoming date (what submitting needs)."""
+    mission = MissionFactory(organization=organization, status=Status.DRAFT)
+    SlotFactory(mission=mission)
+    return mission
 
 
 # --- Create and update ----------------------------------------------------------------------------
@@ -252,12 +255,61 @@ def test_submitting_without_moderation_publishes(draft, org_admin, moderation_of
     assert audit_actions() == ["mission.published"]
 
 
+@pytest.mark.parametrize("moderated", [True, False])
+@pytest.mark.parametrize(
+    "slots",
+    [
+        [],
+        [{"status": Slot.Status.CANCELLED}],
+        [{"starts_at": timezone.now() - timedelta(hours=1)}],
+        [
+            {"ongoing": True, "status": Slot.Status.CANCELLED},
+            {"starts_at": timezone.now() - timedelta(days=3)},
+        ],
+    ],
+    ids=["no-slot", "cancelled", "started", "cancelled-ongoing-and-past"],
+)
+def test_a_mission_without_a_date_to_join_cannot_be_submitted(
+    organization, org_admin, moderated, slots
+):
+    connection.tenant.moderation_enabled = moderated
+    try:
+        mission = MissionFactory(organization=organization, status=Status.DRAFT)
+        for fields in slots:
+            SlotFactory(mission=mission, **fields)
+
+        error = assert_refused(
+            EngagementErrorCode.MISSION_WITHOUT_DATES,
+            lambda: mission_submit(mission=mission, actor=org_admin),
+            mission,
+        )
+    finally:
+        connection.tenant.moderation_enabled = True
+
+    assert error.status_code == 409
+    assert "upcoming date" in str(error)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"ongoing": True}, {"starts_at": timezone.now() + timedelta(minutes=5)}],
+    ids=["ongoing", "in-five-minutes"],
+)
+def test_one_open_ongoing_or_upcoming_slot_is_enough_to_submit(organization, org_admin, fields):
+    mission = MissionFactory(organization=organization, status=Status.DRAFT)
+    SlotFactory(mission=mission, status=Slot.Status.CANCELLED)
+    SlotFactory(mission=mission, **fields)
+
+    assert mission_submit(mission=mission, actor=org_admin).status == Status.IN_REVIEW
+
+
 def test_without_moderation_an_unverified_organization_cannot_publish(in_paris, moderation_off):
     from tests.engagement.factories import MembershipFactory
 
     pending = OrganizationFactory(verification_status=Organization.Verification.PENDING)
     admin = MembershipFactory(organization=pending).user
     mission = MissionFactory(organization=pending, status=Status.DRAFT)
+    SlotFactory(mission=mission)
 
     assert_refused(
         EngagementErrorCode.ORGANIZATION_NOT_VERIFIED,
@@ -274,6 +326,7 @@ def test_under_moderation_an_unverified_organization_may_submit_but_not_be_publi
     pending = OrganizationFactory(verification_status=Organization.Verification.PENDING)
     admin = MembershipFactory(organization=pending).user
     mission = MissionFactory(organization=pending, status=Status.DRAFT)
+    SlotFactory(mission=mission)
 
     mission_submit(mission=mission, actor=admin)
 

@@ -933,6 +933,26 @@ def test_an_unverified_organization_cannot_publish(client_for, paris, world):
     assert 'class="message error"' in response.content.decode()
 
 
+def test_a_draft_without_an_upcoming_date_stays_a_draft_with_a_readable_message(
+    client_for, paris, world
+):
+    with tenant_context(paris):
+        draft = MissionFactory(organization=world.organization, status=Mission.Status.DRAFT)
+    client = signed_in(client_for, paris, world.editor)
+
+    response = client.post(
+        reverse("engagement:organization-mission-submit", args=[draft.pk]), follow=True
+    )
+
+    assert fresh(paris, draft).status == Mission.Status.DRAFT
+    page = response.content.decode()
+    assert 'class="message error"' in page
+    assert (
+        fr("Add at least one upcoming date, or an ongoing slot, before submitting the mission.")
+        in page
+    )
+
+
 # --- participants -------------------------------------------------------------------------------
 
 
