@@ -141,6 +141,20 @@ def organization_get_for_member(
     return _get_or_404(queryset, pk)
 
 
+def membership_get_for_member(
+    *, organization_id: Any, membership_id: Any, user: Any
+) -> OrganizationMembership:
+    """A membership of an organization the user belongs to (any role): what a member may see.
+    Removing someone else is for the organization's admins (engagement.services)."""
+    organization_pk, pk = _as_id(organization_id), _as_id(membership_id)
+    if not _is_authenticated(user):
+        raise Http404
+    queryset = OrganizationMembership.objects.select_related("organization", "user").filter(
+        _member_of(user, ORGANIZER_ROLES, "organization_id"), organization_id=organization_pk
+    )
+    return _get_or_404(queryset, pk)
+
+
 def organization_get_for_moderator(*, organization_id: Any, user: Any) -> Organization:
     """Any organization of the tenant, for a moderator or tenant admin."""
     pk = _as_id(organization_id)

@@ -56,7 +56,7 @@ def _organization_response(
     return Response(OrganizationSerializer(organization).data, status=code)
 
 
-def _organization_for_manager(request: Request, organization_id: int) -> Organization:
+def organization_for_member_or_moderator(request: Request, organization_id: int) -> Organization:
     """Moderators and tenant admins reach every organization; others only their own."""
     if user_is_moderator(request.user):
         return organization_get_for_moderator(organization_id=organization_id, user=request.user)
@@ -100,7 +100,9 @@ class OrganizationDetailApi(AuthenticatedApiView):
         responses={200: OrganizationSerializer, **error_responses(401, 404)},
     )
     def get(self, request: Request, organization_id: int) -> Response:
-        return _organization_response(request, _organization_for_manager(request, organization_id))
+        return _organization_response(
+            request, organization_for_member_or_moderator(request, organization_id)
+        )
 
     @extend_schema(
         tags=[ORGANIZER_TAG],
@@ -110,7 +112,7 @@ class OrganizationDetailApi(AuthenticatedApiView):
         responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request: Request, organization_id: int) -> Response:
-        organization = _organization_for_manager(request, organization_id)
+        organization = organization_for_member_or_moderator(request, organization_id)
         data: dict[str, Any] = validated_data(OrganizationInput, request.data, partial=True)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})

@@ -18,6 +18,8 @@ from engagement.models import (
     Cause,
     Mission,
     Organization,
+    OrganizationInvitation,
+    OrganizationMembership,
     Participation,
     Skill,
     Slot,
@@ -88,6 +90,43 @@ class OrganizationSummarySerializer(serializers.ModelSerializer):
         model = Organization
         fields = ["id", "name", "slug", "kind", "is_verified"]
         ref_name = "OrganizationSummary"
+
+
+class MemberUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+
+    class Meta:
+        ref_name = "MemberUser"
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    """A member of an organization, as its fellow members see them."""
+
+    user = MemberUserSerializer(read_only=True)
+    organization = OrganizationSummarySerializer(read_only=True)
+    joined_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = OrganizationMembership
+        fields = ["id", "organization", "user", "role", "joined_at"]
+        ref_name = "Membership"
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """An invitation waiting to be accepted. Its token only travels in the e-mail."""
+
+    is_expired = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrganizationInvitation
+        fields = ["id", "email", "role", "created_at", "expires_at", "is_expired"]
+        ref_name = "Invitation"
+
+    def get_is_expired(self, invitation: OrganizationInvitation) -> bool:
+        return invitation.expires_at <= timezone.now()
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

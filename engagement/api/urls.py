@@ -9,7 +9,15 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from engagement.api import missions, organizations, participations, profile, slots, taxonomy
+from engagement.api import (
+    members,
+    missions,
+    organizations,
+    participations,
+    profile,
+    slots,
+    taxonomy,
+)
 
 
 @extend_schema(exclude=True)
@@ -60,6 +68,26 @@ urlpatterns = [
         "organizations/<int:organization_id>/missions/",
         missions.OrganizationMissionsApi.as_view(),
         name="api-organization-missions",
+    ),
+    path(
+        "organizations/<int:organization_id>/members/",
+        members.OrganizationMembersApi.as_view(),
+        name="api-organization-members",
+    ),
+    path(
+        "organizations/<int:organization_id>/members/<int:membership_id>/",
+        members.OrganizationMemberApi.as_view(),
+        name="api-organization-member",
+    ),
+    path(
+        "organizations/<int:organization_id>/invitations/",
+        members.OrganizationInvitationsApi.as_view(),
+        name="api-organization-invitations",
+    ),
+    path(
+        "invitations/accept/",
+        members.InvitationAcceptApi.as_view(),
+        name="api-invitation-accept",
     ),
     path(
         "missions/<int:mission_id>/submit/",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -352,23 +353,6 @@ def _search_ordered(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], l
     return missions, order
 
 
-# What a search result shows (engagement.api.serializers.MissionListItemSerializer), read from
-# the mission row.
-SEARCH_RESULT_FIELDS = (
-    "id",
-    "title",
-    "summary",
-    "city",
-    "postcode",
-    "is_remote",
-    "is_step_free",
-    "is_open_to_minors",
-    "is_beginner_friendly",
-    "requires_approval",
-    "published_at",
-)
-
-
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     """One result of a search page: what a list item and its map pin show, read by the page
@@ -423,17 +407,11 @@ _CAUSE_SUMMARIES_SQL = (
 )
 
 
-_PAGE_COLUMNS = (
-    *SEARCH_RESULT_FIELDS,
-    "lat",
-    "lng",
-    "distance_km",
-    "next_slot_id",
-    "next_slot_starts_at",
-    "next_slot_ends_at",
-    "seats_left",
-    "organization_summary",
-    "cause_summaries",
+# The page query's columns, in SearchResult's field order (rows become results positionally);
+# the two summaries cannot take the names of the relations they summarise.
+_PAGE_COLUMNS = tuple(
+    {"organization": "organization_summary", "causes": "cause_summaries"}.get(name, name)
+    for name in (field.name for field in dataclass_fields(SearchResult))
 )
 
 

@@ -22,7 +22,13 @@ from django_tenants.utils import get_public_schema_name, tenant_context
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from engagement.models import Mission, Organization, OrganizationMembership, Participation
+from engagement.models import (
+    Mission,
+    Organization,
+    OrganizationInvitation,
+    OrganizationMembership,
+    Participation,
+)
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,
@@ -85,6 +91,9 @@ class ApiClient:
     def patch(self, path: str, data: Any = None, **extra: Any) -> HttpResponse:
         return self.request("patch", path, data, **extra)
 
+    def delete(self, path: str, **extra: Any) -> HttpResponse:
+        return self.request("delete", path, None, **extra)
+
 
 @pytest.fixture
 def api_for() -> Callable[..., ApiClient]:
@@ -118,6 +127,8 @@ class World:
     own_participation: Participation  # the volunteer's, confirmed on `slot`
     requested: Participation  # someone else's, awaiting approval on `slot`
     confirmed_started: Participation  # someone else's, confirmed on a slot that started
+    editor_membership: OrganizationMembership
+    invitation: OrganizationInvitation  # to the volunteer's address, to join `organization`
 
     def actor(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -133,9 +144,10 @@ def build_world(tenant: Any) -> World:
         name="En attente", verification_status=Organization.Verification.PENDING, verified_at=None
     )
     admin = MembershipFactory(organization=organization).user
-    editor = MembershipFactory(
+    editor_membership = MembershipFactory(
         organization=organization, role=OrganizationMembership.Role.EDITOR
-    ).user
+    )
+    editor = editor_membership.user
     other_member = MembershipFactory(organization=other_organization).user
     volunteer = UserFactory()
     moderator = ModeratorFactory()
@@ -162,6 +174,12 @@ def build_world(tenant: Any) -> World:
     own_participation = ParticipationFactory(slot=slot, volunteer=volunteer)
     requested = ParticipationFactory(slot=slot, status=Participation.Status.REQUESTED)
     confirmed_started = ParticipationFactory(slot=started_slot)
+    invitation = OrganizationInvitation.objects.create(
+        organization=organization,
+        email=volunteer.email,
+        role=OrganizationMembership.Role.EDITOR,
+        invited_by=admin,
+    )
     return World(
         tenant=tenant,
         organization=organization,
@@ -182,6 +200,8 @@ def build_world(tenant: Any) -> World:
         own_participation=own_participation,
         requested=requested,
         confirmed_started=confirmed_started,
+        editor_membership=editor_membership,
+        invitation=invitation,
     )
 
 

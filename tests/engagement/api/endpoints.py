@@ -15,6 +15,7 @@ from engagement.models import (
     AuditEvent,
     Mission,
     Organization,
+    OrganizationInvitation,
     OrganizationMembership,
     Participation,
     Slot,
@@ -154,6 +155,39 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda w: f"organizations/{w.organization.pk}/",
         {**organizers(200), "editor": 403, "moderator": 403, "tenant_admin": 200},
         body=lambda w: {"address": "12 rue de la Paix"},
+    ),
+    Endpoint(
+        "organization members",
+        "get",
+        lambda w: f"organizations/{w.organization.pk}/members/",
+        {**organizers(200), "moderator": 200, "tenant_admin": 200},
+    ),
+    Endpoint(
+        "remove member (the editor: removed by an admin, or leaving)",
+        "delete",
+        lambda w: f"organizations/{w.organization.pk}/members/{w.editor_membership.pk}/",
+        organizers(204),
+    ),
+    Endpoint(
+        "organization invitations",
+        "get",
+        lambda w: f"organizations/{w.organization.pk}/invitations/",
+        {**organizers(200), "editor": 403, "moderator": 403, "tenant_admin": 403},
+    ),
+    Endpoint(
+        "invite",
+        "post",
+        lambda w: f"organizations/{w.organization.pk}/invitations/",
+        {**organizers(201), "editor": 403, "moderator": 403, "tenant_admin": 403},
+        body=lambda w: {"email": "nouvelle.recrue@example.org", "role": "editor"},
+    ),
+    Endpoint(
+        "accept invitation (sent to the volunteer)",
+        "post",
+        lambda w: "invitations/accept/",
+        {**everyone(403), "anonymous": 401, "volunteer": 201},
+        body=lambda w: {"token": w.invitation.token},
+        has_id=False,
     ),
     Endpoint(
         "organization missions",
@@ -306,5 +340,10 @@ def state_snapshot() -> tuple[Any, ...]:
             )
         ),
         OrganizationMembership.objects.count(),
+        list(
+            OrganizationInvitation.objects.order_by("pk").values_list(
+                "pk", "accepted_at", "revoked_at"
+            )
+        ),
         list(VolunteerProfile.objects.order_by("pk").values_list("pk", "radius_km")),
     )
