@@ -55,6 +55,15 @@ def user_organization_role(user: Any, organization: Organization | int) -> str |
     )
 
 
+def user_membership(user: Any, organization: Organization) -> OrganizationMembership | None:
+    """The user's membership of the organization (its role and id), or None."""
+    if not _is_authenticated(user):
+        return None
+    return OrganizationMembership.objects.filter(
+        organization_id=organization.pk, user_id=user.pk
+    ).first()
+
+
 def user_has_organization_role(
     user: Any, organization: Organization | int, roles: Iterable[str] = ORGANIZER_ROLES
 ) -> bool:

@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:organization_id>/edit/", views.organization_edit, name="organization-edit"),
     path("<int:organization_id>/members/", views.organization_members, name="organization-members"),
     path(
+        "<int:organization_id>/members/<int:membership_id>/remove/",
+        views.organization_member_remove,
+        name="organization-member-remove",
+    ),
+    path(
         "<int:organization_id>/missions/new/",
         views.mission_create,
         name="organization-mission-create",

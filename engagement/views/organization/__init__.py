@@ -28,6 +28,7 @@ from engagement.views.organization.organizations import (
     invitation_accept,
     organization_detail,
     organization_edit,
+    organization_member_remove,
     organization_members,
     organization_register,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "moderation_queue",
     "organization_detail",
     "organization_edit",
+    "organization_member_remove",
     "organization_members",
     "organization_register",
     "participants_csv",

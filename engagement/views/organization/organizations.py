@@ -12,14 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import permissions
 from engagement import selectors, services
 from engagement.errors import EngagementError
 from engagement.forms_organization import InvitationForm, OrganizationForm
 from engagement.models import Organization, OrganizationMembership
-from engagement.views.organization._common import ADMIN_ONLY, show_service_error
+from engagement.views.organization._common import ADMIN_ONLY, flash_error, show_service_error
 
 
 @login_required
@@ -77,15 +77,17 @@ def organization_detail(request: HttpRequest, organization_id: int) -> HttpRespo
     organization = permissions.organization_get_for_member(
         organization_id=organization_id, user=request.user
     )
-    role = permissions.user_organization_role(request.user, organization)
+    membership = permissions.user_membership(request.user, organization)
     missions = selectors.mission_list_for_organization(organization=organization)
     return render(
         request,
         "engagement/organization/organization_detail.html",
         {
             "organization": organization,
-            "role": role,
-            "is_admin": role == OrganizationMembership.Role.ADMIN,
+            "membership": membership,
+            "role": membership.role if membership else None,
+            "is_admin": membership is not None
+            and membership.role == OrganizationMembership.Role.ADMIN,
             "missions": missions,
         },
     )
@@ -120,8 +122,13 @@ def organization_edit(request: HttpRequest, organization_id: int) -> HttpRespons
 
 def _members_and_invitations(organization: Organization) -> dict[str, Any]:
     """The members (with their users) and the invitations still waiting: two queries."""
+    memberships = list(selectors.membership_list_for_organization(organization=organization))
     return {
-        "memberships": selectors.membership_list_for_organization(organization=organization),
+        "memberships": memberships,
+        # The last admin cannot leave (engagement.services.membership_remove): no button then.
+        "admin_count": sum(
+            membership.role == OrganizationMembership.Role.ADMIN for membership in memberships
+        ),
         "invitations": selectors.invitation_list_for_organization(organization=organization),
     }
 
@@ -159,6 +166,37 @@ def organization_members(request: HttpRequest, organization_id: int) -> HttpResp
         },
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def organization_member_remove(
+    request: HttpRequest, organization_id: int, membership_id: int
+) -> HttpResponse:
+    """An admin removes a member, or a member leaves (the service keeps the last admin)."""
+    membership = permissions.membership_get_for_member(
+        organization_id=organization_id, membership_id=membership_id, user=request.user
+    )
+    leaving = membership.user_id == request.user.pk
+    try:
+        services.membership_remove(membership=membership, actor=request.user)
+    except EngagementError as error:
+        flash_error(request, error)
+        if permissions.user_has_organization_role(request.user, organization_id, ADMIN_ONLY):
+            return redirect("engagement:organization-members", organization_id)
+        return redirect("engagement:organization-detail", organization_id)
+    if leaving:
+        messages.success(
+            request,
+            _("You left %(organization)s.") % {"organization": membership.organization.name},
+        )
+        return redirect("engagement:organization-dashboard")
+    messages.success(
+        request,
+        _("%(person)s no longer belongs to the organization.")
+        % {"person": membership.user.get_full_name() or membership.user.email},
+    )
+    return redirect("engagement:organization-members", organization_id)
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from html import escape
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,8 @@ class World:
     slot: Slot
     participation: Participation
     invitation: OrganizationInvitation
+    admin_membership: OrganizationMembership
+    editor_membership: OrganizationMembership
 
     def user(self, role: str) -> User | None:
         return None if role == "anonymous" else getattr(self, role)
@@ -70,16 +73,18 @@ class World:
 @pytest.fixture
 def world(in_paris) -> World:
     organization = OrganizationFactory(name="Les Amis du Canal")
-    admin = MembershipFactory(
+    admin_membership = MembershipFactory(
         organization=organization,
         role=OrganizationMembership.Role.ADMIN,
         user=UserFactory(first_name="Alice", last_name="Admin"),
-    ).user
-    editor = MembershipFactory(
+    )
+    admin = admin_membership.user
+    editor_membership = MembershipFactory(
         organization=organization,
         role=OrganizationMembership.Role.EDITOR,
         user=UserFactory(first_name="Eddy", last_name="Editor"),
-    ).user
+    )
+    editor = editor_membership.user
     other_organization = OrganizationFactory(name="Autre Association")
     other_member = MembershipFactory(organization=other_organization).user
     mission = MissionFactory(
@@ -104,6 +109,8 @@ def world(in_paris) -> World:
         slot=slot,
         participation=participation,
         invitation=InvitationFactory(organization=organization, email="nouvelle@example.org"),
+        admin_membership=admin_membership,
+        editor_membership=editor_membership,
     )
 
 
@@ -287,6 +294,14 @@ ACTIONS = {
         {"title": "Intruse", "is_remote": "on"},
         lambda w: w.organization.missions.count(),
     ),
+    "member-remove": (
+        lambda w: reverse(
+            "engagement:organization-member-remove",
+            args=[w.organization.pk, w.editor_membership.pk],
+        ),
+        {},
+        lambda w: w.organization.memberships.count(),
+    ),
 }
 ADMIN_ONLY_ACTIONS = {"edit", "members"}
 
@@ -321,6 +336,116 @@ def test_actions_refuse_outsiders_and_change_nothing(client_for, paris, world, a
     else:
         assert response.status_code == 404
     assert _state(paris, world, action) == before
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
+def member_remove_url(world: World, membership: OrganizationMembership) -> str:
+    return reverse(
+        "engagement:organization-member-remove", args=[world.organization.pk, membership.pk]
+    )
+
+
+def memberships_of(paris, world: World) -> set[int]:
+    with tenant_context(paris):
+        return set(world.organization.memberships.values_list("user_id", flat=True))
+
+
+def test_an_admin_removes_an_editor_from_the_members_page(client_for, paris, world):
+    client = signed_in(client_for, paris, world.admin)
+    page = client.get(reverse("engagement:organization-members", args=[world.organization.pk]))
+    assert member_remove_url(world, world.editor_membership) in page.content.decode()
+
+    response = client.post(member_remove_url(world, world.editor_membership), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse(
+        "engagement:organization-members", args=[world.organization.pk]
+    )
+    assert memberships_of(paris, world) == {world.admin.pk}
+    with translation.override("fr"):
+        expected = gettext("%(person)s no longer belongs to the organization.") % {
+            "person": "Eddy Editor"
+        }
+    assert escape(expected) in response.content.decode()
+    former = signed_in(client_for, paris, world.editor)
+    detail = reverse("engagement:organization-detail", args=[world.organization.pk])
+    assert former.get(detail).status_code == 404
+
+
+def test_an_editor_leaves_from_the_organization_page(client_for, paris, world):
+    client = signed_in(client_for, paris, world.editor)
+    detail = client.get(reverse("engagement:organization-detail", args=[world.organization.pk]))
+    assert member_remove_url(world, world.editor_membership) in detail.content.decode()
+
+    response = client.post(member_remove_url(world, world.editor_membership), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("engagement:organization-dashboard")
+    assert memberships_of(paris, world) == {world.admin.pk}
+    with translation.override("fr"):
+        expected = gettext("You left %(organization)s.") % {"organization": "Les Amis du Canal"}
+    assert escape(expected) in response.content.decode()
+
+
+def test_the_admin_page_offers_no_leave_button_to_the_last_admin_who_cannot_leave(
+    client_for, paris, world
+):
+    client = signed_in(client_for, paris, world.admin)
+    for page in ("engagement:organization-detail", "engagement:organization-members"):
+        shown = client.get(reverse(page, args=[world.organization.pk])).content.decode()
+        assert member_remove_url(world, world.admin_membership) not in shown
+
+    response = client.post(member_remove_url(world, world.admin_membership), follow=True)
+
+    assert memberships_of(paris, world) == {world.admin.pk, world.editor.pk}
+    page = response.content.decode()
+    assert 'class="message error"' in page
+    assert escape(fr("An organization keeps at least one administrator.")) in page
+
+
+def test_an_editor_cannot_remove_the_admin(client_for, paris, world):
+    client = signed_in(client_for, paris, world.editor)
+
+    response = client.post(member_remove_url(world, world.admin_membership), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse(
+        "engagement:organization-detail", args=[world.organization.pk]
+    )
+    assert memberships_of(paris, world) == {world.admin.pk, world.editor.pk}
+    assert (
+        escape(fr("Only the organization's administrators can do this."))
+        in response.content.decode()
+    )
+
+
+def test_a_membership_is_only_reached_through_its_own_organization(client_for, paris, world):
+    with tenant_context(paris):
+        elsewhere = world.other_organization.memberships.get()
+    client = signed_in(client_for, paris, world.admin)
+
+    response = client.post(
+        reverse(
+            "engagement:organization-member-remove",
+            args=[world.organization.pk, elsewhere.pk],
+        )
+    )
+
+    assert response.status_code == 404
+    with tenant_context(paris):
+        assert world.other_organization.memberships.count() == 1
+
+
+def test_removing_a_paris_member_from_montreal_is_a_404(client_for, paris, montreal, world):
+    with tenant_context(montreal):
+        montreal_admin = MembershipFactory(
+            organization=OrganizationFactory(), role=OrganizationMembership.Role.ADMIN
+        ).user
+    client = signed_in(client_for, montreal, montreal_admin)
+
+    response = client.post(member_remove_url(world, world.editor_membership))
+
+    assert response.status_code == 404
+    assert memberships_of(paris, world) == {world.admin.pk, world.editor.pk}
 
 
 # --- cross-tenant -------------------------------------------------------------------------------
