@@ -164,6 +164,20 @@ def membership_get_for_member(
     return _get_or_404(queryset, pk)
 
 
+def organization_get_for_viewer(*, organization_id: Any, user: Any) -> Organization:
+    """An organization anyone may see (its name and logo): a verified one, which publishes
+    missions; any other only for its members and the moderators."""
+    pk = _as_id(organization_id)
+    queryset = Organization.objects.all()
+    if user_is_moderator(user):
+        return _get_or_404(queryset, pk)
+    visible = Q(verification_status=Organization.Verification.VERIFIED)
+    if _is_authenticated(user):
+        queryset = queryset.annotate(viewer_is_member=_member_of(user, ORGANIZER_ROLES, "pk"))
+        visible |= Q(viewer_is_member=True)
+    return _get_or_404(queryset.filter(visible), pk)
+
+
 def organization_get_for_moderator(*, organization_id: Any, user: Any) -> Organization:
     """Any organization of the tenant, for a moderator or tenant admin."""
     pk = _as_id(organization_id)

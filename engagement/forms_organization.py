@@ -23,6 +23,7 @@ from django.utils.html import linebreaks
 from django.utils.translation import gettext_lazy as _
 
 from engagement.geocoding import geocode
+from engagement.images import LOGO_MAX_BYTES
 from engagement.models import (
     Cause,
     Mission,
@@ -170,6 +171,36 @@ class OrganizationForm(SummarisedErrorsForm):
             key: self.cleaned_data[key]
             for key in ("name", "kind", "description", "address", "website", "contact_email")
         }
+
+
+class OrganizationEditForm(OrganizationForm):
+    """OrganizationForm plus the logo (the service checks and re-encodes the picture)."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        help_text=_("PNG, JPEG, WebP or GIF, at most 2 MB; shown at most 512 pixels wide."),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    def clean_logo(self) -> Any:
+        upload = self.cleaned_data.get("logo")
+        if upload is not None and upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The picture is too large (at most %(size)d MB).")
+                % {"size": LOGO_MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        upload = self.cleaned_data.get("logo")
+        if upload is not None:
+            kwargs["logo"] = upload.read()
+        elif self.cleaned_data.get("remove_logo"):
+            kwargs["logo"] = None
+        return kwargs
 
 
 class InvitationForm(SummarisedErrorsForm):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +80,15 @@ class Skill(TranslatedLabelMixin):
 # --- Organizations ------------------------------------------------------------------------------
 
 
+def organization_logo_url(organization_id: int, logo_name: str) -> str:
+    """Where an organization's logo is served (engagement.views.resident.organization_logo), or
+    "" without one. Every upload gets a new file name, which versions the URL for caches."""
+    if not logo_name:
+        return ""
+    path = reverse("organization-logo", args=[organization_id])
+    return f"{path}?v={PurePath(logo_name).stem}"
+
+
 class Organization(models.Model):
     """An association, a local collective, a company team or a partner nonprofit."""
 
@@ -97,6 +108,7 @@ class Organization(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.ASSOCIATION)
     # Sanitized HTML (engagement.sanitizing).
     description = models.TextField(blank=True)
+    # A PNG written by engagement.images (never the uploaded bytes), under MEDIA_ROOT/<schema>/.
     logo = models.ImageField(upload_to="organizations/", blank=True)
     address = models.CharField(max_length=255, blank=True)
     website = models.URLField(blank=True)
@@ -124,6 +136,10 @@ class Organization(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verification_status == self.Verification.VERIFIED
+
+    @property
+    def logo_url(self) -> str:
+        return organization_logo_url(self.pk, self.logo.name if self.logo else "")
 
 
 class OrganizationMembership(models.Model):

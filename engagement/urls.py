@@ -25,6 +25,11 @@ urlpatterns = [
         name="participation-calendar",
     ),
     path("profil/", resident.profile, name="profile"),
+    path(
+        "organisations/<int:organization_id>/logo.png",
+        resident.organization_logo,
+        name="organization-logo",
+    ),
     # Links in e-mails (engagement/notifications.py) point here.
     path("me/participations/", RedirectView.as_view(pattern_name="my-engagements")),
     path("organisation/", include("engagement.urls_organization")),

@@ -181,6 +181,30 @@ def schema_export(schema_name: str, path: Path) -> int:
     return path.stat().st_size
 
 
+def _media_dir(schema_name: str) -> Path:
+    """Where django-tenants' TenantFileSystemStorage keeps the schema's uploads."""
+    return Path(settings.MEDIA_ROOT) / (settings.MULTITENANT_RELATIVE_MEDIA_ROOT % schema_name)
+
+
+def media_export(schema_name: str, base: Path) -> Path | None:
+    """The schema's uploaded files as `base`.tar.gz, or None when it has none."""
+    directory = _media_dir(schema_name)
+    if not directory.is_dir() or not any(directory.iterdir()):
+        return None
+    try:
+        archive = shutil.make_archive(str(base), "gztar", root_dir=directory)
+    except OSError as error:
+        raise ProvisioningError(
+            f"Export of the files of {schema_name!r} failed: {error}",
+            code=TenantErrorCode.EXPORT_FAILED,
+        ) from None
+    return Path(archive)
+
+
+def media_drop(schema_name: str) -> None:
+    shutil.rmtree(_media_dir(schema_name), ignore_errors=True)
+
+
 def schema_drop(schema_name: str) -> None:
     connection.set_schema_to_public()
     with connection.cursor() as cursor:

@@ -191,12 +191,15 @@ class DeprovisionResult:
     slug: str
     export_path: Path
     export_bytes: int
+    # The tenant's uploaded files (MEDIA_ROOT/<schema>/) as a .tar.gz, when it had any.
+    media_export_path: Path | None = None
 
 
 def tenant_deprovision(*, slug: str, export_dir: Path) -> DeprovisionResult:
-    """Take the tenant offline, export its schema with pg_dump, then drop schema and rows.
+    """Take the tenant offline, export its schema with pg_dump and its uploaded files
+    (MEDIA_ROOT/<schema>/) as a .tar.gz, then drop schema, rows and files.
 
-    If the export fails, the tenant stays (disabled) and nothing is dropped.
+    If an export fails, the tenant stays (disabled) and nothing is dropped.
     """
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
@@ -209,9 +212,15 @@ def tenant_deprovision(*, slug: str, export_dir: Path) -> DeprovisionResult:
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     export_path = Path(export_dir) / f"{tenant.slug}-{stamp}.dump"
     size = provisioning.schema_export(tenant.schema_name, export_path)
+    media_path = provisioning.media_export(
+        tenant.schema_name, Path(export_dir) / f"{tenant.slug}-{stamp}-media"
+    )
 
     with transaction.atomic():
         provisioning.schema_drop(tenant.schema_name)
         Tenant.objects.filter(pk=tenant.pk).delete()
+    provisioning.media_drop(tenant.schema_name)
     logger.info("tenant.deprovisioned", extra={"tenant": slug, "export_bytes": size})
-    return DeprovisionResult(slug=slug, export_path=export_path, export_bytes=size)
+    return DeprovisionResult(
+        slug=slug, export_path=export_path, export_bytes=size, media_export_path=media_path
+    )

@@ -38,9 +38,11 @@ class EngagementApiView(APIView):
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]
+    # Bodies are small JSON documents; an upload endpoint raises its own limit.
+    max_body_bytes = MAX_BODY_BYTES
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        reject_oversized_body(request)
+        reject_oversized_body(request, limit=self.max_body_bytes)
         super().initial(request, *args, **kwargs)
 
 
@@ -48,15 +50,15 @@ class AuthenticatedApiView(EngagementApiView):
     permission_classes = [IsAuthenticated]
 
 
-def reject_oversized_body(request: Request) -> None:
+def reject_oversized_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> None:
     raw = request.META.get("CONTENT_LENGTH") or "0"
     try:
         length = int(raw)
     except ValueError:
         length = 0
-    if length > MAX_BODY_BYTES:
+    if length > limit:
         raise ApiError(
-            _("The request body is too large (at most %(max)d bytes).") % {"max": MAX_BODY_BYTES},
+            _("The request body is too large (at most %(max)d bytes).") % {"max": limit},
             code="payload_too_large",
             status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )

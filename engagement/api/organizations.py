@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,6 +27,7 @@ from engagement.api.base import (
 )
 from engagement.api.missions import MODERATION_TAG, ORGANIZER_TAG, require_moderator
 from engagement.api.serializers import OrganizationSerializer
+from engagement.images import LOGO_MAX_BYTES
 from engagement.models import Organization
 from engagement.selectors import organization_list_for_moderation, organization_list_for_user
 from engagement.services import (
@@ -117,6 +119,47 @@ class OrganizationDetailApi(AuthenticatedApiView):
         if not data:
             raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         organization = organization_update(organization=organization, actor=request.user, **data)
+        return _organization_response(request, organization)
+
+
+class OrganizationLogoApi(AuthenticatedApiView):
+    """The logo is sent as a file (multipart/form-data, field `logo`): PNG, JPEG, WebP or GIF
+    up to 2 MB, stored re-encoded as a PNG of at most 512 px (engagement.images)."""
+
+    parser_classes = [MultiPartParser]
+    max_body_bytes = LOGO_MAX_BYTES + 64 * 1024  # the file and the multipart envelope
+
+    class LogoInput(serializers.Serializer):
+        logo = serializers.FileField(allow_empty_file=False)
+
+        class Meta:
+            ref_name = "OrganizationLogoInput"
+
+    @extend_schema(
+        tags=[ORGANIZER_TAG],
+        operation_id="organizations_logo_update",
+        summary="Upload or replace the logo (its admins, tenant admins)",
+        request={"multipart/form-data": LogoInput},
+        responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404, 413)},
+    )
+    def put(self, request: Request, organization_id: int) -> Response:
+        organization = organization_for_member_or_moderator(request, organization_id)
+        data = validated_data(self.LogoInput, request.data)
+        organization = organization_update(
+            organization=organization, actor=request.user, logo=data["logo"].read()
+        )
+        return _organization_response(request, organization)
+
+    @extend_schema(
+        tags=[ORGANIZER_TAG],
+        operation_id="organizations_logo_destroy",
+        summary="Remove the logo (its admins, tenant admins)",
+        request=None,
+        responses={200: OrganizationSerializer, **error_responses(401, 403, 404)},
+    )
+    def delete(self, request: Request, organization_id: int) -> Response:
+        organization = organization_for_member_or_moderator(request, organization_id)
+        organization = organization_update(organization=organization, actor=request.user, logo=None)
         return _organization_response(request, organization)
 
 

@@ -24,6 +24,7 @@ from engagement.models import (
     Skill,
     Slot,
     VolunteerProfile,
+    organization_logo_url,
     translated_label,
 )
 from engagement.selectors import SearchResult
@@ -85,10 +86,13 @@ class TaxonomyItemSerializer(serializers.Serializer):
 
 class OrganizationSummarySerializer(serializers.ModelSerializer):
     is_verified = serializers.BooleanField(read_only=True)
+    logo_url = serializers.CharField(
+        read_only=True, help_text="The logo (PNG, at most 512 px), or an empty string."
+    )
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "kind", "is_verified"]
+        fields = ["id", "name", "slug", "kind", "is_verified", "logo_url"]
         ref_name = "OrganizationSummary"
 
 
@@ -131,6 +135,9 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 class OrganizationSerializer(serializers.ModelSerializer):
     is_verified = serializers.BooleanField(read_only=True)
+    logo_url = serializers.CharField(
+        read_only=True, help_text="The logo (PNG, at most 512 px), or an empty string."
+    )
     member_role = serializers.SerializerMethodField()
 
     class Meta:
@@ -148,6 +155,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "verification_note",
             "verified_at",
             "is_verified",
+            "logo_url",
             "member_role",
             "created_at",
         ]
@@ -245,6 +253,7 @@ class MissionListItemSerializer(serializers.ModelSerializer):
                 "kind": organization["kind"],
                 "is_verified": organization["verification_status"]
                 == Organization.Verification.VERIFIED,
+                "logo_url": organization_logo_url(organization["id"], organization["logo"]),
             },
             "causes": [
                 {

@@ -70,6 +70,11 @@ urlpatterns = [
         name="api-organization-missions",
     ),
     path(
+        "organizations/<int:organization_id>/logo/",
+        organizations.OrganizationLogoApi.as_view(),
+        name="api-organization-logo",
+    ),
+    path(
         "organizations/<int:organization_id>/members/",
         members.OrganizationMembersApi.as_view(),
         name="api-organization-members",

@@ -356,7 +356,8 @@ def _search_ordered(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], l
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     """One result of a search page: what a list item and its map pin show, read by the page
-    query itself. `organization` is {id, name, slug, kind, verification_status}; `causes` are
+    query itself. `organization` is {id, name, slug, kind, verification_status, logo (the file
+    name, "" without one)}; `causes` are
     {id, slug, name_fr, name_en} in display order."""
 
     id: int
@@ -396,7 +397,7 @@ _MISSION_CAUSES_TABLE = Mission.causes.through._meta.db_table
 # Constant identifiers only, no value: nothing to inject.
 _ORGANIZATION_SUMMARY_SQL = (
     "(SELECT json_build_object('id', o.id, 'name', o.name, 'slug', o.slug, 'kind', o.kind, "  # noqa: S608
-    f"'verification_status', o.verification_status) FROM {_ORGANIZATION_TABLE} o "
+    f"'verification_status', o.verification_status, 'logo', o.logo) FROM {_ORGANIZATION_TABLE} o "
     f'WHERE o.id = "{MISSION_TABLE}"."organization_id")'
 )
 _CAUSE_SUMMARIES_SQL = (

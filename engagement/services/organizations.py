@@ -9,18 +9,22 @@ participants. Members join by an e-mailed, single-use invitation; the last admin
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from accounts.permissions import user_is_tenant_admin
 from billing.entitlements import entitlement_within_limit
 from engagement.errors import EngagementError, EngagementErrorCode
+from engagement.images import ImageRejected, logo_png
 from engagement.models import (
     Mission,
     Organization,
@@ -114,12 +118,19 @@ def organization_create(
 
 
 def organization_update(*, organization: Organization, actor: Any, **fields: Any) -> Organization:
-    """Change an organization's details: its admins, or a tenant admin."""
+    """Change an organization's details: its admins, or a tenant admin.
+
+    `logo` is the uploaded file's bytes (checked and re-encoded as a PNG by engagement.images;
+    a file that is not a picture is a 400 on `logo`) or None to remove it; the replaced file is
+    deleted once the change is committed.
+    """
     unknown = set(fields) - ORGANIZATION_FIELDS
     if unknown:
         raise TypeError(f"organization_update() got unexpected fields: {sorted(unknown)}")
     if not user_is_tenant_admin(actor):
         require_organization_role(actor, organization, roles=(Role.ADMIN,))
+    logo_given = "logo" in fields
+    logo_png_bytes = _logo(fields.pop("logo")) if logo_given else None
     values = clean_texts(
         fields, html_fields=ORGANIZATION_HTML_FIELDS, text_fields=ORGANIZATION_TEXT_FIELDS
     )
@@ -133,7 +144,10 @@ def organization_update(*, organization: Organization, actor: Any, **fields: Any
         changed = sorted(name for name, value in values.items() if getattr(locked, name) != value)
         for name, value in values.items():
             setattr(locked, name, value)
-        validated(locked)
+        validated(locked, exclude=["logo"])
+        if logo_given:
+            _replace_logo(locked, logo_png_bytes)
+            changed = sorted({*changed, "logo"})
         locked.save()
         audit_record(
             actor=actor, action="organization.updated", target=locked, data={"fields": changed}
@@ -141,6 +155,37 @@ def organization_update(*, organization: Organization, actor: Any, **fields: Any
     copy_fields(organization, locked)
     logger.info("organization.updated", extra={"organization_id": locked.pk})
     return locked
+
+
+def _logo(upload: bytes | None) -> bytes | None:
+    if upload is None:
+        return None
+    try:
+        return logo_png(upload)
+    except ImageRejected as error:
+        raise EngagementError(
+            str(error), code=EngagementErrorCode.INVALID, fields={"logo": [str(error)]}
+        ) from None
+
+
+def _replace_logo(organization: Organization, png: bytes | None) -> None:
+    """Point the (locked) organization at a new PNG, or at none; the old file goes once the
+    transaction commits (a rollback keeps it, and the new file is then an orphan)."""
+    previous = organization.logo.name if organization.logo else ""
+    if png is None:
+        organization.logo = ""
+    else:
+        name = f"{organization.slug}-{secrets.token_hex(6)}.png"
+        organization.logo.save(name, ContentFile(png), save=False)
+    if previous:
+        storage = organization.logo.storage
+        schema = current_schema_name()
+
+        def delete_previous() -> None:
+            with schema_context(schema):
+                storage.delete(previous)
+
+        transaction.on_commit(delete_previous)
 
 
 def organization_verify(

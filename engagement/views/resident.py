@@ -25,7 +25,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.gis.geos import Point
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -360,6 +360,28 @@ def participation_calendar(request: HttpRequest, participation_id: int) -> HttpR
         raise Http404
     response = HttpResponse(calendar, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mission-{participation.pk}.ics"'
+    return response
+
+
+@require_GET
+def organization_logo(request: HttpRequest, organization_id: int) -> HttpResponse:
+    """The organization's logo (a PNG we wrote, engagement.images): public for verified
+    organizations, else for their members and the moderators. The URL carries the file's
+    version (Organization.logo_url), so it may be cached for long, privately unless public."""
+    organization = permissions.organization_get_for_viewer(
+        organization_id=organization_id, user=request.user
+    )
+    if not organization.logo:
+        raise Http404
+    try:
+        file = organization.logo.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(file, content_type="image/png")
+    visibility = "public" if organization.is_verified else "private"
+    response["Cache-Control"] = f"{visibility}, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import permissions
 from engagement import selectors, services
 from engagement.errors import EngagementError
-from engagement.forms_organization import InvitationForm, OrganizationForm
+from engagement.forms_organization import InvitationForm, OrganizationEditForm, OrganizationForm
 from engagement.models import Organization, OrganizationMembership
 from engagement.views.organization._common import ADMIN_ONLY, flash_error, show_service_error
 
@@ -99,8 +99,10 @@ def organization_edit(request: HttpRequest, organization_id: int) -> HttpRespons
     organization = permissions.organization_get_for_member(
         organization_id=organization_id, user=request.user, roles=ADMIN_ONLY
     )
-    form = OrganizationForm(
-        request.POST or None, initial=OrganizationForm.initial_from(organization)
+    form = OrganizationEditForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=OrganizationForm.initial_from(organization),
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -28,9 +28,14 @@ class Command(BaseCommand):
             result = tenant_deprovision(slug=slug, export_dir=Path(options["export_dir"]))
         except ProvisioningError as error:
             raise CommandError(f"{error.message} [{error.code}]") from None
+        files = (
+            f", its files to {result.media_export_path}"
+            if result.media_export_path
+            else " (no uploaded files)"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Tenant {result.slug!r} exported to {result.export_path} "
-                f"({result.export_bytes} bytes) and dropped."
+                f"({result.export_bytes} bytes){files}, and dropped."
             )
         )

@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 from rest_framework.authtoken.models import Token
@@ -93,6 +94,20 @@ class ApiClient:
 
     def delete(self, path: str, **extra: Any) -> HttpResponse:
         return self.request("delete", path, None, **extra)
+
+    def upload(self, method: str, path: str, files: dict[str, Any]) -> HttpResponse:
+        """A multipart/form-data request (file fields as SimpleUploadedFile)."""
+        url = path if path.startswith("/") else API + path
+        schema, tenant = connection.schema_name, connection.tenant
+        try:
+            return getattr(self.client, method)(
+                url,
+                data=encode_multipart(BOUNDARY, files),
+                content_type=MULTIPART_CONTENT,
+                **self.extra,
+            )
+        finally:
+            self._restore(schema, tenant)
 
 
 @pytest.fixture

@@ -157,6 +157,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=lambda w: {"address": "12 rue de la Paix"},
     ),
     Endpoint(
+        "remove logo",
+        "delete",
+        lambda w: f"organizations/{w.organization.pk}/logo/",
+        {**organizers(200), "editor": 403, "moderator": 403, "tenant_admin": 200},
+    ),
+    Endpoint(
         "organization members",
         "get",
         lambda w: f"organizations/{w.organization.pk}/members/",
@@ -336,7 +342,7 @@ def state_snapshot() -> tuple[Any, ...]:
         list(Participation.objects.order_by("pk").values_list("pk", "status", "hours")),
         list(
             Organization.objects.order_by("pk").values_list(
-                "pk", "verification_status", "name", "address", "updated_at"
+                "pk", "verification_status", "name", "address", "logo", "updated_at"
             )
         ),
         OrganizationMembership.objects.count(),

@@ -1,11 +1,19 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
 
 from engagement.models import Mission, Organization, OrganizationMembership
 from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
-from tests.engagement.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.engagement.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    TenantAdminFactory,
+    UserFactory,
+)
+from tests.engagement.pictures import picture, read
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +141,92 @@ def test_organization_lists_cost_the_same_queries_for_3_and_30(path, user_name, 
 
     assert client.get(path).json()["count"] >= 28
     assert with_few == with_many
+
+
+# --- logo ---------------------------------------------------------------------------------------
+
+
+def _logo_file(data: bytes, name: str = "logo.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+def test_an_admin_uploads_a_logo_shown_on_the_organization_and_its_search_results(world, api_for):
+    client = api_for(world.tenant, world.admin)
+
+    response = client.upload(
+        "put", f"organizations/{world.organization.pk}/logo/", {"logo": _logo_file(picture())}
+    )
+
+    assert response.status_code == 200, response.content
+    logo_url = response.json()["logo_url"]
+    assert logo_url.startswith(f"/organisations/{world.organization.pk}/logo.png?v=")
+    served = api_for(world.tenant).client.get(logo_url)
+    assert (served.status_code, served["Content-Type"]) == (200, "image/png")
+    assert read(b"".join(served.streaming_content)).size == (64, 32)
+    results = api_for(world.tenant).get("missions/").json()["results"]
+    assert [item["organization"]["logo_url"] for item in results] == [logo_url]
+    detail = api_for(world.tenant).get(f"missions/{world.published.pk}/").json()
+    assert detail["organization"]["logo_url"] == logo_url
+
+    removed = client.delete(f"organizations/{world.organization.pk}/logo/")
+    assert (removed.status_code, removed.json()["logo_url"]) == (200, "")
+    assert api_for(world.tenant).client.get(logo_url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("files", "field"),
+    [
+        ({"logo": _logo_file(b"<svg onload='alert(1)'/>", "logo.svg")}, "logo"),
+        ({"logo": _logo_file(b"", "empty.png")}, "logo"),
+        ({}, "logo"),
+    ],
+    ids=["svg", "empty", "missing"],
+)
+def test_a_bad_logo_is_a_400_on_the_field_and_changes_nothing(world, api_for, files, field):
+    before = state_snapshot()
+
+    response = api_for(world.tenant, world.admin).upload(
+        "put", f"organizations/{world.organization.pk}/logo/", files
+    )
+
+    assert response.status_code == 400, response.content
+    assert list(error_body(response)["fields"]) == [field]
+    assert state_snapshot() == before
+
+
+def test_a_logo_over_the_size_limit_is_a_413(world, api_for):
+    oversized = _logo_file(b"\x89PNG" + b"\0" * (3 * 1024 * 1024))
+
+    response = api_for(world.tenant, world.admin).upload(
+        "put", f"organizations/{world.organization.pk}/logo/", {"logo": oversized}
+    )
+
+    assert (response.status_code, error_body(response)["code"]) == (413, "payload_too_large")
+
+
+@pytest.mark.parametrize(("actor", "status"), [("editor", 403), ("other_member", 404)])
+def test_only_the_organizations_admins_upload_its_logo(world, api_for, actor, status):
+    before = state_snapshot()
+
+    response = api_for(world.tenant, world.actor(actor)).upload(
+        "put", f"organizations/{world.organization.pk}/logo/", {"logo": _logo_file(picture())}
+    )
+
+    assert response.status_code == status
+    assert state_snapshot() == before
+
+
+def test_a_paris_organizations_logo_is_unknown_on_montreal(world, montreal, api_for):
+    with tenant_context(montreal):
+        montreal_admin = TenantAdminFactory()
+    paris_admin = api_for(world.tenant, world.admin)
+    logo_url = paris_admin.upload(
+        "put", f"organizations/{world.organization.pk}/logo/", {"logo": _logo_file(picture())}
+    ).json()["logo_url"]
+
+    upload = api_for(montreal, montreal_admin).upload(
+        "put", f"organizations/{world.organization.pk}/logo/", {"logo": _logo_file(picture())}
+    )
+
+    assert upload.status_code == 404
+    assert api_for(montreal, montreal_admin).client.get(logo_url).status_code == 404

@@ -26,6 +26,7 @@ API_PATHS = {
     "/api/v1/organizations/{organization_id}/": {"get", "patch"},
     "/api/v1/organizations/{organization_id}/missions/": {"get", "post"},
     "/api/v1/organizations/{organization_id}/verify/": {"post"},
+    "/api/v1/organizations/{organization_id}/logo/": {"put", "delete"},
     "/api/v1/organizations/{organization_id}/members/": {"get"},
     "/api/v1/organizations/{organization_id}/members/{membership_id}/": {"delete"},
     "/api/v1/organizations/{organization_id}/invitations/": {"get", "post"},

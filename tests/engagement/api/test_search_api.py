@@ -74,6 +74,7 @@ def test_search_result_carries_distance_next_slot_and_seats(in_paris, api_for):
             "slug": mission.organization.slug,
             "kind": "association",
             "is_verified": True,
+            "logo_url": "",
         },
         "causes": [{"id": cause.pk, "slug": "t-food", "label": "Aide alimentaire"}],
         "city": "Paris",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -34,6 +36,7 @@ from tests.engagement.factories import (
     TenantAdminFactory,
     UserFactory,
 )
+from tests.engagement.pictures import picture, read
 from tests.engagement.services.conftest import audit_actions
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +125,57 @@ def test_a_tenant_admin_updates_any_organization(organization, in_paris):
     )
 
     assert updated.name == "Nom corrigé"
+
+
+def _stored(organization: Organization) -> Path:
+    """Where the logo file is on disk: MEDIA_ROOT/<tenant schema>/organizations/…"""
+    return Path(settings.MEDIA_ROOT) / connection.schema_name / organization.logo.name
+
+
+def test_a_logo_is_stored_re_encoded_in_the_tenants_folder(organization, org_admin):
+    updated = organization_update(
+        organization=organization, actor=org_admin, logo=picture("JPEG", (1024, 512))
+    )
+
+    path = _stored(updated)
+    assert path.parent == Path(settings.MEDIA_ROOT) / "t_paris" / "organizations"
+    assert path.name.startswith(f"{organization.slug}-") and path.suffix == ".png"
+    assert read(path.read_bytes()).size == (512, 256)
+    assert updated.logo_url == (f"/organisations/{organization.pk}/logo.png?v={path.stem}")
+    assert AuditEvent.objects.get().data == {"fields": ["logo"]}
+
+
+def test_replacing_or_removing_a_logo_deletes_the_old_file_once_committed(
+    organization, org_admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _stored(
+            organization_update(organization=organization, actor=org_admin, logo=picture())
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        second = _stored(
+            organization_update(organization=organization, actor=org_admin, logo=picture("GIF"))
+        )
+
+    assert not first.exists() and second.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        cleared = organization_update(organization=organization, actor=org_admin, logo=None)
+
+    assert (cleared.logo.name, cleared.logo_url) == ("", "")
+    assert not second.exists()
+
+
+def test_a_file_that_is_not_a_picture_changes_nothing(organization, org_admin):
+    with pytest.raises(EngagementError) as raised:
+        organization_update(
+            organization=organization, actor=org_admin, name="Nouveau nom", logo=b"<svg/>"
+        )
+
+    assert raised.value.code == EngagementErrorCode.INVALID
+    assert list(raised.value.fields) == ["logo"]
+    organization.refresh_from_db()
+    assert (organization.name, organization.logo.name) == ("Les Restos du Cœur Paris 11", "")
+    assert AuditEvent.objects.count() == 0
 
 
 @pytest.mark.parametrize("actor_name", ["org_editor", "outsider", "volunteer"])

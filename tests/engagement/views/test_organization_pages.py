@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -33,6 +34,7 @@ from engagement.models import (
     Participation,
     Slot,
 )
+from engagement.services import organization_update
 from tests.engagement.factories import (
     InvitationFactory,
     MembershipFactory,
@@ -43,6 +45,7 @@ from tests.engagement.factories import (
     SlotFactory,
     UserFactory,
 )
+from tests.engagement.pictures import picture
 
 pytestmark = pytest.mark.django_db
 
@@ -668,6 +671,98 @@ def test_an_admin_edits_the_organization(client_for, paris, world):
 
     assert response.status_code == 302
     assert fresh(paris, world.organization).name == "Les Amis du Canal Saint-Martin"
+
+
+def test_an_admin_uploads_then_removes_the_logo_from_the_edit_page(
+    client_for, paris, world, django_capture_on_commit_callbacks
+):
+    client = signed_in(client_for, paris, world.admin)
+    edit = reverse("engagement:organization-edit", args=[world.organization.pk])
+    assert 'enctype="multipart/form-data"' in client.get(edit).content.decode()
+
+    response = client.post(
+        edit,
+        ORGANIZATION_DATA
+        | {"logo": SimpleUploadedFile("logo.webp", picture("WEBP"), content_type="image/webp")},
+    )
+
+    assert response.status_code == 302
+    logo_url = fresh(paris, world.organization).logo_url
+    assert logo_url
+    detail = client.get(reverse("engagement:organization-detail", args=[world.organization.pk]))
+    assert f'src="{escape(logo_url)}"' in detail.content.decode()
+    mission_page = client_for(paris).get(reverse("mission-detail", args=[world.mission.pk]))
+    assert f'src="{escape(logo_url)}"' in mission_page.content.decode()
+    assert client.get(logo_url)["Content-Type"] == "image/png"
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(edit, ORGANIZATION_DATA | {"remove_logo": "on"})
+    run_in(paris, callbacks)
+
+    assert fresh(paris, world.organization).logo.name == ""
+    assert client.get(logo_url).status_code == 404
+
+
+def test_a_file_that_is_not_a_picture_is_a_form_error(client_for, paris, world):
+    client = signed_in(client_for, paris, world.admin)
+
+    response = client.post(
+        reverse("engagement:organization-edit", args=[world.organization.pk]),
+        ORGANIZATION_DATA
+        | {
+            "name": "Nouveau nom",
+            "logo": SimpleUploadedFile("logo.png", b"%PDF-1.4", content_type="image/png"),
+        },
+    )
+
+    assert response.status_code == 400
+    assert escape(fr("This file is not a picture we can read (PNG, JPEG, WebP or GIF).")) in (
+        response.content.decode()
+    )
+    organization = fresh(paris, world.organization)
+    assert (organization.name, organization.logo.name) == ("Les Amis du Canal", "")
+
+
+@pytest.mark.parametrize(
+    ("role", "verified", "status"),
+    [
+        ("anonymous", True, 200),
+        ("anonymous", False, 404),
+        ("volunteer", False, 404),
+        ("other_member", False, 404),
+        ("editor", False, 200),
+        ("moderator", False, 200),
+    ],
+)
+def test_a_logo_is_public_once_the_organization_is_verified(
+    client_for, paris, world, role, verified, status
+):
+    with tenant_context(paris):
+        organization = Organization.objects.get(pk=world.organization.pk)
+        organization.verification_status = (
+            Organization.Verification.VERIFIED if verified else Organization.Verification.PENDING
+        )
+        organization.save(update_fields=["verification_status"])
+        organization_update(organization=organization, actor=world.admin, logo=picture())
+        logo_url = organization.logo_url
+
+    response = signed_in(client_for, paris, world.user(role)).get(logo_url)
+
+    assert response.status_code == status
+    if status == 200:
+        assert response["Cache-Control"] == ("public" if verified else "private") + (
+            ", max-age=86400"
+        )
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_paris_logo_is_a_404_on_montreal(client_for, paris, montreal, world):
+    with tenant_context(paris):
+        organization_update(organization=world.organization, actor=world.admin, logo=picture())
+        logo_url = Organization.objects.get(pk=world.organization.pk).logo_url
+
+    assert client_for(paris).get(logo_url).status_code == 200
+    assert client_for(montreal).get(logo_url).status_code == 404
 
 
 # --- invitations --------------------------------------------------------------------------------
