@@ -587,6 +587,7 @@ def test_search_page_rows_carry_their_organization_and_causes_in_order(in_paris)
         "slug": "collectif-en-attente",
         "kind": "collectif",
         "verification_status": "pending",
+        "logo": "",
     }
     assert [cause["slug"] for cause in with_causes.causes] == ["p-first", "p-second"]
     assert with_causes.causes[0] == {
