@@ -177,6 +177,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("fr-ca", _("Français (Canada)")), ("en", _("English"))]
+# Corrections of Django's locale formats (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -12,8 +12,8 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -36,10 +36,7 @@ def _local(value: datetime) -> datetime:
 
 
 def _time(value: datetime) -> str:
-    # Django's fr_CA TIME_FORMAT ("H\xa0h\xa0i") leaves "h" unescaped and prints the hour twice;
-    # Quebec writes "10 h 00".
-    if (get_language() or "").lower() == "fr-ca":
-        return date_format(value, "H\xa0\\h\xa0i")
+    # Québec's "10 h 00" comes from config/formats/fr_CA (Django's own prints the hour twice).
     return date_format(value, "TIME_FORMAT")
 
 
