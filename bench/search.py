@@ -350,6 +350,15 @@ def _text_near_query(rng: random.Random, today: date) -> dict[str, Any]:
     }
 
 
+def _no_filter_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {}
+
+
+def _point_only_query(rng: random.Random, today: date) -> dict[str, Any]:
+    lng, lat = _random_point(rng, CITIES["paris"][2], QUERY_CENTRE_KM)
+    return {"lat": f"{lat:.5f}", "lng": f"{lng:.5f}"}
+
+
 # The three typical queries; the other rows are for information.
 TARGET_QUERIES = ("5 km + cause + dates", "bbox (viewport)", "text")
 QUERY_CAUSES = ["solidarite", "environnement", "education", "sante", "seniors", "culture"]
@@ -359,6 +368,10 @@ QUERIES: dict[str, tuple[str, Callable[[random.Random, date], dict[str, Any]]]] 
     "text": ("/api/v1/missions/", _text_query),
     "text + 5 km": ("/api/v1/missions/", _text_near_query),
     "map pins, bbox": ("/api/v1/missions/map/", _bbox_query),
+    # Everything the tenant has (the home page before any filter): every joinable mission is a
+    # candidate, counted exactly and ordered (docs/benchmarks.md, "Broad queries").
+    "no filter (soonest)": ("/api/v1/missions/", _no_filter_query),
+    "point, no radius": ("/api/v1/missions/", _point_only_query),
 }
 
 
