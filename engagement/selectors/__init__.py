@@ -36,6 +36,7 @@ from engagement.selectors.search import (
     mission_map_points,
     mission_search,
     mission_search_page,
+    mission_search_paginated,
     tenant_zone,
 )
 from engagement.selectors.taxonomy import cause_list, profile_for_user, skill_list
@@ -57,6 +58,7 @@ __all__ = [
     "mission_map_points",
     "mission_search",
     "mission_search_page",
+    "mission_search_paginated",
     "SearchResult",
     "mission_slot_get",
     "organization_list_for_moderation",

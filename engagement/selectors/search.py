@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchRank
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -44,7 +45,15 @@ from django.db.models import (
 from django.db.models.expressions import OrderBy, RawSQL, RowRange
 from django.utils import timezone
 
-from engagement.models import Cause, Mission, Organization, Skill, Slot, VolunteerProfile
+from engagement.models import (
+    Cause,
+    Mission,
+    Organization,
+    Skill,
+    Slot,
+    VolunteerProfile,
+    translated_label,
+)
 from engagement.search import search_query
 from engagement.selectors.geo import (
     BoxOverlaps,
@@ -385,6 +394,11 @@ class SearchResult:
     def pk(self) -> int:
         return self.id
 
+    @property
+    def cause_labels(self) -> list[str]:
+        """The causes' labels in the active language, in display order."""
+        return [translated_label(cause["name_fr"], cause["name_en"]) for cause in self.causes]
+
 
 # Read with the page (output columns are evaluated for the rows of the page only) instead of
 # two prefetch queries: at 20 rows, building model instances and prefetching cost more than
@@ -456,6 +470,42 @@ def mission_search_page(
     if offset == 0:
         return [], 0
     return [], mission_search(filters=filters).count()
+
+
+class _PageWithTotal(Sequence[SearchResult]):
+    """One page already read with its total, as Django's Paginator reads an object list: its
+    length is the total, and the page's slice is the rows read."""
+
+    def __init__(self, rows: list[SearchResult], *, total: int, offset: int) -> None:
+        self.rows, self.total, self.offset = rows, total, offset
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key: Any) -> Any:
+        if not isinstance(key, slice) or (key.start or 0) != self.offset:
+            raise IndexError("only the page that was read is available")
+        return self.rows
+
+
+def mission_search_paginated(
+    *, filters: MissionSearchFilters, page: Any, size: int
+) -> Page[SearchResult]:
+    """mission_search_page as a Django Page for the pages: one query for the rows and the
+    total (a page number past the end shows the last page, as Paginator.get_page does)."""
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        number = 1
+    rows, total = mission_search_page(
+        filters=filters, offset=(max(number, 1) - 1) * size, limit=size
+    )
+    last = max(1, -(-total // size))
+    if not 1 <= number <= last:
+        number = last if number > 1 else 1
+        rows, total = mission_search_page(filters=filters, offset=(number - 1) * size, limit=size)
+    paginator = Paginator(_PageWithTotal(rows, total=total, offset=(number - 1) * size), size)
+    return paginator.page(number)
 
 
 def mission_map_points(

@@ -24,7 +24,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.gis.geos import Point
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -118,19 +117,19 @@ def _search_filters(
 
 
 def _map_data(
-    missions: list[Mission], *, origin: Origin | None, centre: dict[str, float]
+    missions: list[selectors.SearchResult], *, origin: Origin | None, centre: dict[str, float]
 ) -> dict[str, Any]:
     points = [
         {
             "id": mission.pk,
             "title": mission.title,
-            "lat": mission.location.y,
-            "lng": mission.location.x,
+            "lat": mission.lat,
+            "lng": mission.lng,
             "url": reverse("mission-detail", args=[mission.pk]),
-            "detail": mission.organization.name,
+            "detail": mission.organization["name"],
         }
         for mission in missions
-        if mission.location is not None
+        if mission.lat is not None
     ]
     return {
         "points": points,
@@ -150,8 +149,8 @@ def home(request: HttpRequest) -> HttpResponse:
     profile = selectors.profile_for_user(user=user) if user.is_authenticated else None
     origin = _origin(request, form, profile)
     filters = _search_filters(form, origin=origin, profile=profile, user=user)
-    page = Paginator(selectors.mission_search(filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = selectors.mission_search_paginated(
+        filters=filters, page=request.GET.get("page"), size=PAGE_SIZE
     )
     tenant = request.tenant
     centre = {"lat": tenant.map_center.y, "lng": tenant.map_center.x, "zoom": tenant.map_zoom}

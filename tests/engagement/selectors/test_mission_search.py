@@ -9,6 +9,7 @@ from engagement.selectors import (
     mission_map_points,
     mission_search,
     mission_search_page,
+    mission_search_paginated,
 )
 from tests.engagement.factories import (
     PARIS_CENTRE,
@@ -618,6 +619,27 @@ def test_search_page_total_counts_every_match_whatever_the_sort(in_paris, sort):
     assert total == 7
     assert ids(page) == ids(mission_search(filters=filters))[2:5]
     assert set(ids(page)) <= {mission.pk for mission in matching}
+
+
+def test_search_pages_for_the_pages_read_rows_and_total_in_one_query(
+    in_paris, django_assert_num_queries
+):
+    missions = [mission_with_slot(location=point_at(100 * (index + 1), 0)) for index in range(5)]
+
+    with django_assert_num_queries(1):
+        second = mission_search_paginated(filters=near(), page="2", size=2)
+    past_the_end = mission_search_paginated(filters=near(), page="9", size=2)
+    not_a_number = mission_search_paginated(filters=near(), page="deux", size=2)
+    zero = mission_search_paginated(filters=near(), page=0, size=2)
+    nothing = mission_search_paginated(filters=near(q="introuvable"), page="3", size=2)
+
+    assert (second.number, second.paginator.count, second.paginator.num_pages) == (2, 5, 3)
+    assert ids(second.object_list) == [missions[2].pk, missions[3].pk]
+    assert (second.has_previous(), second.has_next()) == (True, True)
+    assert (past_the_end.number, ids(past_the_end.object_list)) == (3, [missions[4].pk])
+    assert (not_a_number.number, zero.number) == (1, 1)
+    assert ids(not_a_number.object_list) == [missions[0].pk, missions[1].pk]
+    assert (nothing.number, nothing.paginator.count, list(nothing.object_list)) == (1, 0, [])
 
 
 def test_capped_map_points_keep_those_nearest_the_centre_of_the_box(in_paris):
