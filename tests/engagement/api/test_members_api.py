@@ -57,6 +57,25 @@ def test_the_members_list_costs_the_same_queries_for_2_and_12_members(world, api
     assert client.get(members_path(world)).json()["count"] == 12
 
 
+def test_the_invitations_list_costs_the_same_queries_for_1_and_11_invitations(world, api_for):
+    client = api_for(world.tenant, world.admin)
+    client.get(invitations_path(world))  # warm the host cache
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(invitations_path(world)).status_code == 200
+        return len(captured)
+
+    with_one = queries()
+    for index in range(10):
+        OrganizationInvitation.objects.create(
+            organization=world.organization, email=f"invite{index}@example.org", role=Role.EDITOR
+        )
+
+    assert queries() == with_one
+    assert client.get(invitations_path(world)).json()["count"] == 11
+
+
 def test_an_admin_invites_by_email_and_the_token_only_travels_in_the_email(
     world, api_for, django_capture_on_commit_callbacks
 ):
