@@ -23,7 +23,7 @@ from django.utils.html import linebreaks
 from django.utils.translation import gettext_lazy as _
 
 from engagement.geocoding import geocode
-from engagement.images import LOGO_MAX_BYTES
+from engagement.images import ImageRejected, check_logo_size
 from engagement.models import (
     Cause,
     Mission,
@@ -186,11 +186,11 @@ class OrganizationEditForm(OrganizationForm):
 
     def clean_logo(self) -> Any:
         upload = self.cleaned_data.get("logo")
-        if upload is not None and upload.size > LOGO_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The picture is too large (at most %(size)d MB).")
-                % {"size": LOGO_MAX_BYTES // (1024 * 1024)}
-            )
+        if upload is not None:
+            try:
+                check_logo_size(upload.size)
+            except ImageRejected as error:
+                raise forms.ValidationError(str(error)) from None
         return upload
 
     def service_kwargs(self) -> dict[str, Any]:

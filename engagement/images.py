@@ -23,15 +23,20 @@ class ImageRejected(ValueError):
     """The upload is not a picture we accept; the message says why, for the person."""
 
 
-def logo_png(data: bytes) -> bytes:
-    """The uploaded picture as a PNG of at most LOGO_SIZE × LOGO_SIZE (proportions kept)."""
-    if not data:
-        raise ImageRejected(_("The file is empty."))
-    if len(data) > LOGO_MAX_BYTES:
+def check_logo_size(size: int) -> None:
+    """Refuse an upload by its size alone (forms check it before reading the file)."""
+    if size > LOGO_MAX_BYTES:
         raise ImageRejected(
             _("The picture is too large (at most %(size)d MB).")
             % {"size": LOGO_MAX_BYTES // (1024 * 1024)}
         )
+
+
+def logo_png(data: bytes) -> bytes:
+    """The uploaded picture as a PNG of at most LOGO_SIZE × LOGO_SIZE (proportions kept)."""
+    if not data:
+        raise ImageRejected(_("The file is empty."))
+    check_logo_size(len(data))
     unreadable = _("This file is not a picture we can read (PNG, JPEG, WebP or GIF).")
     try:
         with Image.open(BytesIO(data)) as probe:

@@ -84,11 +84,15 @@ class TaxonomyItemSerializer(serializers.Serializer):
         ref_name = "TaxonomyItem"
 
 
-class OrganizationSummarySerializer(serializers.ModelSerializer):
-    is_verified = serializers.BooleanField(read_only=True)
-    logo_url = serializers.CharField(
+def _logo_url_field() -> serializers.CharField:
+    return serializers.CharField(
         read_only=True, help_text="The logo (PNG, at most 512 px), or an empty string."
     )
+
+
+class OrganizationSummarySerializer(serializers.ModelSerializer):
+    is_verified = serializers.BooleanField(read_only=True)
+    logo_url = _logo_url_field()
 
     class Meta:
         model = Organization
@@ -135,9 +139,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 class OrganizationSerializer(serializers.ModelSerializer):
     is_verified = serializers.BooleanField(read_only=True)
-    logo_url = serializers.CharField(
-        read_only=True, help_text="The logo (PNG, at most 512 px), or an empty string."
-    )
+    logo_url = _logo_url_field()
     member_role = serializers.SerializerMethodField()
 
     class Meta:

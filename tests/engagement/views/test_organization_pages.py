@@ -723,6 +723,23 @@ def test_a_file_that_is_not_a_picture_is_a_form_error(client_for, paris, world):
     assert (organization.name, organization.logo.name) == ("Les Amis du Canal", "")
 
 
+def test_a_logo_over_2_mb_is_refused_by_its_size(client_for, paris, world):
+    client = signed_in(client_for, paris, world.admin)
+    oversized = SimpleUploadedFile(
+        "logo.png", b"\x89PNG" + b"\0" * (2 * 1024 * 1024), content_type="image/png"
+    )
+
+    response = client.post(
+        reverse("engagement:organization-edit", args=[world.organization.pk]),
+        ORGANIZATION_DATA | {"logo": oversized},
+    )
+
+    assert response.status_code == 400
+    message = fr("The picture is too large (at most %(size)d MB).") % {"size": 2}
+    assert escape(message) in response.content.decode()
+    assert fresh(paris, world.organization).logo.name == ""
+
+
 @pytest.mark.parametrize(
     ("role", "verified", "status"),
     [
