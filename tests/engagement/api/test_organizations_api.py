@@ -204,7 +204,16 @@ def test_a_logo_over_the_size_limit_is_a_413(world, api_for):
     assert (response.status_code, error_body(response)["code"]) == (413, "payload_too_large")
 
 
-@pytest.mark.parametrize(("actor", "status"), [("editor", 403), ("other_member", 404)])
+@pytest.mark.parametrize(
+    ("actor", "status"),
+    [
+        ("anonymous", 401),
+        ("volunteer", 404),
+        ("other_member", 404),
+        ("editor", 403),
+        ("moderator", 403),
+    ],
+)
 def test_only_the_organizations_admins_upload_its_logo(world, api_for, actor, status):
     before = state_snapshot()
 
