@@ -1,7 +1,8 @@
 """allauth adapters: where the tenant's sign-in rules (accounts.policy) meet allauth's flows.
 
 - AccountAdapter: sign-up open or closed per tenant, the e-mail verification stage (mandatory
-  for company tenants), tenant name in e-mail subjects, new users recorded through
+  for company tenants), confirmation keys bound to the tenant (accounts.email_confirmation),
+  tenant name in e-mail subjects, new users recorded through
   accounts.services. (The e-mail domains of company tenants are checked by the sign-up and
   add-e-mail forms, accounts.forms: allauth also runs `clean_email` on addresses an identity
   provider sends, which pre_social_login judges itself.)
@@ -31,6 +32,7 @@ from django.utils.encoding import force_str
 
 from accounts import policy
 from accounts.crypto import is_encrypted, secret_decrypt, secret_encrypt
+from accounts.email_confirmation import TenantEmailConfirmationHMAC
 from accounts.errors import AccountsErrorCode as Code
 from accounts.sso import connections
 from accounts.sso.oidc import IssuerMismatch
@@ -59,6 +61,14 @@ class AccountAdapter(DefaultAccountAdapter):
             else stage
             for stage in super().get_login_stages()
         ]
+
+    def send_confirmation_mail(
+        self, request: HttpRequest, emailconfirmation: Any, signup: bool
+    ) -> None:
+        # allauth's key names no tenant: the e-mail carries the tenant-bound one instead.
+        super().send_confirmation_mail(
+            request, TenantEmailConfirmationHMAC(emailconfirmation.email_address), signup
+        )
 
     def format_email_subject(self, subject: str) -> str:
         tenant = policy.current_tenant_or_none()

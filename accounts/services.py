@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.errors import AccountsError, AccountsErrorCode
 from accounts.models import User
+from tenants.signing import password_reset_token_generator
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def user_set_password_path(*, user: User) -> str:
         urlconf=settings.ROOT_URLCONF,
         kwargs={
             "uidb36": user_pk_to_url_str(user),
-            "key": default_token_generator.make_token(user),
+            "key": password_reset_token_generator.make_token(user),
         },
     )
 

@@ -1,7 +1,8 @@
 """Account URLs on tenant hosts, mounted at /accounts/ before allauth's own.
 
 The SAML "finish ACS", OpenID Connect and Facebook login/callback URLs replace allauth's (same
-paths and names) with the stricter views of accounts.sso.
+paths and names) with the stricter views of accounts.sso; the e-mail confirmation link replaces
+allauth's with the view that reads tenant-bound keys (tenants.signing).
 """
 
 from django.urls import include, path, re_path
@@ -19,6 +20,9 @@ settings_patterns = [
 
 # Same paths and URL names as allauth's, resolved first: outside the "accounts" namespace.
 allauth_overrides = [
+    re_path(
+        r"^confirm-email/(?P<key>[-:\w]+)/$", views.confirm_email, name="account_confirm_email"
+    ),
     path("facebook/login/", facebook.login, name="facebook_login"),
     path("facebook/login/callback/", facebook.callback, name="facebook_callback"),
     path("facebook/login/token/", facebook.login_by_token, name="facebook_login_by_token"),

@@ -1,5 +1,6 @@
 """Account pages on a tenant host: the tenant admin's sign-in settings (policy, SAML, OpenID
-Connect, Facebook) and the person's privacy page (download my data, delete my account).
+Connect, Facebook), the person's privacy page (download my data, delete my account), and the
+e-mail confirmation link (allauth's view reading the tenant-bound key).
 
 Views parse, authorise (accounts.permissions, billing.entitlements), call one service or selector
 and present. Refused service calls come back as AccountsError and are shown on the form.
@@ -11,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+from allauth.account.views import ConfirmEmailView as AllauthConfirmEmailView
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -25,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts import permissions, services
+from accounts.email_confirmation import TenantEmailConfirmationHMAC
 from accounts.errors import AccountsError
 from accounts.forms import (
     AccountDeleteForm,
@@ -314,6 +317,24 @@ class AccountDeleteView(LoginRequiredMixin, View):
         return render(request, "accounts/privacy.html", {"form": form}, status=400)
 
 
+class ConfirmEmailView(AllauthConfirmEmailView):
+    """allauth's confirmation page, trusting only keys minted for this tenant; any other key
+    (another tenant's, the public host's, allauth's own unbound one) is an invalid link: the
+    page says so with a 404 on GET, and POST answers 404 before anything is written."""
+
+    def get(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(*args, **kwargs)
+        if self.object is None and response.status_code == 200:
+            response.status_code = 404
+        return response
+
+    def get_object(self, queryset: Any = None) -> TenantEmailConfirmationHMAC:
+        confirmation = TenantEmailConfirmationHMAC.from_key(self.kwargs["key"])
+        if confirmation is None:
+            raise Http404()
+        return confirmation
+
+
 sign_in_settings = admin_area(SignInSettingsView.as_view())
 saml_settings = admin_area(SamlSettingsView.as_view())
 oidc_settings = admin_area(OidcSettingsView.as_view())
@@ -322,3 +343,4 @@ connection_delete = admin_area(ConnectionDeleteView.as_view())
 privacy = PrivacyView.as_view()
 data_export = DataExportView.as_view()
 account_delete = AccountDeleteView.as_view()
+confirm_email = ConfirmEmailView.as_view()

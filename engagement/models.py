@@ -6,7 +6,6 @@ lock lives in the engagement.services package.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
@@ -24,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from tenants.signing import stored_token
 
 
 def translated_label(name_fr: str, name_en: str) -> str:
@@ -167,7 +168,7 @@ class OrganizationMembership(models.Model):
 
 
 def _invitation_token() -> str:
-    return secrets.token_urlsafe(32)
+    return stored_token("invitation")
 
 
 def _invitation_expiry() -> datetime:

@@ -174,6 +174,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# Every signed value names its tenant (tenants/signing.py): the messages cookie here, password
+# reset tokens and e-mail confirmation keys below.
+MESSAGE_STORAGE = "tenants.signing.TenantMessageStorage"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("fr-ca", _("Français (Canada)")), ("en", _("English"))]
@@ -370,6 +373,7 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "add_email": "accounts.forms.AddEmailForm"}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "tenants.signing.TenantPasswordResetTokenGenerator"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_STORE_TOKENS = False

@@ -1,0 +1,261 @@
+"""Every token the product issues, bound to the tenant that issued it.
+
+One SECRET_KEY signs for every tenant, so a value signed with Django's defaults in Montréal is
+just as valid in Acme: an e-mail confirmation key (allauth signs the EmailAddress pk) minted in
+one tenant confirmed the address with the same pk in another. Here every signature is salted
+with a *scope* that names the tenant — its schema, its id and its creation time, so neither a
+renamed slug nor a tenant re-provisioned under an old slug can replay an old token — or
+`public` on the platform host. A token minted in one scope fails its signature in every other.
+
+What belongs here: the REGISTRY of token kinds (each value the product hands out and later
+trusts: what it is, how it is minted and checked, where), the scope, and the typed helpers that
+sign with it (`tenant_dumps`/`tenant_loads`, `tenant_signer`, the password-reset generator, the
+messages cookie storage, `stored_token` for random tokens kept in a tenant's schema). Signing
+anything else — `django.core.signing`, `salted_hmac`, a token generator or a signed cookie
+anywhere outside this module — is refused by tests/tenants/test_signing.py, and every kind here
+gets a cross-tenant test from the same registry: a new kind joins REGISTRY and brings its case.
+
+What does not belong here: the flows that use the tokens (accounts, engagement).
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.messages.storage.session import SessionStorage
+from django.core import signing
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+
+from tenants.models import Tenant
+
+__all__ = [
+    "PUBLIC_SCOPE",
+    "REGISTRY",
+    "InvalidToken",
+    "Mechanism",
+    "TenantMessageStorage",
+    "TenantPasswordResetTokenGenerator",
+    "TokenKind",
+    "UnknownTokenKind",
+    "password_reset_token_generator",
+    "stored_token",
+    "tenant_dumps",
+    "tenant_loads",
+    "tenant_salt",
+    "tenant_scope",
+    "tenant_signer",
+    "token_kind",
+]
+
+PUBLIC_SCOPE = "public"
+SALT_PREFIX = "entraide.token"
+
+
+class Mechanism(enum.StrEnum):
+    # django.core.signing (TimestampSigner) with the tenant's salt: tenant_dumps/tenant_loads.
+    SIGNED = "signed"
+    # Django's PasswordResetTokenGenerator with the tenant's key_salt.
+    PASSWORD_RESET = "password_reset"
+    # A signed cookie (cookie signer with the tenant's salt).
+    SIGNED_COOKIE = "signed_cookie"
+    # A random value stored in the tenant's schema: looked up there only, so the schema is the
+    # boundary (nothing to sign; minted by stored_token or by the library that owns the table).
+    STORED = "stored"
+
+
+@dataclass(frozen=True)
+class TokenKind:
+    name: str
+    mechanism: Mechanism
+    # What it is, where it is minted and where it is checked (docs/security.md reads this).
+    minted_by: str
+    checked_by: str
+    # Seconds a signed value stays valid; read from settings when asked, None for no limit.
+    max_age: Callable[[], int | None] | None = None
+
+
+def _email_confirmation_max_age() -> int:
+    return 24 * 3600 * int(getattr(settings, "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", 3))
+
+
+def _password_reset_max_age() -> int:
+    return int(settings.PASSWORD_RESET_TIMEOUT)
+
+
+REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
+    {
+        kind.name: kind
+        for kind in (
+            TokenKind(
+                name="email_confirmation",
+                mechanism=Mechanism.SIGNED,
+                minted_by="accounts.adapters.AccountAdapter.send_confirmation_mail "
+                "(accounts.email_confirmation.TenantEmailConfirmationHMAC.key)",
+                checked_by="/accounts/confirm-email/<key>/ (accounts.views.ConfirmEmailView)",
+                max_age=_email_confirmation_max_age,
+            ),
+            TokenKind(
+                name="password_reset",
+                mechanism=Mechanism.PASSWORD_RESET,
+                minted_by="allauth's reset flow (ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR) and "
+                "accounts.services.user_set_password_path (first admin's set-password link)",
+                checked_by="/accounts/password/reset/key/<uidb36>-<key>/ (allauth)",
+                max_age=_password_reset_max_age,
+            ),
+            TokenKind(
+                name="messages_cookie",
+                mechanism=Mechanism.SIGNED_COOKIE,
+                minted_by="django.contrib.messages (MESSAGE_STORAGE = TenantMessageStorage)",
+                checked_by="MessageMiddleware on the next page of the same host",
+            ),
+            TokenKind(
+                name="invitation",
+                mechanism=Mechanism.STORED,
+                minted_by="engagement.models.OrganizationInvitation.token (stored_token)",
+                checked_by="/organization/invitation/<token>/ and /api/v1/invitations/accept/ "
+                "(engagement.services.organizations.invitation_accept)",
+            ),
+            TokenKind(
+                name="session",
+                mechanism=Mechanism.STORED,
+                minted_by="django.contrib.sessions (database backend, the schema's "
+                "django_session table)",
+                checked_by="SessionMiddleware on every request",
+            ),
+            TokenKind(
+                name="api_token",
+                mechanism=Mechanism.STORED,
+                minted_by="rest_framework.authtoken (the schema's authtoken_token table)",
+                checked_by="TokenAuthentication on /api/v1/ (tenants) and /api/platform/v1/ "
+                "(public)",
+            ),
+        )
+    }
+)
+
+
+class UnknownTokenKind(LookupError):
+    """A token kind that is not in REGISTRY: register it (and its cross-tenant test) first."""
+
+
+class InvalidToken(Exception):
+    """Not a token of this kind minted in this tenant (forged, altered, another tenant's, or
+    expired)."""
+
+
+def token_kind(name: str, *, mechanism: Mechanism | None = None) -> TokenKind:
+    try:
+        kind = REGISTRY[name]
+    except KeyError:
+        raise UnknownTokenKind(f"Token kind {name!r} is not in tenants.signing.REGISTRY.") from None
+    if mechanism is not None and kind.mechanism != mechanism:
+        raise UnknownTokenKind(f"Token kind {name!r} is {kind.mechanism}, not {mechanism}.")
+    return kind
+
+
+def tenant_scope(tenant: Any = None) -> str:
+    """`public`, or `<schema>:<id>:<created, epoch seconds>` for a tenant.
+
+    The connection's tenant when none is given. The id and creation time make a tenant
+    deleted and provisioned again under the same slug (and schema name) a different scope.
+    """
+    if tenant is None:
+        schema_name = getattr(connection, "schema_name", get_public_schema_name())
+        if schema_name == get_public_schema_name():
+            return PUBLIC_SCOPE
+        tenant = connection.tenant
+    if tenant.schema_name == get_public_schema_name():
+        return PUBLIC_SCOPE
+    created_at = getattr(tenant, "created_at", None)
+    if tenant.pk is None or created_at is None:
+        # schema_context() leaves a FakeTenant (a schema name only) on the connection.
+        tenant = Tenant.objects.only("pk", "schema_name", "created_at").get(
+            schema_name=tenant.schema_name
+        )
+        created_at = tenant.created_at
+    return f"{tenant.schema_name}:{tenant.pk}:{int(created_at.timestamp())}"
+
+
+def tenant_salt(kind: str, tenant: Any = None) -> str:
+    """The salt of a registered kind in a scope (the HMAC key is derived from it and SECRET_KEY,
+    so SECRET_KEY_FALLBACKS rotation keeps working)."""
+    token_kind(kind)
+    return f"{SALT_PREFIX}:{kind}:{tenant_scope(tenant)}"
+
+
+def tenant_signer(kind: str, tenant: Any = None) -> signing.TimestampSigner:
+    """A timestamped signer for a SIGNED kind, bound to the tenant (or the public host)."""
+    token_kind(kind, mechanism=Mechanism.SIGNED)
+    return signing.TimestampSigner(
+        salt=tenant_salt(kind, tenant), fallback_keys=settings.SECRET_KEY_FALLBACKS
+    )
+
+
+def tenant_dumps(kind: str, value: Any, *, tenant: Any = None) -> str:
+    """A URL-safe, timestamped, signed JSON value of a SIGNED kind, bound to the tenant."""
+    return tenant_signer(kind, tenant).sign_object(value, compress=True)
+
+
+def tenant_loads(kind: str, token: str, *, tenant: Any = None, max_age: int | None = None) -> Any:
+    """The value of a token minted by tenant_dumps for this kind and tenant, or InvalidToken.
+
+    max_age defaults to the kind's own (None: no expiry).
+    """
+    registered = token_kind(kind, mechanism=Mechanism.SIGNED)
+    if max_age is None and registered.max_age is not None:
+        max_age = registered.max_age()
+    try:
+        return tenant_signer(kind, tenant).unsign_object(str(token), max_age=max_age)
+    except (signing.BadSignature, ValueError) as error:
+        # BadSignature covers SignatureExpired; ValueError a payload that is not JSON.
+        raise InvalidToken(str(error)) from error
+
+
+def stored_token(kind: str) -> str:
+    """A fresh random value for a STORED kind (256 bits, URL-safe, 43 characters)."""
+    token_kind(kind, mechanism=Mechanism.STORED)
+    return secrets.token_urlsafe(32)
+
+
+class TenantPasswordResetTokenGenerator(PasswordResetTokenGenerator):
+    """Django's generator, its key_salt naming the current tenant.
+
+    The hash covers the user's pk, password hash, last login and e-mail, which can be equal in
+    two tenants (a copied user row, the same seed): only the salt separates them reliably.
+    allauth instantiates it once (ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR), so the salt is read
+    on each use, from the connection.
+    """
+
+    @property  # type: ignore[override]
+    def key_salt(self) -> str:
+        token_kind("password_reset", mechanism=Mechanism.PASSWORD_RESET)
+        return tenant_salt("password_reset")
+
+
+password_reset_token_generator = TenantPasswordResetTokenGenerator()
+
+
+class TenantCookieStorage(CookieStorage):
+    """Messages kept in a cookie signed for this tenant (a cookie copied from another tenant's
+    host is dropped like a tampered one)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        token_kind("messages_cookie", mechanism=Mechanism.SIGNED_COOKIE)
+        self.signer = signing.get_cookie_signer(salt=tenant_salt("messages_cookie"))
+
+
+class TenantMessageStorage(FallbackStorage):
+    """Django's default storage (cookie, then session), with the tenant's cookie signer."""
+
+    storage_classes = (TenantCookieStorage, SessionStorage)
