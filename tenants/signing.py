@@ -43,6 +43,7 @@ __all__ = [
     "REGISTRY",
     "InvalidToken",
     "Mechanism",
+    "TenantCookieStorage",
     "TenantMessageStorage",
     "TenantPasswordResetTokenGenerator",
     "TokenKind",
@@ -177,7 +178,7 @@ def tenant_scope(tenant: Any = None) -> str:
     if tenant.schema_name == get_public_schema_name():
         return PUBLIC_SCOPE
     created_at = getattr(tenant, "created_at", None)
-    if tenant.pk is None or created_at is None:
+    if getattr(tenant, "pk", None) is None or created_at is None:
         # schema_context() leaves a FakeTenant (a schema name only) on the connection.
         tenant = Tenant.objects.only("pk", "schema_name", "created_at").get(
             schema_name=tenant.schema_name
