@@ -446,6 +446,22 @@ def test_montreal_signup_key_does_not_confirm_acme_address(world: World) -> None
         assert EmailAddress.objects.get(pk=address.pk).verified is True
 
 
+@pytest.mark.parametrize("target", ["montreal", "acme"])
+def test_paris_invitation_token_is_unknown_to_other_tenants_api(world: World, target: str) -> None:
+    _invitation_prepare(world)
+    token = _invitation_mint(world, "paris")
+    before = _invitation_snapshot(world)
+    client = _logged_in(world, target)
+
+    response = client.post(
+        "/api/v1/invitations/accept/", {"token": token}, content_type="application/json"
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "invitation_not_found"
+    assert _invitation_snapshot(world) == before
+
+
 def test_scope_names_schema_id_and_creation(paris: Any, montreal: Any) -> None:
     created = int(paris.created_at.timestamp())
     assert tenant_scope(paris) == f"{paris.schema_name}:{paris.pk}:{created}"
