@@ -33,9 +33,9 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.messages.storage.session import SessionStorage
 from django.core import signing
-from django.db import connection
 from django_tenants.utils import get_public_schema_name
 
+from tenants.context import current_schema_name, current_tenant
 from tenants.models import Tenant
 
 __all__ = [
@@ -171,10 +171,9 @@ def tenant_scope(tenant: Any = None) -> str:
     deleted and provisioned again under the same slug (and schema name) a different scope.
     """
     if tenant is None:
-        schema_name = getattr(connection, "schema_name", get_public_schema_name())
-        if schema_name == get_public_schema_name():
+        if current_schema_name() == get_public_schema_name():
             return PUBLIC_SCOPE
-        tenant = connection.tenant
+        tenant = current_tenant()
     if tenant.schema_name == get_public_schema_name():
         return PUBLIC_SCOPE
     created_at = getattr(tenant, "created_at", None)
@@ -237,8 +236,8 @@ class TenantPasswordResetTokenGenerator(PasswordResetTokenGenerator):
     on each use, from the connection.
     """
 
-    @property  # type: ignore[override]
-    def key_salt(self) -> str:
+    @property
+    def key_salt(self) -> str:  # type: ignore[override]
         token_kind("password_reset", mechanism=Mechanism.PASSWORD_RESET)
         return tenant_salt("password_reset")
 
