@@ -446,6 +446,25 @@ def test_montreal_signup_key_does_not_confirm_acme_address(world: World) -> None
         assert EmailAddress.objects.get(pk=address.pk).verified is True
 
 
+def test_emailed_reset_link_works_only_in_the_tenant_that_sent_it(world: World) -> None:
+    """allauth's own reset e-mail (not only the set-password link): same pk, e-mail and
+    password hash in Montréal, still refused there."""
+    from django.core import mail
+
+    sent = world.client("paris").post("/accounts/password/reset/", {"email": VICTIM_EMAIL})
+    assert sent.status_code == 302
+    path = re.search(r"(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body).group(1)
+    before = _reset_snapshot(world)
+
+    refused = _reset_use(world, "montreal", path)
+
+    assert refused.status_code == 200
+    assert _reset_snapshot(world) == before
+    assert _reset_use(world, "paris", path).status_code == 302
+    after = _reset_snapshot(world)
+    assert {host for host in HOSTS if after[host] != before[host]} == {"paris"}
+
+
 @pytest.mark.parametrize("target", ["montreal", "acme"])
 def test_paris_invitation_token_is_unknown_to_other_tenants_api(world: World, target: str) -> None:
     _invitation_prepare(world)
