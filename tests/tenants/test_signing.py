@@ -398,7 +398,8 @@ def test_matrix_covers_every_registered_kind_from_every_host() -> None:
         refusals = {(kind, o, t) for o, t in itertools.product(harness.origins, HOSTS) if o != t}
         assert refusals <= cases
         assert {(kind, host, host) for host in harness.serves if host in harness.origins} <= cases
-    assert len(MATRIX) == 90
+    # Today: 6 kinds, 90 cases (69 refusals, 21 positive controls).
+    assert len(MATRIX) >= 90
 
 
 # --- issue 11's attack, and the scope -------------------------------------------------------------
