@@ -2,8 +2,8 @@
 
 Every other app asks here "which tenant am I running for?" rather than reading the connection.
 
-Log records get their tenant, request id and user id here too: the request id middleware
-(tenants/request_id.py) opens a log scope per request, and Celery tasks carry the request id and
+Log records get their tenant, request id and user id here too: the request log middleware
+(tenants/request_log.py) opens a log scope per request, and Celery tasks carry the request id and
 user id of the request that sent them in their headers.
 """
 

@@ -90,7 +90,7 @@ TENANT_LIMIT_SET_CALLS = True
 TENANT_COLOR_ADMIN_APPS = False
 
 MIDDLEWARE = [
-    "tenants.request_id.RequestIdMiddleware",
+    "tenants.request_log.RequestLogMiddleware",
     "tenants.middleware.HealthCheckMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -87,6 +87,25 @@ def test_insane_request_id_is_replaced_by_a_generated_one(paris, log_lines, inco
     assert line["request_id"] == generated
 
 
+def test_each_request_writes_one_access_line_with_its_route_not_its_path(paris, log_lines, caplog):
+    caplog.set_level(logging.INFO, logger="entraide.access")
+    client = Client(HTTP_HOST=paris.primary_host)
+
+    response = client.get("/api/v1/missions/987654/?q=secret-query")
+
+    (line,) = [line for line in _lines(log_lines) if line["logger"] == "entraide.access"]
+    assert line["message"] == "http.request"
+    assert line["level"] == "INFO"
+    assert line["method"] == "GET"
+    assert line["route"] == "/api/v1/missions/<int:mission_id>/"
+    assert line["status_code"] == response.status_code == 404
+    assert line["tenant"] == paris.schema_name
+    assert line["request_id"] == response["X-Request-ID"]
+    assert line["user_id"] is None
+    assert isinstance(line["duration_ms"], float)
+    assert "987654" not in json.dumps(line) and "secret-query" not in json.dumps(line)
+
+
 def test_every_response_carries_a_new_request_id(paris):
     client = Client(HTTP_HOST=paris.primary_host)
 
