@@ -6,15 +6,23 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 from celery.signals import before_task_publish
+from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
 from accounts.services import user_create
+from config.celery import app
 from tenants.context import log_scope_enter, log_scope_exit
 from tests.config.log_tasks import log_from_task
 
@@ -222,3 +230,55 @@ def test_text_format_is_available_for_a_developer_terminal(settings):
     record.schema_name, record.request_id, record.user_id = "paris", "r1", 3
 
     assert "tenant=paris request=r1 user=3 event.name" in formatter.format(record)
+
+
+@pytest.mark.worker
+def test_real_worker_logs_json_with_the_senders_request_id_user_id_and_tenant(paris, settings):
+    """A Celery worker process on Redis: the ids travel in the task headers, the line is JSON."""
+    queue = f"entraide-test-{uuid.uuid4().hex[:8]}"
+    database = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+        "DATABASE_URL": (
+            f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+    }
+    worker = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            *("-m", "celery", "-A", "config", "worker", "--pool", "solo", "--concurrency", "1"),
+            *("-Q", queue, "--include", "tests.config.log_tasks"),
+            *("--without-heartbeat", "--without-gossip", "--without-mingle"),
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    done_key = f"entraide-test:{uuid.uuid4().hex}"
+    # Celery reads CELERY_TASK_ALWAYS_EAGER from Django's settings before its own task_always_eager.
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    assert not app.conf.task_always_eager
+    token = log_scope_enter(request_id="req-to-worker", user_id=31)
+    try:
+        with tenant_context(paris):
+            log_from_task.apply_async(args=[done_key], queue=queue)
+        done = redis.Redis.from_url(settings.REDIS_URL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and worker.poll() is None and not done.get(done_key):
+            time.sleep(0.2)
+    finally:
+        log_scope_exit(token)
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    (line,) = [line for line in lines if line["message"] == "test.task_event"]
+    assert line["tenant"] == paris.schema_name
+    assert line["request_id"] == "req-to-worker"
+    assert line["user_id"] == 31
+    assert line["attempt"] == 1
