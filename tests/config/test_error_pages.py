@@ -387,3 +387,21 @@ def test_api_errors_are_json_for_a_browser_too(paris, method, path, status, code
     client = Client(HTTP_HOST=paris.primary_host, HTTP_ACCEPT="text/html,application/xhtml+xml")
 
     _assert_api_error(getattr(client, method)(path), status, code)
+
+
+def test_too_many_form_fields_on_a_tenant_page_is_its_branded_400(paris, settings):
+    client = Client(HTTP_HOST=paris.primary_host, enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "a" * 32  # so that the CSRF check reads the form
+    fields = {f"field{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+
+    response = client.post("/accounts/login/", fields)
+
+    _assert_tenant_page(response, paris, 400, "fr")
+
+
+def test_too_many_form_fields_on_an_api_path_is_a_json_400(boom_urls, acme, settings):
+    client = Client(HTTP_HOST=acme.primary_host, enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "a" * 32
+    fields = {f"field{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+
+    _assert_api_error(client.post("/api/v1/plain-post/", fields), 400, "bad_request")
