@@ -42,5 +42,6 @@ USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3).status != 200)"
+# No gunicorn access log: Django writes one JSON access line per request (tenants/request_log.py).
 CMD ["gunicorn", "config.wsgi:application", "--bind=0.0.0.0:8000", "--workers=3", "--threads=4", \
-     "--worker-tmp-dir=/tmp", "--access-logfile=-"]
+     "--worker-tmp-dir=/tmp"]

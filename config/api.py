@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -45,6 +46,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+        _render_as_json(context)
         return Response(
             {"detail": "Invalid input.", "code": "invalid", "fields": fields},
             status=status.HTTP_400_BAD_REQUEST,
@@ -75,7 +77,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "code": code if isinstance(code, str) else "error",
             "fields": {},
         }
+    _render_as_json(context)
     return response
+
+
+def _render_as_json(context: dict[str, Any]) -> None:
+    """Errors are JSON whatever the request negotiated: a browser's text/html (the browsable
+    API), the schema view's YAML."""
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
 
 
 class Pagination(PageNumberPagination):

@@ -8,11 +8,17 @@ from django.db import connection
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
+from tenants.context import current_request_id
+
 
 def _tag_tenant(event: dict[str, Any], hint: Mapping[str, Any]) -> dict[str, Any]:
     schema_name = getattr(connection, "schema_name", None)
     if schema_name:
         event.setdefault("tags", {})["tenant"] = schema_name
+    request_id = current_request_id()
+    if request_id:
+        # The same id as the request's log lines and its error page's reference.
+        event.setdefault("tags", {})["request_id"] = request_id
     return event
 
 

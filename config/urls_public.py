@@ -11,3 +11,9 @@ urlpatterns = [
     path("billing/", include("billing.urls_public")),
     path("api/platform/v1/", include("tenants.api.urls")),
 ]
+
+# Error pages in the answering host's look and language, without the database; JSON under /api/.
+handler400 = "tenants.error_pages.bad_request"
+handler403 = "tenants.error_pages.permission_denied"
+handler404 = "tenants.error_pages.page_not_found"
+handler500 = "tenants.error_pages.server_error"

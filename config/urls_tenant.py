@@ -18,3 +18,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("engagement.urls")),
 ]
+
+# Error pages in the answering host's look and language, without the database; JSON under /api/.
+handler400 = "tenants.error_pages.bad_request"
+handler403 = "tenants.error_pages.permission_denied"
+handler404 = "tenants.error_pages.page_not_found"
+handler500 = "tenants.error_pages.server_error"

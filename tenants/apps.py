@@ -6,6 +6,7 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tenants import routing
+        from tenants import context, routing
 
         routing.connect_invalidation()
+        context.connect_log_scope_to_tasks()

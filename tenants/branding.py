@@ -146,3 +146,23 @@ def branding_for(tenant: Tenant) -> Branding:
         favicon_url=logo_url
         or favicon_data_uri(initial=tenant.name, background=primary, foreground=on_primary),
     )
+
+
+def platform_branding() -> Branding:
+    """The product's own, neutral look: the public host, unknown hosts and their error pages."""
+    on_primary = readable_text_on(FALLBACK_PRIMARY)
+    return Branding(
+        name="Entraide",
+        tagline="",
+        primary=FALLBACK_PRIMARY,
+        accent=FALLBACK_ACCENT,
+        on_primary=on_primary,
+        on_accent=readable_text_on(FALLBACK_ACCENT),
+        link=readable_link_colour(FALLBACK_PRIMARY, PAGE_BACKGROUND),
+        accent_text=readable_link_colour(FALLBACK_ACCENT, PAGE_BACKGROUND),
+        focus=readable_link_colour(FALLBACK_ACCENT, PAGE_BACKGROUND, MINIMUM_NON_TEXT_CONTRAST),
+        logo_url="",
+        favicon_url=favicon_data_uri(
+            initial="E", background=FALLBACK_PRIMARY, foreground=on_primary
+        ),
+    )

@@ -1,14 +1,23 @@
 """The tenant context, in one place: current tenant, tasks, cache keys and log records.
 
 Every other app asks here "which tenant am I running for?" rather than reading the connection.
+
+Log records get their tenant, request id and user id here too: the request log middleware
+(tenants/request_log.py) opens a log scope per request, and Celery tasks carry the request id and
+user id of the request that sent them in their headers.
 """
 
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from typing import Any
 
+from celery.signals import before_task_publish, task_postrun, task_prerun
 from django.db import connection
+from django.http import HttpRequest
+from django.utils.functional import empty
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 from tenant_schemas_celery.task import TenantTask
 
@@ -18,8 +27,13 @@ __all__ = [
     "PublicTask",
     "TenantLogFilter",
     "TenantScopedTask",
+    "connect_log_scope_to_tasks",
+    "current_request_id",
     "current_schema_name",
     "current_tenant",
+    "current_user_id",
+    "log_scope_enter",
+    "log_scope_exit",
     "schema_context",
     "tenant_cache_key",
     "tenant_context",
@@ -87,9 +101,128 @@ class PublicTask(TenantTask):
         return super().__call__(*args, **kwargs)
 
 
+# Task headers that carry the log scope from the request to the worker.
+_REQUEST_ID_HEADER = "entraide_request_id"
+_USER_ID_HEADER = "entraide_user_id"
+
+
+@dataclass(frozen=True)
+class LogScope:
+    """What a log line says about the request or task it belongs to."""
+
+    request_id: str | None = None
+    # Set in workers (from the task headers); in a request the user comes from `request`.
+    user_id: int | None = None
+    request: HttpRequest | None = None
+
+
+_log_scope: ContextVar[LogScope | None] = ContextVar("entraide_log_scope", default=None)
+
+
+def log_scope_enter(
+    *, request_id: str | None, user_id: int | None = None, request: HttpRequest | None = None
+) -> Token[LogScope | None]:
+    return _log_scope.set(LogScope(request_id=request_id, user_id=user_id, request=request))
+
+
+def log_scope_exit(token: Token[LogScope | None]) -> None:
+    _log_scope.reset(token)
+
+
+def _known_user_id(request: Any) -> int | None:
+    """The signed-in user's id if the request has already loaded its user.
+
+    Never loads it: that would query the database from a log call, also while the database is
+    down and the 500 page is being logged. DRF replaces the lazy user with the real one once it
+    has authenticated a token or a session.
+    """
+    user = vars(request).get("user")
+    if user is not None and "_wrapped" in vars(user):  # SimpleLazyObject
+        user = vars(user)["_wrapped"]
+        if user is empty:
+            return None
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.pk
+
+
+def current_request_id() -> str | None:
+    scope = _log_scope.get()
+    return scope.request_id if scope is not None else None
+
+
+def current_user_id() -> int | None:
+    scope = _log_scope.get()
+    if scope is None:
+        return None
+    if scope.request is not None:
+        return _known_user_id(scope.request)
+    return scope.user_id
+
+
 class TenantLogFilter(logging.Filter):
-    """Add the tenant's schema to every log record (``tenant=`` in the log line)."""
+    """Add the tenant (schema), request id and user id to every log record.
+
+    Django logs a 4xx or 5xx response that a view returned (rather than raised) once the whole
+    middleware chain has run, when the routing middleware has already put the connection back to
+    the public schema; such records carry their request, so the tenant that answered is read
+    from it. Other records take the connection's schema: it follows tenant_context() switches
+    inside a request, in commands and in tasks.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.schema_name = getattr(connection, "schema_name", "-") or "-"
+        request = getattr(record, "request", None)
+        request = getattr(request, "_request", request)  # a DRF Request wraps Django's
+        if isinstance(request, HttpRequest):
+            tenant = getattr(request, "tenant", None)
+            # No tenant: the host routed nowhere (or routing itself failed).
+            record.tenant = tenant.schema_name if tenant is not None else None
+            record.request_id = getattr(request, "request_id", None)
+            record.user_id = _known_user_id(request)
+        else:
+            record.tenant = current_schema_name()
+            record.request_id = current_request_id()
+            record.user_id = current_user_id()
+        # The text format's name for it.
+        record.schema_name = record.tenant or "-"
         return True
+
+
+def _task_header(task: Any, name: str) -> Any:
+    # As tenant-schemas-celery reads its schema header: some brokers merge the headers into
+    # the request itself.
+    headers = task.request.headers or {}
+    return headers.get(name, task.request.get(name))
+
+
+def _publish_log_scope(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    if headers is None or _log_scope.get() is None:
+        return
+    headers.setdefault(_REQUEST_ID_HEADER, current_request_id())
+    headers.setdefault(_USER_ID_HEADER, current_user_id())
+
+
+def _enter_task_log_scope(task: Any = None, **kwargs: Any) -> None:
+    request_id = _task_header(task, _REQUEST_ID_HEADER)
+    if request_id is None:
+        # Sent outside a request, or run eagerly inside one (whose scope is still current).
+        return
+    user_id = _task_header(task, _USER_ID_HEADER)
+    token = log_scope_enter(
+        request_id=str(request_id)[:128],
+        user_id=user_id if isinstance(user_id, int) else None,
+    )
+    task.request.entraide_log_scope_token = token
+
+
+def _exit_task_log_scope(task: Any = None, **kwargs: Any) -> None:
+    token = getattr(task.request, "entraide_log_scope_token", None)
+    if token is not None:
+        log_scope_exit(token)
+        task.request.entraide_log_scope_token = None
+
+
+def connect_log_scope_to_tasks() -> None:
+    before_task_publish.connect(_publish_log_scope, dispatch_uid="entraide-log-scope-publish")
+    task_prerun.connect(_enter_task_log_scope, dispatch_uid="entraide-log-scope-prerun")
+    task_postrun.connect(_exit_task_log_scope, dispatch_uid="entraide-log-scope-postrun")

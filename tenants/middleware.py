@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
-from django.template.loader import render_to_string
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import set_urlconf
 from django.utils import timezone, translation
 from django_tenants.utils import get_public_schema_name
 
+from tenants.error_pages import unknown_host
 from tenants.routing import normalize_host, resolve_host
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -65,9 +65,7 @@ class TenantRoutingMiddleware:
             request.urlconf = settings.ROOT_URLCONF
             set_urlconf(request.urlconf)
         else:
-            return HttpResponseNotFound(
-                render_to_string("tenants/unknown_host.html", {"host": host})
-            )
+            return unknown_host(request, host)
         try:
             return self.get_response(request)
         finally:
@@ -94,9 +92,7 @@ class TenantLanguageMiddleware:
         if request_is_public(request):
             return self.get_response(request)
         tenant = request.tenant
-        offered = tenant.offered_languages
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "").lower()
-        language = chosen if chosen in offered else tenant.default_language
+        language = tenant.language_for(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         try:

@@ -135,6 +135,11 @@ class Tenant(TenantMixin):
         ]
         return languages
 
+    def language_for(self, choice: str | None) -> str:
+        """The visitor's choice (the switcher's cookie) when offered here, else the default."""
+        chosen = (choice or "").lower()
+        return chosen if chosen in self.offered_languages else self.default_language
+
     @property
     def primary_host(self) -> str:
         return f"{self.slug}.{settings.BASE_DOMAIN}"

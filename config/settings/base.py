@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -89,6 +90,7 @@ TENANT_LIMIT_SET_CALLS = True
 TENANT_COLOR_ADMIN_APPS = False
 
 MIDDLEWARE = [
+    "tenants.request_log.RequestLogMiddleware",
     "tenants.middleware.HealthCheckMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -177,6 +179,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 # Every signed value names its tenant (tenants/signing.py): the messages cookie here, password
 # reset tokens and e-mail confirmation keys below.
 MESSAGE_STORAGE = "tenants.signing.TenantMessageStorage"
+# A branded page (JSON under /api/) instead of Django's own.
+CSRF_FAILURE_VIEW = "tenants.error_pages.csrf_failure"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("fr-ca", _("Français (Canada)")), ("en", _("English"))]
@@ -249,20 +253,36 @@ LEAFLET_CONFIG = {
 
 SENTRY_DSN = env("SENTRY_DSN", "")
 
+# One JSON object per line and per event (python-json-logger): timestamp, level, logger, message
+# (the event name), tenant, request_id, user_id, every `extra=` field, and exc_info as a string.
+# LOG_FORMAT=text gives a human format for a developer's terminal.
+LOG_FORMAT = env("LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"tenant": {"()": "tenants.context.TenantLogFilter"}},
     "formatters": {
-        "structured": {
-            "format": "%(asctime)s %(levelname)s %(name)s tenant=%(schema_name)s %(message)s",
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,
+            # The standard LogRecord attributes, plus what must not be printed: the request
+            # object django.request attaches (its repr), and the text format's tenant field.
+            "reserved_attrs": [*RESERVED_ATTRS, "request", "schema_name", "taskName"],
+        },
+        "text": {
+            "format": (
+                "%(asctime)s %(levelname)s %(name)s tenant=%(schema_name)s "
+                "request=%(request_id)s user=%(user_id)s %(message)s"
+            ),
         },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "filters": ["tenant"],
-            "formatter": "structured",
+            "formatter": LOG_FORMAT if LOG_FORMAT in {"json", "text"} else "json",
         },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
@@ -270,6 +290,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+# Workers log through LOGGING too (Celery would otherwise replace the root logger's handlers).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Host → tenant cache lifetime; entries are also deleted whenever a Tenant or Domain changes.
 TENANT_ROUTING_CACHE_SECONDS = int(env("TENANT_ROUTING_CACHE_SECONDS", "3600"))

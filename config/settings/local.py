@@ -14,3 +14,8 @@ ENTRAIDE_SECRET_ENCRYPTION_KEYS = env_list(  # noqa: F405
     "ENTRAIDE_SECRET_ENCRYPTION_KEYS", "ZGV2LW9ubHkta2V5LWVudHJhaWRlLWxvY2FsLTAwMDA="
 )
 ACCOUNTS_SSO_ALLOW_PRIVATE_URLS = env_bool("ACCOUNTS_SSO_ALLOW_PRIVATE_URLS", True)  # noqa: F405
+
+# Logs: a human format in a developer's terminal unless LOG_FORMAT=json.
+LOGGING["handlers"]["console"]["formatter"] = (  # noqa: F405
+    "json" if env("LOG_FORMAT", "text") == "json" else "text"  # noqa: F405
+)

@@ -61,6 +61,7 @@ def test_view_error_is_tagged_with_the_tenant_without_personal_data(
     assert len(events) == 1
     event = events[0]
     assert event["tags"]["tenant"] == paris.schema_name
+    assert event["tags"]["request_id"] == response["X-Request-ID"]
     assert event["exception"]["values"][0]["value"] == "boom in a tenant view"
     assert event["transaction"] == "/boom/"
     serialized = str(event)

@@ -1,0 +1,151 @@
+"""Error pages (400, 403 and CSRF failures, 404, 500) in the look and language of the host.
+
+They render without the database, so that the 500 page still shows when PostgreSQL is down: the
+tenant is the one the routing middleware put on the request (read from its cached route, no
+query), the branding is computed from it, the language comes from the tenant and the visitor's
+cookie, and the template gets an explicit context: no context processors, no session, no user.
+The public host and unknown hosts get the product's neutral look.
+
+Any path under /api/ answers the API's error shape instead, `{"detail", "code", "fields"}`, as
+JSON, whatever else the path contains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import get_public_schema_name
+from rest_framework import exceptions
+
+from tenants.branding import branding_for, platform_branding
+from tenants.models import Tenant
+
+API_PREFIX = "/api/"
+TEMPLATE = "tenants/errors/page.html"
+
+
+@dataclass(frozen=True)
+class ErrorPage:
+    status: int
+    code: str
+    title: Promise
+    message: Promise
+    # The API's detail (DRF's own wording where it has one, translated like the API's).
+    api_detail: Promise
+
+
+BAD_REQUEST = ErrorPage(
+    400,
+    "bad_request",
+    _("Bad request"),
+    _("The request could not be understood. Check the address, or go back and try again."),
+    exceptions.ParseError.default_detail,
+)
+FORBIDDEN = ErrorPage(
+    403,
+    "permission_denied",
+    _("Access denied"),
+    _("You do not have access to this page. Sign in with another account, or ask an admin."),
+    exceptions.PermissionDenied.default_detail,
+)
+CSRF_FAILED = ErrorPage(
+    403,
+    "csrf_failed",
+    _("This form has expired"),
+    _(
+        "For your security the form was not sent. Go back, reload the page and send it again. "
+        "If this keeps happening, allow cookies for this site."
+    ),
+    _("CSRF verification failed. Request aborted."),
+)
+NOT_FOUND = ErrorPage(
+    404,
+    "not_found",
+    _("Page not found"),
+    _("This page does not exist or is no longer available."),
+    exceptions.NotFound.default_detail,
+)
+SERVER_ERROR = ErrorPage(
+    500,
+    "server_error",
+    _("Something went wrong"),
+    _("An error occurred on our side and we have been told. Please try again in a few minutes."),
+    exceptions.APIException.default_detail,
+)
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/")
+
+
+def _answering_tenant(request: HttpRequest) -> Tenant | None:
+    tenant = getattr(request, "tenant", None)
+    if not isinstance(tenant, Tenant) or tenant.schema_name == get_public_schema_name():
+        return None
+    return tenant
+
+
+def _language(request: HttpRequest, tenant: Tenant | None) -> str:
+    if tenant is not None:
+        return tenant.language_for(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    return translation.get_language_from_request(request)
+
+
+def error_response(request: HttpRequest, page: ErrorPage, *, host: str = "") -> HttpResponse:
+    tenant = _answering_tenant(request)
+    language = _language(request, tenant)
+    with translation.override(language):
+        if is_api_path(request.path):
+            return JsonResponse(
+                {"detail": str(page.api_detail), "code": page.code, "fields": {}},
+                status=page.status,
+                json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+            )
+        html = render_to_string(
+            TEMPLATE,
+            {
+                "page": page,
+                "branding": branding_for(tenant) if tenant is not None else platform_branding(),
+                "is_tenant": tenant is not None,
+                "language_code": language,
+                "host": host,
+                "request_id": getattr(request, "request_id", ""),
+                # django-csp's per-request nonce, when it is installed.
+                "csp_nonce": str(getattr(request, "csp_nonce", "") or ""),
+            },
+        )
+    response = HttpResponse(html, status=page.status)
+    response.headers["Content-Language"] = language
+    return response
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, BAD_REQUEST)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, FORBIDDEN)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, NOT_FOUND)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return error_response(request, SERVER_ERROR)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW. The reason is logged by Django (django.security.csrf), never shown."""
+    return error_response(request, CSRF_FAILED)
+
+
+def unknown_host(request: HttpRequest, host: str) -> HttpResponse:
+    """No tenant answers at this host: a 404 in the product's look, never the public site."""
+    return error_response(request, NOT_FOUND, host=host)
