@@ -331,6 +331,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = BASE_URL_SCHEME
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Sign-up and password reset answer the same whether an address has an account or not; its owner
+# is told by e-mail instead (accounts.forms.SignupForm, accounts.stages).
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 # Only SSO connections turn e-mail authentication on (per app, for their allowed domains, see
 # accounts/sso/connections.py); when they do, the account found is connected to the SSO identity.
