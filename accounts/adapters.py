@@ -17,7 +17,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import jwt
 from allauth.account.adapter import DefaultAccountAdapter
@@ -27,6 +29,7 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.base.constants import AuthError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.encoding import force_str
 
@@ -37,6 +40,8 @@ from accounts.errors import AccountsErrorCode as Code
 from accounts.sso import connections
 from accounts.sso.oidc import IssuerMismatch
 from accounts.sso.refusal import sign_in_refused
+from tenants.client_ip import client_ip
+from tenants.services import tenant_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +79,45 @@ class AccountAdapter(DefaultAccountAdapter):
         tenant = policy.current_tenant_or_none()
         prefix = f"[{tenant.name}] " if tenant is not None else "[Entraide] "
         return prefix + force_str(subject)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        tenant = policy.current_tenant_or_none()
+        if tenant is not None:
+            context = _on_canonical_origin(context, tenant_base_url(tenant), tenant.name)
+        super().send_mail(template_prefix, email, context)
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's rate limits (login, sign-up, reset, confirmation) count per client address.
+        address = client_ip(request)
+        if address is None:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address
+
+
+@dataclass(frozen=True)
+class _CanonicalSite:
+    """What allauth's templates read as `current_site`: the tenant's own address and name."""
+
+    domain: str
+    name: str
+
+
+def _on_canonical_origin(context: dict[str, Any], base_url: str, name: str) -> dict[str, Any]:
+    """Every link allauth put in an e-mail's context (activate_url, password_reset_url,
+    signup_url...) moved to the tenant's canonical origin.
+
+    allauth builds them with request.build_absolute_uri(), i.e. from the Host the request came
+    in on (another verified domain of the tenant, or whatever a client sent); the e-mail must
+    point at the tenant's own address whatever that was.
+    """
+    base = urlsplit(base_url)
+    moved: dict[str, Any] = {"current_site": _CanonicalSite(domain=base.netloc, name=name)}
+    for key, value in context.items():
+        if key.endswith("_url") and isinstance(value, str) and value:
+            parts = urlsplit(value)
+            value = urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
+        moved[key] = value
+    return moved
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -7,6 +7,7 @@ from typing import Any
 
 from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.utils import filter_users_by_email
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +39,20 @@ def _lines(value: str) -> list[str]:
 
 
 class SignupForm(AllauthSignupForm):
-    """allauth's sign-up form; on company tenants only the tenant's own domains are accepted."""
+    """allauth's sign-up form; on company tenants only the tenant's own domains are accepted.
+
+    An address that already has an account is not an error on the form (that would tell anyone
+    who has an account here): the form goes through, allauth sends the owner an "account already
+    exists" e-mail instead of creating anything, and the answer is the same "check your inbox"
+    page a new sign-up gets (accounts.stages makes e-mail verification part of every password
+    sign-up for that reason).
+    """
+
+    def validate_unique_email(self, value: str) -> str:
+        if filter_users_by_email(value):
+            self.account_already_exists = True
+            return value
+        return super().validate_unique_email(value)
 
     def clean_email(self) -> str:
         email = super().clean_email()

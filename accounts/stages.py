@@ -1,4 +1,5 @@
-"""Login stages: e-mail verification is mandatory on company tenants, optional in cities."""
+"""Login stages: e-mail verification is mandatory on company tenants and for every sign-up by
+form; optional when a city resident signs in."""
 
 from __future__ import annotations
 
@@ -18,9 +19,19 @@ class TenantEmailVerificationStage(EmailVerificationStage):
     """
 
     def handle(self) -> tuple[Any, bool]:
-        if (
-            self.login.email_verification == EmailVerificationMethod.OPTIONAL
-            and policy.email_verification_required(tenant=policy.current_tenant_or_none())
+        if self.login.email_verification == EmailVerificationMethod.OPTIONAL and (
+            policy.email_verification_required(tenant=policy.current_tenant_or_none())
+            or _is_password_signup(self.login)
         ):
             self.login.email_verification = EmailVerificationMethod.MANDATORY
         return super().handle()
+
+
+def _is_password_signup(login: Any) -> bool:
+    """A sign-up by form (not through an identity provider).
+
+    Its answer must not say whether the address already had an account (accounts.forms): a new
+    account is therefore not signed in at once either; the person follows the link in the
+    confirmation e-mail, which signs them in and brings them back where they were.
+    """
+    return bool(login.signup) and "sociallogin" not in (login.signal_kwargs or {})

@@ -2,9 +2,21 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from csp.decorators import csp_update
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tenants import views as tenant_views
+
+# Swagger UI without inline script (its set-up script is served by the same view, ?script), and
+# its files from the CDN drf-spectacular points at until they are served from here.
+SWAGGER_UI_CDN = "https://cdn.jsdelivr.net"
+api_docs = csp_update(
+    {
+        "script-src": [SWAGGER_UI_CDN],
+        "style-src": [SWAGGER_UI_CDN],
+        "img-src": [SWAGGER_UI_CDN],
+    }
+)(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
 
 urlpatterns = [
     path("branding/logo", tenant_views.tenant_logo, name="tenant-logo"),
@@ -15,7 +27,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("api/v1/", include("engagement.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("", include("engagement.urls")),
 ]
 

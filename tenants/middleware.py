@@ -7,7 +7,15 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotFound,
+    JsonResponse,
+)
+from django.http.request import split_domain_port, validate_host
+from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django.utils import timezone, translation
 from django_tenants.utils import get_public_schema_name
@@ -51,7 +59,12 @@ class TenantRoutingMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         connection.set_schema_to_public()
-        host = normalize_host(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""))
+        # The Host header only: never SERVER_NAME, which would give a request without one the
+        # public site. Django's own grammar decides what is malformed (control bytes, spaces...).
+        raw_host = request.META.get("HTTP_HOST", "")
+        if not raw_host or not split_domain_port(raw_host)[0]:
+            return HttpResponseBadRequest(render_to_string("tenants/bad_host.html"))
+        host = normalize_host(raw_host)
         route = resolve_host(host)
         if route.kind == "public":
             request.tenant = connection.tenant
@@ -62,6 +75,8 @@ class TenantRoutingMiddleware:
             tenant.domain_url = host
             connection.set_tenant(tenant)
             request.tenant = tenant
+            if not validate_host(host, settings.ALLOWED_HOSTS):
+                _vouch_for_host(request, raw_host)
             request.urlconf = settings.ROOT_URLCONF
             set_urlconf(request.urlconf)
         else:
@@ -70,6 +85,15 @@ class TenantRoutingMiddleware:
             return self.get_response(request)
         finally:
             connection.set_schema_to_public()
+
+
+def _vouch_for_host(request: HttpRequest, raw_host: str) -> None:
+    """Let request.get_host() accept a verified custom domain this middleware routed to.
+
+    ALLOWED_HOSTS lists the base domain and its subdomains; custom domains live in the database.
+    Only a host that resolved to an active tenant through a verified Domain row gets here.
+    """
+    request.get_host = lambda: raw_host  # type: ignore[method-assign]
 
 
 def request_is_public(request: HttpRequest) -> bool:

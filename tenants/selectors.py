@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from tenants.models import Tenant
+from tenants.models import Domain, Tenant
 
 
 def tenant_list_public() -> QuerySet[Tenant]:
@@ -26,3 +26,14 @@ def tenant_list_for_platform(
 
 def tenant_get_for_platform(*, slug: str) -> Tenant | None:
     return Tenant.objects.prefetch_related("domains").filter(slug=slug).first()
+
+
+def tenant_canonical_host(tenant: Tenant) -> str:
+    """The tenant's primary verified domain (a custom domain once it is made primary), else its
+    subdomain of BASE_DOMAIN."""
+    primary = (
+        Domain.objects.filter(tenant_id=tenant.pk, is_primary=True, is_verified=True)
+        .values_list("domain", flat=True)
+        .first()
+    )
+    return primary or tenant.primary_host

@@ -20,6 +20,7 @@ from django_tenants.utils import schema_exists, tenant_context
 from tenants import provisioning
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.models import SLUG_PATTERN, Domain, Tenant
+from tenants.selectors import tenant_canonical_host
 
 logger = logging.getLogger(__name__)
 
@@ -181,9 +182,15 @@ def tenant_provision(
 
 
 def tenant_base_url(tenant: Tenant) -> str:
+    """The tenant's canonical origin, for every absolute link sent out (e-mails, API answers).
+
+    Built from the tenant's primary verified domain, never from a request's Host header: a
+    link in an e-mail must lead to the tenant's own address whichever host the request that
+    caused it came in on.
+    """
     port = settings.BASE_PORT
     suffix = f":{port}" if port and port not in {"80", "443"} else ""
-    return f"{settings.BASE_URL_SCHEME}://{tenant.primary_host}{suffix}"
+    return f"{settings.BASE_URL_SCHEME}://{tenant_canonical_host(tenant)}{suffix}"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,11 @@ from django.views.decorators.http import require_GET
 
 from tenants.selectors import tenant_list_public
 
+RASTER_CONTENT_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+LOGO_CONTENT_TYPES = RASTER_CONTENT_TYPES | {"image/svg+xml"}
+# Files users upload: nothing runs, nothing loads, even when opened directly on the tenant's origin.
+UPLOADED_FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
 
 @require_GET
 def public_home(request: HttpRequest) -> HttpResponse:
@@ -21,5 +26,17 @@ def tenant_logo(request: HttpRequest) -> HttpResponse:
     logo = request.tenant.logo
     if not logo:
         raise Http404
-    content_type = mimetypes.guess_type(logo.name)[0] or "application/octet-stream"
-    return FileResponse(logo.open("rb"), content_type=content_type)
+    content_type = mimetypes.guess_type(logo.name)[0] or ""
+    # Whatever was uploaded, it is shown as an image and never runs on the tenant's origin: an SVG
+    # can carry scripts (harmless inside <img>, not when the file is opened directly), so the
+    # response forbids scripts and sandboxes the document, and anything that is not a known image
+    # type is a download.
+    if content_type not in LOGO_CONTENT_TYPES:
+        content_type = "application/octet-stream"
+    response = FileResponse(logo.open("rb"), content_type=content_type)
+    response["Content-Security-Policy"] = UPLOADED_FILE_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    disposition = "inline" if content_type in RASTER_CONTENT_TYPES else "attachment"
+    extension = mimetypes.guess_extension(content_type) or ".bin"
+    response["Content-Disposition"] = f'{disposition}; filename="logo{extension}"'
+    return response

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from pythonjsonlogger.core import RESERVED_ATTRS
 
@@ -38,7 +39,12 @@ BASE_DOMAIN = env("BASE_DOMAIN", "localhost")
 BASE_URL_SCHEME = env("BASE_URL_SCHEME", "http")
 BASE_PORT = env("BASE_PORT", "8000")
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "*")
+# Hosts served: the base domain, tenant subdomains (both below) and *verified* custom domains.
+# Custom domains are database rows that a static list cannot hold: the routing middleware
+# (tenants.middleware.TenantRoutingMiddleware), the first to read the Host header, vouches for the
+# verified one it routed to, so request.get_host() accepts it and nothing else. A missing or
+# malformed Host is a 400, an unknown host a 404 page (tests/tenants/test_hosts.py).
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "") or [BASE_DOMAIN, "." + BASE_DOMAIN]
 
 SHARED_APPS = [
     "django_tenants",
@@ -92,7 +98,11 @@ TENANT_COLOR_ADMIN_APPS = False
 MIDDLEWARE = [
     "tenants.request_log.RequestLogMiddleware",
     "tenants.middleware.HealthCheckMiddleware",
+    # Security headers go on every answer, the routing middleware's 400/404 pages included.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
+    # After routing: its HTTPS redirect reads request.get_host(), which needs the routed host.
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,7 +112,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "billing.middleware.BillingAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.AdminAreaMfaMiddleware",
@@ -347,6 +356,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = BASE_URL_SCHEME
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Sign-up and password reset answer the same whether an address has an account or not; its owner
+# is told by e-mail instead (accounts.forms.SignupForm, accounts.stages).
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 # Only SSO connections turn e-mail authentication on (per app, for their allowed domains, see
 # accounts/sso/connections.py); when they do, the account found is connected to the SSO identity.
@@ -419,3 +432,34 @@ ACCOUNTS_ADMIN_AREA_PREFIXES = ("/admin/", "/accounts/settings/")
 # Metadata / discovery URLs given by tenant admins: https and public addresses only.
 ACCOUNTS_SSO_ALLOW_PRIVATE_URLS = env_bool("ACCOUNTS_SSO_ALLOW_PRIVATE_URLS", False)
 ACCOUNTS_SSO_FETCH_TIMEOUT_SECONDS = int(env("ACCOUNTS_SSO_FETCH_TIMEOUT_SECONDS", "10"))
+
+
+# Security headers (config/security.py) ---------------------------------------------------------
+# Scripts: own origin and the per-request nonce only (no inline script, no inline event handler).
+# Styles keep 'unsafe-inline': the tenant's colours are a <style> block and style attributes
+# (public home swatches), and Leaflet, htmx, Swagger UI and Django's admin set inline styles.
+# img-src also gets the tenant's map tile server (Tenant.tile_url), added per request.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Tile servers (OpenStreetMap's policy) need to see which site asks: send the origin only.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Client addresses (tenants/client_ip.py): how many reverse proxies in front of the app append to
+# X-Forwarded-For. 0 (local runs) trusts no header; the Helm chart sets 1 (the ingress). Every
+# rate limit, allauth's included, reads the address through that one helper.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT

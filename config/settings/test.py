@@ -6,7 +6,7 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 BASE_DOMAIN = "entraide.test"
-ALLOWED_HOSTS = ["*"]
+ALLOWED_HOSTS = [BASE_DOMAIN, "." + BASE_DOMAIN]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)  # noqa: F405

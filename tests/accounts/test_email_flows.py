@@ -22,7 +22,10 @@ def signup(client: Any, email: str, next_url: str | None = None) -> Any:
 
 
 def link_in_last_mail(host: str, path_fragment: str) -> str:
-    match = re.search(rf"http://{re.escape(host)}({path_fragment}\S+/)", mail.outbox[-1].body)
+    # Links are on the tenant's canonical origin (BASE_PORT included).
+    match = re.search(
+        rf"http://{re.escape(host)}(?::8000)?({path_fragment}\S+/)", mail.outbox[-1].body
+    )
     assert match is not None, mail.outbox[-1].body
     return match.group(1)
 
@@ -36,22 +39,27 @@ def set_policy(tenant: Any, **fields: Any) -> None:
 # --- cities: open sign-up -------------------------------------------------------------------
 
 
-def test_city_signup_logs_in_at_once_and_returns_to_next(paris, client_for):
+def test_city_signup_is_signed_in_by_the_confirmation_link_and_returns_to_next(paris, client_for):
     client = client_for(paris)
 
     response = signup(client, "Lea@Example.org", next_url="/missions/5/")
 
+    # The same answer as for an address that already has an account (tests/accounts/
+    # test_enumeration.py): check your inbox; the link signs in and goes back to `next`.
     assert response.status_code == 302
-    assert response["Location"] == "/missions/5/"
+    assert response["Location"] == "/accounts/confirm-email/"
     with tenant_context(paris):
         user = User.objects.get(email="lea@example.org")
         assert user.role == "volunteer"
         assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified")) == [
             ("lea@example.org", False)
         ]
-    assert session_user_id(paris, client) == str(user.pk)
+    assert session_user_id(paris, client) is None
     assert [message.to for message in mail.outbox] == [["lea@example.org"]]
     assert mail.outbox[0].subject.startswith("[Paris] ")
+    confirmed = client.post(link_in_last_mail("paris.entraide.test", "/accounts/confirm-email/"))
+    assert confirmed["Location"] == "/missions/5/"
+    assert session_user_id(paris, client) == str(user.pk)
 
 
 def test_signup_page_keeps_next_in_the_form(paris, client_for):
@@ -68,7 +76,10 @@ def test_login_page_links_to_signup_with_next(paris, client_for):
 
 
 def test_signup_with_unsafe_next_goes_home(paris, client_for):
-    response = signup(client_for(paris), "lea@example.org", next_url="https://evil.example/")
+    client = client_for(paris)
+    signup(client, "lea@example.org", next_url="https://evil.example/")
+
+    response = client.post(link_in_last_mail("paris.entraide.test", "/accounts/confirm-email/"))
 
     assert response.status_code == 302
     assert response["Location"] == "/"

@@ -117,6 +117,35 @@ def test_stale_timestamp_is_400_and_nothing_is_stored(active_paris, stripe_fake,
     assert StripeEvent.objects.count() == 0
 
 
+def test_future_timestamp_is_400_and_nothing_is_stored(active_paris, stripe_fake, deliver):
+    paris, subscription = active_paris
+    payload = _event(stripe_fake, subscription)
+    in_ten_minutes = int(time.time()) + 600
+
+    response = deliver(
+        stripe_fake, payload, signature=stripe_fake.sign(payload, timestamp=in_ten_minutes)
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "stripe_signature_invalid"
+    assert StripeEvent.objects.count() == 0
+
+
+def test_timestamp_slightly_ahead_inside_the_tolerance_is_accepted(
+    active_paris, stripe_fake, deliver
+):
+    paris, subscription = active_paris
+    payload = _event(stripe_fake, subscription)
+    in_four_minutes = int(time.time()) + 240
+
+    response = deliver(
+        stripe_fake, payload, signature=stripe_fake.sign(payload, timestamp=in_four_minutes)
+    )
+
+    assert response.status_code == 200
+    assert StripeEvent.objects.count() == 1
+
+
 def test_timestamp_inside_the_tolerance_is_accepted(active_paris, stripe_fake, deliver):
     paris, subscription = active_paris
     payload = _event(stripe_fake, subscription)

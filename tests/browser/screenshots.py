@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import REPOSITORY, unique_email
+from tests.browser.conftest import REPOSITORY, confirm_sign_up, unique_email
 
 pytestmark = pytest.mark.browser
 
@@ -58,10 +58,12 @@ def test_screenshots(pages, url, world, device):
     shoot(page, f"signup-{device}", full_page=not phone)
 
     form = page.locator("form.signup")
-    form.locator("input[name=email]").fill(unique_email("capture"))
+    email = unique_email("capture")
+    form.locator("input[name=email]").fill(email)
     form.locator("input[name=password1]").fill(PASSWORD)
     form.locator("input[name=password2]").fill(PASSWORD)
     form.locator("button[type=submit]").click()
+    confirm_sign_up(page, email)
     expect(page.locator("main > .messages")).to_be_visible()
     shoot(page, f"participation-confirmed-{device}")
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, unique_email
+from tests.browser.conftest import axe_violations, confirm_sign_up, unique_email
 
 pytestmark = pytest.mark.browser
 
@@ -18,10 +18,12 @@ def signed_up_page(pages, url, *, phone: bool = False):  # type: ignore[no-untyp
     page = pages.new(phone=phone)
     page.goto(url("paris", "/accounts/signup/?next=/"))
     form = page.locator("form.signup")
-    form.locator("input[name=email]").fill(unique_email("axe"))
+    email = unique_email("axe")
+    form.locator("input[name=email]").fill(email)
     form.locator("input[name=password1]").fill(PASSWORD)
     form.locator("input[name=password2]").fill(PASSWORD)
     form.locator("button[type=submit]").click()
+    confirm_sign_up(page, email)
     expect(page.locator("h1")).to_have_text("Paris")
     return page
 

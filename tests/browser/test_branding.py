@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tenants.branding import contrast_ratio
+from tests.browser.conftest import confirm_sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -104,6 +105,7 @@ def test_a_paris_session_means_nothing_on_montreal(pages, url, world):
     form.locator("input[name=password1]").fill("Un-mot-de-passe-2024")
     form.locator("input[name=password2]").fill("Un-mot-de-passe-2024")
     form.locator("button[type=submit]").click()
+    confirm_sign_up(page, "session-test@example.org")
     expect(page.get_by_role("heading", name="Mes engagements")).to_be_visible()
 
     page.goto(url("montreal", "/mes-engagements/"))

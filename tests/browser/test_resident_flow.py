@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from engagement.models import Participation
 from tenants.models import Tenant
-from tests.browser.conftest import menu_link, unique_email
+from tests.browser.conftest import confirm_sign_up, menu_link, unique_email
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,7 @@ def sign_up(page, email: str) -> None:  # type: ignore[no-untyped-def]
     form.locator("input[name=password1]").fill(PASSWORD)
     form.locator("input[name=password2]").fill(PASSWORD)
     form.locator("button[type=submit]").click()
+    confirm_sign_up(page, email)
 
 
 def participation_of(email: str) -> Participation:

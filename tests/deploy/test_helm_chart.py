@@ -259,3 +259,12 @@ def test_pods_run_unprivileged_on_a_read_only_filesystem(default_manifests):
         assert container["securityContext"]["allowPrivilegeEscalation"] is False
         mounts = {mount["mountPath"] for mount in container["volumeMounts"]}
         assert "/tmp" in mounts
+
+
+def test_config_trusts_the_ingress_and_derives_the_hosts(default_manifests):
+    """One trusted proxy (the ingress) for client addresses; ALLOWED_HOSTS left to the settings
+    (base domain and subdomains), never "*"."""
+    config = default_manifests[("ConfigMap", "entraide-config")]["data"]
+
+    assert config["TRUSTED_PROXY_COUNT"] == "1"
+    assert config["DJANGO_ALLOWED_HOSTS"] == ""

@@ -376,3 +376,26 @@ def test_verification_outcome_reaches_the_organization(setting, django_capture_o
     assert "Leur message : Statuts manquants." in message.body
     setting["mission"].refresh_from_db()
     assert setting["mission"].status == Mission.Status.CLOSED
+
+
+def test_links_in_mails_use_the_primary_verified_domain(
+    setting, django_capture_on_commit_callbacks
+):
+    """Once a custom domain is the tenant's primary verified domain, every link goes there."""
+    from tenants.models import Domain
+
+    Domain.objects.create(
+        domain="jemengage.paris.example",
+        tenant=setting["tenant"],
+        is_primary=True,
+        is_verified=True,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = organization_invite(
+            organization=setting["organization"], actor=setting["admin"], email="lea@example.org"
+        )
+
+    [message] = mail.outbox
+    [link] = {word for word in message.body.split() if invitation.token in word}
+    assert link.startswith("http://jemengage.paris.example:8000/")
+    assert "paris.entraide.test" not in message.body

@@ -91,7 +91,7 @@ def test_confirmation_link_verifies_the_facebook_address(paris, client_for, pari
     client = client_for(paris)
     facebook_login(client)
     link = re.search(
-        r"http://paris\.entraide\.test(/accounts/confirm-email/\S+/)", mail.outbox[0].body
+        r"http://paris\.entraide\.test:8000(/accounts/confirm-email/\S+/)", mail.outbox[0].body
     )
     assert link is not None
 

@@ -49,6 +49,7 @@ BASE_URL_SCHEME: "https"
 BASE_PORT: "443"
 DJANGO_ALLOWED_HOSTS: {{ .Values.config.allowedHosts | quote }}
 DJANGO_CSRF_TRUSTED_ORIGINS: {{ .Values.config.csrfTrustedOrigins | quote }}
+TRUSTED_PROXY_COUNT: {{ .Values.config.trustedProxyCount | quote }}
 LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 DEFAULT_FROM_EMAIL: {{ .Values.config.defaultFromEmail | quote }}
 EMAIL_HOST: {{ .Values.config.emailHost | quote }}
