@@ -3,7 +3,6 @@
 - `tenant_billing_lock(tenant_id)`: serialises "fetch from Stripe, then apply" for one tenant, so
   a slower worker can never write an older Stripe answer over a newer one. Held outside database
   transactions (a Stripe call happens under it, never inside a transaction).
-- `flag_set_once` / `flag_clear`: the seat-sync debounce ("a sync is already scheduled").
 - `value_get` / `value_set`: short-lived values (the next-invoice preview on the billing page).
 """
 
@@ -57,15 +56,6 @@ def tenant_billing_lock(tenant_id: int, *, wait_seconds: float = 30.0) -> Iterat
         except LockError:
             # Held longer than its timeout: it expired and may belong to another worker now.
             logger.warning("billing.lock.expired", extra={"tenant_id": tenant_id})
-
-
-def flag_set_once(name: str, *, ttl_seconds: int) -> bool:
-    """Set the flag if absent; True when this call set it."""
-    return bool(_redis().set(public_key(f"flag:{name}"), b"1", nx=True, ex=ttl_seconds))
-
-
-def flag_clear(name: str) -> None:
-    _redis().delete(public_key(f"flag:{name}"))
 
 
 def value_get(name: str) -> Any:

@@ -42,6 +42,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "*")
 SHARED_APPS = [
     "django_tenants",
     "tenants",
+    "tenants.outbox",
     "billing",
     "accounts",
     "django.contrib.contenttypes",
@@ -74,6 +75,8 @@ TENANT_APPS = [
     "allauth.socialaccount.providers.saml",
     "allauth.mfa",
     "engagement",
+    # Each tenant schema has its own outbox table, written in the tenant's transactions.
+    "tenants.outbox",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -356,7 +359,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.stripe_events_retry_stale",
         "schedule": 10 * 60,
     },
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 60},
 }
+# Transactional outbox (tenants/outbox/): rows left pending by a broker outage are sent by the
+# sweep (every minute, above) once they are this old (the sender right after the commit goes first);
+# rows sent this long ago and still not done are sent again (a Redis restarted empty lost them);
+# a row is given up (status "dead", logged as an error) after this many sends.
+OUTBOX_SWEEP_GRACE_SECONDS = int(env("OUTBOX_SWEEP_GRACE_SECONDS", "10"))
+OUTBOX_RESEND_AFTER_SECONDS = int(env("OUTBOX_RESEND_AFTER_SECONDS", "900"))
+OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "10"))
 
 
 # Sign-in (accounts) ------------------------------------------------------------------------------
