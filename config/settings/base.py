@@ -8,6 +8,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -147,13 +150,26 @@ REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis cache that misses instead of failing while Redis is down (tenants/cache.py).
+        "BACKEND": "tenants.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "entraide"),
         # Every key carries the schema of the tenant that wrote it.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "OPTIONS": {
+            # A Redis that does not answer costs a request at most this long, once (see below).
+            "socket_connect_timeout": float(env("REDIS_CONNECT_TIMEOUT_SECONDS", "0.5")),
+            "socket_timeout": float(env("REDIS_TIMEOUT_SECONDS", "1")),
+            # A connection left stale by a Redis restart is reconnected and the command sent again
+            # (once, at once), and an idle one is checked first: no request fails on it.
+            "retry": Retry(NoBackoff(), 1),
+            "retry_on_error": [RedisConnectionError],
+            "health_check_interval": 30,
+        },
     },
 }
+# After a Redis failure, the cache and host routing skip Redis this long (then try it again).
+REDIS_RETRY_AFTER_SECONDS = float(env("REDIS_RETRY_AFTER_SECONDS", "2"))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -240,6 +256,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "entraide")
+# Publishing gives up fast when the broker is down (the outbox keeps the task, tenants/outbox/).
+CELERY_BROKER_CONNECTION_TIMEOUT = float(env("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "health_check_interval": 30}
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (48.8566, 2.3522),
