@@ -9,6 +9,7 @@ is back. See tenants/outbox/__init__.py.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -253,6 +254,11 @@ def outbox_sweep(
     return result
 
 
+def _json(value: Any) -> Any:
+    # Django has psycopg hand jsonb over as text (JSONField decodes it); raw SQL gets that text.
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _sweep_schema(
     schema: str, *, tasks: Mapping[str, Any], now: dt.datetime, limit: int, result: SweepResult
 ) -> bool:
@@ -281,7 +287,11 @@ def _sweep_schema(
                 dead.append((message_id, reason))
                 continue
             if not _publish(
-                task, schema=schema, message_id=message_id, args=args or [], kwargs=kwargs or {}
+                task,
+                schema=schema,
+                message_id=message_id,
+                args=_json(args) or [],
+                kwargs=_json(kwargs) or {},
             ):
                 broker_up = False
                 break
