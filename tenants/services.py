@@ -152,6 +152,9 @@ def tenant_provision(
 
     try:
         with transaction.atomic():
+            # First, before any row lock: a template rebuild in progress finishes before this
+            # clones it, and none starts until this commits (tenants/provisioning.py).
+            provisioning.template_lock_shared()
             tenant.save()
             for host in hosts:
                 Domain.objects.create(
