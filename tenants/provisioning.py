@@ -66,6 +66,8 @@ def template_lock_shared() -> None:
 class TemplateState:
     exists: bool
     missing_migrations: tuple[str, ...]
+    # Set by template_ensure when it had to rebuild the template.
+    rebuilt: bool = False
 
     @property
     def is_current(self) -> bool:
@@ -146,7 +148,7 @@ def template_ensure(*, rebuild: bool = True) -> TemplateState:
                 + ", ".join(state.missing_migrations[:5]),
                 code=TenantErrorCode.TEMPLATE_STALE,
             )
-        return state
+        return TemplateState(exists=True, missing_migrations=(), rebuilt=True)
 
 
 def _table_names(schema: str) -> set[str]:

@@ -122,8 +122,8 @@ def tenant_provision(
         )
     admin_email = _validate_email(admin_email)
 
-    state_before = provisioning.template_state()
-    provisioning.template_ensure(rebuild=rebuild_template)
+    # Read under the template's lock: a rebuild may be under way.
+    template = provisioning.template_ensure(rebuild=rebuild_template)
 
     tenant = Tenant(
         kind=kind,
@@ -179,7 +179,7 @@ def tenant_provision(
         admin_email=admin_email,
         set_password_url=f"{tenant_base_url(tenant)}{set_password_path}",
         seconds=seconds,
-        template_rebuilt=not state_before.is_current,
+        template_rebuilt=template.rebuilt,
     )
 
 
