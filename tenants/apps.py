@@ -6,6 +6,11 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tenants import routing
+        # Registered in every process (web too): tenants/deprovisioning.py sends this task by
+        # name through the outbox, which looks it up in the Celery app.
+        from tenants import (
+            routing,
+            tasks,  # noqa: F401
+        )
 
         routing.connect_invalidation()

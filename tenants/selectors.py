@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from tenants.models import Tenant
+from tenants.models import DeprovisionJob, Tenant
 
 
 def tenant_list_public() -> QuerySet[Tenant]:
@@ -26,3 +26,7 @@ def tenant_list_for_platform(
 
 def tenant_get_for_platform(*, slug: str) -> Tenant | None:
     return Tenant.objects.prefetch_related("domains").filter(slug=slug).first()
+
+
+def deprovision_job_get(*, job_id: int) -> DeprovisionJob | None:
+    return DeprovisionJob.objects.filter(pk=job_id).first()

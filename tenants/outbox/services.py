@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
@@ -56,8 +57,11 @@ def outbox_enqueue(
     task is sent to the broker once that transaction commits, and never if it rolls back.
     `countdown` delays the task; with `coalesce`, an identical call that has not started yet
     (unsent, or still waiting for its countdown) is reused instead of writing another.
-    Arguments must be JSON values (ids, strings).
+    Arguments must be JSON values (ids, strings). `task` may be given by its registered name, for
+    a service whose task module imports that service.
     """
+    if isinstance(task, str):
+        task = current_app.tasks[task]
     schema = current_schema_name()
     if schema == get_public_schema_name() and isinstance(task, TenantScopedTask):
         # Refused inside the transaction, so the write that would lose its task rolls back too.
