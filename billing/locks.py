@@ -3,8 +3,10 @@
 - `tenant_billing_lock(tenant_id)`: serialises "fetch from Stripe, then apply" for one tenant, so
   a slower worker can never write an older Stripe answer over a newer one. Held outside database
   transactions (a Stripe call happens under it, never inside a transaction).
-- `flag_set_once` / `flag_clear`: the seat-sync debounce ("a sync is already scheduled").
 - `value_get` / `value_set`: short-lived values (the next-invoice preview on the billing page).
+
+With Redis down, the lock is "busy" (LockBusy: tasks retry it later, pages say "try again") and
+values miss: never a 500 (tenants/cache.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django_tenants.utils import get_public_schema_name
 from redis.exceptions import LockError
 
 from billing.errors import BillingError, BillingErrorCode
+from tenants.cache import REDIS_ERRORS, redis_health
 
 logger = logging.getLogger(__name__)
 
@@ -47,35 +50,37 @@ def tenant_billing_lock(tenant_id: int, *, wait_seconds: float = 30.0) -> Iterat
     lock = _redis().lock(
         public_key(f"lock:tenant:{tenant_id}"), timeout=120, blocking_timeout=wait_seconds
     )
-    if not lock.acquire():
+    try:
+        acquired = lock.acquire()
+    except REDIS_ERRORS as error:
+        redis_health.failed(error)
+        raise LockBusy() from None
+    if not acquired:
         raise LockBusy()
     try:
         yield
     finally:
         try:
             lock.release()
+        except REDIS_ERRORS as error:
+            # Redis went away while held: the lock expires by itself.
+            redis_health.failed(error)
         except LockError:
             # Held longer than its timeout: it expired and may belong to another worker now.
             logger.warning("billing.lock.expired", extra={"tenant_id": tenant_id})
 
 
-def flag_set_once(name: str, *, ttl_seconds: int) -> bool:
-    """Set the flag if absent; True when this call set it."""
-    return bool(_redis().set(public_key(f"flag:{name}"), b"1", nx=True, ex=ttl_seconds))
-
-
-def flag_clear(name: str) -> None:
-    _redis().delete(public_key(f"flag:{name}"))
-
-
 def value_get(name: str) -> Any:
-    raw = _redis().get(public_key(f"value:{name}"))
+    raw = redis_health.call(lambda: _redis().get(public_key(f"value:{name}")), lambda: None)
     return pickle.loads(raw) if raw is not None else None  # noqa: S301 - only our own values
 
 
 def value_set(name: str, value: Any, *, ttl_seconds: int) -> None:
-    _redis().set(public_key(f"value:{name}"), pickle.dumps(value), ex=ttl_seconds)
+    data = pickle.dumps(value)
+    redis_health.call(
+        lambda: _redis().set(public_key(f"value:{name}"), data, ex=ttl_seconds), lambda: None
+    )
 
 
 def value_delete(name: str) -> None:
-    _redis().delete(public_key(f"value:{name}"))
+    redis_health.call(lambda: _redis().delete(public_key(f"value:{name}")), lambda: None)

@@ -32,8 +32,6 @@ def stripe_event_process(event_pk: int) -> str:
 
 @app.task(base=BillingTask, **_RETRY)
 def seats_sync(tenant_id: int) -> int | None:
-    # Cleared first: a change committed while this runs schedules the next sync.
-    services.seat_sync_flag_clear(tenant_id=tenant_id)
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         return None

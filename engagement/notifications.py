@@ -1,10 +1,11 @@
 """E-mails of engagement: what is sent, to whom, in which language, with which attachment.
 
 Services call the `notify_*` functions inside their transaction; each schedules a Celery task
-(engagement/tasks.py) with `transaction.on_commit`, so nothing is sent for a write that rolls
-back. The tasks call the `send_*` functions below, which re-read the rows, skip what is no longer
-true (a confirmation for a participation cancelled meanwhile), and record each delivery under a
-unique key (EmailDelivery) in the sending transaction: a task run twice sends once.
+(engagement/tasks.py) through the transactional outbox (tenants/outbox/), so nothing is sent for a
+write that rolls back, and nothing is lost when the broker is down at commit time. The tasks
+call the `send_*` functions below, which re-read the rows, skip what is no longer true (a
+confirmation for a participation cancelled meanwhile), and record each delivery under a unique
+key (EmailDelivery) in the sending transaction: a task run twice sends once.
 
 Templates live in engagement/templates/engagement/email/<language>/<name>{_subject.txt,.txt,.html}
 in French and English; the language is the recipient's (if the tenant offers it) or the tenant's.
@@ -41,6 +42,7 @@ from engagement.models import (
     Participation,
     Slot,
 )
+from tenants.outbox.services import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +107,7 @@ def _schedule(task_name: str, *args: Any) -> None:
         return
     from engagement import tasks
 
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(*args))
+    outbox_enqueue(getattr(tasks, task_name), *args)
 
 
 # --- Scheduling (called by services, inside their transaction) ----------------------------------

@@ -22,6 +22,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, tenant_
 from tenant_schemas_celery.task import TenantTask
 
 from tenants.errors import TenantContextMissing
+from tenants.outbox.consumer import outbox_run
 
 __all__ = [
     "PublicTask",
@@ -75,7 +76,10 @@ class TenantScopedTask(TenantTask):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if current_schema_name() == get_public_schema_name():
             raise TenantContextMissing(f"Task {self.name} reached a worker without a tenant.")
-        return super().__call__(*args, **kwargs)
+        # Sent through the outbox: once per message, done in the transaction of its effect.
+        return outbox_run(
+            self, lambda: super(TenantScopedTask, self).__call__(*args, **kwargs), atomic=True
+        )
 
 
 class PublicTask(TenantTask):
@@ -98,7 +102,10 @@ class PublicTask(TenantTask):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         connection.set_schema_to_public()
-        return super().__call__(*args, **kwargs)
+        # Platform work calls Stripe, never inside a transaction: its row is removed after it.
+        return outbox_run(
+            self, lambda: super(PublicTask, self).__call__(*args, **kwargs), atomic=False
+        )
 
 
 # Task headers that carry the log scope from the request to the worker.

@@ -11,7 +11,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    HttpResponseNotFound,
     JsonResponse,
 )
 from django.http.request import split_domain_port, validate_host
@@ -20,6 +19,7 @@ from django.urls import set_urlconf
 from django.utils import timezone, translation
 from django_tenants.utils import get_public_schema_name
 
+from tenants.cache import redis_ping
 from tenants.error_pages import unknown_host
 from tenants.routing import normalize_host, resolve_host
 
@@ -27,7 +27,13 @@ Handler = Callable[[HttpRequest], HttpResponse]
 
 
 class HealthCheckMiddleware:
-    """/healthz (process alive, no database) and /readyz (database reachable), on any host."""
+    """/healthz (process alive, no database) and /readyz (what pages need: the database and
+    Redis), on any host.
+
+    /readyz answers 503 naming the dependency that is down. Pages still render without Redis
+    (routing from PostgreSQL, cache misses, tasks kept in the outbox), but slower and without
+    rate limits: readiness says so rather than hiding it.
+    """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -36,14 +42,26 @@ class HealthCheckMiddleware:
         if request.path == "/healthz":
             return JsonResponse({"status": "ok"})
         if request.path == "/readyz":
-            try:
-                connection.set_schema_to_public()
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT 1")
-            except Exception:  # noqa: BLE001 - any failure means "not ready"
-                return JsonResponse({"status": "unavailable"}, status=503)
-            return JsonResponse({"status": "ok"})
+            checks = {
+                "database": "ok" if _database_answers() else "down",
+                "redis": "ok" if redis_ping() else "down",
+            }
+            ready = all(state == "ok" for state in checks.values())
+            return JsonResponse(
+                {"status": "ok" if ready else "unavailable", "checks": checks},
+                status=200 if ready else 503,
+            )
         return self.get_response(request)
+
+
+def _database_answers() -> bool:
+    try:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means "not ready"
+        return False
+    return True
 
 
 class TenantRoutingMiddleware:

@@ -160,3 +160,53 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class DeprovisionJob(models.Model):
+    """One deprovisioning (export, then drop) run by a worker, with its progress.
+
+    The platform API answers with this job at once and a worker does the work
+    (tenants/tasks.py); the status URL shows the step, the percentage and, at the end, the export
+    files or the error. The slug is kept: the tenant row is gone once the job succeeds.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Step(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        DISABLING = "disabling", _("Taking the tenant offline")
+        EXPORTING_SCHEMA = "exporting_schema", _("Exporting the database schema")
+        EXPORTING_FILES = "exporting_files", _("Exporting the uploaded files")
+        DROPPING = "dropping", _("Dropping the schema and the tenant")
+        DONE = "done", _("Done")
+
+    tenant_slug = models.CharField(max_length=40)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=20, choices=Step.choices, default=Step.QUEUED)
+    percent = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    export_path = models.CharField(max_length=500, blank=True)
+    export_bytes = models.BigIntegerField(null=True, blank=True)
+    media_export_path = models.CharField(max_length=500, blank=True)
+    # A platform user (public schema) or none (the command).
+    requested_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_slug"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="tenants_deprovision_one_in_progress",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_slug} {self.status} {self.percent}%"

@@ -12,6 +12,8 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,14 +28,46 @@ from tenants.schema_clone import clone_schema
 
 logger = logging.getLogger(__name__)
 
-# One provisioning at a time may rebuild the template.
+# The template's advisory lock: rebuilding it holds the lock exclusively (a session lock: the
+# migrations commit on their own), cloning it holds it shared for the rest of the provisioning
+# transaction (pg_advisory_xact_lock_shared, taken before the transaction's first write). So a
+# rebuild waits for the clones in progress and clones wait for a rebuild, in that order only:
+# neither can fail on a deadlock or copy a half-built template.
 _TEMPLATE_LOCK = 7_425_001
+
+
+@contextmanager
+def _template_session_lock(*, shared: bool) -> Iterator[None]:
+    suffix = "_shared" if shared else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_advisory_lock{suffix}(%s)", [_TEMPLATE_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory_unlock{suffix}(%s)", [_TEMPLATE_LOCK])
+
+
+def template_exclusive() -> AbstractContextManager[None]:
+    """Hold the template for a rebuild (re-entrant within one connection)."""
+    return _template_session_lock(shared=False)
+
+
+def template_lock_shared() -> None:
+    """Keep the template as it is until the current transaction ends (provisioning calls this
+    first thing in its transaction, before it holds any row lock a rebuild could need)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("template_lock_shared must run inside transaction.atomic()")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_TEMPLATE_LOCK])
 
 
 @dataclass(frozen=True)
 class TemplateState:
     exists: bool
     missing_migrations: tuple[str, ...]
+    # Set by template_ensure when it had to rebuild the template.
+    rebuilt: bool = False
 
     @property
     def is_current(self) -> bool:
@@ -67,11 +101,14 @@ def template_build() -> float:
     schema = template_schema_name()
     started = time.perf_counter()
     connection.set_schema_to_public()
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        cursor.execute(f'CREATE SCHEMA "{schema}"')
-    call_command("migrate_schemas", tenant=True, schema_name=schema, interactive=False, verbosity=0)
-    connection.set_schema_to_public()
+    with template_exclusive():
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            cursor.execute(f'CREATE SCHEMA "{schema}"')
+        call_command(
+            "migrate_schemas", tenant=True, schema_name=schema, interactive=False, verbosity=0
+        )
+        connection.set_schema_to_public()
     elapsed = time.perf_counter() - started
     logger.warning("tenant.template.rebuilt", extra={"seconds": round(elapsed, 3)})
     return elapsed
@@ -82,9 +119,9 @@ def template_ensure(*, rebuild: bool = True) -> TemplateState:
 
     With rebuild=False a missing or stale template raises instead of being rebuilt.
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [_TEMPLATE_LOCK])
-    try:
+    # Checked under the shared lock: provisionings check at the same time, and never while a
+    # rebuild runs.
+    with _template_session_lock(shared=True):
         state = template_state()
         if state.is_current:
             return state
@@ -100,7 +137,10 @@ def template_ensure(*, rebuild: bool = True) -> TemplateState:
                 "migrations missing); run `manage.py tenant_template --rebuild`.",
                 code=TenantErrorCode.TEMPLATE_STALE,
             )
-        template_build()
+    with template_exclusive():
+        # Another provisioning may have rebuilt it while this one waited.
+        if not template_state().is_current:
+            template_build()
         state = template_state()
         if not state.is_current:
             raise ProvisioningError(
@@ -108,10 +148,7 @@ def template_ensure(*, rebuild: bool = True) -> TemplateState:
                 + ", ".join(state.missing_migrations[:5]),
                 code=TenantErrorCode.TEMPLATE_STALE,
             )
-        return state
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_TEMPLATE_LOCK])
+        return TemplateState(exists=True, missing_migrations=(), rebuilt=True)
 
 
 def _table_names(schema: str) -> set[str]:
@@ -128,6 +165,7 @@ def schema_clone_from_template(schema_name: str) -> None:
         raise RuntimeError("schema_clone_from_template must run inside transaction.atomic()")
     template = template_schema_name()
     connection.set_schema_to_public()
+    template_lock_shared()
     # Not django-tenants' clone_schema(): 3-5x slower, and it doubles unique constraints.
     clone_schema(source=template, target=schema_name)
     # The clone function reports some failures by returning early instead of raising.

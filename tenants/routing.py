@@ -16,6 +16,12 @@
   another request.
 
 Entries also expire after TENANT_ROUTING_CACHE_SECONDS (unknown hosts after a minute) in any case.
+
+**Redis down.** Routing then reads PostgreSQL (one indexed query per request) and skips Redis for
+REDIS_RETRY_AFTER_SECONDS after each failure (tenants/cache.py); the first request after that
+window that reaches Redis uses the cache again, without a restart. A Tenant or Domain change made
+while Redis was down could not replace the token: the process that made it starts a new
+generation as soon as Redis answers again, so no route cached before the outage survives it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 
+from tenants.cache import REDIS_ERRORS, redis_health
 from tenants.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
@@ -124,12 +131,24 @@ class _Generation:
 _generation = _Generation()
 # host -> (generation token, monotonic expiry, pickled Route)
 _local: dict[str, tuple[bytes, float, bytes]] = {}
+# Set when a new generation could not be started (Redis down); started once Redis answers.
+_invalidation_pending = threading.Event()
 
 
 def resolve_host(host: str) -> Route:
-    """The route for a normalized host name; no SQL when the answer is cached."""
+    """The route for a normalized host name; no SQL when the answer is cached, one query when
+    Redis is down."""
     if host == settings.BASE_DOMAIN:
         return PUBLIC
+    return redis_health.call(lambda: _resolve_cached(host), lambda: _lookup(host))
+
+
+def _resolve_cached(host: str) -> Route:
+    if _invalidation_pending.is_set():
+        _generation.bump()
+        _invalidation_pending.clear()
+        _local.clear()
+        logger.info("tenant.routing.invalidated", extra={"after_outage": True})
     token = _generation.read()
     now = time.monotonic()
 
@@ -138,6 +157,8 @@ def resolve_host(host: str) -> Route:
         return pickle.loads(local[2])  # noqa: S301 - written by this process
 
     key = _route_key(host)
+    # Through the resilient cache: should Redis fail between the token and here, this misses and
+    # the route comes from PostgreSQL below.
     with _public_schema_keys():
         shared = cache.get(key)
     if shared is not None and shared[0] == token:
@@ -167,9 +188,23 @@ def _lookup(host: str) -> Route:
 
 
 def invalidate_routes() -> None:
-    """Start a new routing generation: every process re-reads every route on its next request."""
-    _generation.bump()
+    """Start a new routing generation: every process re-reads every route on its next request.
+
+    With Redis down, the new generation starts when Redis answers again (see the module
+    docstring); the write that called this is not failed for it.
+    """
     _local.clear()
+    if not redis_health.available():
+        _invalidation_pending.set()
+        logger.warning("tenant.routing.invalidation_deferred")
+        return
+    try:
+        _generation.bump()
+    except REDIS_ERRORS as error:
+        _invalidation_pending.set()
+        redis_health.failed(error)
+        logger.warning("tenant.routing.invalidation_deferred")
+        return
     logger.info("tenant.routing.invalidated")
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from tenants.models import Domain, Tenant
+from tenants.models import DeprovisionJob, Domain, Tenant
 
 
 def tenant_list_public() -> QuerySet[Tenant]:
@@ -37,3 +37,7 @@ def tenant_canonical_host(tenant: Tenant) -> str:
         .first()
     )
     return primary or tenant.primary_host
+
+
+def deprovision_job_get(*, job_id: int) -> DeprovisionJob | None:
+    return DeprovisionJob.objects.filter(pk=job_id).first()

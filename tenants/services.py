@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from django_tenants.utils import schema_exists, tenant_context
 
 from tenants import provisioning
 from tenants.errors import ProvisioningError, TenantErrorCode
-from tenants.models import SLUG_PATTERN, Domain, Tenant
+from tenants.models import SLUG_PATTERN, DeprovisionJob, Domain, Tenant
 from tenants.selectors import tenant_canonical_host
 
 logger = logging.getLogger(__name__)
@@ -123,8 +123,8 @@ def tenant_provision(
         )
     admin_email = _validate_email(admin_email)
 
-    state_before = provisioning.template_state()
-    provisioning.template_ensure(rebuild=rebuild_template)
+    # Read under the template's lock: a rebuild may be under way.
+    template = provisioning.template_ensure(rebuild=rebuild_template)
 
     tenant = Tenant(
         kind=kind,
@@ -153,6 +153,9 @@ def tenant_provision(
 
     try:
         with transaction.atomic():
+            # First, before any row lock: a template rebuild in progress finishes before this
+            # clones it, and none starts until this commits (tenants/provisioning.py).
+            provisioning.template_lock_shared()
             tenant.save()
             for host in hosts:
                 Domain.objects.create(
@@ -177,7 +180,7 @@ def tenant_provision(
         admin_email=admin_email,
         set_password_url=f"{tenant_base_url(tenant)}{set_password_path}",
         seconds=seconds,
-        template_rebuilt=not state_before.is_current,
+        template_rebuilt=template.rebuilt,
     )
 
 
@@ -202,31 +205,48 @@ class DeprovisionResult:
     media_export_path: Path | None = None
 
 
-def tenant_deprovision(*, slug: str, export_dir: Path) -> DeprovisionResult:
+# Called with (step, percent) as deprovisioning goes (a DeprovisionJob.Step value).
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(step: str, percent: int) -> None:
+    return None
+
+
+def tenant_deprovision(
+    *, slug: str, export_dir: Path, progress: Progress = _no_progress
+) -> DeprovisionResult:
     """Take the tenant offline, export its schema with pg_dump and its uploaded files
     (MEDIA_ROOT/<schema>/) as a .tar.gz, then drop schema, rows and files.
 
-    If an export fails, the tenant stays (disabled) and nothing is dropped.
+    If an export fails, the tenant stays (disabled) and nothing is dropped. Long (pg_dump):
+    never call it from a web request; the platform API queues a DeprovisionJob instead
+    (tenants/deprovisioning.py).
     """
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
         raise ProvisioningError(
             f"No tenant with slug {slug!r}.", code=TenantErrorCode.TENANT_NOT_FOUND, field="slug"
         )
+    progress(DeprovisionJob.Step.DISABLING, 5)
     tenant.status = Tenant.Status.DISABLED
     tenant.save(update_fields=["status", "updated_at"])
 
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     export_path = Path(export_dir) / f"{tenant.slug}-{stamp}.dump"
+    progress(DeprovisionJob.Step.EXPORTING_SCHEMA, 10)
     size = provisioning.schema_export(tenant.schema_name, export_path)
+    progress(DeprovisionJob.Step.EXPORTING_FILES, 60)
     media_path = provisioning.media_export(
         tenant.schema_name, Path(export_dir) / f"{tenant.slug}-{stamp}-media"
     )
 
+    progress(DeprovisionJob.Step.DROPPING, 80)
     with transaction.atomic():
         provisioning.schema_drop(tenant.schema_name)
         Tenant.objects.filter(pk=tenant.pk).delete()
     provisioning.media_drop(tenant.schema_name)
+    progress(DeprovisionJob.Step.DONE, 100)
     logger.info("tenant.deprovisioned", extra={"tenant": slug, "export_bytes": size})
     return DeprovisionResult(
         slug=slug, export_path=export_path, export_bytes=size, media_export_path=media_path

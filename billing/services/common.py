@@ -1,13 +1,10 @@
-"""Helpers shared by the billing services: task sending, audit rows, Tenant billing fields."""
+"""Helpers shared by the billing services: audit rows, Tenant billing fields."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from typing import Any
-
-from django.db import connection
-from django_tenants.utils import get_public_schema_name
 
 from billing.entitlements import tenant_plan
 from billing.models import BillingAccount, BillingAuditEntry
@@ -18,21 +15,6 @@ logger = logging.getLogger(__name__)
 
 Source = BillingAuditEntry.Source
 Action = BillingAuditEntry.Action
-
-
-def _enqueue(task: Any, *args: Any, countdown: int | None = None) -> None:
-    """Send a public-schema task, restoring this connection's tenant afterwards (an eager task
-    switches the connection to public while it runs)."""
-    db: Any = connection  # django-tenants' wrapper
-    tenant = getattr(db, "tenant", None)
-    try:
-        task.apply_async(args=args, countdown=countdown)
-    finally:
-        if tenant is not None and db.tenant is not tenant:
-            if tenant.schema_name == get_public_schema_name():
-                db.set_schema_to_public()
-            else:
-                db.set_tenant(tenant)
 
 
 def _jsonable(value: Any) -> Any:

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from billing.models import BillingAccount, BillingAuditEntry, StripeEvent
-from billing.services.common import Action, Source, _audit, _enqueue
+from billing.services.common import Action, Source, _audit
 from billing.services.sync import subscription_sync
 from billing.stripe_client import EventSnapshot
 from tenants.models import Tenant
+from tenants.outbox.services import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +39,12 @@ EVENT_PROCESSING_STALE = dt.timedelta(minutes=5)
 def stripe_event_receive(*, event: EventSnapshot) -> tuple[StripeEvent, bool]:
     """Store a verified event once; schedule its processing. Returns (event, created).
 
-    A duplicate (also one arriving at the same moment on another connection: the unique index
-    makes the second insert wait, then fail) is not processed again; only a copy of an event
-    whose processing failed schedules another attempt.
+    The processing task goes through the outbox, in the transaction that stores the event: if the
+    broker is down, the sweep sends it within a minute. A duplicate (also one arriving at the same
+    moment on another connection: the unique index makes the second insert wait, then fail) is
+    not processed again, unless the stored copy is still unprocessed (received, failed, or stuck
+    in processing): Stripe's redelivery then schedules it again (the claim in
+    stripe_event_process keeps that to one run).
     """
     from billing import tasks
 
@@ -61,20 +65,28 @@ def stripe_event_receive(*, event: EventSnapshot) -> tuple[StripeEvent, bool]:
         with transaction.atomic():
             record.save()
             if handled:
-                pk = record.pk
-                transaction.on_commit(lambda: _enqueue(tasks.stripe_event_process, pk))
+                outbox_enqueue(tasks.stripe_event_process, record.pk)
     except IntegrityError:
         existing = StripeEvent.objects.get(event_id=event.id)
         logger.info(
             "billing.event.duplicate",
             extra={"event_id": event.id, "type": event.type, "status": existing.status},
         )
-        if existing.status == StripeEvent.Status.FAILED:
-            pk = existing.pk
-            transaction.on_commit(lambda: _enqueue(tasks.stripe_event_process, pk))
+        if _is_unprocessed(existing, now=timezone.now()):
+            outbox_enqueue(tasks.stripe_event_process, existing.pk)
         return existing, False
     logger.info("billing.event.received", extra={"event_id": event.id, "type": event.type})
     return record, True
+
+
+def _is_unprocessed(record: StripeEvent, *, now: dt.datetime) -> bool:
+    if record.status in {StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED}:
+        return True
+    return (
+        record.status == StripeEvent.Status.PROCESSING
+        and record.processing_started_at is not None
+        and now - record.processing_started_at >= EVENT_PROCESSING_STALE
+    )
 
 
 def _event_claim(*, event_pk: int, now: dt.datetime) -> StripeEvent | None:
@@ -263,7 +275,7 @@ def stripe_events_retry_stale(*, older_than: dt.timedelta = dt.timedelta(minutes
         ).values_list("pk", flat=True)[:500]
     )
     for pk in stale:
-        _enqueue(tasks.stripe_event_process, pk)
+        outbox_enqueue(tasks.stripe_event_process, pk)
     return len(stale)
 
 
@@ -277,13 +289,10 @@ def stripe_events_requeue(*, event_pks: list[int]) -> int:
         .filter(type__in=HANDLED_EVENT_TYPES)
         .values_list("pk", flat=True)
     )
-    StripeEvent.objects.filter(pk__in=pks).update(
-        status=StripeEvent.Status.RECEIVED, processing_started_at=None
-    )
-
-    def enqueue_all() -> None:
+    with transaction.atomic():
+        StripeEvent.objects.filter(pk__in=pks).update(
+            status=StripeEvent.Status.RECEIVED, processing_started_at=None
+        )
         for pk in pks:
-            _enqueue(tasks.stripe_event_process, pk)
-
-    transaction.on_commit(enqueue_all)
+            outbox_enqueue(tasks.stripe_event_process, pk)
     return len(pks)

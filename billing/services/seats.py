@@ -13,8 +13,9 @@ from django.utils import timezone
 from billing import locks, selectors, stripe_client
 from billing.entitlements import tenant_plan
 from billing.models import BillingAccount, SeatSync
-from billing.services.common import Action, Source, _audit, _enqueue
+from billing.services.common import Action, Source, _audit
 from tenants.models import Tenant
+from tenants.outbox.services import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -22,27 +23,22 @@ logger = logging.getLogger(__name__)
 def seats_changed(*, tenant: Any) -> None:
     """Call when a user of a company tenant is created, deactivated, reactivated or deleted.
 
-    After the surrounding transaction commits, schedules one seat sync for the tenant a little
-    later (BILLING_SEAT_SYNC_DELAY_SECONDS): a batch of changes costs one Stripe call. Does
-    nothing for flat-priced plans or outside a tenant.
+    Schedules, with the surrounding transaction (through the outbox), one seat sync for the
+    tenant a little later (BILLING_SEAT_SYNC_DELAY_SECONDS): while that sync has not started,
+    further changes join it, so a batch of changes costs one Stripe call; a change committed once
+    it runs schedules the next. Does nothing for flat-priced plans or outside a tenant.
     """
+    from billing import tasks
+
     plan = tenant_plan(tenant)
     if plan is None or not plan.is_per_seat or getattr(tenant, "pk", None) is None:
         return
-    tenant_id = int(tenant.pk)
-    transaction.on_commit(lambda: _seat_sync_schedule(tenant_id=tenant_id))
-
-
-def _seat_sync_schedule(*, tenant_id: int) -> None:
-    from billing import tasks
-
-    delay = int(settings.BILLING_SEAT_SYNC_DELAY_SECONDS)
-    if locks.flag_set_once(f"seat-sync:{tenant_id}", ttl_seconds=delay + 600):
-        _enqueue(tasks.seats_sync, tenant_id, countdown=delay)
-
-
-def seat_sync_flag_clear(*, tenant_id: int) -> None:
-    locks.flag_clear(f"seat-sync:{tenant_id}")
+    outbox_enqueue(
+        tasks.seats_sync,
+        int(tenant.pk),
+        countdown=int(settings.BILLING_SEAT_SYNC_DELAY_SECONDS),
+        coalesce=True,
+    )
 
 
 def seats_sync(*, tenant: Tenant) -> SeatSync | None:
@@ -99,6 +95,7 @@ def seats_sync(*, tenant: Tenant) -> SeatSync | None:
                 changes={"seats": [seats_before, quantity]},
             )
             preview_key = selectors.invoice_preview_key(account)
-            transaction.on_commit(lambda: locks.value_delete(preview_key))
+            # Robust: a cache outage must not fail a sync that is committed already.
+            transaction.on_commit(lambda: locks.value_delete(preview_key), robust=True)
     logger.info("billing.seats.synced", extra={"tenant_id": tenant.pk, "seats": quantity})
     return sync

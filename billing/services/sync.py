@@ -158,7 +158,8 @@ def subscription_sync(
                     changes={"billing_plan": tenant_changes["billing_plan"]},
                 )
             preview_key = selectors.invoice_preview_key(account)
-            transaction.on_commit(lambda: locks.value_delete(preview_key))
+            # Robust: a cache outage must not fail a sync that is committed already.
+            transaction.on_commit(lambda: locks.value_delete(preview_key), robust=True)
     for name in TENANT_BILLING_FIELDS:
         setattr(tenant, name, getattr(locked_tenant, name))
     if tenant_changes or account_changes:

@@ -11,6 +11,9 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from pythonjsonlogger.core import RESERVED_ATTRS
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -49,6 +52,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "") or [BASE_DOMAIN, "." + BASE
 SHARED_APPS = [
     "django_tenants",
     "tenants",
+    "tenants.outbox",
     "billing",
     "accounts",
     "django.contrib.contenttypes",
@@ -81,6 +85,8 @@ TENANT_APPS = [
     "allauth.socialaccount.providers.saml",
     "allauth.mfa",
     "engagement",
+    # Each tenant schema has its own outbox table, written in the tenant's transactions.
+    "tenants.outbox",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -155,13 +161,26 @@ REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis cache that misses instead of failing while Redis is down (tenants/cache.py).
+        "BACKEND": "tenants.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "entraide"),
         # Every key carries the schema of the tenant that wrote it.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "OPTIONS": {
+            # A Redis that does not answer costs a request at most this long, once (see below).
+            "socket_connect_timeout": float(env("REDIS_CONNECT_TIMEOUT_SECONDS", "0.5")),
+            "socket_timeout": float(env("REDIS_TIMEOUT_SECONDS", "1")),
+            # A connection left stale by a Redis restart is reconnected and the command sent again
+            # (once, at once), and an idle one is checked first: no request fails on it.
+            "retry": Retry(NoBackoff(), 1),
+            "retry_on_error": [RedisConnectionError],
+            "health_check_interval": 30,
+        },
     },
 }
+# After a Redis failure, the cache and host routing skip Redis this long (then try it again).
+REDIS_RETRY_AFTER_SECONDS = float(env("REDIS_RETRY_AFTER_SECONDS", "2"))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -253,6 +272,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "entraide")
+# Publishing gives up fast when the broker is down (the outbox keeps the task, tenants/outbox/).
+CELERY_BROKER_CONNECTION_TIMEOUT = float(env("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "health_check_interval": 30}
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (48.8566, 2.3522),
@@ -394,7 +416,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.stripe_events_retry_stale",
         "schedule": 10 * 60,
     },
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 60},
 }
+# Transactional outbox (tenants/outbox/): rows left pending by a broker outage are sent by the
+# sweep (every minute, above) once they are this old (the sender right after the commit goes first);
+# rows sent this long ago and still not done are sent again (a Redis restarted empty lost them);
+# a row is given up (status "dead", logged as an error) after this many sends.
+OUTBOX_SWEEP_GRACE_SECONDS = int(env("OUTBOX_SWEEP_GRACE_SECONDS", "10"))
+OUTBOX_RESEND_AFTER_SECONDS = int(env("OUTBOX_RESEND_AFTER_SECONDS", "900"))
+OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "10"))
 
 
 # Sign-in (accounts) ------------------------------------------------------------------------------

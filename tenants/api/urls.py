@@ -3,6 +3,7 @@
 from django.urls import path
 
 from tenants.api.views import (
+    DeprovisionJobDetailApi,
     TenantCreateApi,
     TenantDeprovisionApi,
     TenantDetailApi,
@@ -23,5 +24,10 @@ urlpatterns = [
         "tenants/<slug:slug>/deprovision/",
         TenantDeprovisionApi.as_view(),
         name="tenant-deprovision",
+    ),
+    path(
+        "deprovision-jobs/<int:job_id>/",
+        DeprovisionJobDetailApi.as_view(),
+        name="deprovision-job",
     ),
 ]

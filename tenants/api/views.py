@@ -8,11 +8,10 @@ import logging
 import zoneinfo
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers, status
 from rest_framework.authentication import TokenAuthentication
@@ -23,10 +22,11 @@ from rest_framework.views import APIView
 
 from config.api import ApiError, Pagination
 from tenants.api.permissions import IsPlatformStaff
+from tenants.deprovisioning import deprovision_job_request
 from tenants.errors import ProvisioningError, TenantErrorCode
-from tenants.models import HEX_COLOUR, Tenant
-from tenants.selectors import tenant_get_for_platform, tenant_list_for_platform
-from tenants.services import tenant_base_url, tenant_deprovision, tenant_provision
+from tenants.models import HEX_COLOUR, DeprovisionJob, Tenant
+from tenants.selectors import deprovision_job_get, tenant_get_for_platform, tenant_list_for_platform
+from tenants.services import tenant_base_url, tenant_provision
 
 logger = logging.getLogger(__name__)
 
@@ -169,19 +169,36 @@ class TenantDetailApi(PlatformApi):
         return Response(TenantOutput(tenant).data)
 
 
-class TenantDeprovisionApi(PlatformApi):
-    """Take the tenant offline, export its schema (pg_dump) to TENANT_EXPORT_DIR, then drop it.
+class DeprovisionJobOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    tenant_slug = serializers.CharField()
+    status = serializers.CharField()
+    step = serializers.CharField()
+    percent = serializers.IntegerField()
+    error = serializers.CharField()
+    export_path = serializers.CharField()
+    export_bytes = serializers.IntegerField(allow_null=True)
+    media_export_path = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    status_url = serializers.SerializerMethodField()
 
-    The body repeats the slug, as the command asks for it, so a mistyped URL deletes nothing.
+    def get_status_url(self, job: DeprovisionJob) -> str:
+        return reverse("platform_api:deprovision-job", kwargs={"job_id": job.pk})
+
+
+class TenantDeprovisionApi(PlatformApi):
+    """Queue the tenant's deprovisioning: a worker takes it offline, exports its schema
+    (pg_dump) and files to TENANT_EXPORT_DIR, then drops them (tenants/deprovisioning.py).
+
+    Answers 202 at once with the job and its status URL (Location); never runs pg_dump inside the
+    request. Asking again while a job is queued or running returns that job. The body repeats the
+    slug, as the command asks for it, so a mistyped URL deletes nothing.
     """
 
     class Input(serializers.Serializer):
         confirm_slug = serializers.CharField()
-
-    class Output(serializers.Serializer):
-        slug = serializers.CharField()
-        export_path = serializers.CharField()
-        export_bytes = serializers.IntegerField()
 
     def post(self, request: Request, slug: str) -> Response:
         payload = self.Input(data=request.data)
@@ -193,26 +210,27 @@ class TenantDeprovisionApi(PlatformApi):
                 fields={"confirm_slug": ["Does not match the slug in the URL."]},
             )
         try:
-            result = tenant_deprovision(slug=slug, export_dir=Path(settings.TENANT_EXPORT_DIR))
+            job = deprovision_job_request(slug=slug, requested_by_id=request.user.pk)
         except ProvisioningError as error:
             raise _api_error(error) from None
         logger.info(
-            "platform_api.tenant_deprovisioned",
-            extra={
-                "tenant": slug,
-                "actor_id": request.user.pk,
-                "export_bytes": result.export_bytes,
-            },
+            "platform_api.tenant_deprovision_queued",
+            extra={"tenant": slug, "actor_id": request.user.pk, "job_id": job.pk},
         )
+        data = DeprovisionJobOutput(job).data
         return Response(
-            self.Output(
-                {
-                    "slug": result.slug,
-                    "export_path": str(result.export_path),
-                    "export_bytes": result.export_bytes,
-                }
-            ).data
+            data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["status_url"]}
         )
+
+
+class DeprovisionJobDetailApi(PlatformApi):
+    """A deprovisioning job's progress: status, step, percent, then the export or the error."""
+
+    def get(self, request: Request, job_id: int) -> Response:
+        job = deprovision_job_get(job_id=job_id)
+        if job is None:
+            raise NotFound
+        return Response(DeprovisionJobOutput(job).data)
 
 
 def by_method(**views: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

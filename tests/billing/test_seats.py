@@ -7,6 +7,7 @@ from billing import tasks
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync
 from billing.services import seats_changed, seats_sync
 from billing.stripe_client import StripeUnavailable
+from tenants.outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -63,17 +64,24 @@ def test_changes_in_a_burst_schedule_one_delayed_sync(
     for index in range(3):
         _add_employee(acme, f"burst{index}@acme.example", django_capture_on_commit_callbacks)
 
-    assert scheduled == [((acme.pk,), 60)]
+    assert scheduled == [([acme.pk], 60)]
     assert stripe_fake.calls("POST", "/v1/subscription_items/") == []
+    with tenant_context(acme):
+        (message,) = OutboxMessage.objects.all()
 
-    # The delayed task runs once, with the count at that moment.
-    tasks.seats_sync.run(acme.pk)
+    # The delayed task runs once, with the count at that moment, as the broker delivers it.
+    tasks.seats_sync.apply(
+        args=[acme.pk],
+        headers={"_outbox_id": message.pk, "_outbox_schema": acme.schema_name},
+    ).get()
 
     (call,) = stripe_fake.calls("POST", "/v1/subscription_items/")
     assert call.params["quantity"] == "4"
-    # Its flag is cleared: the next change schedules the next sync.
+    with tenant_context(acme):
+        assert not OutboxMessage.objects.exists()
+    # Done: the next change schedules the next sync.
     _add_employee(acme, "later@acme.example", django_capture_on_commit_callbacks)
-    assert scheduled == [((acme.pk,), 60), ((acme.pk,), 60)]
+    assert scheduled == [([acme.pk], 60), ([acme.pk], 60)]
 
 
 def test_a_failed_update_is_retried_with_the_same_idempotency_key(

@@ -303,7 +303,9 @@ def test_webhook_answers_only_post(client_for, db):
     assert StripeEvent.objects.count() == 0
 
 
-def test_events_left_unprocessed_are_picked_up_by_the_schedule(active_paris, stripe_fake):
+def test_events_left_unprocessed_are_picked_up_by_the_schedule(
+    active_paris, stripe_fake, django_capture_on_commit_callbacks
+):
     import datetime as dt
 
     from django.utils import timezone
@@ -325,7 +327,9 @@ def test_events_left_unprocessed_are_picked_up_by_the_schedule(active_paris, str
         received_at=timezone.now() - dt.timedelta(minutes=11)
     )
 
-    assert tasks.stripe_events_retry_stale.delay().get() == 1
+    # Re-scheduled through the outbox: sent once the schedule's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.stripe_events_retry_stale.delay().get() == 1
 
     record.refresh_from_db()
     assert record.status == "processed"

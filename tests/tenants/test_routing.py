@@ -82,7 +82,10 @@ def test_health_probes_answer_on_any_host():
     for host in ("nowhere.example", settings.BASE_DOMAIN, "paris." + settings.BASE_DOMAIN):
         client = Client(HTTP_HOST=host)
         assert client.get("/healthz").json() == {"status": "ok"}
-        assert client.get("/readyz").json() == {"status": "ok"}
+        assert client.get("/readyz").json() == {
+            "status": "ok",
+            "checks": {"database": "ok", "redis": "ok"},
+        }
 
 
 def test_healthz_needs_no_database(django_assert_num_queries):

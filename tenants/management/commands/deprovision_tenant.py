@@ -9,7 +9,10 @@ from tenants.services import tenant_deprovision
 
 
 class Command(BaseCommand):
-    help = "Export a tenant's schema with pg_dump, then drop the schema and the tenant."
+    help = (
+        "Export a tenant's schema with pg_dump, then drop the schema and the tenant (here, "
+        "printing each step; the platform API queues the same work for a worker)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--slug", required=True)
@@ -24,8 +27,14 @@ class Command(BaseCommand):
             answer = input(f"Type the slug ({slug}) to export and delete this tenant: ")
             if answer.strip() != slug:
                 raise CommandError("Cancelled: the slug did not match.")
+
+        def progress(step: str, percent: int) -> None:
+            self.stdout.write(f"{percent:3d}% {step}")
+
         try:
-            result = tenant_deprovision(slug=slug, export_dir=Path(options["export_dir"]))
+            result = tenant_deprovision(
+                slug=slug, export_dir=Path(options["export_dir"]), progress=progress
+            )
         except ProvisioningError as error:
             raise CommandError(f"{error.message} [{error.code}]") from None
         files = (

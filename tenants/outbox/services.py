@@ -1,0 +1,314 @@
+"""Writing to the outbox, sending right after the commit, and the sweep of what is pending.
+
+Services call `outbox_enqueue(task, *args)` inside their transaction instead of
+`transaction.on_commit(lambda: task.delay(*args))`: if the broker (Redis) is down at commit time,
+the business write is kept and so is the task, which the every-minute sweep sends once the broker
+is back. See tenants/outbox/__init__.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
+
+from tenants.context import TenantScopedTask, current_schema_name
+from tenants.errors import TenantContextMissing
+from tenants.outbox.consumer import HEADER_ID, HEADER_SCHEMA, TABLE, table_of
+from tenants.outbox.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# What a failed publish raises: kombu's OperationalError (connection refused, timeout), a redis
+# error from the transport, or a bare socket error.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (KombuError, RedisError, OSError)
+# One quick reconnection (a connection left stale by a Redis restart), then give up: the row stays
+# pending and the sweep sends it. A request never waits on a broker that is down.
+_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+# Schemas probed per query by the sweep.
+_PROBE_CHUNK = 500
+
+Status = OutboxMessage.Status
+
+
+def outbox_enqueue(
+    task: Any,
+    *args: Any,
+    countdown: int | None = None,
+    coalesce: bool = False,
+    **kwargs: Any,
+) -> OutboxMessage:
+    """Schedule `task(*args, **kwargs)` with the surrounding transaction.
+
+    The row is written now, in the current schema (the transaction of the write it follows); the
+    task is sent to the broker once that transaction commits, and never if it rolls back.
+    `countdown` delays the task; with `coalesce`, an identical call that has not started yet
+    (unsent, or still waiting for its countdown) is reused instead of writing another.
+    Arguments must be JSON values (ids, strings). `task` may be given by its registered name, for
+    a service whose task module imports that service.
+    """
+    if isinstance(task, str):
+        task = current_app.tasks[task]
+    schema = current_schema_name()
+    if schema == get_public_schema_name() and isinstance(task, TenantScopedTask):
+        # Refused inside the transaction, so the write that would lose its task rolls back too.
+        raise TenantContextMissing(f"Task {task.name} was sent without a tenant.")
+    now = timezone.now()
+    available_at = now + dt.timedelta(seconds=countdown) if countdown else now
+    if coalesce:
+        waiting = (
+            OutboxMessage.objects.filter(task_name=task.name, args=list(args), kwargs=kwargs)
+            .filter(Q(status=Status.PENDING) | Q(status=Status.SENT, available_at__gt=now))
+            .first()
+        )
+        if waiting is not None:
+            return waiting
+    message = OutboxMessage(
+        task_name=task.name,
+        args=list(args),
+        kwargs=kwargs,
+        created_at=now,
+        available_at=available_at,
+    )
+    message.save(force_insert=True)
+    message_id = message.pk
+
+    def send() -> None:
+        if _publish(
+            task,
+            schema=schema,
+            message_id=message_id,
+            args=args,
+            kwargs=kwargs,
+            countdown=countdown,
+        ):
+            _mark_sent(schema, [message_id])
+
+    transaction.on_commit(send)
+    return message
+
+
+def _publish(
+    task: Any,
+    *,
+    schema: str,
+    message_id: int,
+    args: Sequence[Any],
+    kwargs: Mapping[str, Any],
+    countdown: int | None = None,
+) -> bool:
+    """Hand one message to the broker; False (logged, recorded on the row) when it is down."""
+    db: Any = connection  # django-tenants' wrapper
+    tenant = getattr(db, "tenant", None)
+    headers = {"_schema_name": schema, HEADER_ID: message_id, HEADER_SCHEMA: schema}
+    try:
+        task.apply_async(
+            args=list(args),
+            kwargs=dict(kwargs),
+            countdown=countdown,
+            headers=headers,
+            retry=True,
+            retry_policy=_RETRY_POLICY,
+        )
+    except BROKER_ERRORS as error:
+        logger.warning(
+            "outbox.send_failed",
+            extra={"task": task.name, "message_id": message_id, "error": type(error).__name__},
+        )
+        _mark_failed(schema, message_id, error)
+        return False
+    finally:
+        # An eager task (tests, or a worker sending to itself) switches the connection's schema.
+        if tenant is not None and db.tenant is not tenant:
+            if tenant.schema_name == get_public_schema_name():
+                db.set_schema_to_public()
+            else:
+                db.set_tenant(tenant)
+    return True
+
+
+def _mark_sent(schema: str, message_ids: list[int]) -> None:
+    # A consumer may have deleted the row already (eager, or a fast worker): nothing to update.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table_of(schema)} SET status = %s, sent_at = %s, attempts = attempts + 1, "  # noqa: S608
+            "last_error = '' WHERE id = ANY(%s) AND status <> %s",
+            [Status.SENT, timezone.now(), message_ids, Status.DEAD],
+        )
+
+
+def _mark_failed(schema: str, message_id: int, error: BaseException) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table_of(schema)} SET last_error = %s WHERE id = %s",  # noqa: S608
+                [f"{type(error).__name__}: {error}"[:200], message_id],
+            )
+    except Exception:  # noqa: BLE001 - the row stays pending either way
+        logger.warning("outbox.mark_failed_failed", exc_info=True)
+
+
+# --- The sweep -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    schemas: int = 0  # schemas that have an outbox table
+    probe_queries: int = 0
+    schemas_with_work: list[str] = field(default_factory=list)
+    sent: int = 0
+    dead: int = 0
+    broker_down: bool = False
+    seconds: float = 0.0
+
+
+def _due_condition() -> str:
+    """Rows to send: pending past a short grace (the sender right after the commit has had its
+    chance), or sent long ago and still not done (the broker lost it: Redis restarted empty)."""
+    return (
+        "((status = 'pending' AND available_at <= %(pending_cutoff)s) OR "
+        "(status = 'sent' AND sent_at <= %(resend_cutoff)s AND available_at <= %(resend_cutoff)s))"
+    )
+
+
+def _cutoffs(now: dt.datetime) -> dict[str, dt.datetime]:
+    return {
+        "pending_cutoff": now - dt.timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS),
+        "resend_cutoff": now - dt.timedelta(seconds=settings.OUTBOX_RESEND_AFTER_SECONDS),
+    }
+
+
+def outbox_schemas() -> list[str]:
+    """The schemas whose outbox is swept: public and every tenant's (never the template)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = %s AND c.relkind = 'r' AND (n.nspname = %s OR n.nspname IN "
+            "(SELECT schema_name FROM public.tenants_tenant)) ORDER BY n.nspname",
+            [TABLE, get_public_schema_name()],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def outbox_schemas_with_work(
+    schemas: Sequence[str], *, now: dt.datetime, result: SweepResult | None = None
+) -> list[str]:
+    """The schemas holding a due row: one query per _PROBE_CHUNK schemas, each probe an EXISTS
+    on the outbox's partial index (in-flight rows only), so idle schemas cost a few µs."""
+    found: list[str] = []
+    condition = _due_condition()
+    for start in range(0, len(schemas), _PROBE_CHUNK):
+        chunk = schemas[start : start + _PROBE_CHUNK]
+        parts = [
+            f"SELECT %(s{index})s WHERE EXISTS (SELECT 1 FROM {table_of(schema)} "  # noqa: S608
+            f"WHERE {condition})"
+            for index, schema in enumerate(chunk)
+        ]
+        params: dict[str, Any] = {f"s{index}": schema for index, schema in enumerate(chunk)}
+        params.update(_cutoffs(now))
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            found += [row[0] for row in cursor.fetchall()]
+        if result is not None:
+            result.probe_queries += 1
+    return found
+
+
+def outbox_sweep(
+    *, tasks: Mapping[str, Any], now: dt.datetime | None = None, limit_per_schema: int = 500
+) -> SweepResult:
+    """Send every due row of every schema; stop at the first broker failure (it is down)."""
+    started = time.perf_counter()
+    now = now or timezone.now()
+    result = SweepResult()
+    connection.set_schema_to_public()
+    schemas = outbox_schemas()
+    result.schemas = len(schemas)
+    result.schemas_with_work = outbox_schemas_with_work(schemas, now=now, result=result)
+    for schema in result.schemas_with_work:
+        if not _sweep_schema(schema, tasks=tasks, now=now, limit=limit_per_schema, result=result):
+            result.broker_down = True
+            break
+    connection.set_schema_to_public()
+    result.seconds = time.perf_counter() - started
+    if result.sent or result.dead or result.broker_down:
+        logger.info(
+            "outbox.swept",
+            extra={
+                "schemas": result.schemas,
+                "schemas_with_work": len(result.schemas_with_work),
+                "sent": result.sent,
+                "dead": result.dead,
+                "broker_down": result.broker_down,
+            },
+        )
+    return result
+
+
+def _json(value: Any) -> Any:
+    # Django has psycopg hand jsonb over as text (JSONField decodes it); raw SQL gets that text.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _sweep_schema(
+    schema: str, *, tasks: Mapping[str, Any], now: dt.datetime, limit: int, result: SweepResult
+) -> bool:
+    """Send one schema's due rows; False when the broker refused one."""
+    table = table_of(schema)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # SKIP LOCKED: two sweeps (two beat replicas, a slow run) never send a row twice.
+            cursor.execute(
+                f"SELECT id, task_name, args, kwargs, attempts FROM {table} "  # noqa: S608
+                f"WHERE {_due_condition()} ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED",
+                {**_cutoffs(now), "limit": limit},
+            )
+            rows = cursor.fetchall()
+        sent: list[int] = []
+        dead: list[tuple[int, str]] = []
+        broker_up = True
+        for message_id, task_name, args, kwargs, attempts in rows:
+            task = tasks.get(task_name)
+            if task is None or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                reason = "unknown task" if task is None else "too many attempts"
+                logger.error(
+                    "outbox.dead",
+                    extra={"task": task_name, "message_id": message_id, "reason": reason},
+                )
+                dead.append((message_id, reason))
+                continue
+            if not _publish(
+                task,
+                schema=schema,
+                message_id=message_id,
+                args=_json(args) or [],
+                kwargs=_json(kwargs) or {},
+            ):
+                broker_up = False
+                break
+            sent.append(message_id)
+        connection.set_schema_to_public()
+        if sent:
+            _mark_sent(schema, sent)
+        with connection.cursor() as cursor:
+            for message_id, reason in dead:
+                cursor.execute(
+                    f"UPDATE {table} SET status = %s, last_error = %s WHERE id = %s",  # noqa: S608
+                    [Status.DEAD, reason, message_id],
+                )
+    result.sent += len(sent)
+    result.dead += len(dead)
+    return broker_up
