@@ -241,9 +241,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Entraide <no-reply@entraide.loca
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Token first: DRF takes the WWW-Authenticate challenge from the first authenticator, so a
+    # missing or foreign (another tenant's) token is a 401 on every API view, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
