@@ -6,11 +6,14 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.http.request import host_validation_re
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django.utils import timezone, translation
+from django.views.defaults import bad_request
 from django_tenants.utils import get_public_schema_name
 
 from tenants.routing import normalize_host, resolve_host
@@ -51,7 +54,12 @@ class TenantRoutingMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         connection.set_schema_to_public()
-        host = normalize_host(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""))
+        raw_host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+        if raw_host and not host_validation_re.match(raw_host.lower()):
+            # NUL, control or non-ASCII bytes are no host name: never looked up (PostgreSQL
+            # refuses NUL in text), answered 400 like any malformed request.
+            return bad_request(request, SuspiciousOperation("invalid Host header"))
+        host = normalize_host(raw_host)
         route = resolve_host(host)
         if route.kind == "public":
             request.tenant = connection.tenant

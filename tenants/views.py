@@ -22,4 +22,8 @@ def tenant_logo(request: HttpRequest) -> HttpResponse:
     if not logo:
         raise Http404
     content_type = mimetypes.guess_type(logo.name)[0] or "application/octet-stream"
-    return FileResponse(logo.open("rb"), content_type=content_type)
+    try:
+        file = logo.open("rb")
+    except OSError:  # the stored path names a file that is gone or unreadable
+        raise Http404 from None
+    return FileResponse(file, content_type=content_type)

@@ -91,6 +91,7 @@ TENANT_COLOR_ADMIN_APPS = False
 MIDDLEWARE = [
     "tenants.middleware.HealthCheckMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
+    "tenants.request_input.RequestInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
