@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -32,24 +32,59 @@ class ApiError(exceptions.APIException):
             self.status_code = status_code
 
 
-def _flatten(detail: Any) -> dict[str, list[str]]:
+def _messages(detail: Any) -> list[str]:
+    """Plain message strings of an error detail, however nested (never a Python repr such as
+    "ErrorDetail(string=...)" or "{0: [...]}")."""
     if isinstance(detail, dict):
-        return {
-            str(key): [str(item) for item in (value if isinstance(value, list) else [value])]
-            for key, value in detail.items()
-        }
-    return {}
+        return [message for value in detail.values() for message in _messages(value)]
+    if isinstance(detail, list | tuple):
+        return [message for item in detail for message in _messages(item)]
+    return [str(detail)]
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Field errors keyed by field; nested errors (a list item, a nested object) by dotted path:
+    {"slots.0.capacity": ["..."]}."""
+    fields: dict[str, list[str]] = {}
+    items = (
+        detail.items()
+        if isinstance(detail, dict)
+        else enumerate(detail)
+        if isinstance(detail, list | tuple)
+        else ()
+    )
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict) or (
+            isinstance(value, list | tuple) and any(isinstance(v, dict | list) for v in value)
+        ):
+            fields.update(_flatten(value, name))
+        else:
+            fields.setdefault(name, []).extend(_messages(value))
+    return fields
+
+
+def _first_message(detail: Any, default: str) -> str:
+    messages = _messages(detail)
+    return messages[0] if messages else default
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         fields = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            {key: [str(m) for m in messages] for key, messages in exc.message_dict.items()}
+            if hasattr(exc, "error_dict")
+            else {"non_field_errors": [str(m) for m in exc.messages]}
         )
         _render_as_json(context)
         return Response(
             {"detail": "Invalid input.", "code": "invalid", "fields": fields},
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        return Response(
+            {"detail": "The request body is too large.", "code": "too_large", "fields": {}},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -61,19 +96,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
 
     if isinstance(exc, ApiError):
-        response.data = {"detail": str(exc.detail), "code": exc.error_code, "fields": exc.fields}
+        response.data = {
+            "detail": _first_message(exc.detail, "Invalid input."),
+            "code": exc.error_code,
+            "fields": {key: _messages(value) for key, value in exc.fields.items()},
+        }
     elif isinstance(exc, exceptions.ValidationError):
         fields = (
             _flatten(exc.detail)
             if isinstance(exc.detail, dict)
-            else {"non_field_errors": [str(item) for item in exc.detail]}
+            else {"non_field_errors": _messages(exc.detail)}
         )
         response.data = {"detail": "Invalid input.", "code": "invalid", "fields": fields}
     else:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         response.data = {
-            "detail": str(detail),
+            "detail": _first_message(getattr(exc, "detail", ""), "Error."),
             "code": code if isinstance(code, str) else "error",
             "fields": {},
         }

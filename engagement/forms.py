@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from engagement.limits import validate_search_date
 from engagement.models import Cause, Skill, Slot, VolunteerProfile
 
 WEEKDAYS: tuple[tuple[int, Any], ...] = (
@@ -114,10 +115,16 @@ class MissionFilterForm(forms.Form):
         choices=(("", _("Any time")), ("mine", _("Only when I am available"))),
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_search_date],
     )
     date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_search_date],
     )
     radius_km = forms.TypedChoiceField(
         label=_("Distance"), required=False, coerce=int, empty_value=None, choices=RADIUS_CHOICES

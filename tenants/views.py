@@ -33,7 +33,11 @@ def tenant_logo(request: HttpRequest) -> HttpResponse:
     # type is a download.
     if content_type not in LOGO_CONTENT_TYPES:
         content_type = "application/octet-stream"
-    response = FileResponse(logo.open("rb"), content_type=content_type)
+    try:
+        file = logo.open("rb")
+    except OSError:  # the stored path names a file that is gone or unreadable
+        raise Http404 from None
+    response = FileResponse(file, content_type=content_type)
     response["Content-Security-Policy"] = UPLOADED_FILE_POLICY
     response["X-Content-Type-Options"] = "nosniff"
     disposition = "inline" if content_type in RASTER_CONTENT_TYPES else "attachment"

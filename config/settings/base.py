@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.security.SecurityHeadersMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
+    "tenants.request_input.RequestInputMiddleware",
     # After routing: its HTTPS redirect reads request.get_host(), which needs the routed host.
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -19,6 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from engagement.limits import SEARCH_MAX_YEAR, SEARCH_MIN_YEAR
 from engagement.selectors import MissionSearchFilters
 
 MAX_RADIUS_KM = 100.0
@@ -27,7 +28,7 @@ MAX_BBOX_DEGREES = 10.0
 MAX_TERMS = 20
 MAX_QUERY_LENGTH = 200
 # Dates outside these years are typing mistakes (and would overflow date arithmetic).
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = SEARCH_MIN_YEAR, SEARCH_MAX_YEAR
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PERIODS = ("morning", "afternoon", "evening")

@@ -488,6 +488,9 @@ class _PageWithTotal(Sequence[SearchResult]):
         return self.rows
 
 
+MAX_PAGE_NUMBER = 100_000
+
+
 def mission_search_paginated(
     *, filters: MissionSearchFilters, page: Any, size: int
 ) -> Page[SearchResult]:
@@ -497,6 +500,8 @@ def mission_search_paginated(
         number = int(page)
     except (TypeError, ValueError):
         number = 1
+    # Past the end shows the last page anyway; the bound keeps OFFSET within a bigint.
+    number = min(number, MAX_PAGE_NUMBER)
     rows, total = mission_search_page(
         filters=filters, offset=(max(number, 1) - 1) * size, limit=size
     )

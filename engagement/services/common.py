@@ -19,6 +19,7 @@ from accounts.permissions import (
     user_organization_role,
 )
 from engagement.errors import EngagementError, EngagementErrorCode
+from engagement.limits import is_valid_id
 from engagement.models import AuditEvent, Cause, Organization, Skill
 from engagement.sanitizing import sanitize_html, sanitize_text
 
@@ -133,10 +134,13 @@ def is_tenant_admin(actor: Any) -> bool:
 def _ids(values: Iterable[Any], *, field: str, code: EngagementErrorCode) -> set[int]:
     """Ids from ids, numeric strings or model instances (a form's queryset)."""
     try:
-        return {int(value.pk if isinstance(value, models.Model) else value) for value in values}
+        ids = {int(value.pk if isinstance(value, models.Model) else value) for value in values}
     except (TypeError, ValueError):
+        ids = {0}
+    if not all(is_valid_id(value) for value in ids):
         message = _("Give a list of ids.")
-        raise EngagementError(message, code=code, fields={field: [message]}) from None
+        raise EngagementError(message, code=code, fields={field: [message]})
+    return ids
 
 
 def taxonomy_resolve(

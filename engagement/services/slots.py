@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement.errors import EngagementError, EngagementErrorCode
+from engagement.limits import SLOT_HORIZON
 from engagement.models import Mission, Slot
 from engagement.services.common import (
     audit_record,
@@ -79,6 +80,13 @@ def _checked_dates(
             EngagementErrorCode.SLOT_DATES_INVALID,
             "starts_at",
             _("The start must be in the future."),
+        )
+    if starts_at > now + SLOT_HORIZON:
+        # Far dates are typing mistakes, and 9999-12-31 would be stored as year 10000.
+        raise _invalid(
+            EngagementErrorCode.SLOT_DATES_INVALID,
+            "starts_at",
+            _("A date can be planned at most five years ahead."),
         )
     return starts_at, ends_at
 

@@ -374,7 +374,7 @@ def organization_logo(request: HttpRequest, organization_id: int) -> HttpRespons
         raise Http404
     try:
         file = organization.logo.open("rb")
-    except FileNotFoundError:
+    except OSError:  # gone, unreadable, or a directory where the file should be
         raise Http404 from None
     response = FileResponse(file, content_type="image/png")
     visibility = "public" if organization.is_verified else "private"

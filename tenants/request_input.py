@@ -1,0 +1,118 @@
+"""Input no view should ever see: refused once, at the door, for every route.
+
+PostgreSQL refuses the NUL character in text (psycopg raises DataError), and a lone UTF-16
+surrogate (JSON "\\ud800") cannot be encoded to UTF-8 at all: either one reaching a query or a
+template used to be a 500 wherever it went — a path segment, a query parameter, a cookie, a token
+header, a form field or a JSON string. No legitimate text contains them, so the request is
+answered 400 before any view runs (the API's error shape on API paths, the 400 page elsewhere)
+and nothing is written. JSON nested deeper than the parser's recursion limit is refused here too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+from django.views.defaults import bad_request
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+# Paths that answer in the API's error shape ({"detail", "code", "fields"}).
+API_PREFIXES = ("/api/", "/accounts/api/")
+JSON_NESTING_LIMIT = 64
+
+
+class BadInput(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _unsafe(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check(field: str, text: str) -> None:
+    if _unsafe(text):
+        raise BadInput(field, _("Text may not contain NUL or invalid characters."))
+
+
+def _strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    if depth > JSON_NESTING_LIMIT:
+        raise BadInput(path or "non_field_errors", _("This JSON is nested too deeply."))
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield path or "non_field_errors", key
+            yield from _strings(item, f"{path}.{key}" if path else str(key), depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}.{index}" if path else str(index), depth + 1)
+
+
+def check_request(request: HttpRequest) -> None:
+    """Raise BadInput for the first unsafe part of the request."""
+    _check("path", request.path)
+    for name, values in request.GET.lists():
+        _check(name, name)
+        for value in values:
+            _check(name, value)
+    for name, value in request.COOKIES.items():
+        _check(name, value)
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    _check("authorization", authorization)
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    content_type = request.content_type or ""
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, values in request.POST.lists():
+            _check(name, name)
+            for value in values:
+                _check(name, value)
+    elif content_type.endswith("json"):
+        try:
+            data = json.loads(request.body)
+        except RecursionError:
+            raise BadInput("non_field_errors", _("This JSON is nested too deeply.")) from None
+        except ValueError:
+            return  # not JSON: the parser answers 400 with its own message
+        for path, text in _strings(data, ""):
+            _check(path.split(".")[0] or "non_field_errors", text)
+
+
+class RequestInputMiddleware:
+    """Refuse NUL bytes, unencodable characters and over-deep JSON anywhere in a request."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            check_request(request)
+        except BadInput as error:
+            return _refusal(request, error)
+        except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
+            pass  # the view's own parsing answers these (400/413) the usual way
+        return self.get_response(request)
+
+
+def _refusal(request: HttpRequest, error: BadInput) -> HttpResponse:
+    if request.path.startswith(API_PREFIXES):
+        return JsonResponse(
+            {"detail": error.message, "code": "invalid", "fields": {error.field: [error.message]}},
+            status=400,
+        )
+    return bad_request(request, SuspiciousOperation(error.message))

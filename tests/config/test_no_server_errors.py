@@ -1,0 +1,419 @@
+"""No input gives a 5xx: a property test over every route of both URL confs.
+
+A real HTTP server in the test process (tests/config/live.py) receives, for each route the
+resolvers know, generated requests from anonymous and signed-in actors: malformed path values
+(huge and non-ASCII numbers, NUL and control characters), hostile query strings, form bodies
+built from the page's own form with some fields replaced, JSON built from the OpenAPI request
+schema with some fields replaced, deep or huge JSON and unknown content types. The answer must
+never be ≥ 500, and every route must be reached by at least one request that resolved to it.
+The number of examples per route is fixed and generation is derandomized, so runs repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test import Client
+from django.urls import Resolver404, resolve
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from accounts.models import User
+from tests.config.fuzzing import (
+    HOSTILE_TEXT,
+    ODD_BODIES,
+    QUERY_NAMES,
+    Actor,
+    Body,
+    Outcome,
+    Route,
+    actor_client,
+    form_body,
+    form_fields_of,
+    hostile_text,
+    json_body,
+    query_string,
+    quote_path,
+    routes_of,
+)
+from tests.config.live import LiveServer, RawClient, live_server_running
+from tests.config.openapi import OpenApi
+from tests.engagement.api.conftest import World, build_world
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES_PER_ROUTE = 8
+TENANT_ACTORS = ("anonymous", "volunteer", "admin", "tenant_admin")
+
+MALFORMED_INTEGERS = (
+    "0",
+    "99999999999999999999",
+    "9223372036854775808",
+    "2147483648",
+    "9" * 300,
+)
+NOT_INTEGERS = ("١٢٣", "１２", "-1", "1e3", "a\x00", "%00", "\x01", "1 ")
+
+
+@pytest.fixture
+def server() -> Iterator[LiveServer]:
+    yield from live_server_running()
+
+
+class ServerErrors(logging.Handler):
+    """The tracebacks Django logs for 5xx, to say why a request failed."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + "".join(logging.Formatter().formatException(record.exc_info))[-1500:]
+        self.messages.append(text)
+
+
+@pytest.fixture
+def server_errors() -> Iterator[ServerErrors]:
+    handler = ServerErrors()
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+def _session_for(user: User | None, host: str) -> str | None:
+    if user is None:
+        return None
+    client = Client(HTTP_HOST=host)
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _path_values(world: World | None, staff: User | None) -> dict[str, list[str]]:
+    """Real values for path parameters, by name: requests must also reach past the 404."""
+    if world is None:
+        from tenants.models import Domain, Tenant
+
+        return {
+            "object_id": [str(pk) for pk in Tenant.objects.values_list("pk", flat=True)[:2]]
+            + [str(pk) for pk in Domain.objects.values_list("pk", flat=True)[:1]]
+            + ([str(staff.pk)] if staff else []),
+            "content_type_id": [str(ContentType.objects.get_for_model(Tenant).pk)],
+        }
+    return {
+        "mission_id": [str(m.pk) for m in (world.published, world.in_review, world.draft)],
+        "organization_id": [
+            str(o.pk)
+            for o in (world.organization, world.other_organization, world.pending_organization)
+        ],
+        "slot_id": [str(s.pk) for s in (world.slot, world.free_slot, world.started_slot)],
+        "participation_id": [
+            str(p.pk) for p in (world.own_participation, world.requested, world.confirmed_started)
+        ],
+        "membership_id": [str(world.editor_membership.pk)],
+        "token": [world.invitation.token],
+        "kind": ["saml", "oidc", "facebook"],
+        "object_id": [
+            str(world.published.pk),
+            str(world.organization.pk),
+            str(world.volunteer.pk),
+            str(world.own_participation.pk),
+        ],
+        "id": [str(world.volunteer.pk)],
+        "content_type_id": [str(ContentType.objects.get_for_model(world.published).pk)],
+    }
+
+
+@st.composite
+def path_for(draw: st.DrawFn, route: Route, values: dict[str, list[str]]) -> tuple[str, bool]:
+    """A path for the route; `True` when every part was drawn to match the route's pattern."""
+    pieces: list[str] = []
+    well_formed = True
+    for part in route.parts:
+        if isinstance(part, str):
+            pieces.append(part)
+            continue
+        if isinstance(part, re.Pattern):
+            pieces.append(
+                draw(st.from_regex(part, fullmatch=True, alphabet=st.characters(codec="utf-8")))
+            )
+            continue
+        converter, name = part
+        real = values.get(name, [])
+        if draw(st.integers(0, 9)) == 0:
+            pieces.append(draw(st.sampled_from(NOT_INTEGERS + HOSTILE_TEXT[:30])))
+            well_formed = False
+        elif converter == "int":
+            pieces.append(
+                draw(
+                    st.one_of(
+                        *([st.sampled_from(real)] * 3 if real else []),
+                        st.sampled_from(MALFORMED_INTEGERS),
+                        st.from_regex(r"[0-9]{1,25}", fullmatch=True),
+                    )
+                )
+            )
+        else:
+            alphabet = st.characters(codec="utf-8", exclude_characters="/")
+            pieces.append(
+                draw(
+                    st.one_of(
+                        *([st.sampled_from(real)] * 3 if real else []),
+                        st.text(alphabet, min_size=1, max_size=40),
+                    )
+                )
+            )
+    return "/" + "".join(pieces), well_formed
+
+
+class Campaign:
+    """Runs the generated requests of one URL conf against the live server."""
+
+    def __init__(
+        self,
+        *,
+        server: LiveServer,
+        urlconf: str,
+        host: str,
+        actors: dict[str, Actor],
+        values: dict[str, list[str]],
+        openapi: OpenApi | None,
+        errors: ServerErrors,
+    ) -> None:
+        self.server = server
+        self.urlconf = urlconf
+        self.host = host
+        self.actors = actors
+        self.values = values
+        self.openapi = openapi
+        self.errors = errors
+        self.outcome = Outcome()
+        self._baselines: dict[tuple[str, str], dict[str, str]] = {}
+
+    def _reached(self, route: Route, path: str) -> bool:
+        try:
+            match = resolve(path, urlconf=self.urlconf)
+        except (Resolver404, UnicodeError, ValueError):
+            return False
+        # A route shadowed by an override of the same name counts as reached through it.
+        return match.route == route.route or (
+            route.name is not None and match.url_name == route.name
+        )
+
+    def _form_baseline(self, actor: Actor, target: str) -> dict[str, str]:
+        key = (actor.name, target)
+        if key not in self._baselines:
+            answer = actor.client.request("GET", target, host=self.host)
+            self.outcome.record(f"GET {target} as {actor.name}", "baseline", answer, [])
+            self._baselines[key] = (
+                form_fields_of(answer.body) if answer.content_type == "text/html" else {}
+            )
+        return self._baselines[key]
+
+    def run(self, route: Route) -> None:
+        methods = ["GET", "POST", "POST", "HEAD"]
+        if route.is_api:
+            methods += ["PATCH", "PUT", "DELETE", "OPTIONS"]
+        reached = [0]
+
+        @hypothesis_settings(
+            max_examples=EXAMPLES_PER_ROUTE,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(
+            path=path_for(route, self.values),
+            actor=st.sampled_from(sorted(self.actors)),
+            method=st.sampled_from(methods),
+            query=st.lists(st.tuples(st.sampled_from(QUERY_NAMES), hostile_text), max_size=4),
+            data=st.data(),
+        )
+        def attempt(
+            path: tuple[str, bool],
+            actor: str,
+            method: str,
+            query: list[tuple[str, str]],
+            data: st.DataObject,
+        ) -> None:
+            raw_path, well_formed = path
+            if well_formed and self._reached(route, raw_path):
+                reached[0] += 1
+            client = self.actors[actor]
+            target = quote_path(raw_path) + ("?" + query_string(query) if query else "")
+            body = Body(None, b"", "none")
+            if method in ("POST", "PUT", "PATCH"):
+                body = data.draw(self._body_strategy(route, client, raw_path, method))
+            kind = f"{method} {body.kind}"
+            before = len(self.errors.messages)
+            answer = client.client.request(
+                method, target, host=self.host, body=body.data, content_type=body.content_type
+            )
+            self.outcome.record(
+                f"{method} {target[:300]!r} as {actor} body={body.kind}:{body.data[:200]!r}",
+                kind,
+                answer,
+                self.errors.messages[before:],
+            )
+
+        attempt()
+        self.outcome.hits[route.route] = reached[0]
+
+    def _body_strategy(
+        self, route: Route, actor: Actor, path: str, method: str
+    ) -> st.SearchStrategy[Body]:
+        odd = st.sampled_from(ODD_BODIES)
+        if route.is_api:
+            baseline = self.openapi.request_example(path, method) if self.openapi else {}
+            return st.one_of(json_body(baseline), json_body(baseline), odd)
+        baseline = self._form_baseline(actor, quote_path(path)) if method == "POST" else {}
+        return st.one_of(form_body(baseline, actor.csrf), form_body(baseline, actor.csrf), odd)
+
+
+def _report(campaign: Campaign, routes: list[Route]) -> None:
+    outcome = campaign.outcome
+    unreached = [route.route for route in routes if not outcome.hits.get(route.route)]
+    print(  # noqa: T201 - the figures of the run, shown with -s
+        f"{campaign.urlconf}: {len(routes)} routes, {outcome.requests} requests, "
+        f"statuses {json.dumps(outcome.statuses, sort_keys=True)}, "
+        f"kinds {json.dumps(outcome.kinds, sort_keys=True)}"
+    )
+    assert not outcome.failures, f"{len(outcome.failures)} responses ≥ 500:\n" + "\n\n".join(
+        outcome.failures[:15]
+    )
+    assert not unreached, f"routes never reached by a well-formed request: {unreached}"
+
+
+def test_no_tenant_route_answers_5xx(in_paris, server, server_errors):
+    world = build_world(in_paris)
+    host = in_paris.primary_host
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "volunteer": world.volunteer,
+        "admin": world.admin,
+        "tenant_admin": world.tenant_admin,
+    }
+    actors = {
+        name: actor_client(server.port, name, _session_for(user, host))
+        for name, user in users.items()
+    }
+    campaign = Campaign(
+        server=server,
+        urlconf=settings.ROOT_URLCONF,
+        host=host,
+        actors=actors,
+        values=_path_values(world, None),
+        openapi=OpenApi.fetch(RawClient(port=server.port), host),
+        errors=server_errors,
+    )
+    routes = routes_of(settings.ROOT_URLCONF)
+
+    for route in routes:
+        campaign.run(route)
+        connection.set_tenant(in_paris)
+
+    _report(campaign, routes)
+
+
+def test_no_public_route_answers_5xx(paris, server, server_errors):
+    connection.set_schema_to_public()
+    staff = User.objects.create_superuser(email="ops@entraide.test", password="x" * 12)
+    host = settings.BASE_DOMAIN
+    actors = {
+        "anonymous": actor_client(server.port, "anonymous", None),
+        "staff": actor_client(server.port, "staff", _session_for(staff, host)),
+    }
+    campaign = Campaign(
+        server=server,
+        urlconf=settings.PUBLIC_SCHEMA_URLCONF,
+        host=host,
+        actors=actors,
+        values=_path_values(None, staff),
+        openapi=None,
+        errors=server_errors,
+    )
+    routes = routes_of(settings.PUBLIC_SCHEMA_URLCONF)
+
+    for route in routes:
+        campaign.run(route)
+        connection.set_schema_to_public()
+
+    _report(campaign, routes)
+
+
+HOSTILE_HOSTS: tuple[bytes | None, ...] = (
+    None,
+    b"",
+    b" ",
+    b"paris.entraide.test\x00",
+    b"paris.entraide.test\x00.evil.example",
+    b"\x00",
+    b"\x01\x02\x7f",
+    b"paris.entraide.test:99999999999999999999",
+    b"paris.entraide.test:-1",
+    b"PARIS.ENTRAIDE.TEST.",
+    b"[::1]",
+    b"[::1",
+    b"xn--80ak6aa92e.entraide.test",
+    "café.entraide.test".encode(),
+    b"\xff\xfe.entraide.test",
+    b"a" * 300 + b".entraide.test",
+    b".entraide.test",
+    b"..",
+    b"entraide.test, paris.entraide.test",
+    b"paris.entraide.test/../../",
+    b"-paris.entraide.test",
+    b"paris..entraide.test",
+    b"127.0.0.1",
+    b"999.999.999.999",
+)
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/missions/", "/missions/1/", "/console/"])
+def test_no_host_header_answers_5xx(paris, server, server_errors, path):
+    client = RawClient(port=server.port)
+    statuses = {}
+
+    for host in HOSTILE_HOSTS:
+        answer = client.request("GET", path, host=host)
+        statuses[host] = answer.status
+        connection.set_schema_to_public()
+
+    assert all(status < 500 for status in statuses.values()), (statuses, server_errors.messages)
+
+
+RAW_TARGETS = (
+    b"/missions/\x00/",
+    b"/api/v1/missions/?q=\x00",
+    b"/api/v1/missions/\x01\x02/",
+    b"/\xff\xfe",
+    b"/api/v1/\xc3\x28",
+    b"/%00",
+    b"/%ff%fe/",
+    b"/api/v1/missions/?lat=%00&lng=%ff",
+    b"/organisation/invitation/%00/",
+    b"/accounts/confirm-email/%00/",
+    b"//evil.example/",
+    b"/" + b"a" * 8000,
+    b"*",
+    b"http://evil.example/",
+)
+
+
+@pytest.mark.parametrize("target", RAW_TARGETS, ids=lambda t: repr(t[:30]))
+def test_raw_bytes_in_the_request_target_answer_4xx(in_paris, server, server_errors, target):
+    answer = RawClient(port=server.port).request("GET", target, host=in_paris.primary_host)
+
+    assert answer.status < 500, server_errors.messages
