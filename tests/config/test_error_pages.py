@@ -13,6 +13,7 @@ import pytest
 from django.db import OperationalError, connections
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
+from django.urls import URLResolver, get_resolver
 from django_tenants.utils import tenant_context
 
 from accounts.services import user_create
@@ -405,3 +406,75 @@ def test_too_many_form_fields_on_an_api_path_is_a_json_400(boom_urls, acme, sett
     fields = {f"field{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
 
     _assert_api_error(client.post("/api/v1/plain-post/", fields), 400, "bad_request")
+
+
+# Every API route of both URL confs (from the resolvers: a new route is covered) ------------------
+
+
+def _api_routes(urlconf: str) -> list[str]:
+    def walk(patterns, prefix: str = "") -> Iterator[str]:  # type: ignore[no-untyped-def]
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern)
+
+    routes = [
+        route for route in walk(get_resolver(urlconf).url_patterns) if route.startswith("api")
+    ]
+    return ["/" + _concrete(route) for route in routes]
+
+
+def _concrete(route: str) -> str:
+    """A path for the route whose ids name nothing."""
+    route = route.replace("^(?P<unmatched>.*)$", "nope/")
+    for converter, value in (("int", "999999"), ("slug", "no-such-tenant"), ("str", "nope")):
+        while f"<{converter}:" in route:
+            start = route.index(f"<{converter}:")
+            route = route[:start] + value + route[route.index(">", start) + 1 :]
+    return route
+
+
+TENANT_API_ROUTES = _api_routes("config.urls_tenant")
+PUBLIC_API_ROUTES = _api_routes("config.urls_public")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _assert_every_error_is_json(client: Client, path: str) -> int:
+    errors = 0
+    for method in METHODS:
+        for body in ("{}", "{not json"):
+            response = client.generic(method, path, body, "application/json")
+            assert response.status_code < 500, (method, path, response.content[:300])
+            if response.status_code >= 400:
+                assert response["Content-Type"] == "application/json", (method, path)
+                assert set(json.loads(response.content)) == {"detail", "code", "fields"}
+                errors += 1
+    return errors
+
+
+def test_api_routes_are_all_enumerated():
+    assert len(TENANT_API_ROUTES) >= 36 and len(PUBLIC_API_ROUTES) >= 3
+    assert "/api/v1/missions/999999/participations/" in TENANT_API_ROUTES
+    assert "/api/platform/v1/tenants/no-such-tenant/deprovision/" in PUBLIC_API_ROUTES
+
+
+@pytest.mark.parametrize("path", TENANT_API_ROUTES)
+def test_every_tenant_api_route_answers_errors_as_json(paris, path):
+    with tenant_context(paris):
+        user = user_create(email="routes@paris.example", password="pw-123456789")
+    signed_in = Client(HTTP_HOST=paris.primary_host, HTTP_ACCEPT="text/html")
+    with tenant_context(paris):
+        signed_in.force_login(user)
+
+    errors = _assert_every_error_is_json(Client(HTTP_HOST=paris.primary_host), path)
+    errors += _assert_every_error_is_json(signed_in, path)
+
+    assert errors > 0
+
+
+@pytest.mark.parametrize("path", PUBLIC_API_ROUTES)
+def test_every_public_api_route_answers_errors_as_json(settings, path):
+    client = Client(HTTP_HOST=settings.BASE_DOMAIN, HTTP_AUTHORIZATION="Token not-a-token")
+
+    assert _assert_every_error_is_json(client, path) == len(METHODS) * 2
