@@ -53,7 +53,7 @@ def test_tenant_task_received_without_tenant_fails_loudly():
 
 
 @pytest.mark.worker
-def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme):
+def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme, settings):
     """A Celery worker process on Redis receives the schema in the task headers."""
     queue = f"entraide-test-{uuid.uuid4().hex[:8]}"
     database = connection.settings_dict
@@ -93,8 +93,9 @@ def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme):
         stderr=subprocess.STDOUT,
     )
     tokens = {"paris": uuid.uuid4().hex, "acme": uuid.uuid4().hex}
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
+    # Celery reads CELERY_TASK_ALWAYS_EAGER from Django's settings before its own task_always_eager.
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    assert not app.conf.task_always_eager
     try:
         with tenant_context(paris):
             record_tenant.apply_async(args=[tokens["paris"]], queue=queue)
@@ -109,11 +110,12 @@ def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme):
                 break
             time.sleep(0.2)
     finally:
-        app.conf.task_always_eager = previous
         worker.terminate()
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
 
     assert values["paris"] is not None, output
+    # Run by the worker process, not eagerly in this one.
+    assert values["paris"].decode().rsplit(":", 1)[1] == str(worker.pid)
     assert values["paris"].decode().startswith(f"{paris.schema_name}:")
     assert values["acme"].decode().startswith(f"{acme.schema_name}:")
 

@@ -1,5 +1,7 @@
 """Tasks used by the Celery tests; a real worker imports them with --include."""
 
+import os
+
 import redis
 from django.conf import settings
 from django.db import connection
@@ -11,8 +13,8 @@ from tenants.context import PublicTask, TenantScopedTask
 
 @app.task(base=TenantScopedTask, name="tests.record_tenant")
 def record_tenant(token: str) -> str:
-    """Write where it ran (schema and a count read there) to Redis under `token`."""
-    value = f"{connection.schema_name}:{Cause.objects.count()}"
+    """Write where it ran (schema, a count read there, the process id) to Redis under `token`."""
+    value = f"{connection.schema_name}:{Cause.objects.count()}:{os.getpid()}"
     redis.Redis.from_url(settings.REDIS_URL).set(f"entraide-test:{token}", value, ex=120)
     return value
 
