@@ -31,11 +31,18 @@ def tenant_get_for_platform(*, slug: str) -> Tenant | None:
 def tenant_canonical_host(tenant: Tenant) -> str:
     """The tenant's primary verified domain (a custom domain once it is made primary), else its
     subdomain of BASE_DOMAIN."""
-    primary = (
-        Domain.objects.filter(tenant_id=tenant.pk, is_primary=True, is_verified=True)
-        .values_list("domain", flat=True)
-        .first()
-    )
+    prefetched = getattr(tenant, "_prefetched_objects_cache", {}).get("domains")
+    if prefetched is not None:  # lists of tenants (platform API) prefetch their domains
+        primary = next(
+            (domain.domain for domain in prefetched if domain.is_primary and domain.is_verified),
+            None,
+        )
+    else:
+        primary = (
+            Domain.objects.filter(tenant_id=tenant.pk, is_primary=True, is_verified=True)
+            .values_list("domain", flat=True)
+            .first()
+        )
     return primary or tenant.primary_host
 
 

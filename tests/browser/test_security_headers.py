@@ -44,7 +44,6 @@ def test_main_pages_report_no_csp_violation(pages, url, world):
         ("paris", "/accounts/signup/"),
         ("montreal", "/"),
         ("acme", "/"),
-        (None, "/"),
     ]:
         page.goto(url(slug, path))
         page.wait_for_load_state("load")
@@ -52,6 +51,14 @@ def test_main_pages_report_no_csp_violation(pages, url, world):
 
     assert {where: seen for where, seen in found.items() if seen} == {}
     assert pages.errors == []
+    # The recorder works: an injected inline script is refused and reported.
+    page.evaluate(
+        "() => document.body.appendChild(Object.assign(document.createElement('script'),"
+        " {textContent: 'window.injected = true'}))"
+    )
+    page.wait_for_function("() => window.__cspViolations.length > 0")
+    assert violations(page) == ["script-src-elem inline"]
+    assert page.evaluate("() => window.injected") is None
 
 
 def test_the_map_loads_the_tenant_tiles_under_the_policy(pages, url, world):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -832,7 +833,12 @@ def test_an_invitee_signs_up_lands_back_and_joins(client_for, paris, world):
         },
     )
     assert signup.status_code == 302
-    assert signup["Location"] == path
+    assert signup["Location"] == "/accounts/confirm-email/"
+    # The link of the confirmation e-mail signs the invitee in and brings them back.
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body)
+    assert link is not None
+    confirmed = client.post(link.group(1))
+    assert confirmed["Location"] == path
     assert fr("Accept the invitation") in client.get(path).content.decode()
 
     accepted = client.post(path)

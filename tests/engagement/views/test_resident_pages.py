@@ -5,12 +5,14 @@ and time zone, and SQL query counts that do not grow with the number of results.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -553,15 +555,19 @@ def test_sign_up_then_lands_on_the_mission_with_the_participation_made(
     client = client_for(paris)
     signup_url = client.post(f"/missions/{mission.pk}/participer/", {"slot": first.pk})["Location"]
 
-    response = client.post(
+    signed_up = client.post(
         signup_url,
         {
             "email": "nouvelle@example.org",
             "password1": "Un-mot-de-passe-2024",
             "password2": "Un-mot-de-passe-2024",
         },
-        follow=True,
     )
+    assert signed_up["Location"] == "/accounts/confirm-email/"
+    # The link of the confirmation e-mail, opened in the same browser, signs in and comes back.
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body)
+    assert link is not None
+    response = client.post(link.group(1), follow=True)
 
     assert response.redirect_chain[-1] == (f"/missions/{mission.pk}/#participer", 302)
     assert "votre participation est confirmée" in html(response)
