@@ -300,7 +300,6 @@ def _sweep_schema(
                 broker_up = False
                 break
             sent.append(message_id)
-        connection.set_schema_to_public()
         if sent:
             _mark_sent(schema, sent)
         with connection.cursor() as cursor:
