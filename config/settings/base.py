@@ -387,6 +387,9 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_SWEEP_GRACE_SECONDS = int(env("OUTBOX_SWEEP_GRACE_SECONDS", "10"))
 OUTBOX_RESEND_AFTER_SECONDS = int(env("OUTBOX_RESEND_AFTER_SECONDS", "900"))
 OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "10"))
+# The sweep probes only the schemas whose outbox holds rows according to PostgreSQL's statistics,
+# and every schema this often (statistics lag a little, and a crash resets them).
+OUTBOX_FULL_PROBE_SECONDS = int(env("OUTBOX_FULL_PROBE_SECONDS", "600"))
 
 
 # Sign-in (accounts) ------------------------------------------------------------------------------

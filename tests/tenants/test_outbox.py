@@ -118,7 +118,7 @@ def test_the_sweep_sends_each_schemas_pending_rows_once_with_one_probe_query(
     assert "tenant_template" not in schemas
 
     with CaptureQueriesContext(connection) as queries:
-        result = outbox_sweep(tasks=app.tasks, now=_later())
+        result = outbox_sweep(tasks=app.tasks, now=_later(), full=True)
 
     assert (result.sent, result.dead, result.broker_down, result.probe_queries) == (3, 0, False, 1)
     assert result.schemas_with_work == sorted([paris.schema_name, acme.schema_name])
@@ -131,7 +131,7 @@ def test_the_sweep_sends_each_schemas_pending_rows_once_with_one_probe_query(
     assert statements == ["SELECT", "SELECT"] + ["SELECT", "UPDATE"] * 2
     sent = [message_call(m)[1] for m in broker.queue(settings.CELERY_TASK_DEFAULT_QUEUE)]
     assert sorted(sent) == [[1, "x"], [2, "x"], [3]]
-    again = outbox_sweep(tasks=app.tasks, now=_later())
+    again = outbox_sweep(tasks=app.tasks, now=_later(), full=True)
     assert (again.sent, again.schemas_with_work) == (0, [])
     with tenant_context(acme):
         assert OutboxMessage.objects.get(args=[4]).status == Status.PENDING
@@ -142,7 +142,7 @@ def test_the_sweep_stops_at_a_broker_failure_and_keeps_every_row(paris, broker):
         OutboxMessage.objects.create(task_name="engagement.invitation_email_send", args=[1])
     broker.stop()
 
-    result = outbox_sweep(tasks=app.tasks, now=_later())
+    result = outbox_sweep(tasks=app.tasks, now=_later(), full=True)
 
     assert (result.sent, result.broker_down) == (0, True)
     with tenant_context(paris):
@@ -158,13 +158,13 @@ def test_a_message_the_broker_lost_is_sent_again_and_runs_once(paris, broker, se
             task_name="engagement.participation_email_send",
             args=[participation.pk, str(Event.CONFIRMED)],
         )
-    outbox_sweep(tasks=app.tasks, now=_later())
+    outbox_sweep(tasks=app.tasks, now=_later(), full=True)
     (first,) = broker.queue(settings.CELERY_TASK_DEFAULT_QUEUE)
     broker.client().flushall()  # Redis restarted empty: the message is gone
 
     # Not re-sent before OUTBOX_RESEND_AFTER_SECONDS; then sent again.
-    assert outbox_sweep(tasks=app.tasks, now=_later()).sent == 0
-    assert outbox_sweep(tasks=app.tasks, now=_later(16)).sent == 1
+    assert outbox_sweep(tasks=app.tasks, now=_later(), full=True).sent == 0
+    assert outbox_sweep(tasks=app.tasks, now=_later(16), full=True).sent == 1
     (second,) = broker.queue(settings.CELERY_TASK_DEFAULT_QUEUE)
     with tenant_context(paris):
         message.refresh_from_db()
@@ -215,7 +215,7 @@ def test_rows_of_unknown_tasks_or_past_their_attempts_are_given_up(paris, broker
             task_name="engagement.invitation_email_send", args=[2], attempts=3
         )
 
-    result = outbox_sweep(tasks=app.tasks, now=_later())
+    result = outbox_sweep(tasks=app.tasks, now=_later(), full=True)
 
     assert (result.sent, result.dead) == (0, 2)
     with tenant_context(paris):
@@ -224,7 +224,7 @@ def test_rows_of_unknown_tasks_or_past_their_attempts_are_given_up(paris, broker
             (tired.pk, Status.DEAD, "too many attempts"),
         ]
     assert broker.queue(settings.CELERY_TASK_DEFAULT_QUEUE) == []
-    assert outbox_sweep(tasks=app.tasks, now=_later()).schemas_with_work == []
+    assert outbox_sweep(tasks=app.tasks, now=_later(), full=True).schemas_with_work == []
 
 
 def test_a_participation_schedules_its_emails_in_its_own_transaction(paris, broker):
