@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy as _
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -150,7 +150,7 @@ REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CACHES = {
     "default": {
-        # Django's Redis cache that misses instead of failing while Redis is down (tenants/cache.py).
+        # Django's Redis cache, missing instead of failing while Redis is down (tenants/cache.py).
         "BACKEND": "tenants.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "entraide"),

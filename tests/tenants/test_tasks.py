@@ -93,8 +93,10 @@ def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme):
         stderr=subprocess.STDOUT,
     )
     tokens = {"paris": uuid.uuid4().hex, "acme": uuid.uuid4().hex}
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
+    # The app reads Django's settings under the CELERY_ namespace: that key wins over
+    # `app.conf.task_always_eager`, which left this test running its tasks eagerly.
+    previous = app.conf["CELERY_TASK_ALWAYS_EAGER"]
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
     try:
         with tenant_context(paris):
             record_tenant.apply_async(args=[tokens["paris"]], queue=queue)
@@ -109,7 +111,7 @@ def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme):
                 break
             time.sleep(0.2)
     finally:
-        app.conf.task_always_eager = previous
+        app.conf["CELERY_TASK_ALWAYS_EAGER"] = previous
         worker.terminate()
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
 
