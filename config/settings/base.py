@@ -162,7 +162,7 @@ REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CACHES = {
     "default": {
-        # Django's Redis cache that misses instead of failing while Redis is down (tenants/cache.py).
+        # Django's Redis cache, missing instead of failing while Redis is down (tenants/cache.py).
         "BACKEND": "tenants.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "entraide"),
@@ -428,6 +428,9 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_SWEEP_GRACE_SECONDS = int(env("OUTBOX_SWEEP_GRACE_SECONDS", "10"))
 OUTBOX_RESEND_AFTER_SECONDS = int(env("OUTBOX_RESEND_AFTER_SECONDS", "900"))
 OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "10"))
+# The sweep probes only the schemas whose outbox holds rows according to PostgreSQL's statistics,
+# and every schema this often (statistics lag a little, and a crash resets them).
+OUTBOX_FULL_PROBE_SECONDS = int(env("OUTBOX_FULL_PROBE_SECONDS", "600"))
 
 
 # Sign-in (accounts) ------------------------------------------------------------------------------

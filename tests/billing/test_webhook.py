@@ -1,13 +1,20 @@
 """POST /billing/stripe/webhook/ on the public host: verified, stored once, processed once."""
 
+import datetime as dt
 import time
 
 import pytest
 from celery.exceptions import Retry
+from django.utils import timezone
 
 from billing.models import BillingAuditEntry, StripeEvent
 from billing.services import stripe_event_process, subscription_sync
+from config.celery import app
+from tenants.outbox.models import OutboxMessage
+from tenants.outbox.services import outbox_sweep
 from tests.billing.conftest import WEBHOOK_URL
+from tests.tenants.private_redis import RedisServer, pointed_at
+from tests.tenants.private_redis import deliver as run_message
 
 pytestmark = pytest.mark.django_db
 
@@ -355,3 +362,48 @@ def test_scheduled_deadline_task_suspends_expired_grace_periods(active_paris, st
     assert tasks.billing_deadlines_enforce.delay().get() >= 1
 
     assert Tenant.objects.get(pk=paris.pk).billing_state == "suspended"
+
+
+def test_an_event_stored_while_the_broker_is_down_is_sent_by_the_next_sweep(
+    active_paris, stripe_fake, deliver, settings, tmp_path
+):
+    """Not the 10-minute schedule: its task is in the outbox, written with the event."""
+
+    paris, subscription = active_paris
+    stripe_fake.subscription_status_set(subscription["id"], "past_due")
+    payload = _event(stripe_fake, subscription)
+    later = timezone.now() + dt.timedelta(minutes=1)
+    broker = RedisServer(str(tmp_path))
+    broker.start()
+    try:
+        with pointed_at(broker, settings):
+            broker.stop()
+            first = deliver(stripe_fake, payload)
+            # Stripe delivers it again while it is still unprocessed: scheduled again.
+            again = deliver(stripe_fake, payload)
+
+            assert first.json() == {"received": True, "duplicate": False}
+            assert again.json() == {"received": True, "duplicate": True}
+            event = StripeEvent.objects.get()
+            assert event.status == "received"
+            assert list(OutboxMessage.objects.values_list("task_name", "args", "status")) == [
+                ("billing.tasks.stripe_event_process", [event.pk], "pending"),
+                ("billing.tasks.stripe_event_process", [event.pk], "pending"),
+            ]
+
+            broker.start()
+            assert outbox_sweep(tasks=app.tasks, now=later, full=True).sent == 2
+            for message in broker.queue(settings.CELERY_TASK_DEFAULT_QUEUE):
+                run_message(message)
+    finally:
+        broker.stop()
+
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == ("processed", 1)
+    assert len(stripe_fake.calls("GET", "/v1/subscriptions")) == 1
+    paris.refresh_from_db()
+    assert paris.billing_state == "past_due"
+    assert not OutboxMessage.objects.exists()
+    # Once processed, a redelivery schedules nothing.
+    assert deliver(stripe_fake, payload).json()["duplicate"] is True
+    assert not OutboxMessage.objects.exists()

@@ -25,3 +25,9 @@ def record_public(token: str) -> str:
     value = connection.schema_name
     redis.Redis.from_url(settings.REDIS_URL).set(f"entraide-test:{token}", value, ex=120)
     return value
+
+
+@app.task(base=TenantScopedTask, name="tests.count_run")
+def count_run(token: str) -> int:
+    """Count the runs of `token` in Redis (outbox tests: a message delivered twice runs once)."""
+    return int(redis.Redis.from_url(settings.REDIS_URL).incr(f"entraide-test:runs:{token}"))

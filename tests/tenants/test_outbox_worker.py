@@ -1,0 +1,117 @@
+"""The outbox through a real Celery worker process and a Redis broker of the test's own: the
+sweep sends a committed row, the worker runs it in its tenant, removes the row, and runs a second
+delivery of the same message not at all. Committed rows (no django_db mark), cleaned up after."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.db import connection
+from django.utils import timezone
+
+from config.celery import app
+from tenants.context import tenant_context
+from tenants.models import Tenant
+from tenants.outbox.consumer import HEADER_ID, HEADER_SCHEMA
+from tenants.outbox.models import OutboxMessage
+from tenants.outbox.services import outbox_sweep
+from tests.tenants.private_redis import RedisServer, pointed_at
+from tests.tenants.worker_tasks import count_run
+
+
+def _worker(broker_url: str) -> subprocess.Popen[bytes]:
+    database = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_BROKER_URL": broker_url,
+        "DATABASE_URL": (
+            f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+    }
+    return subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            django_settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--include",
+            "tests.tenants.worker_tasks",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.mark.worker
+def test_a_real_worker_runs_a_swept_message_once_even_delivered_twice(
+    django_db_setup, django_db_blocker, settings, tmp_path
+):
+    token = uuid.uuid4().hex
+    counter = redis.Redis.from_url(settings.REDIS_URL)
+    server = RedisServer(str(tmp_path))
+    server.start()
+    worker = None
+    with django_db_blocker.unblock(), pointed_at(server, settings):
+        paris = Tenant.objects.get(slug="paris")
+        try:
+            with tenant_context(paris):
+                message = OutboxMessage.objects.create(task_name=count_run.name, args=[token])
+            # Sent twice: the sweep, and a copy (as when the "sent" mark was lost).
+            result = outbox_sweep(
+                tasks=app.tasks, now=timezone.now() + timedelta(minutes=1), full=True
+            )
+            assert result.sent == 1
+            count_run.apply_async(
+                args=[token],
+                headers={
+                    "_schema_name": paris.schema_name,
+                    HEADER_ID: message.pk,
+                    HEADER_SCHEMA: paris.schema_name,
+                },
+            )
+            assert server.client().llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 2
+
+            worker = _worker(server.url)
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and worker.poll() is None:
+                if server.client().llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 0:
+                    with tenant_context(paris):
+                        if not OutboxMessage.objects.filter(pk=message.pk).exists():
+                            break
+                time.sleep(0.2)
+            time.sleep(1.0)  # the second delivery, if it ran, has counted by now
+        finally:
+            if worker is not None:
+                worker.terminate()
+                output = worker.communicate(timeout=30)[0].decode(errors="replace")
+            with tenant_context(paris):
+                remaining = OutboxMessage.objects.filter(pk=message.pk).exists()
+                OutboxMessage.objects.all().delete()
+            server.stop()
+
+    assert counter.get(f"entraide-test:runs:{token}") == b"1", output
+    assert not remaining
+    counter.delete(f"entraide-test:runs:{token}")
