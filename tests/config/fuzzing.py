@@ -194,6 +194,17 @@ QUERY_NAMES = (
 )
 
 
+def hostile_query() -> st.SearchStrategy[list[tuple[str, str]]]:
+    """A few named parameters with hostile values, or every known name with the same one."""
+    return st.one_of(
+        st.lists(st.tuples(st.sampled_from(QUERY_NAMES), hostile_text), max_size=4),
+        # Short values only: all names at once must fit a request line (64 KiB).
+        hostile_text.filter(lambda value: len(value) < 400).map(
+            lambda value: [(name, value) for name in QUERY_NAMES]
+        ),
+    )
+
+
 # --- Bodies -------------------------------------------------------------------------------------
 
 
@@ -333,12 +344,16 @@ class Outcome:
     kinds: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
 
-    def record(self, label: str, kind: str, answer: Answer, errors: list[str]) -> None:
+    def record(
+        self, label: str, kind: str, answer: Answer, errors: list[str], writes: list[str]
+    ) -> None:
         self.requests += 1
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         self.statuses[answer.status] = self.statuses.get(answer.status, 0) + 1
         if answer.status >= 500:
             self.failures.append(f"{answer.status} {label}\n" + "\n".join(errors[-1:]))
+        elif answer.status >= 400 and writes:
+            self.failures.append(f"{answer.status} {label} wrote: {writes[:3]}")
 
 
 def iter_routes(routes: list[Route]) -> Iterator[Route]:

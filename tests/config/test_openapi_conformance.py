@@ -31,7 +31,7 @@ from tests.engagement.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_OPERATION = 6
+EXAMPLES_PER_OPERATION = 5
 ERROR_KEYS = {"detail", "code", "fields"}
 REPR = re.compile(r"ErrorDetail\(|<class |\w+Error\(|\w+Exception\(|\{\d+: \[")
 
