@@ -19,9 +19,7 @@ from collections.abc import Iterator
 import pytest
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.test import Client
 from django.urls import Resolver404, resolve
 from django.urls.converters import get_converters
 from hypothesis import HealthCheck, Phase, given
@@ -42,13 +40,15 @@ from tests.config.fuzzing import (
     form_fields_of,
     hostile_query,
     json_body,
+    path_values,
     query_string,
     quote_path,
     routes_of,
+    session_for,
 )
 from tests.config.live import LiveServer, RawClient, live_server_running
 from tests.config.openapi import OpenApi
-from tests.engagement.api.conftest import World, build_world
+from tests.engagement.api.conftest import build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -91,50 +91,6 @@ def server_errors() -> Iterator[ServerErrors]:
     logger.addHandler(handler)
     yield handler
     logger.removeHandler(handler)
-
-
-def _session_for(user: User | None, host: str) -> str | None:
-    if user is None:
-        return None
-    client = Client(HTTP_HOST=host)
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-def _path_values(world: World | None, staff: User | None) -> dict[str, list[str]]:
-    """Real values for path parameters, by name: requests must also reach past the 404."""
-    if world is None:
-        from tenants.models import Domain, Tenant
-
-        return {
-            "object_id": [str(pk) for pk in Tenant.objects.values_list("pk", flat=True)[:2]]
-            + [str(pk) for pk in Domain.objects.values_list("pk", flat=True)[:1]]
-            + ([str(staff.pk)] if staff else []),
-            "content_type_id": [str(ContentType.objects.get_for_model(Tenant).pk)],
-            "slug": ["paris", "acme"],
-        }
-    return {
-        "mission_id": [str(m.pk) for m in (world.published, world.in_review, world.draft)],
-        "organization_id": [
-            str(o.pk)
-            for o in (world.organization, world.other_organization, world.pending_organization)
-        ],
-        "slot_id": [str(s.pk) for s in (world.slot, world.free_slot, world.started_slot)],
-        "participation_id": [
-            str(p.pk) for p in (world.own_participation, world.requested, world.confirmed_started)
-        ],
-        "membership_id": [str(world.editor_membership.pk)],
-        "token": [world.invitation.token],
-        "kind": ["saml", "oidc", "facebook"],
-        "object_id": [
-            str(world.published.pk),
-            str(world.organization.pk),
-            str(world.volunteer.pk),
-            str(world.own_participation.pk),
-        ],
-        "id": [str(world.volunteer.pk)],
-        "content_type_id": [str(ContentType.objects.get_for_model(world.published).pk)],
-    }
 
 
 @st.composite
@@ -360,7 +316,7 @@ def test_no_tenant_route_answers_5xx(in_paris, server, server_errors):
         "tenant_admin": world.tenant_admin,
     }
     actors = {
-        name: actor_client(server.port, name, _session_for(user, host))
+        name: actor_client(server.port, name, session_for(user, host))
         for name, user in users.items()
     }
     campaign = Campaign(
@@ -368,7 +324,7 @@ def test_no_tenant_route_answers_5xx(in_paris, server, server_errors):
         urlconf=settings.ROOT_URLCONF,
         host=host,
         actors=actors,
-        values=_path_values(world, None),
+        values=path_values(world, None),
         openapi=OpenApi.fetch(RawClient(port=server.port), host),
         errors=server_errors,
         privileged="tenant_admin",
@@ -388,7 +344,7 @@ def test_no_public_route_answers_5xx(paris, server, server_errors):
     host = settings.BASE_DOMAIN
     actors = {
         "anonymous": actor_client(server.port, "anonymous", None),
-        "staff": actor_client(server.port, "staff", _session_for(staff, host)),
+        "staff": actor_client(server.port, "staff", session_for(staff, host)),
     }
     # The platform API takes a staff token, not the console's session.
     actors["staff"].client.headers["Authorization"] = (
@@ -399,7 +355,7 @@ def test_no_public_route_answers_5xx(paris, server, server_errors):
         urlconf=settings.PUBLIC_SCHEMA_URLCONF,
         host=host,
         actors=actors,
-        values=_path_values(None, staff),
+        values=path_values(None, staff),
         openapi=None,
         errors=server_errors,
         privileged="staff",

@@ -22,10 +22,17 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from tests.config.fuzzing import actor_client, hostile_json, hostile_text, quote_path
+from tests.config.fuzzing import (
+    actor_client,
+    hostile_json,
+    hostile_text,
+    path_values,
+    query_string,
+    quote_path,
+    session_for,
+)
 from tests.config.live import LiveServer, RawClient, live_server_running
 from tests.config.openapi import OpenApi, Operation
-from tests.config.test_no_server_errors import _path_values, _session_for
 from tests.engagement.api.conftest import build_world
 from tests.engagement.factories import OrganizationFactory
 
@@ -75,8 +82,6 @@ def request_for(
         query.append((parameter["name"], draw(_query_value(parameter.get("schema", {})))))
     target = quote_path(path)
     if query:
-        from tests.config.fuzzing import query_string
-
         target += "?" + query_string(query)
     body = None
     if operation.method in ("POST", "PUT", "PATCH"):
@@ -107,7 +112,7 @@ def test_every_api_response_matches_the_schema(in_paris, server: LiveServer):
     # An organization with empty optional texts (website, contact e-mail): a known breakage.
     OrganizationFactory(name="Sans site", website="", contact_email="")
     host = in_paris.primary_host
-    values = _path_values(world, None)
+    values = path_values(world, None)
     users = {
         "anonymous": None,
         "volunteer": world.volunteer,
@@ -115,7 +120,7 @@ def test_every_api_response_matches_the_schema(in_paris, server: LiveServer):
         "moderator": world.moderator,
     }
     actors = {
-        name: actor_client(server.port, name, _session_for(user, host))
+        name: actor_client(server.port, name, session_for(user, host))
         for name, user in users.items()
     }
     openapi = OpenApi.fetch(RawClient(port=server.port), host)
