@@ -29,10 +29,19 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("last_login", "date_joined")
 
 
+class PlatformUserAdmin(UserAdmin):
+    """Platform staff in the public schema. No deletion from the console: collecting what a
+    user's deletion cascades to visits allauth's tables, which exist only in tenant schemas (the
+    confirmation page failed with a 500). Staff leave by being made inactive."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 # Each site shows the users of the schema it is served in: residents on a tenant host,
 # platform staff on the public host.
 admin.site.register(User, UserAdmin)
-platform_admin_site.register(User, UserAdmin)
+platform_admin_site.register(User, PlatformUserAdmin)
 
 
 class SocialAppAdmin(admin.ModelAdmin):

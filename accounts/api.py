@@ -8,17 +8,25 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from config.api import error_responses
 
 
-class MeApi(APIView):
+class AccountApiView(APIView):
+    """Token first, so an anonymous call gets 401 + WWW-Authenticate (DRF takes the challenge
+    from the first authenticator; with the session first it would be an undocumented 403)."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
+
+class MeApi(AccountApiView):
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         email = serializers.EmailField()
@@ -28,17 +36,17 @@ class MeApi(APIView):
         language = serializers.CharField()
         is_tenant_admin = serializers.BooleanField()
 
-    @extend_schema(responses=OutputSerializer, operation_id="accounts_me")
+    @extend_schema(
+        responses={200: OutputSerializer, **error_responses(401)}, operation_id="accounts_me"
+    )
     def get(self, request: Request) -> Response:
         return Response(self.OutputSerializer(request.user).data)
 
 
-class MeExportApi(APIView):
+class MeExportApi(AccountApiView):
     """GDPR: everything Entraide holds about the caller in this tenant, as JSON."""
 
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(responses={200: dict}, operation_id="accounts_me_export")
+    @extend_schema(responses={200: dict, **error_responses(401)}, operation_id="accounts_me_export")
     def get(self, request: Request) -> Response:
         response = Response(services.user_export_data(user=request.user))
         response["Cache-Control"] = "no-store"

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -32,36 +32,31 @@ class ApiError(exceptions.APIException):
             self.status_code = status_code
 
 
-def _messages(detail: Any) -> list[str]:
-    """Plain message strings of an error detail, however nested (never a Python repr such as
-    "ErrorDetail(string=...)" or "{0: [...]}")."""
+def _messages(detail: Any, prefix: str = "") -> list[str]:
+    """Plain message strings of an error detail, however nested: never a Python repr such as
+    "ErrorDetail(string=...)" or "{0: [...]}". A nested error names where it is: "lat: ..."."""
     if isinstance(detail, dict):
-        return [message for value in detail.values() for message in _messages(value)]
+        return [
+            message
+            for key, value in detail.items()
+            for message in _messages(
+                value, f"{prefix}{key}: " if key != "non_field_errors" else prefix
+            )
+        ]
     if isinstance(detail, list | tuple):
-        return [message for item in detail for message in _messages(item)]
-    return [str(detail)]
+        nested = any(isinstance(item, dict | list | tuple) for item in detail)
+        return [
+            message
+            for index, item in enumerate(detail)
+            for message in _messages(item, f"{prefix}{index}: " if nested and item else prefix)
+        ]
+    return [f"{prefix}{detail}"]
 
 
-def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Field errors keyed by field; nested errors (a list item, a nested object) by dotted path:
-    {"slots.0.capacity": ["..."]}."""
-    fields: dict[str, list[str]] = {}
-    items = (
-        detail.items()
-        if isinstance(detail, dict)
-        else enumerate(detail)
-        if isinstance(detail, list | tuple)
-        else ()
-    )
-    for key, value in items:
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict) or (
-            isinstance(value, list | tuple) and any(isinstance(v, dict | list) for v in value)
-        ):
-            fields.update(_flatten(value, name))
-        else:
-            fields.setdefault(name, []).extend(_messages(value))
-    return fields
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    """Field errors keyed by the request's own field names; errors inside a field (a nested
+    object, a list item) are messages of that field, prefixed with where they are."""
+    return {str(key): _messages(value) for key, value in detail.items()}
 
 
 def _first_message(detail: Any, default: str) -> str:
@@ -145,3 +140,60 @@ class Pagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return super().get_paginated_response_schema(schema)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (exception_handler above)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+    class Meta:
+        ref_name = "Error"
+
+
+def error_responses(*status_codes: int) -> dict[int, type[serializers.Serializer]]:
+    return {code: ErrorSerializer for code in status_codes}
+
+
+_ERROR_REF = {"$ref": "#/components/schemas/Error"}
+# Errors any operation can answer, whatever its view says (documented by the hook below):
+# 400 for characters refused at the door (tenants.request_input), 404 for an id that names
+# nothing, 403 (CSRF) / 413 / 415 for a body sent with a session, too large or of another type.
+_ALWAYS = {"400": "Invalid input (field errors in `fields`)."}
+_WITH_PATH_PARAMETERS = {"404": "Not found."}
+_WITH_BODY = {
+    "403": "Not allowed (or a session request without its CSRF token).",
+    "413": "The request body is too large.",
+    "415": "Unsupported content type: send application/json.",
+}
+
+
+def document_error_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every operation documents the errors it can really
+    answer, in the {"detail", "code", "fields"} shape, so clients and the schema agree."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    if "Error" not in schemas:
+        return result  # no API view uses the error shape: nothing to point at
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            extra = dict(_ALWAYS)
+            if "{" in path:
+                extra.update(_WITH_PATH_PARAMETERS)
+            if method in ("post", "put", "patch"):
+                extra.update(_WITH_BODY)
+            responses = operation["responses"]
+            for code, description in extra.items():
+                responses.setdefault(
+                    code,
+                    {
+                        "content": {"application/json": {"schema": _ERROR_REF}},
+                        "description": description,
+                    },
+                )
+    return result

@@ -51,7 +51,8 @@ def _check(field: str, text: str) -> None:
 
 def _strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
     if depth > JSON_NESTING_LIMIT:
-        raise BadInput(path or "non_field_errors", _("This JSON is nested too deeply."))
+        field = path.split(".")[0] or "non_field_errors"
+        raise BadInput(field, _("This JSON is nested too deeply."))
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):

@@ -259,6 +259,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Find and join volunteering missions on an Entraide tenant.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.document_error_responses",
+    ],
     # Three models have a `status`: give each enum its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "MissionStatusEnum": "engagement.models.Mission.Status",

@@ -22,7 +22,12 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from config.api import ApiError, Pagination
+from config.api import (  # noqa: F401 - ErrorSerializer is part of this module's API
+    ApiError,
+    ErrorSerializer,
+    Pagination,
+    error_responses,
+)
 
 # JSON bodies of this API are small (a description is at most 10,000 characters); anything
 # bigger is refused before it is read. Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2 MB) stays the
@@ -143,21 +148,6 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (config.api.exception_handler)."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-    class Meta:
-        ref_name = "Error"
-
-
-def error_responses(*status_codes: int) -> dict[int, type[serializers.Serializer]]:
-    return {code: ErrorSerializer for code in status_codes}
 
 
 _paginated_serializers: dict[str, type[serializers.Serializer]] = {}

@@ -137,8 +137,28 @@ class InvitationSerializer(serializers.ModelSerializer):
         return invitation.expires_at <= timezone.now()
 
 
+class _BlankAsNull:
+    """An optional URL or e-mail: absent is null, not "" (which is no valid URI or address)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, allow_null=True, **kwargs)  # type: ignore[call-arg]
+
+    def to_representation(self, value: Any) -> Any:
+        return value or None
+
+
+class OptionalURLField(_BlankAsNull, serializers.URLField):
+    pass
+
+
+class OptionalEmailField(_BlankAsNull, serializers.EmailField):
+    pass
+
+
 class OrganizationSerializer(serializers.ModelSerializer):
     is_verified = serializers.BooleanField(read_only=True)
+    website = OptionalURLField()
+    contact_email = OptionalEmailField()
     logo_url = _logo_url_field()
     member_role = serializers.SerializerMethodField()
 
@@ -429,6 +449,8 @@ class ProfileSerializer(serializers.ModelSerializer):
     skills = TaxonomyItemSerializer(many=True, read_only=True)
     availability = serializers.SerializerMethodField()
     home = serializers.SerializerMethodField()
+    # None until the profile is first saved (defaults are shown then).
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = VolunteerProfile

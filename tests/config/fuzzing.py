@@ -17,11 +17,17 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from hypothesis import strategies as st
 
+from accounts.models import User
+from tenants.models import Domain, Tenant
 from tests.config.live import Answer, RawClient
+from tests.engagement.api.conftest import World
 
 # --- Routes -------------------------------------------------------------------------------------
 
@@ -194,6 +200,17 @@ QUERY_NAMES = (
 )
 
 
+def hostile_query() -> st.SearchStrategy[list[tuple[str, str]]]:
+    """A few named parameters with hostile values, or every known name with the same one."""
+    return st.one_of(
+        st.lists(st.tuples(st.sampled_from(QUERY_NAMES), hostile_text), max_size=4),
+        # Short values only: all names at once must fit a request line (64 KiB).
+        hostile_text.filter(lambda value: len(value) < 400).map(
+            lambda value: [(name, value) for name in QUERY_NAMES]
+        ),
+    )
+
+
 # --- Bodies -------------------------------------------------------------------------------------
 
 
@@ -296,6 +313,51 @@ ODD_BODIES = (
 )
 
 
+# --- Actors and real path values -----------------------------------------------------------------
+
+
+def session_for(user: User | None, host: str) -> str | None:
+    if user is None:
+        return None
+    client = Client(HTTP_HOST=host)
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def path_values(world: World | None, staff: User | None) -> dict[str, list[str]]:
+    """Real values for path parameters, by name: requests must also reach past the 404."""
+    if world is None:
+        return {
+            "object_id": [str(pk) for pk in Tenant.objects.values_list("pk", flat=True)[:2]]
+            + [str(pk) for pk in Domain.objects.values_list("pk", flat=True)[:1]]
+            + ([str(staff.pk)] if staff else []),
+            "content_type_id": [str(ContentType.objects.get_for_model(Tenant).pk)],
+            "slug": ["paris", "acme"],
+        }
+    return {
+        "mission_id": [str(m.pk) for m in (world.published, world.in_review, world.draft)],
+        "organization_id": [
+            str(o.pk)
+            for o in (world.organization, world.other_organization, world.pending_organization)
+        ],
+        "slot_id": [str(s.pk) for s in (world.slot, world.free_slot, world.started_slot)],
+        "participation_id": [
+            str(p.pk) for p in (world.own_participation, world.requested, world.confirmed_started)
+        ],
+        "membership_id": [str(world.editor_membership.pk)],
+        "token": [world.invitation.token],
+        "kind": ["saml", "oidc", "facebook"],
+        "object_id": [
+            str(world.published.pk),
+            str(world.organization.pk),
+            str(world.volunteer.pk),
+            str(world.own_participation.pk),
+        ],
+        "id": [str(world.volunteer.pk)],
+        "content_type_id": [str(ContentType.objects.get_for_model(world.published).pk)],
+    }
+
+
 # --- Requests -----------------------------------------------------------------------------------
 
 
@@ -333,12 +395,16 @@ class Outcome:
     kinds: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
 
-    def record(self, label: str, kind: str, answer: Answer, errors: list[str]) -> None:
+    def record(
+        self, label: str, kind: str, answer: Answer, errors: list[str], writes: list[str]
+    ) -> None:
         self.requests += 1
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         self.statuses[answer.status] = self.statuses.get(answer.status, 0) + 1
         if answer.status >= 500:
             self.failures.append(f"{answer.status} {label}\n" + "\n".join(errors[-1:]))
+        elif answer.status >= 400 and writes:
+            self.failures.append(f"{answer.status} {label} wrote: {writes[:3]}")
 
 
 def iter_routes(routes: list[Route]) -> Iterator[Route]:

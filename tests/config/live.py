@@ -26,22 +26,41 @@ from django.test.testcases import QuietWSGIRequestHandler
 Environ = dict[str, Any]
 
 
+# Writes that are no business data: the session row (a message, a language) may change on any
+# answer.
+_NOT_DATA = ("django_session",)
+
+
 class _RollbackEachRequest:
-    """WSGI wrapper: each request in a savepoint rolled back once its body is read."""
+    """WSGI wrapper: each request in a savepoint rolled back once its body is read. The writes
+    the request made (INSERT/UPDATE/DELETE statements) are kept in `writes` until the next one."""
 
     def __init__(self, application: Callable[..., Iterable[bytes]]) -> None:
         self.application = application
+        self.writes: list[str] = []
+
+    def _record(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        statement = sql.lstrip().upper()
+        if statement.startswith(("INSERT", "UPDATE", "DELETE")) and not any(
+            table in sql for table in _NOT_DATA
+        ):
+            self.writes.append(sql[:200])
+        return execute(sql, params, many, context)
 
     def __call__(self, environ: Environ, start_response: Callable[..., Any]) -> list[bytes]:
+        self.writes = []
         savepoint = transaction.savepoint()
         try:
-            response = self.application(environ, start_response)
-            try:
-                body = b"".join(response)
-            finally:
-                close = getattr(response, "close", None)
-                if close is not None:
-                    close()
+            with connections["default"].execute_wrapper(self._record):
+                response = self.application(environ, start_response)
+                try:
+                    body = b"".join(response)
+                finally:
+                    close = getattr(response, "close", None)
+                    if close is not None:
+                        close()
         finally:
             # A database error in a view leaves the transaction aborted: the rollback to the
             # savepoint makes it usable again for the next request and for the test.
@@ -59,7 +78,8 @@ class LiveServer:
 
     def __init__(self) -> None:
         self.httpd = _Server(("127.0.0.1", 0), QuietWSGIRequestHandler)
-        self.httpd.set_app(_RollbackEachRequest(WSGIHandler()))
+        self.application = _RollbackEachRequest(WSGIHandler())
+        self.httpd.set_app(self.application)
         self.port = self.httpd.server_address[1]
         self.shared = connections["default"]  # the object itself, not the per-thread proxy
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -75,6 +95,11 @@ class LiveServer:
         signals.request_finished.disconnect(close_old_connections)
         self.shared.inc_thread_sharing()
         self.thread.start()
+
+    @property
+    def last_writes(self) -> list[str]:
+        """The data the last request wrote (rolled back since)."""
+        return list(self.application.writes)
 
     def stop(self) -> None:
         self.httpd.shutdown()

@@ -100,10 +100,14 @@ class OpenApi:
         return cls(json.loads(answer.body))
 
     def operation(self, path: str, method: str) -> Operation | None:
-        for operation in self.operations:
-            if operation.method == method and operation.pattern.match(path):
-                return operation
-        return None
+        """The operation of a path; a literal segment wins over a placeholder (missions/map/
+        before missions/{mission_id}/)."""
+        matches = [
+            operation
+            for operation in self.operations
+            if operation.method == method and operation.pattern.match(path)
+        ]
+        return min(matches, key=lambda op: op.template.count("{"), default=None)
 
     def paths_for(self, method: str) -> list[Operation]:
         return [operation for operation in self.operations if operation.method == method]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -569,6 +570,47 @@ def test_invalid_slot_dates_are_refused(mission, org_admin, start_offset, durati
     assert raised.value.code == EngagementErrorCode.SLOT_DATES_INVALID
     assert list(raised.value.fields) == [field]
     assert Slot.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "starts",
+    [
+        # Year 9999 in a zone west of UTC is year 10000 in PostgreSQL: unreadable once stored.
+        datetime(9999, 12, 31, 20, 0, tzinfo=ZoneInfo("America/Toronto")),
+        datetime(9999, 12, 31, 9, 0, tzinfo=UTC),
+        "five years and a month",
+    ],
+)
+def test_slot_dates_beyond_five_years_are_refused(mission, org_admin, starts):
+    if starts == "five years and a month":
+        starts = timezone.now() + timedelta(days=5 * 366 + 31)
+
+    with pytest.raises(EngagementError) as raised:
+        slot_create(
+            mission=mission,
+            actor=org_admin,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            capacity=3,
+        )
+
+    assert raised.value.code == EngagementErrorCode.SLOT_DATES_INVALID
+    assert raised.value.fields == {"starts_at": ["A date can be planned at most five years ahead."]}
+    assert Slot.objects.count() == 0
+
+
+def test_moving_a_slot_beyond_five_years_is_refused_and_keeps_it(slot, org_admin):
+    before = (slot.starts_at, slot.ends_at)
+    starts = datetime(9999, 12, 31, 20, 0, tzinfo=ZoneInfo("America/Toronto"))
+
+    with pytest.raises(EngagementError) as raised:
+        slot_update(
+            slot=slot, actor=org_admin, starts_at=starts, ends_at=starts + timedelta(hours=1)
+        )
+
+    assert list(raised.value.fields) == ["starts_at"]
+    slot.refresh_from_db()
+    assert (slot.starts_at, slot.ends_at) == before
 
 
 @pytest.mark.parametrize("capacity", [0, -3, 10_001, "many", None, True])

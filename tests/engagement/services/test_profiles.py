@@ -83,6 +83,10 @@ def test_clearing_the_home(volunteer):
         ({"home_point": Point(181, 0, srid=4326)}, "home_point"),
         ({"cause_ids": [424242]}, "cause_ids"),
         ({"skill_ids": ["x"]}, "skill_ids"),
+        # Beyond a PostgreSQL bigint: refused before any query (was a DataError, a 500).
+        ({"cause_ids": [10**20]}, "cause_ids"),
+        ({"skill_ids": [-(2**63) - 1]}, "skill_ids"),
+        ({"home_label": "a\x00" * 200}, "home_label"),
     ],
 )
 def test_bad_input_is_a_field_error_and_changes_nothing(volunteer, kwargs, field):

@@ -25,6 +25,7 @@ from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,
     ModeratorFactory,
+    OrganizationFactory,
     ParticipationFactory,
     SlotFactory,
     TenantAdminFactory,
@@ -190,6 +191,39 @@ def test_home_ignores_invalid_filter_values(client_for, paris, three_missions):
 
     assert response.status_code == 200
     assert "3 missions" in html(response)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "99999999999999999999"},  # was an OFFSET beyond bigint: a 500
+        {"page": "9" * 400},
+        {"date_to": "9999-12-31"},  # was date + 1 day: OverflowError, a 500
+        {"date_from": "0001-01-01", "date_to": "0001-01-01"},
+        {"date_from": "2024-02-31"},
+        {"date_from": "١٢٣"},
+    ],
+)
+def test_home_refuses_extreme_pages_and_dates_without_failing(
+    client_for, paris, three_missions, query
+):
+    response = client_for(paris).get("/", query)
+
+    assert response.status_code == 200
+    assert "3 missions" in html(response)
+
+
+def test_a_logo_file_gone_from_storage_is_a_404(client_for, paris, in_paris):
+    organization = OrganizationFactory()
+    organization.logo.name = f"organizations/{organization.pk}/gone.png"
+    organization.save(update_fields=["logo"])
+    paris.logo.name = "branding/paris/gone.png"
+    paris.save(update_fields=["logo"])
+
+    client = client_for(paris)
+
+    assert client.get(f"/organisations/{organization.pk}/logo.png").status_code == 404
+    assert client.get("/branding/logo").status_code == 404
 
 
 def test_home_hides_missions_one_cannot_join(client_for, paris, in_paris):

@@ -1,0 +1,120 @@
+"""NUL bytes, lone surrogates and over-deep JSON are refused at the door (tenants.request_input):
+a 400 in the API's error shape on API paths, the 400 page elsewhere, and nothing written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import translation
+
+from engagement.models import VolunteerProfile
+from tests.engagement.factories import UserFactory, VolunteerProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def volunteer_client(in_paris):
+    user = UserFactory()
+    VolunteerProfileFactory(user=user, home_label="Bastille", radius_km=7)
+    client = Client(HTTP_HOST=in_paris.primary_host, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    connection.set_tenant(in_paris)
+    return client, user
+
+
+def _profile(user):
+    return VolunteerProfile.objects.values_list("home_label", "radius_km").get(user=user)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"home_label": "a\\u0000b"}',
+        '{"home_label": "\\ud800"}',
+        '{"home_label": {"\\u0000": 1}}',
+        '{"home_label": "x", "radius_km": 3, "availability": ["mon", "\\u0000"]}',
+    ],
+    ids=["nul", "lone-surrogate", "nul-in-a-key", "nul-in-a-list"],
+)
+def test_json_with_nul_or_surrogates_is_a_400_and_changes_nothing(volunteer_client, in_paris, body):
+    client, user = volunteer_client
+
+    response = client.patch("/api/v1/me/profile/", body, content_type="application/json")
+
+    connection.set_tenant(in_paris)
+    assert response.status_code == 400
+    error = response.json()
+    assert set(error) == {"detail", "code", "fields"}
+    assert error["code"] == "invalid"
+    assert list(error["fields"]) == ["home_label"] or list(error["fields"]) == ["availability"]
+    assert _profile(user) == ("Bastille", 7)
+
+
+@pytest.mark.parametrize(
+    ("depth", "field"),
+    [
+        (100, "home_label"),  # parsed, then refused by the guard's own limit
+        (50_000, "non_field_errors"),  # beyond Python's recursion limit: the parser gives up
+    ],
+)
+def test_deeply_nested_json_is_a_400(volunteer_client, in_paris, depth, field):
+    client, user = volunteer_client
+    body = '{"home_label": ' + "[" * depth + "]" * depth + "}"
+
+    response = client.patch("/api/v1/me/profile/", body, content_type="application/json")
+
+    connection.set_tenant(in_paris)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {field: ["This JSON is nested too deeply."]}
+    assert _profile(user) == ("Bastille", 7)
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("/api/v1/missions/?q=a%00b", {}),
+        ("/api/v1/missions/%00/", {}),
+        ("/organisation/invitation/a%00b/", {}),
+        ("/accounts/confirm-email/a%00b/", {}),
+        ("/", {"HTTP_COOKIE": "sessionid=abcdefgh\x00ijkl"}),
+        ("/api/v1/me/profile/", {"HTTP_AUTHORIZATION": "Token abc\x00def"}),
+    ],
+)
+def test_nul_in_path_query_cookie_or_token_is_a_400(in_paris, path, extra):
+    client = Client(HTTP_HOST=in_paris.primary_host)
+
+    with translation.override("en"):
+        response = client.get(path, **extra)
+
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert set(response.json()) == {"detail", "code", "fields"}
+
+
+def test_nul_in_a_form_field_is_a_400_page_and_changes_nothing(volunteer_client, in_paris):
+    client, user = volunteer_client
+
+    response = client.post("/profil/", {"home_label": "Nation\x00", "radius_km": "3"})
+
+    connection.set_tenant(in_paris)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert _profile(user) == ("Bastille", 7)
+
+
+def test_ordinary_text_passes(volunteer_client, in_paris):
+    client, user = volunteer_client
+
+    response = client.patch(
+        "/api/v1/me/profile/",
+        json.dumps({"home_label": "Café \\u0000 littéral 🙂"}),
+        content_type="application/json",
+    )
+
+    connection.set_tenant(in_paris)
+    assert response.status_code == 200, response.content
+    assert _profile(user)[0] == "Café \\u0000 littéral 🙂"
