@@ -383,6 +383,7 @@ class Answer:
     status: int
     location: str
     body: bytes
+    content_type: str = ""
 
     def __str__(self) -> str:
         return f"{self.method.upper()} {self.url} -> {self.status} {self.location}"
@@ -413,11 +414,14 @@ class Attack:
             return self.matrix.montreal.schema_name
         return "public"
 
-    def send(self, route: Route, method: str) -> Answer:
-        url, body = self.matrix.endpoints.get((route.key, method)) or (
+    def url_and_body(self, route: Route, method: str) -> tuple[str, Any]:
+        return self.matrix.endpoints.get((route.key, method)) or (
             victim_url(route, self.victim),
             None,
         )
+
+    def send(self, route: Route, method: str) -> Answer:
+        url, body = self.url_and_body(route, method)
         client = Client(HTTP_HOST=self.host)
         extra: dict[str, str] = {}
         if self.session:
@@ -439,7 +443,12 @@ class Attack:
         written = self._written(before, _writes())
         connection.set_schema_to_public()
         answer = Answer(
-            method, url, response.status_code, response.get("Location", ""), _content(response)
+            method,
+            url,
+            response.status_code,
+            response.get("Location", ""),
+            _content(response),
+            response.get("Content-Type", ""),
         )
         assert answer.status < 500, answer
         for marker in self.victim.markers:
@@ -468,6 +477,17 @@ class Attack:
         if self.own_writes and public_changed:
             assert _public_rows_of(self.matrix.paris) == self.matrix.paris_public_rows
         return changed
+
+
+def _on_paris(matrix: Matrix, url: str) -> HttpResponse:
+    """The victim's own admin reads the URL on Paris's host (unchecked: it is Paris's data)."""
+    # The SAML and OIDC rows of the victim world are bare (no IdP behind them): their pages may
+    # fail on Paris, which is no concern of this module.
+    client = Client(HTTP_HOST=matrix.paris.primary_host, raise_request_exception=False)
+    client.cookies[settings.SESSION_COOKIE_NAME] = matrix.paris_session
+    response = client.get(url)
+    connection.set_schema_to_public()
+    return response
 
 
 def _anonymous(attack: Attack, route: Route, method: str) -> tuple[int, str]:
@@ -574,10 +594,32 @@ def test_paris_url_on_montreal_host_as_its_admin(matrix: Matrix, route: Route) -
         session=matrix.montreal_admin_session,
         own_writes=not (names_victim_object(route) or names_victim_token(route)),
     )
+    if "get" in route.methods:
+        # Paris reads its page first, so that whatever it leaves in a cache is there to leak.
+        _on_paris(matrix, attack.url_and_body(route, "get")[0])
     for method in route.methods:
         answer = attack.send(route, method)
         if names_victim_object(route):
             assert _refused_object(answer, route), answer
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/missions/{mission_id}/",
+        "/organisation/moderation/",
+        "/api/v1/missions/{mission_id}/",
+        "/api/v1/organizations/{organization_id}/members/",
+        "/admin/engagement/mission/{mission_id}/change/",
+        "/accounts/api/me/",
+    ],
+)
+def test_the_markers_show_on_paris_itself(matrix: Matrix, path: str) -> None:
+    """The leak check can fail: on its own host, Paris's admin sees the marked data."""
+    response = _on_paris(matrix, path.format(**matrix.victim.values))
+
+    assert response.status_code == 200
+    assert MARKER.encode() in _content(response).lower()
 
 
 @pytest.mark.parametrize("route", _ids(TENANT_OBJECT_ROUTES))
@@ -615,7 +657,8 @@ def test_paris_api_token_is_refused_on_montreal(matrix: Matrix, route: Route) ->
         answer = attack.send(route, method)
         if route.accepts_api_token:
             assert answer.status == 401, answer
-            assert b"authentication_failed" in answer.body, answer  # JSON, or the schema's YAML
+            if answer.content_type.startswith("application/json"):
+                assert json.loads(answer.body)["code"] == "authentication_failed", answer
         else:
             assert (answer.status, answer.location) == _anonymous(attack, route, method), answer
 
