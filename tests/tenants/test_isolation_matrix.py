@@ -19,6 +19,7 @@ path (invitation, e-mail confirmation, password reset) is just a Paris value to 
 from __future__ import annotations
 
 import json
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test import Client
-from django.urls import resolve
+from django.urls import path, resolve
 from django.utils import timezone
 from rest_framework.authtoken.models import Token, TokenProxy
 
@@ -564,6 +565,26 @@ def test_every_route_is_in_the_matrix(matrix: Matrix) -> None:
 
     assert problems == [], "\n".join(problems)
     assert stale == set(), f"exemptions for routes that no longer exist: {stale}"
+
+
+def _new_view(request: Any, **kwargs: Any) -> HttpResponse:
+    return HttpResponse()
+
+
+def test_a_new_route_with_an_unknown_parameter_is_reported(matrix: Matrix) -> None:
+    """What the completeness test relies on: a route whose parameter no filler knows, or whose
+    admin model has no victim object, is listed (never silently skipped)."""
+    urlconf = types.ModuleType("isolation_matrix_new_routes")
+    urlconf.urlpatterns = [  # type: ignore[attr-defined]
+        path("badges/<int:badge_id>/", _new_view, name="badge"),
+        path("missions/<int:mission_id>/", _new_view, name="mission"),
+        path("admin/tenants/domain/<path:object_id>/change/", _new_view, name="domain"),
+    ]
+    found = {route.name: route for route in routes(urlconf)}  # type: ignore[arg-type]
+
+    assert unfillable(found["badge"], matrix.victim) == ["badge_id"]
+    assert unfillable(found["mission"], matrix.victim) == []
+    assert unfillable(found["domain"], matrix.victim) == ["object_id"]
 
 
 def test_the_walk_finds_every_family_of_routes(matrix: Matrix) -> None:
