@@ -12,6 +12,9 @@ method the route accepts, and after each request checks that:
 - the status is the one the attack must get (404 for a Paris object on Montréal, anonymous for
   a Paris session, 401 for a Paris API token, 404 for a tenant route on the public host, …).
 
+Before each foreign-host attack Paris's own admin reads the same URL on Paris's host, so that
+anything Paris leaves in a cache is there to leak.
+
 Signed tokens (tenants/signing.py registry × tenants) have their own matrix; here a token in a
 path (invitation, e-mail confirmation, password reset) is just a Paris value to fill it with.
 """
@@ -117,7 +120,7 @@ class Matrix:
     world: World
     paris_session: str  # sessionid of a Paris tenant admin (with a second factor)
     paris_token: str  # DRF token of the same admin
-    montreal_admin_session: str  # Montréal's tenant admin (with a second factor)
+    montreal_admin_session: str  # Montréal's tenant admin (superuser, with a second factor)
     montreal_member_session: str  # an organization admin and volunteer of Montréal
     # (route key, method) -> (url, body) of tests/engagement/api/endpoints.py, for /api/v1/.
     endpoints: dict[tuple[str, str], tuple[str, Any]]
@@ -226,6 +229,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "oidc_provider_id": oidc.provider_id,
             "view_on_site_content_type_id": str(ContentType.objects.get_for_model(Mission).pk),
             "view_on_site_object_id": str(world.published.pk),
+            "admin_app_label": "engagement",
             "user_id": str(world.volunteer.pk),
         },
         by_model={
@@ -245,6 +249,10 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         },
         markers=(MARKER,),
     )
+    connection.set_tenant(montreal)
+    for model, instance in victim.by_model.items():
+        if model is not Token:  # the admin names a token by its user's id (checked as a User)
+            assert not model.objects.filter(pk=instance.pk).exists(), (model, "id in Montréal")
     paris_session = _signed_in(paris, world.tenant_admin)
     montreal_admin_session = _signed_in(montreal, montreal_admin)
     montreal_member_session = _signed_in(montreal, member)
@@ -290,6 +298,7 @@ def _public_victim(paris: Tenant) -> Victim:
             "user_id": str(staff.pk),
             "view_on_site_content_type_id": str(ContentType.objects.get_for_model(Tenant).pk),
             "view_on_site_object_id": str(paris.pk),
+            "admin_app_label": "tenants",
         },
         by_model={
             Tenant: paris,
@@ -555,11 +564,15 @@ def test_every_route_is_in_the_matrix(matrix: Matrix) -> None:
         missing = unfillable(route, victim)
         if missing:
             problems.append(f"{route.key}: cannot fill {missing}")
+            continue
+        url = victim_url(route, victim)
+        if not route.matches(url):
+            problems.append(f"{route.key}: the filled URL {url} does not fit the route")
         elif route in TENANT_ROUTES or route in PUBLIC_ROUTES:
-            other = shadowed_by(route, victim_url(route, victim))
+            other = shadowed_by(route, url)
             if other is not None:
-                problems.append(f"{route.key}: the victim URL is answered by {other}")
-        elif shadowed_by(route, victim_url(route, victim)) is None:
+                problems.append(f"{route.key}: {url} is answered by {other}")
+        elif shadowed_by(route, url) is None:
             problems.append(f"{route.key}: reachable but left out of the matrix")
     stale = set(EXEMPT) - {route.key for route in ALL_TENANT_ROUTES + ALL_PUBLIC_ROUTES}
 
