@@ -199,8 +199,9 @@ def admin_user(victim: Victim, route: Route) -> str:
 
 
 # Which victim value goes in which path parameter; "<url name>:<param>" wins over "<param>".
-# A parameter named here that takes a Paris object/token makes the route "name a victim object":
-# on another tenant it must answer 404 (not found) and nothing else.
+# A parameter filled with a Paris id or slug makes the route "name a victim object": on another
+# tenant it must be refused (404, or refused before any lookup); see CONSTANT_PARAMS and
+# TOKEN_PARAMS for the others.
 FILLERS: dict[str, Filler] = {
     # engagement pages and /api/v1/
     "mission_id": value("mission_id"),
