@@ -43,6 +43,7 @@ class Route:
     name: str | None
     callback: Callable[..., Any]
     formats: tuple[tuple[str, tuple[str, ...]], ...]  # (format string, its parameters) per level
+    patterns: tuple[Any, ...]  # the RoutePattern/RegexPattern of each level
     index: int  # position in the URL conf, to tell apart two routes with the same text
 
     @property
@@ -103,6 +104,16 @@ class Route:
     def url(self, values: Mapping[str, str]) -> str:
         return "/" + "".join(text % {p: values[p] for p in params} for text, params in self.formats)
 
+    def matches(self, url: str) -> bool:
+        """`url` fits this route's own patterns (whether or not an earlier route answers it)."""
+        remaining = url.removeprefix("/")
+        for pattern in self.patterns:
+            match = pattern.match(remaining)
+            if match is None:
+                return False
+            remaining = match[0]
+        return remaining == ""
+
     def __str__(self) -> str:
         return self.key
 
@@ -118,25 +129,34 @@ def _format(pattern: RoutePattern | RegexPattern) -> tuple[str, tuple[str, ...]]
     return text, tuple(params)
 
 
+Level = tuple[tuple[str, tuple[str, ...]], Any]
+
+
 def _walk(
-    patterns: list[Any], urlconf: str, route: str, formats: tuple[tuple[str, tuple[str, ...]], ...]
-) -> Iterator[tuple[str, str | None, Callable[..., Any], tuple]]:
+    patterns: list[Any], route: str, levels: tuple[Level, ...]
+) -> Iterator[tuple[str, str | None, Callable[..., Any], tuple[Level, ...]]]:
     for pattern in patterns:
-        level = _format(pattern.pattern)
+        level = (_format(pattern.pattern), pattern.pattern)
         if isinstance(pattern, URLResolver):
-            yield from _walk(
-                pattern.url_patterns, urlconf, route + str(pattern.pattern), (*formats, level)
-            )
+            yield from _walk(pattern.url_patterns, route + str(pattern.pattern), (*levels, level))
         elif isinstance(pattern, URLPattern):
-            yield route + str(pattern.pattern), pattern.name, pattern.callback, (*formats, level)
+            yield route + str(pattern.pattern), pattern.name, pattern.callback, (*levels, level)
 
 
 def routes(urlconf: str) -> list[Route]:
     """Every URL pattern of `urlconf`, in resolution order."""
     return [
-        Route(urlconf, text, name, callback, formats, index)
-        for index, (text, name, callback, formats) in enumerate(
-            _walk(get_resolver(urlconf).url_patterns, urlconf, "", ())
+        Route(
+            urlconf,
+            text,
+            name,
+            callback,
+            tuple(fmt for fmt, _ in levels),
+            tuple(pattern for _, pattern in levels),
+            index,
+        )
+        for index, (text, name, callback, levels) in enumerate(
+            _walk(get_resolver(urlconf).url_patterns, "", ())
         )
     ]
 
@@ -179,8 +199,9 @@ def admin_user(victim: Victim, route: Route) -> str:
 
 
 # Which victim value goes in which path parameter; "<url name>:<param>" wins over "<param>".
-# A parameter named here that takes a Paris object/token makes the route "name a victim object":
-# on another tenant it must answer 404 (not found) and nothing else.
+# A parameter filled with a Paris id or slug makes the route "name a victim object": on another
+# tenant it must be refused (404, or refused before any lookup); see CONSTANT_PARAMS and
+# TOKEN_PARAMS for the others.
 FILLERS: dict[str, Filler] = {
     # engagement pages and /api/v1/
     "mission_id": value("mission_id"),
@@ -201,7 +222,7 @@ FILLERS: dict[str, Filler] = {
     "auth_user_password_change:id": admin_user,
     "view_on_site:content_type_id": value("view_on_site_content_type_id"),
     "view_on_site:object_id": value("view_on_site_object_id"),
-    "app_list:app_label": constant("engagement"),
+    "app_list:app_label": value("admin_app_label"),
     "url": constant("engagement/no-such-model/"),
     # /api/v1/ catch-all
     "unmatched": constant("no-such-endpoint/"),
@@ -212,6 +233,7 @@ FILLERS: dict[str, Filler] = {
 
 # Parameters filled with a constant name nothing of the victim.
 CONSTANT_PARAMS = frozenset({"connection-delete:kind", "app_list:app_label", "url", "unmatched"})
+# (app_list's label is one of the admin site's apps: a value of the victim's side, not an id.)
 
 # Parameters that carry a secret link of the victim rather than an id. Such pages may answer
 # 200 with "this link is invalid" (allauth's confirmation and reset pages, the invitation page
@@ -273,12 +295,11 @@ def victim_url(route: Route, victim: Victim) -> str:
 
 
 def shadowed_by(route: Route, url: str) -> str | None:
-    """The route that answers `url` when it is not `route` itself (an override mounted before
-    it, like accounts.urls' SSO views over allauth's), else None."""
-    try:
-        match = resolve(url, urlconf=route.urlconf)
-    except Resolver404:
-        return "nothing (the built URL does not resolve)"
+    """The route that answers `url`, which fits `route`, when that is not `route` itself (an
+    override mounted before it, like accounts.urls' SSO views over allauth's), else None."""
+    if not route.matches(url):
+        return None  # a filling problem, not a shadow: the completeness test reports it
+    match = resolve(url, urlconf=route.urlconf)
     if match.func is route.callback:
         return None
     return f"/{match.route} ({match.url_name})"
@@ -294,10 +315,12 @@ def resolves_in(url: str, urlconf: str) -> bool:
 
 def placeholder_url(route: Route) -> str:
     """A URL of the route built without the database: constants where the matrix uses
-    constants, "1" for ids and tokens (what `resolve` needs to tell which route answers)."""
+    constants, "1" for the rest (enough for `resolve` to tell which route answers)."""
     values = {}
     for param in route.params:
         filler = filler_for(route, param)
-        constant_param = _kind(route, param) == "constant"
-        values[param] = filler(Victim(), route) if filler and constant_param else "1"
+        try:
+            values[param] = filler(Victim(), route) if filler else "1"
+        except KeyError:
+            values[param] = "1"
     return route.url(values)
