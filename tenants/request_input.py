@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request
 
@@ -105,9 +104,23 @@ class RequestInputMiddleware:
             check_request(request)
         except BadInput as error:
             return _refusal(request, error)
-        except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
-            pass  # the view's own parsing answers these (400/413) the usual way
+        except (RequestDataTooBig, TooManyFieldsSent) as error:
+            # The body cannot be read again after a failed parse (Django leaves an empty POST, so
+            # the CSRF check would answer 403): answer here, as the API's handler would (413), or
+            # with the 400 page through Django's exception handling.
+            if request.path.startswith(API_PREFIXES):
+                return _too_large()
+            raise error from None
+        # A malformed multipart body (MultiPartParserError) is not caught either: Django's
+        # exception handling answers 400 (JSON under /api/), never the view with an empty POST.
         return self.get_response(request)
+
+
+def _too_large() -> JsonResponse:
+    return JsonResponse(
+        {"detail": _("The request body is too large."), "code": "too_large", "fields": {}},
+        status=413,
+    )
 
 
 def _refusal(request: HttpRequest, error: BadInput) -> HttpResponse:

@@ -275,8 +275,6 @@ TENANT_API_NOT_FOUND = (
     "/api/",
     "/api/v1/",
     "/api/v1/does-not-exist/",
-    "/api/v1/%00",
-    "/api/v1/%00/missions/",
     "/api/v1/missions/abc/",
     "/api/v1/missions/99999999999999999999999999/",
     "/api/v1/missions/1/%2e%2e/%2e%2e/",
@@ -290,8 +288,6 @@ TENANT_API_NOT_FOUND = (
 PUBLIC_API_NOT_FOUND = (
     "/api/",
     "/api/platform/v1/does-not-exist/",
-    "/api/platform/v1/%00",
-    "/api/platform/v1/tenants/abc/%00/",
     "/api/v1/missions/",
 )
 
@@ -304,6 +300,26 @@ def test_unknown_tenant_api_path_is_a_json_404(paris, path):
 @pytest.mark.parametrize("path", PUBLIC_API_NOT_FOUND)
 def test_unknown_public_api_path_is_a_json_404(settings, path):
     _assert_api_error(_client(settings.BASE_DOMAIN).get(path), 404, "not_found")
+
+
+# A NUL byte is refused at the door (tenants/request_input.py), before any route is looked up.
+NUL_API_PATHS = (
+    ("tenant", "/api/v1/%00"),
+    ("tenant", "/api/v1/%00/missions/"),
+    ("public", "/api/platform/v1/%00"),
+    ("public", "/api/platform/v1/tenants/abc/%00/"),
+)
+
+
+@pytest.mark.parametrize(("host", "path"), NUL_API_PATHS)
+def test_api_path_with_a_nul_byte_is_a_json_400(paris, settings, host, path):
+    client = _client(paris.primary_host if host == "tenant" else settings.BASE_DOMAIN)
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    body = json.loads(response.content)
+    assert body["code"] == "invalid"
+    assert list(body["fields"]) == ["path"]
 
 
 def test_api_path_on_an_unknown_host_is_a_json_404():
@@ -400,12 +416,13 @@ def test_too_many_form_fields_on_a_tenant_page_is_its_branded_400(paris, setting
     _assert_tenant_page(response, paris, 400, "fr")
 
 
-def test_too_many_form_fields_on_an_api_path_is_a_json_400(boom_urls, acme, settings):
+def test_too_many_form_fields_on_an_api_path_is_a_json_413(boom_urls, acme, settings):
     client = Client(HTTP_HOST=acme.primary_host, enforce_csrf_checks=True)
     client.cookies["csrftoken"] = "a" * 32
     fields = {f"field{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
 
-    _assert_api_error(client.post("/api/v1/plain-post/", fields), 400, "bad_request")
+    # As the API's exception handler answers for DRF views (config/api.py).
+    _assert_api_error(client.post("/api/v1/plain-post/", fields), 413, "too_large")
 
 
 # Every API route of both URL confs (from the resolvers: a new route is covered) ------------------
