@@ -1,8 +1,8 @@
 """URLs served on a tenant's host (its own schema)."""
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from csp.decorators import csp_update
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tenants import views as tenant_views
