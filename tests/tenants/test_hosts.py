@@ -17,9 +17,8 @@ from tests.accounts.conftest import make_user
 
 
 def test_allowed_hosts_are_the_base_domain_and_its_subdomains():
-    assert settings.ALLOWED_HOSTS == ["entraide.test", ".entraide.test", "testserver"] or (
-        settings.ALLOWED_HOSTS == ["entraide.test", ".entraide.test"]
-    )
+    # (Django's test set-up appends "testserver".)
+    assert settings.ALLOWED_HOSTS[:2] == ["entraide.test", ".entraide.test"]
     assert "*" not in settings.ALLOWED_HOSTS
 
 
