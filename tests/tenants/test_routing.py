@@ -88,6 +88,47 @@ def test_health_probes_answer_on_any_host():
         }
 
 
+def test_readyz_is_503_while_the_database_is_unreachable():
+    """Served on a connection of its own (as in a server), pointed at a port where nothing
+    listens; /healthz stays green, since the process itself is alive."""
+    import socket
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    answers: dict[str, tuple[int, dict]] = {}
+
+    def serve() -> None:
+        client = Client(HTTP_HOST=settings.BASE_DOMAIN)
+        original = connections.settings["default"]
+        connections.settings["default"] = {
+            **original,
+            "HOST": "127.0.0.1",
+            "PORT": str(closed_port),
+        }
+        try:
+            for path in ("/readyz", "/healthz"):
+                response = client.get(path)
+                answers[path] = (response.status_code, response.json())
+        finally:
+            connections.close_all()
+            connections.settings["default"] = original
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    thread.join(timeout=60)
+
+    assert answers["/readyz"] == (
+        503,
+        {"status": "unavailable", "checks": {"database": "down", "redis": "ok"}},
+    )
+    assert answers["/healthz"] == (200, {"status": "ok"})
+
+
 def test_healthz_needs_no_database(django_assert_num_queries):
     from django.test import Client
 
