@@ -18,7 +18,12 @@ from tests.tenancy import TEST_TENANTS, create_test_tenants
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_test_environment, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(  # type: ignore[no-untyped-def]
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_modify_db_settings,  # pytest-django's "_gw0" suffix: one database per xdist worker
+):
     """The test database and its tenants, created once per session.
 
     Always set up (unlike pytest-django's, which only does when a collected test is marked), so
