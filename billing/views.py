@@ -139,6 +139,13 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     """Stripe → us. Verified before anything is stored; processed in the background."""
     if not request_is_public(request):
         raise Http404
+    # Stripe sends JSON. A form body was already parsed (and its raw bytes consumed) by the
+    # request-input guard, and is no event anyway.
+    if request.content_type != "application/json":
+        logger.warning(
+            "billing.webhook.payload_invalid", extra={"content_type": request.content_type}
+        )
+        return _error("Invalid payload.", BillingErrorCode.PAYLOAD_INVALID, 400)
     try:
         event = stripe_client.webhook_event_construct(
             request.body, request.headers.get("Stripe-Signature")

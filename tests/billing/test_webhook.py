@@ -305,6 +305,21 @@ def test_webhook_is_not_served_on_a_tenant_host(active_paris, stripe_fake, clien
     assert StripeEvent.objects.count() == 0
 
 
+@pytest.mark.parametrize("form", ["multipart", "urlencoded"])
+def test_a_form_body_is_400_and_nothing_is_stored(client_for, db, form):
+    client = client_for(None)
+    if form == "multipart":
+        response = client.post(WEBHOOK_URL, {"type": "invoice.paid"})
+    else:
+        response = client.post(
+            WEBHOOK_URL, "type=invoice.paid", content_type="application/x-www-form-urlencoded"
+        )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "stripe_payload_invalid"
+    assert StripeEvent.objects.count() == 0
+
+
 def test_webhook_answers_only_post(client_for, db):
     assert client_for(None).get(WEBHOOK_URL).status_code == 405
     assert StripeEvent.objects.count() == 0

@@ -229,6 +229,7 @@ FILLERS: dict[str, Filler] = {
     # platform API (public host): the victim tenant's slug
     "tenant:slug": value("tenant_slug"),
     "tenant-deprovision:slug": value("tenant_slug"),
+    "deprovision-job:job_id": value("deprovision_job_id"),
 }
 
 # Parameters filled with a constant name nothing of the victim.

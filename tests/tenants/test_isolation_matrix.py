@@ -57,7 +57,7 @@ from engagement.models import (
     Skill,
 )
 from engagement.services.common import audit_record
-from tenants.models import Domain, Tenant
+from tenants.models import DeprovisionJob, Domain, Tenant
 from tests.engagement.api.conftest import API, World, build_world
 from tests.engagement.api.endpoints import ENDPOINTS
 from tests.engagement.factories import (
@@ -292,9 +292,15 @@ def _public_victim(paris: Tenant) -> Victim:
     staff = User.objects.create_user(
         email=f"staff.{MARKER}@platform.example", password=None, is_staff=True
     )
+    job = DeprovisionJob.objects.create(
+        tenant_slug=paris.slug,
+        status=DeprovisionJob.Status.FAILED,
+        error=f"export failed {MARKER}",
+    )
     return Victim(
         values={
             "tenant_slug": paris.slug,
+            "deprovision_job_id": str(job.pk),
             "user_id": str(staff.pk),
             "view_on_site_content_type_id": str(ContentType.objects.get_for_model(Tenant).pk),
             "view_on_site_object_id": str(paris.pk),
@@ -303,6 +309,7 @@ def _public_victim(paris: Tenant) -> Victim:
         by_model={
             Tenant: paris,
             Domain: Domain.objects.filter(tenant=paris).first(),
+            DeprovisionJob: job,
             BillingAccount: account,
             StripeEvent: StripeEvent.objects.create(
                 event_id=f"evt_{MARKER}",

@@ -336,8 +336,9 @@ HARNESSES: dict[str, Harness] = {
         serves=HOSTS,
         mint=_session_mint,
         use=_session_use,
-        # Anonymous: the API's 403, the console's redirect to its login page.
-        refused=frozenset({302, 403}),
+        # Anonymous: the API's 401 (token authentication gives the challenge), the console's
+        # redirect to its login page.
+        refused=frozenset({302, 401}),
         accepted=frozenset({200}),
         leaked=_shows_the_victim,
     ),
@@ -346,8 +347,8 @@ HARNESSES: dict[str, Harness] = {
         serves=HOSTS,
         mint=_token_mint,
         use=_token_use,
-        # "Invalid token": 401, or 403 where session authentication answers first.
-        refused=frozenset({401, 403}),
+        # "Invalid token": 401 (token authentication comes first, so it gives the challenge).
+        refused=frozenset({401}),
         accepted=frozenset({200}),
         leaked=lambda response: response.status_code == 200,
     ),

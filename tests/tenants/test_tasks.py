@@ -31,7 +31,7 @@ def test_eager_task_runs_in_the_tenant_that_sent_it(paris, montreal):
         result = record_tenant.delay(token).get()
 
     with tenant_context(montreal):
-        expected = f"{montreal.schema_name}:{Cause.objects.count()}"
+        expected = f"{montreal.schema_name}:{Cause.objects.count()}:{os.getpid()}"
     assert result == expected
     assert _redis().get(f"entraide-test:{token}").decode() == expected
 
@@ -53,7 +53,7 @@ def test_tenant_task_received_without_tenant_fails_loudly():
 
 
 @pytest.mark.worker
-def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme, settings):
+def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme):
     """A Celery worker process on Redis receives the schema in the task headers."""
     queue = f"entraide-test-{uuid.uuid4().hex[:8]}"
     database = connection.settings_dict
@@ -93,8 +93,10 @@ def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme, settings):
         stderr=subprocess.STDOUT,
     )
     tokens = {"paris": uuid.uuid4().hex, "acme": uuid.uuid4().hex}
-    # Celery reads CELERY_TASK_ALWAYS_EAGER from Django's settings before its own task_always_eager.
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # The app reads Django's settings under the CELERY_ namespace: that key wins over
+    # `app.conf.task_always_eager`, which left this test running its tasks eagerly.
+    previous = app.conf["CELERY_TASK_ALWAYS_EAGER"]
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
     assert not app.conf.task_always_eager
     try:
         with tenant_context(paris):
@@ -110,6 +112,7 @@ def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme, settings):
                 break
             time.sleep(0.2)
     finally:
+        app.conf["CELERY_TASK_ALWAYS_EAGER"] = previous
         worker.terminate()
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
 
