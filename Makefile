@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8000
+# pytest-xdist processes for the main suite (each gets its own test database).
+TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
 .PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing clean
@@ -44,7 +46,7 @@ seed:
 ## make test: the whole suite on real PostgreSQL/PostGIS, Redis and Chromium
 test: system venv
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -m "not browser" -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	# Browser tests commit data for the live server: their own session and database.
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=browser $(VENV)/bin/pytest -m browser tests/browser $(PYTEST_ARGS)
 
