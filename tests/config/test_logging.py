@@ -6,10 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import re
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,13 +14,13 @@ from collections.abc import Iterator
 import pytest
 import redis
 from celery.signals import before_task_publish
-from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
 from accounts.services import user_create
 from config.celery import app
 from tenants.context import log_scope_enter, log_scope_exit
+from tests.celery_worker import worker_start
 from tests.config.log_tasks import log_from_task
 
 pytestmark = pytest.mark.django_db
@@ -236,28 +233,11 @@ def test_text_format_is_available_for_a_developer_terminal(settings):
 def test_real_worker_logs_json_with_the_senders_request_id_user_id_and_tenant(paris, settings):
     """A Celery worker process on Redis: the ids travel in the task headers, the line is JSON."""
     queue = f"entraide-test-{uuid.uuid4().hex[:8]}"
-    database = connection.settings_dict
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "LOG_FORMAT": "json",
-        "PYTHONUNBUFFERED": "1",
-        "DATABASE_URL": (
-            f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-    }
-    worker = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            *("-m", "celery", "-A", "config", "worker", "--pool", "solo", "--concurrency", "1"),
-            *("-Q", queue, "--include", "tests.config.log_tasks"),
-            *("--without-heartbeat", "--without-gossip", "--without-mingle"),
-        ],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    worker = worker_start(
+        queue=queue,
+        include="tests.config.log_tasks",
+        environment={"LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1"},
+        log_level=None,
     )
     done_key = f"entraide-test:{uuid.uuid4().hex}"
     # Celery reads CELERY_TASK_ALWAYS_EAGER from Django's settings before its own task_always_eager.

@@ -4,9 +4,7 @@ delivery of the same message not at all. Committed rows (no django_db mark), cle
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
@@ -14,7 +12,6 @@ from datetime import timedelta
 import pytest
 import redis
 from django.conf import settings as django_settings
-from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
@@ -23,45 +20,16 @@ from tenants.models import Tenant
 from tenants.outbox.consumer import HEADER_ID, HEADER_SCHEMA
 from tenants.outbox.models import OutboxMessage
 from tenants.outbox.services import outbox_sweep
+from tests.celery_worker import worker_start
 from tests.tenants.private_redis import RedisServer, pointed_at
 from tests.tenants.worker_tasks import count_run
 
 
 def _worker(broker_url: str) -> subprocess.Popen[bytes]:
-    database = connection.settings_dict
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CELERY_BROKER_URL": broker_url,
-        "DATABASE_URL": (
-            f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-    }
-    return subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            django_settings.CELERY_TASK_DEFAULT_QUEUE,
-            "--include",
-            "tests.tenants.worker_tasks",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    return worker_start(
+        queue=django_settings.CELERY_TASK_DEFAULT_QUEUE,
+        include="tests.tenants.worker_tasks",
+        broker_url=broker_url,
     )
 
 

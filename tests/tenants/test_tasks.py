@@ -1,6 +1,4 @@
 import os
-import subprocess
-import sys
 import time
 import uuid
 
@@ -13,6 +11,7 @@ from config.celery import app
 from engagement.models import Cause
 from tenants.context import tenant_context
 from tenants.errors import TenantContextMissing
+from tests.celery_worker import worker_start
 from tests.tenants.worker_tasks import record_tenant
 
 pytestmark = pytest.mark.django_db
@@ -56,42 +55,7 @@ def test_tenant_task_received_without_tenant_fails_loudly():
 def test_real_worker_runs_the_task_in_the_senders_tenant(paris, acme):
     """A Celery worker process on Redis receives the schema in the task headers."""
     queue = f"entraide-test-{uuid.uuid4().hex[:8]}"
-    database = connection.settings_dict
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DATABASE_URL": (
-            f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-    }
-    worker = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "-Q",
-            queue,
-            "--include",
-            "tests.tenants.worker_tasks",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    worker = worker_start(queue=queue, include="tests.tenants.worker_tasks")
     tokens = {"paris": uuid.uuid4().hex, "acme": uuid.uuid4().hex}
     # The app reads Django's settings under the CELERY_ namespace: that key wins over
     # `app.conf.task_always_eager`, which left this test running its tasks eagerly.
