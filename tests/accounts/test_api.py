@@ -44,7 +44,8 @@ def test_me_with_a_session(acme, client_for):
 def test_anonymous_is_refused(acme, client_for):
     response = client_for(acme).get("/accounts/api/me/")
 
-    assert response.status_code == 403
+    assert response.status_code == 401  # documented in /api/schema/, with a Token challenge
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json() == {
         "detail": "Authentication credentials were not provided.",
         "code": "not_authenticated",
@@ -59,7 +60,7 @@ def test_token_of_paris_is_unknown_on_acme(paris, acme, client_for):
 
     response = client_for(acme).get("/accounts/api/me/", HTTP_AUTHORIZATION=f"Token {key}")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json() == {
         "detail": "Invalid token.",
         "code": "authentication_failed",
@@ -77,6 +78,6 @@ def test_session_of_paris_is_anonymous_on_acme(paris, acme, client_for):
 
     response = on_acme.get("/accounts/api/me/")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
     assert paris_client.get("/accounts/api/me/").status_code == 200
