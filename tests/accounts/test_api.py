@@ -44,7 +44,7 @@ def test_me_with_a_session(acme, client_for):
 def test_anonymous_is_refused(acme, client_for):
     response = client_for(acme).get("/accounts/api/me/")
 
-    assert response.status_code == 401
+    assert response.status_code == 401  # documented in /api/schema/, with a Token challenge
     assert response["WWW-Authenticate"] == "Token"
     assert response.json() == {
         "detail": "Authentication credentials were not provided.",
