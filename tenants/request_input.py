@@ -17,7 +17,8 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from django.views.defaults import bad_request
+
+from tenants.error_pages import bad_request
 
 Handler = Callable[[HttpRequest], HttpResponse]
 

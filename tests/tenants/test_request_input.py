@@ -106,6 +106,10 @@ def test_nul_in_a_form_field_is_a_400_page_and_changes_nothing(volunteer_client,
     connection.set_tenant(in_paris)
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+    # Paris's branded 400 page, in French.
+    html = response.content.decode()
+    assert '<html lang="fr"' in html and in_paris.name in html
+    assert "Requête incorrecte" in html
     assert _profile(user) == ("Bastille", 7)
 
 
