@@ -91,6 +91,12 @@ def _answering_tenant(request: HttpRequest) -> Tenant | None:
     return tenant
 
 
+def request_language(request: HttpRequest) -> str:
+    """The language a routed request is answered in before the locale middlewares have run: the
+    tenant's (or the visitor's choice among its languages), the browser's on the public host."""
+    return _language(request, _answering_tenant(request))
+
+
 def _language(request: HttpRequest, tenant: Tenant | None) -> str:
     if tenant is not None:
         return tenant.language_for(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))

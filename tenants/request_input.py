@@ -16,9 +16,10 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from tenants.error_pages import bad_request
+from tenants.error_pages import bad_request, request_language
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -101,17 +102,20 @@ class RequestInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            check_request(request)
-        except BadInput as error:
-            return _refusal(request, error)
-        except (RequestDataTooBig, TooManyFieldsSent) as error:
-            # The body cannot be read again after a failed parse (Django leaves an empty POST, so
-            # the CSRF check would answer 403): answer here, as the API's handler would (413), or
-            # with the 400 page through Django's exception handling.
-            if request.path.startswith(API_PREFIXES):
-                return _too_large()
-            raise error from None
+        # This runs before the locale middlewares: answer in the tenant's language, not in
+        # whatever the thread's previous request left active.
+        with translation.override(request_language(request)):
+            try:
+                check_request(request)
+            except BadInput as error:
+                return _refusal(request, error)
+            except (RequestDataTooBig, TooManyFieldsSent) as error:
+                # The body cannot be read again after a failed parse (Django leaves an empty POST,
+                # so the CSRF check would answer 403): answer here, as the API's handler would
+                # (413), or with the 400 page through Django's exception handling.
+                if request.path.startswith(API_PREFIXES):
+                    return _too_large()
+                raise error from None
         # A malformed multipart body (MultiPartParserError) is not caught either: Django's
         # exception handling answers 400 (JSON under /api/), never the view with an empty POST.
         return self.get_response(request)

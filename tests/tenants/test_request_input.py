@@ -125,3 +125,24 @@ def test_ordinary_text_passes(volunteer_client, in_paris):
     connection.set_tenant(in_paris)
     assert response.status_code == 200, response.content
     assert _profile(user)[0] == "Café \\u0000 littéral 🙂"
+
+
+@pytest.mark.parametrize(
+    ("slug", "left_active", "expected"),
+    [
+        ("paris", "en", "Le texte ne peut pas contenir de caractère NUL ni de caractère invalide."),
+        ("acme", "fr", "Text may not contain NUL or invalid characters."),
+    ],
+)
+def test_the_refusal_speaks_the_tenants_language_whatever_the_thread_had(
+    request, slug, left_active, expected
+):
+    tenant = request.getfixturevalue(slug)
+    translation.activate(left_active)  # what a previous request on this thread left active
+    try:
+        response = Client(HTTP_HOST=tenant.primary_host).get("/api/v1/missions/?q=a%00b")
+    finally:
+        translation.deactivate()
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"q": [expected]}
