@@ -105,9 +105,7 @@ def notifications_muted() -> Iterator[None]:
 def _schedule(task_name: str, *args: Any) -> None:
     if _muted.get():
         return
-    from engagement import tasks
-
-    outbox_enqueue(getattr(tasks, task_name), *args)
+    outbox_enqueue(f"engagement.{task_name}", *args)
 
 
 # --- Scheduling (called by services, inside their transaction) ----------------------------------

@@ -34,6 +34,8 @@ HANDLED_EVENT_TYPES = frozenset(
 )
 # A worker that claimed an event and vanished: after this long another worker may take it over.
 EVENT_PROCESSING_STALE = dt.timedelta(minutes=5)
+# Scheduled by name through the outbox: tasks call services, services never import tasks.
+STRIPE_EVENT_PROCESS_TASK = "billing.tasks.stripe_event_process"
 
 
 def stripe_event_receive(*, event: EventSnapshot) -> tuple[StripeEvent, bool]:
@@ -46,8 +48,6 @@ def stripe_event_receive(*, event: EventSnapshot) -> tuple[StripeEvent, bool]:
     in processing): Stripe's redelivery then schedules it again (the claim in
     stripe_event_process keeps that to one run).
     """
-    from billing import tasks
-
     handled = event.type in HANDLED_EVENT_TYPES
     record = StripeEvent(
         event_id=event.id,
@@ -65,7 +65,7 @@ def stripe_event_receive(*, event: EventSnapshot) -> tuple[StripeEvent, bool]:
         with transaction.atomic():
             record.save()
             if handled:
-                outbox_enqueue(tasks.stripe_event_process, record.pk)
+                outbox_enqueue(STRIPE_EVENT_PROCESS_TASK, record.pk)
     except IntegrityError:
         existing = StripeEvent.objects.get(event_id=event.id)
         logger.info(
@@ -73,7 +73,7 @@ def stripe_event_receive(*, event: EventSnapshot) -> tuple[StripeEvent, bool]:
             extra={"event_id": event.id, "type": event.type, "status": existing.status},
         )
         if _is_unprocessed(existing, now=timezone.now()):
-            outbox_enqueue(tasks.stripe_event_process, existing.pk)
+            outbox_enqueue(STRIPE_EVENT_PROCESS_TASK, existing.pk)
         return existing, False
     logger.info("billing.event.received", extra={"event_id": event.id, "type": event.type})
     return record, True
@@ -264,8 +264,6 @@ def _billing_page_url(tenant: Tenant) -> str:
 
 def stripe_events_retry_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
     """Re-schedule events stuck in received/failed (a lost worker, Stripe down for a while)."""
-    from billing import tasks
-
     cutoff = timezone.now() - older_than
     stale = list(
         StripeEvent.objects.filter(
@@ -275,15 +273,13 @@ def stripe_events_retry_stale(*, older_than: dt.timedelta = dt.timedelta(minutes
         ).values_list("pk", flat=True)[:500]
     )
     for pk in stale:
-        outbox_enqueue(tasks.stripe_event_process, pk)
+        outbox_enqueue(STRIPE_EVENT_PROCESS_TASK, pk)
     return len(stale)
 
 
 def stripe_events_requeue(*, event_pks: list[int]) -> int:
     """Process these events again (platform console). Processing re-fetches Stripe's current
     state, so running an event twice is harmless."""
-    from billing import tasks
-
     pks = list(
         StripeEvent.objects.filter(pk__in=event_pks)
         .filter(type__in=HANDLED_EVENT_TYPES)
@@ -294,5 +290,5 @@ def stripe_events_requeue(*, event_pks: list[int]) -> int:
             status=StripeEvent.Status.RECEIVED, processing_started_at=None
         )
         for pk in pks:
-            outbox_enqueue(tasks.stripe_event_process, pk)
+            outbox_enqueue(STRIPE_EVENT_PROCESS_TASK, pk)
     return len(pks)

@@ -17,6 +17,9 @@ from billing.services.common import Action, Source, _audit
 from tenants.models import Tenant
 from tenants.outbox.services import outbox_enqueue
 
+# Scheduled by name through the outbox: tasks call services, services never import tasks.
+SEATS_SYNC_TASK = "billing.tasks.seats_sync"
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,13 +31,11 @@ def seats_changed(*, tenant: Any) -> None:
     further changes join it, so a batch of changes costs one Stripe call; a change committed once
     it runs schedules the next. Does nothing for flat-priced plans or outside a tenant.
     """
-    from billing import tasks
-
     plan = tenant_plan(tenant)
     if plan is None or not plan.is_per_seat or getattr(tenant, "pk", None) is None:
         return
     outbox_enqueue(
-        tasks.seats_sync,
+        SEATS_SYNC_TASK,
         int(tenant.pk),
         countdown=int(settings.BILLING_SEAT_SYNC_DELAY_SECONDS),
         coalesce=True,

@@ -45,6 +45,16 @@ _PROBE_CHUNK = 50
 Status = OutboxMessage.Status
 
 
+def task_by_name(name: str) -> Any:
+    """The Celery task registered under `name`. A web process has not imported the task modules
+    (nothing there imports them): the first miss imports every module Celery autodiscovers."""
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        current_app.loader.import_default_modules()
+        return current_app.tasks[name]
+
+
 def outbox_enqueue(
     task: Any,
     *args: Any,
@@ -58,11 +68,11 @@ def outbox_enqueue(
     task is sent to the broker once that transaction commits, and never if it rolls back.
     `countdown` delays the task; with `coalesce`, an identical call that has not started yet
     (unsent, or still waiting for its countdown) is reused instead of writing another.
-    Arguments must be JSON values (ids, strings). `task` may be given by its registered name, for
-    a service whose task module imports that service.
+    Arguments must be JSON values (ids, strings). Services give `task` by its registered name:
+    tasks call services, so a service never imports a task module.
     """
     if isinstance(task, str):
-        task = current_app.tasks[task]
+        task = task_by_name(task)
     schema = current_schema_name()
     if schema == get_public_schema_name() and isinstance(task, TenantScopedTask):
         # Refused inside the transaction, so the write that would lose its task rolls back too.

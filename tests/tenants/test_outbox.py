@@ -3,6 +3,7 @@ sent after the commit or by the sweep, and run once by its consumer."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -237,3 +238,33 @@ def test_a_participation_schedules_its_emails_in_its_own_transaction(paris, brok
             raise RuntimeError("the request failed after the service")
         assert not Participation.objects.filter(pk=participation.pk).exists()
         assert not OutboxMessage.objects.exists()
+
+
+def test_a_task_is_found_by_name_in_a_process_that_imported_no_task_module():
+    """Services name their tasks (they never import task modules): a web process, which imports
+    none, still finds them."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, django; django.setup()\n"
+        "from tenants.outbox.services import task_by_name\n"
+        "before = [m for m in ('billing.tasks', 'engagement.tasks') if m in sys.modules]\n"
+        "names = [task_by_name(n).name for n in ('billing.tasks.stripe_event_process',"
+        " 'billing.tasks.seats_sync', 'engagement.participation_email_send',"
+        " 'tenants.deprovision_job_run')]\n"
+        "print(before, names)\n"
+    )
+    completed = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert completed.stdout.strip().splitlines()[-1] == (
+        "[] ['billing.tasks.stripe_event_process', 'billing.tasks.seats_sync', "
+        "'engagement.participation_email_send', 'tenants.deprovision_job_run']"
+    )
