@@ -22,6 +22,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
+from hypothesis import HealthCheck, Phase
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from accounts.models import User
@@ -409,3 +411,16 @@ class Outcome:
 
 def iter_routes(routes: list[Route]) -> Iterator[Route]:
     yield from routes
+
+
+def bounded_examples(max_examples: int) -> hypothesis_settings:
+    """Hypothesis settings for the property tests of `make test`: a fixed number of examples,
+    the same ones on every run (derandomized, no example database), no deadline on a busy box."""
+    return hypothesis_settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )

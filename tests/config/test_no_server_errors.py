@@ -22,8 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import Resolver404, resolve
 from django.urls.converters import get_converters
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
@@ -36,6 +35,7 @@ from tests.config.fuzzing import (
     Outcome,
     Route,
     actor_client,
+    bounded_examples,
     form_body,
     form_fields_of,
     hostile_query,
@@ -194,14 +194,7 @@ class Campaign:
             methods += ["PATCH", "PUT", "DELETE", "OPTIONS"]
         reached = [0]
 
-        @hypothesis_settings(
-            max_examples=EXAMPLES_PER_ROUTE,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
+        @bounded_examples(EXAMPLES_PER_ROUTE)
         @given(
             path=path_for(route, self.values),
             actor=st.sampled_from(sorted(self.actors)),

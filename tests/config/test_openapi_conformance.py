@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.config.fuzzing import (
     actor_client,
+    bounded_examples,
     hostile_json,
     hostile_text,
     path_values,
@@ -130,14 +130,7 @@ def test_every_api_response_matches_the_schema(in_paris, server: LiveServer):
     count = [0]
 
     def exercise(operation: Operation) -> None:
-        @hypothesis_settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
+        @bounded_examples(EXAMPLES_PER_OPERATION)
         @given(
             request=request_for(operation, openapi, values), actor=st.sampled_from(sorted(actors))
         )
