@@ -11,6 +11,7 @@ this middleware leaves alone.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -47,6 +48,7 @@ PERMISSIONS_POLICY = ", ".join(
 _HOST_SOURCE = re.compile(r"(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*")
 
 
+@functools.lru_cache(maxsize=256)
 def tile_source(tile_url: str) -> str | None:
     """The CSP source that lets a Leaflet tile URL template load, or None if it is not usable.
 
