@@ -14,7 +14,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
 from config.api import error_responses
 
 
@@ -41,13 +40,3 @@ class MeApi(AccountApiView):
     )
     def get(self, request: Request) -> Response:
         return Response(self.OutputSerializer(request.user).data)
-
-
-class MeExportApi(AccountApiView):
-    """GDPR: everything Entraide holds about the caller in this tenant, as JSON."""
-
-    @extend_schema(responses={200: dict, **error_responses(401)}, operation_id="accounts_me_export")
-    def get(self, request: Request) -> Response:
-        response = Response(services.user_export_data(user=request.user))
-        response["Cache-Control"] = "no-store"
-        return response

@@ -241,23 +241,3 @@ class FacebookAppForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_("Leave empty to keep the stored secret."),
     )
-
-
-class AccountDeleteForm(forms.Form):
-    confirmation = forms.CharField(
-        label=_("Type your e-mail address to confirm"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
-    )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_confirmation(self) -> str:
-        value = self.cleaned_data["confirmation"].strip().lower()
-        if value != self.user.email.lower():
-            raise forms.ValidationError(
-                _("This is not your e-mail address."), code="confirmation_mismatch"
-            )
-        return value

@@ -1,5 +1,5 @@
 """Writes on accounts: users and admins, sign-up records, one-time set-password links, the
-tenant's sign-in policy, and the GDPR export and deletion.
+tenant's sign-in policy, and the account's half of the GDPR export and deletion.
 
 Identity provider configuration (SAML, OIDC, Facebook) lives in accounts/sso/services.py.
 """
@@ -9,13 +9,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
@@ -41,7 +45,7 @@ def _members_changed(*, reason: str) -> None:
 
 
 def _audit(*, actor: Any, action: str, target: Any, data: Mapping[str, Any] | None = None) -> None:
-    from engagement.services.common import audit_record
+    from engagement.audit import audit_record
 
     audit_record(actor=actor, action=action, target=target, data=data)
 
@@ -193,7 +197,7 @@ def sign_in_policy_update(
     return locked
 
 
-# --- GDPR ---------------------------------------------------------------------------------------
+# --- GDPR (the account's half; engagement/volunteers/privacy.py adds the volunteer's) ----------
 
 EXPORT_FORMAT_VERSION = 1
 # Keys of provider data that could carry credentials; never exported.
@@ -212,24 +216,17 @@ def _without_secrets(value: Any) -> Any:
     return value
 
 
-def user_export_data(*, user: User) -> dict[str, Any]:
-    """Everything this tenant holds about the user, as JSON-ready data (GDPR art. 15 and 20).
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
-    Account, e-mail addresses, connected accounts (without any token), two-factor methods (without
-    their secrets), volunteer profile, organization memberships and participations.
-    """
-    from allauth.mfa.models import Authenticator
-    from allauth.socialaccount.models import SocialAccount
 
-    from engagement import selectors as engagement_selectors
-
+def user_export_account_data(*, user: User) -> dict[str, Any]:
+    """What the account holds about the user, as JSON-ready data: the account, its e-mail
+    addresses, connected accounts (without any token) and two-factor methods (without secrets)."""
     tenant = policy.current_tenant_or_none()
-    profile = engagement_selectors.profile_for_user(user=user)
-    participations = engagement_selectors.participation_list_for_volunteer(user=user, scope="all")
-    memberships = engagement_selectors.organization_list_for_user(user=user)
-    data: dict[str, Any] = {
+    return {
         "format_version": EXPORT_FORMAT_VERSION,
-        "exported_at": _iso(_now()),
+        "exported_at": _iso(timezone.now()),
         "tenant": {"name": tenant.name, "slug": tenant.slug} if tenant is not None else None,
         "account": {
             "id": user.pk,
@@ -265,118 +262,43 @@ def user_export_data(*, user: User) -> dict[str, Any]:
             }
             for authenticator in Authenticator.objects.filter(user=user).order_by("id")
         ],
-        "volunteer_profile": _profile_export(profile),
-        "organization_memberships": [
-            {"organization": organization.name, "role": organization.member_role}
-            for organization in memberships
-        ],
-        "participations": [_participation_export(item) for item in participations],
-    }
-    logger.info("user.data_exported", extra={"user_id": user.pk})
-    return data
-
-
-def _now() -> Any:
-    from django.utils import timezone
-
-    return timezone.now()
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _profile_export(profile: Any) -> dict[str, Any] | None:
-    if profile is None:
-        return None
-    home = profile.home_point
-    return {
-        "causes": [cause.slug for cause in profile.causes.all()],
-        "skills": [skill.slug for skill in profile.skills.all()],
-        "availability_mask": profile.availability_mask,
-        "home": {"lat": home.y, "lng": home.x} if home is not None else None,
-        "home_label": profile.home_label,
-        "radius_km": profile.radius_km,
-        "updated_at": _iso(profile.updated_at),
     }
 
 
-def _participation_export(participation: Any) -> dict[str, Any]:
-    slot = participation.slot
-    mission = slot.mission
-    return {
-        "id": participation.pk,
-        "mission": mission.title,
-        "organization": mission.organization.name,
-        "slot_starts_at": _iso(slot.starts_at),
-        "slot_ends_at": _iso(slot.ends_at),
-        "status": participation.status,
-        "message": participation.message,
-        "hours": str(participation.hours) if participation.hours is not None else None,
-        "decision_note": participation.decision_note,
-        "created_at": _iso(participation.created_at),
-        "cancelled_at": _iso(participation.cancelled_at),
-    }
+def user_lock_for_deletion(*, user: User, actor: User) -> User:
+    """The user's row, locked, once it may be deleted by `actor` (call inside a transaction).
 
-
-def user_delete_account(*, user: User, actor: User) -> None:
-    """Delete the user (GDPR art. 17), keeping the organizations' counts and hours right.
-
-    Upcoming participations are cancelled first (seats go to the waiting list, organizers are
-    told); then every participation is anonymised: no volunteer, no message, status and hours kept.
-    The account, its addresses, connected accounts, second factors, tokens, profile and
-    memberships go with it. The last active tenant admin cannot leave the tenant without admin.
+    Only the user themself or a tenant admin may delete an account, and the last active tenant
+    admin cannot leave the tenant without admin (every admin row is locked, so two admins cannot
+    both leave at the same time).
     """
-    from engagement.errors import EngagementError
-    from engagement.models import Participation
-    from engagement.services.participations import participation_cancel
-
     if actor.pk != user.pk and not actor.is_tenant_admin:
         raise AccountsError(
             _("You can only delete your own account."), code=AccountsErrorCode.FORBIDDEN
         )
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        if locked.is_tenant_admin:
-            # Lock every admin row so two admins cannot both leave at the same time.
-            admins = list(
-                User.objects.select_for_update()
-                .filter(role=User.Role.ADMIN, is_active=True)
-                .values_list("pk", flat=True)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_tenant_admin:
+        admins = list(
+            User.objects.select_for_update()
+            .filter(role=User.Role.ADMIN, is_active=True)
+            .values_list("pk", flat=True)
+        )
+        if admins == [locked.pk]:
+            raise AccountsError(
+                _("You are the last administrator: name another one before leaving."),
+                code=AccountsErrorCode.LAST_TENANT_ADMIN,
             )
-            if admins == [locked.pk]:
-                raise AccountsError(
-                    _("You are the last administrator: name another one before leaving."),
-                    code=AccountsErrorCode.LAST_TENANT_ADMIN,
-                )
-        upcoming = Participation.objects.filter(
-            volunteer=locked, status__in=Participation.ACTIVE_STATUSES
-        ).select_related("slot")
-        cancelled = 0
-        for participation in upcoming:
-            try:
-                participation_cancel(participation=participation, actor=locked)
-                cancelled += 1
-            except EngagementError:
-                # Already started: the organization still records attendance, anonymously.
-                continue
-        anonymised = Participation.objects.filter(volunteer=locked).update(
-            volunteer=None, is_anonymised=True, message=""
-        )
-        user_id = locked.pk
-        _audit(
-            actor=None,
-            action="account.deleted",
-            target=locked,
-            data={
-                "by_self": actor.pk == user.pk,
-                "participations_anonymised": anonymised,
-                "participations_cancelled": cancelled,
-            },
-        )
-        locked.delete()
-        _members_changed(reason="deleted")
-    logger.info(
-        "user.deleted",
-        extra={"user_id": user_id, "anonymised": anonymised, "cancelled": cancelled},
+    return locked
+
+
+def user_delete(*, user: User, actor: User, data: Mapping[str, Any]) -> None:
+    """Delete a user locked by `user_lock_for_deletion`, with its addresses, connected accounts,
+    second factors and tokens (and, by cascade, what other apps hold about it); audited."""
+    _audit(
+        actor=None,
+        action="account.deleted",
+        target=user,
+        data={"by_self": actor.pk == user.pk, **data},
     )
+    user.delete()
+    _members_changed(reason="deleted")

@@ -41,11 +41,7 @@ allauth_overrides = [
 
 account_patterns = [
     path("settings/sign-in/", include(settings_patterns)),
-    path("privacy/", views.privacy, name="privacy"),
-    path("privacy/export/", views.data_export, name="data-export"),
-    path("privacy/delete/", views.account_delete, name="account-delete"),
     path("api/me/", api.MeApi.as_view(), name="api-me"),
-    path("api/me/export/", api.MeExportApi.as_view(), name="api-me-export"),
 ]
 
 urlpatterns = [

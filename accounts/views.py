@@ -8,35 +8,26 @@ and present. Refused service calls come back as AccountsError and are shown on t
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from allauth.account.views import ConfirmEmailView as AllauthConfirmEmailView
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.serializers.json import DjangoJSONEncoder
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts import permissions, services
+from accounts import services
 from accounts.email_confirmation import TenantEmailConfirmationHMAC
 from accounts.errors import AccountsError
-from accounts.forms import (
-    AccountDeleteForm,
-    FacebookAppForm,
-    OidcConnectionForm,
-    SamlConnectionForm,
-    SignInPolicyForm,
-)
+from accounts.forms import FacebookAppForm, OidcConnectionForm, SamlConnectionForm, SignInPolicyForm
 from accounts.middleware import admin_area
+from accounts.permissions import user_is_tenant_admin
 from accounts.sso import connections, selectors
 from accounts.sso import services as sso_services
 from billing.entitlements import entitlement_has
@@ -59,7 +50,7 @@ class TenantAdminView(LoginRequiredMixin, View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not permissions.user_is_tenant_admin(request.user):
+        if not user_is_tenant_admin(request.user):
             raise PermissionDenied
         if self.needs_sso_entitlement and not entitlement_has(request.tenant, SSO_ENTITLEMENT):
             return render(request, "accounts/settings/not_entitled.html", status=403)
@@ -274,49 +265,6 @@ class ConnectionDeleteView(TenantAdminView):
         return HttpResponseRedirect(reverse("accounts:sign-in-settings"))
 
 
-# --- privacy (GDPR) -----------------------------------------------------------------------------
-
-
-class PrivacyView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return render(
-            request, "accounts/privacy.html", {"form": AccountDeleteForm(user=request.user)}
-        )
-
-
-class DataExportView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        data = services.user_export_data(user=request.user)
-        stamp = timezone.now().strftime("%Y%m%d")
-        response = HttpResponse(
-            json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
-            content_type="application/json; charset=utf-8",
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="entraide-{request.tenant.slug}-my-data-{stamp}.json"'
-        )
-        response["Cache-Control"] = "no-store"
-        return response
-
-
-class AccountDeleteView(LoginRequiredMixin, View):
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = AccountDeleteForm(request.POST, user=request.user)
-        if form.is_valid():
-            user = request.user
-            try:
-                services.user_delete_account(user=user, actor=user)
-            except AccountsError as error:
-                form.add_error(None, error.message)
-            else:
-                logout(request)
-                messages.success(request, _("Your account was deleted."))
-                return HttpResponseRedirect("/")
-        return render(request, "accounts/privacy.html", {"form": form}, status=400)
-
-
 class ConfirmEmailView(AllauthConfirmEmailView):
     """allauth's confirmation page, trusting only keys minted for this tenant; any other key
     (another tenant's, the public host's, allauth's own unbound one) is an invalid link: the
@@ -340,7 +288,4 @@ saml_settings = admin_area(SamlSettingsView.as_view())
 oidc_settings = admin_area(OidcSettingsView.as_view())
 facebook_settings = admin_area(FacebookSettingsView.as_view())
 connection_delete = admin_area(ConnectionDeleteView.as_view())
-privacy = PrivacyView.as_view()
-data_export = DataExportView.as_view()
-account_delete = AccountDeleteView.as_view()
 confirm_email = ConfirmEmailView.as_view()

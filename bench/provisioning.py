@@ -50,7 +50,7 @@ def _provision_by_migrations(index: int) -> float:
     from django_tenants.utils import tenant_context
 
     from accounts.services import user_create_tenant_admin
-    from engagement.services import taxonomy_seed_defaults
+    from engagement.taxonomy.services import taxonomy_seed_defaults
     from tenants.models import Domain, Tenant
 
     slug = f"migrated{index:02d}"

@@ -108,8 +108,8 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
     """COPY `count` missions with organizations, taxonomy links and slots into the tenant."""
     from django.db import connection
 
-    from engagement.models import Slot
-    from engagement.services.missions import SEARCH_COLUMNS_REFRESH_SQL
+    from engagement.missions.models import Slot
+    from engagement.missions.services import SEARCH_COLUMNS_REFRESH_SQL
 
     rng = random.Random(seed)
     _kind, _name, centre, zone_name = CITIES[tenant.slug]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("engagement.volunteers.urls")),
     path("accounts/", include("allauth.urls")),
     path("billing/", include("billing.urls")),
     path("api/v1/", include("engagement.api.urls")),

@@ -22,24 +22,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.permissions import user_is_moderator, user_is_tenant_admin
+from engagement.audit import AuditEvent
 from engagement.errors import EngagementError
-from engagement.models import (
-    AuditEvent,
-    Cause,
-    Mission,
-    Organization,
-    OrganizationMembership,
-    Participation,
-    Skill,
-    Slot,
-)
-from engagement.services import (
-    mission_close,
-    mission_publish,
-    mission_reject,
-    organization_update,
-    organization_verify,
-)
+from engagement.missions.models import Mission, Slot
+from engagement.missions.services import mission_close, mission_publish, mission_reject
+from engagement.organizations.models import Organization, OrganizationMembership
+from engagement.organizations.services import organization_update, organization_verify
+from engagement.participations.models import Participation
+from engagement.taxonomy.models import Cause, Skill
 
 
 def _tenant_admin(request: HttpRequest) -> bool:

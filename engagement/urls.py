@@ -3,34 +3,37 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from engagement.views import resident
+from engagement.missions import views as missions
+from engagement.organizations import views as organizations
+from engagement.participations import views as participations
+from engagement.volunteers import views as volunteers
 
 urlpatterns = [
-    path("", resident.home, name="home"),
-    path("missions/<int:mission_id>/", resident.mission_detail, name="mission-detail"),
+    path("", missions.home, name="home"),
+    path("missions/<int:mission_id>/", missions.mission_detail, name="mission-detail"),
     path(
         "missions/<int:mission_id>/participer/",
-        resident.mission_participate,
+        participations.mission_participate,
         name="mission-participate",
     ),
-    path("mes-engagements/", resident.my_engagements, name="my-engagements"),
+    path("mes-engagements/", participations.my_engagements, name="my-engagements"),
     path(
         "mes-engagements/<int:participation_id>/annuler/",
-        resident.participation_cancel,
+        participations.participation_cancel,
         name="participation-cancel",
     ),
     path(
         "mes-engagements/<int:participation_id>/agenda.ics",
-        resident.participation_calendar,
+        participations.participation_calendar,
         name="participation-calendar",
     ),
-    path("profil/", resident.profile, name="profile"),
+    path("profil/", volunteers.profile, name="profile"),
     path(
         "organisations/<int:organization_id>/logo.png",
-        resident.organization_logo,
+        organizations.organization_logo,
         name="organization-logo",
     ),
-    # Links in e-mails (engagement/notifications.py) point here.
+    # Links in e-mails (engagement/emails/rendering.py) point here.
     path("me/participations/", RedirectView.as_view(pattern_name="my-engagements")),
     path("organisation/", include("engagement.urls_organization")),
 ]

@@ -110,7 +110,7 @@ def tenant_provision(
     """
     from accounts.services import user_create_tenant_admin, user_set_password_path
     from billing.services import billing_trial_start
-    from engagement.services import taxonomy_seed_defaults
+    from engagement.taxonomy.services import taxonomy_seed_defaults
 
     started = time.perf_counter()
     slug = (slug or "").strip().lower()

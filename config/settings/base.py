@@ -265,9 +265,9 @@ SPECTACULAR_SETTINGS = {
     ],
     # Three models have a `status`: give each enum its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
-        "MissionStatusEnum": "engagement.models.Mission.Status",
-        "SlotStatusEnum": "engagement.models.Slot.Status",
-        "ParticipationStatusEnum": "engagement.models.Participation.Status",
+        "MissionStatusEnum": "engagement.missions.models.Mission.Status",
+        "SlotStatusEnum": "engagement.missions.models.Slot.Status",
+        "ParticipationStatusEnum": "engagement.participations.models.Participation.Status",
     },
 }
 

@@ -9,15 +9,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from engagement.api import (
-    members,
-    missions,
-    organizations,
-    participations,
-    profile,
-    slots,
-    taxonomy,
-)
+from engagement.missions import api as missions
+from engagement.organizations import api as organizations
+from engagement.participations import api as participations
+from engagement.taxonomy import api as taxonomy
+from engagement.volunteers import api as volunteers
 
 
 @extend_schema(exclude=True)
@@ -41,7 +37,7 @@ urlpatterns = [
     ),
     path(
         "missions/<int:mission_id>/slots/",
-        slots.MissionSlotsApi.as_view(),
+        missions.MissionSlotsApi.as_view(),
         name="api-mission-slots",
     ),
     path(
@@ -54,7 +50,7 @@ urlpatterns = [
         participations.MyParticipationCancelApi.as_view(),
         name="api-my-participation-cancel",
     ),
-    path("me/profile/", profile.MyProfileApi.as_view(), name="api-my-profile"),
+    path("me/profile/", volunteers.MyProfileApi.as_view(), name="api-my-profile"),
     path("causes/", taxonomy.CauseListApi.as_view(), name="api-causes"),
     path("skills/", taxonomy.SkillListApi.as_view(), name="api-skills"),
     # Organizations
@@ -76,22 +72,22 @@ urlpatterns = [
     ),
     path(
         "organizations/<int:organization_id>/members/",
-        members.OrganizationMembersApi.as_view(),
+        organizations.OrganizationMembersApi.as_view(),
         name="api-organization-members",
     ),
     path(
         "organizations/<int:organization_id>/members/<int:membership_id>/",
-        members.OrganizationMemberApi.as_view(),
+        organizations.OrganizationMemberApi.as_view(),
         name="api-organization-member",
     ),
     path(
         "organizations/<int:organization_id>/invitations/",
-        members.OrganizationInvitationsApi.as_view(),
+        organizations.OrganizationInvitationsApi.as_view(),
         name="api-organization-invitations",
     ),
     path(
         "invitations/accept/",
-        members.InvitationAcceptApi.as_view(),
+        organizations.InvitationAcceptApi.as_view(),
         name="api-invitation-accept",
     ),
     path(
@@ -109,11 +105,11 @@ urlpatterns = [
         missions.MissionCancelApi.as_view(),
         name="api-mission-cancel",
     ),
-    path("slots/<int:slot_id>/", slots.SlotDetailApi.as_view(), name="api-slot"),
-    path("slots/<int:slot_id>/cancel/", slots.SlotCancelApi.as_view(), name="api-slot-cancel"),
+    path("slots/<int:slot_id>/", missions.SlotDetailApi.as_view(), name="api-slot"),
+    path("slots/<int:slot_id>/cancel/", missions.SlotCancelApi.as_view(), name="api-slot-cancel"),
     path(
         "slots/<int:slot_id>/participations/",
-        slots.SlotParticipationsApi.as_view(),
+        missions.SlotParticipationsApi.as_view(),
         name="api-slot-participations",
     ),
     path(

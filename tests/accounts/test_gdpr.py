@@ -17,7 +17,10 @@ from django_tenants.utils import tenant_context
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from engagement.models import AuditEvent, OrganizationMembership, Participation, VolunteerProfile
+from engagement.audit import AuditEvent
+from engagement.organizations.models import OrganizationMembership
+from engagement.participations.models import Participation
+from engagement.volunteers.models import VolunteerProfile
 from tests.accounts.conftest import login, login_with_mfa, make_user, mfa_enable, session_user_id
 from tests.engagement.factories import (
     MembershipFactory,
@@ -160,7 +163,7 @@ def test_export_downloads_everything_about_me_without_secrets(paris, client_for,
 
 def test_export_lists_second_factors_but_never_their_secrets(paris, lea, client_for):
     secret = mfa_enable(paris, lea)
-    from accounts.services import user_export_data
+    from engagement.volunteers.privacy import user_export_data
 
     with tenant_context(paris):
         data = user_export_data(user=lea)
@@ -170,7 +173,7 @@ def test_export_lists_second_factors_but_never_their_secrets(paris, lea, client_
 
 
 def test_export_costs_a_fixed_number_of_queries(paris, lea, engaged, django_assert_max_num_queries):
-    from accounts.services import user_export_data
+    from engagement.volunteers.privacy import user_export_data
 
     with tenant_context(paris):
         for _ in range(5):
@@ -286,7 +289,7 @@ def test_last_tenant_admin_cannot_delete_their_account(paris, paris_admin, clien
 
 
 def test_admin_can_leave_when_another_admin_remains(paris, paris_admin):
-    from accounts.services import user_delete_account
+    from engagement.volunteers.privacy import user_delete_account
 
     make_user(paris, "second-admin@paris.example", role=User.Role.ADMIN)
     with tenant_context(paris):

@@ -7,19 +7,23 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import Http404
 
-from accounts.permissions import (
+from accounts.permissions import user_is_moderator, user_is_tenant_admin
+from engagement.missions.access import (
     mission_get_for_editor,
     mission_get_for_viewer,
+    slot_get_for_editor,
+)
+from engagement.missions.models import Mission
+from engagement.organizations.access import (
     organization_get_for_member,
     organization_get_for_moderator,
-    participation_get_for_organizer,
-    participation_get_for_volunteer,
-    slot_get_for_editor,
-    user_is_moderator,
-    user_is_tenant_admin,
     user_organization_role,
 )
-from engagement.models import Mission, OrganizationMembership
+from engagement.organizations.models import OrganizationMembership
+from engagement.participations.access import (
+    participation_get_for_organizer,
+    participation_get_for_volunteer,
+)
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,

@@ -40,7 +40,7 @@ def test_failed_provisioning_leaves_no_billing_account(db, monkeypatch):
     def fail(**kwargs):
         raise RuntimeError("seeding failed")
 
-    monkeypatch.setattr("engagement.services.taxonomy_seed_defaults", fail)
+    monkeypatch.setattr("engagement.taxonomy.services.taxonomy_seed_defaults", fail)
 
     with pytest.raises(RuntimeError):
         tenant_provision(kind="city", name="Lyon", slug="lyon", admin_email="admin@lyon.example")

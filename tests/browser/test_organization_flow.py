@@ -17,7 +17,9 @@ from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
 from accounts.models import User
-from engagement.models import Cause, Mission, Organization, OrganizationMembership
+from engagement.missions.models import Mission
+from engagement.organizations.models import Organization, OrganizationMembership
+from engagement.taxonomy.models import Cause
 from tenants.models import Tenant
 from tests.browser.conftest import axe_violations, unique_email
 from tests.engagement.factories import (

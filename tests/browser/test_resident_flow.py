@@ -10,7 +10,7 @@ import pytest
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from engagement.models import Participation
+from engagement.participations.models import Participation
 from tenants.models import Tenant
 from tests.browser.conftest import confirm_sign_up, menu_link, unique_email
 

@@ -19,20 +19,18 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
-from engagement.models import (
-    AuditEvent,
-    Cause,
-    Mission,
+from engagement.audit import AuditEvent
+from engagement.missions.models import Mission, Slot
+from engagement.missions.services import mission_search_columns_refresh
+from engagement.missions.text_search import mission_search_vector_refresh
+from engagement.organizations.models import (
     Organization,
     OrganizationInvitation,
     OrganizationMembership,
-    Participation,
-    Skill,
-    Slot,
-    VolunteerProfile,
 )
-from engagement.search import mission_search_vector_refresh
-from engagement.services.missions import mission_search_columns_refresh
+from engagement.participations.models import Participation
+from engagement.taxonomy.models import Cause, Skill
+from engagement.volunteers.models import VolunteerProfile
 
 PARIS_CENTRE = (2.3522, 48.8566)  # (lng, lat) Hôtel de Ville
 

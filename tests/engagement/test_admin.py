@@ -8,7 +8,9 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from engagement.models import AuditEvent, Mission, Organization
+from engagement.audit import AuditEvent
+from engagement.missions.models import Mission
+from engagement.organizations.models import Organization
 from tests.engagement.factories import (
     MissionFactory,
     ModeratorFactory,

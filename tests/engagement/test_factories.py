@@ -1,6 +1,7 @@
 import pytest
 
-from engagement.models import Mission, Participation, Slot
+from engagement.missions.models import Mission, Slot
+from engagement.participations.models import Participation
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,

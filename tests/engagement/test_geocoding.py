@@ -6,8 +6,14 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from engagement import geocoding
-from engagement.geocoding import BuiltinAreaGeocoder, NullGeocoder, Place, geocode, normalize
+from engagement.missions import geocoding
+from engagement.missions.geocoding import (
+    BuiltinAreaGeocoder,
+    NullGeocoder,
+    Place,
+    geocode,
+    normalize,
+)
 
 
 class Paris:

@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 from PIL import Image
 
-from engagement.images import LOGO_MAX_BYTES, LOGO_SIZE, ImageRejected, logo_png
+from engagement.organizations.images import LOGO_MAX_BYTES, LOGO_SIZE, ImageRejected, logo_png
 from tests.engagement.pictures import picture, read
 
 

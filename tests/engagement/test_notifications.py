@@ -10,15 +10,15 @@ from django.core import mail
 from django.db import connection
 
 from engagement import tasks
+from engagement.emails.models import EmailDelivery
 from engagement.errors import EngagementError
-from engagement.models import EmailDelivery, Mission, OrganizationMembership, Participation
+from engagement.missions.models import Mission
+from engagement.missions.services import mission_cancel, mission_publish, mission_reject
 from engagement.notifications import Event, notifications_muted
-from engagement.services import (
-    mission_cancel,
-    mission_publish,
-    mission_reject,
-    organization_invite,
-    organization_verify,
+from engagement.organizations.models import OrganizationMembership
+from engagement.organizations.services import organization_invite, organization_verify
+from engagement.participations.models import Participation
+from engagement.participations.services import (
     participation_cancel,
     participation_confirm,
     participation_decline,

@@ -4,7 +4,7 @@ from django.db import connection
 
 from accounts.models import User
 from accounts.services import user_create
-from engagement.models import Cause
+from engagement.taxonomy.models import Cause
 from tenants.context import tenant_cache_key, tenant_context
 
 pytestmark = pytest.mark.django_db

@@ -47,16 +47,11 @@ from rest_framework.authtoken.models import Token, TokenProxy
 
 from accounts.models import User
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync, StripeEvent
-from engagement.models import (
-    AuditEvent,
-    Cause,
-    Mission,
-    Organization,
-    OrganizationInvitation,
-    Participation,
-    Skill,
-)
-from engagement.services.common import audit_record
+from engagement.audit import AuditEvent, audit_record
+from engagement.missions.models import Mission
+from engagement.organizations.models import Organization, OrganizationInvitation
+from engagement.participations.models import Participation
+from engagement.taxonomy.models import Cause, Skill
 from tenants.models import DeprovisionJob, Domain, Tenant
 from tests.engagement.api.conftest import API, World, build_world
 from tests.engagement.api.endpoints import ENDPOINTS

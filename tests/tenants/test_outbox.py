@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from config.celery import app
 from engagement import tasks
-from engagement.models import EmailDelivery, Participation
+from engagement.emails.models import EmailDelivery
 from engagement.notifications import Event
-from engagement.services import participation_request
+from engagement.participations.models import Participation
+from engagement.participations.services import participation_request
 from tenants.context import tenant_context
 from tenants.errors import TenantContextMissing
 from tenants.outbox.models import OutboxMessage

@@ -7,8 +7,8 @@ from django.db import connection
 from django_tenants.utils import schema_exists
 
 from accounts.models import User
-from engagement.models import Cause, Skill
-from engagement.taxonomy import DEFAULT_CAUSES, DEFAULT_SKILLS
+from engagement.taxonomy.defaults import DEFAULT_CAUSES, DEFAULT_SKILLS
+from engagement.taxonomy.models import Cause, Skill
 from tenants import provisioning
 from tenants.context import tenant_context
 from tenants.errors import ProvisioningError, TenantErrorCode
@@ -119,7 +119,7 @@ def test_failure_after_the_clone_leaves_no_schema_tenant_or_domain(monkeypatch):
     def explode() -> None:
         raise RuntimeError("seed failed")
 
-    monkeypatch.setattr("engagement.services.taxonomy_seed_defaults", explode)
+    monkeypatch.setattr("engagement.taxonomy.services.taxonomy_seed_defaults", explode)
 
     with pytest.raises(RuntimeError, match="seed failed"):
         tenant_provision(

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from config.celery import app
-from engagement.models import Participation
+from engagement.participations.models import Participation
 from tenants.cache import redis_health
 from tenants.context import tenant_context
 from tenants.outbox.models import OutboxMessage

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import translation
 
-from engagement.models import VolunteerProfile
+from engagement.volunteers.models import VolunteerProfile
 from tests.engagement.factories import UserFactory, VolunteerProfileFactory
 
 pytestmark = pytest.mark.django_db

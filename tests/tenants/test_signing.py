@@ -35,8 +35,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.services import user_set_password_path
-from engagement.models import OrganizationInvitation, OrganizationMembership
-from engagement.services.organizations import organization_invite
+from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
+from engagement.organizations.services import organization_invite
 from tenants.context import tenant_context
 from tenants.signing import (
     PUBLIC_SCOPE,

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app
-from engagement.models import Cause
+from engagement.taxonomy.models import Cause
 from tenants.context import PublicTask, TenantScopedTask
 
 

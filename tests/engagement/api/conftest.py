@@ -23,13 +23,13 @@ from django_tenants.utils import get_public_schema_name, tenant_context
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from engagement.models import (
-    Mission,
+from engagement.missions.models import Mission
+from engagement.organizations.models import (
     Organization,
     OrganizationInvitation,
     OrganizationMembership,
-    Participation,
 )
+from engagement.participations.models import Participation
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,

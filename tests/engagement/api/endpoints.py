@@ -11,16 +11,15 @@ from typing import Any
 from django.core import mail
 from django.utils import timezone
 
-from engagement.models import (
-    AuditEvent,
-    Mission,
+from engagement.audit import AuditEvent
+from engagement.missions.models import Mission, Slot
+from engagement.organizations.models import (
     Organization,
     OrganizationInvitation,
     OrganizationMembership,
-    Participation,
-    Slot,
-    VolunteerProfile,
 )
+from engagement.participations.models import Participation
+from engagement.volunteers.models import VolunteerProfile
 from tests.engagement.api.conftest import ACTORS, World
 
 

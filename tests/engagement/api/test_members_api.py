@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from engagement.models import OrganizationInvitation, OrganizationMembership
+from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
 from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
 from tests.engagement.factories import MembershipFactory, OrganizationFactory, UserFactory

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from engagement.api.base import MAX_BODY_BYTES
-from engagement.models import Mission, Slot
+from engagement.missions.models import Mission, Slot
 from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
 from tests.engagement.factories import CauseFactory, MissionFactory, SkillFactory, SlotFactory

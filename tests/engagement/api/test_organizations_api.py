@@ -4,7 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from engagement.models import Mission, Organization, OrganizationMembership
+from engagement.missions.models import Mission
+from engagement.organizations.models import Organization, OrganizationMembership
 from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
 from tests.engagement.factories import (

@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from engagement.models import Mission, Participation, Slot
+from engagement.missions.models import Mission, Slot
+from engagement.participations.models import Participation
 from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
 from tests.engagement.factories import MissionFactory, ParticipationFactory, SlotFactory

@@ -2,7 +2,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from engagement.models import Cause, VolunteerProfile
+from engagement.taxonomy.models import Cause
+from engagement.volunteers.models import VolunteerProfile
 from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
 from tests.engagement.factories import CauseFactory, SkillFactory, VolunteerProfileFactory

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from engagement.api import missions as missions_api
-from engagement.models import Slot
+from engagement.missions import api as missions_api
+from engagement.missions.models import Slot
 from tests.engagement.api.conftest import error_body
 from tests.engagement.factories import (
     PARIS_CENTRE,

@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from engagement.models import Participation, Slot
+from engagement.missions.models import Slot
+from engagement.participations.models import Participation
 from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
 from tests.engagement.factories import ParticipationFactory, SlotFactory

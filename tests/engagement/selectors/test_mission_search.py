@@ -3,14 +3,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from engagement.models import Mission, Organization, Slot
-from engagement.selectors import (
+from engagement.missions.models import Mission, Slot
+from engagement.missions.search import (
     MissionSearchFilters,
     mission_map_points,
     mission_search,
     mission_search_page,
     mission_search_paginated,
 )
+from engagement.organizations.models import Organization
 from tests.engagement.factories import (
     PARIS_CENTRE,
     CauseFactory,
@@ -538,7 +539,7 @@ def test_radius_search_works_across_the_antimeridian_and_near_the_poles(lng, lat
 
 
 def test_radius_box_contains_the_circle_or_gives_up():
-    from engagement.selectors import radius_box
+    from engagement.missions.geo import radius_box
 
     west, south, east, north = radius_box(2.3522, 48.8566, 5)
     assert (round(north - 48.8566, 4), round(48.8566 - south, 4)) == (0.0452, 0.0452)

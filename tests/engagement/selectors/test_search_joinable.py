@@ -9,10 +9,15 @@ import pytest
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from engagement.models import Mission, Slot
-from engagement.selectors import MissionSearchFilters, mission_search, mission_search_page
-from engagement.selectors.search import joinable_condition, open_slot_condition
-from engagement.services import (
+from engagement.missions.models import Mission, Slot
+from engagement.missions.search import (
+    MissionSearchFilters,
+    joinable_condition,
+    mission_search,
+    mission_search_page,
+    open_slot_condition,
+)
+from engagement.missions.services import (
     mission_cancel,
     mission_update,
     slot_cancel,

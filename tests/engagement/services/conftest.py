@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from engagement.models import AuditEvent, OrganizationMembership
+from engagement.audit import AuditEvent
+from engagement.organizations.models import OrganizationMembership
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,

@@ -10,9 +10,10 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 from django.utils import timezone
 
+from engagement.audit import AuditEvent
 from engagement.errors import EngagementError, EngagementErrorCode
-from engagement.models import AuditEvent, Mission, Organization, Participation, Slot
-from engagement.services import (
+from engagement.missions.models import Mission, Slot
+from engagement.missions.services import (
     mission_cancel,
     mission_close,
     mission_create,
@@ -24,6 +25,8 @@ from engagement.services import (
     slot_create,
     slot_update,
 )
+from engagement.organizations.models import Organization
+from engagement.participations.models import Participation
 from tests.engagement.factories import (
     MissionFactory,
     ModeratorFactory,

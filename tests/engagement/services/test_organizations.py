@@ -11,15 +11,15 @@ from django.db import connection
 from django.utils import timezone
 
 from billing.entitlements import entitlement_limit
+from engagement.audit import AuditEvent
 from engagement.errors import EngagementError, EngagementErrorCode
-from engagement.models import (
-    AuditEvent,
-    Mission,
+from engagement.missions.models import Mission
+from engagement.organizations.models import (
     Organization,
     OrganizationInvitation,
     OrganizationMembership,
 )
-from engagement.services import (
+from engagement.organizations.services import (
     invitation_accept,
     membership_remove,
     organization_create,

@@ -19,16 +19,13 @@ from django.core import mail
 from django.db import connection
 
 from accounts.models import User
+from engagement.audit import AuditEvent
+from engagement.emails.models import EmailDelivery
 from engagement.errors import EngagementError, EngagementErrorCode
-from engagement.models import (
-    AuditEvent,
-    EmailDelivery,
-    Mission,
-    Organization,
-    Participation,
-    Slot,
-)
-from engagement.services import participation_request
+from engagement.missions.models import Mission, Slot
+from engagement.organizations.models import Organization
+from engagement.participations.models import Participation
+from engagement.participations.services import participation_request
 from tenants.models import Tenant
 from tests.engagement.factories import (
     MembershipFactory,

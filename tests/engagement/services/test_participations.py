@@ -9,9 +9,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from engagement.audit import AuditEvent
 from engagement.errors import EngagementError, EngagementErrorCode
-from engagement.models import AuditEvent, Mission, Participation, Slot
-from engagement.services import (
+from engagement.missions.models import Mission, Slot
+from engagement.participations.models import Participation
+from engagement.participations.services import (
     ONGOING_MAX_HOURS,
     participation_cancel,
     participation_confirm,

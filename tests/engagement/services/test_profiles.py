@@ -6,8 +6,8 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from engagement.errors import EngagementError, EngagementErrorCode
-from engagement.models import VolunteerProfile
-from engagement.services import profile_update
+from engagement.volunteers.models import VolunteerProfile
+from engagement.volunteers.services import profile_update
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_a_partial_update_keeps_the_rest(volunteer):
 
 
 def test_causes_and_skills_may_be_given_as_objects(volunteer):
-    from engagement.models import Cause, Skill
+    from engagement.taxonomy.models import Cause, Skill
 
     profile = profile_update(
         user=volunteer,

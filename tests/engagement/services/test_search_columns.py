@@ -11,8 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from engagement.errors import EngagementError
-from engagement.models import Mission, Slot
-from engagement.services import (
+from engagement.missions.models import Mission, Slot
+from engagement.missions.services import (
+    SEARCH_COLUMNS_REFRESH_SQL,
     mission_cancel,
     mission_create,
     mission_update,
@@ -20,7 +21,6 @@ from engagement.services import (
     slot_create,
     slot_update,
 )
-from engagement.services.missions import SEARCH_COLUMNS_REFRESH_SQL
 from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory, paris_point
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
-from engagement.models import AuditEvent, Mission, Organization
+from engagement.audit import AuditEvent
+from engagement.missions.models import Mission
+from engagement.organizations.models import Organization
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,

@@ -26,16 +26,15 @@ from django_tenants.utils import tenant_context
 import billing.entitlements
 from accounts.models import User
 from billing.plans import PLANS, Plan, Pricing
-from engagement.models import (
-    Cause,
-    Mission,
+from engagement.missions.models import Mission, Slot
+from engagement.organizations.models import (
     Organization,
     OrganizationInvitation,
     OrganizationMembership,
-    Participation,
-    Slot,
 )
-from engagement.services import organization_update
+from engagement.organizations.services import organization_update
+from engagement.participations.models import Participation
+from engagement.taxonomy.models import Cause
 from tests.engagement.factories import (
     InvitationFactory,
     MembershipFactory,
@@ -1377,7 +1376,7 @@ def test_the_csv_lists_only_what_the_organization_needs(client_for, paris, world
 
 
 def _local_label(slot: Slot) -> str:
-    from engagement.views.organization._common import slot_label
+    from engagement.organization_pages import slot_label
 
     with translation.override("fr"), timezone.override(PARIS_ZONE):
         return slot_label(slot)

@@ -19,8 +19,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from engagement.models import Cause, Mission, Participation, Slot, VolunteerProfile
-from engagement.views.resident import INTENT_SESSION_KEY
+from engagement.missions.models import Mission, Slot
+from engagement.participations.models import Participation
+from engagement.participations.views import INTENT_SESSION_KEY
+from engagement.taxonomy.models import Cause
+from engagement.volunteers.models import VolunteerProfile
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,

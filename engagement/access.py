@@ -1,0 +1,35 @@
+"""Role checks shared by the engagement services: each raises EngagementError when the actor
+lacks the role."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from accounts.permissions import user_is_moderator, user_is_tenant_admin
+from engagement.errors import EngagementError, EngagementErrorCode
+
+logger = logging.getLogger("engagement.services")
+
+
+def require_moderator(actor: Any) -> None:
+    if not user_is_moderator(actor):
+        raise EngagementError(
+            _("Only the moderators of this site can do this."),
+            code=EngagementErrorCode.NOT_MODERATOR,
+        )
+
+
+def require_authenticated(actor: Any) -> None:
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        raise EngagementError(_("Please sign in first."), code=EngagementErrorCode.NOT_ALLOWED)
+
+
+def is_moderator(actor: Any) -> bool:
+    return user_is_moderator(actor)
+
+
+def is_tenant_admin(actor: Any) -> bool:
+    return user_is_tenant_admin(actor)

@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django_tenants.utils import tenant_context
+
+from engagement.demo.seed import demo_seed
+from tenants.demo import DEMO_TENANTS, demo_logo
+from tenants.models import Tenant
+from tenants.services import tenant_base_url, tenant_provision
+
+
+class Command(BaseCommand):
+    help = "Create the demo tenants (paris, montreal, acme) and their content. Idempotent."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--quiet", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for spec in DEMO_TENANTS:
+            tenant = Tenant.objects.filter(slug=spec["slug"]).first()
+            if tenant is None:
+                result = tenant_provision(**spec)
+                tenant = result.tenant
+                self.stdout.write(f"Created {tenant.slug} in {result.seconds:.2f} s.")
+                self.stdout.write(f"  admin {result.admin_email}: {result.set_password_url}")
+            demo_logo(tenant)
+            with tenant_context(tenant):
+                summary = demo_seed(tenant=tenant)
+            self.stdout.write(
+                self.style.SUCCESS(f"{tenant.name}: {tenant_base_url(tenant)}/ — {summary}")
+            )

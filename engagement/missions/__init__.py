@@ -1,0 +1,1 @@
+"""Missions and their slots: publishing, moderation states, search and discovery, places."""

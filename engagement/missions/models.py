@@ -1,0 +1,221 @@
+"""Engagement data: taxonomy, organizations, missions, slots, participations, profiles, audit.
+
+Invariants that the database can hold are constraints here; every rule that spans rows or needs a
+lock lives in the engagement.services package.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.gis.db import models as gis_models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from engagement.organizations.models import Organization
+from engagement.taxonomy.models import Cause, Skill
+
+# --- Missions and slots -------------------------------------------------------------------------
+
+
+class Mission(models.Model):
+    """A volunteering action published by an organization."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="missions"
+    )
+    title = models.CharField(max_length=160)
+    summary = models.CharField(max_length=300, blank=True)
+    # Sanitized HTML (engagement.sanitizing).
+    description = models.TextField(blank=True)
+    causes = models.ManyToManyField(Cause, blank=True, related_name="missions")
+    skills = models.ManyToManyField(Skill, blank=True, related_name="missions")
+
+    # Geography (metres, spheroid) so radius search is exact and index-backed.
+    location = gis_models.PointField(geography=True, srid=4326, null=True, blank=True)
+    address = models.CharField(max_length=255, blank=True)
+    postcode = models.CharField(max_length=16, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    is_remote = models.BooleanField(default=False)
+
+    is_step_free = models.BooleanField(_("step-free access"), default=False)
+    is_open_to_minors = models.BooleanField(_("open to minors"), default=False)
+    is_beginner_friendly = models.BooleanField(_("suitable for beginners"), default=True)
+
+    requires_approval = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    moderation_note = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    # Maintained by engagement.search.mission_search_vector_refresh after every text change.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    # Copies for the search, rewritten by services.missions.mission_search_columns_refresh in the
+    # transaction of every write to the mission's causes or slots (never stale, no task).
+    # The ids of the mission's causes: "has one of these causes" becomes an in-row test.
+    cause_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    # Latest start of an open dated slot, and whether an open ongoing slot exists. The mission
+    # can be joined iff has_open_ongoing_slot or last_open_slot_start > now: the latest open
+    # slot has not started iff some open slot has not started.
+    last_open_slot_start = models.DateTimeField(null=True, blank=True, editable=False)
+    has_open_ongoing_slot = models.BooleanField(default=False, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="mission_status_published"),
+            # Search only ever reads published missions (engagement.selectors.mission_search):
+            # partial indexes keep drafts out and let the planner skip the status filter. Each
+            # implies "published": without that, the planner would AND the words' bitmap with a
+            # full scan of another partial index just to test the status (7 ms at 100k).
+            GinIndex(
+                fields=["search_vector"],
+                condition=Q(status="published"),
+                name="mission_published_search",
+            ),
+            GistIndex(
+                fields=["location"],
+                condition=Q(status="published"),
+                name="mission_published_location",
+            ),
+            # Map viewports and radius boxes are lon/lat rectangles
+            # (engagement.selectors.geo.location_as_geometry). Not partial: PostgreSQL reads the
+            # statistics of an expression from a non-partial index only; without them PostGIS
+            # estimates any box at 0.01 % of the rows (9 for a box holding 6,900), and the
+            # planner then skips ANDing the box with the words' index.
+            GistIndex(
+                Cast("location", output_field=gis_models.GeometryField(srid=4326)),
+                name="mission_geometry",
+            ),
+            GinIndex(
+                fields=["cause_ids"],
+                condition=Q(status="published"),
+                name="mission_published_causes",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_remote=True) | Q(location__isnull=False),
+                name="mission_located_or_remote",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Slot(models.Model):
+    """A date (or an ongoing, undated period) with a number of seats.
+
+    `confirmed_count` is the number of confirmed participations; it is written only under a row
+    lock by the participation services, and the check constraint makes overbooking impossible
+    even if a service were wrong.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Period(models.IntegerChoices):
+        MORNING = 0, _("Morning")
+        AFTERNOON = 1, _("Afternoon")
+        EVENING = 2, _("Evening")
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="slots")
+    # Both empty: an ongoing mission without dates.
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    capacity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    confirmed_count = models.PositiveIntegerField(default=0, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    # Bit (weekday * 3 + period) of the start in the tenant's time zone; None when undated.
+    # Lets "available on Saturday mornings" be a bitwise test in SQL.
+    time_bit = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["mission", "starts_at"], name="slot_mission_start"),
+            models.Index(fields=["starts_at"], name="slot_start"),
+            # Mission search probes the joinable slots of each candidate mission index-only
+            # (engagement.selectors.search._SlotMatch); seat counts stay out so their updates
+            # stay HOT.
+            models.Index(
+                fields=["mission", "starts_at"],
+                include=["ends_at", "time_bit"],
+                condition=Q(status="open"),
+                name="slot_open_by_mission",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confirmed_count__lte=models.F("capacity")), name="slot_not_overbooked"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_capacity_positive"),
+            models.CheckConstraint(
+                condition=(Q(starts_at__isnull=True) & Q(ends_at__isnull=True))
+                | (
+                    Q(starts_at__isnull=False)
+                    & Q(ends_at__isnull=False)
+                    & Q(ends_at__gt=models.F("starts_at"))
+                ),
+                name="slot_dates_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mission_id} @ {self.starts_at or 'ongoing'}"
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.starts_at is None
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.confirmed_count, 0)
+
+    @property
+    def is_past(self) -> bool:
+        return self.ends_at is not None and self.ends_at <= timezone.now()
+
+    @staticmethod
+    def period_of(hour: int) -> int:
+        if hour < 12:
+            return Slot.Period.MORNING
+        if hour < 18:
+            return Slot.Period.AFTERNOON
+        return Slot.Period.EVENING
+
+    @staticmethod
+    def time_bit_for(starts_at: datetime | None, tz_name: str) -> int | None:
+        if starts_at is None:
+            return None
+        local = starts_at.astimezone(ZoneInfo(tz_name))
+        return local.weekday() * 3 + Slot.period_of(local.hour)

@@ -1,0 +1,540 @@
+"""Mission search: the filters a volunteer gives, the search itself, its paged form with the
+total, and the map pins.
+
+Semantics (also in the README):
+- only published missions that still have an open slot which has not started (or an ongoing,
+  undated slot) are found, i.e. missions one can still join; `next_slot` is the earliest such
+  slot that also matches the date and availability filters;
+- an ongoing slot (no dates) matches every date range and every availability: the volunteer
+  arranges the time with the organization;
+- a radius or a bounding box only matches missions with a location, so remote missions without
+  an address are left out of geographic searches (ask for `remote=true` without a place);
+- causes and skills match when the mission has any of the given ones; unknown slugs match
+  nothing;
+- dates are the tenant's local days; a date range matches slots that overlap it.
+
+How it stays fast at 100,000 missions is measured and explained in bench/search.py and
+docs/benchmarks.md ("Search").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchRank
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    Field,
+    FloatField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.expressions import OrderBy, RawSQL, RowRange
+from django.utils import timezone
+
+from engagement.missions.geo import (
+    BoxOverlaps,
+    Envelope,
+    GeographyDistance,
+    GeographyPoint,
+    GeographyWithin,
+    NearestTo,
+    PointX,
+    PointY,
+    location_as_geometry,
+    radius_box,
+)
+from engagement.missions.models import Mission, Slot
+from engagement.missions.text_search import search_query
+from engagement.organizations.models import Organization
+from engagement.taxonomy.models import Cause, Skill, translated_label
+from engagement.volunteers.models import VolunteerProfile
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+SearchSort = Literal["distance", "soonest", "newest", "relevance"]
+
+# GeoJSON for the map is never paginated: beyond this many pins the client zooms in.
+MAP_POINTS_LIMIT = 500
+AVAILABILITY_BITS = 21
+
+
+@dataclass(frozen=True, kw_only=True)
+class MissionSearchFilters:
+    """What a volunteer asks for. Parsed and validated by the API (engagement/api/filters.py)."""
+
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    # (west, south, east, north) in degrees.
+    bbox: tuple[float, float, float, float] | None = None
+    causes: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    # Bits weekday * 3 + period (Slot.time_bit); None means any time.
+    availability: int | None = None
+    # Use the signed-in user's profile grid instead of `availability`.
+    availability_mine: bool = False
+    remote: bool | None = None
+    step_free: bool | None = None
+    open_to_minors: bool | None = None
+    beginner_friendly: bool | None = None
+    q: str = ""
+    sort: SearchSort | None = None
+    user: User | None = None
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+    @property
+    def effective_sort(self) -> SearchSort:
+        """Nearest first when a point is given; else the best text matches first when words are
+        given; else the soonest next slot."""
+        if self.sort is not None:
+            return self.sort
+        if self.has_point:
+            return "distance"
+        return "relevance" if self.q else "soonest"
+
+
+def tenant_zone() -> ZoneInfo:
+    """The current tenant's time zone: dates typed by a volunteer are local dates."""
+    name = getattr(getattr(connection, "tenant", None), "timezone", None) or settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def availability_bits(mask: int) -> list[int]:
+    return [bit for bit in range(AVAILABILITY_BITS) if mask >> bit & 1]
+
+
+def _profile_availability(user: User | None) -> int:
+    if user is None or not user.is_authenticated:
+        raise ValueError("availability_mine needs a signed-in user")
+    mask = (
+        VolunteerProfile.objects.filter(user=user)
+        .values_list("availability_mask", flat=True)
+        .first()
+    )
+    return mask or 0
+
+
+def open_slot_condition(*, now: datetime) -> Q:
+    """Open and not started yet (or ongoing): a slot a volunteer can still join
+    (engagement.services.participations refuses a slot that has started)."""
+    return Q(status=Slot.Status.OPEN) & (Q(starts_at__isnull=True) | Q(starts_at__gt=now))
+
+
+@dataclass(frozen=True)
+class _SlotMatch:
+    """The SQL condition "slot `s` of the outer mission row can be joined and matches the date
+    and availability filters", shared by the EXISTS filter, the next-slot columns and the
+    soonest order.
+
+    Written as SQL rather than nested querysets: the search compiles it five times per query,
+    and string SQL costs microseconds where ORM subqueries cost milliseconds (measured in
+    bench/search.py). Only `%s` parameters carry values.
+    """
+
+    where: str
+    params: tuple[Any, ...]
+    # Whether dates or availabilities narrow the slots beyond "can be joined" (then the mission's
+    # joinable flag is not enough and the slots are read).
+    narrowed: bool = False
+
+    def subquery(self, column: str) -> RawSQL:
+        """`column` of the next matching slot (dated ones first, soonest first)."""
+        # Identifiers and `column` are constants of this module; values are %s parameters.
+        return RawSQL(  # noqa: S611
+            f"SELECT {column} FROM {SLOT_TABLE} s WHERE {self.where} "  # noqa: S608
+            "ORDER BY s.starts_at ASC NULLS LAST, s.id ASC LIMIT 1",
+            self.params,
+        )
+
+    def next_start(self) -> RawSQL:
+        """The start of the next matching slot (NULL when only ongoing ones match): the same
+        value as subquery("s.starts_at") without the id tie-break, so it is read from the
+        slot_open_by_mission index alone. It is computed for every candidate when sorting by
+        the soonest date."""
+        return RawSQL(  # noqa: S611
+            f"SELECT s.starts_at FROM {SLOT_TABLE} s WHERE {self.where} "  # noqa: S608
+            "ORDER BY s.starts_at ASC NULLS LAST LIMIT 1",
+            self.params,
+        )
+
+    def exists(self) -> RawSQL:
+        return RawSQL(  # noqa: S611
+            f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE {self.where})",  # noqa: S608
+            self.params,
+            output_field=BooleanField(),
+        )
+
+
+SLOT_TABLE = Slot._meta.db_table
+MISSION_TABLE = Mission._meta.db_table
+
+
+def _slot_match(filters: MissionSearchFilters, *, now: datetime) -> _SlotMatch:
+    conditions = [
+        f's.mission_id = "{MISSION_TABLE}"."id"',
+        "s.status = %s",
+        "(s.starts_at IS NULL OR s.starts_at > %s)",
+    ]
+    params: list[Any] = [Slot.Status.OPEN.value, now]
+    zone = tenant_zone()
+    if filters.date_from is not None:
+        conditions.append("(s.starts_at IS NULL OR s.ends_at > %s)")
+        params.append(datetime.combine(filters.date_from, time.min, tzinfo=zone))
+    if filters.date_to is not None:
+        conditions.append("(s.starts_at IS NULL OR s.starts_at < %s)")
+        params.append(datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=zone))
+    mask = (
+        _profile_availability(filters.user) if filters.availability_mine else filters.availability
+    )
+    if mask is not None:
+        conditions.append("(s.starts_at IS NULL OR s.time_bit = ANY(%s))")
+        params.append(availability_bits(mask))
+    return _SlotMatch(" AND ".join(conditions), tuple(params), narrowed=len(conditions) > 3)
+
+
+def joinable_condition(*, now: datetime) -> Q:
+    """The mission has a slot one can still join (open_slot_condition), read from the mission
+    row: an open ongoing slot, or an open dated slot not started yet, which exists iff the
+    latest open dated slot has not started. The columns are rewritten by every slot write
+    (engagement.services.missions.mission_search_columns_refresh), so this is exact at any
+    `now` without a periodic task."""
+    return Q(has_open_ongoing_slot=True) | Q(last_open_slot_start__gt=now)
+
+
+def _has_any_cause(slugs: Sequence[str]) -> RawSQL:
+    """The mission has one of the causes `slugs`: an in-row test of the denormalised
+    Mission.cause_ids (the slugs become ids once per query, an InitPlan). It replaces one index
+    probe of the mission-cause links per candidate (bench/search.py, docs/benchmarks.md)."""
+    return RawSQL(  # noqa: S611 - constant identifiers, the slugs are a parameter
+        f'"{MISSION_TABLE}"."cause_ids" && ARRAY('  # noqa: S608
+        f"SELECT item.id FROM {Cause._meta.db_table} item WHERE item.slug = ANY(%s))",
+        (list(slugs),),
+        output_field=BooleanField(),
+    )
+
+
+def _has_any(through: Any, target: Any, column: str, slugs: Sequence[str]) -> RawSQL:
+    """EXISTS a link from the outer mission to one of the `slugs` (causes or skills).
+
+    The slugs become ids once per query (an InitPlan), so each mission costs one index-only
+    probe of the (mission, cause) unique index instead of a join.
+    """
+    return RawSQL(  # noqa: S611 - constant identifiers, the slugs are a parameter
+        f"EXISTS (SELECT 1 FROM {through._meta.db_table} link "  # noqa: S608
+        f'WHERE link.mission_id = "{MISSION_TABLE}"."id" AND link.{column} = ANY(ARRAY('
+        f"SELECT item.id FROM {target._meta.db_table} item WHERE item.slug = ANY(%s))))",
+        (list(slugs),),
+        output_field=BooleanField(),
+    )
+
+
+def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _SlotMatch]:
+    """Published missions matching every filter, and the matching-slot condition."""
+    if filters.radius_km is not None and not filters.has_point:
+        raise ValueError("radius_km needs lat and lng")
+    if filters.effective_sort == "distance" and not filters.has_point:
+        raise ValueError("sort=distance needs lat and lng")
+    if filters.effective_sort == "relevance" and not filters.q:
+        raise ValueError("sort=relevance needs q")
+
+    # Collected then applied in one filter(): every filter() clones the whole query.
+    conditions: list[Any] = [Q(status=Mission.Status.PUBLISHED)]
+    if filters.has_point and filters.radius_km is not None:
+        around = radius_box(filters.lng, filters.lat, filters.radius_km)  # type: ignore[arg-type]
+        if around is not None:
+            conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*around)))
+        conditions.append(
+            GeographyWithin(
+                F("location"),
+                GeographyPoint(filters.lng, filters.lat),  # type: ignore[arg-type]
+                Value(float(filters.radius_km) * 1000.0),
+            )
+        )
+    if filters.bbox is not None:
+        conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*filters.bbox)))
+    if filters.causes:
+        conditions.append(_has_any_cause(filters.causes))
+    if filters.skills:
+        conditions.append(_has_any(Mission.skills.through, Skill, "skill_id", filters.skills))
+    flags = {
+        "is_remote": filters.remote,
+        "is_step_free": filters.step_free,
+        "is_open_to_minors": filters.open_to_minors,
+        "is_beginner_friendly": filters.beginner_friendly,
+    }
+    conditions += [Q(**{name: value}) for name, value in flags.items() if value is not None]
+    if filters.q:
+        conditions.append(Q(search_vector=search_query(filters.q)))
+    now = timezone.now()
+    slot_match = _slot_match(filters, now=now)
+    # Joinable, from the mission row; the slots themselves are only probed when dates or
+    # availabilities narrow them (and then only for the joinable candidates).
+    conditions.append(joinable_condition(now=now))
+    if slot_match.narrowed:
+        conditions.append(slot_match.exists())
+    return Mission.objects.filter(*conditions), slot_match
+
+
+def _order_by(filters: MissionSearchFilters, slot_match: _SlotMatch) -> list[OrderBy]:
+    sort = filters.effective_sort
+    if sort == "distance":
+        nearest = NearestTo(F("location"), GeographyPoint(filters.lng, filters.lat))  # type: ignore[arg-type]
+        return [nearest.asc(nulls_last=True), F("id").asc()]
+    if sort == "newest":
+        return [F("published_at").desc(nulls_last=True), F("id").desc()]
+    if sort == "relevance":
+        # Ranked on the stored vector: no slot is read to order the matches.
+        rank = SearchRank(F("search_vector"), search_query(filters.q))
+        return [rank.desc(), F("id").asc()]
+    return [slot_match.next_start().asc(nulls_last=True), F("id").asc()]
+
+
+def mission_search(*, filters: MissionSearchFilters) -> QuerySet[Mission]:
+    """Published missions matching `filters`, in the requested order.
+
+    Each mission carries `distance_km` (None without a point), `next_slot_id`,
+    `next_slot_starts_at`, `next_slot_ends_at` and `seats_left` (of that next slot); the
+    organization and the causes are prefetched. A page costs three queries (page,
+    organizations, causes), plus a COUNT when paginated by Django's paginator;
+    `mission_search_page` gets the whole page and its total in one query.
+    The next-slot columns are only computed for the rows of the page (PostgreSQL evaluates
+    output columns after ORDER BY / LIMIT).
+    """
+    return _search_ordered(filters)[0]
+
+
+def _search_ordered(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], list[OrderBy]]:
+    """mission_search and its ORDER BY expressions (the same `now`, so the same SQL)."""
+    missions, slot_match = _search_base(filters)
+    if filters.has_point:
+        distance_km = GeographyDistance(
+            F("location"),
+            GeographyPoint(filters.lng, filters.lat),  # type: ignore[arg-type]
+        ) / Value(1000.0)
+    else:
+        distance_km = Value(None, output_field=FloatField())
+    missions = missions.annotate(
+        distance_km=distance_km,
+        next_slot_id=slot_match.subquery("s.id"),
+        next_slot_starts_at=slot_match.next_start(),
+        next_slot_ends_at=slot_match.subquery("s.ends_at"),
+        seats_left=slot_match.subquery("GREATEST(s.capacity - s.confirmed_count, 0)"),
+    )
+    # The organization is prefetched for the page rather than joined: the planner cannot push a
+    # join above ORDER BY / LIMIT, so a join would be paid for every candidate row.
+    order = _order_by(filters, slot_match)
+    missions = (
+        missions.order_by(*order)
+        .prefetch_related(
+            Prefetch("organization", queryset=Organization.objects.defer("description")),
+            Prefetch("causes", queryset=Cause.objects.order_by("position", "slug")),
+        )
+        .defer("search_vector", "description")
+    )
+    return missions, order
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One result of a search page: what a list item and its map pin show, read by the page
+    query itself. `organization` is {id, name, slug, kind, verification_status, logo (the file
+    name, "" without one)}; `causes` are
+    {id, slug, name_fr, name_en} in display order."""
+
+    id: int
+    title: str
+    summary: str
+    city: str
+    postcode: str
+    is_remote: bool
+    is_step_free: bool
+    is_open_to_minors: bool
+    is_beginner_friendly: bool
+    requires_approval: bool
+    published_at: datetime | None
+    lat: float | None
+    lng: float | None
+    distance_km: float | None
+    next_slot_id: int | None
+    next_slot_starts_at: datetime | None
+    next_slot_ends_at: datetime | None
+    seats_left: int | None
+    organization: dict[str, Any]
+    causes: list[dict[str, Any]]
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def cause_labels(self) -> list[str]:
+        """The causes' labels in the active language, in display order."""
+        return [translated_label(cause["name_fr"], cause["name_en"]) for cause in self.causes]
+
+
+# Read with the page (output columns are evaluated for the rows of the page only) instead of
+# two prefetch queries: at 20 rows, building model instances and prefetching cost more than
+# the SQL (bench/search.py, docs/benchmarks.md). Plain `json` is decoded by psycopg.
+_ORGANIZATION_TABLE = Organization._meta.db_table
+_CAUSE_TABLE = Cause._meta.db_table
+_MISSION_CAUSES_TABLE = Mission.causes.through._meta.db_table
+
+
+# Constant identifiers only, no value: nothing to inject.
+_ORGANIZATION_SUMMARY_SQL = (
+    "(SELECT json_build_object('id', o.id, 'name', o.name, 'slug', o.slug, 'kind', o.kind, "  # noqa: S608
+    f"'verification_status', o.verification_status, 'logo', o.logo) FROM {_ORGANIZATION_TABLE} o "
+    f'WHERE o.id = "{MISSION_TABLE}"."organization_id")'
+)
+_CAUSE_SUMMARIES_SQL = (
+    "(SELECT coalesce(json_agg(json_build_object('id', c.id, 'slug', c.slug, "  # noqa: S608
+    "'name_fr', c.name_fr, 'name_en', c.name_en) ORDER BY c.position, c.slug), '[]') "
+    f"FROM {_MISSION_CAUSES_TABLE} link JOIN {_CAUSE_TABLE} c ON c.id = link.cause_id "
+    f'WHERE link.mission_id = "{MISSION_TABLE}"."id")'
+)
+
+
+# The page query's columns, in SearchResult's field order (rows become results positionally);
+# the two summaries cannot take the names of the relations they summarise.
+_PAGE_COLUMNS = tuple(
+    {"organization": "organization_summary", "causes": "cause_summaries"}.get(name, name)
+    for name in (field.name for field in dataclass_fields(SearchResult))
+)
+
+
+def mission_search_page(
+    *, filters: MissionSearchFilters, offset: int, limit: int
+) -> tuple[list[SearchResult], int]:
+    """One page of mission_search, for a list of results, and the total number of results.
+
+    One query: the total comes from a window count over all the candidates (read once instead
+    of a COUNT then the page, which halves the SQL time of a search), the organization and the
+    causes of the page's rows from subqueries in the output columns. A page past the end has
+    no row to carry the total, so only then is the total counted separately.
+
+    Plain SearchResult rows rather than Mission instances: at this size building model
+    instances and prefetching their relations cost as much as the SQL (bench/search.py).
+    """
+    geometry = location_as_geometry()
+    missions, order = _search_ordered(filters)
+    rows = (
+        missions.prefetch_related(None)
+        .annotate(
+            # Ordered like the page: PostgreSQL then sorts the candidates once, computing the
+            # sort key (e.g. ts_rank) below the window, so the rows it keeps for the count stay
+            # narrow. `OVER ()` kept every column the sort key needs (the search vector) and
+            # spilled to disk past ~8,000 text matches (bench/search.py, docs/benchmarks.md).
+            search_total=Window(
+                Count("pk"),
+                order_by=order,
+                frame=RowRange(start=None, end=None),
+            ),
+            lat=PointY(geometry),
+            lng=PointX(geometry),
+            organization_summary=RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
+            cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
+        )
+        .values_list(*_PAGE_COLUMNS, "search_total")
+    )
+    page = list(rows[offset : offset + limit])
+    if page:
+        return [SearchResult(*row[:-1]) for row in page], page[0][-1]
+    if offset == 0:
+        return [], 0
+    return [], mission_search(filters=filters).count()
+
+
+class _PageWithTotal(Sequence[SearchResult]):
+    """One page already read with its total, as Django's Paginator reads an object list: its
+    length is the total, and the page's slice is the rows read."""
+
+    def __init__(self, rows: list[SearchResult], *, total: int, offset: int) -> None:
+        self.rows, self.total, self.offset = rows, total, offset
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key: Any) -> Any:
+        if not isinstance(key, slice) or (key.start or 0) != self.offset:
+            raise IndexError("only the page that was read is available")
+        return self.rows
+
+
+MAX_PAGE_NUMBER = 100_000
+
+
+def mission_search_paginated(
+    *, filters: MissionSearchFilters, page: Any, size: int
+) -> Page[SearchResult]:
+    """mission_search_page as a Django Page for the pages: one query for the rows and the
+    total (a page number past the end shows the last page, as Paginator.get_page does)."""
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        number = 1
+    # Past the end shows the last page anyway; the bound keeps OFFSET within a bigint.
+    number = min(number, MAX_PAGE_NUMBER)
+    rows, total = mission_search_page(
+        filters=filters, offset=(max(number, 1) - 1) * size, limit=size
+    )
+    last = max(1, -(-total // size))
+    if not 1 <= number <= last:
+        number = last if number > 1 else 1
+        rows, total = mission_search_page(filters=filters, offset=(number - 1) * size, limit=size)
+    paginator = Paginator(_PageWithTotal(rows, total=total, offset=(number - 1) * size), size)
+    return paginator.page(number)
+
+
+def mission_map_points(
+    *, filters: MissionSearchFilters, limit: int = MAP_POINTS_LIMIT
+) -> list[dict[str, Any]]:
+    """Pins for the map: matching missions with a location, at most `limit` of them (ask for
+    one more to know whether the list was cut). One query.
+
+    When there are more pins than the cap, the ones kept are those nearest the point, else
+    nearest the centre of the box (what the visitor looks at), else the soonest; `sort` does
+    not apply to pins.
+    """
+    missions, slot_match = _search_base(filters)
+    missions = missions.filter(location__isnull=False)
+    centre = None
+    if filters.has_point:
+        centre = (filters.lng, filters.lat)
+    elif filters.bbox is not None:
+        west, south, east, north = filters.bbox
+        centre = ((west + east) / 2, (south + north) / 2)
+    if centre is not None:
+        nearest = NearestTo(F("location"), GeographyPoint(*centre))  # type: ignore[arg-type]
+        missions = missions.order_by(nearest.asc(), "id")
+    else:
+        missions = missions.order_by(slot_match.next_start().asc(nulls_last=True), "id")
+    geometry = location_as_geometry()
+    rows = missions.annotate(
+        lat=PointY(geometry),
+        lng=PointX(geometry),
+        next_slot_starts_at=slot_match.next_start(),
+    ).values("id", "title", "lat", "lng", "next_slot_starts_at")
+    return list(rows[:limit])

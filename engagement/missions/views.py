@@ -1,0 +1,234 @@
+"""Resident pages: "Autour de moi", the mission page, "Je participe", "Mes engagements" and the
+volunteer profile.
+
+Views parse the request (engagement/forms.py), authorise through accounts.permissions (404 for
+"missing" and "not yours" alike), call one selector or service and present the result. Every page
+works without JavaScript; htmx only swaps the results of "Autour de moi" in place.
+
+"Je participe" for a visitor who is not signed in: the POST (CSRF-checked) stores the chosen slot
+in the session and sends them to sign up, with `next` pointing back to the participate page. The
+session survives sign-up and login (Django keeps its data when it cycles the key), so the GET that
+follows finds the intent, makes the participation and lands on the mission page. A GET without a
+stored intent never writes: it shows a one-click confirmation instead, so a link alone can never
+sign anyone up.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from engagement.missions import selectors as missions_selectors
+from engagement.missions.access import mission_get_for_viewer
+from engagement.missions.forms import MissionFilterForm, Origin
+from engagement.missions.geocoding import area_labels, geocode
+from engagement.missions.models import Mission
+from engagement.missions.search import MissionSearchFilters, SearchResult, mission_search_paginated
+from engagement.participations.models import Participation
+from engagement.participations.selectors import participation_list_for_volunteer
+from engagement.taxonomy.selectors import cause_list
+from engagement.volunteers.models import VolunteerProfile
+from engagement.volunteers.selectors import profile_for_user
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+
+
+# --- "Autour de moi" ----------------------------------------------------------------------------
+
+
+def _origin(
+    request: HttpRequest, form: MissionFilterForm, profile: VolunteerProfile | None
+) -> Origin | None:
+    """Where distances are measured from: the browser's position, the typed place, or (for
+    "missions for me") the profile's home; None means "not located" (soonest first)."""
+    lat, lng = form.value("lat"), form.value("lng")
+    if lat is not None and lng is not None:
+        return Origin(lat=lat, lng=lng, label=_("your position"))
+    where = form.value("where")
+    if where:
+        place = geocode(where, tenant=request.tenant)
+        if place is None:
+            form.add_error(
+                "where", _("We could not find this place. Try a postcode or a district.")
+            )
+            return None
+        return Origin(lat=place.lat, lng=place.lng, label=place.label)
+    if form.value("for_me") and profile is not None and profile.home_point is not None:
+        return Origin(
+            lat=profile.home_point.y,
+            lng=profile.home_point.x,
+            label=profile.home_label or _("my area"),
+        )
+    return None
+
+
+def _search_filters(
+    form: MissionFilterForm,
+    *,
+    origin: Origin | None,
+    profile: VolunteerProfile | None,
+    user: Any,
+) -> MissionSearchFilters:
+    for_me = bool(form.value("for_me")) and profile is not None
+    causes = tuple(form.value("cause") or ())
+    if for_me and not causes:
+        causes = tuple(cause.slug for cause in profile.causes.all())  # type: ignore[union-attr]
+    radius = form.value("radius_km")
+    if for_me and radius is None:
+        radius = profile.radius_km  # type: ignore[union-attr]
+    sort = form.value("sort") or None
+    if origin is None:
+        radius = None
+        sort = None if sort == "distance" else sort
+    wants_mine = form.value("availability") == "mine" or for_me
+    availability_mine = bool(wants_mine and profile is not None and profile.availability_mask)
+    return MissionSearchFilters(
+        lat=origin.lat if origin else None,
+        lng=origin.lng if origin else None,
+        radius_km=radius,
+        causes=causes,
+        date_from=form.value("date_from"),
+        date_to=form.value("date_to"),
+        availability=None if availability_mine else form.availability_mask(),
+        availability_mine=availability_mine,
+        remote=form.remote_choice(),
+        step_free=True if form.value("step_free") else None,
+        open_to_minors=True if form.value("open_to_minors") else None,
+        beginner_friendly=True if form.value("beginner_friendly") else None,
+        q=form.value("q") or "",
+        sort=sort,
+        user=user if availability_mine else None,
+    )
+
+
+def _map_data(
+    missions: list[SearchResult], *, origin: Origin | None, centre: dict[str, float]
+) -> dict[str, Any]:
+    points = [
+        {
+            "id": mission.pk,
+            "title": mission.title,
+            "lat": mission.lat,
+            "lng": mission.lng,
+            "url": reverse("mission-detail", args=[mission.pk]),
+            "detail": mission.organization["name"],
+        }
+        for mission in missions
+        if mission.lat is not None
+    ]
+    return {
+        "points": points,
+        "origin": (
+            {"lat": origin.lat, "lng": origin.lng, "label": origin.label} if origin else None
+        ),
+        "centre": centre,
+    }
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    causes = list(cause_list())
+    form = MissionFilterForm(request.GET, causes=causes)
+    form.is_valid()
+    profile = profile_for_user(user=user) if user.is_authenticated else None
+    origin = _origin(request, form, profile)
+    filters = _search_filters(form, origin=origin, profile=profile, user=user)
+    page = mission_search_paginated(filters=filters, page=request.GET.get("page"), size=PAGE_SIZE)
+    tenant = request.tenant
+    centre = {"lat": tenant.map_center.y, "lng": tenant.map_center.x, "zoom": tenant.map_zoom}
+    context = {
+        "form": form,
+        "page": page,
+        "origin": origin,
+        "map_centre": centre,
+        "map_data": _map_data(list(page.object_list), origin=origin, centre=centre),
+        "known_areas": area_labels(tenant=tenant),
+        "show_onboarding": user.is_authenticated and profile is None,
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "engagement/_partials/results.html", context)
+    else:
+        response = render(request, "engagement/resident/home.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- Mission page and "Je participe" ------------------------------------------------------------
+
+
+def _viewable_mission(request: HttpRequest, mission_id: int) -> Mission:
+    mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
+    return missions_selectors.mission_detail(mission=mission)
+
+
+def _requested_slot_id(request: HttpRequest) -> int | None:
+    value = request.GET.get("slot", "")
+    return int(value) if value.isdigit() else None
+
+
+def _my_active_participations(request: HttpRequest, mission: Mission) -> list[Participation]:
+    if not request.user.is_authenticated:
+        return []
+    return list(
+        participation_list_for_volunteer(user=request.user, scope="upcoming").filter(
+            slot__mission_id=mission.pk
+        )
+    )
+
+
+def _slot_choice_context(
+    request: HttpRequest, mission: Mission, mine: list[Participation]
+) -> dict[str, Any]:
+    """The slots to show, the ones already booked (shown, not offered) and the preselected one."""
+    slots = list(mission.upcoming_slots)
+    booked = {participation.slot_id for participation in mine}
+    return {
+        "slots": slots,
+        "booked_slot_ids": booked,
+        "choosable_count": sum(1 for slot in slots if slot.pk not in booked),
+        "selected_slot_id": _requested_slot_id(request),
+    }
+
+
+@require_GET
+def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
+    mission = _viewable_mission(request, mission_id)
+    mine = _my_active_participations(request, mission)
+    share_url = request.build_absolute_uri(reverse("mission-detail", args=[mission.pk]))
+    point = (
+        [
+            {
+                "id": mission.pk,
+                "title": mission.title,
+                "lat": mission.location.y,
+                "lng": mission.location.x,
+                "url": share_url,
+                "detail": mission.address,
+            }
+        ]
+        if mission.location is not None
+        else []
+    )
+    return render(
+        request,
+        "engagement/resident/mission_detail.html",
+        {
+            "mission": mission,
+            **_slot_choice_context(request, mission, mine),
+            "my_participations": mine,
+            "share_url": share_url,
+            "map_data": {"points": point, "origin": None, "centre": None},
+            # The "friends going" block renders nothing until that feature exists.
+            "friends_going": [],
+        },
+    )

@@ -1,0 +1,1 @@
+"""The moderation queue: moderators verify organizations and review missions."""

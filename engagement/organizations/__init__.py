@@ -1,0 +1,2 @@
+"""Organizations (associations, collectives, company teams), their members, invitations,
+logos."""

@@ -1,0 +1,130 @@
+"""Who may see and act on an organization: members' roles, and `<thing>_get_for_<actor>`
+helpers that answer the same 404 for "missing" and "not yours"."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.permissions import (
+    get_or_404,
+    id_or_404,
+    user_is_moderator,
+    user_is_signed_in,
+)
+from engagement.errors import EngagementError, EngagementErrorCode
+from engagement.organizations.models import Organization, OrganizationMembership
+
+logger = logging.getLogger("engagement.services")
+
+# Members who run an organization's missions.
+ORGANIZER_ROLES: tuple[str, ...] = (
+    OrganizationMembership.Role.ADMIN,
+    OrganizationMembership.Role.EDITOR,
+)
+
+
+def require_organization_role(
+    actor: Any, organization: Organization, roles: Iterable[str] = ORGANIZER_ROLES
+) -> str:
+    role = user_organization_role(actor, organization)
+    if role is None or role not in tuple(roles):
+        raise EngagementError(
+            _("Only the organization's administrators and editors can do this.")
+            if tuple(roles) == ORGANIZER_ROLES
+            else _("Only the organization's administrators can do this."),
+            code=EngagementErrorCode.NOT_ORGANIZATION_MEMBER,
+        )
+    return role
+
+
+def user_organization_role(user: Any, organization: Organization | int) -> str | None:
+    """The user's role ("admin" or "editor") in the organization, or None."""
+    if not user_is_signed_in(user):
+        return None
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    return (
+        OrganizationMembership.objects.filter(organization_id=organization_id, user_id=user.pk)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def user_membership(user: Any, organization: Organization) -> OrganizationMembership | None:
+    """The user's membership of the organization (its role and id), or None."""
+    if not user_is_signed_in(user):
+        return None
+    return OrganizationMembership.objects.filter(
+        organization_id=organization.pk, user_id=user.pk
+    ).first()
+
+
+def user_has_organization_role(
+    user: Any, organization: Organization | int, roles: Iterable[str] = ORGANIZER_ROLES
+) -> bool:
+    role = user_organization_role(user, organization)
+    return role is not None and role in tuple(roles)
+
+
+def member_of(user: Any, roles: Iterable[str], path: str) -> Exists:
+    """EXISTS(membership of `user` with one of `roles` in the organization at `path`)."""
+    return Exists(
+        OrganizationMembership.objects.filter(
+            organization_id=OuterRef(path), user_id=user.pk, role__in=tuple(roles)
+        )
+    )
+
+
+# --- Organizations ------------------------------------------------------------------------------
+
+
+def organization_get_for_member(
+    *, organization_id: Any, user: Any, roles: Iterable[str] = ORGANIZER_ROLES
+) -> Organization:
+    """An organization where the user holds one of `roles`."""
+    pk = id_or_404(organization_id)
+    if not user_is_signed_in(user):
+        raise Http404
+    queryset = Organization.objects.filter(member_of(user, roles, "pk"))
+    return get_or_404(queryset, pk)
+
+
+def membership_get_for_member(
+    *, organization_id: Any, membership_id: Any, user: Any
+) -> OrganizationMembership:
+    """A membership of an organization the user belongs to (any role): what a member may see.
+    Removing someone else is for the organization's admins (engagement.services)."""
+    organization_pk, pk = id_or_404(organization_id), id_or_404(membership_id)
+    if not user_is_signed_in(user):
+        raise Http404
+    queryset = OrganizationMembership.objects.select_related("organization", "user").filter(
+        member_of(user, ORGANIZER_ROLES, "organization_id"), organization_id=organization_pk
+    )
+    return get_or_404(queryset, pk)
+
+
+def organization_get_for_viewer(*, organization_id: Any, user: Any) -> Organization:
+    """An organization anyone may see (its name and logo): a verified one, which publishes
+    missions; any other only for its members and the moderators."""
+    pk = id_or_404(organization_id)
+    queryset = Organization.objects.all()
+    if user_is_moderator(user):
+        return get_or_404(queryset, pk)
+    visible = Q(verification_status=Organization.Verification.VERIFIED)
+    if user_is_signed_in(user):
+        queryset = queryset.annotate(viewer_is_member=member_of(user, ORGANIZER_ROLES, "pk"))
+        visible |= Q(viewer_is_member=True)
+    return get_or_404(queryset.filter(visible), pk)
+
+
+def organization_get_for_moderator(*, organization_id: Any, user: Any) -> Organization:
+    """Any organization of the tenant, for a moderator or tenant admin."""
+    pk = id_or_404(organization_id)
+    if not user_is_moderator(user):
+        raise Http404
+    return get_or_404(Organization.objects.all(), pk)

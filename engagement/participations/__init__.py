@@ -1,0 +1,1 @@
+"""Participations: signing up for a slot, waiting lists, confirmations, attendance, calendars."""

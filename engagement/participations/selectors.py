@@ -1,0 +1,68 @@
+"""A volunteer's participations and the participants of a mission."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from engagement.missions.models import Mission, Slot
+from engagement.participations.models import Participation
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+ParticipationScope = Literal["upcoming", "past", "all"]
+
+
+def _not_over(prefix: str, now: datetime) -> Q:
+    return Q(**{f"{prefix}starts_at__isnull": True}) | Q(**{f"{prefix}ends_at__gt": now})
+
+
+def participation_list_for_volunteer(
+    *, user: User, scope: ParticipationScope = "upcoming"
+) -> QuerySet[Participation]:
+    """The volunteer's participations with slot, mission and organization joined.
+
+    upcoming: still active (requested, confirmed, waitlisted) on a slot that is not over, soonest
+    first; past: everything else (over, cancelled, declined, attended, no-show), latest first.
+    """
+    now = timezone.now()
+    upcoming = Q(status__in=Participation.ACTIVE_STATUSES) & _not_over("slot__", now)
+    participations = (
+        Participation.objects.filter(volunteer=user)
+        .select_related("slot__mission__organization")
+        .defer(
+            "slot__mission__search_vector",
+            "slot__mission__description",
+            "slot__mission__organization__description",
+        )
+    )
+    if scope == "upcoming":
+        return participations.filter(upcoming).order_by(
+            F("slot__starts_at").asc(nulls_last=True), "id"
+        )
+    if scope == "past":
+        participations = participations.filter(~upcoming)
+    return participations.order_by(F("slot__starts_at").desc(nulls_first=True), "-id")
+
+
+def participation_list_for_mission(
+    *,
+    mission: Mission,
+    slot: Slot | None = None,
+    statuses: Sequence[str] | None = None,
+) -> QuerySet[Participation]:
+    """Participations on the mission's slots (or one slot), grouped by slot in date order,
+    then in arrival order; volunteer and slot joined."""
+    participations = Participation.objects.filter(slot__mission=mission)
+    if slot is not None:
+        participations = participations.filter(slot=slot)
+    if statuses:
+        participations = participations.filter(status__in=list(statuses))
+    return participations.select_related("volunteer", "slot").order_by(
+        F("slot__starts_at").asc(nulls_last=True), "slot_id", "created_at", "id"
+    )

@@ -1,0 +1,1 @@
+"""Causes and skills: the vocabulary missions and volunteer profiles are described with."""

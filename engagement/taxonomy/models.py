@@ -1,0 +1,58 @@
+"""Causes and skills: the tenant's vocabulary for missions and volunteer profiles."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def translated_label(name_fr: str, name_en: str) -> str:
+    """The label in the active language: English for English, French otherwise."""
+    language = (get_language() or "fr").lower()
+    return name_en if language.startswith("en") else name_fr
+
+
+class TranslatedLabelMixin(models.Model):
+    """A label stored in French and English; `label` picks the active language."""
+
+    name_fr = models.CharField(max_length=80)
+    name_en = models.CharField(max_length=80)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def label(self) -> str:
+        return translated_label(self.name_fr, self.name_en)
+
+
+class Cause(TranslatedLabelMixin):
+    """An interest a volunteer can follow: solidarity, environment, education…"""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    icon = models.CharField(max_length=40, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("cause")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Skill(TranslatedLabelMixin):
+    """Something a volunteer can bring: cooking, driving, tutoring…"""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("skill")
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,0 +1,20 @@
+"""Causes, skills and a volunteer's profile."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from engagement.taxonomy.models import Cause, Skill
+
+if TYPE_CHECKING:
+    pass
+
+
+def cause_list() -> QuerySet[Cause]:
+    return Cause.objects.filter(is_active=True).order_by("position", "slug")
+
+
+def skill_list() -> QuerySet[Skill]:
+    return Skill.objects.filter(is_active=True).order_by("position", "slug")

@@ -1,0 +1,1 @@
+"""Volunteers: their profile (causes, skills, availability, home area) and their data (GDPR)."""

@@ -1,0 +1,116 @@
+"""A volunteer's data under the GDPR: export everything we hold about them, delete their
+account."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from accounts.services import user_delete, user_export_account_data, user_lock_for_deletion
+from engagement.errors import EngagementError
+from engagement.organizations.selectors import organization_list_for_user
+from engagement.participations.models import Participation
+from engagement.participations.selectors import participation_list_for_volunteer
+from engagement.participations.services import participation_cancel
+from engagement.volunteers.selectors import profile_for_user
+
+logger = logging.getLogger(__name__)
+
+
+def user_export_data(*, user: User) -> dict[str, Any]:
+    """Everything this tenant holds about the user, as JSON-ready data (GDPR art. 15 and 20).
+
+    The account's half (account, e-mail addresses, connected accounts without any token,
+    two-factor methods without their secrets), then the volunteer profile, organization
+    memberships and participations.
+    """
+    participations = participation_list_for_volunteer(user=user, scope="all")
+    data = user_export_account_data(user=user)
+    data.update(
+        {
+            "volunteer_profile": _profile_export(profile_for_user(user=user)),
+            "organization_memberships": [
+                {"organization": organization.name, "role": organization.member_role}
+                for organization in organization_list_for_user(user=user)
+            ],
+            "participations": [_participation_export(item) for item in participations],
+        }
+    )
+    logger.info("user.data_exported", extra={"user_id": user.pk})
+    return data
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _profile_export(profile: Any) -> dict[str, Any] | None:
+    if profile is None:
+        return None
+    home = profile.home_point
+    return {
+        "causes": [cause.slug for cause in profile.causes.all()],
+        "skills": [skill.slug for skill in profile.skills.all()],
+        "availability_mask": profile.availability_mask,
+        "home": {"lat": home.y, "lng": home.x} if home is not None else None,
+        "home_label": profile.home_label,
+        "radius_km": profile.radius_km,
+        "updated_at": _iso(profile.updated_at),
+    }
+
+
+def _participation_export(participation: Any) -> dict[str, Any]:
+    slot = participation.slot
+    mission = slot.mission
+    return {
+        "id": participation.pk,
+        "mission": mission.title,
+        "organization": mission.organization.name,
+        "slot_starts_at": _iso(slot.starts_at),
+        "slot_ends_at": _iso(slot.ends_at),
+        "status": participation.status,
+        "message": participation.message,
+        "hours": str(participation.hours) if participation.hours is not None else None,
+        "decision_note": participation.decision_note,
+        "created_at": _iso(participation.created_at),
+        "cancelled_at": _iso(participation.cancelled_at),
+    }
+
+
+def user_delete_account(*, user: User, actor: User) -> None:
+    """Delete the user (GDPR art. 17), keeping the organizations' counts and hours right.
+
+    Upcoming participations are cancelled first (seats go to the waiting list, organizers are
+    told); then every participation is anonymised: no volunteer, no message, status and hours kept.
+    The account, its addresses, connected accounts, second factors, tokens, profile and
+    memberships go with it. The last active tenant admin cannot leave the tenant without admin.
+    """
+    with transaction.atomic():
+        locked = user_lock_for_deletion(user=user, actor=actor)
+        upcoming = Participation.objects.filter(
+            volunteer=locked, status__in=Participation.ACTIVE_STATUSES
+        ).select_related("slot")
+        cancelled = 0
+        for participation in upcoming:
+            try:
+                participation_cancel(participation=participation, actor=locked)
+                cancelled += 1
+            except EngagementError:
+                # Already started: the organization still records attendance, anonymously.
+                continue
+        anonymised = Participation.objects.filter(volunteer=locked).update(
+            volunteer=None, is_anonymised=True, message=""
+        )
+        user_id = locked.pk
+        user_delete(
+            user=locked,
+            actor=actor,
+            data={"participations_anonymised": anonymised, "participations_cancelled": cancelled},
+        )
+    logger.info(
+        "user.deleted",
+        extra={"user_id": user_id, "anonymised": anonymised, "cancelled": cancelled},
+    )
