@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from accounts.models import User
 from tenants.models import Domain, Tenant
 from tests.config.live import Answer, RawClient
-from tests.engagement.api.conftest import World
+from tests.engagement.conftest import World
 
 # --- Routes -------------------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ from tests.config.fuzzing import (
 )
 from tests.config.live import LiveServer, RawClient, live_server_running
 from tests.config.openapi import OpenApi
-from tests.engagement.api.conftest import build_world
+from tests.engagement.conftest import build_world
 
 pytestmark = pytest.mark.django_db
 

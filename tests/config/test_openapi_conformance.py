@@ -33,7 +33,7 @@ from tests.config.fuzzing import (
 )
 from tests.config.live import LiveServer, RawClient, live_server_running
 from tests.config.openapi import OpenApi, Operation
-from tests.engagement.api.conftest import build_world
+from tests.engagement.conftest import build_world
 from tests.engagement.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db

@@ -53,8 +53,8 @@ from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
 from engagement.taxonomy.models import Cause, Skill
 from tenants.models import DeprovisionJob, Domain, Tenant
-from tests.engagement.api.conftest import API, World, build_world
 from tests.engagement.api.endpoints import ENDPOINTS
+from tests.engagement.conftest import API, World, build_world
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,

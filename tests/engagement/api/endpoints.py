@@ -20,7 +20,7 @@ from engagement.organizations.models import (
 )
 from engagement.participations.models import Participation
 from engagement.volunteers.models import VolunteerProfile
-from tests.engagement.api.conftest import ACTORS, World
+from tests.engagement.conftest import ACTORS, World
 
 
 def everyone(code: int) -> dict[str, int]:

@@ -4,8 +4,8 @@ one tenant means nothing on another."""
 import pytest
 from django_tenants.utils import tenant_context
 
-from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import ENDPOINTS, state_snapshot
+from tests.engagement.conftest import error_body
 from tests.engagement.factories import ModeratorFactory, TenantAdminFactory
 
 pytestmark = pytest.mark.django_db

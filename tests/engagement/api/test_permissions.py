@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.engagement.api.conftest import ACTORS, error_body
 from tests.engagement.api.endpoints import ENDPOINTS, state_snapshot
+from tests.engagement.conftest import ACTORS, error_body
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import pytest
 from drf_spectacular.drainage import GENERATOR_STATS, reset_generator_stats
 from drf_spectacular.generators import SchemaGenerator
 
-from tests.engagement.api.conftest import error_body
+from tests.engagement.conftest import error_body
 
 pytestmark = pytest.mark.django_db
 

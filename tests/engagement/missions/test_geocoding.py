@@ -98,7 +98,7 @@ def test_unknown_places_go_to_the_null_backend_by_default():
     assert geocode("   ", tenant=Paris()) is None
 
 
-@override_settings(ENTRAIDE_GEOCODER="tests.engagement.test_geocoding.RecordingGeocoder")
+@override_settings(ENTRAIDE_GEOCODER="tests.engagement.missions.test_geocoding.RecordingGeocoder")
 def test_a_configured_backend_answers_what_the_table_does_not():
     known = geocode("75011", tenant=Paris())
     unknown = geocode("10 Downing Street", tenant=Paris())
@@ -108,7 +108,7 @@ def test_a_configured_backend_answers_what_the_table_does_not():
     assert RecordingGeocoder.queries == ["FR:10 Downing Street"]
 
 
-@override_settings(ENTRAIDE_GEOCODER="tests.engagement.test_geocoding.BrokenGeocoder")
+@override_settings(ENTRAIDE_GEOCODER="tests.engagement.missions.test_geocoding.BrokenGeocoder")
 def test_a_failing_backend_means_not_found():
     assert geocode("10 Downing Street", tenant=Paris()) is None
 

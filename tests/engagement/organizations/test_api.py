@@ -6,8 +6,8 @@ from django_tenants.utils import tenant_context
 
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization, OrganizationMembership
-from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
+from tests.engagement.conftest import error_body
 from tests.engagement.factories import (
     MembershipFactory,
     OrganizationFactory,

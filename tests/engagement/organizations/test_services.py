@@ -27,6 +27,7 @@ from engagement.organizations.services import (
     organization_update,
     organization_verify,
 )
+from tests.engagement.conftest import audit_actions
 from tests.engagement.factories import (
     InvitationFactory,
     MembershipFactory,
@@ -37,9 +38,9 @@ from tests.engagement.factories import (
     UserFactory,
 )
 from tests.engagement.pictures import picture, read
-from tests.engagement.services.conftest import audit_actions
 
-pytestmark = pytest.mark.django_db
+# Error messages are asserted in English, their source language.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 Role = OrganizationMembership.Role
 Verification = Organization.Verification

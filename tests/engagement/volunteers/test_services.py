@@ -9,7 +9,8 @@ from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.services import profile_update
 
-pytestmark = pytest.mark.django_db
+# Error messages are asserted in English, their source language.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 SATURDAY_MORNING = 1 << (5 * 3 + 0)
 SUNDAY_EVENING = 1 << (6 * 3 + 2)

@@ -21,7 +21,15 @@ from engagement.audit import AuditEvent
 from engagement.organizations.models import OrganizationMembership
 from engagement.participations.models import Participation
 from engagement.volunteers.models import VolunteerProfile
-from tests.accounts.conftest import login, login_with_mfa, make_user, mfa_enable, session_user_id
+from tests.accounts.conftest import (
+    login,
+    login_with_mfa,
+    make_user,
+    mfa_enable,
+    session_user_id,
+    set_password,
+    tenant_admin,
+)
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,
@@ -97,6 +105,13 @@ def organization_totals(paris: Any, organization: Any) -> dict[str, Any]:
 
 
 # --- export -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def paris_admin(paris):
+    admin = tenant_admin(paris)
+    set_password(paris, admin)
+    return admin
 
 
 def test_export_downloads_everything_about_me_without_secrets(paris, client_for, lea, engaged):

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
-from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
+from tests.engagement.conftest import error_body
 from tests.engagement.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from engagement.missions.models import Slot
 from engagement.participations.models import Participation
-from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
+from tests.engagement.conftest import error_body
 from tests.engagement.factories import ParticipationFactory, SlotFactory
-from tests.engagement.selectors.support import next_weekday, paris_time
+from tests.engagement.missions.search_support import next_weekday, paris_time
 
 pytestmark = pytest.mark.django_db
 

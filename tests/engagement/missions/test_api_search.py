@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from engagement.missions import api as missions_api
 from engagement.missions.models import Slot
-from tests.engagement.api.conftest import error_body
+from tests.engagement.conftest import error_body
 from tests.engagement.factories import (
     PARIS_CENTRE,
     CauseFactory,
@@ -18,7 +18,7 @@ from tests.engagement.factories import (
     VolunteerProfileFactory,
     paris_point,
 )
-from tests.engagement.selectors.support import PARIS_ZONE, next_weekday, paris_time, point_at
+from tests.engagement.missions.search_support import PARIS_ZONE, next_weekday, paris_time, point_at
 
 pytestmark = pytest.mark.django_db
 

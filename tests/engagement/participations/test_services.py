@@ -22,15 +22,16 @@ from engagement.participations.services import (
     participation_mark_no_show,
     participation_request,
 )
+from tests.engagement.conftest import audit_actions
 from tests.engagement.factories import (
     MissionFactory,
     ParticipationFactory,
     SlotFactory,
     UserFactory,
 )
-from tests.engagement.services.conftest import audit_actions
 
-pytestmark = pytest.mark.django_db
+# Error messages are asserted in English, their source language.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 Status = Participation.Status
 

@@ -1,4 +1,6 @@
-"""API test helpers: a JSON client bound to a tenant host, and a small world of actors.
+"""Fixtures of the engagement tests: a JSON API client bound to a tenant host, a small world of
+actors, and for the service tests a verified organization with an admin and an editor, a published
+mission and a slot, all in Paris.
 
 `ApiClient` requests go through the whole middleware stack on the tenant's host; the routing
 middleware leaves the connection on the public schema afterwards, so the client puts back the
@@ -18,11 +20,12 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import get_public_schema_name, tenant_context
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from engagement.audit import AuditEvent
 from engagement.missions.models import Mission
 from engagement.organizations.models import (
     Organization,
@@ -229,3 +232,63 @@ def error_body(response: HttpResponse) -> dict[str, Any]:
     body = response.json()
     assert set(body) == {"detail", "code", "fields"}, body
     return body
+
+
+# --- Service tests -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def english_messages():
+    """Error messages are asserted in English, their source language (catalogs translate them)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def organization(in_paris):
+    return OrganizationFactory(name="Les Restos du Cœur Paris 11")
+
+
+@pytest.fixture
+def org_admin(organization):
+    return MembershipFactory(organization=organization, role=OrganizationMembership.Role.ADMIN).user
+
+
+@pytest.fixture
+def org_editor(organization):
+    return MembershipFactory(
+        organization=organization, role=OrganizationMembership.Role.EDITOR
+    ).user
+
+
+@pytest.fixture
+def outsider(in_paris):
+    """An admin of another organization."""
+    return MembershipFactory(role=OrganizationMembership.Role.ADMIN).user
+
+
+@pytest.fixture
+def volunteer(in_paris):
+    return UserFactory(email="camille@example.org", first_name="Camille")
+
+
+@pytest.fixture
+def mission(organization):
+    return MissionFactory(organization=organization, title="Distribution de repas")
+
+
+@pytest.fixture
+def slot(mission):
+    return SlotFactory(mission=mission, capacity=2)
+
+
+@pytest.fixture
+def started_slot(mission):
+    now = timezone.now()
+    return SlotFactory(
+        mission=mission, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=2)
+    )
+
+
+def audit_actions() -> list[str]:
+    return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))

@@ -6,10 +6,10 @@ from django.test.utils import CaptureQueriesContext
 
 from engagement.api.base import MAX_BODY_BYTES
 from engagement.missions.models import Mission, Slot
-from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
+from tests.engagement.conftest import error_body
 from tests.engagement.factories import CauseFactory, MissionFactory, SkillFactory, SlotFactory
-from tests.engagement.selectors.support import PARIS_ZONE
+from tests.engagement.missions.search_support import PARIS_ZONE
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from tests.engagement.factories import (
     VolunteerProfileFactory,
     paris_point,
 )
-from tests.engagement.selectors.support import next_weekday, paris_time, point_at
+from tests.engagement.missions.search_support import next_weekday, paris_time, point_at
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from django.test.utils import CaptureQueriesContext
 
 from engagement.taxonomy.models import Cause
 from engagement.volunteers.models import VolunteerProfile
-from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
+from tests.engagement.conftest import error_body
 from tests.engagement.factories import CauseFactory, SkillFactory, VolunteerProfileFactory
 
 pytestmark = pytest.mark.django_db

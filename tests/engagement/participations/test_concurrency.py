@@ -35,7 +35,8 @@ from tests.engagement.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# Error messages are asserted in English, their source language.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 THREADS = 12
 

@@ -23,7 +23,8 @@ from engagement.missions.services import (
 )
 from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory, paris_point
 
-pytestmark = pytest.mark.django_db
+# Error messages are asserted in English, their source language.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 BACKFILL = importlib.import_module("engagement.migrations.0009_mission_search_columns")
 

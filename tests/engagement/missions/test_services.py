@@ -27,6 +27,7 @@ from engagement.missions.services import (
 )
 from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
+from tests.engagement.conftest import audit_actions
 from tests.engagement.factories import (
     MissionFactory,
     ModeratorFactory,
@@ -36,9 +37,9 @@ from tests.engagement.factories import (
     TenantAdminFactory,
     paris_point,
 )
-from tests.engagement.services.conftest import audit_actions
 
-pytestmark = pytest.mark.django_db
+# Error messages are asserted in English, their source language.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 Status = Mission.Status
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from engagement.missions.models import Mission, Slot
 from engagement.participations.models import Participation
-from tests.engagement.api.conftest import error_body
 from tests.engagement.api.endpoints import state_snapshot
+from tests.engagement.conftest import error_body
 from tests.engagement.factories import MissionFactory, ParticipationFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
