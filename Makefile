@@ -53,6 +53,7 @@ test: system venv
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format:
 	$(VENV)/bin/ruff format .

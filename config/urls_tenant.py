@@ -26,7 +26,7 @@ urlpatterns = [
     path("accounts/", include("engagement.volunteers.urls")),
     path("accounts/", include("allauth.urls")),
     path("billing/", include("billing.urls")),
-    path("api/v1/", include("engagement.api.urls")),
+    path("api/v1/", include("engagement.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("", include("engagement.urls")),

@@ -22,12 +22,14 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from accounts.permissions import user_is_moderator
 from config.api import (  # noqa: F401 - ErrorSerializer is part of this module's API
     ApiError,
     ErrorSerializer,
     Pagination,
     error_responses,
 )
+from engagement.errors import EngagementError, EngagementErrorCode
 
 # JSON bodies of this API are small (a description is at most 10,000 characters); anything
 # bigger is refused before it is read. Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2 MB) stays the
@@ -184,3 +186,16 @@ PAGE_PARAMETERS = [
         description="Results per page, 1 to 100 (default 20).",
     ),
 ]
+
+
+# Operation groups of the API schema shared by several domains.
+ORGANIZER_TAG = "organizations"
+MODERATION_TAG = "moderation"
+
+
+def require_moderator(request: Request) -> None:
+    """Moderation endpoints answer 403 (not_moderator) to anyone else."""
+    if not user_is_moderator(request.user):
+        raise EngagementError(
+            _("Only moderators can do this."), code=EngagementErrorCode.NOT_MODERATOR
+        )

@@ -29,16 +29,17 @@ from engagement.emails.models import EmailDelivery
 from engagement.emails.rendering import (
     _BLANK_LINES,
     _EMPTY_PARAGRAPH,
-    INVITATION_PATH,
-    MY_PARTICIPATIONS_PATH,
-    ORGANIZATION_PATH,
     _branding,
     _slot_context,
     _tenant,
-    _url,
+)
+from engagement.links import (
+    INVITATION_PATH,
+    MY_PARTICIPATIONS_PATH,
+    ORGANIZATION_PATH,
     language_for,
-    mission_location_label,
     mission_url,
+    page_url,
     template_language,
 )
 from engagement.missions.models import Mission
@@ -143,8 +144,8 @@ def send_participation_email(*, participation_id: int, event: str) -> bool:
             "participation": participation,
             "volunteer": volunteer,
             "mission_url": mission_url(tenant, mission),
-            "location": mission_location_label(mission),
-            "participations_url": _url(tenant, "my-engagements", MY_PARTICIPATIONS_PATH),
+            "location": mission.location_label,
+            "participations_url": page_url(tenant, "my-engagements", MY_PARTICIPATIONS_PATH),
             "has_calendar": attachment is not None,
         },
         attachment=attachment,
@@ -209,7 +210,7 @@ def send_invitation_email(*, invitation_id: int) -> bool:
             "invitation": invitation,
             "organization": invitation.organization,
             "inviter_name": invitation.invited_by.get_full_name() if invitation.invited_by else "",
-            "accept_url": _url(
+            "accept_url": page_url(
                 tenant, "engagement:invitation-accept", INVITATION_PATH, token=invitation.token
             ),
         },
@@ -237,7 +238,7 @@ def send_organization_email(*, organization_id: int) -> int:
             language=language_for(tenant, admin),
             context={
                 "organization": organization,
-                "organization_url": _url(
+                "organization_url": page_url(
                     tenant,
                     "engagement:organization-detail",
                     ORGANIZATION_PATH,

@@ -19,6 +19,8 @@ from rest_framework.response import Response
 
 from accounts.permissions import user_is_moderator
 from engagement.api.base import (
+    MODERATION_TAG,
+    ORGANIZER_TAG,
     PAGE_PARAMETERS,
     AuthenticatedApiView,
     EngagementApiView,
@@ -28,10 +30,10 @@ from engagement.api.base import (
     page_params,
     paginated,
     paginated_serializer,
+    require_moderator,
     validated_data,
 )
 from engagement.api.fields import LatLngSerializer
-from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.missions.access import (
     mission_get_for_editor,
     mission_get_for_viewer,
@@ -77,8 +79,6 @@ from engagement.participations.serializers import (
 from engagement.participations.services import participation_request
 
 TAG = "missions"
-ORGANIZER_TAG = "organizations"
-MODERATION_TAG = "moderation"
 
 
 def _detail_response(request: Request, mission: Mission, *, code: int = 200) -> Response:
@@ -366,13 +366,6 @@ class MissionCancelApi(AuthenticatedApiView):
 
 
 # --- Moderation ---------------------------------------------------------------------------------
-
-
-def require_moderator(request: Request) -> None:
-    if not user_is_moderator(request.user):
-        raise EngagementError(
-            _("Only moderators can do this."), code=EngagementErrorCode.NOT_MODERATOR
-        )
 
 
 class ModerationMissionListApi(AuthenticatedApiView):

@@ -129,6 +129,13 @@ class Mission(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def location_label(self) -> str:
+        """The address as one line: "12 rue X, 75011 Paris" (e-mails, calendar files)."""
+        return ", ".join(
+            part for part in (self.address, f"{self.postcode} {self.city}".strip()) if part
+        )
+
 
 class Slot(models.Model):
     """A date (or an ongoing, undated period) with a number of seats.

@@ -13,14 +13,16 @@ from rest_framework.response import Response
 
 from accounts.permissions import user_is_moderator
 from engagement.api.base import (
+    MODERATION_TAG,
+    ORGANIZER_TAG,
     PAGE_PARAMETERS,
     AuthenticatedApiView,
     error_responses,
     paginated,
     paginated_serializer,
+    require_moderator,
     validated_data,
 )
-from engagement.missions.api import MODERATION_TAG, ORGANIZER_TAG, require_moderator
 from engagement.organizations.access import (
     membership_get_for_member,
     organization_get_for_member,

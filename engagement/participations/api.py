@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from engagement.api.base import (
+    ORGANIZER_TAG,
     PAGE_PARAMETERS,
     AuthenticatedApiView,
     error_responses,
@@ -17,7 +18,6 @@ from engagement.api.base import (
     paginated_serializer,
     validated_data,
 )
-from engagement.missions.api import ORGANIZER_TAG
 from engagement.participations.access import (
     participation_get_for_organizer,
     participation_get_for_volunteer,

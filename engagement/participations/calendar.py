@@ -9,7 +9,7 @@ from typing import Any
 import icalendar
 from django.utils import timezone
 
-from engagement.emails.rendering import mission_location_label, mission_url, template_language
+from engagement.links import mission_url, template_language
 from engagement.participations.models import Participation
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def slot_ics(*, tenant: Any, participation: Participation) -> bytes | None:
     event.add("dtend", slot.ends_at.astimezone(UTC))
     event.add("summary", mission.title)
     remote_label = "Remote" if template_language(tenant.default_language) == "en" else "À distance"
-    event.add("location", remote_label if mission.is_remote else mission_location_label(mission))
+    event.add("location", remote_label if mission.is_remote else mission.location_label)
     event.add("url", mission_url(tenant, mission))
     event.add("description", f"{mission.organization.name} — {mission.summary}".strip(" —"))
     event.add("status", "CONFIRMED")

@@ -1,0 +1,50 @@
+"""Absolute links to engagement pages and the language a message is written in: what e-mails,
+calendar files and API answers share."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+if TYPE_CHECKING:
+    from engagement.missions.models import Mission
+
+# Links in e-mails: the pages' URL patterns, or these paths if a pattern is missing.
+MISSION_PATH = "/missions/{mission_id}/"
+MY_PARTICIPATIONS_PATH = "/me/participations/"
+ORGANIZATION_PATH = "/organisation/{organization_id}/"
+INVITATION_PATH = "/organisation/invitation/{token}/"
+
+
+def tenant_base_url(tenant: Any) -> str:
+    from tenants.services import tenant_base_url as base_url
+
+    return base_url(tenant)
+
+
+def page_url(tenant: Any, name: str, fallback: str, **kwargs: Any) -> str:
+    """The absolute URL of a named page on the tenant's canonical origin."""
+    try:
+        path = reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        path = fallback.format(**kwargs)
+    return f"{tenant_base_url(tenant)}{path}"
+
+
+def mission_url(tenant: Any, mission: Mission) -> str:
+    return page_url(tenant, "mission-detail", MISSION_PATH, mission_id=mission.pk)
+
+
+def language_for(tenant: Any, user: Any | None = None) -> str:
+    """The recipient's language if the tenant offers it, else the tenant's default."""
+    chosen = (getattr(user, "language", "") or "").lower()
+    if chosen and chosen in tenant.offered_languages:
+        return chosen
+    return tenant.default_language or settings.LANGUAGE_CODE
+
+
+def template_language(language: str) -> str:
+    """The template folder for a language: French variants share `fr`, everything else `en`."""
+    return "fr" if language.lower().startswith("fr") else "en"
