@@ -125,10 +125,23 @@ MIDDLEWARE = [
     "tenants.middleware.TenantLanguageMiddleware",
 ]
 
+# engagement/<domain>/ subpackages with templates of their own.
+ENGAGEMENT_DOMAINS = (
+    "missions",
+    "organizations",
+    "participations",
+    "volunteers",
+    "moderation",
+    "emails",
+)
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Each engagement domain keeps its pages' templates beside its views (they are
+        # subpackages of one Django app, so the app directories loader would not find them).
+        "DIRS": [BASE_DIR / "templates"]
+        + [BASE_DIR / "engagement" / domain / "templates" for domain in ENGAGEMENT_DOMAINS],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -7,7 +7,7 @@ call the `send_*` functions below, which re-read the rows, skip what is no longe
 confirmation for a participation cancelled meanwhile), and record each delivery under a unique
 key (EmailDelivery) in the sending transaction: a task run twice sends once.
 
-Templates live in engagement/templates/engagement/email/<language>/<name>{_subject.txt,.txt,.html}
+Templates live in engagement/emails/templates/emails/<language>/<name>{_subject.txt,.txt,.html}
 in French and English; the language is the recipient's (if the tenant offers it) or the tenant's.
 Messages carry the tenant's name and colours. A confirmation (or a waitlist promotion) of a dated
 slot carries an .ics invitation built with `icalendar`; ongoing slots have none.
@@ -79,7 +79,7 @@ def _deliver(
 ) -> bool:
     """Render and send one e-mail unless `key` was delivered already; True if sent now."""
     folder = template_language(language)
-    base = f"engagement/email/{folder}/{template}"
+    base = f"emails/{folder}/{template}"
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo(tenant.timezone)):
         full_context = {**_branding(tenant), **context, "language": language}
         subject = " ".join(render_to_string(f"{base}_subject.txt", full_context).split())

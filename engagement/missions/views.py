@@ -158,7 +158,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "engagement/_partials/results.html", context)
     else:
-        response = render(request, "engagement/resident/home.html", context)
+        response = render(request, "missions/home.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -221,7 +221,7 @@ def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
     )
     return render(
         request,
-        "engagement/resident/mission_detail.html",
+        "missions/mission_detail.html",
         {
             "mission": mission,
             **_slot_choice_context(request, mission, mine),

@@ -87,7 +87,7 @@ def mission_create(request: HttpRequest, organization_id: int) -> HttpResponse:
             return HttpResponseRedirect(mission_url(mission.pk, "slots"))
     return render(
         request,
-        "engagement/organization/mission_form.html",
+        "missions/organization/mission_form.html",
         _mission_form_context(request, form, organization=organization, mission=None),
         status=400 if form.errors else 200,
     )
@@ -109,7 +109,7 @@ def mission_edit(request: HttpRequest, mission_id: int) -> HttpResponse:
             return redirect("engagement:organization-mission", mission.pk)
     return render(
         request,
-        "engagement/organization/mission_form.html",
+        "missions/organization/mission_form.html",
         _mission_form_context(request, form, organization=mission.organization, mission=mission),
         status=400 if form.errors else 200,
     )
@@ -180,7 +180,7 @@ def mission_manage(request: HttpRequest, mission_id: int) -> HttpResponse:
     participations = participation_list_for_mission(mission=mission)
     return render(
         request,
-        "engagement/organization/mission_manage.html",
+        "missions/organization/mission_manage.html",
         {
             "mission": mission,
             "organization": mission.organization,
@@ -255,7 +255,7 @@ def slot_create(request: HttpRequest, mission_id: int) -> HttpResponse:
             return HttpResponseRedirect(mission_url(mission.pk, "slots"))
     return render(
         request,
-        "engagement/organization/slot_form.html",
+        "missions/organization/slot_form.html",
         {"form": form, "mission": mission, "slot": None},
         status=400 if form.errors else 200,
     )
@@ -280,7 +280,7 @@ def slot_edit(request: HttpRequest, slot_id: int) -> HttpResponse:
             return HttpResponseRedirect(mission_url(slot.mission_id, f"slot-{slot.pk}"))
     return render(
         request,
-        "engagement/organization/slot_form.html",
+        "missions/organization/slot_form.html",
         {"form": form, "mission": slot.mission, "slot": slot},
         status=400 if form.errors else 200,
     )

@@ -25,7 +25,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
     require_moderator(request)
     return render(
         request,
-        "engagement/moderation/queue.html",
+        "moderation/queue.html",
         {
             "organizations": organization_list_for_moderation(),
             "missions": mission_list_for_moderation(),
@@ -86,7 +86,7 @@ def _moderation_form_error(
     """A rejection without a note: show the queue again with the error next to that item."""
     return render(
         request,
-        "engagement/moderation/queue.html",
+        "moderation/queue.html",
         {
             "organizations": organization_list_for_moderation(),
             "missions": mission_list_for_moderation(),

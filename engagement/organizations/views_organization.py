@@ -46,7 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     organizations = organization_list_for_user(user=request.user)
     return render(
         request,
-        "engagement/organization/dashboard.html",
+        "organizations/organization/dashboard.html",
         {
             "organizations": organizations,
             "is_moderator": user_is_moderator(request.user),
@@ -81,7 +81,7 @@ def organization_register(request: HttpRequest) -> HttpResponse:
             return redirect("engagement:organization-detail", organization.pk)
     return render(
         request,
-        "engagement/organization/organization_form.html",
+        "organizations/organization/organization_form.html",
         {"form": form, "organization": None},
         status=400 if form.errors else 200,
     )
@@ -95,7 +95,7 @@ def organization_detail(request: HttpRequest, organization_id: int) -> HttpRespo
     missions = mission_list_for_organization(organization=organization)
     return render(
         request,
-        "engagement/organization/organization_detail.html",
+        "organizations/organization/organization_detail.html",
         {
             "organization": organization,
             "membership": membership,
@@ -130,7 +130,7 @@ def organization_edit(request: HttpRequest, organization_id: int) -> HttpRespons
             return redirect("engagement:organization-detail", organization.pk)
     return render(
         request,
-        "engagement/organization/organization_form.html",
+        "organizations/organization/organization_form.html",
         {"form": form, "organization": organization},
         status=400 if form.errors else 200,
     )
@@ -174,7 +174,7 @@ def organization_members(request: HttpRequest, organization_id: int) -> HttpResp
             return redirect("engagement:organization-members", organization.pk)
     return render(
         request,
-        "engagement/organization/members.html",
+        "organizations/organization/members.html",
         {
             "organization": organization,
             **_members_and_invitations(organization),
@@ -229,7 +229,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             context["error"] = error.detail
             return render(
                 request,
-                "engagement/organization/invitation_accept.html",
+                "organizations/organization/invitation_accept.html",
                 context,
                 status=error.status_code,
             )
@@ -238,4 +238,4 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             _("Welcome to %(organization)s.") % {"organization": membership.organization.name},
         )
         return redirect("engagement:organization-detail", membership.organization_id)
-    return render(request, "engagement/organization/invitation_accept.html", context)
+    return render(request, "organizations/organization/invitation_accept.html", context)

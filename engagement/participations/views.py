@@ -95,7 +95,7 @@ def mission_participate(request: HttpRequest, mission_id: int) -> HttpResponse:
     context = _slot_choice_context(request, mission, _my_active_participations(request, mission))
     return render(
         request,
-        "engagement/resident/participate.html",
+        "participations/participate.html",
         {"mission": mission, **context, "form": ParticipateForm(slots=slots)},
     )
 
@@ -122,7 +122,7 @@ def my_engagements(request: HttpRequest) -> HttpResponse:
             "empty": _("Nothing here yet."),
         },
     ]
-    return render(request, "engagement/resident/my_engagements.html", {"sections": sections})
+    return render(request, "participations/my_engagements.html", {"sections": sections})
 
 
 @login_required

@@ -100,7 +100,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(causes=causes, skills=skills, profile=current)
     return render(
         request,
-        "engagement/resident/profile.html",
+        "volunteers/profile.html",
         {"form": form, "known_areas": area_labels(tenant=request.tenant)},
     )
 
@@ -114,7 +114,7 @@ logger = logging.getLogger(__name__)
 class PrivacyView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         return render(
-            request, "accounts/privacy.html", {"form": AccountDeleteForm(user=request.user)}
+            request, "volunteers/privacy.html", {"form": AccountDeleteForm(user=request.user)}
         )
 
 
@@ -148,7 +148,7 @@ class AccountDeleteView(LoginRequiredMixin, View):
                 logout(request)
                 messages.success(request, _("Your account was deleted."))
                 return HttpResponseRedirect("/")
-        return render(request, "accounts/privacy.html", {"form": form}, status=400)
+        return render(request, "volunteers/privacy.html", {"form": form}, status=400)
 
 
 privacy = PrivacyView.as_view()
