@@ -41,7 +41,6 @@ from accounts.sso import connections
 from accounts.sso.oidc import IssuerMismatch
 from accounts.sso.refusal import sign_in_refused
 from tenants.client_ip import client_ip
-from tenants.services import tenant_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +82,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         tenant = policy.current_tenant_or_none()
         if tenant is not None:
-            context = _on_canonical_origin(context, tenant_base_url(tenant), tenant.name)
+            context = _on_canonical_origin(context, tenant.base_url, tenant.name)
         super().send_mail(template_prefix, email, context)
 
     def get_client_ip(self, request: HttpRequest) -> str:

@@ -144,6 +144,40 @@ class Tenant(TenantMixin):
     def primary_host(self) -> str:
         return f"{self.slug}.{settings.BASE_DOMAIN}"
 
+    @property
+    def canonical_host(self) -> str:
+        """The tenant's primary verified domain (a custom domain once it is made primary), else
+        its subdomain of BASE_DOMAIN. One query, none when the domains are prefetched."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("domains")
+        if prefetched is not None:  # lists of tenants (platform API) prefetch their domains
+            primary = next(
+                (
+                    domain.domain
+                    for domain in prefetched
+                    if domain.is_primary and domain.is_verified
+                ),
+                None,
+            )
+        else:
+            primary = (
+                Domain.objects.filter(tenant_id=self.pk, is_primary=True, is_verified=True)
+                .values_list("domain", flat=True)
+                .first()
+            )
+        return primary or self.primary_host
+
+    @property
+    def base_url(self) -> str:
+        """The tenant's canonical origin, for every absolute link sent out (e-mails, API answers).
+
+        Built from the tenant's primary verified domain, never from a request's Host header: a
+        link in an e-mail must lead to the tenant's own address whichever host the request that
+        caused it came in on.
+        """
+        port = settings.BASE_PORT
+        suffix = f":{port}" if port and port not in {"80", "443"} else ""
+        return f"{settings.BASE_URL_SCHEME}://{self.canonical_host}{suffix}"
+
     @staticmethod
     def schema_name_for(slug: str) -> str:
         return "t_" + slug.replace("-", "_")

@@ -20,7 +20,6 @@ from django_tenants.utils import schema_exists, tenant_context
 from tenants import provisioning
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.models import SLUG_PATTERN, DeprovisionJob, Domain, Tenant
-from tenants.selectors import tenant_canonical_host
 
 logger = logging.getLogger(__name__)
 
@@ -178,22 +177,16 @@ def tenant_provision(
     return ProvisionResult(
         tenant=tenant,
         admin_email=admin_email,
-        set_password_url=f"{tenant_base_url(tenant)}{set_password_path}",
+        set_password_url=f"{tenant.base_url}{set_password_path}",
         seconds=seconds,
         template_rebuilt=template.rebuilt,
     )
 
 
 def tenant_base_url(tenant: Tenant) -> str:
-    """The tenant's canonical origin, for every absolute link sent out (e-mails, API answers).
-
-    Built from the tenant's primary verified domain, never from a request's Host header: a
-    link in an e-mail must lead to the tenant's own address whichever host the request that
-    caused it came in on.
-    """
-    port = settings.BASE_PORT
-    suffix = f":{port}" if port and port not in {"80", "443"} else ""
-    return f"{settings.BASE_URL_SCHEME}://{tenant_canonical_host(tenant)}{suffix}"
+    """Deprecated: read `tenant.base_url`. Kept only for engagement/notifications.py until it
+    reads the property; remove it then."""
+    return tenant.base_url
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -255,11 +256,7 @@ def _trial_ending_notify(*, tenant_id: int) -> None:
 
 
 def _billing_page_url(tenant: Tenant) -> str:
-    from django.urls import reverse
-
-    from tenants.services import tenant_base_url
-
-    return tenant_base_url(tenant) + reverse("billing:page", urlconf=settings.ROOT_URLCONF)
+    return tenant.base_url + reverse("billing:page", urlconf=settings.ROOT_URLCONF)
 
 
 def stripe_events_retry_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:

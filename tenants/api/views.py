@@ -26,7 +26,7 @@ from tenants.deprovisioning import deprovision_job_request
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.models import HEX_COLOUR, DeprovisionJob, Tenant
 from tenants.selectors import deprovision_job_get, tenant_get_for_platform, tenant_list_for_platform
-from tenants.services import tenant_base_url, tenant_provision
+from tenants.services import tenant_provision
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class TenantOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_url(self, tenant: Tenant) -> str:
-        return tenant_base_url(tenant)
+        return tenant.base_url
 
 
 class TenantListApi(PlatformApi):

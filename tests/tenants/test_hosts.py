@@ -12,7 +12,6 @@ from django.core import mail
 from django.test import Client
 
 from tenants.models import Domain
-from tenants.services import tenant_base_url
 from tests.accounts.conftest import make_user
 
 
@@ -96,13 +95,13 @@ def test_an_unverified_custom_domain_is_a_404(paris):
 
 
 def test_canonical_origin_is_the_primary_verified_domain(paris):
-    assert tenant_base_url(paris) == "http://paris.entraide.test:8000"
+    assert paris.base_url == "http://paris.entraide.test:8000"
 
     Domain.objects.create(
         domain="jemengage.paris.example", tenant=paris, is_primary=True, is_verified=True
     )
 
-    assert tenant_base_url(paris) == "http://jemengage.paris.example:8000"
+    assert paris.base_url == "http://jemengage.paris.example:8000"
 
 
 def test_reset_link_uses_the_canonical_domain_not_the_request_host(paris):

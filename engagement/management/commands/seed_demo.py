@@ -6,7 +6,7 @@ from django_tenants.utils import tenant_context
 from engagement.demo.seed import demo_seed
 from tenants.demo import DEMO_TENANTS, demo_logo
 from tenants.models import Tenant
-from tenants.services import tenant_base_url, tenant_provision
+from tenants.services import tenant_provision
 
 
 class Command(BaseCommand):
@@ -26,6 +26,4 @@ class Command(BaseCommand):
             demo_logo(tenant)
             with tenant_context(tenant):
                 summary = demo_seed(tenant=tenant)
-            self.stdout.write(
-                self.style.SUCCESS(f"{tenant.name}: {tenant_base_url(tenant)}/ — {summary}")
-            )
+            self.stdout.write(self.style.SUCCESS(f"{tenant.name}: {tenant.base_url}/ — {summary}"))
