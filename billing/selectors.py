@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -35,8 +36,7 @@ def billing_account_for_tenant(*, tenant: Any) -> BillingAccount:
 
 def seats_count(*, tenant: Any) -> int:
     """Seats a company pays for: the active users of its schema."""
-    from accounts.models import User
-
+    User = get_user_model()  # billing never imports accounts
     if getattr(connection, "schema_name", None) == tenant.schema_name:
         return User.objects.filter(is_active=True).count()
     with tenant_context(tenant):

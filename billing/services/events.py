@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -227,8 +228,7 @@ def _event_side_effects(*, record: StripeEvent, tenant: Tenant) -> None:
 
 def _trial_ending_notify(*, tenant_id: int) -> None:
     """E-mail the tenant's admins that the trial ends soon (in the tenant's language)."""
-    from accounts.models import User
-
+    User = get_user_model()  # the tenant's users (billing never imports accounts)
     tenant = Tenant.objects.get(pk=tenant_id)
     with tenant_context(tenant):
         recipients = list(
