@@ -7,3 +7,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import checks  # noqa: F401 - registers the system checks
+
+        # Registered here because tenants (the core layer) never imports accounts.
+        from accounts.services import tenant_admin_provision
+        from tenants.provisioning_steps import register_provisioning_step
+
+        register_provisioning_step("accounts.tenant_admin", tenant_admin_provision, order=30)

@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.errors import AccountsError, AccountsErrorCode
 from accounts.models import User
+from tenants.models import Tenant
+from tenants.provisioning_steps import ADMIN_SET_PASSWORD_PATH, ProvisioningInput
 from tenants.signing import password_reset_token_generator
 
 logger = logging.getLogger(__name__)
@@ -78,6 +80,15 @@ def user_create(
 def user_create_tenant_admin(*, email: str) -> User:
     """The tenant's first admin: no password until they follow their set-password link."""
     return user_create(email=email, role=User.Role.ADMIN, email_verified=True)
+
+
+def tenant_admin_provision(
+    *, tenant: Tenant, provisioning_input: ProvisioningInput
+) -> dict[str, str]:
+    """Provisioning step (registered in accounts/apps.py, run in the new tenant's schema): its
+    first admin, and the one-time path where they choose a password."""
+    admin = user_create_tenant_admin(email=provisioning_input.admin_email)
+    return {ADMIN_SET_PASSWORD_PATH: user_set_password_path(user=admin)}
 
 
 def user_set_password_path(*, user: User) -> str:

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "billing"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registered here because tenants (the core layer) never imports billing.
+        from billing.services import billing_trial_provision
+        from tenants.provisioning_steps import register_provisioning_step
+
+        register_provisioning_step(
+            "billing.trial", billing_trial_provision, order=10, in_tenant_schema=False
+        )

@@ -15,11 +15,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_tenants.utils import schema_exists, tenant_context
+from django_tenants.utils import schema_exists
 
 from tenants import provisioning
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.models import SLUG_PATTERN, DeprovisionJob, Domain, Tenant
+from tenants.provisioning_steps import (
+    ADMIN_SET_PASSWORD_PATH,
+    ProvisioningInput,
+    provisioning_steps,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,13 +109,10 @@ def tenant_provision(
     map_center: tuple[float, float] | None = None,
     rebuild_template: bool = True,
 ) -> ProvisionResult:
-    """Create a tenant, its domains, its schema (a clone of the template), its default causes and
-    skills and its first admin — all or nothing.
+    """Create a tenant, its domains, its schema (a clone of the template), then run the steps
+    the apps registered (tenants/provisioning_steps.py: its trial, default causes and skills,
+    first admin) — all or nothing.
     """
-    from accounts.services import user_create_tenant_admin, user_set_password_path
-    from billing.services import billing_trial_start
-    from engagement.taxonomy.services import taxonomy_seed_defaults
-
     started = time.perf_counter()
     slug = (slug or "").strip().lower()
     _validate_slug(slug)
@@ -161,11 +163,11 @@ def tenant_provision(
                     domain=host, tenant=tenant, is_primary=host == primary_host, is_verified=True
                 )
             provisioning.schema_clone_from_template(tenant.schema_name)
-            billing_trial_start(tenant=tenant)
-            with tenant_context(tenant):
-                taxonomy_seed_defaults()
-                admin = user_create_tenant_admin(email=admin_email)
-                set_password_path = user_set_password_path(user=admin)
+            returned = provisioning_steps.run(
+                tenant=tenant, provisioning_input=ProvisioningInput(admin_email=admin_email)
+            )
+            # Inside the transaction: without the admin's step, nothing is provisioned.
+            set_password_path = returned[ADMIN_SET_PASSWORD_PATH]
     except IntegrityError as error:
         raise ProvisioningError(
             f"The slug or a domain was taken meanwhile ({error.__class__.__name__}).",

@@ -4,6 +4,7 @@ Fixtures:
 - `paris`, `montreal` (cities) and `acme` (company): the Tenant rows.
 - `in_paris` / `in_montreal` / `in_acme`: the connection set to that tenant for the test.
 - `client_for(tenant)`: a Django test client whose requests carry that tenant's host.
+- `provisioning_step(name, func, order=...)`: an extra provisioning step, for this test only.
 """
 
 from __future__ import annotations
@@ -123,6 +124,15 @@ def client_for(db) -> Callable[..., Client]:  # type: ignore[no-untyped-def]
         return Client(HTTP_HOST=host)
 
     return make
+
+
+@pytest.fixture
+def provisioning_step(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Register an extra provisioning step (tenants/provisioning_steps.py) for this test only."""
+    from tenants.provisioning_steps import provisioning_steps, register_provisioning_step
+
+    monkeypatch.setattr(provisioning_steps, "_steps", dict(provisioning_steps._steps))
+    return register_provisioning_step
 
 
 __all__ = ["TEST_TENANTS"]

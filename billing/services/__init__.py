@@ -19,12 +19,13 @@ from billing.services.events import (
 )
 from billing.services.seats import seats_changed, seats_sync
 from billing.services.sync import SyncResult, billing_deadlines_enforce, subscription_sync
-from billing.services.trial import billing_trial_start, plan_assign
+from billing.services.trial import billing_trial_provision, billing_trial_start, plan_assign
 
 __all__ = [
     "HANDLED_EVENT_TYPES",
     "SyncResult",
     "billing_deadlines_enforce",
+    "billing_trial_provision",
     "billing_trial_start",
     "checkout_return",
     "checkout_start",

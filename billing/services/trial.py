@@ -20,6 +20,7 @@ from billing.services.common import (
     _tenant_fields_set,
 )
 from tenants.models import Tenant
+from tenants.provisioning_steps import ProvisioningInput
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,12 @@ def billing_trial_start(*, tenant: Tenant, plan_code: str | None = None) -> Bill
         extra={"tenant_id": tenant.pk, "plan": plan.code, "trial_days": plan.trial_days},
     )
     return account
+
+
+def billing_trial_provision(*, tenant: Tenant, provisioning_input: ProvisioningInput) -> None:
+    """Provisioning step (registered in billing/apps.py, run in the public schema): the new
+    tenant starts its kind's default plan on trial, before its first admin counts as a seat."""
+    billing_trial_start(tenant=tenant)
 
 
 def plan_assign(*, tenant: Tenant, plan_code: str, source: str = Source.PLATFORM) -> Tenant:

@@ -36,11 +36,11 @@ def test_provisioned_company_starts_its_trial(db, stripe_fake):
     assert stripe_fake.requests == []  # no Stripe call while provisioning
 
 
-def test_failed_provisioning_leaves_no_billing_account(db, monkeypatch):
+def test_failed_provisioning_leaves_no_billing_account(db, provisioning_step):
     def fail(**kwargs):
         raise RuntimeError("seeding failed")
 
-    monkeypatch.setattr("engagement.taxonomy.services.taxonomy_seed_defaults", fail)
+    provisioning_step("tests.fail", fail, order=25)  # after the trial started
 
     with pytest.raises(RuntimeError):
         tenant_provision(kind="city", name="Lyon", slug="lyon", admin_email="admin@lyon.example")

@@ -115,11 +115,11 @@ def test_invalid_admin_email_is_refused():
     assert _nothing_created("nice")
 
 
-def test_failure_after_the_clone_leaves_no_schema_tenant_or_domain(monkeypatch):
-    def explode() -> None:
+def test_failure_after_the_clone_leaves_no_schema_tenant_or_domain(provisioning_step):
+    def explode(**kwargs) -> None:
         raise RuntimeError("seed failed")
 
-    monkeypatch.setattr("engagement.taxonomy.services.taxonomy_seed_defaults", explode)
+    provisioning_step("tests.explode", explode, order=25)  # after the taxonomy, before the admin
 
     with pytest.raises(RuntimeError, match="seed failed"):
         tenant_provision(
