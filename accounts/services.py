@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.errors import AccountsError, AccountsErrorCode
 from accounts.models import User
+from tenants.audit.services import audit_record
 from tenants.models import Tenant
 from tenants.provisioning_steps import ADMIN_SET_PASSWORD_PATH, ProvisioningInput
 from tenants.signing import password_reset_token_generator
@@ -47,8 +48,6 @@ def _members_changed(*, reason: str) -> None:
 
 
 def _audit(*, actor: Any, action: str, target: Any, data: Mapping[str, Any] | None = None) -> None:
-    from engagement.audit import audit_record
-
     audit_record(actor=actor, action=action, target=target, data=data)
 
 

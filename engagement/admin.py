@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.permissions import user_is_moderator, user_is_tenant_admin
-from engagement.audit import AuditEvent
 from engagement.errors import EngagementError
 from engagement.missions.models import Mission, Slot
 from engagement.missions.services import mission_close, mission_publish, mission_reject
@@ -371,14 +370,3 @@ class ParticipationAdmin(ReadOnlyForTenantAdmins):
     @admin.display(description=_("date"), ordering="slot__starts_at")
     def slot_starts_at(self, obj: Participation) -> Any:
         return obj.slot.starts_at or _("ongoing")
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyForTenantAdmins):
-    list_display = ("created_at", "action", "target_type", "target_id", "actor")
-    list_filter = ("action", "target_type")
-    list_select_related = ("actor",)
-    search_fields = ("action",)
-    ordering = ("-created_at", "-id")
-    fields = ("created_at", "actor", "action", "target_type", "target_id", "data")
-    readonly_fields = fields

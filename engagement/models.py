@@ -4,7 +4,6 @@ Each model lives in its domain package (taxonomy, organizations, missions, parti
 volunteers, emails); code imports it from there, not from here.
 """
 
-from engagement.audit import AuditEvent
 from engagement.emails.models import EmailDelivery
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import (
@@ -20,7 +19,6 @@ from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
 
 __all__ = [
-    "AuditEvent",
     "Cause",
     "EmailDelivery",
     "Mission",

@@ -85,6 +85,8 @@ TENANT_APPS = [
     "allauth.socialaccount.providers.saml",
     "allauth.mfa",
     "engagement",
+    # Each tenant schema has its own audit trail.
+    "tenants.audit",
     # Each tenant schema has its own outbox table, written in the tenant's transactions.
     "tenants.outbox",
 ]

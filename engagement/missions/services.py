@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import user_is_moderator
 from engagement.access import require_moderator
-from engagement.audit import audit_record
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.limits import SLOT_HORIZON
 from engagement.missions.models import Mission, Slot
@@ -36,6 +35,7 @@ from engagement.participations.services import (
 )
 from engagement.taxonomy.services import taxonomy_resolve
 from engagement.validation import checked_point, clean_texts, copy_fields, validated
+from tenants.audit.services import audit_record
 from tenants.context import current_tenant
 
 logger = logging.getLogger("engagement.services")

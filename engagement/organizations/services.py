@@ -24,7 +24,6 @@ from django_tenants.utils import schema_context
 from accounts.permissions import user_is_tenant_admin
 from billing.entitlements import entitlement_within_limit
 from engagement.access import require_authenticated, require_moderator
-from engagement.audit import audit_record
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.missions.models import Mission
 from engagement.notifications import notify_invitation, notify_organization_verification
@@ -36,6 +35,7 @@ from engagement.organizations.models import (
     OrganizationMembership,
 )
 from engagement.validation import clean_texts, copy_fields, validated
+from tenants.audit.services import audit_record
 from tenants.context import current_schema_name, current_tenant
 
 logger = logging.getLogger("engagement.services")

@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement.access import require_authenticated
-from engagement.audit import audit_record
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.missions.models import Mission, Slot
 from engagement.notifications import Event, notify_organizers, notify_volunteer
@@ -35,6 +34,7 @@ from engagement.organizations.access import require_organization_role
 from engagement.participations.models import Participation
 from engagement.sanitizing import sanitize_text
 from engagement.validation import copy_fields
+from tenants.audit.services import audit_record
 
 logger = logging.getLogger("engagement.services")
 

@@ -12,7 +12,7 @@ from accounts.errors import AccountsError
 from accounts.models import User
 from accounts.services import sign_in_policy_update
 from accounts.sso.services import connection_delete
-from engagement.audit import AuditEvent
+from tenants.audit.models import AuditEvent
 from tenants.models import Tenant
 from tests.accounts.conftest import (
     PASSWORD,

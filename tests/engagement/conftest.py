@@ -25,7 +25,6 @@ from django_tenants.utils import get_public_schema_name, tenant_context
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from engagement.audit import AuditEvent
 from engagement.missions.models import Mission
 from engagement.organizations.models import (
     Organization,
@@ -33,6 +32,7 @@ from engagement.organizations.models import (
     OrganizationMembership,
 )
 from engagement.participations.models import Participation
+from tenants.audit.models import AuditEvent
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,

@@ -19,7 +19,6 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
-from engagement.audit import AuditEvent
 from engagement.missions.models import Mission, Slot
 from engagement.missions.services import mission_search_columns_refresh
 from engagement.missions.text_search import mission_search_vector_refresh
@@ -31,6 +30,7 @@ from engagement.organizations.models import (
 from engagement.participations.models import Participation
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
+from tenants.audit.models import AuditEvent
 
 PARIS_CENTRE = (2.3522, 48.8566)  # (lng, lat) Hôtel de Ville
 

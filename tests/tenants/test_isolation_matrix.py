@@ -47,11 +47,12 @@ from rest_framework.authtoken.models import Token, TokenProxy
 
 from accounts.models import User
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync, StripeEvent
-from engagement.audit import AuditEvent, audit_record
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
 from engagement.taxonomy.models import Cause, Skill
+from tenants.audit.models import AuditEvent
+from tenants.audit.services import audit_record
 from tenants.models import DeprovisionJob, Domain, Tenant
 from tests.engagement.api.endpoints import ENDPOINTS
 from tests.engagement.conftest import API, World, build_world

@@ -11,7 +11,6 @@ from typing import Any
 from django.core import mail
 from django.utils import timezone
 
-from engagement.audit import AuditEvent
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import (
     Organization,
@@ -20,6 +19,7 @@ from engagement.organizations.models import (
 )
 from engagement.participations.models import Participation
 from engagement.volunteers.models import VolunteerProfile
+from tenants.audit.models import AuditEvent
 from tests.engagement.conftest import ACTORS, World
 
 

@@ -6,13 +6,13 @@ import pytest
 from django.contrib.auth import authenticate
 from django.db.models import F
 
-from engagement.audit import AuditEvent
 from engagement.demo.content import DEMO_PASSWORD
 from engagement.demo.seed import demo_accounts, demo_seed
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import Organization, OrganizationMembership
 from engagement.participations.models import Participation
 from engagement.volunteers.models import VolunteerProfile
+from tenants.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 from django.utils import timezone
 
-from engagement.audit import AuditEvent
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.missions.models import Mission, Slot
 from engagement.missions.services import (
@@ -27,6 +26,7 @@ from engagement.missions.services import (
 )
 from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
+from tenants.audit.models import AuditEvent
 from tests.engagement.conftest import audit_actions
 from tests.engagement.factories import (
     MissionFactory,

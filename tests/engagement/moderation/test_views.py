@@ -12,9 +12,9 @@ from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
-from engagement.audit import AuditEvent
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization
+from tenants.audit.models import AuditEvent
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,

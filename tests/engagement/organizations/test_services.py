@@ -11,7 +11,6 @@ from django.db import connection
 from django.utils import timezone
 
 from billing.entitlements import entitlement_limit
-from engagement.audit import AuditEvent
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.missions.models import Mission
 from engagement.organizations.models import (
@@ -27,6 +26,7 @@ from engagement.organizations.services import (
     organization_update,
     organization_verify,
 )
+from tenants.audit.models import AuditEvent
 from tests.engagement.conftest import audit_actions
 from tests.engagement.factories import (
     InvitationFactory,

@@ -19,13 +19,13 @@ from django.core import mail
 from django.db import connection
 
 from accounts.models import User
-from engagement.audit import AuditEvent
 from engagement.emails.models import EmailDelivery
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
 from engagement.participations.services import participation_request
+from tenants.audit.models import AuditEvent
 from tenants.models import Tenant
 from tests.engagement.factories import (
     MembershipFactory,

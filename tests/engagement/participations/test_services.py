@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from engagement.audit import AuditEvent
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.missions.models import Mission, Slot
 from engagement.participations.models import Participation
@@ -22,6 +21,7 @@ from engagement.participations.services import (
     participation_mark_no_show,
     participation_request,
 )
+from tenants.audit.models import AuditEvent
 from tests.engagement.conftest import audit_actions
 from tests.engagement.factories import (
     MissionFactory,

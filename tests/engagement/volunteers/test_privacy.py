@@ -17,10 +17,10 @@ from django_tenants.utils import tenant_context
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from engagement.audit import AuditEvent
 from engagement.organizations.models import OrganizationMembership
 from engagement.participations.models import Participation
 from engagement.volunteers.models import VolunteerProfile
+from tenants.audit.models import AuditEvent
 from tests.accounts.conftest import (
     login,
     login_with_mfa,
