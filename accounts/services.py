@@ -25,8 +25,10 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.errors import AccountsError, AccountsErrorCode
 from accounts.models import User
+from billing.entitlements import seats_are_billed
 from tenants.audit.services import audit_record
 from tenants.models import Tenant
+from tenants.outbox.services import outbox_enqueue
 from tenants.provisioning_steps import ADMIN_SET_PASSWORD_PATH, ProvisioningInput
 from tenants.signing import password_reset_token_generator
 
@@ -34,16 +36,28 @@ logger = logging.getLogger(__name__)
 
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAX_ALLOWED_DOMAINS = 50
+# Scheduled by name through the outbox: accounts never imports billing's services or tasks.
+SEATS_SYNC_TASK = "billing.tasks.seats_sync"
 
 
 def _members_changed(*, reason: str) -> None:
-    """Every change of who counts as a member of the tenant goes through here (billing seats)."""
+    """Every change of who counts as a member of the tenant goes through here (billing seats).
+
+    On a per-seat plan, schedules with the surrounding transaction (through the outbox) one seat
+    sync for the tenant a little later (BILLING_SEAT_SYNC_DELAY_SECONDS): while that sync has not
+    started, further changes join it, so a batch of changes costs one Stripe call; a change
+    committed once it runs schedules the next. Nothing for flat-priced plans.
+    """
     tenant = policy.current_tenant_or_none()
     if tenant is None:
         return
-    from billing.services import seats_changed
-
-    seats_changed(tenant=tenant)
+    if seats_are_billed(tenant):
+        outbox_enqueue(
+            SEATS_SYNC_TASK,
+            int(tenant.pk),
+            countdown=int(settings.BILLING_SEAT_SYNC_DELAY_SECONDS),
+            coalesce=True,
+        )
     logger.info("members.changed", extra={"reason": reason})
 
 

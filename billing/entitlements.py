@@ -84,6 +84,13 @@ def tenant_plan(tenant: Any) -> Plan | None:
         return None
 
 
+def seats_are_billed(tenant: Any) -> bool:
+    """Whether the tenant pays per seat (its active users): then every change of its members
+    needs a seat sync (accounts schedules "billing.tasks.seats_sync"). False outside a tenant."""
+    plan = tenant_plan(tenant)
+    return plan is not None and plan.is_per_seat and getattr(tenant, "pk", None) is not None
+
+
 def entitlement_has(tenant: Any, key: str) -> bool:
     """Whether the tenant's plan includes the feature `key` (False outside a tenant)."""
     _registered(key, EntitlementKind.FEATURE)

@@ -17,7 +17,7 @@ from billing.services.events import (
     stripe_events_requeue,
     stripe_events_retry_stale,
 )
-from billing.services.seats import seats_changed, seats_sync
+from billing.services.seats import seats_sync
 from billing.services.sync import SyncResult, billing_deadlines_enforce, subscription_sync
 from billing.services.trial import billing_trial_provision, billing_trial_start, plan_assign
 
@@ -31,7 +31,6 @@ __all__ = [
     "checkout_start",
     "plan_assign",
     "portal_session_create",
-    "seats_changed",
     "seats_sync",
     "stripe_event_process",
     "stripe_event_receive",

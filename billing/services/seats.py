@@ -1,12 +1,13 @@
-"""Company seats (active employees) synced to Stripe: debounced, with idempotency keys."""
+"""Company seats (active employees) synced to Stripe, with idempotency keys.
+
+The sync is scheduled (debounced, through the outbox) by accounts whenever its members change and
+`billing.entitlements.seats_are_billed` says the plan is priced per seat."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,31 +16,8 @@ from billing.entitlements import tenant_plan
 from billing.models import BillingAccount, SeatSync
 from billing.services.common import Action, Source, _audit
 from tenants.models import Tenant
-from tenants.outbox.services import outbox_enqueue
-
-# Scheduled by name through the outbox: tasks call services, services never import tasks.
-SEATS_SYNC_TASK = "billing.tasks.seats_sync"
 
 logger = logging.getLogger(__name__)
-
-
-def seats_changed(*, tenant: Any) -> None:
-    """Call when a user of a company tenant is created, deactivated, reactivated or deleted.
-
-    Schedules, with the surrounding transaction (through the outbox), one seat sync for the
-    tenant a little later (BILLING_SEAT_SYNC_DELAY_SECONDS): while that sync has not started,
-    further changes join it, so a batch of changes costs one Stripe call; a change committed once
-    it runs schedules the next. Does nothing for flat-priced plans or outside a tenant.
-    """
-    plan = tenant_plan(tenant)
-    if plan is None or not plan.is_per_seat or getattr(tenant, "pk", None) is None:
-        return
-    outbox_enqueue(
-        SEATS_SYNC_TASK,
-        int(tenant.pk),
-        countdown=int(settings.BILLING_SEAT_SYNC_DELAY_SECONDS),
-        coalesce=True,
-    )
 
 
 def seats_sync(*, tenant: Tenant) -> SeatSync | None:

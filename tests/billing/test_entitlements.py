@@ -12,6 +12,7 @@ from billing.entitlements import (
     entitlement_limit,
     entitlement_require,
     entitlement_within_limit,
+    seats_are_billed,
 )
 from billing.errors import BillingError
 from billing.models import BillingAccount, BillingAuditEntry
@@ -46,6 +47,12 @@ def test_every_plan_is_sold_monthly_and_yearly_with_a_trial():
         assert set(plan.features) <= set(REGISTRY)
         assert set(plan.limits) <= set(REGISTRY)
     assert [p.is_per_seat for p in PLANS.values()] == [False, False, True, True]
+
+
+def test_only_per_seat_plans_bill_seats(paris, acme):
+    assert (seats_are_billed(paris), seats_are_billed(acme)) == (False, True)
+    assert seats_are_billed(connection.tenant) is False  # public schema: no tenant
+    assert seats_are_billed(None) is False
 
 
 def test_test_tenants_start_on_their_kinds_default_plan(paris, montreal, acme):

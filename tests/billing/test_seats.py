@@ -4,8 +4,9 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from billing import tasks
+from billing.entitlements import seats_are_billed
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync
-from billing.services import seats_changed, seats_sync
+from billing.services import seats_sync
 from billing.stripe_client import StripeUnavailable
 from tenants.outbox.models import OutboxMessage
 
@@ -172,10 +173,12 @@ def test_flat_priced_cities_never_sync_seats(
     scheduled = []
     monkeypatch.setattr(tasks.seats_sync, "apply_async", lambda *a, **k: scheduled.append(a))
 
-    with django_capture_on_commit_callbacks(execute=True):
-        seats_changed(tenant=paris)
+    _add_employee(paris, "new@paris.example", django_capture_on_commit_callbacks)
 
+    assert seats_are_billed(paris) is False
     assert scheduled == []
+    with tenant_context(paris):
+        assert not OutboxMessage.objects.filter(task_name="billing.tasks.seats_sync").exists()
     assert seats_sync(tenant=paris) is None
     assert stripe_fake.requests == []
 
@@ -187,10 +190,19 @@ def test_a_company_on_its_local_trial_has_nothing_to_sync(acme, stripe_fake, use
     assert stripe_fake.requests == []
 
 
-def test_seats_changed_outside_a_tenant_does_nothing(db, django_capture_on_commit_callbacks):
+def test_a_platform_user_outside_any_tenant_schedules_no_seat_sync(
+    db, django_capture_on_commit_callbacks
+):
     from django.db import connection
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        seats_changed(tenant=connection.tenant)
+    from accounts.models import User
+    from accounts.services import user_signup_record
 
+    staff = User.objects.create_user(email="staff@entraide.example")  # public schema
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        user_signup_record(user=staff, method="email")
+
+    assert seats_are_billed(connection.tenant) is False
     assert callbacks == []
+    assert not OutboxMessage.objects.exists()
