@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import error_responses
+from tenants.api_conventions import error_responses
 
 
 class AccountApiView(APIView):

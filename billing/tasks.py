@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from celery import shared_task
+
 from billing import services
 from billing.locks import LockBusy
 from billing.stripe_client import StripeUnavailable
-from config.celery import app
 from tenants.context import PublicTask
 from tenants.models import Tenant
 
@@ -25,12 +26,12 @@ _RETRY = {
 }
 
 
-@app.task(base=BillingTask, **_RETRY)
+@shared_task(base=BillingTask, **_RETRY)
 def stripe_event_process(event_pk: int) -> str:
     return str(services.stripe_event_process(event_pk=event_pk).status)
 
 
-@app.task(base=BillingTask, **_RETRY)
+@shared_task(base=BillingTask, **_RETRY)
 def seats_sync(tenant_id: int) -> int | None:
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
@@ -39,11 +40,11 @@ def seats_sync(tenant_id: int) -> int | None:
     return sync.seats if sync is not None else None
 
 
-@app.task(base=BillingTask)
+@shared_task(base=BillingTask)
 def billing_deadlines_enforce() -> int:
     return len(services.billing_deadlines_enforce())
 
 
-@app.task(base=BillingTask)
+@shared_task(base=BillingTask)
 def stripe_events_retry_stale() -> int:
     return services.stripe_events_retry_stale()

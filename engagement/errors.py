@@ -1,8 +1,8 @@
 """Errors raised by engagement services.
 
-`EngagementError` is a `config.api.ApiError`, so the API renders it as {"detail", "code",
-"fields"} with the status below; pages show `.detail`. Every code has one HTTP status, so a caller
-never picks one: 400 bad input, 403 not allowed, 404 not found, 409 the state forbids it.
+`EngagementError` is a `tenants.api_conventions.ApiError`, so the API renders it as {"detail",
+"code", "fields"} with the status below; pages show `.detail`. Every code has one HTTP status, so
+a caller never picks one: 400 bad input, 403 not allowed, 404 not found, 409 the state forbids it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from enum import StrEnum
 from django.utils.functional import Promise
 from rest_framework import status
 
-from config.api import ApiError
+from tenants.api_conventions import ApiError
 
 
 class EngagementErrorCode(StrEnum):

@@ -2,7 +2,7 @@
 pagination and input validation helpers.
 
 Views parse, authorise (accounts/permissions.py), call one service or selector and present; the
-error shape {"detail", "code", "fields"} comes from config.api.exception_handler.
+error shape {"detail", "code", "fields"} comes from tenants.api_conventions.exception_handler.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from accounts.permissions import user_is_moderator
-from config.api import (  # noqa: F401 - ErrorSerializer is part of this module's API
+from engagement.errors import EngagementError, EngagementErrorCode
+from tenants.api_conventions import (  # noqa: F401 - ErrorSerializer is part of this module's API
     ApiError,
     ErrorSerializer,
     Pagination,
     error_responses,
 )
-from engagement.errors import EngagementError, EngagementErrorCode
 
 # JSON bodies of this API are small (a description is at most 10,000 characters); anything
 # bigger is refused before it is read. Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2 MB) stays the
@@ -83,8 +83,8 @@ def validated_data(
 
 
 class StrictPagination(Pagination):
-    """config.api.Pagination (results + total count) that refuses bad `page` / `page_size`
-    with a 400 and field errors instead of silently falling back or answering 404."""
+    """tenants.api_conventions.Pagination (results + total count) that refuses bad `page` /
+    `page_size` with a 400 and field errors instead of silently falling back or answering 404."""
 
     def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet[Any], request: Request, view: APIView | None = None

@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiError, Pagination
 from tenants.api.permissions import IsPlatformStaff
+from tenants.api_conventions import ApiError, Pagination
 from tenants.deprovisioning import deprovision_job_request
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.models import HEX_COLOUR, DeprovisionJob, Tenant

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from config.celery import app
+from celery import Task, shared_task
+
 from tenants.context import PublicTask
 from tenants.outbox.services import outbox_sweep
 
 
-@app.task(base=PublicTask, name="outbox.sweep")
-def outbox_sweep_task() -> int:
-    return outbox_sweep(tasks=app.tasks).sent
+@shared_task(base=PublicTask, name="outbox.sweep", bind=True)
+def outbox_sweep_task(self: Task) -> int:
+    return outbox_sweep(tasks=self.app.tasks).sent

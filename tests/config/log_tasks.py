@@ -3,15 +3,15 @@
 import logging
 
 import redis
+from celery import shared_task
 from django.conf import settings
 
-from config.celery import app
 from tenants.context import TenantScopedTask
 
 logger = logging.getLogger("entraide.tests")
 
 
-@app.task(base=TenantScopedTask, name="tests.log_from_task")
+@shared_task(base=TenantScopedTask, name="tests.log_from_task")
 def log_from_task(done_key: str = "") -> None:
     logger.warning("test.task_event", extra={"attempt": 1})
     if done_key:

@@ -421,7 +421,7 @@ def test_too_many_form_fields_on_an_api_path_is_a_json_413(boom_urls, acme, sett
     client.cookies["csrftoken"] = "a" * 32
     fields = {f"field{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
 
-    # As the API's exception handler answers for DRF views (config/api.py).
+    # As the API's exception handler answers for DRF views (tenants/api_conventions.py).
     _assert_api_error(client.post("/api/v1/plain-post/", fields), 413, "too_large")
 
 

@@ -176,4 +176,6 @@ def test_the_schema_documents_the_error_shape(in_paris, server: LiveServer):
     ]
 
     assert not undocumented
-    assert settings.REST_FRAMEWORK["EXCEPTION_HANDLER"] == "config.api.exception_handler"
+    assert (
+        settings.REST_FRAMEWORK["EXCEPTION_HANDLER"] == "tenants.api_conventions.exception_handler"
+    )

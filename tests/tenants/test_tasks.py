@@ -6,10 +6,11 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from tenant_schemas_celery.task import TenantTask
 
 from config.celery import app
 from engagement.taxonomy.models import Cause
-from tenants.context import tenant_context
+from tenants.context import PublicTask, TenantScopedTask, tenant_context
 from tenants.errors import TenantContextMissing
 from tests.celery_worker import worker_start
 from tests.tenants.worker_tasks import record_tenant
@@ -19,6 +20,31 @@ pytestmark = pytest.mark.django_db
 
 def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def test_the_projects_tasks_are_tenant_aware_tasks_of_the_project_app():
+    """Apps declare tasks with celery.shared_task (nothing below config imports config): each
+    still gets its tenant-aware base and lives on the tenant-schemas-celery app."""
+    app.loader.import_default_modules()
+    expected = {
+        "billing.tasks.stripe_event_process": PublicTask,
+        "billing.tasks.seats_sync": PublicTask,
+        "billing.tasks.billing_deadlines_enforce": PublicTask,
+        "billing.tasks.stripe_events_retry_stale": PublicTask,
+        "tenants.deprovision_job_run": PublicTask,
+        "outbox.sweep": PublicTask,
+        "engagement.participation_email_send": TenantScopedTask,
+        "engagement.organizer_email_send": TenantScopedTask,
+        "engagement.invitation_email_send": TenantScopedTask,
+        "engagement.organization_email_send": TenantScopedTask,
+        "engagement.mission_email_send": TenantScopedTask,
+    }
+
+    tasks = {name: app.tasks[name] for name in expected}
+
+    assert all(isinstance(task, expected[name]) for name, task in tasks.items())
+    assert all(isinstance(task, TenantTask) and task.app is app for task in tasks.values())
+    assert type(app).__name__ == "CeleryApp"  # tenant_schemas_celery.app
 
 
 def test_eager_task_runs_in_the_tenant_that_sent_it(paris, montreal):

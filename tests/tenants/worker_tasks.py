@@ -3,15 +3,15 @@
 import os
 
 import redis
+from celery import shared_task
 from django.conf import settings
 from django.db import connection
 
-from config.celery import app
 from engagement.taxonomy.models import Cause
 from tenants.context import PublicTask, TenantScopedTask
 
 
-@app.task(base=TenantScopedTask, name="tests.record_tenant")
+@shared_task(base=TenantScopedTask, name="tests.record_tenant")
 def record_tenant(token: str) -> str:
     """Write where it ran (schema, a count read there, the process id) to Redis under `token`."""
     value = f"{connection.schema_name}:{Cause.objects.count()}:{os.getpid()}"
@@ -19,7 +19,7 @@ def record_tenant(token: str) -> str:
     return value
 
 
-@app.task(base=PublicTask, name="tests.record_public")
+@shared_task(base=PublicTask, name="tests.record_public")
 def record_public(token: str) -> str:
     """Write the schema it ran in to Redis under `token`."""
     value = connection.schema_name
@@ -27,7 +27,7 @@ def record_public(token: str) -> str:
     return value
 
 
-@app.task(base=TenantScopedTask, name="tests.count_run")
+@shared_task(base=TenantScopedTask, name="tests.count_run")
 def count_run(token: str) -> int:
     """Count the runs of `token` in Redis (outbox tests: a message delivered twice runs once)."""
     return int(redis.Redis.from_url(settings.REDIS_URL).incr(f"entraide-test:runs:{token}"))

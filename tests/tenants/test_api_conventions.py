@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework import exceptions
 
-from config.api import exception_handler
+from tenants.api_conventions import exception_handler
 from tests.engagement.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

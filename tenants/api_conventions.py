@@ -1,4 +1,7 @@
-"""API conventions shared by every app: one error shape and one pagination."""
+"""API conventions shared by every app's API (tenant and platform): one error shape
+{"detail", "code", "fields"} with its exception handler and its OpenAPI documentation, and one
+pagination. Wired in settings.REST_FRAMEWORK; apps raise `ApiError` subclasses (their errors.py).
+"""
 
 from typing import Any
 
