@@ -6,7 +6,9 @@ A suspended tenant is read-only and nothing is deleted:
   signing in and out;
 - tenant admins reach only the billing page (plus signing in/out); everything else redirects there
   (the API answers 403 `tenant_suspended`).
-Health probes are answered before this middleware, and the public host is never concerned.
+Health probes are answered before this middleware, and the public host is never concerned. It runs
+after the request's language is resolved (tenants.middleware.TenantLocaleMiddleware): its pages
+are in the same language as every other page of the request.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.errors import BillingErrorCode
@@ -94,19 +96,14 @@ class BillingAccessMiddleware:
             return HttpResponseRedirect(self._billing_prefix)
         if request.method in SAFE_METHODS and not is_admin:
             return self.get_response(request)
-        # This runs before the tenant's language is activated: use the visitor's choice (if the
-        # tenant offers it) or the tenant's default, as TenantLanguageMiddleware would.
-        tenant = request.tenant  # type: ignore[attr-defined]
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "").lower()
-        language = chosen if chosen in tenant.offered_languages else tenant.default_language
-        with translation.override(language):
-            if is_api:
-                return JsonResponse(
-                    {
-                        "detail": _("This site is read-only until its subscription is paid."),
-                        "code": BillingErrorCode.TENANT_SUSPENDED.value,
-                        "fields": {},
-                    },
-                    status=403,
-                )
-            return HttpResponse(render_to_string("billing/read_only.html", {}, request), status=403)
+        # In the request's language, already active (tenants.middleware.TenantLocaleMiddleware).
+        if is_api:
+            return JsonResponse(
+                {
+                    "detail": _("This site is read-only until its subscription is paid."),
+                    "code": BillingErrorCode.TENANT_SUSPENDED.value,
+                    "fields": {},
+                },
+                status=403,
+            )
+        return HttpResponse(render_to_string("billing/read_only.html", {}, request), status=403)

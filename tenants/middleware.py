@@ -1,4 +1,4 @@
-"""Request entry: health probes, host → tenant routing, tenant language and time zone."""
+"""Request entry: health probes, host → tenant routing, the request's language and time zone."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from django.http import (
     JsonResponse,
 )
 from django.http.request import split_domain_port, validate_host
+from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django.utils import timezone, translation
 from django_tenants.utils import get_public_schema_name
 
 from tenants.cache import redis_ping
-from tenants.error_pages import unknown_host
+from tenants.error_pages import request_language, unknown_host
 from tenants.routing import normalize_host, resolve_host
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -123,29 +124,33 @@ def request_is_public(request: HttpRequest) -> bool:
     return tenant is None or tenant.schema_name == get_public_schema_name()
 
 
-class TenantLanguageMiddleware:
-    """Language and time zone of the tenant.
+class TenantLocaleMiddleware(LocaleMiddleware):
+    """The request's language and time zone, resolved once, before anything renders.
 
-    The language is the visitor's choice (cookie set by the switcher) when the tenant offers it,
-    else the tenant's default; Accept-Language does not override a city's language. Runs after
-    Django's LocaleMiddleware and replaces what it chose on tenant hosts.
+    On a tenant host the language is the visitor's choice (the switcher's cookie) when the tenant
+    offers it, else the tenant's default; Accept-Language does not override a city's language
+    (`tenants.error_pages.request_language`, the rule the pages answered before this middleware
+    use too). The time zone is the tenant's. On the public host, Django's LocaleMiddleware
+    decides (cookie, then Accept-Language).
+
+    It takes Django's LocaleMiddleware's place in MIDDLEWARE, so everything after it (CSRF
+    failures, billing's read-only page, allauth, the views) answers in that one language, and the
+    response's Content-Language names it.
     """
 
-    def __init__(self, get_response: Handler) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def process_request(self, request: HttpRequest) -> None:
         if request_is_public(request):
-            return self.get_response(request)
-        tenant = request.tenant
-        language = tenant.language_for(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
-        translation.activate(language)
+            super().process_request(request)
+            return
+        tenant = request.tenant  # type: ignore[attr-defined]
+        translation.activate(request_language(request))
         request.LANGUAGE_CODE = translation.get_language()
         try:
             timezone.activate(zoneinfo.ZoneInfo(tenant.timezone))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response = super().process_response(request, response)
         timezone.deactivate()
         return response

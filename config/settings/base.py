@@ -103,28 +103,45 @@ TENANT_TEMPLATE_SCHEMA = "tenant_template"
 TENANT_LIMIT_SET_CALLS = True
 TENANT_COLOR_ADMIN_APPS = False
 
+# Outermost first; each entry says why it sits where it does.
 MIDDLEWARE = [
+    # First: one request id and one access line for every answer, the refusals below included.
     "tenants.request_log.RequestLogMiddleware",
+    # Before routing: /healthz and /readyz answer on any host, /healthz without the database.
     "tenants.middleware.HealthCheckMiddleware",
-    # Security headers go on every answer, the routing middleware's 400/404 pages included.
+    # Before routing: security headers go on every answer, routing's 400/404 pages included.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before routing, as the line above (it reads the tenant's tile origin on the way out).
     "config.security.SecurityHeadersMiddleware",
+    # Host → tenant: schema, URLconf; an unknown host stops here (404) before any session.
     "tenants.middleware.TenantRoutingMiddleware",
+    # Right after routing: unsafe input (NUL bytes, deep JSON) is refused before anything reads it.
     "tenants.request_input.RequestInputMiddleware",
     # After routing: its HTTPS redirect reads request.get_host(), which needs the routed host.
     "django.middleware.security.SecurityMiddleware",
+    # Right after SecurityMiddleware (WhiteNoise's rule): static files skip sessions and the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After routing: sessions live in the tenant's schema.
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Language and time zone, once, before anything below can render a page (replaces Django's
+    # LocaleMiddleware at its place: after sessions, before CommonMiddleware).
+    "tenants.middleware.TenantLocaleMiddleware",
+    # After the language (its redirects and 404s are rendered), before CSRF (Django's rule).
     "django.middleware.common.CommonMiddleware",
+    # Before any view that handles a form; its failure page is in the request's language.
     "django.middleware.csrf.CsrfViewMiddleware",
+    # After sessions: request.user comes from the tenant's session.
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Needs request.user (admins go to the billing page) and the language (its read-only page).
     "billing.middleware.BillingAccessMiddleware",
+    # After sessions (its storage); after billing, whose refusals carry no message.
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx for the views; placed with the view-facing middlewares.
     "django_htmx.middleware.HtmxMiddleware",
+    # allauth's per-request state for its flows; needs request.user.
     "allauth.account.middleware.AccountMiddleware",
+    # Last: needs request.user and allauth's state (staff reach admin areas only with MFA).
     "accounts.middleware.AdminAreaMfaMiddleware",
-    "tenants.middleware.TenantLanguageMiddleware",
 ]
 
 # engagement/<domain>/ subpackages with templates of their own.

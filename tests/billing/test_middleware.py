@@ -1,8 +1,10 @@
 """Access follows payment on tenant hosts: read-only when suspended, billing only for admins."""
 
 import datetime as dt
+import re
 
 import pytest
+from django.conf import settings
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
@@ -196,3 +198,71 @@ def test_middleware_costs_no_query(paris, django_assert_num_queries, state, grac
         response = middleware(request)
 
     assert response.status_code == 200
+
+
+def _language_of(response) -> tuple[str, str]:
+    """(Content-Language header, the page's <html lang> or the API detail's first word)."""
+    if response["Content-Type"].startswith("application/json"):
+        return response["Content-Language"], response.json()["detail"].split()[0]
+    match = re.search(r'<html lang="([^"]+)"', response.content.decode())
+    return response["Content-Language"], match.group(1) if match else ""
+
+
+@pytest.mark.parametrize(
+    ("cookie", "accept_language", "language", "api_word"),
+    [
+        # Accept-Language never overrides the tenant's default language...
+        (None, "en", "fr-ca", "Ce"),
+        (None, "fr-ca,fr", "fr-ca", "Ce"),
+        # ...the visitor's choice among the tenant's languages does, whatever the browser says.
+        ("en", "fr", "en", "This"),
+        ("fr-ca", "en", "fr-ca", "Ce"),
+        # A language the tenant does not offer: its default.
+        ("de", "en", "fr-ca", "Ce"),
+    ],
+)
+def test_a_suspended_tenants_billing_pages_speak_the_language_of_its_other_pages(
+    montreal,
+    user_in,
+    signed_in,
+    tenant_admin,
+    stripe_fake,
+    cookie,
+    accept_language,
+    language,
+    api_word,
+):
+    _set_state(montreal, "suspended")
+    volunteer = signed_in(montreal, user_in(montreal))
+    admin = tenant_admin(montreal)
+    for client in (volunteer, admin):
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = accept_language
+        if cookie:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = cookie
+
+    pages = {
+        "home (residents still read)": volunteer.get("/"),
+        "read-only refusal": volunteer.post("/profil/", {"first_name": "Changed"}),
+        "admin's billing page": admin.get("/billing/"),
+    }
+    api = volunteer.post("/api/v1/missions/1/participations/", {}, content_type="application/json")
+
+    assert {name: (page.status_code, *_language_of(page)) for name, page in pages.items()} == {
+        "home (residents still read)": (200, language, language),
+        "read-only refusal": (403, language, language),
+        "admin's billing page": (200, language, language),
+    }
+    assert (api.status_code, *_language_of(api)) == (403, language, api_word)
+
+
+def test_a_city_with_one_language_answers_in_it_whatever_the_browser_asks(
+    client_for, user_in, signed_in, suspended_paris
+):
+    volunteer = signed_in(suspended_paris, user_in(suspended_paris))
+    volunteer.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    home = volunteer.get("/")
+    refusal = volunteer.post("/profil/", {"first_name": "Changed"})
+
+    assert _language_of(home) == _language_of(refusal) == ("fr", "fr")
+    assert "lecture seule" in refusal.content.decode()
