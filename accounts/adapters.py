@@ -37,6 +37,7 @@ from accounts import policy
 from accounts.crypto import is_encrypted, secret_decrypt, secret_encrypt
 from accounts.email_confirmation import TenantEmailConfirmationHMAC
 from accounts.errors import AccountsErrorCode as Code
+from accounts.services import user_signup_record, user_sync_from_identity_provider
 from accounts.sso import connections
 from accounts.sso.oidc import IssuerMismatch
 from accounts.sso.refusal import sign_in_refused
@@ -53,8 +54,6 @@ class AccountAdapter(DefaultAccountAdapter):
         user = super().save_user(request, user, form, commit=commit)
         # A social sign-up form comes through here too; SocialAccountAdapter records that one.
         if commit and getattr(form, "sociallogin", None) is None:
-            from accounts.services import user_signup_record
-
             user_signup_record(user=user, method="email")
         return user
 
@@ -160,8 +159,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             for address in sociallogin.email_addresses:
                 address.verified = False
         if sociallogin.is_existing and provider.id in connections.SSO_PROVIDERS:
-            from accounts.services import user_sync_from_identity_provider
-
             # The company's directory is the source of truth for names.
             user_sync_from_identity_provider(
                 user=sociallogin.user, names=getattr(sociallogin, "identity_names", {})
@@ -203,8 +200,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> Any:
         user = super().save_user(request, sociallogin, form=form)
-        from accounts.services import user_signup_record
-
         user_signup_record(user=user, method=sociallogin.provider.id)
         return user
 

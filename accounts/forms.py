@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
+from accounts.sso.selectors import sso_allowed_domains
 
 # Common attribute names of SAML identity providers (Entra ID / ADFS, Okta, Google, Shibboleth).
 DEFAULT_SAML_ATTRIBUTES = {
@@ -72,8 +73,6 @@ class AddEmailForm(AllauthAddEmailForm):
     connections) admits."""
 
     def clean_email(self) -> str:
-        from accounts.sso.selectors import sso_allowed_domains
-
         email = super().clean_email()
         tenant = policy.current_tenant_or_none()
         sso_domains = sso_allowed_domains()

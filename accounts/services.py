@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.errors import AccountsError, AccountsErrorCode
 from accounts.models import User
-from billing.entitlements import seats_are_billed
+from accounts.sso.selectors import sso_connection_exists
+from billing.entitlements import entitlement_has, seats_are_billed
 from tenants.audit.services import audit_record
 from tenants.models import Tenant
 from tenants.outbox.services import outbox_enqueue
@@ -170,10 +171,6 @@ def sign_in_policy_update(
     Turning "SSO required" on needs the SSO entitlement, a configured SSO connection (or nobody
     could sign in) and an actor who is a break-glass admin (tenant admin with MFA).
     """
-    from accounts.sso.selectors import sso_connection_exists
-    from billing.entitlements import entitlement_has
-    from tenants.models import Tenant
-
     if not actor.is_tenant_admin:
         raise AccountsError(_("Only tenant administrators."), code=AccountsErrorCode.FORBIDDEN)
     domains = email_domains_clean(allowed_email_domains)

@@ -6,6 +6,7 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Here, not at the top: both modules import models, loaded once the apps are ready.
         from tenants import context, routing
 
         routing.connect_invalidation()

@@ -26,6 +26,8 @@ from accounts.services import _audit, email_domains_clean
 from accounts.sso import connections
 from accounts.sso.oidc import issuer_normalize
 from accounts.sso.saml import certificate_normalize, idp_metadata_parse, sp_keypair_generate
+from billing.entitlements import entitlement_has
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +41,6 @@ def _require_admin(actor: User) -> None:
 
 
 def _require_sso(tenant: Any) -> None:
-    from billing.entitlements import entitlement_has
-
     if not entitlement_has(tenant, "sso"):
         raise AccountsError(
             _("Your plan does not include single sign-on."), code=Code.SSO_NOT_ENTITLED
@@ -354,8 +354,6 @@ def facebook_app_save(
 @transaction.atomic
 def connection_delete(*, tenant: Any, actor: User, provider: str) -> None:
     """Remove a connection. The last SSO connection cannot go while SSO is required."""
-    from tenants.models import Tenant
-
     _require_admin(actor)
     _lock(provider)
     app = _existing(provider)
