@@ -6,12 +6,9 @@ class EngagementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registered here because tenants (the core layer) never imports engagement.
-        from engagement.taxonomy.services import taxonomy_seed_defaults
-        from tenants.models import Tenant
-        from tenants.provisioning_steps import ProvisioningInput, register_provisioning_step
-
-        def taxonomy_provision(*, tenant: Tenant, provisioning_input: ProvisioningInput) -> None:
-            taxonomy_seed_defaults()
+        # Registered here because tenants (the core layer) never imports engagement; models
+        # can be imported only once the apps are ready.
+        from engagement.taxonomy.services import taxonomy_provision
+        from tenants.provisioning_steps import register_provisioning_step
 
         register_provisioning_step("engagement.taxonomy", taxonomy_provision, order=20)

@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 
 if TYPE_CHECKING:
     from engagement.missions.models import Mission
+    from tenants.models import Tenant
 
 # Links in e-mails: the pages' URL patterns, or these paths if a pattern is missing.
 MISSION_PATH = "/missions/{mission_id}/"
@@ -18,26 +19,20 @@ ORGANIZATION_PATH = "/organisation/{organization_id}/"
 INVITATION_PATH = "/organisation/invitation/{token}/"
 
 
-def tenant_base_url(tenant: Any) -> str:
-    from tenants.services import tenant_base_url as base_url
-
-    return base_url(tenant)
-
-
-def page_url(tenant: Any, name: str, fallback: str, **kwargs: Any) -> str:
+def page_url(tenant: Tenant, name: str, fallback: str, **kwargs: Any) -> str:
     """The absolute URL of a named page on the tenant's canonical origin."""
     try:
         path = reverse(name, kwargs=kwargs)
     except NoReverseMatch:
         path = fallback.format(**kwargs)
-    return f"{tenant_base_url(tenant)}{path}"
+    return f"{tenant.base_url}{path}"
 
 
-def mission_url(tenant: Any, mission: Mission) -> str:
+def mission_url(tenant: Tenant, mission: Mission) -> str:
     return page_url(tenant, "mission-detail", MISSION_PATH, mission_id=mission.pk)
 
 
-def language_for(tenant: Any, user: Any | None = None) -> str:
+def language_for(tenant: Tenant, user: Any | None = None) -> str:
     """The recipient's language if the tenant offers it, else the tenant's default."""
     chosen = (getattr(user, "language", "") or "").lower()
     if chosen and chosen in tenant.offered_languages:

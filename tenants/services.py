@@ -185,12 +185,6 @@ def tenant_provision(
     )
 
 
-def tenant_base_url(tenant: Tenant) -> str:
-    """Deprecated: read `tenant.base_url`. Kept only for engagement/notifications.py until it
-    reads the property; remove it then."""
-    return tenant.base_url
-
-
 @dataclass(frozen=True)
 class DeprovisionResult:
     slug: str

@@ -7,8 +7,9 @@ import logging
 import re
 from typing import Any
 
-from engagement.links import tenant_base_url
 from engagement.missions.models import Slot
+from tenants.branding import readable_link_colour, readable_text_on
+from tenants.context import current_tenant
 
 logger = logging.getLogger(__name__)
 
@@ -20,20 +21,16 @@ _EMPTY_PARAGRAPH = re.compile(r"<p[^>]*>\s*</p>\s*")
 
 
 def _tenant() -> Any:
-    from tenants.context import current_tenant
-
     return current_tenant()
 
 
 def _branding(tenant: Any) -> dict[str, Any]:
-    from tenants.branding import readable_link_colour, readable_text_on
-
     return {
         "tenant_name": tenant.name,
         "primary_color": tenant.primary_color,
         "on_primary": readable_text_on(tenant.primary_color),
         "link_color": readable_link_colour(tenant.primary_color),
-        "site_url": tenant_base_url(tenant),
+        "site_url": tenant.base_url,
     }
 
 

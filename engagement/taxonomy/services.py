@@ -13,6 +13,8 @@ from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.limits import is_valid_id
 from engagement.taxonomy.defaults import DEFAULT_CAUSES, DEFAULT_SKILLS
 from engagement.taxonomy.models import Cause, Skill
+from tenants.models import Tenant
+from tenants.provisioning_steps import ProvisioningInput
 
 
 @transaction.atomic
@@ -72,3 +74,8 @@ def taxonomy_resolve(
                 message, code=EngagementErrorCode.UNKNOWN_SKILL, fields={"skill_ids": [message]}
             )
     return causes, skills
+
+
+def taxonomy_provision(*, tenant: Tenant, provisioning_input: ProvisioningInput) -> None:
+    """Provisioning step: a new tenant starts with the default causes and skills."""
+    taxonomy_seed_defaults()
