@@ -11,6 +11,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseBase,
     JsonResponse,
 )
 from django.http.request import split_domain_port, validate_host
@@ -173,7 +174,9 @@ class TenantLocaleMiddleware(LocaleMiddleware):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         response = super().process_response(request, response)
         timezone.deactivate()
         return response
