@@ -50,10 +50,12 @@ test: system venv
 	# Browser tests commit data for the live server: their own session and database.
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=browser $(VENV)/bin/pytest -m browser tests/browser $(PYTEST_ARGS)
 
+# mypy checks the files listed in pyproject.toml ([tool.mypy] files), with its options there.
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format:
 	$(VENV)/bin/ruff format .

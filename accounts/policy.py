@@ -12,22 +12,22 @@ connections (SocialApps of the tenant's schema) carry their own allowed domains.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
-from django.db import connection
-from django_tenants.utils import get_public_schema_name
+from django.contrib.auth.models import AnonymousUser
 
-if TYPE_CHECKING:
-    from accounts.models import User
-    from tenants.models import Tenant
+from accounts.models import User
+from tenants.context import current_tenant
+from tenants.errors import TenantContextMissing
+from tenants.models import Tenant
 
 SSO_PROVIDERS = frozenset({"saml", "openid_connect"})
 
 
 def current_tenant_or_none() -> Tenant | None:
-    if getattr(connection, "schema_name", get_public_schema_name()) == get_public_schema_name():
+    try:
+        return current_tenant()
+    except TenantContextMissing:
         return None
-    return connection.tenant
 
 
 def email_domain(email: str) -> str:
@@ -44,7 +44,7 @@ def tenant_is_company(tenant: Tenant | None) -> bool:
     return tenant is not None and tenant.kind == "company"
 
 
-def user_has_mfa(user: Any) -> bool:
+def user_has_mfa(user: User | AnonymousUser | None) -> bool:
     """An activated second factor (TOTP or a security key); recovery codes alone do not count."""
     if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
         return False

@@ -17,7 +17,7 @@ from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,7 +62,9 @@ def _members_changed(*, reason: str) -> None:
     logger.info("members.changed", extra={"reason": reason})
 
 
-def _audit(*, actor: Any, action: str, target: Any, data: Mapping[str, Any] | None = None) -> None:
+def _audit(
+    *, actor: User | None, action: str, target: models.Model, data: Mapping[str, Any] | None = None
+) -> None:
     audit_record(actor=actor, action=action, target=target, data=data)
 
 
@@ -164,8 +166,8 @@ def email_domains_clean(domains: Sequence[str]) -> list[str]:
 
 
 def sign_in_policy_update(
-    *, tenant: Any, actor: User, sso_required: bool, allowed_email_domains: Sequence[str]
-) -> Any:
+    *, tenant: Tenant, actor: User, sso_required: bool, allowed_email_domains: Sequence[str]
+) -> Tenant:
     """Change the tenant's sign-in policy (a Tenant row, public schema).
 
     Turning "SSO required" on needs the SSO entitlement, a configured SSO connection (or nobody

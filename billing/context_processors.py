@@ -7,15 +7,11 @@ from typing import Any
 from django.http import HttpRequest
 
 from billing.selectors import billing_banner
-from tenants.middleware import request_is_public
+from tenants.routing import request_tenant
 
 
 def billing(request: HttpRequest) -> dict[str, Any]:
-    if request_is_public(request):
+    tenant = request_tenant(request)
+    if tenant is None:
         return {"billing_banner": None}
-    return {
-        "billing_banner": billing_banner(
-            tenant=request.tenant,  # type: ignore[attr-defined]
-            user=getattr(request, "user", None),
-        )
-    }
+    return {"billing_banner": billing_banner(tenant=tenant, user=getattr(request, "user", None))}

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
 from django.core.exceptions import PermissionDenied
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from billing.plans import PLANS, Plan, plan_default_for_kind
+from tenants.models import Tenant
 
 
 class EntitlementKind(StrEnum):
@@ -70,7 +71,7 @@ def _registered(key: str, kind: EntitlementKind) -> Entitlement:
     return entitlement
 
 
-def tenant_plan(tenant: Any) -> Plan | None:
+def tenant_plan(tenant: Tenant | None) -> Plan | None:
     """The tenant's plan (its kind's default if unset); None for a non-tenant (public schema)."""
     kind = getattr(tenant, "kind", None)
     if kind is None:
@@ -84,21 +85,21 @@ def tenant_plan(tenant: Any) -> Plan | None:
         return None
 
 
-def seats_are_billed(tenant: Any) -> bool:
+def seats_are_billed(tenant: Tenant | None) -> bool:
     """Whether the tenant pays per seat (its active users): then every change of its members
     needs a seat sync (accounts schedules "billing.tasks.seats_sync"). False outside a tenant."""
     plan = tenant_plan(tenant)
     return plan is not None and plan.is_per_seat and getattr(tenant, "pk", None) is not None
 
 
-def entitlement_has(tenant: Any, key: str) -> bool:
+def entitlement_has(tenant: Tenant | None, key: str) -> bool:
     """Whether the tenant's plan includes the feature `key` (False outside a tenant)."""
     _registered(key, EntitlementKind.FEATURE)
     plan = tenant_plan(tenant)
     return plan is not None and key in plan.features
 
 
-def entitlement_limit(tenant: Any, key: str) -> int | None:
+def entitlement_limit(tenant: Tenant | None, key: str) -> int | None:
     """The tenant's limit for `key`; None means unlimited. Outside a tenant: 0."""
     _registered(key, EntitlementKind.LIMIT)
     plan = tenant_plan(tenant)
@@ -107,7 +108,7 @@ def entitlement_limit(tenant: Any, key: str) -> int | None:
     return plan.limits.get(key, 0)
 
 
-def entitlement_within_limit(tenant: Any, key: str, *, current: int) -> bool:
+def entitlement_within_limit(tenant: Tenant | None, key: str, *, current: int) -> bool:
     """Whether one more item fits: `current` items exist, the limit is `entitlement_limit`."""
     limit = entitlement_limit(tenant, key)
     return limit is None or current < limit
@@ -121,7 +122,7 @@ class EntitlementMissing(PermissionDenied):
         self.key = key
 
 
-def entitlement_require(tenant: Any, key: str) -> None:
+def entitlement_require(tenant: Tenant | None, key: str) -> None:
     """Raise `EntitlementMissing` (a PermissionDenied) unless the tenant's plan has `key`."""
     if not entitlement_has(tenant, key):
         raise EntitlementMissing(key)

@@ -15,22 +15,16 @@ import logging
 import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.core.cache import cache
 from django_tenants.utils import get_public_schema_name
 from redis.exceptions import LockError
 
 from billing.errors import BillingError, BillingErrorCode
-from tenants.cache import REDIS_ERRORS, redis_health
+from tenants.cache import REDIS_ERRORS, redis_client, redis_health
 
 logger = logging.getLogger(__name__)
-
-
-def _redis() -> Any:
-    # Django's RedisCache exposes the redis-py client; locks need its primitives.
-    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
 
 
 def public_key(name: str) -> str:
@@ -47,7 +41,7 @@ class LockBusy(BillingError):
 
 @contextmanager
 def tenant_billing_lock(tenant_id: int, *, wait_seconds: float = 30.0) -> Iterator[None]:
-    lock = _redis().lock(
+    lock = redis_client().lock(
         public_key(f"lock:tenant:{tenant_id}"), timeout=120, blocking_timeout=wait_seconds
     )
     try:
@@ -71,16 +65,19 @@ def tenant_billing_lock(tenant_id: int, *, wait_seconds: float = 30.0) -> Iterat
 
 
 def value_get(name: str) -> Any:
-    raw = redis_health.call(lambda: _redis().get(public_key(f"value:{name}")), lambda: None)
+    # The cast: redis-py types every reply as "sync or async", whatever the client.
+    raw = redis_health.call(
+        lambda: cast("bytes | None", redis_client().get(public_key(f"value:{name}"))), lambda: None
+    )
     return pickle.loads(raw) if raw is not None else None  # noqa: S301 - only our own values
 
 
 def value_set(name: str, value: Any, *, ttl_seconds: int) -> None:
     data = pickle.dumps(value)
     redis_health.call(
-        lambda: _redis().set(public_key(f"value:{name}"), data, ex=ttl_seconds), lambda: None
+        lambda: redis_client().set(public_key(f"value:{name}"), data, ex=ttl_seconds), lambda: None
     )
 
 
 def value_delete(name: str) -> None:
-    redis_health.call(lambda: _redis().delete(public_key(f"value:{name}")), lambda: None)
+    redis_health.call(lambda: redis_client().delete(public_key(f"value:{name}")), lambda: None)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from billing.errors import BillingErrorCode
 from billing.state import SUSPENDED, access_state
-from tenants.middleware import request_is_public
+from tenants.routing import request_tenant
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -65,9 +65,9 @@ class BillingAccessMiddleware:
         return tuple(prefix for prefix in (settings.STATIC_URL, settings.MEDIA_URL) if prefix)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request_is_public(request):
+        tenant = request_tenant(request)
+        if tenant is None:
             return self.get_response(request)
-        tenant = request.tenant  # type: ignore[attr-defined]
         if access_state(tenant, now=timezone.now()) != SUSPENDED:
             return self.get_response(request)
         return self._suspended(request)

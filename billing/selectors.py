@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -18,6 +19,7 @@ from billing.models import BillingAccount, BillingAuditEntry
 from billing.plans import Plan, plans_for_kind
 from billing.state import PAST_DUE, SUSPENDED, TRIALING, access_state
 from billing.stripe_client import InvoicePreview, StripeUnavailable
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +27,7 @@ INVOICE_PREVIEW_SECONDS = 600
 TRIAL_BANNER_DAYS = 7
 
 
-def billing_account_for_tenant(*, tenant: Any) -> BillingAccount:
+def billing_account_for_tenant(*, tenant: Tenant) -> BillingAccount:
     """The tenant's billing account (an unsaved blank one if it predates billing)."""
     account = BillingAccount.objects.filter(tenant_id=tenant.pk).first()
     if account is None:
@@ -34,7 +36,7 @@ def billing_account_for_tenant(*, tenant: Any) -> BillingAccount:
     return account
 
 
-def seats_count(*, tenant: Any) -> int:
+def seats_count(*, tenant: Tenant) -> int:
     """Seats a company pays for: the active users of its schema."""
     User = get_user_model()  # billing never imports accounts
     if getattr(connection, "schema_name", None) == tenant.schema_name:
@@ -90,7 +92,7 @@ class BillingOverview:
     can_open_portal: bool
 
 
-def billing_overview(*, tenant: Any) -> BillingOverview:
+def billing_overview(*, tenant: Tenant) -> BillingOverview:
     """Everything the tenant admin's billing page shows: 3 queries and at most one (cached)
     Stripe call."""
     account = billing_account_for_tenant(tenant=tenant)
@@ -135,7 +137,9 @@ class Banner:
     deadline: dt.datetime | None
 
 
-def billing_banner(*, tenant: Any, user: Any) -> Banner | None:
+def billing_banner(
+    *, tenant: Tenant, user: AbstractBaseUser | AnonymousUser | None
+) -> Banner | None:
     """The banner above every page, if any. No query unless the tenant needs one (then the
     request's user is loaded, as the page does anyway)."""
     if getattr(tenant, "kind", None) is None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from billing.models import StripeStatus
 from billing.stripe_client import SubscriptionSnapshot
+from tenants.models import Tenant
 
 TRIALING = "trialing"
 ACTIVE = "active"
@@ -97,7 +97,7 @@ def billing_decide(
     return BillingDecision(SUSPENDED, None, trial_ends_at)
 
 
-def access_state(tenant: Any, *, now: dt.datetime) -> str:
+def access_state(tenant: Tenant, *, now: dt.datetime) -> str:
     """The state to enforce for this request (no query)."""
     state = getattr(tenant, "billing_state", ACTIVE) or ACTIVE
     if state == PAST_DUE:

@@ -12,15 +12,17 @@ import datetime as dt
 import functools
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import stripe
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Pinned: Stripe objects change shape between API versions (for instance the billing period moved
 # from the subscription to its items, and an invoice's subscription under `parent`). Upgrading is
@@ -119,11 +121,10 @@ class EventSnapshot:
 
 @functools.lru_cache(maxsize=4)
 def _client(api_key: str, api_base: str, timeout: int, retries: int) -> stripe.StripeClient:
-    base_addresses: dict[str, str] = {"api": api_base} if api_base else {}
     return stripe.StripeClient(
         api_key,
         stripe_version=STRIPE_API_VERSION,
-        base_addresses=base_addresses,  # type: ignore[arg-type]
+        base_addresses={"api": api_base} if api_base else {},
         max_network_retries=retries,
         http_client=stripe.RequestsClient(timeout=timeout),
     )
@@ -168,7 +169,7 @@ def _as_dict(obj: Any) -> dict[str, Any]:
     return dict(obj)
 
 
-def _call(operation: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+def _call(operation: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return function(*args, **kwargs)
     except stripe.StripeError as error:
@@ -376,6 +377,8 @@ def subscription_item_quantity_set(*, item_id: str, quantity: int, idempotency_k
         params={"quantity": quantity, "proration_behavior": "create_prorations"},
         options={"idempotency_key": idempotency_key},
     )
+    # Only items of metered prices have no quantity; seat prices are licensed, per unit.
+    assert item.quantity is not None
     return int(item.quantity)
 
 

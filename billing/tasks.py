@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from celery import shared_task
 
 from billing import services
@@ -17,7 +19,15 @@ class BillingTask(PublicTask):
     abstract = True
 
 
-_RETRY = {
+class _RetryOptions(TypedDict):
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int
+
+
+_RETRY: _RetryOptions = {
     "autoretry_for": (StripeUnavailable, LockBusy),
     "retry_backoff": 5,
     "retry_backoff_max": 600,

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import selectors, services, stripe_client
 from billing.errors import BillingError, BillingErrorCode
 from billing.plans import Interval
-from tenants.middleware import request_is_public
+from tenants.middleware import TenantRequest, request_is_public
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +63,15 @@ class CheckoutForm(forms.Form):
 
 @require_GET
 @tenant_admin_required
-def billing_page(request: HttpRequest) -> HttpResponse:
-    overview = selectors.billing_overview(tenant=request.tenant)  # type: ignore[attr-defined]
+def billing_page(request: TenantRequest) -> HttpResponse:
+    overview = selectors.billing_overview(tenant=request.tenant)
     return render(request, "billing/page.html", {"overview": overview, "intervals": Interval})
 
 
 @require_POST
 @tenant_admin_required
-def checkout(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def checkout(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
     form = CheckoutForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a plan and a billing period."))
@@ -95,8 +95,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @tenant_admin_required
-def checkout_return(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+def checkout_return(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
     try:
         result = services.checkout_return(
             tenant=tenant, session_id=request.GET.get("session_id", "")
@@ -115,10 +115,10 @@ def checkout_return(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @tenant_admin_required
-def portal(request: HttpRequest) -> HttpResponse:
+def portal(request: TenantRequest) -> HttpResponse:
     try:
         url = services.portal_session_create(
-            tenant=request.tenant,  # type: ignore[attr-defined]
+            tenant=request.tenant,
             return_url=request.build_absolute_uri(reverse("billing:page")),
             actor_user_id=request.user.pk,
             locale=_stripe_locale(request),

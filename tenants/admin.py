@@ -3,6 +3,7 @@ which never registers Tenant or Domain, so a tenant admin cannot see other tenan
 
 from django.contrib import admin
 from django.contrib.admin import AdminSite
+from django.http import HttpRequest
 
 from tenants.models import Domain, Tenant
 
@@ -12,7 +13,7 @@ class PlatformAdminSite(AdminSite):
     site_title = "Entraide console"
     index_title = "Tenants and billing"
 
-    def has_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(user.is_active and user.is_staff and user.is_superuser)
 
@@ -34,11 +35,11 @@ class TenantAdmin(admin.ModelAdmin):
     readonly_fields = ("schema_name", "slug", "created_at", "updated_at")
     inlines = [DomainInline]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         # Tenants are created by provisioning (schema clone), never by a bare row insert.
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Tenant | None = None) -> bool:
         return False
 
 

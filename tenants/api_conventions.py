@@ -18,7 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class ApiError(exceptions.APIException):
     """A domain error raised by a service, rendered as {"detail", "code", "fields"}."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(
         self,
@@ -132,6 +132,7 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
     def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None  # paginate_queryset() ran first
         return Response(
             {
                 "count": self.page.paginator.count,
@@ -150,7 +151,11 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    # A field named "fields": DRF's serializer metaclass moves declared fields out of the class
+    # attributes, so Serializer.fields (the bound fields) is not shadowed; the stubs cannot know.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField())
+    )
 
     class Meta:
         ref_name = "Error"

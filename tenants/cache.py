@@ -95,10 +95,17 @@ class RedisHealth:
 redis_health = RedisHealth()
 
 
+def redis_client() -> redis.Redis:
+    """The redis-py client of the default cache (a Django RedisCache, see CACHES), for what the
+    cache API does not offer: locks, raw reads, a ping."""
+    # django-stubs does not declare RedisCache's `_cache` (its RedisCacheClient).
+    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+
+
 def redis_ping() -> bool:
     """Ask Redis directly, whatever redis_health remembers (readiness probe)."""
     try:
-        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+        client = redis_client()
         client.ping()
     except REDIS_ERRORS as error:
         redis_health.failed(error)

@@ -12,17 +12,28 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from celery import Task
 from celery.signals import before_task_publish, task_postrun, task_prerun
-from django.db import connection
 from django.http import HttpRequest
 from django.utils.functional import empty
-from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+from django_tenants.utils import (
+    get_public_schema_name,
+    get_tenant_model,
+    schema_context,
+    tenant_context,
+)
 from tenant_schemas_celery.task import TenantTask
 
+from tenants.db import connection
 from tenants.errors import TenantContextMissing
 from tenants.outbox.consumer import outbox_run
+
+if TYPE_CHECKING:
+    # For the annotation only: the logging configuration imports this module before the apps
+    # are loaded, so no model can be imported here (get_tenant_model() finds it at run time).
+    from tenants.models import Tenant
 
 __all__ = [
     "PublicTask",
@@ -45,11 +56,15 @@ def current_schema_name() -> str:
     return getattr(connection, "schema_name", get_public_schema_name())
 
 
-def current_tenant() -> Any:
-    """The Tenant the connection runs for; raises in the public schema."""
-    if current_schema_name() == get_public_schema_name():
+def current_tenant() -> Tenant:
+    """The Tenant the connection runs for; raises in the public schema, and after a switch by
+    schema name (schema_context() leaves django-tenants' FakeTenant, a schema name only)."""
+    tenant = connection.tenant
+    if current_schema_name() == get_public_schema_name() or not isinstance(
+        tenant, get_tenant_model()
+    ):
         raise TenantContextMissing("No tenant is active on this connection.")
-    return connection.tenant
+    return tenant
 
 
 def tenant_cache_key(*parts: object) -> str:
@@ -66,12 +81,12 @@ class TenantScopedTask(TenantTask):
 
     abstract = True
 
-    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+    def apply_async(self, args: Any = None, kwargs: Any = None, *more: Any, **options: Any) -> Any:
         headers = options.get("headers") or {}
         schema = headers.get("_schema_name", current_schema_name())
         if schema == get_public_schema_name():
             raise TenantContextMissing(f"Task {self.name} was sent without a tenant.")
-        return super().apply_async(args, kwargs, **options)
+        return super().apply_async(args, kwargs, *more, **options)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if current_schema_name() == get_public_schema_name():
@@ -92,9 +107,9 @@ class PublicTask(TenantTask):
 
     abstract = True
 
-    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+    def apply_async(self, args: Any = None, kwargs: Any = None, *more: Any, **options: Any) -> Any:
         options["headers"] = {**(options.get("headers") or {}), "_schema_name": "public"}
-        return super().apply_async(args, kwargs, **options)
+        return super().apply_async(args, kwargs, *more, **options)
 
     def apply(self, args: Any = None, kwargs: Any = None, *more: Any, **options: Any) -> Any:
         options["headers"] = {**(options.get("headers") or {}), "_schema_name": "public"}
@@ -111,6 +126,8 @@ class PublicTask(TenantTask):
 # Task headers that carry the log scope from the request to the worker.
 _REQUEST_ID_HEADER = "entraide_request_id"
 _USER_ID_HEADER = "entraide_user_id"
+# Where a task keeps its log scope token until it ends: an attribute of Celery's request context.
+_SCOPE_TOKEN_ATTRIBUTE = "entraide_log_scope_token"
 
 
 @dataclass(frozen=True)
@@ -136,7 +153,7 @@ def log_scope_exit(token: Token[LogScope | None]) -> None:
     _log_scope.reset(token)
 
 
-def _known_user_id(request: Any) -> int | None:
+def _known_user_id(request: HttpRequest) -> int | None:
     """The signed-in user's id if the request has already loaded its user.
 
     Never loads it: that would query the database from a log call, also while the database is
@@ -183,19 +200,21 @@ class TenantLogFilter(logging.Filter):
         if isinstance(request, HttpRequest):
             tenant = getattr(request, "tenant", None)
             # No tenant: the host routed nowhere (or routing itself failed).
-            record.tenant = tenant.schema_name if tenant is not None else None
-            record.request_id = getattr(request, "request_id", None)
-            record.user_id = _known_user_id(request)
+            schema = tenant.schema_name if tenant is not None else None
+            request_id = getattr(request, "request_id", None)
+            user_id = _known_user_id(request)
         else:
-            record.tenant = current_schema_name()
-            record.request_id = current_request_id()
-            record.user_id = current_user_id()
-        # The text format's name for it.
-        record.schema_name = record.tenant or "-"
+            schema = current_schema_name()
+            request_id = current_request_id()
+            user_id = current_user_id()
+        # As logging adds a call's `extra`; "schema_name" is the text format's name for it.
+        vars(record).update(
+            tenant=schema, request_id=request_id, user_id=user_id, schema_name=schema or "-"
+        )
         return True
 
 
-def _task_header(task: Any, name: str) -> Any:
+def _task_header(task: Task, name: str) -> Any:
     # As tenant-schemas-celery reads its schema header: some brokers merge the headers into
     # the request itself.
     headers = task.request.headers or {}
@@ -209,7 +228,7 @@ def _publish_log_scope(headers: dict[str, Any] | None = None, **kwargs: Any) -> 
     headers.setdefault(_USER_ID_HEADER, current_user_id())
 
 
-def _enter_task_log_scope(task: Any = None, **kwargs: Any) -> None:
+def _enter_task_log_scope(task: Task, **kwargs: Any) -> None:
     request_id = _task_header(task, _REQUEST_ID_HEADER)
     if request_id is None:
         # Sent outside a request, or run eagerly inside one (whose scope is still current).
@@ -219,14 +238,14 @@ def _enter_task_log_scope(task: Any = None, **kwargs: Any) -> None:
         request_id=str(request_id)[:128],
         user_id=user_id if isinstance(user_id, int) else None,
     )
-    task.request.entraide_log_scope_token = token
+    setattr(task.request, _SCOPE_TOKEN_ATTRIBUTE, token)
 
 
-def _exit_task_log_scope(task: Any = None, **kwargs: Any) -> None:
-    token = getattr(task.request, "entraide_log_scope_token", None)
+def _exit_task_log_scope(task: Task, **kwargs: Any) -> None:
+    token = getattr(task.request, _SCOPE_TOKEN_ATTRIBUTE, None)
     if token is not None:
         log_scope_exit(token)
-        task.request.entraide_log_scope_token = None
+        setattr(task.request, _SCOPE_TOKEN_ATTRIBUTE, None)
 
 
 def connect_log_scope_to_tasks() -> None:

@@ -20,11 +20,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django_tenants.utils import get_public_schema_name
 from rest_framework import exceptions
 
 from tenants.branding import branding_for, platform_branding
 from tenants.models import Tenant
+from tenants.routing import request_tenant
 
 API_PREFIX = "/api/"
 TEMPLATE = "tenants/errors/page.html"
@@ -37,7 +37,13 @@ class ErrorPage:
     title: Promise
     message: Promise
     # The API's detail (DRF's own wording where it has one, translated like the API's).
-    api_detail: Promise
+    api_detail: str | Promise
+
+
+def _drf_detail(exception: type[exceptions.APIException]) -> str | Promise:
+    """DRF's own wording for an exception (a lazy translation)."""
+    detail = exception.default_detail
+    return detail if isinstance(detail, str | Promise) else str(detail)
 
 
 BAD_REQUEST = ErrorPage(
@@ -45,14 +51,14 @@ BAD_REQUEST = ErrorPage(
     "bad_request",
     _("Bad request"),
     _("The request could not be understood. Check the address, or go back and try again."),
-    exceptions.ParseError.default_detail,
+    _drf_detail(exceptions.ParseError),
 )
 FORBIDDEN = ErrorPage(
     403,
     "permission_denied",
     _("Access denied"),
     _("You do not have access to this page. Sign in with another account, or ask an admin."),
-    exceptions.PermissionDenied.default_detail,
+    _drf_detail(exceptions.PermissionDenied),
 )
 CSRF_FAILED = ErrorPage(
     403,
@@ -69,14 +75,14 @@ NOT_FOUND = ErrorPage(
     "not_found",
     _("Page not found"),
     _("This page does not exist or is no longer available."),
-    exceptions.NotFound.default_detail,
+    _drf_detail(exceptions.NotFound),
 )
 SERVER_ERROR = ErrorPage(
     500,
     "server_error",
     _("Something went wrong"),
     _("An error occurred on our side and we have been told. Please try again in a few minutes."),
-    exceptions.APIException.default_detail,
+    _drf_detail(exceptions.APIException),
 )
 
 
@@ -84,17 +90,10 @@ def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/")
 
 
-def _answering_tenant(request: HttpRequest) -> Tenant | None:
-    tenant = getattr(request, "tenant", None)
-    if not isinstance(tenant, Tenant) or tenant.schema_name == get_public_schema_name():
-        return None
-    return tenant
-
-
 def request_language(request: HttpRequest) -> str:
     """The language a routed request is answered in before the locale middlewares have run: the
     tenant's (or the visitor's choice among its languages), the browser's on the public host."""
-    return _language(request, _answering_tenant(request))
+    return _language(request, request_tenant(request))
 
 
 def _language(request: HttpRequest, tenant: Tenant | None) -> str:
@@ -104,7 +103,7 @@ def _language(request: HttpRequest, tenant: Tenant | None) -> str:
 
 
 def error_response(request: HttpRequest, page: ErrorPage, *, host: str = "") -> HttpResponse:
-    tenant = _answering_tenant(request)
+    tenant = request_tenant(request)
     language = _language(request, tenant)
     with translation.override(language):
         if is_api_path(request.path):

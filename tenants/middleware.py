@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
-from django.db import connection
 from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseBase,
     JsonResponse,
 )
 from django.http.request import split_domain_port, validate_host
@@ -18,13 +19,33 @@ from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django.utils import timezone, translation
+from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
 from tenants.cache import redis_ping
+from tenants.db import connection
 from tenants.error_pages import request_language, unknown_host
-from tenants.routing import normalize_host, resolve_host
+from tenants.models import Tenant
+from tenants.routing import normalize_host, request_tenant, resolve_host
 
 Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class RoutedRequest(HttpRequest):
+    """A request TenantRoutingMiddleware has routed: its tenant (on the public host, the
+    connection's stand-in for the public schema) and its URLconf.
+
+    For annotations only: Django builds plain HttpRequests, the middleware sets these attributes.
+    """
+
+    tenant: Tenant | FakeTenant
+    urlconf: str
+
+
+class TenantRequest(RoutedRequest):
+    """A request routed to a tenant: what the views of the tenant URLconf receive."""
+
+    tenant: Tenant
 
 
 class HealthCheckMiddleware:
@@ -89,19 +110,21 @@ class TenantRoutingMiddleware:
             return HttpResponseBadRequest(render_to_string("tenants/bad_host.html"))
         host = normalize_host(raw_host)
         route = resolve_host(host)
+        # This is where a request becomes a routed one.
+        routed = cast(RoutedRequest, request)
         if route.kind == "public":
-            request.tenant = connection.tenant
-            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
-            set_urlconf(request.urlconf)
+            routed.tenant = connection.tenant
+            routed.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            set_urlconf(routed.urlconf)
         elif route.kind == "tenant" and route.tenant is not None:
             tenant = route.tenant
             tenant.domain_url = host
             connection.set_tenant(tenant)
-            request.tenant = tenant
+            routed.tenant = tenant
             if not validate_host(host, settings.ALLOWED_HOSTS):
                 _vouch_for_host(request, raw_host)
-            request.urlconf = settings.ROOT_URLCONF
-            set_urlconf(request.urlconf)
+            routed.urlconf = settings.ROOT_URLCONF
+            set_urlconf(routed.urlconf)
         else:
             return unknown_host(request, host)
         try:
@@ -116,6 +139,7 @@ def _vouch_for_host(request: HttpRequest, raw_host: str) -> None:
     ALLOWED_HOSTS lists the base domain and its subdomains; custom domains live in the database.
     Only a host that resolved to an active tenant through a verified Domain row gets here.
     """
+    # Replaces the bound method on this one request object, on purpose.
     request.get_host = lambda: raw_host  # type: ignore[method-assign]
 
 
@@ -139,10 +163,10 @@ class TenantLocaleMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request: HttpRequest) -> None:
-        if request_is_public(request):
+        tenant = request_tenant(request)
+        if tenant is None:
             super().process_request(request)
             return
-        tenant = request.tenant  # type: ignore[attr-defined]
         translation.activate(request_language(request))
         request.LANGUAGE_CODE = translation.get_language()
         try:
@@ -150,7 +174,9 @@ class TenantLocaleMiddleware(LocaleMiddleware):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         response = super().process_response(request, response)
         timezone.deactivate()
         return response

@@ -24,10 +24,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.migration_executors import get_executor as stock_get_executor
 from django_tenants.utils import get_public_schema_name, get_tenant_database_alias
+
+from tenants.db import connection_for
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def applied_migrations(
 
     Schemas without one (never migrated) are absent from the result.
     """
-    connection = connections[database]
+    connection = connection_for(database)
     connection.set_schema_to_public()
     quote = connection.ops.quote_name
     applied: dict[str, set[MigrationKey]] = {}
@@ -115,7 +116,6 @@ def _is_plain_run(options: dict[str, Any]) -> bool:
 class SkipUpToDateMixin:
     """Filters the tenant schemas before handing them to django-tenants' executor."""
 
-    args: Any
     options: dict[str, Any]
     codename: str
 
@@ -137,6 +137,7 @@ class SkipUpToDateMixin:
                     f"{len(to_migrate)} to migrate.\n"
                 )
             tenants = ([public] if public in tenants else []) + to_migrate
+        # A mixin: super() is the django-tenants executor get_executor() combines it with.
         super().run_migrations(tenants=tenants)  # type: ignore[misc]
 
 

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
+from tenants.db import connection
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.schema_clone import clone_schema
 

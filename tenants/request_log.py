@@ -51,6 +51,7 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         request_id = request_id_from(request)
+        # An attribute of our own on Django's request (log records and error pages read it).
         request.request_id = request_id  # type: ignore[attr-defined]
         token = log_scope_enter(request_id=request_id, request=request)
         try:

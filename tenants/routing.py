@@ -33,15 +33,19 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.http import HttpRequest
+from django_tenants.utils import get_public_schema_name
 
-from tenants.cache import REDIS_ERRORS, redis_health
+from tenants.cache import REDIS_ERRORS, redis_client, redis_health
+from tenants.db import connection
 from tenants.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
@@ -86,6 +90,14 @@ class _public_schema_keys:
             connection.schema_name = self._schema
 
 
+def request_tenant(request: HttpRequest) -> Tenant | None:
+    """The tenant a request was routed to; None on the public host (and before routing)."""
+    tenant = getattr(request, "tenant", None)
+    if not isinstance(tenant, Tenant) or tenant.schema_name == get_public_schema_name():
+        return None
+    return tenant
+
+
 def _route_key(host: str) -> str:
     return _ROUTE_KEY.format(host=host)
 
@@ -102,13 +114,13 @@ class _Generation:
     def __init__(self) -> None:
         self._state = threading.local()
 
-    def _client(self) -> tuple[Any, str]:
+    def _client(self) -> tuple[redis.Redis, str]:
         state = self._state
         pid = os.getpid()
         if getattr(state, "pid", None) != pid or state.prefix != cache.key_prefix:
             with _public_schema_keys():
                 state.key = cache.make_key(_GENERATION_KEY)
-            pool = cache._cache._get_connection_pool(write=True)  # type: ignore[attr-defined]
+            pool = redis_client().connection_pool
             state.client = redis.Redis(connection_pool=pool, single_connection_client=True)
             state.prefix = cache.key_prefix
             state.pid = pid
@@ -116,11 +128,12 @@ class _Generation:
 
     def read(self) -> bytes:
         client, key = self._client()
-        token = client.get(key)
+        # The casts: redis-py types every reply as "sync or async", whatever the client.
+        token = cast("bytes | None", client.get(key))
         if token is None:
             # First use, or evicted: start a new generation (every cached route is then ignored).
             client.set(key, secrets.token_hex(8).encode(), nx=True)
-            token = client.get(key)
+            token = cast("bytes", client.get(key))
         return bytes(token)
 
     def bump(self) -> None:
@@ -224,7 +237,7 @@ def _on_change(sender: type, instance: Tenant | Domain, **kwargs: Any) -> None:
         transaction.on_commit(invalidate_routes, robust=True)
 
 
-def _on_migrate(sender: Any, **kwargs: Any) -> None:
+def _on_migrate(sender: AppConfig, **kwargs: Any) -> None:
     # Data migrations write Tenant rows without model signals (QuerySet.update). post_migrate is
     # sent once per app at the end of each migrate run; the tenants app's one is enough.
     if getattr(sender, "label", None) != "tenants":

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.backends.utils import CursorWrapper
 
+from tenants.db import connection
 from tenants.errors import ProvisioningError, TenantErrorCode
 
 
@@ -51,7 +53,7 @@ class _Relations:
     others: list[tuple[str, str, int]]  # (kind, name, oid) of sequences, views, ... (no indexes)
 
 
-def _relations(cursor, schema: str) -> _Relations:  # type: ignore[no-untyped-def]
+def _relations(cursor: CursorWrapper, schema: str) -> _Relations:
     cursor.execute(
         "SELECT c.relkind::text, c.relname, c.oid::int FROM pg_class c "
         "WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = %s) "
@@ -67,7 +69,7 @@ def _relations(cursor, schema: str) -> _Relations:  # type: ignore[no-untyped-de
     return _Relations(tables, others)
 
 
-def _unsupported_objects(cursor, schema: str, relations: _Relations) -> list[str]:  # type: ignore[no-untyped-def]
+def _unsupported_objects(cursor: CursorWrapper, schema: str, relations: _Relations) -> list[str]:
     found = [f"{kind}:{name}" for kind, name, _ in relations.others if kind != "S"]
     sequences = {oid: name for kind, name, oid in relations.others if kind == "S"}
     if sequences:
@@ -97,7 +99,7 @@ def _unsupported_objects(cursor, schema: str, relations: _Relations) -> list[str
     return found + [row[0] for row in cursor.fetchall()]
 
 
-def _clone_script(cursor, source: str, relations: _Relations) -> list[str]:  # type: ignore[no-untyped-def]
+def _clone_script(cursor: CursorWrapper, source: str, relations: _Relations) -> list[str]:
     """The statements that recreate `source` in the schema first on the search_path.
 
     Primary key, unique, check and exclusion constraints go inside each CREATE TABLE, and a
@@ -253,7 +255,7 @@ def schema_signature(schema: str) -> SchemaSignature:
     return SchemaSignature(tables, columns, constraints, indexes, rows)
 
 
-def _object_counts(cursor, schema: str) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]
+def _object_counts(cursor: CursorWrapper, schema: str) -> tuple[int, int, int, int]:
     """Tables, constraints, indexes and columns of a schema."""
     tables = list(_relations(cursor, schema).tables.values())
     cursor.execute(

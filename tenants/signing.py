@@ -33,9 +33,11 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.messages.storage.session import SessionStorage
 from django.core import signing
+from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
-from tenants.context import current_schema_name, current_tenant
+from tenants.context import current_schema_name
+from tenants.db import connection
 from tenants.models import Tenant
 
 __all__ = [
@@ -164,36 +166,37 @@ def token_kind(name: str, *, mechanism: Mechanism | None = None) -> TokenKind:
     return kind
 
 
-def tenant_scope(tenant: Any = None) -> str:
+def tenant_scope(tenant: Tenant | None = None) -> str:
     """`public`, or `<schema>:<id>:<created, epoch seconds>` for a tenant.
 
     The connection's tenant when none is given. The id and creation time make a tenant
     deleted and provisioned again under the same slug (and schema name) a different scope.
     """
-    if tenant is None:
-        if current_schema_name() == get_public_schema_name():
-            return PUBLIC_SCOPE
-        tenant = current_tenant()
-    if tenant.schema_name == get_public_schema_name():
+    scoped: Tenant | FakeTenant
+    if tenant is not None:
+        scoped = tenant
+    elif current_schema_name() == get_public_schema_name():
         return PUBLIC_SCOPE
-    created_at = getattr(tenant, "created_at", None)
-    if getattr(tenant, "pk", None) is None or created_at is None:
+    else:
+        scoped = connection.tenant
+    if scoped.schema_name == get_public_schema_name():
+        return PUBLIC_SCOPE
+    if not isinstance(scoped, Tenant) or scoped.pk is None or scoped.created_at is None:
         # schema_context() leaves a FakeTenant (a schema name only) on the connection.
-        tenant = Tenant.objects.only("pk", "schema_name", "created_at").get(
-            schema_name=tenant.schema_name
+        scoped = Tenant.objects.only("pk", "schema_name", "created_at").get(
+            schema_name=scoped.schema_name
         )
-        created_at = tenant.created_at
-    return f"{tenant.schema_name}:{tenant.pk}:{int(created_at.timestamp())}"
+    return f"{scoped.schema_name}:{scoped.pk}:{int(scoped.created_at.timestamp())}"
 
 
-def tenant_salt(kind: str, tenant: Any = None) -> str:
+def tenant_salt(kind: str, tenant: Tenant | None = None) -> str:
     """The salt of a registered kind in a scope (the HMAC key is derived from it and SECRET_KEY,
     so SECRET_KEY_FALLBACKS rotation keeps working)."""
     token_kind(kind)
     return f"{SALT_PREFIX}:{kind}:{tenant_scope(tenant)}"
 
 
-def tenant_signer(kind: str, tenant: Any = None) -> signing.TimestampSigner:
+def tenant_signer(kind: str, tenant: Tenant | None = None) -> signing.TimestampSigner:
     """A timestamped signer for a SIGNED kind, bound to the tenant (or the public host)."""
     token_kind(kind, mechanism=Mechanism.SIGNED)
     return signing.TimestampSigner(
@@ -201,12 +204,14 @@ def tenant_signer(kind: str, tenant: Any = None) -> signing.TimestampSigner:
     )
 
 
-def tenant_dumps(kind: str, value: Any, *, tenant: Any = None) -> str:
+def tenant_dumps(kind: str, value: Any, *, tenant: Tenant | None = None) -> str:
     """A URL-safe, timestamped, signed JSON value of a SIGNED kind, bound to the tenant."""
     return tenant_signer(kind, tenant).sign_object(value, compress=True)
 
 
-def tenant_loads(kind: str, token: str, *, tenant: Any = None, max_age: int | None = None) -> Any:
+def tenant_loads(
+    kind: str, token: str, *, tenant: Tenant | None = None, max_age: int | None = None
+) -> Any:
     """The value of a token minted by tenant_dumps for this kind and tenant, or InvalidToken.
 
     max_age defaults to the kind's own (None: no expiry).
@@ -236,6 +241,7 @@ class TenantPasswordResetTokenGenerator(PasswordResetTokenGenerator):
     on each use, from the connection.
     """
 
+    # Django declares key_salt a class attribute; a property reads the tenant on each use.
     @property
     def key_salt(self) -> str:  # type: ignore[override]
         token_kind("password_reset", mechanism=Mechanism.PASSWORD_RESET)

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from tenants.middleware import TenantRequest
 from tenants.selectors import tenant_list_public
 
 RASTER_CONTENT_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -22,7 +23,7 @@ def public_home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @cache_control(public=True, max_age=3600)
-def tenant_logo(request: HttpRequest) -> HttpResponse:
+def tenant_logo(request: TenantRequest) -> FileResponse:
     logo = request.tenant.logo
     if not logo:
         raise Http404

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
 from urllib.parse import urlparse
 
 from allauth.socialaccount.models import SocialApp
@@ -27,6 +26,7 @@ from accounts.sso import connections
 from accounts.sso.oidc import issuer_normalize
 from accounts.sso.saml import certificate_normalize, idp_metadata_parse, sp_keypair_generate
 from billing.entitlements import entitlement_has
+from tenants.context import current_schema_name
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def _require_admin(actor: User) -> None:
         raise AccountsError(_("Only tenant administrators."), code=Code.FORBIDDEN)
 
 
-def _require_sso(tenant: Any) -> None:
+def _require_sso(tenant: Tenant) -> None:
     if not entitlement_has(tenant, "sso"):
         raise AccountsError(
             _("Your plan does not include single sign-on."), code=Code.SSO_NOT_ENTITLED
@@ -52,7 +52,7 @@ def _lock(provider: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))",
-            [f"{connection.schema_name}:socialapp:{provider}"],
+            [f"{current_schema_name()}:socialapp:{provider}"],
         )
 
 
@@ -89,7 +89,7 @@ def _save(app: SocialApp) -> SocialApp:
 
 def saml_connection_save(
     *,
-    tenant: Any,
+    tenant: Tenant,
     actor: User,
     name: str,
     allowed_email_domains: Sequence[str],
@@ -214,7 +214,7 @@ def _idp_resolve(
 
 def oidc_connection_save(
     *,
-    tenant: Any,
+    tenant: Tenant,
     actor: User,
     name: str,
     issuer: str,
@@ -313,7 +313,7 @@ def _discover(issuer: str) -> str:
 
 @transaction.atomic
 def facebook_app_save(
-    *, tenant: Any, actor: User, app_id: str, app_secret: str | None
+    *, tenant: Tenant, actor: User, app_id: str, app_secret: str | None
 ) -> SocialApp:
     """Create or update the city's Facebook app (a blank secret on update keeps the stored one)."""
     _require_admin(actor)
@@ -352,7 +352,7 @@ def facebook_app_save(
 
 
 @transaction.atomic
-def connection_delete(*, tenant: Any, actor: User, provider: str) -> None:
+def connection_delete(*, tenant: Tenant, actor: User, provider: str) -> None:
     """Remove a connection. The last SSO connection cannot go while SSO is required."""
     _require_admin(actor)
     _lock(provider)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import F, QuerySet
 
@@ -13,10 +13,19 @@ from engagement.organizations.models import (
 )
 
 if TYPE_CHECKING:
+    # django-stubs-ext is a development dependency (types only).
+    from django_stubs_ext import WithAnnotations
+
     from accounts.models import User
 
 
-def organization_list_for_user(*, user: User) -> QuerySet[Organization]:
+class MemberRole(TypedDict):
+    member_role: str
+
+
+def organization_list_for_user(
+    *, user: User
+) -> QuerySet[WithAnnotations[Organization, MemberRole]]:
     """Organizations the user belongs to, each with `member_role` (admin or editor)."""
     # A user has at most one membership per organization, so the join never repeats a row.
     return (

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from tenants.middleware import request_is_public
 
@@ -19,7 +18,7 @@ class IsPlatformStaff(BasePermission):
     404 here too should one ever route to them.
     """
 
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if not request_is_public(request):
             raise NotFound
         user = request.user

@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from tenants.audit.models import AuditEvent
 
 
 def audit_record(
-    *, actor: Any, action: str, target: models.Model, data: Mapping[str, Any] | None = None
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    target: models.Model,
+    data: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Record who did what to which object (inside the caller's transaction)."""
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None

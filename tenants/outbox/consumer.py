@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from celery import Task
 from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def table_of(schema: str) -> str:
     return f'"{schema}".{TABLE}'
 
 
-def _header(task: Any, name: str) -> Any:
+def _header(task: Task, name: str) -> Any:
     # With the Redis transport, custom headers end up on the request itself (as for the schema).
     request = task.request
     headers = getattr(request, "headers", None) or {}
@@ -46,7 +47,7 @@ def _header(task: Any, name: str) -> Any:
     return getattr(request, name, None)
 
 
-def message_of(task: Any) -> tuple[int, str] | None:
+def message_of(task: Task) -> tuple[int, str] | None:
     message_id, schema = _header(task, HEADER_ID), _header(task, HEADER_SCHEMA)
     if message_id is None or not schema:
         return None
@@ -67,7 +68,7 @@ def _delete(table: str, message_id: int) -> None:
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [message_id])  # noqa: S608
 
 
-def outbox_run(task: Any, work: Callable[[], Any], *, atomic: bool) -> Any:
+def outbox_run(task: Task, work: Callable[[], Any], *, atomic: bool) -> Any:
     """Run `work` (the task's body) once per outbox message; tasks sent directly just run."""
     message = message_of(task)
     if message is None:

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from celery import current_app
+from celery import Task, current_app
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
@@ -26,6 +26,7 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from tenants.context import TenantScopedTask, current_schema_name
+from tenants.db import connection
 from tenants.errors import TenantContextMissing
 from tenants.outbox.consumer import HEADER_ID, HEADER_SCHEMA, TABLE, table_of
 from tenants.outbox.models import OutboxMessage
@@ -45,7 +46,7 @@ _PROBE_CHUNK = 50
 Status = OutboxMessage.Status
 
 
-def task_by_name(name: str) -> Any:
+def task_by_name(name: str) -> Task:
     """The Celery task registered under `name`. A web process has not imported the task modules
     (nothing there imports them): the first miss imports every module Celery autodiscovers."""
     try:
@@ -56,7 +57,7 @@ def task_by_name(name: str) -> Any:
 
 
 def outbox_enqueue(
-    task: Any,
+    task: str | Task,
     *args: Any,
     countdown: int | None = None,
     coalesce: bool = False,
@@ -113,7 +114,7 @@ def outbox_enqueue(
 
 
 def _publish(
-    task: Any,
+    task: Task,
     *,
     schema: str,
     message_id: int,
@@ -122,14 +123,15 @@ def _publish(
     countdown: int | None = None,
 ) -> bool:
     """Hand one message to the broker; False (logged, recorded on the row) when it is down."""
-    db: Any = connection  # django-tenants' wrapper
-    tenant = getattr(db, "tenant", None)
-    headers = {"_schema_name": schema, HEADER_ID: message_id, HEADER_SCHEMA: schema}
+    tenant = getattr(connection, "tenant", None)
+    # Any JSON value: the message id is an int.
+    headers: dict[str, Any] = {"_schema_name": schema, HEADER_ID: message_id, HEADER_SCHEMA: schema}
     try:
         task.apply_async(
-            args=list(args),
+            # Celery takes a list and None (no delay); celery-types only a tuple and a number.
+            args=list(args),  # type: ignore[arg-type]
             kwargs=dict(kwargs),
-            countdown=countdown,
+            countdown=countdown,  # type: ignore[arg-type]
             headers=headers,
             retry=True,
             retry_policy=_RETRY_POLICY,
@@ -143,11 +145,11 @@ def _publish(
         return False
     finally:
         # An eager task (tests, or a worker sending to itself) switches the connection's schema.
-        if tenant is not None and db.tenant is not tenant:
+        if tenant is not None and connection.tenant is not tenant:
             if tenant.schema_name == get_public_schema_name():
-                db.set_schema_to_public()
+                connection.set_schema_to_public()
             else:
-                db.set_tenant(tenant)
+                connection.set_tenant(tenant)
     return True
 
 
@@ -253,7 +255,7 @@ def outbox_schemas_with_work(
 
 def outbox_sweep(
     *,
-    tasks: Mapping[str, Any],
+    tasks: Mapping[str, Task],
     now: dt.datetime | None = None,
     limit_per_schema: int = 500,
     full: bool | None = None,
@@ -311,7 +313,7 @@ def _json(value: Any) -> Any:
 
 
 def _sweep_schema(
-    schema: str, *, tasks: Mapping[str, Any], now: dt.datetime, limit: int, result: SweepResult
+    schema: str, *, tasks: Mapping[str, Task], now: dt.datetime, limit: int, result: SweepResult
 ) -> bool:
     """Send one schema's due rows; False when the broker refused one."""
     table = table_of(schema)

@@ -1,0 +1,23 @@
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgresDatabaseWrapper
+
+from tenants.models import Tenant
+
+class FakeTenant:
+    schema_name: str
+    tenant_type: str | None
+    def __init__(self, schema_name: str, tenant_type: str | None = None) -> None: ...
+    def get_tenant_type(self) -> str | None: ...
+
+class DatabaseWrapper(PostgresDatabaseWrapper):
+    include_public_schema: bool
+    # The schema the search_path is set to, and the tenant (or a stand-in) it belongs to.
+    schema_name: str
+    tenant: Tenant | FakeTenant
+    search_path_set_schemas: list[str] | None
+    def set_tenant(self, tenant: Tenant | FakeTenant, include_public: bool = True) -> None: ...
+    def set_schema(
+        self, schema_name: str, include_public: bool = True, tenant_type: str | None = None
+    ) -> None: ...
+    def set_schema_to_public(self) -> None: ...
+    def get_schema(self) -> str: ...
+    def get_tenant(self) -> Tenant | FakeTenant: ...
