@@ -10,30 +10,35 @@ may *do*.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeGuard, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from accounts.models import User
+
 ModelT = TypeVar("ModelT", bound=Model)
+# Who asks: a signed-in user, the anonymous visitor, or nobody (outside a request).
+Viewer = User | AnonymousUser | None
 
 
-def user_is_signed_in(user: Any) -> bool:
+def user_is_signed_in(user: Viewer) -> TypeGuard[User]:
     """Signed in with an active account (an anonymous visitor or a suspended account is not)."""
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def user_is_tenant_admin(user: Any) -> bool:
+def user_is_tenant_admin(user: Viewer) -> bool:
     """A tenant admin: configures the tenant, verifies organizations, moderates missions."""
     return user_is_signed_in(user) and bool(user.is_tenant_admin)
 
 
-def user_is_moderator(user: Any) -> bool:
+def user_is_moderator(user: Viewer) -> bool:
     """A moderator or a tenant admin: verifies organizations and moderates missions."""
     return user_is_signed_in(user) and bool(user.is_moderator)
 
 
-def id_or_404(value: Any) -> int:
+def id_or_404(value: int | str) -> int:
     """An id from a URL or a payload; anything that is not a positive integer is a 404."""
     if isinstance(value, bool):
         raise Http404
