@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import F, QuerySet
 
+from accounts.models import User
 from engagement.organizations.models import (
     Organization,
     OrganizationInvitation,
@@ -13,10 +14,17 @@ from engagement.organizations.models import (
 )
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    # django-stubs-ext is a development dependency (types only).
+    from django_stubs_ext import WithAnnotations
 
 
-def organization_list_for_user(*, user: User) -> QuerySet[Organization]:
+class MemberRole(TypedDict):
+    member_role: str
+
+
+def organization_list_for_user(
+    *, user: User
+) -> QuerySet[WithAnnotations[Organization, MemberRole]]:
     """Organizations the user belongs to, each with `member_role` (admin or editor)."""
     # A user has at most one membership per organization, so the join never repeats a row.
     return (
