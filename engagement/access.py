@@ -4,17 +4,16 @@ lacks the role."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.utils.translation import gettext as _
 
-from accounts.permissions import user_is_moderator, user_is_tenant_admin
+from accounts.permissions import Viewer, user_is_moderator, user_is_tenant_admin
 from engagement.errors import EngagementError, EngagementErrorCode
 
 logger = logging.getLogger("engagement.services")
 
 
-def require_moderator(actor: Any) -> None:
+def require_moderator(actor: Viewer) -> None:
     if not user_is_moderator(actor):
         raise EngagementError(
             _("Only the moderators of this site can do this."),
@@ -22,14 +21,16 @@ def require_moderator(actor: Any) -> None:
         )
 
 
-def require_authenticated(actor: Any) -> None:
+def require_authenticated(actor: Viewer) -> None:
+    """A signed-in, active account; a service refuses anyone else (a view that let an
+    anonymous visitor or a suspended account through)."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
         raise EngagementError(_("Please sign in first."), code=EngagementErrorCode.NOT_ALLOWED)
 
 
-def is_moderator(actor: Any) -> bool:
+def is_moderator(actor: Viewer) -> bool:
     return user_is_moderator(actor)
 
 
-def is_tenant_admin(actor: Any) -> bool:
+def is_tenant_admin(actor: Viewer) -> bool:
     return user_is_tenant_admin(actor)

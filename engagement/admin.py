@@ -15,13 +15,15 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.permissions import user_is_moderator, user_is_tenant_admin
+from accounts.permissions import user_is_moderator, user_is_signed_in, user_is_tenant_admin
+from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
 from engagement.missions.models import Mission, Slot
 from engagement.missions.services import mission_close, mission_publish, mission_reject
@@ -196,6 +198,9 @@ class OrganizationAdmin(ModerationModelAdmin):
         changed = {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
         if not changed:
             return
+        if not user_is_signed_in(request.user):
+            # Never: the admin site serves only active staff (AdminSite.has_permission).
+            raise PermissionDenied
         try:
             organization_update(
                 organization=Organization.objects.get(pk=obj.pk), actor=request.user, **changed
@@ -204,7 +209,7 @@ class OrganizationAdmin(ModerationModelAdmin):
             self.message_user(request, str(error.detail), level=messages.ERROR)
 
     @admin.action(description=_("Verify the selected organizations"), permissions=["moderate"])
-    def verify(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+    def verify(self, request: SignedInRequest, queryset: QuerySet[Organization]) -> None:
         self.apply_service(
             request,
             queryset,
@@ -218,7 +223,7 @@ class OrganizationAdmin(ModerationModelAdmin):
         )
 
     @admin.action(description=_("Reject the selected organizations"), permissions=["moderate"])
-    def reject(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+    def reject(self, request: SignedInRequest, queryset: QuerySet[Organization]) -> None:
         self.apply_service(
             request,
             queryset,
@@ -287,7 +292,7 @@ class MissionAdmin(ModerationModelAdmin):
     actions = ["publish", "reject", "close"]
 
     @admin.action(description=_("Publish the selected missions"), permissions=["moderate"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[Mission]) -> None:
+    def publish(self, request: SignedInRequest, queryset: QuerySet[Mission]) -> None:
         self.apply_service(
             request,
             queryset.select_related("organization"),
@@ -302,7 +307,9 @@ class MissionAdmin(ModerationModelAdmin):
         description=_("Send the selected missions back to draft, with a note"),
         permissions=["moderate"],
     )
-    def reject(self, request: HttpRequest, queryset: QuerySet[Mission]) -> TemplateResponse | None:
+    def reject(
+        self, request: SignedInRequest, queryset: QuerySet[Mission]
+    ) -> TemplateResponse | None:
         if request.POST.get("confirm") == "yes":
             note = request.POST.get("note", "")
             self.apply_service(
@@ -327,7 +334,7 @@ class MissionAdmin(ModerationModelAdmin):
         return TemplateResponse(request, "engagement/admin/mission_reject.html", context)
 
     @admin.action(description=_("Close the selected missions"), permissions=["moderate"])
-    def close(self, request: HttpRequest, queryset: QuerySet[Mission]) -> None:
+    def close(self, request: SignedInRequest, queryset: QuerySet[Mission]) -> None:
         self.apply_service(
             request,
             queryset.select_related("organization"),

@@ -11,11 +11,12 @@ import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tenants.outbox.services import outbox_enqueue
 
 if TYPE_CHECKING:
+    # For the annotations only: shared pieces import no domain (import-linter contract).
     from engagement.missions.models import Mission
     from engagement.organizations.models import Organization, OrganizationInvitation
     from engagement.participations.models import Participation
@@ -54,7 +55,7 @@ def notifications_muted() -> Iterator[None]:
         _muted.reset(token)
 
 
-def _schedule(task_name: str, *args: Any) -> None:
+def _schedule(task_name: str, *args: int | str) -> None:
     if _muted.get():
         return
     outbox_enqueue(f"engagement.{task_name}", *args)

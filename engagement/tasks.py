@@ -3,12 +3,21 @@ sent them (TenantScopedTask) and are safe to run twice (see engagement/emails/se
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from celery import shared_task
 
 from engagement.emails import services as emails
 from tenants.context import TenantScopedTask
 
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
+
+class _RetryOptions(TypedDict):
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: bool
+    max_retries: int
+
+
+RETRY: _RetryOptions = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
 
 @shared_task(base=TenantScopedTask, name="engagement.participation_email_send", **RETRY)

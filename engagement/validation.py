@@ -18,7 +18,7 @@ from engagement.sanitizing import sanitize_html, sanitize_text
 logger = logging.getLogger("engagement.services")
 
 
-def checked_point(location: Any, *, field: str = "location") -> Point | None:
+def checked_point(location: object, *, field: str = "location") -> Point | None:
     """A WGS 84 point with real coordinates, or None; anything else is a 400 on `field`."""
     if location is None:
         return None
@@ -26,7 +26,9 @@ def checked_point(location: Any, *, field: str = "location") -> Point | None:
         message = _("Give a point (longitude, latitude).")
         raise EngagementError(message, code=EngagementErrorCode.INVALID, fields={field: [message]})
     if location.srid not in (None, 4326):
-        location = location.transform(4326, clone=True)
+        # A transformed copy, in place (transform(clone=True) is typed as any geometry).
+        location = location.clone()
+        location.transform(4326)
     longitude, latitude = location.x, location.y
     if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
         message = _("These coordinates are not on Earth.")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from engagement.missions.models import Slot
 from tenants.branding import readable_link_colour, readable_text_on
 from tenants.context import current_tenant
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +20,11 @@ _EMPTY_PARAGRAPH = re.compile(r"<p[^>]*>\s*</p>\s*")
 # --- Building blocks ----------------------------------------------------------------------------
 
 
-def _tenant() -> Any:
+def _tenant() -> Tenant:
     return current_tenant()
 
 
-def _branding(tenant: Any) -> dict[str, Any]:
+def _branding(tenant: Tenant) -> dict[str, str]:
     return {
         "tenant_name": tenant.name,
         "primary_color": tenant.primary_color,
@@ -34,7 +34,7 @@ def _branding(tenant: Any) -> dict[str, Any]:
     }
 
 
-def _slot_context(slot: Slot) -> dict[str, Any]:
+def _slot_context(slot: Slot) -> dict[str, object]:
     return {
         "slot": slot,
         "is_ongoing": slot.is_ongoing,

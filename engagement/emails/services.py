@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -25,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts.models import User
 from engagement.emails.models import EmailDelivery
 from engagement.emails.rendering import (
     _BLANK_LINES,
@@ -51,6 +51,7 @@ from engagement.organizations.models import (
 )
 from engagement.participations.calendar import ICS_FILENAME, ICS_MIMETYPE, slot_ics
 from engagement.participations.models import Participation
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +71,11 @@ ICS_EVENTS = frozenset({Event.CONFIRMED, Event.PROMOTED})
 def _deliver(
     *,
     key: str,
-    tenant: Any,
+    tenant: Tenant,
     template: str,
     recipient: str,
     language: str,
-    context: dict[str, Any],
+    context: dict[str, object],
     attachment: bytes | None = None,
 ) -> bool:
     """Render and send one e-mail unless `key` was delivered already; True if sent now."""
@@ -152,7 +153,7 @@ def send_participation_email(*, participation_id: int, event: str) -> bool:
     )
 
 
-def _organizers(organization_id: int) -> list[Any]:
+def _organizers(organization_id: int) -> list[User]:
     return [
         membership.user
         for membership in OrganizationMembership.objects.select_related("user").filter(

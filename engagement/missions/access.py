@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from accounts.permissions import (
+    Viewer,
     get_or_404,
     id_or_404,
     user_is_moderator,
@@ -20,7 +19,7 @@ from engagement.participations.models import Participation
 # --- Missions -----------------------------------------------------------------------------------
 
 
-def mission_get_for_viewer(*, mission_id: Any, user: Any) -> Mission:
+def mission_get_for_viewer(*, mission_id: int | str, user: Viewer) -> Mission:
     """A mission anyone may read: published ones; any status for its organization's members and
     for moderators; and one a volunteer has a participation in (closed or cancelled since)."""
     pk = id_or_404(mission_id)
@@ -42,7 +41,7 @@ def mission_get_for_viewer(*, mission_id: Any, user: Any) -> Mission:
     return get_or_404(queryset.filter(visible), pk)
 
 
-def mission_get_for_editor(*, mission_id: Any, user: Any) -> Mission:
+def mission_get_for_editor(*, mission_id: int | str, user: Viewer) -> Mission:
     """A mission the user may edit: they are an admin or editor of its organization."""
     pk = id_or_404(mission_id)
     if not user_is_signed_in(user):
@@ -56,7 +55,7 @@ def mission_get_for_editor(*, mission_id: Any, user: Any) -> Mission:
 # --- Slots and participations -------------------------------------------------------------------
 
 
-def slot_get_for_editor(*, slot_id: Any, user: Any) -> Slot:
+def slot_get_for_editor(*, slot_id: int | str, user: Viewer) -> Slot:
     """A slot of a mission the user may edit."""
     pk = id_or_404(slot_id)
     if not user_is_signed_in(user):

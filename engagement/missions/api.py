@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import user_is_moderator
+from accounts.requests import SignedInApiRequest
 from engagement.api.base import (
     MODERATION_TAG,
     ORGANIZER_TAG,
@@ -195,7 +196,7 @@ class MissionDetailApi(EngagementApiView):
         request=MissionInput(partial=True),
         responses={200: MissionDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def patch(self, request: Request, mission_id: int) -> Response:
+    def patch(self, request: SignedInApiRequest, mission_id: int) -> Response:
         mission = mission_get_for_editor(mission_id=mission_id, user=request.user)
         data = validated_data(MissionInput, request.data, partial=True)
         if not data:
@@ -226,7 +227,7 @@ class MissionParticipationsApi(AuthenticatedApiView):
         request=ParticipateInput,
         responses={201: ParticipationSerializer, **error_responses(400, 401, 404, 409)},
     )
-    def post(self, request: Request, mission_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, mission_id: int) -> Response:
         mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
         data = validated_data(self.ParticipateInput, request.data)
         slot = mission_slot_get(mission=mission, slot_id=data["slot"])
@@ -313,7 +314,7 @@ class OrganizationMissionsApi(AuthenticatedApiView):
         request=MissionInput,
         responses={201: MissionDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def post(self, request: Request, organization_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, organization_id: int) -> Response:
         organization = organization_get_for_member(
             organization_id=organization_id, user=request.user
         )
@@ -334,7 +335,7 @@ class MissionSubmitApi(AuthenticatedApiView):
         request=None,
         responses={200: MissionDetailSerializer, **error_responses(401, 403, 404, 409)},
     )
-    def post(self, request: Request, mission_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, mission_id: int) -> Response:
         mission = mission_get_for_editor(mission_id=mission_id, user=request.user)
         return _detail_response(request, mission_submit(mission=mission, actor=request.user))
 
@@ -347,7 +348,7 @@ class MissionCloseApi(AuthenticatedApiView):
         request=None,
         responses={200: MissionDetailSerializer, **error_responses(401, 403, 404, 409)},
     )
-    def post(self, request: Request, mission_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, mission_id: int) -> Response:
         mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
         return _detail_response(request, mission_close(mission=mission, actor=request.user))
 
@@ -360,7 +361,7 @@ class MissionCancelApi(AuthenticatedApiView):
         request=None,
         responses={200: MissionDetailSerializer, **error_responses(401, 403, 404, 409)},
     )
-    def post(self, request: Request, mission_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, mission_id: int) -> Response:
         mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
         return _detail_response(request, mission_cancel(mission=mission, actor=request.user))
 
@@ -392,7 +393,7 @@ class MissionPublishApi(AuthenticatedApiView):
         request=None,
         responses={200: MissionDetailSerializer, **error_responses(401, 403, 404, 409)},
     )
-    def post(self, request: Request, mission_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, mission_id: int) -> Response:
         mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
         return _detail_response(request, mission_publish(mission=mission, actor=request.user))
 
@@ -411,7 +412,7 @@ class MissionRejectApi(AuthenticatedApiView):
         request=RejectInput,
         responses={200: MissionDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def post(self, request: Request, mission_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, mission_id: int) -> Response:
         mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
         data = validated_data(self.RejectInput, request.data)
         mission = mission_reject(mission=mission, actor=request.user, note=data["note"])
@@ -468,7 +469,7 @@ class MissionSlotsApi(EngagementApiView):
         request=SlotInput,
         responses={201: SlotSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def post(self, request: Request, mission_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, mission_id: int) -> Response:
         mission = mission_get_for_editor(mission_id=mission_id, user=request.user)
         data = validated_data(SlotInput, request.data)
         slot = slot_create(
@@ -491,7 +492,7 @@ class SlotDetailApi(AuthenticatedApiView):
         request=SlotInput(partial=True),
         responses={200: SlotSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def patch(self, request: Request, slot_id: int) -> Response:
+    def patch(self, request: SignedInApiRequest, slot_id: int) -> Response:
         slot = slot_get_for_editor(slot_id=slot_id, user=request.user)
         data = validated_data(SlotInput, request.data, partial=True)
         if not data:
@@ -508,7 +509,7 @@ class SlotCancelApi(AuthenticatedApiView):
         request=None,
         responses={200: SlotSerializer, **error_responses(401, 403, 404, 409)},
     )
-    def post(self, request: Request, slot_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, slot_id: int) -> Response:
         slot = slot_get_for_editor(slot_id=slot_id, user=request.user)
         return Response(SlotSerializer(slot_cancel(slot=slot, actor=request.user)).data)
 

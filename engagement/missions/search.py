@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -36,15 +36,17 @@ from django.db.models import (
     F,
     Field,
     FloatField,
+    Model,
     Prefetch,
     Q,
     QuerySet,
     Value,
     Window,
 )
-from django.db.models.expressions import OrderBy, RawSQL, RowRange
+from django.db.models.expressions import Expression, OrderBy, RawSQL, RowRange
 from django.utils import timezone
 
+from accounts.models import User
 from engagement.missions.geo import (
     BoxOverlaps,
     Envelope,
@@ -62,9 +64,6 @@ from engagement.missions.text_search import search_query
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause, Skill, translated_label
 from engagement.volunteers.models import VolunteerProfile
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 SearchSort = Literal["distance", "soonest", "newest", "relevance"]
 
@@ -99,8 +98,15 @@ class MissionSearchFilters:
     user: User | None = None
 
     @property
+    def point(self) -> tuple[float, float] | None:
+        """(lng, lat) when both are given."""
+        if self.lat is None or self.lng is None:
+            return None
+        return self.lng, self.lat
+
+    @property
     def has_point(self) -> bool:
-        return self.lat is not None and self.lng is not None
+        return self.point is not None
 
     @property
     def effective_sort(self) -> SearchSort:
@@ -155,7 +161,7 @@ class _SlotMatch:
     """
 
     where: str
-    params: tuple[Any, ...]
+    params: tuple[object, ...]
     # Whether dates or availabilities narrow the slots beyond "can be joined" (then the mission's
     # joinable flag is not enough and the slots are read).
     narrowed: bool = False
@@ -198,7 +204,7 @@ def _slot_match(filters: MissionSearchFilters, *, now: datetime) -> _SlotMatch:
         "s.status = %s",
         "(s.starts_at IS NULL OR s.starts_at > %s)",
     ]
-    params: list[Any] = [Slot.Status.OPEN.value, now]
+    params: list[object] = [Slot.Status.OPEN.value, now]
     zone = tenant_zone()
     if filters.date_from is not None:
         conditions.append("(s.starts_at IS NULL OR s.ends_at > %s)")
@@ -236,7 +242,9 @@ def _has_any_cause(slugs: Sequence[str]) -> RawSQL:
     )
 
 
-def _has_any(through: Any, target: Any, column: str, slugs: Sequence[str]) -> RawSQL:
+def _has_any(
+    through: type[Model], target: type[Model], column: str, slugs: Sequence[str]
+) -> RawSQL:
     """EXISTS a link from the outer mission to one of the `slugs` (causes or skills).
 
     The slugs become ids once per query (an InitPlan), so each mission costs one index-only
@@ -261,15 +269,16 @@ def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _Slo
         raise ValueError("sort=relevance needs q")
 
     # Collected then applied in one filter(): every filter() clones the whole query.
-    conditions: list[Any] = [Q(status=Mission.Status.PUBLISHED)]
-    if filters.has_point and filters.radius_km is not None:
-        around = radius_box(filters.lng, filters.lat, filters.radius_km)  # type: ignore[arg-type]
+    conditions: list[Q | Expression] = [Q(status=Mission.Status.PUBLISHED)]
+    point = filters.point
+    if point is not None and filters.radius_km is not None:
+        around = radius_box(*point, filters.radius_km)
         if around is not None:
             conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*around)))
         conditions.append(
             GeographyWithin(
                 F("location"),
-                GeographyPoint(filters.lng, filters.lat),  # type: ignore[arg-type]
+                GeographyPoint(*point),
                 Value(float(filters.radius_km) * 1000.0),
             )
         )
@@ -301,7 +310,10 @@ def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _Slo
 def _order_by(filters: MissionSearchFilters, slot_match: _SlotMatch) -> list[OrderBy]:
     sort = filters.effective_sort
     if sort == "distance":
-        nearest = NearestTo(F("location"), GeographyPoint(filters.lng, filters.lat))  # type: ignore[arg-type]
+        point = filters.point
+        if point is None:
+            raise ValueError("sort=distance needs lat and lng")
+        nearest = NearestTo(F("location"), GeographyPoint(*point))
         return [nearest.asc(nulls_last=True), F("id").asc()]
     if sort == "newest":
         return [F("published_at").desc(nulls_last=True), F("id").desc()]
@@ -329,11 +341,10 @@ def mission_search(*, filters: MissionSearchFilters) -> QuerySet[Mission]:
 def _search_ordered(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], list[OrderBy]]:
     """mission_search and its ORDER BY expressions (the same `now`, so the same SQL)."""
     missions, slot_match = _search_base(filters)
-    if filters.has_point:
-        distance_km = GeographyDistance(
-            F("location"),
-            GeographyPoint(filters.lng, filters.lat),  # type: ignore[arg-type]
-        ) / Value(1000.0)
+    point = filters.point
+    distance_km: Expression
+    if point is not None:
+        distance_km = GeographyDistance(F("location"), GeographyPoint(*point)) / Value(1000.0)
     else:
         distance_km = Value(None, output_field=FloatField())
     missions = missions.annotate(
@@ -477,7 +488,13 @@ class _PageWithTotal(Sequence[SearchResult]):
     def __len__(self) -> int:
         return self.total
 
-    def __getitem__(self, key: Any) -> Any:
+    @overload
+    def __getitem__(self, key: int) -> SearchResult: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[SearchResult]: ...
+
+    def __getitem__(self, key: int | slice) -> SearchResult | list[SearchResult]:
         if not isinstance(key, slice) or (key.start or 0) != self.offset:
             raise IndexError("only the page that was read is available")
         return self.rows
@@ -487,12 +504,12 @@ MAX_PAGE_NUMBER = 100_000
 
 
 def mission_search_paginated(
-    *, filters: MissionSearchFilters, page: Any, size: int
+    *, filters: MissionSearchFilters, page: int | str | None, size: int
 ) -> Page[SearchResult]:
     """mission_search_page as a Django Page for the pages: one query for the rows and the
     total (a page number past the end shows the last page, as Paginator.get_page does)."""
     try:
-        number = int(page)
+        number = int(page) if page is not None else 1
     except (TypeError, ValueError):
         number = 1
     # Past the end shows the last page anyway; the bound keeps OFFSET within a bigint.
@@ -520,14 +537,12 @@ def mission_map_points(
     """
     missions, slot_match = _search_base(filters)
     missions = missions.filter(location__isnull=False)
-    centre = None
-    if filters.has_point:
-        centre = (filters.lng, filters.lat)
-    elif filters.bbox is not None:
+    centre = filters.point
+    if centre is None and filters.bbox is not None:
         west, south, east, north = filters.bbox
         centre = ((west + east) / 2, (south + north) / 2)
     if centre is not None:
-        nearest = NearestTo(F("location"), GeographyPoint(*centre))  # type: ignore[arg-type]
+        nearest = NearestTo(F("location"), GeographyPoint(*centre))
         missions = missions.order_by(nearest.asc(), "id")
     else:
         missions = missions.order_by(slot_match.next_start().asc(nulls_last=True), "id")

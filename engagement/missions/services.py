@@ -1,4 +1,4 @@
-"""Missions: creation, edits, the moderation lifecycle, closing and cancelling (slots: slots.py).
+"""Missions: creation, edits, the moderation lifecycle, closing and cancelling; their slots.
 
 Lifecycle: draft → (submit) → in_review → (publish) → published → closed | cancelled; a moderator
 may send a mission in review back to draft with a note (reject). When the tenant does not moderate
@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from enum import Enum
+from typing import Final, TypedDict, Unpack
 
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.permissions import user_is_moderator
 from engagement.access import require_moderator
 from engagement.errors import EngagementError, EngagementErrorCode
@@ -48,24 +50,28 @@ MISSION_TEXT_FIELDS = {
     "postcode": 16,
     "city": 120,
 }
-MISSION_FIELDS = frozenset(
-    {
-        "title",
-        "summary",
-        "description",
-        "cause_ids",
-        "skill_ids",
-        "location",
-        "address",
-        "postcode",
-        "city",
-        "is_remote",
-        "is_step_free",
-        "is_open_to_minors",
-        "is_beginner_friendly",
-        "requires_approval",
-    }
-)
+
+
+class MissionChanges(TypedDict, total=False):
+    """What mission_update may change; a field left out stays as it is."""
+
+    title: str
+    summary: str
+    description: str
+    cause_ids: Iterable[int]
+    skill_ids: Iterable[int]
+    location: Point | None
+    address: str
+    postcode: str
+    city: str
+    is_remote: bool
+    is_step_free: bool
+    is_open_to_minors: bool
+    is_beginner_friendly: bool
+    requires_approval: bool
+
+
+MISSION_FIELDS = MissionChanges.__optional_keys__
 SEARCHABLE_FIELDS = frozenset({"title", "summary", "description", "city", "postcode"})
 EDITABLE_STATUSES = (Mission.Status.DRAFT, Mission.Status.IN_REVIEW, Mission.Status.PUBLISHED)
 
@@ -178,7 +184,7 @@ def _apply_taxonomy(
 def mission_create(
     *,
     organization: Organization,
-    actor: Any,
+    actor: User,
     title: str,
     summary: str = "",
     description: str = "",
@@ -238,7 +244,7 @@ def mission_create(
     return mission
 
 
-def mission_update(*, mission: Mission, actor: Any, **fields: Any) -> Mission:
+def mission_update(*, mission: Mission, actor: User, **fields: Unpack[MissionChanges]) -> Mission:
     """Change a mission's texts, themes, place or options (not once closed or cancelled).
 
     A published mission stays published after an edit; every edit is in the audit trail.
@@ -291,7 +297,7 @@ def _publish(mission: Mission, *, now: datetime) -> None:
     mission.moderation_note = ""
 
 
-def mission_submit(*, mission: Mission, actor: Any) -> Mission:
+def mission_submit(*, mission: Mission, actor: User) -> Mission:
     """Send a draft to the moderators, or publish it when the tenant does not moderate. It
     needs a date one can still join (or an ongoing slot)."""
     require_organization_role(actor, mission.organization)
@@ -319,7 +325,7 @@ def mission_submit(*, mission: Mission, actor: Any) -> Mission:
     return locked
 
 
-def mission_publish(*, mission: Mission, actor: Any) -> Mission:
+def mission_publish(*, mission: Mission, actor: User) -> Mission:
     """A moderator approves a mission in review."""
     require_moderator(actor)
     now = timezone.now()
@@ -336,7 +342,7 @@ def mission_publish(*, mission: Mission, actor: Any) -> Mission:
     return locked
 
 
-def mission_reject(*, mission: Mission, actor: Any, note: str) -> Mission:
+def mission_reject(*, mission: Mission, actor: User, note: str) -> Mission:
     """A moderator sends a mission in review back to draft, saying why."""
     require_moderator(actor)
     note = clean_texts({"note": note}, html_fields={}, text_fields={"note": NOTE_MAX_LENGTH})[
@@ -358,14 +364,14 @@ def mission_reject(*, mission: Mission, actor: Any, note: str) -> Mission:
     return locked
 
 
-def _require_manager(actor: Any, mission: Mission) -> None:
+def _require_manager(actor: User, mission: Mission) -> None:
     """Closing and cancelling: the organization's admins and editors, or a moderator."""
     if user_is_moderator(actor) or user_has_organization_role(actor, mission.organization_id):
         return
     require_organization_role(actor, mission.organization)
 
 
-def mission_close(*, mission: Mission, actor: Any) -> Mission:
+def mission_close(*, mission: Mission, actor: User) -> Mission:
     """Stop taking participations; people already registered (and waiting) keep their place."""
     _require_manager(actor, mission)
     with transaction.atomic():
@@ -380,7 +386,7 @@ def mission_close(*, mission: Mission, actor: Any) -> Mission:
     return locked
 
 
-def mission_cancel(*, mission: Mission, actor: Any) -> Mission:
+def mission_cancel(*, mission: Mission, actor: User) -> Mission:
     """Cancel the mission and its dates to come; their volunteers are told."""
     _require_manager(actor, mission)
     now = timezone.now()
@@ -426,16 +432,17 @@ def mission_cancel(*, mission: Mission, actor: Any) -> Mission:
     return locked
 
 
-logger = logging.getLogger("engagement.services")
-
 SLOT_MAX_CAPACITY = 10_000
 SLOT_MAX_DURATION = timedelta(days=31)
 
-_UNCHANGED: Any = object()
+
+class _Unchanged(Enum):
+    """The default of slot_update's fields: keep the value (None is a value: no dates)."""
+
+    UNCHANGED = "unchanged"
 
 
-def _invalid(code: EngagementErrorCode, field: str, message: str) -> EngagementError:
-    return EngagementError(message, code=code, fields={field: [message]})
+_UNCHANGED: Final = _Unchanged.UNCHANGED
 
 
 def _checked_dates(
@@ -479,7 +486,7 @@ def _checked_dates(
     return starts_at, ends_at
 
 
-def _checked_capacity(capacity: Any) -> int:
+def _checked_capacity(capacity: int) -> int:
     if isinstance(capacity, bool):
         capacity = 0
     elif not isinstance(capacity, int):
@@ -507,7 +514,7 @@ def _require_slots_editable(mission: Mission) -> None:
 def slot_create(
     *,
     mission: Mission,
-    actor: Any,
+    actor: User,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     capacity: int,
@@ -543,10 +550,10 @@ def slot_create(
 def slot_update(
     *,
     slot: Slot,
-    actor: Any,
-    starts_at: datetime | None = _UNCHANGED,
-    ends_at: datetime | None = _UNCHANGED,
-    capacity: int = _UNCHANGED,
+    actor: User,
+    starts_at: datetime | None | _Unchanged = _UNCHANGED,
+    ends_at: datetime | None | _Unchanged = _UNCHANGED,
+    capacity: int | _Unchanged = _UNCHANGED,
 ) -> Slot:
     """Move a date or change its seats: never below the confirmed participations; more seats
     promote people from the waiting list."""
@@ -562,7 +569,7 @@ def slot_update(
             raise EngagementError(
                 _("This date was cancelled."), code=EngagementErrorCode.SLOT_CANCELLED
             )
-        changes: dict[str, Any] = {}
+        changes: dict[str, str | int | None] = {}
         new_starts = locked.starts_at if starts_at is _UNCHANGED else starts_at
         new_ends = locked.ends_at if ends_at is _UNCHANGED else ends_at
         if (new_starts, new_ends) != (locked.starts_at, locked.ends_at):
@@ -600,7 +607,7 @@ def slot_update(
     return locked
 
 
-def slot_cancel(*, slot: Slot, actor: Any) -> Slot:
+def slot_cancel(*, slot: Slot, actor: User) -> Slot:
     """Cancel one date; its volunteers (confirmed, waiting or pending) are told."""
     require_organization_role(actor, slot.mission.organization)
     now = timezone.now()

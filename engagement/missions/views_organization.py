@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.requests import SignedInRequest
 from billing.entitlements import entitlement_has
 from engagement.errors import EngagementError
 from engagement.missions import services as missions_services
@@ -71,7 +72,7 @@ def _flash_geocoded(request: HttpRequest, form: MissionForm) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mission_create(request: HttpRequest, organization_id: int) -> HttpResponse:
+def mission_create(request: SignedInRequest, organization_id: int) -> HttpResponse:
     organization = organization_get_for_member(organization_id=organization_id, user=request.user)
     form = _mission_form(request)
     if request.method == "POST" and form.is_valid():
@@ -95,7 +96,7 @@ def mission_create(request: HttpRequest, organization_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mission_edit(request: HttpRequest, mission_id: int) -> HttpResponse:
+def mission_edit(request: SignedInRequest, mission_id: int) -> HttpResponse:
     mission = mission_get_for_editor(mission_id=mission_id, user=request.user)
     form = _mission_form(request, initial=MissionForm.initial_from(mission))
     if request.method == "POST" and form.is_valid():
@@ -195,7 +196,7 @@ def mission_manage(request: HttpRequest, mission_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mission_submit(request: HttpRequest, mission_id: int) -> HttpResponse:
+def mission_submit(request: SignedInRequest, mission_id: int) -> HttpResponse:
     mission = mission_get_for_editor(mission_id=mission_id, user=request.user)
     try:
         mission = missions_services.mission_submit(mission=mission, actor=request.user)
@@ -213,7 +214,7 @@ def mission_submit(request: HttpRequest, mission_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mission_close(request: HttpRequest, mission_id: int) -> HttpResponse:
+def mission_close(request: SignedInRequest, mission_id: int) -> HttpResponse:
     mission = mission_get_for_editor(mission_id=mission_id, user=request.user)
     run_action(
         request,
@@ -225,7 +226,7 @@ def mission_close(request: HttpRequest, mission_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mission_cancel(request: HttpRequest, mission_id: int) -> HttpResponse:
+def mission_cancel(request: SignedInRequest, mission_id: int) -> HttpResponse:
     mission = mission_get_for_editor(mission_id=mission_id, user=request.user)
     run_action(
         request,
@@ -240,7 +241,7 @@ def mission_cancel(request: HttpRequest, mission_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def slot_create(request: HttpRequest, mission_id: int) -> HttpResponse:
+def slot_create(request: SignedInRequest, mission_id: int) -> HttpResponse:
     mission = mission_get_for_editor(mission_id=mission_id, user=request.user)
     form = SlotForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
@@ -263,7 +264,7 @@ def slot_create(request: HttpRequest, mission_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def slot_edit(request: HttpRequest, slot_id: int) -> HttpResponse:
+def slot_edit(request: SignedInRequest, slot_id: int) -> HttpResponse:
     slot = slot_get_for_editor(slot_id=slot_id, user=request.user)
     form = SlotForm(
         request.POST or None,
@@ -288,7 +289,7 @@ def slot_edit(request: HttpRequest, slot_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def slot_cancel(request: HttpRequest, slot_id: int) -> HttpResponse:
+def slot_cancel(request: SignedInRequest, slot_id: int) -> HttpResponse:
     slot = slot_get_for_editor(slot_id=slot_id, user=request.user)
     run_action(
         request,

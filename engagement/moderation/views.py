@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.requests import SignedInRequest
 from engagement.missions.access import mission_get_for_viewer
 from engagement.missions.selectors import mission_list_for_moderation
 from engagement.missions.services import mission_publish, mission_reject
@@ -36,7 +37,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def moderation_organization(request: HttpRequest, organization_id: int) -> HttpResponse:
+def moderation_organization(request: SignedInRequest, organization_id: int) -> HttpResponse:
     require_moderator(request)
     organization = organization_get_for_moderator(
         organization_id=organization_id, user=request.user
@@ -61,7 +62,7 @@ def moderation_organization(request: HttpRequest, organization_id: int) -> HttpR
 
 @login_required
 @require_POST
-def moderation_mission(request: HttpRequest, mission_id: int) -> HttpResponse:
+def moderation_mission(request: SignedInRequest, mission_id: int) -> HttpResponse:
     require_moderator(request)
     mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
     form = ModerationDecisionForm(request.POST, auto_id=f"mission-{mission.pk}-%s")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.permissions import (
+    Viewer,
     get_or_404,
     id_or_404,
     user_is_moderator,
@@ -30,7 +31,7 @@ ORGANIZER_ROLES: tuple[str, ...] = (
 
 
 def require_organization_role(
-    actor: Any, organization: Organization, roles: Iterable[str] = ORGANIZER_ROLES
+    actor: Viewer, organization: Organization, roles: Iterable[str] = ORGANIZER_ROLES
 ) -> str:
     role = user_organization_role(actor, organization)
     if role is None or role not in tuple(roles):
@@ -43,7 +44,7 @@ def require_organization_role(
     return role
 
 
-def user_organization_role(user: Any, organization: Organization | int) -> str | None:
+def user_organization_role(user: Viewer, organization: Organization | int) -> str | None:
     """The user's role ("admin" or "editor") in the organization, or None."""
     if not user_is_signed_in(user):
         return None
@@ -55,7 +56,7 @@ def user_organization_role(user: Any, organization: Organization | int) -> str |
     )
 
 
-def user_membership(user: Any, organization: Organization) -> OrganizationMembership | None:
+def user_membership(user: Viewer, organization: Organization) -> OrganizationMembership | None:
     """The user's membership of the organization (its role and id), or None."""
     if not user_is_signed_in(user):
         return None
@@ -65,13 +66,15 @@ def user_membership(user: Any, organization: Organization) -> OrganizationMember
 
 
 def user_has_organization_role(
-    user: Any, organization: Organization | int, roles: Iterable[str] = ORGANIZER_ROLES
+    user: Viewer,
+    organization: Organization | int,
+    roles: Iterable[str] = ORGANIZER_ROLES,
 ) -> bool:
     role = user_organization_role(user, organization)
     return role is not None and role in tuple(roles)
 
 
-def member_of(user: Any, roles: Iterable[str], path: str) -> Exists:
+def member_of(user: User, roles: Iterable[str], path: str) -> Exists:
     """EXISTS(membership of `user` with one of `roles` in the organization at `path`)."""
     return Exists(
         OrganizationMembership.objects.filter(
@@ -84,7 +87,10 @@ def member_of(user: Any, roles: Iterable[str], path: str) -> Exists:
 
 
 def organization_get_for_member(
-    *, organization_id: Any, user: Any, roles: Iterable[str] = ORGANIZER_ROLES
+    *,
+    organization_id: int | str,
+    user: Viewer,
+    roles: Iterable[str] = ORGANIZER_ROLES,
 ) -> Organization:
     """An organization where the user holds one of `roles`."""
     pk = id_or_404(organization_id)
@@ -95,7 +101,7 @@ def organization_get_for_member(
 
 
 def membership_get_for_member(
-    *, organization_id: Any, membership_id: Any, user: Any
+    *, organization_id: int | str, membership_id: int | str, user: Viewer
 ) -> OrganizationMembership:
     """A membership of an organization the user belongs to (any role): what a member may see.
     Removing someone else is for the organization's admins (engagement.services)."""
@@ -108,7 +114,7 @@ def membership_get_for_member(
     return get_or_404(queryset, pk)
 
 
-def organization_get_for_viewer(*, organization_id: Any, user: Any) -> Organization:
+def organization_get_for_viewer(*, organization_id: int | str, user: Viewer) -> Organization:
     """An organization anyone may see (its name and logo): a verified one, which publishes
     missions; any other only for its members and the moderators."""
     pk = id_or_404(organization_id)
@@ -122,7 +128,7 @@ def organization_get_for_viewer(*, organization_id: Any, user: Any) -> Organizat
     return get_or_404(queryset.filter(visible), pk)
 
 
-def organization_get_for_moderator(*, organization_id: Any, user: Any) -> Organization:
+def organization_get_for_moderator(*, organization_id: int | str, user: Viewer) -> Organization:
     """Any organization of the tenant, for a moderator or tenant admin."""
     pk = id_or_404(organization_id)
     if not user_is_moderator(user):

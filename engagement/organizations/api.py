@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import user_is_moderator
+from accounts.requests import SignedInApiRequest
 from engagement.api.base import (
     MODERATION_TAG,
     ORGANIZER_TAG,
@@ -92,7 +93,7 @@ class OrganizationListApi(AuthenticatedApiView):
             **error_responses(400, 401),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         return paginated(
             self, organization_list_for_user(user=request.user), OrganizationSerializer
         )
@@ -104,7 +105,7 @@ class OrganizationListApi(AuthenticatedApiView):
         request=OrganizationInput,
         responses={201: OrganizationSerializer, **error_responses(400, 401, 403)},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = validated_data(OrganizationInput, request.data)
         organization = organization_create(creator=request.user, **data)
         return _organization_response(request, organization, code=status.HTTP_201_CREATED)
@@ -129,7 +130,7 @@ class OrganizationDetailApi(AuthenticatedApiView):
         request=OrganizationInput(partial=True),
         responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404)},
     )
-    def patch(self, request: Request, organization_id: int) -> Response:
+    def patch(self, request: SignedInApiRequest, organization_id: int) -> Response:
         organization = organization_for_member_or_moderator(request, organization_id)
         data: dict[str, Any] = validated_data(OrganizationInput, request.data, partial=True)
         if not data:
@@ -158,7 +159,7 @@ class OrganizationLogoApi(AuthenticatedApiView):
         request={"multipart/form-data": LogoInput},
         responses={200: OrganizationSerializer, **error_responses(400, 401, 403, 404, 413)},
     )
-    def put(self, request: Request, organization_id: int) -> Response:
+    def put(self, request: SignedInApiRequest, organization_id: int) -> Response:
         organization = organization_for_member_or_moderator(request, organization_id)
         data = validated_data(self.LogoInput, request.data)
         organization = organization_update(
@@ -173,7 +174,7 @@ class OrganizationLogoApi(AuthenticatedApiView):
         request=None,
         responses={200: OrganizationSerializer, **error_responses(401, 403, 404)},
     )
-    def delete(self, request: Request, organization_id: int) -> Response:
+    def delete(self, request: SignedInApiRequest, organization_id: int) -> Response:
         organization = organization_for_member_or_moderator(request, organization_id)
         organization = organization_update(organization=organization, actor=request.user, logo=None)
         return _organization_response(request, organization)
@@ -195,7 +196,7 @@ class OrganizationVerifyApi(AuthenticatedApiView):
         request=VerifyInput,
         responses={200: OrganizationSerializer, **error_responses(400, 401, 404, 409)},
     )
-    def post(self, request: Request, organization_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, organization_id: int) -> Response:
         organization = organization_get_for_moderator(
             organization_id=organization_id, user=request.user
         )
@@ -257,7 +258,9 @@ class OrganizationMemberApi(AuthenticatedApiView):
         request=None,
         responses={204: None, **error_responses(401, 403, 404, 409)},
     )
-    def delete(self, request: Request, organization_id: int, membership_id: int) -> Response:
+    def delete(
+        self, request: SignedInApiRequest, organization_id: int, membership_id: int
+    ) -> Response:
         membership = membership_get_for_member(
             organization_id=organization_id, membership_id=membership_id, user=request.user
         )
@@ -299,7 +302,7 @@ class OrganizationInvitationsApi(AuthenticatedApiView):
         request=InvitationInput,
         responses={201: InvitationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def post(self, request: Request, organization_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, organization_id: int) -> Response:
         organization = organization_for_member_or_moderator(request, organization_id)
         data = validated_data(InvitationInput, request.data)
         invitation = organization_invite(
@@ -322,7 +325,7 @@ class InvitationAcceptApi(AuthenticatedApiView):
         request=AcceptInput,
         responses={201: MembershipSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = validated_data(self.AcceptInput, request.data)
         membership = invitation_accept(token=data["token"], user=request.user)
         membership = membership_get_for_member(

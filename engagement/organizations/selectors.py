@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import F, QuerySet
 
+from accounts.models import User
 from engagement.organizations.models import (
     Organization,
     OrganizationInvitation,
@@ -15,8 +16,6 @@ from engagement.organizations.models import (
 if TYPE_CHECKING:
     # django-stubs-ext is a development dependency (types only).
     from django_stubs_ext import WithAnnotations
-
-    from accounts.models import User
 
 
 class MemberRole(TypedDict):

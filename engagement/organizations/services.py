@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from accounts.models import User
 from accounts.permissions import user_is_tenant_admin
 from billing.entitlements import entitlement_within_limit
 from engagement.access import require_authenticated, require_moderator
@@ -42,9 +43,22 @@ logger = logging.getLogger("engagement.services")
 
 ORGANIZATION_HTML_FIELDS = {"description": 5_000}
 ORGANIZATION_TEXT_FIELDS = {"name": 160, "address": 255}
-ORGANIZATION_FIELDS = frozenset(
-    {"name", "kind", "description", "address", "website", "contact_email", "logo"}
-)
+
+
+class OrganizationChanges(TypedDict, total=False):
+    """What organization_update may change; a field left out stays as it is."""
+
+    name: str
+    kind: str
+    description: str
+    address: str
+    website: str
+    contact_email: str
+    # The uploaded file's bytes, or None to remove the logo.
+    logo: bytes | None
+
+
+ORGANIZATION_FIELDS = OrganizationChanges.__optional_keys__
 NOTE_MAX_LENGTH = 500
 Role = OrganizationMembership.Role
 
@@ -62,7 +76,7 @@ def _unique_slug(name: str) -> str:
 
 def organization_create(
     *,
-    creator: Any,
+    creator: User,
     name: str,
     kind: str,
     description: str = "",
@@ -112,7 +126,9 @@ def organization_create(
     return organization
 
 
-def organization_update(*, organization: Organization, actor: Any, **fields: Any) -> Organization:
+def organization_update(
+    *, organization: Organization, actor: User, **fields: Unpack[OrganizationChanges]
+) -> Organization:
     """Change an organization's details: its admins, or a tenant admin.
 
     `logo` is the uploaded file's bytes (checked and re-encoded as a PNG by engagement.images;
@@ -184,7 +200,7 @@ def _replace_logo(organization: Organization, png: bytes | None) -> None:
 
 
 def organization_verify(
-    *, organization: Organization, actor: Any, approve: bool, note: str = ""
+    *, organization: Organization, actor: User, approve: bool, note: str = ""
 ) -> Organization:
     """A moderator verifies (approve=True) or rejects an organization, with an optional note."""
     require_moderator(actor)
@@ -234,7 +250,7 @@ def organization_verify(
 
 
 def organization_invite(
-    *, organization: Organization, actor: Any, email: str, role: str = Role.ADMIN
+    *, organization: Organization, actor: User, email: str, role: str = Role.ADMIN
 ) -> OrganizationInvitation:
     """E-mail a single-use invitation; a newer invitation replaces a pending one."""
     require_organization_role(actor, organization, roles=(Role.ADMIN,))
@@ -277,7 +293,7 @@ def organization_invite(
     return invitation
 
 
-def invitation_accept(*, token: str, user: Any) -> OrganizationMembership:
+def invitation_accept(*, token: str, user: User) -> OrganizationMembership:
     """Join the organization with the invitation sent to this user's e-mail address."""
     require_authenticated(user)
     with transaction.atomic():
@@ -322,7 +338,7 @@ def invitation_accept(*, token: str, user: Any) -> OrganizationMembership:
     return membership
 
 
-def membership_remove(*, membership: OrganizationMembership, actor: Any) -> None:
+def membership_remove(*, membership: OrganizationMembership, actor: User) -> None:
     """An admin removes a member, or a member leaves; the last admin cannot go."""
     require_authenticated(actor)
     if membership.user_id != actor.pk:

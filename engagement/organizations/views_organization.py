@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import user_is_moderator
+from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
 from engagement.missions.selectors import mission_list_for_organization
 from engagement.organization_pages import ADMIN_ONLY, flash_error, show_service_error
@@ -42,7 +43,7 @@ from engagement.organizations.services import (
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     organizations = organization_list_for_user(user=request.user)
     return render(
         request,
@@ -56,7 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_register(request: HttpRequest) -> HttpResponse:
+def organization_register(request: SignedInRequest) -> HttpResponse:
     # On a company's site, organizations are mostly its own teams.
     kind = (
         Organization.Kind.COMPANY_TEAM
@@ -109,7 +110,7 @@ def organization_detail(request: HttpRequest, organization_id: int) -> HttpRespo
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_edit(request: HttpRequest, organization_id: int) -> HttpResponse:
+def organization_edit(request: SignedInRequest, organization_id: int) -> HttpResponse:
     organization = organization_get_for_member(
         organization_id=organization_id, user=request.user, roles=ADMIN_ONLY
     )
@@ -151,7 +152,7 @@ def _members_and_invitations(organization: Organization) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_members(request: HttpRequest, organization_id: int) -> HttpResponse:
+def organization_members(request: SignedInRequest, organization_id: int) -> HttpResponse:
     organization = organization_get_for_member(
         organization_id=organization_id, user=request.user, roles=ADMIN_ONLY
     )
@@ -187,7 +188,7 @@ def organization_members(request: HttpRequest, organization_id: int) -> HttpResp
 @login_required
 @require_POST
 def organization_member_remove(
-    request: HttpRequest, organization_id: int, membership_id: int
+    request: SignedInRequest, organization_id: int, membership_id: int
 ) -> HttpResponse:
     """An admin removes a member, or a member leaves (the service keeps the last admin)."""
     membership = membership_get_for_member(

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import Http404
 
-from accounts.permissions import get_or_404, id_or_404, user_is_signed_in
+from accounts.permissions import Viewer, get_or_404, id_or_404, user_is_signed_in
 from engagement.organizations.access import ORGANIZER_ROLES, member_of
 from engagement.participations.models import Participation
 
 
-def participation_get_for_volunteer(*, participation_id: Any, user: Any) -> Participation:
+def participation_get_for_volunteer(*, participation_id: int | str, user: Viewer) -> Participation:
     """The user's own participation."""
     pk = id_or_404(participation_id)
     if not user_is_signed_in(user):
@@ -22,7 +20,7 @@ def participation_get_for_volunteer(*, participation_id: Any, user: Any) -> Part
     return get_or_404(queryset, pk)
 
 
-def participation_get_for_organizer(*, participation_id: Any, user: Any) -> Participation:
+def participation_get_for_organizer(*, participation_id: int | str, user: Viewer) -> Participation:
     """A participation on a mission of an organization the user administers or edits for."""
     pk = id_or_404(participation_id)
     if not user_is_signed_in(user):

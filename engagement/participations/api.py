@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.requests import SignedInApiRequest
 from engagement.api.base import (
     ORGANIZER_TAG,
     PAGE_PARAMETERS,
@@ -55,7 +55,7 @@ class MyParticipationListApi(AuthenticatedApiView):
             **error_responses(400, 401),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         scope = request.query_params.get("scope", "upcoming")
         if scope not in SCOPES:
             raise exceptions.ValidationError(
@@ -73,7 +73,7 @@ class MyParticipationCancelApi(AuthenticatedApiView):
         request=None,
         responses={200: ParticipationSerializer, **error_responses(401, 404, 409)},
     )
-    def post(self, request: Request, participation_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, participation_id: int) -> Response:
         participation = participation_get_for_volunteer(
             participation_id=participation_id, user=request.user
         )
@@ -89,7 +89,7 @@ class ParticipationConfirmApi(AuthenticatedApiView):
         request=None,
         responses={200: OrganizerParticipationSerializer, **error_responses(401, 403, 404, 409)},
     )
-    def post(self, request: Request, participation_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, participation_id: int) -> Response:
         participation = participation_get_for_organizer(
             participation_id=participation_id, user=request.user
         )
@@ -114,7 +114,7 @@ class ParticipationDeclineApi(AuthenticatedApiView):
             **error_responses(400, 401, 403, 404, 409),
         },
     )
-    def post(self, request: Request, participation_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, participation_id: int) -> Response:
         participation = participation_get_for_organizer(
             participation_id=participation_id, user=request.user
         )
@@ -142,7 +142,7 @@ class ParticipationAttendedApi(AuthenticatedApiView):
             **error_responses(400, 401, 403, 404, 409),
         },
     )
-    def post(self, request: Request, participation_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, participation_id: int) -> Response:
         participation = participation_get_for_organizer(
             participation_id=participation_id, user=request.user
         )
@@ -161,7 +161,7 @@ class ParticipationNoShowApi(AuthenticatedApiView):
         request=None,
         responses={200: OrganizerParticipationSerializer, **error_responses(401, 403, 404, 409)},
     )
-    def post(self, request: Request, participation_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, participation_id: int) -> Response:
         participation = participation_get_for_organizer(
             participation_id=participation_id, user=request.user
         )

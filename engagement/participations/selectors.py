@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from engagement.missions.models import Mission, Slot
 from engagement.participations.models import Participation
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 ParticipationScope = Literal["upcoming", "past", "all"]
 

@@ -19,13 +19,14 @@ Rules (README "Participation rules"):
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from engagement.access import require_authenticated
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.missions.models import Mission, Slot
@@ -46,6 +47,8 @@ ONGOING_MAX_HOURS = Decimal("200")
 PROMOTING_MISSION_STATUSES = (Mission.Status.PUBLISHED, Mission.Status.CLOSED)
 
 Status = Participation.Status
+# Hours worked as given by a form, the API or a script: a number or its text ("2.5").
+HoursInput = Decimal | int | str
 
 
 def lock_slot(slot_id: int) -> Slot:
@@ -61,12 +64,12 @@ def _lock_participation(participation_id: int) -> Participation:
     return Participation.objects.select_for_update(of=("self",)).get(pk=participation_id)
 
 
-def slot_has_started(slot: Slot, *, now: Any = None) -> bool:
+def slot_has_started(slot: Slot, *, now: datetime | None = None) -> bool:
     """Ongoing slots count as started: attendance can be recorded at any time."""
     return slot.starts_at is None or slot.starts_at <= (now or timezone.now())
 
 
-def _slot_accepts_requests(slot: Slot, *, now: Any) -> None:
+def _slot_accepts_requests(slot: Slot, *, now: datetime) -> None:
     if slot.mission.status != Mission.Status.PUBLISHED:
         raise EngagementError(
             _("This mission is not open for participation."),
@@ -75,7 +78,7 @@ def _slot_accepts_requests(slot: Slot, *, now: Any) -> None:
     _slot_still_ahead(slot, now=now)
 
 
-def _slot_still_ahead(slot: Slot, *, now: Any) -> None:
+def _slot_still_ahead(slot: Slot, *, now: datetime) -> None:
     """Neither cancelled nor started: a place on it can still be given."""
     if slot.status == Slot.Status.CANCELLED:
         raise EngagementError(
@@ -87,7 +90,7 @@ def _slot_still_ahead(slot: Slot, *, now: Any) -> None:
         )
 
 
-def _slot_can_promote(slot: Slot, *, now: Any) -> bool:
+def _slot_can_promote(slot: Slot, *, now: datetime) -> bool:
     return (
         slot.status == Slot.Status.OPEN
         and slot.mission.status in PROMOTING_MISSION_STATUSES
@@ -106,7 +109,7 @@ def _free_seat(slot: Slot) -> None:
     slot.save(update_fields=["confirmed_count"])
 
 
-def promote_first_waitlisted(*, slot: Slot, actor: Any = None) -> list[Participation]:
+def promote_first_waitlisted(*, slot: Slot, actor: User | None = None) -> list[Participation]:
     """Fill the free seats of a locked slot from its waiting list, earliest first."""
     now = timezone.now()
     if not _slot_can_promote(slot, now=now):
@@ -139,7 +142,7 @@ def promote_first_waitlisted(*, slot: Slot, actor: Any = None) -> list[Participa
     return promoted
 
 
-def participation_request(*, volunteer: Any, slot: Slot, message: str = "") -> Participation:
+def participation_request(*, volunteer: User, slot: Slot, message: str = "") -> Participation:
     """ "Je participe": confirmed if a seat is free, waitlisted if not, requested if the mission
     requires approval."""
     require_authenticated(volunteer)
@@ -204,7 +207,7 @@ def participation_request(*, volunteer: Any, slot: Slot, message: str = "") -> P
     return participation
 
 
-def participation_cancel(*, participation: Participation, actor: Any) -> Participation:
+def participation_cancel(*, participation: Participation, actor: User) -> Participation:
     """The volunteer withdraws (before the slot starts); a freed seat goes to the waiting list."""
     require_authenticated(actor)
     if participation.volunteer_id is None or participation.volunteer_id != actor.pk:
@@ -247,7 +250,7 @@ def participation_cancel(*, participation: Participation, actor: Any) -> Partici
     return current
 
 
-def participation_confirm(*, participation: Participation, actor: Any) -> Participation:
+def participation_confirm(*, participation: Participation, actor: User) -> Participation:
     """An organizer approves a request: confirmed if a seat is free, else waitlisted. A waitlisted
     participation is confirmed only if a seat is free."""
     now = timezone.now()
@@ -294,7 +297,7 @@ def participation_confirm(*, participation: Participation, actor: Any) -> Partic
 
 
 def participation_decline(
-    *, participation: Participation, actor: Any, reason: str = ""
+    *, participation: Participation, actor: User, reason: str = ""
 ) -> Participation:
     """An organizer turns down a pending or waitlisted participation."""
     reason = sanitize_text(reason, field="reason", max_length=500, multiline=True)
@@ -336,7 +339,7 @@ def _max_hours(slot: Slot) -> Decimal:
     return (seconds / Decimal(3600)).quantize(Decimal("0.01"))
 
 
-def _hours(value: Any, *, slot: Slot) -> Decimal:
+def _hours(value: object, *, slot: Slot) -> Decimal:
     """Hours worked: more than zero, at most the slot's duration (ONGOING_MAX_HOURS if undated)."""
     try:
         hours = Decimal(str(value)).quantize(Decimal("0.01"))
@@ -357,7 +360,7 @@ def _hours(value: Any, *, slot: Slot) -> Decimal:
 
 
 def _record_attendance(
-    *, participation: Participation, actor: Any, status: str, hours: Any = None
+    *, participation: Participation, actor: User, status: str, hours: HoursInput | None = None
 ) -> Participation:
     now = timezone.now()
     allowed_from = (
@@ -410,7 +413,7 @@ def _record_attendance(
 
 
 def participation_mark_attended(
-    *, participation: Participation, actor: Any, hours: Any
+    *, participation: Participation, actor: User, hours: HoursInput
 ) -> Participation:
     """Record that the volunteer came, and for how long (also corrects a no-show or the hours)."""
     return _record_attendance(
@@ -418,12 +421,12 @@ def participation_mark_attended(
     )
 
 
-def participation_mark_no_show(*, participation: Participation, actor: Any) -> Participation:
+def participation_mark_no_show(*, participation: Participation, actor: User) -> Participation:
     """Record that a confirmed volunteer did not come."""
     return _record_attendance(participation=participation, actor=actor, status=Status.NO_SHOW)
 
 
-def participations_cancel_for_slot(*, slot: Slot, actor: Any, now: Any) -> int:
+def participations_cancel_for_slot(*, slot: Slot, actor: User, now: datetime) -> int:
     """Cancel the active participations of a locked slot (the organizer cancelled the date or the
     mission) and tell each volunteer; returns how many."""
     cancelled = 0

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
+from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
 from engagement.missions.models import Mission, Slot
 from engagement.missions.views import (
@@ -45,9 +47,11 @@ def _participation_message(participation: Participation) -> str:
     return _("This date is full: you are on the waiting list, we will tell you if a seat frees up.")
 
 
-def _participate(request: HttpRequest, mission: Mission, slot: Slot) -> HttpResponse:
+def _participate(
+    request: HttpRequest, volunteer: User, mission: Mission, slot: Slot
+) -> HttpResponse:
     try:
-        participation = participation_request(volunteer=request.user, slot=slot)
+        participation = participation_request(volunteer=volunteer, slot=slot)
     except EngagementError as error:
         messages.error(request, error.detail)
     else:
@@ -84,14 +88,14 @@ def mission_participate(request: HttpRequest, mission_id: int) -> HttpResponse:
                 "at": int(time.time()),
             }
             return redirect(f"{reverse('account_signup')}?{urlencode({'next': here})}")
-        return _participate(request, mission, slot)
+        return _participate(request, request.user, mission, slot)
 
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     intent_slot_id = _pop_intent(request, mission)
     by_id = {slot.pk: slot for slot in slots}
     if intent_slot_id in by_id:
-        return _participate(request, mission, by_id[intent_slot_id])
+        return _participate(request, request.user, mission, by_id[intent_slot_id])
     context = _slot_choice_context(request, mission, _my_active_participations(request, mission))
     return render(
         request,
@@ -105,7 +109,7 @@ def mission_participate(request: HttpRequest, mission_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_engagements(request: HttpRequest) -> HttpResponse:
+def my_engagements(request: SignedInRequest) -> HttpResponse:
     upcoming = participation_list_for_volunteer(user=request.user, scope="upcoming")
     past = participation_list_for_volunteer(user=request.user, scope="past")
     sections = [
@@ -127,7 +131,7 @@ def my_engagements(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def participation_cancel(request: HttpRequest, participation_id: int) -> HttpResponse:
+def participation_cancel(request: SignedInRequest, participation_id: int) -> HttpResponse:
     participation = participation_get_for_volunteer(
         participation_id=participation_id, user=request.user
     )

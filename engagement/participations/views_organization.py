@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.requests import SignedInRequest
 from billing.entitlements import entitlement_has
 from engagement.missions.access import mission_get_for_editor
 from engagement.organization_pages import CSV_EXPORT, mission_url, run_action, slot_label
@@ -41,7 +42,7 @@ def _participation_redirect(participation: Participation) -> HttpResponse:
 
 @login_required
 @require_POST
-def participation_confirm(request: HttpRequest, participation_id: int) -> HttpResponse:
+def participation_confirm(request: SignedInRequest, participation_id: int) -> HttpResponse:
     participation = participation_get_for_organizer(
         participation_id=participation_id, user=request.user
     )
@@ -57,7 +58,7 @@ def participation_confirm(request: HttpRequest, participation_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def participation_decline(request: HttpRequest, participation_id: int) -> HttpResponse:
+def participation_decline(request: SignedInRequest, participation_id: int) -> HttpResponse:
     participation = participation_get_for_organizer(
         participation_id=participation_id, user=request.user
     )
@@ -75,7 +76,7 @@ def participation_decline(request: HttpRequest, participation_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def participation_attended(request: HttpRequest, participation_id: int) -> HttpResponse:
+def participation_attended(request: SignedInRequest, participation_id: int) -> HttpResponse:
     participation = participation_get_for_organizer(
         participation_id=participation_id, user=request.user
     )
@@ -95,7 +96,7 @@ def participation_attended(request: HttpRequest, participation_id: int) -> HttpR
 
 @login_required
 @require_POST
-def participation_no_show(request: HttpRequest, participation_id: int) -> HttpResponse:
+def participation_no_show(request: SignedInRequest, participation_id: int) -> HttpResponse:
     participation = participation_get_for_organizer(
         participation_id=participation_id, user=request.user
     )

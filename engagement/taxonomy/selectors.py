@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import QuerySet
 
 from engagement.taxonomy.models import Cause, Skill
-
-if TYPE_CHECKING:
-    pass
 
 
 def cause_list() -> QuerySet[Cause]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import models, transaction
 from django.utils.translation import gettext as _
@@ -40,7 +39,9 @@ def taxonomy_seed_defaults() -> tuple[int, int]:
 logger = logging.getLogger("engagement.services")
 
 
-def _ids(values: Iterable[Any], *, field: str, code: EngagementErrorCode) -> set[int]:
+def _ids(
+    values: Iterable[int | str | models.Model], *, field: str, code: EngagementErrorCode
+) -> set[int]:
     """Ids from ids, numeric strings or model instances (a form's queryset)."""
     try:
         ids = {int(value.pk if isinstance(value, models.Model) else value) for value in values}

@@ -9,10 +9,10 @@ from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import AccountApiView
+from accounts.requests import SignedInApiRequest
 from engagement.api.base import AuthenticatedApiView, IdField, error_responses, validated_data
 from engagement.api.fields import LatLngSerializer
 from engagement.missions.filters import FULL_MASK, availability_mask
@@ -82,7 +82,7 @@ class MyProfileApi(AuthenticatedApiView):
         summary="My volunteer profile (defaults until I save one)",
         responses={200: ProfileSerializer, **error_responses(401)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         profile = profile_for_user(user=request.user)
         if profile is None:
             return Response(_empty_profile())
@@ -95,7 +95,7 @@ class MyProfileApi(AuthenticatedApiView):
         request=ProfileInput,
         responses={200: ProfileSerializer, **error_responses(400, 401)},
     )
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: SignedInApiRequest) -> Response:
         data = validated_data(ProfileInput, request.data)
         if not data:
             raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
@@ -122,7 +122,7 @@ class MeExportApi(AccountApiView):
     """GDPR: everything Entraide holds about the caller in this tenant, as JSON."""
 
     @extend_schema(responses={200: dict, **error_responses(401)}, operation_id="accounts_me_export")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         response = Response(user_export_data(user=request.user))
         response["Cache-Control"] = "no-store"
         return response

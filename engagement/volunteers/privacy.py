@@ -4,6 +4,7 @@ account."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from engagement.organizations.selectors import organization_list_for_user
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_volunteer
 from engagement.participations.services import participation_cancel
+from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.selectors import profile_for_user
 
 logger = logging.getLogger(__name__)
@@ -43,11 +45,11 @@ def user_export_data(*, user: User) -> dict[str, Any]:
     return data
 
 
-def _iso(value: Any) -> str | None:
+def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _profile_export(profile: Any) -> dict[str, Any] | None:
+def _profile_export(profile: VolunteerProfile | None) -> dict[str, object] | None:
     if profile is None:
         return None
     home = profile.home_point
@@ -62,7 +64,7 @@ def _profile_export(profile: Any) -> dict[str, Any] | None:
     }
 
 
-def _participation_export(participation: Any) -> dict[str, Any]:
+def _participation_export(participation: Participation) -> dict[str, object]:
     slot = participation.slot
     mission = slot.mission
     return {

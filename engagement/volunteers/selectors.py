@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import Prefetch
 
+from accounts.models import User
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 
 def profile_for_user(*, user: User) -> VolunteerProfile | None:

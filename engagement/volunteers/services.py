@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from engagement.access import require_authenticated
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.taxonomy.services import taxonomy_resolve
@@ -31,7 +31,7 @@ def _invalid(field: str, message: str) -> EngagementError:
 
 def profile_update(
     *,
-    user: Any,
+    user: User,
     cause_ids: Iterable[int] | None = None,
     skill_ids: Iterable[int] | None = None,
     availability_mask: int | None = None,

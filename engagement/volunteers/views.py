@@ -19,6 +19,7 @@ from django.views import View
 from django.views.decorators.http import require_http_methods
 
 from accounts.errors import AccountsError
+from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
 from engagement.missions.geocoding import area_labels, geocode
 from engagement.taxonomy.selectors import cause_list, skill_list
@@ -67,7 +68,7 @@ def _home_area(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     causes = list(cause_list())
     skills = list(skill_list())
     current = profile_for_user(user=request.user)
@@ -119,7 +120,7 @@ class PrivacyView(LoginRequiredMixin, View):
 
 
 class DataExportView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: SignedInRequest) -> HttpResponse:
         data = user_export_data(user=request.user)
         stamp = timezone.now().strftime("%Y%m%d")
         response = HttpResponse(
@@ -136,7 +137,7 @@ class DataExportView(LoginRequiredMixin, View):
 class AccountDeleteView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: SignedInRequest) -> HttpResponse:
         form = AccountDeleteForm(request.POST, user=request.user)
         if form.is_valid():
             user = request.user
