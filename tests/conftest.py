@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.db import connection
 from django.test import Client
 
@@ -57,6 +58,14 @@ def _public_schema_between_tests() -> Iterator[None]:
     connection.set_schema_to_public()
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_between_tests() -> Iterator[None]:
+    """Eager tasks run in parallel threads (concurrency tests) race on Celery's process-wide
+    "join will block" flag and can leave it set; a later eager `.get()` would then refuse."""
+    yield
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)
