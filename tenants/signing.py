@@ -126,7 +126,7 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 mechanism=Mechanism.STORED,
                 minted_by="engagement.models.OrganizationInvitation.token (stored_token)",
                 checked_by="/organization/invitation/<token>/ and /api/v1/invitations/accept/ "
-                "(engagement.services.organizations.invitation_accept)",
+                "(engagement.organizations.services.invitation_accept)",
             ),
             TokenKind(
                 name="session",

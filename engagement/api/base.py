@@ -1,7 +1,7 @@
 """What every engagement API class shares: authentication order, body size limit, strict
 pagination and input validation helpers.
 
-Views parse, authorise (accounts/permissions.py), call one service or selector and present; the
+Views parse, authorise (the domain's access.py), call one service or selector and present; the
 error shape {"detail", "code", "fields"} comes from tenants.api_conventions.exception_handler.
 """
 

@@ -1,11 +1,12 @@
 """E-mails of engagement: what is sent, to whom, in which language, with which attachment.
 
-Services call the `notify_*` functions inside their transaction; each schedules a Celery task
-(engagement/tasks.py) through the transactional outbox (tenants/outbox/), so nothing is sent for a
-write that rolls back, and nothing is lost when the broker is down at commit time. The tasks
-call the `send_*` functions below, which re-read the rows, skip what is no longer true (a
-confirmation for a participation cancelled meanwhile), and record each delivery under a unique
-key (EmailDelivery) in the sending transaction: a task run twice sends once.
+Services call the `notify_*` functions (engagement/notifications.py) inside their transaction;
+each schedules a Celery task (engagement/tasks.py) through the transactional outbox
+(tenants/outbox/), so nothing is sent for a write that rolls back, and nothing is lost when the
+broker is down at commit time. The tasks call the `send_*` functions below, which re-read the
+rows, skip what is no longer true (a confirmation for a participation cancelled meanwhile), and
+record each delivery under a unique key (EmailDelivery) in the sending transaction: a task run
+twice sends once.
 
 Templates live in engagement/emails/templates/emails/<language>/<name>{_subject.txt,.txt,.html}
 in French and English; the language is the recipient's (if the tenant offers it) or the tenant's.

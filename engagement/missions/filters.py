@@ -1,5 +1,5 @@
 """Search parameters of `GET missions/` and `GET missions/map/`: parsed and validated here into an
-engagement.selectors.MissionSearchFilters; every mistake is a 400 with field errors.
+engagement.missions.search.MissionSearchFilters; every mistake is a 400 with field errors.
 
 Availability tokens are `<day>-<period>` (`sat-morning`, `sun-afternoon`, `mon-evening`) or a
 whole day (`sat`), comma separated, or `mine` for the signed-in volunteer's profile grid.

@@ -1,8 +1,9 @@
-"""Forms of the organization space and the moderation queue.
+"""Forms of missions: the search filters of "Autour de moi", and the organization space's mission
+and date editors.
 
 They parse and validate what a person typed (types, required fields, a coherent pair of
-coordinates, dates in the tenant's time zone) and hand keyword arguments to the services in
-engagement/services.py, which own every rule (capacity, statuses, permissions, entitlements).
+coordinates, dates in the tenant's time zone) and hand keyword arguments to the services, which
+own every rule (capacity, statuses, permissions, entitlements).
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ class MissionForm(SummarisedErrorsForm):
         self.tenant = tenant
         # Set when the point came from the address (the page tells where the pin went).
         self.geocoded_label = ""
-        # The choices come from engagement.selectors (cause_list, skill_list): one query each.
+        # The choices come from engagement.taxonomy.selectors (cause_list, skill_list): one
+        # query each.
         self.fields["causes"].queryset = causes
         self.fields["skills"].queryset = skills
 

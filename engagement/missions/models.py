@@ -1,7 +1,8 @@
-"""Engagement data: taxonomy, organizations, missions, slots, participations, profiles, audit.
+"""Missions and their slots (dates with seats, or an ongoing period).
 
 Invariants that the database can hold are constraints here; every rule that spans rows or needs a
-lock lives in the engagement.services package.
+lock lives in the services (engagement/missions/services.py, and for participants
+engagement/participations/services.py).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class Mission(models.Model):
         ordering = ["-published_at", "-id"]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="mission_status_published"),
-            # Search only ever reads published missions (engagement.selectors.mission_search):
+            # Search only ever reads published missions (engagement.missions.search.mission_search):
             # partial indexes keep drafts out and let the planner skip the status filter. Each
             # implies "published": without that, the planner would AND the words' bitmap with a
             # full scan of another partial index just to test the status (7 ms at 100k).
@@ -101,7 +102,7 @@ class Mission(models.Model):
                 name="mission_published_location",
             ),
             # Map viewports and radius boxes are lon/lat rectangles
-            # (engagement.selectors.geo.location_as_geometry). Not partial: PostgreSQL reads the
+            # (engagement.missions.geo.location_as_geometry). Not partial: PostgreSQL reads the
             # statistics of an expression from a non-partial index only; without them PostGIS
             # estimates any box at 0.01 % of the rows (9 for a box holding 6,900), and the
             # planner then skips ANDing the box with the words' index.
@@ -172,7 +173,7 @@ class Slot(models.Model):
             models.Index(fields=["mission", "starts_at"], name="slot_mission_start"),
             models.Index(fields=["starts_at"], name="slot_start"),
             # Mission search probes the joinable slots of each candidate mission index-only
-            # (engagement.selectors.search._SlotMatch); seat counts stay out so their updates
+            # (engagement.missions.search._SlotMatch); seat counts stay out so their updates
             # stay HOT.
             models.Index(
                 fields=["mission", "starts_at"],

@@ -74,7 +74,7 @@ AVAILABILITY_BITS = 21
 
 @dataclass(frozen=True, kw_only=True)
 class MissionSearchFilters:
-    """What a volunteer asks for. Parsed and validated by the API (engagement/api/filters.py)."""
+    """What a volunteer asks for. Parsed and validated by the API (missions/filters.py)."""
 
     lat: float | None = None
     lng: float | None = None
@@ -145,7 +145,7 @@ def _profile_availability(user: User | None) -> int:
 
 def open_slot_condition(*, now: datetime) -> Q:
     """Open and not started yet (or ongoing): a slot a volunteer can still join
-    (engagement.services.participations refuses a slot that has started)."""
+    (engagement.participations.services refuses a slot that has started)."""
     return Q(status=Slot.Status.OPEN) & (Q(starts_at__isnull=True) | Q(starts_at__gt=now))
 
 
@@ -225,7 +225,7 @@ def joinable_condition(*, now: datetime) -> Q:
     """The mission has a slot one can still join (open_slot_condition), read from the mission
     row: an open ongoing slot, or an open dated slot not started yet, which exists iff the
     latest open dated slot has not started. The columns are rewritten by every slot write
-    (engagement.services.missions.mission_search_columns_refresh), so this is exact at any
+    (engagement.missions.services.mission_search_columns_refresh), so this is exact at any
     `now` without a periodic task."""
     return Q(has_open_ongoing_slot=True) | Q(last_open_slot_start__gt=now)
 

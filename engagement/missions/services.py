@@ -5,6 +5,13 @@ may send a mission in review back to draft with a note (reject). When the tenant
 (`Tenant.moderation_enabled` off) submitting publishes directly. A mission is published only if
 its organization is verified. Only the organization's admins and editors create, edit and submit
 its missions; moderators (and tenant admins) publish, reject, close and cancel any mission.
+
+Slots are the dates of a mission (or an ongoing, undated period) and their seats. Only the
+mission's organization admins and editors add, move, resize or cancel slots, and not once the
+mission is closed or cancelled. A dated slot starts in the future and lasts at most
+SLOT_MAX_DURATION; its `time_bit` (weekday × period in the tenant's time zone) is kept in step
+with its start. Capacity never drops below the confirmed participations; raising it promotes the
+waiting list. Cancelling a slot cancels its active participations and tells the volunteers.
 """
 
 from __future__ import annotations

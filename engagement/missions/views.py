@@ -1,16 +1,9 @@
-"""Resident pages: "Autour de moi", the mission page, "Je participe", "Mes engagements" and the
-volunteer profile.
+"""Resident pages of missions: "Autour de moi" (list, map and filters) and the mission page.
 
-Views parse the request (engagement/forms.py), authorise through accounts.permissions (404 for
-"missing" and "not yours" alike), call one selector or service and present the result. Every page
-works without JavaScript; htmx only swaps the results of "Autour de moi" in place.
-
-"Je participe" for a visitor who is not signed in: the POST (CSRF-checked) stores the chosen slot
-in the session and sends them to sign up, with `next` pointing back to the participate page. The
-session survives sign-up and login (Django keeps its data when it cycles the key), so the GET that
-follows finds the intent, makes the participation and lands on the mission page. A GET without a
-stored intent never writes: it shows a one-click confirmation instead, so a link alone can never
-sign anyone up.
+Views parse the request (engagement/missions/forms.py), authorise through the domain's access
+rules (engagement/missions/access.py: 404 for "missing" and "not yours" alike), call one selector
+or service and present the result. Every page works without JavaScript; htmx only swaps the
+results of "Autour de moi" in place.
 """
 
 from __future__ import annotations

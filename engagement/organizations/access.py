@@ -104,7 +104,7 @@ def membership_get_for_member(
     *, organization_id: int | str, membership_id: int | str, user: Viewer
 ) -> OrganizationMembership:
     """A membership of an organization the user belongs to (any role): what a member may see.
-    Removing someone else is for the organization's admins (engagement.services)."""
+    Removing someone else is for the organization's admins (engagement.organizations.services)."""
     organization_pk, pk = id_or_404(organization_id), id_or_404(membership_id)
     if not user_is_signed_in(user):
         raise Http404

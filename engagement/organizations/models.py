@@ -17,7 +17,7 @@ from tenants.signing import stored_token
 
 
 def organization_logo_url(organization_id: int, logo_name: str) -> str:
-    """Where an organization's logo is served (engagement.views.resident.organization_logo), or
+    """Where an organization's logo is served (engagement.organizations.views.organization_logo), or
     "" without one. Every upload gets a new file name, which versions the URL for caches."""
     if not logo_name:
         return ""

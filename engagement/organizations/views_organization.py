@@ -142,7 +142,7 @@ def _members_and_invitations(organization: Organization) -> dict[str, Any]:
     memberships = list(membership_list_for_organization(organization=organization))
     return {
         "memberships": memberships,
-        # The last admin cannot leave (engagement.services.membership_remove): no button then.
+        # The last admin cannot leave (organizations.services.membership_remove): no button then.
         "admin_count": sum(
             membership.role == OrganizationMembership.Role.ADMIN for membership in memberships
         ),

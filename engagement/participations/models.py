@@ -14,7 +14,7 @@ from engagement.missions.models import Slot
 
 
 class Participation(models.Model):
-    """A volunteer on a slot. Transitions go through engagement.services only."""
+    """A volunteer on a slot. Transitions go through engagement.participations.services only."""
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Awaiting approval")

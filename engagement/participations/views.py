@@ -1,4 +1,13 @@
-"""Resident pages of participations: "Je participe", my engagements, cancel, calendar file."""
+"""Resident pages of participations: "Je participe", "Mes engagements", cancelling, and the
+calendar file of a participation.
+
+"Je participe" for a visitor who is not signed in: the POST (CSRF-checked) stores the chosen slot
+in the session and sends them to sign up, with `next` pointing back to the participate page. The
+session survives sign-up and login (Django keeps its data when it cycles the key), so the GET that
+follows finds the intent, makes the participation and lands on the mission page. A GET without a
+stored intent never writes: it shows a one-click confirmation instead, so a link alone can never
+sign anyone up.
+"""
 
 from __future__ import annotations
 

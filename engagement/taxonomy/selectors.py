@@ -1,4 +1,4 @@
-"""Causes, skills and a volunteer's profile."""
+"""Causes and skills of the tenant."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Causes and skills: the default taxonomy every tenant starts with."""
+"""Causes and skills: the defaults every tenant starts with, and resolving ids a form or the API
+sent into the tenant's causes and skills.
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 They write rows directly, in the current tenant's schema (use `in_paris` & co.), with consistent
 defaults: an organization is verified, a mission is published in central Paris with a fresh search
 vector, a slot starts in a week, and a confirmed participation takes a seat (`confirmed_count`).
-To exercise the rules themselves, call the services (engagement.services) instead.
+To exercise the rules themselves, call the services (engagement/<domain>/services.py) instead.
 """
 
 from __future__ import annotations
