@@ -6,6 +6,10 @@ an admin area is sent to set one up first. Admin areas are the path prefixes in
 `accounts.middleware.admin_area`. The Django admin's own login form is replaced by allauth's on
 tenant hosts, so the tenant's sign-in rules and the MFA stage apply there too.
 
+A signed-in user who may not use the Django admin (anyone but active staff) gets the branded
+403 page there at once: the admin would send them to its login page, which sends a signed-in
+user back to the admin, and the browser would loop between the two until it gives up.
+
 Runs after allauth's AccountMiddleware (it needs request.user).
 """
 
@@ -16,6 +20,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -29,6 +34,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 SESSION_NEXT_KEY = "accounts_mfa_setup_next"
 DEFAULT_PREFIXES = ("/admin/", "/accounts/settings/")
+DJANGO_ADMIN_PREFIX = "/admin/"
 
 
 def admin_area(view: View) -> View:
@@ -51,11 +57,20 @@ def _needs_mfa(user: Any) -> bool:
     )
 
 
+def _refuse_signed_in_non_staff(request: HttpRequest) -> None:
+    """403 for a signed-in user the Django admin would not let in (it needs active staff)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and not (user.is_active and user.is_staff):
+        raise PermissionDenied
+
+
 class AdminAreaMfaMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request_is_public(request) and request.path_info.startswith(DJANGO_ADMIN_PREFIX):
+            _refuse_signed_in_non_staff(request)
         if not request_is_public(request) and request.path_info == "/admin/login/":
             next_url = request.GET.get("next", "/admin/")
             if not url_has_allowed_host_and_scheme(
