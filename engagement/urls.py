@@ -36,4 +36,5 @@ urlpatterns = [
     # Links in e-mails (engagement/emails/rendering.py) point here.
     path("me/participations/", RedirectView.as_view(pattern_name="my-engagements")),
     path("organisation/", include("engagement.urls_organization")),
+    path("gestion/", include("engagement.backoffice.urls")),
 ]

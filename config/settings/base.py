@@ -152,6 +152,7 @@ ENGAGEMENT_DOMAINS = (
     "volunteers",
     "moderation",
     "emails",
+    "backoffice",
 )
 
 TEMPLATES = [
@@ -500,7 +501,7 @@ SOCIALACCOUNT_PROVIDERS = {
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Tenant admins need MFA before any of these (plus views marked accounts.middleware.admin_area).
-ACCOUNTS_ADMIN_AREA_PREFIXES = ("/admin/", "/accounts/settings/")
+ACCOUNTS_ADMIN_AREA_PREFIXES = ("/admin/", "/accounts/settings/", "/gestion/")
 # Metadata / discovery URLs given by tenant admins: https and public addresses only.
 ACCOUNTS_SSO_ALLOW_PRIVATE_URLS = env_bool("ACCOUNTS_SSO_ALLOW_PRIVATE_URLS", False)
 ACCOUNTS_SSO_FETCH_TIMEOUT_SECONDS = int(env("ACCOUNTS_SSO_FETCH_TIMEOUT_SECONDS", "10"))

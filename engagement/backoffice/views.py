@@ -1,0 +1,24 @@
+"""Back-office pages. Each is a `backoffice_page`: anonymous visitors sign in first, other
+users get a 403 page, moderators see the moderation part only."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from engagement.backoffice.access import BackofficeRole, backoffice_page
+from engagement.backoffice.selectors import moderation_summary, month_summary
+
+
+@require_GET
+@backoffice_page(admins_only=False)
+def home(request: HttpRequest) -> HttpResponse:
+    """What waits for moderation and, for tenant admins, the tenant this month."""
+    role = request.backoffice_role  # type: ignore[attr-defined]
+    context = {
+        "role": role,
+        "moderation": moderation_summary(),
+        "month": month_summary() if role is BackofficeRole.ADMIN else None,
+    }
+    return render(request, "backoffice/home.html", context)
