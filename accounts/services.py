@@ -239,7 +239,8 @@ def _without_secrets(value: Any) -> Any:
     return value
 
 
-def _iso(value: datetime | None) -> str | None:
+def isoformat_or_none(value: datetime | None) -> str | None:
+    """A date and time as ISO 8601 text for an export, or None."""
     return value.isoformat() if value is not None else None
 
 
@@ -249,7 +250,7 @@ def user_export_account_data(*, user: User) -> dict[str, Any]:
     tenant = policy.current_tenant_or_none()
     return {
         "format_version": EXPORT_FORMAT_VERSION,
-        "exported_at": _iso(timezone.now()),
+        "exported_at": isoformat_or_none(timezone.now()),
         "tenant": {"name": tenant.name, "slug": tenant.slug} if tenant is not None else None,
         "account": {
             "id": user.pk,
@@ -259,8 +260,8 @@ def user_export_account_data(*, user: User) -> dict[str, Any]:
             "role": user.role,
             "language": user.language,
             "is_active": user.is_active,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
+            "date_joined": isoformat_or_none(user.date_joined),
+            "last_login": isoformat_or_none(user.last_login),
             "has_password": user.has_usable_password(),
         },
         "email_addresses": [
@@ -271,8 +272,8 @@ def user_export_account_data(*, user: User) -> dict[str, Any]:
             {
                 "provider": account.provider,
                 "uid": account.uid,
-                "date_joined": _iso(account.date_joined),
-                "last_login": _iso(account.last_login),
+                "date_joined": isoformat_or_none(account.date_joined),
+                "last_login": isoformat_or_none(account.last_login),
                 "data": _without_secrets(account.extra_data),
             }
             for account in SocialAccount.objects.filter(user=user).order_by("id")
@@ -280,8 +281,8 @@ def user_export_account_data(*, user: User) -> dict[str, Any]:
         "two_factor": [
             {
                 "type": authenticator.type,
-                "created_at": _iso(authenticator.created_at),
-                "last_used_at": _iso(authenticator.last_used_at),
+                "created_at": isoformat_or_none(authenticator.created_at),
+                "last_used_at": isoformat_or_none(authenticator.last_used_at),
             }
             for authenticator in Authenticator.objects.filter(user=user).order_by("id")
         ],

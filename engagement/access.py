@@ -3,14 +3,10 @@ lacks the role."""
 
 from __future__ import annotations
 
-import logging
-
 from django.utils.translation import gettext as _
 
-from accounts.permissions import Viewer, user_is_moderator, user_is_tenant_admin
+from accounts.permissions import Viewer, user_is_moderator, user_is_signed_in
 from engagement.errors import EngagementError, EngagementErrorCode
-
-logger = logging.getLogger("engagement.services")
 
 
 def require_moderator(actor: Viewer) -> None:
@@ -24,13 +20,5 @@ def require_moderator(actor: Viewer) -> None:
 def require_authenticated(actor: Viewer) -> None:
     """A signed-in, active account; a service refuses anyone else (a view that let an
     anonymous visitor or a suspended account through)."""
-    if actor is None or not actor.is_authenticated or not actor.is_active:
+    if not user_is_signed_in(actor):
         raise EngagementError(_("Please sign in first."), code=EngagementErrorCode.NOT_ALLOWED)
-
-
-def is_moderator(actor: Viewer) -> bool:
-    return user_is_moderator(actor)
-
-
-def is_tenant_admin(actor: Viewer) -> bool:
-    return user_is_tenant_admin(actor)

@@ -45,7 +45,6 @@ def backoffice_page(
             role = backoffice_role(request.user)
             if role is None or (admins_only and role is not BackofficeRole.ADMIN):
                 raise PermissionDenied
-            request.backoffice_role = role  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
         return guarded

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from engagement.backoffice.access import BackofficeRole, backoffice_page
+from engagement.backoffice.access import BackofficeRole, backoffice_page, backoffice_role
 from engagement.backoffice.selectors import moderation_summary, month_summary
 
 
@@ -15,7 +15,7 @@ from engagement.backoffice.selectors import moderation_summary, month_summary
 @backoffice_page(admins_only=False)
 def home(request: HttpRequest) -> HttpResponse:
     """What waits for moderation and, for tenant admins, the tenant this month."""
-    role = request.backoffice_role  # type: ignore[attr-defined]
+    role = backoffice_role(request.user)
     context = {
         "role": role,
         "moderation": moderation_summary(),

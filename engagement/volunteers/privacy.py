@@ -4,13 +4,17 @@ account."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
 from accounts.models import User
-from accounts.services import user_delete, user_export_account_data, user_lock_for_deletion
+from accounts.services import (
+    isoformat_or_none,
+    user_delete,
+    user_export_account_data,
+    user_lock_for_deletion,
+)
 from engagement.errors import EngagementError
 from engagement.organizations.selectors import organization_list_for_user
 from engagement.participations.models import Participation
@@ -45,10 +49,6 @@ def user_export_data(*, user: User) -> dict[str, Any]:
     return data
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _profile_export(profile: VolunteerProfile | None) -> dict[str, object] | None:
     if profile is None:
         return None
@@ -60,7 +60,7 @@ def _profile_export(profile: VolunteerProfile | None) -> dict[str, object] | Non
         "home": {"lat": home.y, "lng": home.x} if home is not None else None,
         "home_label": profile.home_label,
         "radius_km": profile.radius_km,
-        "updated_at": _iso(profile.updated_at),
+        "updated_at": isoformat_or_none(profile.updated_at),
     }
 
 
@@ -71,14 +71,14 @@ def _participation_export(participation: Participation) -> dict[str, object]:
         "id": participation.pk,
         "mission": mission.title,
         "organization": mission.organization.name,
-        "slot_starts_at": _iso(slot.starts_at),
-        "slot_ends_at": _iso(slot.ends_at),
+        "slot_starts_at": isoformat_or_none(slot.starts_at),
+        "slot_ends_at": isoformat_or_none(slot.ends_at),
         "status": participation.status,
         "message": participation.message,
         "hours": str(participation.hours) if participation.hours is not None else None,
         "decision_note": participation.decision_note,
-        "created_at": _iso(participation.created_at),
-        "cancelled_at": _iso(participation.cancelled_at),
+        "created_at": isoformat_or_none(participation.created_at),
+        "cancelled_at": isoformat_or_none(participation.cancelled_at),
     }
 
 
