@@ -4,10 +4,10 @@ users get a 403 page, moderators see the moderation part only."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from engagement.backoffice.access import BackofficeRole, backoffice_page, backoffice_role
+from engagement.backoffice.rendering import backoffice_render
 from engagement.backoffice.selectors import moderation_summary, month_summary
 
 
@@ -17,8 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """What waits for moderation and, for tenant admins, the tenant this month."""
     role = backoffice_role(request.user)
     context = {
-        "role": role,
         "moderation": moderation_summary(),
         "month": month_summary() if role is BackofficeRole.ADMIN else None,
     }
-    return render(request, "backoffice/home.html", context)
+    return backoffice_render(request, "backoffice/home.html", context)
