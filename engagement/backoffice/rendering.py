@@ -1,4 +1,5 @@
-"""One way to render a back-office page: the template gets the viewer's role and navigation."""
+"""One way to render a back-office page: the template gets the viewer's role (the navigation
+comes from the `backoffice` template tags, see engagement/templatetags/backoffice.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from engagement.backoffice.access import backoffice_role
-from engagement.backoffice.navigation import navigation_for
 
 
 def backoffice_render(
@@ -24,7 +24,6 @@ def backoffice_render(
     assert role is not None, "backoffice_render is for views guarded by backoffice_page"
     page_context = {
         "role": role,
-        "backoffice_navigation": navigation_for(role, path=request.path),
         **(context or {}),
     }
     return render(request, template, page_context, status=status)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import SignedInRequest
+from engagement.backoffice.rendering import backoffice_render
 from engagement.missions.access import mission_get_for_viewer
 from engagement.missions.selectors import mission_list_for_moderation
 from engagement.missions.services import mission_publish, mission_reject
@@ -24,7 +25,7 @@ from engagement.organizations.services import organization_verify
 @require_GET
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     require_moderator(request)
-    return render(
+    return backoffice_render(
         request,
         "moderation/queue.html",
         {
@@ -85,7 +86,7 @@ def _moderation_form_error(
     request: HttpRequest, form: ModerationDecisionForm, **target: int
 ) -> HttpResponse:
     """A rejection without a note: show the queue again with the error next to that item."""
-    return render(
+    return backoffice_render(
         request,
         "moderation/queue.html",
         {
