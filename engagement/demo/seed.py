@@ -52,6 +52,7 @@ def demo_accounts(slug: str) -> dict[str, str]:
         "volunteer": f"benevole@{slug}.example",
         "organization": f"asso@{slug}.example",
         "moderator": f"moderation@{slug}.example",
+        "admin": f"admin@{slug}.example",
     }
 
 
@@ -66,6 +67,11 @@ def _account(email: str, *, first_name: str, last_name: str, role: str) -> User:
             role=role,
             email_verified=True,
         )
+    elif not user.has_usable_password():
+        # The tenant's first admin, provisioned without a password (set-password link): the demo
+        # signs in with the known one instead.
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
     return user
 
 
@@ -208,6 +214,12 @@ def demo_seed(*, tenant: Any) -> str:
             last_name="Moreau" if not english else "Jones",
             role=User.Role.MODERATOR,
         )
+        _account(
+            accounts["admin"],
+            first_name="Claude",
+            last_name="Bernard" if not english else "Brown",
+            role=User.Role.ADMIN,
+        )
         neighbours = [
             _account(
                 f"voisin{index}@{tenant.slug}.example",
@@ -259,5 +271,6 @@ def demo_seed(*, tenant: Any) -> str:
         f"{Organization.objects.count()} organizations, {published} published missions, "
         f"{Slot.objects.count()} slots, {Participation.objects.count()} participations; "
         f"sign in as {accounts['volunteer']} (volunteer), {accounts['organization']} "
-        f"(organizations) or {accounts['moderator']} (moderator), password {DEMO_PASSWORD}"
+        f"(organizations), {accounts['moderator']} (moderator) or {accounts['admin']} (tenant "
+        f"admin: /gestion/ asks for a second factor first), password {DEMO_PASSWORD}"
     )

@@ -77,9 +77,11 @@ def test_demo_accounts_sign_in_with_the_known_password(request, slug):
     volunteer = authenticate(email=accounts["volunteer"], password=DEMO_PASSWORD)
     author = authenticate(email=accounts["organization"], password=DEMO_PASSWORD)
     moderator = authenticate(email=accounts["moderator"], password=DEMO_PASSWORD)
+    admin = authenticate(email=accounts["admin"], password=DEMO_PASSWORD)
 
     assert volunteer is not None and author is not None and moderator is not None
     assert moderator.is_moderator
+    assert admin is not None and admin.is_tenant_admin and admin.is_staff
     assert set(
         OrganizationMembership.objects.filter(user=author).values_list("role", flat=True)
     ) == {"admin"}
