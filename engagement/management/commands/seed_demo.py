@@ -22,7 +22,6 @@ class Command(BaseCommand):
                 result = tenant_provision(**spec)
                 tenant = result.tenant
                 self.stdout.write(f"Created {tenant.slug} in {result.seconds:.2f} s.")
-                self.stdout.write(f"  admin {result.admin_email}: {result.set_password_url}")
             demo_logo(tenant)
             with tenant_context(tenant):
                 summary = demo_seed(tenant=tenant)
