@@ -28,6 +28,13 @@ class AccountsErrorCode(StrEnum):
     LAST_TENANT_ADMIN = "last_tenant_admin"
     CONFIRMATION_MISMATCH = "confirmation_mismatch"
 
+    # People and roles (accounts.roles).
+    TENANT_ADMIN_LIMIT_REACHED = "tenant_admin_limit_reached"
+    SELF_CHANGE_UNCONFIRMED = "self_change_unconfirmed"
+    EMAIL_TAKEN = "email_taken"
+    INVITATION_NOT_PENDING = "invitation_not_pending"
+    ACCOUNT_SUSPENDED = "account_suspended"
+
 
 class AccountsError(Exception):
     """A rule of the accounts services was not met (the message is user-facing, translated)."""

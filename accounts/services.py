@@ -1,7 +1,8 @@
 """Writes on accounts: users and admins, sign-up records, one-time set-password links, the
 tenant's sign-in policy, and the account's half of the GDPR export and deletion.
 
-Identity provider configuration (SAML, OIDC, Facebook) lives in accounts/sso/services.py.
+Identity provider configuration (SAML, OIDC, Facebook) lives in accounts/sso/services.py; roles,
+suspension and invitations by tenant admins in accounts/roles.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from accounts.models import User
 from accounts.sso.selectors import sso_connection_exists
 from billing.entitlements import entitlement_has, seats_are_billed
 from tenants.audit.services import audit_record
+from tenants.context import current_schema_name
 from tenants.models import Tenant
 from tenants.outbox.services import outbox_enqueue
 from tenants.provisioning_steps import ADMIN_SET_PASSWORD_PATH, ProvisioningInput
@@ -41,7 +43,7 @@ MAX_ALLOWED_DOMAINS = 50
 SEATS_SYNC_TASK = "billing.tasks.seats_sync"
 
 
-def _members_changed(*, reason: str) -> None:
+def members_changed(*, reason: str) -> None:
     """Every change of who counts as a member of the tenant goes through here (billing seats).
 
     On a per-seat plan, schedules with the surrounding transaction (through the outbox) one seat
@@ -60,6 +62,33 @@ def _members_changed(*, reason: str) -> None:
             coalesce=True,
         )
     logger.info("members.changed", extra={"reason": reason})
+
+
+def is_staff_for(role: str) -> bool:
+    """Whether a user with this tenant role reaches the Django admin of the tenant: tenant admins
+    only. Every write of `role` keeps `is_staff` in step through here."""
+    return role == User.Role.ADMIN
+
+
+def tenant_admins_lock() -> list[int]:
+    """Lock the tenant's active admins (call inside a transaction); their ids, in order.
+
+    A transaction-scoped advisory lock on the schema first serializes every change of who is an
+    active admin: a promotion makes a row match that a concurrent `SELECT … FOR UPDATE` would not
+    see, so row locks alone could let two promotions pass the plan's limit, or two demotions leave
+    no admin. The admin rows are then locked in id order, so that writers that lock them without
+    the advisory lock wait too.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"tenant_admins:{current_schema_name()}"]
+        )
+    return list(
+        User.objects.select_for_update()
+        .filter(role=User.Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _audit(
@@ -85,11 +114,11 @@ def user_create(
         first_name=first_name,
         last_name=last_name,
         role=role,
-        is_staff=role == User.Role.ADMIN,
+        is_staff=is_staff_for(role),
     )
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=email_verified)
     logger.info("user.created", extra={"user_id": user.pk, "role": role})
-    _members_changed(reason="created")
+    members_changed(reason="created")
     return user
 
 
@@ -128,7 +157,7 @@ def user_signup_record(*, user: User, method: str) -> None:
     allauth saved the user inside its own flow; this records what every new member entails.
     """
     logger.info("user.signed_up", extra={"user_id": user.pk, "method": method})
-    _members_changed(reason=f"signup:{method}")
+    members_changed(reason=f"signup:{method}")
 
 
 def user_sync_from_identity_provider(*, user: User, names: Mapping[str, str]) -> User:
@@ -300,13 +329,10 @@ def user_lock_for_deletion(*, user: User, actor: User) -> User:
         raise AccountsError(
             _("You can only delete your own account."), code=AccountsErrorCode.FORBIDDEN
         )
+    # The admins first, in the same order as every role change (accounts.roles): no deadlock.
+    admins = tenant_admins_lock()
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.is_tenant_admin:
-        admins = list(
-            User.objects.select_for_update()
-            .filter(role=User.Role.ADMIN, is_active=True)
-            .values_list("pk", flat=True)
-        )
         if admins == [locked.pk]:
             raise AccountsError(
                 _("You are the last administrator: name another one before leaving."),
@@ -325,4 +351,4 @@ def user_delete(*, user: User, actor: User, data: Mapping[str, Any]) -> None:
         data={"by_self": actor.pk == user.pk, **data},
     )
     user.delete()
-    _members_changed(reason="deleted")
+    members_changed(reason="deleted")

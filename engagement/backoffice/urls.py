@@ -2,10 +2,42 @@
 
 from django.urls import path
 
-from engagement.backoffice import views
+from engagement.backoffice import views, views_people
 
 app_name = "backoffice"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # People and roles: people, their roles and accounts; organizations and their admins.
+    path("personnes/", views_people.people_list, name="people"),
+    path("personnes/inviter/", views_people.person_invite, name="person-invite"),
+    path("personnes/<int:user_id>/", views_people.person_detail, name="person"),
+    path("personnes/<int:user_id>/role/", views_people.person_role, name="person-role"),
+    path("personnes/<int:user_id>/suspendre/", views_people.person_suspend, name="person-suspend"),
+    path(
+        "personnes/<int:user_id>/reactiver/",
+        views_people.person_reactivate,
+        name="person-reactivate",
+    ),
+    path(
+        "personnes/<int:user_id>/invitation/",
+        views_people.person_invitation_resend,
+        name="person-invitation-resend",
+    ),
+    path("organisations/", views_people.organization_list, name="organizations"),
+    path(
+        "organisations/<int:organization_id>/",
+        views_people.organization_detail,
+        name="organization",
+    ),
+    path(
+        "organisations/<int:organization_id>/administrateurs/",
+        views_people.organization_admin_appoint,
+        name="organization-admin-appoint",
+    ),
+    path(
+        "organisations/<int:organization_id>/membres/<int:membership_id>/retirer/",
+        views_people.organization_member_remove,
+        name="organization-member-remove",
+    ),
 ]

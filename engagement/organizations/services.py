@@ -3,7 +3,9 @@
 An organization is created pending (its creator becomes its admin) and publishes missions only
 once a moderator or tenant admin verified it. Rejecting a verified organization closes its
 published missions. Admins manage the organization and its members; editors manage missions and
-participants. Members join by an e-mailed, single-use invitation; the last admin never leaves.
+participants. Members join by an e-mailed, single-use invitation; the last admin never leaves,
+unless a tenant admin removes them and confirms it. Tenant admins also appoint an organization's
+admins directly, from existing accounts of the tenant (the back office's organization page).
 """
 
 from __future__ import annotations
@@ -338,10 +340,17 @@ def invitation_accept(*, token: str, user: User) -> OrganizationMembership:
     return membership
 
 
-def membership_remove(*, membership: OrganizationMembership, actor: User) -> None:
-    """An admin removes a member, or a member leaves; the last admin cannot go."""
+def membership_remove(
+    *, membership: OrganizationMembership, actor: User, confirm_last_admin: bool = False
+) -> None:
+    """An admin of the organization or a tenant admin removes a member, or a member leaves.
+
+    The last admin cannot go, except when a tenant admin removes them with `confirm_last_admin`
+    (the organization is then run by the tenant's admins until they add one).
+    """
     require_authenticated(actor)
-    if membership.user_id != actor.pk:
+    by_tenant_admin = user_is_tenant_admin(actor)
+    if membership.user_id != actor.pk and not by_tenant_admin:
         require_organization_role(actor, membership.organization, roles=(Role.ADMIN,))
     with transaction.atomic():
         # Lock the organization so two admins cannot remove each other at the same time.
@@ -349,13 +358,24 @@ def membership_remove(*, membership: OrganizationMembership, actor: User) -> Non
         locked = OrganizationMembership.objects.select_for_update().filter(pk=membership.pk).first()
         if locked is None:
             return
-        if locked.role == Role.ADMIN and not (
+        last_admin = locked.role == Role.ADMIN and not (
             OrganizationMembership.objects.filter(
                 organization_id=locked.organization_id, role=Role.ADMIN
             )
             .exclude(pk=locked.pk)
             .exists()
-        ):
+        )
+        if last_admin and not (by_tenant_admin and confirm_last_admin):
+            if by_tenant_admin:
+                message = _(
+                    "This is the organization's last administrator: tick the box to confirm. "
+                    "The organization then has no administrator until you add one."
+                )
+                raise EngagementError(
+                    message,
+                    code=EngagementErrorCode.LAST_ADMIN,
+                    fields={"confirm_last_admin": [message]},
+                )
             raise EngagementError(
                 _("An organization keeps at least one administrator."),
                 code=EngagementErrorCode.LAST_ADMIN,
@@ -364,9 +384,80 @@ def membership_remove(*, membership: OrganizationMembership, actor: User) -> Non
             actor=actor,
             action="organization.member_removed",
             target=locked,
-            data={"organization_id": locked.organization_id, "user_id": locked.user_id},
+            data={
+                "organization_id": locked.organization_id,
+                "user_id": locked.user_id,
+                "role": locked.role,
+                "last_admin": last_admin,
+            },
         )
         locked.delete()
     logger.info(
         "organization.member_removed", extra={"organization_id": membership.organization_id}
     )
+
+
+def organization_admin_add(
+    *, organization: Organization, actor: User, email: str
+) -> OrganizationMembership:
+    """A tenant admin makes an existing account of the tenant an admin of the organization (an
+    editor of it is promoted). Refused: an address no active account uses (`email`), someone
+    already admin of it."""
+    if not user_is_tenant_admin(actor):
+        raise EngagementError(
+            _("Only the administrators of this site can do this."),
+            code=EngagementErrorCode.NOT_ALLOWED,
+        )
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        message = _("Enter a valid e-mail address.")
+        raise EngagementError(
+            message, code=EngagementErrorCode.INVALID, fields={"email": [message]}
+        ) from None
+    with transaction.atomic():
+        Organization.objects.select_for_update().get(pk=organization.pk)
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None or not user.is_active:
+            message = (
+                _("No account of this site uses this address: invite the person first.")
+                if user is None
+                else _("This account is suspended.")
+            )
+            raise EngagementError(
+                message, code=EngagementErrorCode.INVALID, fields={"email": [message]}
+            )
+        membership = (
+            OrganizationMembership.objects.select_for_update()
+            .filter(organization_id=organization.pk, user=user)
+            .first()
+        )
+        previous = membership.role if membership is not None else None
+        if membership is None:
+            membership = OrganizationMembership.objects.create(
+                organization=organization, user=user, role=Role.ADMIN
+            )
+        elif previous == Role.ADMIN:
+            message = _("%(person)s is already an administrator of this organization.") % {
+                "person": user.get_full_name()
+            }
+            raise EngagementError(
+                message, code=EngagementErrorCode.ALREADY_MEMBER, fields={"email": [message]}
+            )
+        else:
+            membership.role = Role.ADMIN
+            membership.save(update_fields=["role"])
+        audit_record(
+            actor=actor,
+            action="organization.member_added",
+            target=membership,
+            data={
+                "organization_id": organization.pk,
+                "user_id": user.pk,
+                "role": Role.ADMIN.value,
+                "previous_role": previous,
+            },
+        )
+    logger.info("organization.member_added", extra={"organization_id": organization.pk})
+    return membership

@@ -209,6 +209,8 @@ FILLERS: dict[str, Filler] = {
     "organization_id": value("organization_id"),
     "membership_id": value("membership_id"),
     "slot_id": value("slot_id"),
+    # back office (people and roles): a Paris user's id
+    "user_id": value("user_id"),
     "invitation-accept:token": value("invitation_token"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),
