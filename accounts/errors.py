@@ -28,7 +28,7 @@ class AccountsErrorCode(StrEnum):
     LAST_TENANT_ADMIN = "last_tenant_admin"
     CONFIRMATION_MISMATCH = "confirmation_mismatch"
 
-    # People and roles (accounts.roles).
+    # People and roles (accounts.roles, accounts.invitations).
     TENANT_ADMIN_LIMIT_REACHED = "tenant_admin_limit_reached"
     SELF_CHANGE_UNCONFIRMED = "self_change_unconfirmed"
     EMAIL_TAKEN = "email_taken"

@@ -1,6 +1,5 @@
-"""People of a tenant and their roles: appointing and removing tenant admins and moderators,
-suspending and reactivating accounts, inviting a person (an account an admin creates, with a link
-to choose a password) and sending that invitation again.
+"""Tenant roles of a tenant's people: appointing and removing tenant admins and moderators,
+suspending and reactivating accounts. (Inviting a person: accounts/invitations.py.)
 
 The rules, checked here whatever page or API calls in:
 - only an active tenant admin acts (checked again once the admins are locked, so an admin
@@ -11,8 +10,7 @@ The rules, checked here whatever page or API calls in:
   admin and the reactivation of an admin are refused at the limit, nothing changed);
 - an admin who lowers their own rights (a lower role, a suspension) confirms it explicitly;
 - `is_staff` follows the role on every change (accounts.services.is_staff_for);
-- every change is audited (`user.role_changed`, `user.suspended`, `user.reactivated`,
-  `user.invited`, `user.invitation_resent`).
+- every change is audited (`user.role_changed`, `user.suspended`, `user.reactivated`).
 
 Every change runs under `tenant_admins_lock` (accounts.services), which serializes changes of the
 set of admins: two admins acting at the same time cannot both take the last place the plan allows,
@@ -27,40 +25,23 @@ account_inactive.html).
 from __future__ import annotations
 
 import logging
-from enum import StrEnum
 from importlib import import_module
-from urllib.parse import urlsplit
 
-from allauth.account.adapter import get_adapter
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts import policy
-from accounts.email_confirmation import TenantEmailConfirmationHMAC
 from accounts.errors import AccountsError, AccountsErrorCode
 from accounts.models import User
 from accounts.permissions import user_is_tenant_admin
-from accounts.services import (
-    is_staff_for,
-    members_changed,
-    tenant_admins_lock,
-    user_create,
-    user_set_password_path,
-)
-from accounts.sso.selectors import sso_allowed_domains
+from accounts.services import is_staff_for, members_changed, tenant_admins_lock
 from billing.entitlements import entitlement_limit, entitlement_within_limit
 from tenants.audit.services import audit_record
 from tenants.context import current_tenant
 from tenants.models import Tenant
-from tenants.outbox.services import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -68,35 +49,12 @@ Role = User.Role
 # A lower rank means fewer rights: moving down is what an admin confirms for themself.
 ROLE_RANK: dict[str, int] = {Role.VOLUNTEER: 0, Role.MODERATOR: 1, Role.ADMIN: 2}
 ADMIN_LIMIT = "max_tenant_admins"
-NAME_MAX_LENGTH = 150
-# Scheduled by name through the outbox (accounts/tasks.py runs it).
-INVITATION_EMAIL_TASK = "accounts.invitation_email_send"
-
-
-class Invitation(StrEnum):
-    """What "send the invitation again" sends to a person who has not finished joining."""
-
-    # Never signed in and no password: the invitation, with its link to choose a password.
-    SET_PASSWORD = "set_password"
-    # Signed in or chose a password, but the address is not confirmed: allauth's confirmation.
-    CONFIRM_EMAIL = "confirm_email"
-
-
-def user_pending_invitation(user: User, *, email_verified: bool) -> Invitation | None:
-    """What is still pending for `user` (None once they joined and confirmed their address).
-
-    `email_verified`: whether the user's address is confirmed (selectors annotate it)."""
-    if user.last_login is None and not user.has_usable_password():
-        return Invitation.SET_PASSWORD
-    if not email_verified:
-        return Invitation.CONFIRM_EMAIL
-    return None
 
 
 # --- Checks shared by the services ---------------------------------------------------------------
 
 
-def _require_tenant_admin(actor: User) -> None:
+def require_tenant_admin(actor: User) -> None:
     if not user_is_tenant_admin(actor):
         raise AccountsError(
             _("Only the administrators of this site can do this."),
@@ -104,7 +62,7 @@ def _require_tenant_admin(actor: User) -> None:
         )
 
 
-def _require_still_admin(actor: User, admins: list[int]) -> None:
+def require_still_admin(actor: User, admins: list[int]) -> None:
     """The actor is still an active admin now that the admins are locked."""
     if actor.pk not in admins:
         raise AccountsError(
@@ -113,7 +71,7 @@ def _require_still_admin(actor: User, admins: list[int]) -> None:
         )
 
 
-def _role_clean(role: str) -> str:
+def role_clean(role: str) -> str:
     if role not in ROLE_RANK:
         raise AccountsError(
             _("Choose one of the roles offered."), code=AccountsErrorCode.INVALID, field="role"
@@ -121,7 +79,7 @@ def _role_clean(role: str) -> str:
     return role
 
 
-def _require_admin_place(tenant: Tenant, admins: list[int], *, field: str | None) -> None:
+def require_admin_place(tenant: Tenant, admins: list[int], *, field: str | None) -> None:
     """One more active admin fits in the plan's `max_tenant_admins`."""
     if entitlement_within_limit(tenant, ADMIN_LIMIT, current=len(admins)):
         return
@@ -178,12 +136,12 @@ def user_role_change(*, user: User, actor: User, role: str, confirm_self: bool =
     admins reached (`role`), the last active admin demoted (`role`), an admin lowering their own
     role without `confirm_self` (`confirm_self`). The same role again changes nothing.
     """
-    _require_tenant_admin(actor)
-    role = _role_clean(role)
+    require_tenant_admin(actor)
+    role = role_clean(role)
     tenant = current_tenant()
     with transaction.atomic():
         admins = tenant_admins_lock()
-        _require_still_admin(actor, admins)
+        require_still_admin(actor, admins)
         locked = _lock(user)
         previous = locked.role
         if previous == role:
@@ -199,7 +157,7 @@ def user_role_change(*, user: User, actor: User, role: str, confirm_self: bool =
         if previous == Role.ADMIN:
             _refuse_last_admin(locked, admins, field="role")
         if role == Role.ADMIN and locked.is_active:
-            _require_admin_place(tenant, admins, field="role")
+            require_admin_place(tenant, admins, field="role")
         locked.role = role
         locked.is_staff = is_staff_for(role)
         if role != Role.ADMIN:
@@ -227,10 +185,10 @@ def user_suspend(*, user: User, actor: User, confirm_self: bool = False) -> User
     Refused (AccountsError, nothing changed): the last active admin, an admin suspending
     themself without `confirm_self`. Suspending a suspended account changes nothing.
     """
-    _require_tenant_admin(actor)
+    require_tenant_admin(actor)
     with transaction.atomic():
         admins = tenant_admins_lock()
-        _require_still_admin(actor, admins)
+        require_still_admin(actor, admins)
         locked = _lock(user)
         if not locked.is_active:
             _copy_access(user, locked)
@@ -259,17 +217,17 @@ def user_suspend(*, user: User, actor: User, confirm_self: bool = False) -> User
 
 def user_reactivate(*, user: User, actor: User) -> User:
     """Let a suspended account sign in again (an admin only within the plan's limit)."""
-    _require_tenant_admin(actor)
+    require_tenant_admin(actor)
     tenant = current_tenant()
     with transaction.atomic():
         admins = tenant_admins_lock()
-        _require_still_admin(actor, admins)
+        require_still_admin(actor, admins)
         locked = _lock(user)
         if locked.is_active:
             _copy_access(user, locked)
             return locked
         if locked.role == Role.ADMIN:
-            _require_admin_place(tenant, admins, field=None)
+            require_admin_place(tenant, admins, field=None)
         locked.is_active = True
         locked.save(update_fields=["is_active"])
         audit_record(actor=actor, action="user.reactivated", target=locked)
@@ -309,179 +267,3 @@ def user_sessions_end(*, user: User) -> int:
     for key in keys:
         store_class(session_key=key).delete()
     return len(keys)
-
-
-# --- Invitations ---------------------------------------------------------------------------------
-
-
-def _email_clean(email: str) -> str:
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise AccountsError(
-            _("Enter a valid e-mail address."), code=AccountsErrorCode.INVALID, field="email"
-        ) from None
-    tenant = current_tenant()
-    sso_domains = sso_allowed_domains()
-    if not policy.email_address_allowed(tenant=tenant, email=email, sso_domains=sso_domains):
-        domains = policy.domains_normalize([*(tenant.allowed_email_domains or []), *sso_domains])
-        raise AccountsError(
-            _("Only addresses of these domains can be used here: %(domains)s.")
-            % {"domains": ", ".join(domains) or "—"},
-            code=AccountsErrorCode.EMAIL_DOMAIN_NOT_ALLOWED,
-            field="email",
-        )
-    return email
-
-
-def _name_clean(value: str, field: str) -> str:
-    value = " ".join((value or "").split())
-    if len(value) > NAME_MAX_LENGTH:
-        raise AccountsError(
-            _("At most %(count)s characters.") % {"count": NAME_MAX_LENGTH},
-            code=AccountsErrorCode.INVALID,
-            field=field,
-        )
-    return value
-
-
-def _email_taken() -> AccountsError:
-    return AccountsError(
-        _("An account of this site already uses this address."),
-        code=AccountsErrorCode.EMAIL_TAKEN,
-        field="email",
-    )
-
-
-def user_invite(
-    *, actor: User, email: str, role: str, first_name: str = "", last_name: str = ""
-) -> User:
-    """Create the account of a person with a role and e-mail them an invitation to choose a
-    password (or, where the tenant requires SSO, to sign in with it).
-
-    The address counts as confirmed: the account is only usable through the link sent to it (or
-    through the company's SSO, which vouches for its domains). Refused (AccountsError, nothing
-    created): an invalid address or one outside a company's domains, an address already used,
-    an unknown role, the plan's limit of admins reached.
-    """
-    _require_tenant_admin(actor)
-    role = _role_clean(role)
-    email = _email_clean(email)
-    names = {
-        "first_name": _name_clean(first_name, "first_name"),
-        "last_name": _name_clean(last_name, "last_name"),
-    }
-    tenant = current_tenant()
-    with transaction.atomic():
-        admins = tenant_admins_lock()
-        _require_still_admin(actor, admins)
-        if (
-            User.objects.filter(email__iexact=email).exists()
-            or EmailAddress.objects.filter(email__iexact=email).exists()
-        ):
-            raise _email_taken()
-        if role == Role.ADMIN:
-            _require_admin_place(tenant, admins, field="role")
-        try:
-            with transaction.atomic():
-                user = user_create(email=email, role=role, email_verified=True, **names)
-        except IntegrityError:
-            # A sign-up with the same address committed meanwhile.
-            raise _email_taken() from None
-        audit_record(actor=actor, action="user.invited", target=user, data={"role": role})
-        outbox_enqueue(INVITATION_EMAIL_TASK, user.pk)
-    logger.info("user.invited", extra={"user_id": user.pk, "role": role})
-    return user
-
-
-def user_invitation_resend(*, user: User, actor: User) -> Invitation:
-    """Send again what `user` needs to finish joining: the invitation (no password yet, never
-    signed in) or the confirmation of their address. Refused once they joined and confirmed it,
-    and for a suspended account."""
-    _require_tenant_admin(actor)
-    with transaction.atomic():
-        locked = _lock(user)
-        if not locked.is_active:
-            raise AccountsError(
-                _("This account is suspended: reactivate it first."),
-                code=AccountsErrorCode.ACCOUNT_SUSPENDED,
-            )
-        kind = user_pending_invitation(locked, email_verified=_email_verified(locked))
-        if kind is None:
-            raise AccountsError(
-                _("%(person)s has already joined and confirmed their address: nothing to send.")
-                % {"person": locked.get_full_name()},
-                code=AccountsErrorCode.INVITATION_NOT_PENDING,
-            )
-        audit_record(
-            actor=actor, action="user.invitation_resent", target=locked, data={"kind": str(kind)}
-        )
-        outbox_enqueue(INVITATION_EMAIL_TASK, locked.pk)
-    logger.info("user.invitation_resent", extra={"user_id": locked.pk, "kind": str(kind)})
-    return kind
-
-
-def _email_verified(user: User) -> bool:
-    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
-
-
-def user_invitation_email_send(*, user_id: int) -> str:
-    """Send what is pending for the user now (the task of `user_invite` and
-    `user_invitation_resend`); the kind sent, or "" when nothing is pending any more (joined,
-    confirmed, suspended or deleted meanwhile).
-
-    Run twice, it sends twice: both links work, and a second e-mail is the harmless side of an
-    at-least-once outbox. The e-mail is in the person's language (else the tenant's), with links
-    on the tenant's canonical origin.
-    """
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return ""
-    kind = user_pending_invitation(user, email_verified=_email_verified(user))
-    if kind is None:
-        return ""
-    tenant = current_tenant()
-    site = {"domain": urlsplit(tenant.base_url).netloc, "name": tenant.name}
-    adapter = get_adapter()
-    with translation.override(tenant.language_for(user.language)):
-        if kind is Invitation.SET_PASSWORD:
-            recipient = user.email
-            message = adapter.render_mail(
-                "account/email/invitation",
-                recipient,
-                {
-                    "user": user,
-                    "current_site": site,
-                    "role_label": user.get_role_display(),
-                    "sso_required": tenant.sso_required,
-                    "set_password_url": f"{tenant.base_url}{user_set_password_path(user=user)}",
-                    "sign_in_url": f"{tenant.base_url}{reverse('account_login')}",
-                    "valid_days": max(1, int(settings.PASSWORD_RESET_TIMEOUT) // 86_400),
-                },
-            )
-        else:
-            address = (
-                EmailAddress.objects.filter(user=user, verified=False)
-                .order_by("-primary", "pk")
-                .first()
-            )
-            if address is None:
-                return ""
-            recipient = address.email
-            key = TenantEmailConfirmationHMAC(address).key
-            message = adapter.render_mail(
-                "account/email/email_confirmation",
-                recipient,
-                {
-                    "user": user,
-                    "email": recipient,
-                    "current_site": site,
-                    "key": key,
-                    "activate_url": f"{tenant.base_url}"
-                    f"{reverse('account_confirm_email', args=[key])}",
-                },
-            )
-    message.send()
-    logger.info("user.invitation_sent", extra={"user_id": user.pk, "kind": str(kind)})
-    return str(kind)

@@ -1,8 +1,8 @@
 """Writes on accounts: users and admins, sign-up records, one-time set-password links, the
 tenant's sign-in policy, and the account's half of the GDPR export and deletion.
 
-Identity provider configuration (SAML, OIDC, Facebook) lives in accounts/sso/services.py; roles,
-suspension and invitations by tenant admins in accounts/roles.py.
+Identity provider configuration (SAML, OIDC, Facebook) lives in accounts/sso/services.py; roles and
+suspension by tenant admins in accounts/roles.py, invitations in accounts/invitations.py.
 """
 
 from __future__ import annotations

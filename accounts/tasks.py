@@ -1,11 +1,11 @@
 """Background work of accounts: the invitation e-mail. Thin tasks that take ids and run inside the
-tenant that sent them (TenantScopedTask); see accounts/roles.py."""
+tenant that sent them (TenantScopedTask); see accounts/invitations.py."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from accounts import roles
+from accounts import invitations
 from tenants.context import TenantScopedTask
 
 
@@ -17,4 +17,4 @@ from tenants.context import TenantScopedTask
     max_retries=5,
 )
 def invitation_email_send(user_id: int) -> str:
-    return roles.user_invitation_email_send(user_id=user_id)
+    return invitations.user_invitation_email_send(user_id=user_id)

@@ -103,7 +103,7 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 name="email_confirmation",
                 mechanism=Mechanism.SIGNED,
                 minted_by="accounts.adapters.AccountAdapter.send_confirmation_mail and "
-                "accounts.roles.user_invitation_email_send "
+                "accounts.invitations.user_invitation_email_send "
                 "(accounts.email_confirmation.TenantEmailConfirmationHMAC.key)",
                 checked_by="/accounts/confirm-email/<key>/ (accounts.views.ConfirmEmailView)",
                 max_age=_email_confirmation_max_age,
@@ -113,7 +113,7 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 mechanism=Mechanism.PASSWORD_RESET,
                 minted_by="allauth's reset flow (ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR) and "
                 "accounts.services.user_set_password_path (first admin's set-password link, "
-                "and the invitation e-mail of accounts.roles)",
+                "and the invitation e-mail of accounts.invitations)",
                 checked_by="/accounts/password/reset/key/<uidb36>-<key>/ (allauth)",
                 max_age=_password_reset_max_age,
             ),

@@ -1,15 +1,15 @@
 """Forms of the back office's people pages: finding people and organizations, changing a role,
 suspending, inviting, and managing an organization's admins. They check the shape of the input;
 the rules (last admin, plan limit, self-demotion) are the services' (accounts.roles,
-engagement.organizations.services)."""
+accounts.invitations, engagement.organizations.services)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.invitations import NAME_MAX_LENGTH
 from accounts.models import User
-from accounts.roles import NAME_MAX_LENGTH
 from engagement.backoffice.selectors_people import PersonStatus
 from engagement.form_fields import SummarisedErrorsForm
 

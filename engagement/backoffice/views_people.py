@@ -2,10 +2,10 @@
 participations and organizations, change their role, suspend or reactivate them, invite someone
 or send an invitation again; organizations and their admins.
 
-Views parse and present; the rules are the services' (accounts.roles for people,
-engagement.organizations.services for organization admins). A refused change renders the page
-again with the reason next to the field, and the status says why: 400 bad input, 403 not allowed,
-409 the state forbids it (last admin, plan limit).
+Views parse and present; the rules are the services' (accounts.roles and accounts.invitations
+for people, engagement.organizations.services for organization admins). A refused change renders
+the page again with the reason next to the field, and the status says why: 400 bad input, 403
+not allowed, 409 the state forbids it (last admin, plan limit).
 """
 
 from __future__ import annotations
@@ -21,17 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import AccountsError, AccountsErrorCode
-from accounts.permissions import get_or_404, id_or_404
-from accounts.requests import SignedInRequest
-from accounts.roles import (
+from accounts.invitations import (
     Invitation,
     user_invitation_resend,
     user_invite,
     user_pending_invitation,
-    user_reactivate,
-    user_role_change,
-    user_suspend,
 )
+from accounts.permissions import get_or_404, id_or_404
+from accounts.requests import SignedInRequest
+from accounts.roles import user_reactivate, user_role_change, user_suspend
 from engagement.backoffice.access import backoffice_page
 from engagement.backoffice.forms_people import (
     InviteForm,
