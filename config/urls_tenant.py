@@ -20,6 +20,7 @@ api_docs = csp_update(
 
 urlpatterns = [
     path("branding/logo", tenant_views.tenant_logo, name="tenant-logo"),
+    path("branding/social-image", tenant_views.tenant_social_image, name="tenant-social-image"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),

@@ -8,13 +8,16 @@ from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f6feb."))
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+# Map zoom levels a tenant may choose for its default view (whole region to a few streets).
+MAP_ZOOM_MIN = 2
+MAP_ZOOM_MAX = 18
 
 
 def branding_upload_to(instance: Tenant, filename: str) -> str:
@@ -63,7 +66,9 @@ class Tenant(TenantMixin):
     accent_color = models.CharField(max_length=7, default="#e85d04", validators=[HEX_COLOUR])
     tagline = models.CharField(max_length=200, blank=True)
     map_center = gis_models.PointField(srid=4326, default=default_map_center)
-    map_zoom = models.PositiveSmallIntegerField(default=12)
+    map_zoom = models.PositiveSmallIntegerField(
+        default=12, validators=[MinValueValidator(MAP_ZOOM_MIN), MaxValueValidator(MAP_ZOOM_MAX)]
+    )
     tile_url = models.CharField(
         max_length=300, default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     )
@@ -71,8 +76,21 @@ class Tenant(TenantMixin):
         max_length=300,
         default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
     )
-    # When on, missions go through review before they are published.
+    # When on, missions go through review before they are published (missions only).
     moderation_enabled = models.BooleanField(default=True)
+    # When on, a new organization waits for a moderator's verification before its missions can
+    # be published; when off, it is verified as it is created.
+    organization_moderation_enabled = models.BooleanField(default=True)
+    # Under the tagline on the home page: sanitized HTML (tenants.sanitizing), stored safe.
+    welcome_text = models.TextField(blank=True)
+    # Extra links in every page's footer: [{"label": ..., "url": ...}], https:// or /path only
+    # (tenants.settings_services checks them).
+    footer_links = models.JSONField(default=list, blank=True)
+    # The picture link previews show (<meta property="og:image">), a JPEG written by
+    # tenants.images.
+    social_image = models.FileField(
+        upload_to=branding_upload_to, storage=branding_storage, blank=True
+    )
 
     # Sign-in policy (accounts/adapters.py applies it).
     sso_required = models.BooleanField(

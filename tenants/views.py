@@ -45,3 +45,22 @@ def tenant_logo(request: TenantRequest) -> FileResponse:
     extension = mimetypes.guess_extension(content_type) or ".bin"
     response["Content-Disposition"] = f'{disposition}; filename="logo{extension}"'
     return response
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def tenant_social_image(request: TenantRequest) -> FileResponse:
+    """The picture link previews show (<meta property="og:image">): a JPEG that
+    tenants.settings_services wrote, never the uploaded bytes."""
+    picture = request.tenant.social_image
+    if not picture:
+        raise Http404
+    try:
+        file = picture.open("rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(file, content_type="image/jpeg")
+    response["Content-Security-Policy"] = UPLOADED_FILE_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = 'inline; filename="social-image.jpg"'
+    return response

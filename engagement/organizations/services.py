@@ -86,7 +86,9 @@ def organization_create(
     website: str = "",
     contact_email: str = "",
 ) -> Organization:
-    """A pending organization whose creator is its first admin (within the plan's limit)."""
+    """A new organization whose creator is its first admin (within the plan's limit): pending
+    until a moderator verifies it, or verified at once when the tenant does not moderate
+    organizations (`Tenant.organization_moderation_enabled` off)."""
     require_authenticated(creator)
     texts = clean_texts(
         {"name": name, "description": description, "address": address},
@@ -113,6 +115,11 @@ def organization_create(
         organization = Organization(
             slug=_unique_slug(texts["name"]),
             kind=kind,
+            verification_status=(
+                Organization.Verification.PENDING
+                if tenant.organization_moderation_enabled
+                else Organization.Verification.VERIFIED
+            ),
             website=(website or "").strip(),
             contact_email=(contact_email or "").strip().lower(),
             created_by=creator,
@@ -123,7 +130,12 @@ def organization_create(
         OrganizationMembership.objects.create(
             organization=organization, user=creator, role=Role.ADMIN
         )
-        audit_record(actor=creator, action="organization.created", target=organization)
+        audit_record(
+            actor=creator,
+            action="organization.created",
+            target=organization,
+            data={"verification_status": organization.verification_status},
+        )
     logger.info("organization.created", extra={"organization_id": organization.pk})
     return organization
 
