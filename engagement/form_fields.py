@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.html import linebreaks
+from django.utils.translation import gettext as _
 
 from engagement.taxonomy.models import Cause, Skill
 
@@ -92,4 +93,7 @@ class TaxonomyMultipleChoiceField(forms.ModelMultipleChoiceField):
     widget = ChipCheckboxes
 
     def label_from_instance(self, obj: Cause | Skill) -> str:  # type: ignore[override]
-        return obj.label
+        if obj.is_active:
+            return obj.label
+        # Offered only to a mission that already has it (engagement.taxonomy.selectors).
+        return _("%(label)s (retired)") % {"label": obj.label}

@@ -179,9 +179,27 @@ def mission_search_columns_refresh(*, mission_ids: Iterable[int]) -> None:
 
 
 def _apply_taxonomy(
-    mission: Mission, *, cause_ids: Iterable[int] | None, skill_ids: Iterable[int] | None
+    mission: Mission,
+    *,
+    cause_ids: Iterable[int] | None,
+    skill_ids: Iterable[int] | None,
+    keep_retired: bool = False,
 ) -> None:
-    causes, skills = taxonomy_resolve(cause_ids=cause_ids, skill_ids=skill_ids)
+    """Set the mission's causes and skills. With `keep_retired` (an edit), a retired cause or
+    skill the mission already has may stay; a new mission gets active ones only."""
+    kept_causes: Iterable[int] = ()
+    kept_skills: Iterable[int] = ()
+    if keep_retired:
+        if cause_ids is not None:
+            kept_causes = list(mission.causes.values_list("pk", flat=True))
+        if skill_ids is not None:
+            kept_skills = list(mission.skills.values_list("pk", flat=True))
+    causes, skills = taxonomy_resolve(
+        cause_ids=cause_ids,
+        skill_ids=skill_ids,
+        kept_cause_ids=kept_causes,
+        kept_skill_ids=kept_skills,
+    )
     if causes is not None:
         mission.causes.set(causes)
     if skills is not None:
@@ -282,6 +300,7 @@ def mission_update(*, mission: Mission, actor: User, **fields: Unpack[MissionCha
             locked,
             cause_ids=list(cause_ids) if cause_ids is not None else None,
             skill_ids=list(skill_ids) if skill_ids is not None else None,
+            keep_retired=True,
         )
         if cause_ids is not None:
             changed.append("causes")

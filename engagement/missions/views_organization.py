@@ -42,11 +42,13 @@ from engagement.taxonomy.selectors import cause_list, skill_list
 
 
 def _mission_form(request: HttpRequest, **kwargs: Any) -> MissionForm:
+    # An edit offers the retired causes and skills the mission already has (it keeps them).
+    initial = kwargs.get("initial") or {}
     return MissionForm(
         request.POST or None,
         tenant=request.tenant,
-        causes=cause_list(),
-        skills=skill_list(),
+        causes=cause_list(including=initial.get("causes", ())),
+        skills=skill_list(including=initial.get("skills", ())),
         **kwargs,
     )
 
