@@ -29,6 +29,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     # Parts of issue 13 insert their entries below, one line each, in this order:
     # statistics, exports, people, settings, domains, legal, integrations, audit.
     NavEntry("backoffice:people", _("People")),
+    NavEntry("backoffice:settings", _("Settings")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),
     NavEntry("billing:page", _("Subscription")),
     NavEntry("admin:index", _("Data (Django admin)")),

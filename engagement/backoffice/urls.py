@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from engagement.backoffice import views, views_people
+from engagement.backoffice import views, views_people, views_settings
 
 app_name = "backoffice"
 
@@ -40,4 +40,14 @@ urlpatterns = [
         views_people.organization_member_remove,
         name="organization-member-remove",
     ),
+    # Instance settings (issue 13, point 4).
+    path("reglages/", views_settings.settings_index, name="settings"),
+    path("reglages/apparence/", views_settings.settings_branding, name="settings-branding"),
+    path("reglages/accueil/", views_settings.settings_welcome, name="settings-welcome"),
+    path("reglages/carte/", views_settings.settings_map, name="settings-map"),
+    path("reglages/langues/", views_settings.settings_languages, name="settings-languages"),
+    path("reglages/causes/", views_settings.settings_causes, name="settings-causes"),
+    path("reglages/competences/", views_settings.settings_skills, name="settings-skills"),
+    path("reglages/moderation/", views_settings.settings_moderation, name="settings-moderation"),
+    path("reglages/pied-de-page/", views_settings.settings_footer, name="settings-footer"),
 ]
