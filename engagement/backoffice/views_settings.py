@@ -348,6 +348,7 @@ def _vocabulary_page(request: SettingsRequest, vocabulary: _Vocabulary) -> HttpR
     Every form posts here with its `action`; the item's id is in the body, never in the URL."""
     add_form = TaxonomyNameForm(prefix="new")
     edited: tuple[int, TaxonomyNameForm] | None = None
+    unknown_action = False
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "add":
@@ -373,7 +374,9 @@ def _vocabulary_page(request: SettingsRequest, vocabulary: _Vocabulary) -> HttpR
                 messages.success(request, _("Retired.") if action == "retire" else _("Restored."))
                 return redirect(vocabulary.url_name)
         else:
-            add_form.add_error(None, _("Choose what to do."))
+            # A form of this page always names its action: anything else changes nothing.
+            messages.error(request, _("Choose what to do."))
+            unknown_action = True
     items = []
     for item in vocabulary.listing():
         if edited is not None and edited[0] == item.pk:
@@ -390,6 +393,7 @@ def _vocabulary_page(request: SettingsRequest, vocabulary: _Vocabulary) -> HttpR
         "vocabulary.html",
         {"vocabulary": vocabulary, "items": items, "add_form": add_form},
         form=failed,
+        status=400 if unknown_action else None,
     )
 
 

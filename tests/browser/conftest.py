@@ -292,12 +292,21 @@ def menu_link(page: Any, name: str) -> Any:
 # --- Accessibility ------------------------------------------------------------------------------
 
 
-def axe_violations(page: Any, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
-    """axe-core's violations of these impacts on the page as it is now, one line per node."""
+def axe_violations(
+    page: Any,
+    *,
+    impacts: tuple[str, ...] = ("serious", "critical"),
+    exclude: list[str] | None = None,
+) -> list[str]:
+    """axe-core's violations of these impacts on the page as it is now, one line per node
+    (leaving out the elements `exclude` selects)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through DevTools: an inline <script> tag would be refused by the page's CSP.
         page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    context = {"include": [["html"]], "exclude": [[selector] for selector in exclude or []]}
+    result = page.evaluate(
+        "async (context) => await axe.run(context, {resultTypes: ['violations']})", context
+    )
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} — {node['target']}"
         for violation in result["violations"]

@@ -540,6 +540,21 @@ def test_an_empty_or_duplicate_cause_is_a_400(paris, backoffice_admin, data, fie
         assert list(Cause.objects.order_by("pk").values()) == before
 
 
+@pytest.mark.parametrize("path", ["/gestion/reglages/causes/", "/gestion/reglages/competences/"])
+def test_a_post_without_a_known_action_is_a_400_and_changes_nothing(paris, backoffice_admin, path):
+    with tenant_context(paris):
+        before = list(Cause.objects.order_by("pk").values())
+
+    for data in ({}, {"action": "delete", "item": "1"}):
+        response = backoffice_admin(paris).post(path, data)
+        assert response.status_code == 400
+        assert "Choisissez une action." in response.content.decode()
+
+    with tenant_context(paris):
+        assert list(Cause.objects.order_by("pk").values()) == before
+    assert _audit(paris) == []
+
+
 def test_a_rename_to_a_taken_name_is_a_400_on_that_row(paris, backoffice_admin):
     with tenant_context(paris):
         first, second = Cause.objects.order_by("position")[:2]
