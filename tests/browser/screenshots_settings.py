@@ -10,15 +10,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.screenshots import shoot
-from tests.browser.test_backoffice_settings import admin_session  # noqa: F401 (a fixture)
+from tests.browser.test_backoffice import sign_in_as_admin
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_screenshots(pages, url, admin_session, device):  # noqa: F811
-    page = pages.new(phone=device == "phone")
-    page.context.add_cookies(admin_session)
+def test_screenshots(pages, url, world, device):
+    page = sign_in_as_admin(pages, url, phone=device == "phone")
     page.goto(url("paris", "/gestion/reglages/apparence/"))
     # A colour being tried: the preview and the contrast table follow it as it is typed.
     page.get_by_label("Couleur d’accent").fill("#ffcc00")

@@ -72,9 +72,8 @@ def test_a_grey_primary_fails_as_a_link_with_its_figures():
 
 
 def test_a_yellow_accent_fails_as_the_focus_outline_but_not_as_a_button():
-    checks = {c.usage: c for c in brand_contrast_checks("#1f4e8c", "#ffcc00")}
-
     with translation.override("en"):
+        checks = {str(c.usage): c for c in brand_contrast_checks("#1f4e8c", "#ffcc00")}
         assert checks["Buttons"].passes  # its text is near-black
         assert checks["Buttons"].foreground == "#111111"
         focus = checks["Focus outline on the page"]
