@@ -28,6 +28,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("engagement:moderation-queue", _("Moderation queue"), admins_only=False),
     # Parts of issue 13 insert their entries below, one line each, in this order:
     # statistics, exports, people, settings, domains, legal, integrations, audit.
+    NavEntry("backoffice:statistics", _("Statistics")),
     NavEntry("backoffice:people", _("People")),
     NavEntry("backoffice:settings", _("Settings")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),

@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from engagement.backoffice import views, views_people, views_settings
+from engagement.backoffice import views, views_people, views_settings, views_statistics
 
 app_name = "backoffice"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Statistics (dashboard figures and breakdowns).
+    path("statistiques/", views_statistics.statistics, name="statistics"),
     # People and roles: people, their roles and accounts; organizations and their admins.
     path("personnes/", views_people.people_list, name="people"),
     path("personnes/inviter/", views_people.person_invite, name="person-invite"),
