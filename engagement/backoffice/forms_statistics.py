@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from engagement.backoffice.statistics import (
+from engagement.backoffice.periods import (
     MAX_PERIOD_DAYS,
     Period,
     PeriodKind,

@@ -4,10 +4,10 @@ period, each beside the previous period of the same length, and the breakdowns t
 
 What each figure counts (the page says it too, in "How these figures are counted"):
 
-- **Periods** are whole days in the tenant's time zone, from the first day's midnight to the
-  midnight after the last day. "This month" is the month so far, against the same days of the
-  previous month; "last 12 months" is this month and the eleven before it (up to today), against
-  the same dates a year earlier; a custom period of N days is compared with the N days before it.
+- **Periods** (engagement/backoffice/periods.py) are whole days in the tenant's time zone. "This
+  month" is the month so far, against the same days of the previous month; "last 12 months" is
+  this month and the eleven before it (up to today), against the same dates a year earlier; a
+  custom period of N days is compared with the N days before it.
 - **Active accounts**: accounts active today that had joined by the end of the period (an account
   deactivated since is not counted for past periods either: deactivation dates are not kept).
   **New sign-ups**: accounts created in the period. Every account is a volunteer; admins included.
@@ -30,39 +30,38 @@ What each figure counts (the page says it too, in "How these figures are counted
 
 Every function runs a fixed number of aggregate queries (said in its docstring) whatever the
 amount of data: the page costs the same at 100 participations and at 100,000
-(bench/backoffice_statistics.py measures each at 100,000; docs/benchmarks.md).
+(bench/backoffice_statistics.py measures each at 100,000; docs/benchmarks.md). Those the ORM
+cannot say (sums over a UNION ALL, aggregates of aggregates) are in statistics_sql.py.
 """
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
-    DateTimeField,
-    Exists,
-    F,
-    IntegerField,
-    Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
-    TextChoices,
-    Value,
 )
-from django.db.models.functions import Coalesce, Left, Replace, Trim, TruncMonth, Upper
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
+from engagement.backoffice import statistics_sql
+from engagement.backoffice.periods import (
+    Change,
+    DateRange,
+    Period,
+    change_from,
+    range_filter,
+    shift_months,
+)
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
@@ -82,131 +81,7 @@ STATUS_ORDER: tuple[str, ...] = (
 )
 # Participations that hold (or held, on the day) a seat of their slot.
 SEAT_TAKING_STATUSES: tuple[str, ...] = (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW)
-# A custom period spans at most this many days (five years and a leap day or two).
-MAX_PERIOD_DAYS = 5 * 366
 ZERO_HOURS = Decimal("0.00")
-
-
-# --- Periods ------------------------------------------------------------------------------------
-
-
-class PeriodKind(TextChoices):
-    MONTH = "month", _lazy("This month")
-    LAST_12_MONTHS = "12-months", _lazy("Last 12 months")
-    CUSTOM = "custom", _lazy("Custom dates")
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """Whole days, `start` to `end` included."""
-
-    start: date
-    end: date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def bounds(self, zone: tzinfo) -> tuple[datetime, datetime]:
-        """[midnight of the first day, midnight after the last day) in `zone`, as aware times."""
-        return (
-            datetime.combine(self.start, time.min, tzinfo=zone),
-            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone),
-        )
-
-
-@dataclass(frozen=True)
-class Period:
-    kind: PeriodKind
-    current: DateRange
-    previous: DateRange
-    zone: tzinfo
-
-
-def _shift_months(day: date, months: int) -> date:
-    """The same day `months` later (or earlier), clipped to the end of a shorter month."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def period_this_month(*, today: date, zone: tzinfo) -> Period:
-    """This month up to today, against the same days of the previous month."""
-    start = today.replace(day=1)
-    previous_start = _shift_months(start, -1)
-    return Period(
-        kind=PeriodKind.MONTH,
-        current=DateRange(start, today),
-        previous=DateRange(previous_start, _shift_months(today, -1)),
-        zone=zone,
-    )
-
-
-def period_last_12_months(*, today: date, zone: tzinfo) -> Period:
-    """This month and the eleven before it (up to today), against the same dates a year before."""
-    start = _shift_months(today.replace(day=1), -11)
-    return Period(
-        kind=PeriodKind.LAST_12_MONTHS,
-        current=DateRange(start, today),
-        previous=DateRange(_shift_months(start, -12), _shift_months(today, -12)),
-        zone=zone,
-    )
-
-
-def period_custom(*, start: date, end: date, zone: tzinfo) -> Period:
-    """From `start` to `end` (included), against the as many days just before."""
-    if end < start:
-        raise ValueError("A period ends on or after its start.")
-    current = DateRange(start, end)
-    return Period(
-        kind=PeriodKind.CUSTOM,
-        current=current,
-        previous=DateRange(start - timedelta(days=current.days), start - timedelta(days=1)),
-        zone=zone,
-    )
-
-
-def _within(field: str, date_range: DateRange, zone: tzinfo) -> Q:
-    start, end = date_range.bounds(zone)
-    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
-
-
-# --- Changes ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    """A figure in the period and in the previous one."""
-
-    current: int | Decimal
-    previous: int | Decimal
-
-    @property
-    def difference(self) -> int | Decimal:
-        return self.current - self.previous
-
-    @property
-    def is_new(self) -> bool:
-        """Something where there was nothing: no percentage to give."""
-        return self.previous == 0 and self.current != 0
-
-    @property
-    def percent(self) -> Decimal | None:
-        """The change in per cent of the previous figure, to one decimal; None from zero."""
-        if self.previous == 0:
-            return None
-        ratio = Decimal(self.difference) * 100 / Decimal(self.previous)
-        return ratio.quantize(Decimal("0.1"))
-
-
-def _change(row: Mapping[str, Any], name: str, *, zero: int | Decimal = 0) -> Change:
-    current = row[f"{name}_current"]
-    previous = row[f"{name}_previous"]
-    return Change(
-        current=zero if current is None else current,
-        previous=zero if previous is None else previous,
-    )
 
 
 # --- Base figures -------------------------------------------------------------------------------
@@ -253,93 +128,106 @@ def statistics_people(*, period: Period) -> PeopleFigures:
     row = User.objects.aggregate(
         active_current=Count("pk", filter=Q(is_active=True, date_joined__lt=current_end)),
         active_previous=Count("pk", filter=Q(is_active=True, date_joined__lt=previous_end)),
-        joined_current=Count("pk", filter=_within("date_joined", period.current, zone)),
-        joined_previous=Count("pk", filter=_within("date_joined", period.previous, zone)),
+        joined_current=Count("pk", filter=range_filter("date_joined", period.current, zone)),
+        joined_previous=Count("pk", filter=range_filter("date_joined", period.previous, zone)),
     )
     return PeopleFigures(
-        active_accounts=_change(row, "active"), new_sign_ups=_change(row, "joined")
+        active_accounts=change_from(row, "active"), new_sign_ups=change_from(row, "joined")
     )
 
 
 def statistics_participations(*, period: Period) -> ParticipationFigures:
-    """Participations requested in each period, in all and by their status now, and the
-    volunteers behind them (one query)."""
+    """Participations requested in each period, by their status now and in all, and the
+    volunteers behind them (two queries: counting by status in a GROUP BY costs half as much as
+    fourteen filtered counts; distinct volunteers need their own pass)."""
     zone = period.zone
-    current = _within("created_at", period.current, zone)
-    previous = _within("created_at", period.previous, zone)
-    aggregates: dict[str, Any] = {
-        "total_current": Count("pk", filter=current),
-        "total_previous": Count("pk", filter=previous),
-        "volunteers_current": Count("volunteer", distinct=True, filter=current),
-        "volunteers_previous": Count("volunteer", distinct=True, filter=previous),
-    }
-    for status in STATUS_ORDER:
-        aggregates[f"{status}_current"] = Count("pk", filter=current & Q(status=status))
-        aggregates[f"{status}_previous"] = Count("pk", filter=previous & Q(status=status))
-    row = Participation.objects.filter(current | previous).aggregate(**aggregates)
-    return ParticipationFigures(
-        total=_change(row, "total"),
-        volunteers=_change(row, "volunteers"),
-        by_status=[
-            StatusFigure(
-                status=status, label=str(Status(status).label), change=_change(row, status)
-            )
-            for status in STATUS_ORDER
-        ],
-    )
-
-
-def _attended_with_activity_day() -> QuerySet[Participation]:
-    """Attended participations with `activity`: the slot's start, or for an undated slot the
-    moment attendance was recorded."""
-    return Participation.objects.filter(status=Status.ATTENDED).alias(
-        activity=Coalesce("slot__starts_at", "decided_at", output_field=DateTimeField())
-    )
-
-
-def statistics_hours(*, period: Period) -> Change:
-    """Hours recorded for attended participations whose activity falls in each period (one
-    query)."""
-    zone = period.zone
-    current = _within("activity", period.current, zone)
-    previous = _within("activity", period.previous, zone)
-    row = (
-        _attended_with_activity_day()
-        .filter(current | previous)
-        .aggregate(
-            hours_current=Sum("hours", filter=current),
-            hours_previous=Sum("hours", filter=previous),
+    current = range_filter("created_at", period.current, zone)
+    previous = range_filter("created_at", period.previous, zone)
+    in_either = Participation.objects.filter(current | previous).order_by()
+    counts = {
+        row["status"]: row
+        for row in in_either.values("status").annotate(
+            count_current=Count("pk", filter=current), count_previous=Count("pk", filter=previous)
         )
+    }
+    volunteers = in_either.aggregate(
+        volunteers_current=Count("volunteer", distinct=True, filter=current),
+        volunteers_previous=Count("volunteer", distinct=True, filter=previous),
     )
-    return _change(row, "hours", zero=ZERO_HOURS)
+    none = {"count_current": 0, "count_previous": 0}
+    by_status = [
+        StatusFigure(
+            status=status,
+            label=str(Status(status).label),
+            change=change_from(counts.get(status, none), "count"),
+        )
+        for status in STATUS_ORDER
+    ]
+    return ParticipationFigures(
+        total=Change(
+            current=sum(int(row.change.current) for row in by_status),
+            previous=sum(int(row.change.previous) for row in by_status),
+        ),
+        volunteers=change_from(volunteers, "volunteers"),
+        by_status=by_status,
+    )
 
 
-def _seats_taken() -> Subquery:
-    """For a slot (the outer query): its participations holding a seat."""
-    return Subquery(
-        Participation.objects.filter(slot=OuterRef("pk"), status__in=SEAT_TAKING_STATUSES)
-        .order_by()
-        .values("slot")
-        .annotate(taken=Count("pk"))
-        .values("taken"),
-        output_field=IntegerField(),
+def _period_parameters(period: Period) -> dict[str, datetime]:
+    current_start, current_end = period.current.bounds(period.zone)
+    previous_start, previous_end = period.previous.bounds(period.zone)
+    return {
+        "current_start": current_start,
+        "current_end": current_end,
+        "previous_start": previous_start,
+        "previous_end": previous_end,
+        "hours_previous_start": previous_start,
+        "hours_previous_end": previous_end,
+    }
+
+
+def _rows(sql: str, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class HoursFigures:
+    total: Change
+    by_month: dict[date, Decimal]  # the current period's, by the first day of the month
+
+
+def statistics_hours(*, period: Period) -> HoursFigures:
+    """Hours recorded for attended participations whose activity falls in each period, and the
+    current period's month by month (one query)."""
+    rows = _rows(
+        statistics_sql.HOURS_BY_MONTH,
+        {
+            **_period_parameters(period),
+            "attended": Status.ATTENDED.value,
+            "zone": _zone_name(period.zone),
+        },
+    )
+    current = [row for row in rows if row["period"] == "current"]
+    return HoursFigures(
+        total=Change(
+            current=sum((row["hours"] for row in current), ZERO_HOURS),
+            previous=sum((row["hours"] for row in rows if row["period"] != "current"), ZERO_HOURS),
+        ),
+        by_month={row["month"]: row["hours"] for row in current},
     )
 
 
-def _full_missions(date_range: DateRange, zone: tzinfo) -> Q:
-    """Missions with open dates in the range, none of which had a seat left."""
-    dates = Slot.objects.filter(
-        _within("starts_at", date_range, zone), mission=OuterRef("pk"), status=Slot.Status.OPEN
-    )
-    with_a_seat_left = dates.alias(taken=Coalesce(_seats_taken(), Value(0))).filter(
-        taken__lt=F("capacity")
-    )
-    return Q(Exists(dates)) & ~Q(Exists(with_a_seat_left))
+def _zone_name(zone: tzinfo) -> str:
+    """The IANA name PostgreSQL needs ("Europe/Paris")."""
+    return str(getattr(zone, "key", None) or zone)
 
 
 def statistics_missions(*, period: Period, now: datetime) -> MissionFigures:
     """Missions published, full and expired in each period (two queries: publications and
-    expiries read the mission rows; "full" probes each candidate's dates and their seats)."""
+    expiries read the mission rows; "full" reads the dates of both periods and their seats)."""
     zone = period.zone
     expired = Q(
         status=Mission.Status.PUBLISHED,
@@ -347,25 +235,28 @@ def statistics_missions(*, period: Period, now: datetime) -> MissionFigures:
         last_open_slot_start__lt=now,
     )
     row = Mission.objects.aggregate(
-        published_current=Count("pk", filter=_within("published_at", period.current, zone)),
-        published_previous=Count("pk", filter=_within("published_at", period.previous, zone)),
+        published_current=Count("pk", filter=range_filter("published_at", period.current, zone)),
+        published_previous=Count("pk", filter=range_filter("published_at", period.previous, zone)),
         expired_current=Count(
-            "pk", filter=expired & _within("last_open_slot_start", period.current, zone)
+            "pk", filter=expired & range_filter("last_open_slot_start", period.current, zone)
         ),
         expired_previous=Count(
-            "pk", filter=expired & _within("last_open_slot_start", period.previous, zone)
+            "pk", filter=expired & range_filter("last_open_slot_start", period.previous, zone)
         ),
     )
-    full = Mission.objects.filter(
-        status__in=[Mission.Status.PUBLISHED, Mission.Status.CLOSED]
-    ).aggregate(
-        full_current=Count("pk", filter=_full_missions(period.current, zone)),
-        full_previous=Count("pk", filter=_full_missions(period.previous, zone)),
+    [full] = _rows(
+        statistics_sql.FULL_MISSIONS,
+        {
+            **_period_parameters(period),
+            "seat_taking": list(SEAT_TAKING_STATUSES),
+            "open": Slot.Status.OPEN.value,
+            "mission_statuses": [Mission.Status.PUBLISHED.value, Mission.Status.CLOSED.value],
+        },
     )
     return MissionFigures(
-        published=_change(row, "published"),
-        full=_change(full, "full"),
-        expired=_change(row, "expired"),
+        published=change_from(row, "published"),
+        full=change_from(full, "full"),
+        expired=change_from(row, "expired"),
     )
 
 
@@ -380,7 +271,9 @@ def statistics_organizations(*, period: Period) -> OrganizationFigures:
         verified_current=Count("pk", filter=verified & Q(verified_at__lt=current_end)),
         verified_previous=Count("pk", filter=verified & Q(verified_at__lt=previous_end)),
     )
-    return OrganizationFigures(total=_change(row, "total"), verified=_change(row, "verified"))
+    return OrganizationFigures(
+        total=change_from(row, "total"), verified=change_from(row, "verified")
+    )
 
 
 # --- Breakdowns (advanced reports) --------------------------------------------------------------
@@ -396,70 +289,6 @@ class BreakdownRow:
     hours: Decimal
 
 
-def _breakdown(rows: Iterable[Mapping[str, Any]]) -> dict[Any, Mapping[str, Any]]:
-    return {row["key"]: row for row in rows}
-
-
-def _breakdown_aggregates(period: Period) -> tuple[Q, dict[str, Any]]:
-    """The rows a breakdown reads (requested in either period, or hours in this one) and its
-    three aggregates."""
-    zone = period.zone
-    requested_current = _within("created_at", period.current, zone)
-    requested_previous = _within("created_at", period.previous, zone)
-    hours_current = Q(status=Status.ATTENDED) & _within("activity", period.current, zone)
-    return requested_current | requested_previous | hours_current, {
-        "participations_current": Count("pk", filter=requested_current),
-        "participations_previous": Count("pk", filter=requested_previous),
-        "hours": Sum("hours", filter=hours_current),
-    }
-
-
-def _with_activity_day() -> QuerySet[Participation]:
-    return Participation.objects.alias(
-        activity=Coalesce("slot__starts_at", "decided_at", output_field=DateTimeField())
-    )
-
-
-def _sorted(rows: list[BreakdownRow]) -> list[BreakdownRow]:
-    return sorted(
-        rows, key=lambda row: (-row.participations.current, -row.hours, row.label.casefold())
-    )
-
-
-def statistics_by_cause(*, period: Period) -> list[BreakdownRow]:
-    """Participations and hours by the causes of their missions (two queries: the figures, then
-    the causes, so that an active cause with nothing yet shows as zero). A mission with several
-    causes counts for each; missions without a cause make a row of their own."""
-    rows_filter, aggregates = _breakdown_aggregates(period)
-    figures = _breakdown(
-        _with_activity_day()
-        .filter(rows_filter)
-        .values(key=F("slot__mission__causes__id"))
-        .annotate(**aggregates)
-        .order_by()
-    )
-    rows = []
-    for cause in Cause.objects.order_by("position", "slug"):
-        row = figures.get(cause.pk)
-        if row is None and not cause.is_active:
-            continue  # a retired cause with nothing in either period
-        rows.append(_breakdown_row(str(cause.pk), cause.label, row))
-    if None in figures:
-        rows.append(_breakdown_row("none", _("No cause"), figures[None]))
-    return _sorted(rows)
-
-
-def _breakdown_row(key: str, label: str, row: Mapping[str, Any] | None) -> BreakdownRow:
-    if row is None:
-        return BreakdownRow(key=key, label=label, participations=Change(0, 0), hours=ZERO_HOURS)
-    return BreakdownRow(
-        key=key,
-        label=label,
-        participations=_change(row, "participations"),
-        hours=row["hours"] or ZERO_HOURS,
-    )
-
-
 class AreaGrouping(StrEnum):
     POSTCODE = "postcode"  # France: 75011 is the 11th arrondissement
     POSTCODE_DISTRICT = "postcode_district"  # Canada: H2X of H2X 1Y4 (forward sortation area)
@@ -471,53 +300,70 @@ def area_grouping_for(country: str) -> AreaGrouping:
     return AreaGrouping.POSTCODE_DISTRICT if country.upper() == "CA" else AreaGrouping.POSTCODE
 
 
-def statistics_by_area(*, period: Period, grouping: AreaGrouping) -> list[BreakdownRow]:
-    """Participations and hours by the postcode area of their missions, remote missions apart
-    (one query). The label is the area and the city its missions name most ("75011 Paris")."""
-    rows_filter, aggregates = _breakdown_aggregates(period)
-    postcode = Upper(Trim("slot__mission__postcode"))
-    area = (
-        Left(Replace(postcode, Value(" "), Value("")), 3)
-        if grouping is AreaGrouping.POSTCODE_DISTRICT
-        else postcode
+def _sorted(rows: list[BreakdownRow]) -> list[BreakdownRow]:
+    return sorted(
+        rows, key=lambda row: (-row.participations.current, -row.hours, row.label.casefold())
     )
-    figures = (
-        _with_activity_day()
-        .filter(rows_filter)
-        .values(is_remote=F("slot__mission__is_remote"), key=area)
-        .annotate(city=Max("slot__mission__city"), **aggregates)
-        .order_by()
+
+
+def _breakdown_row(key: str, label: str, row: Mapping[str, Any] | None) -> BreakdownRow:
+    if row is None:
+        return BreakdownRow(key=key, label=label, participations=Change(0, 0), hours=ZERO_HOURS)
+    return BreakdownRow(
+        key=key,
+        label=label,
+        participations=change_from(row, "participations"),
+        hours=row["hours"] or ZERO_HOURS,
     )
-    rows = []
-    for row in figures:
-        if row["is_remote"]:
-            key, label = "remote", _("Remote")
-        elif row["key"]:
-            key, label = row["key"], f"{row['key']} {row['city'] or ''}".strip()
+
+
+@dataclass(frozen=True)
+class CauseAndAreaBreakdowns:
+    by_cause: list[BreakdownRow]
+    by_area: list[BreakdownRow]
+
+
+def statistics_by_cause_and_area(
+    *, period: Period, grouping: AreaGrouping
+) -> CauseAndAreaBreakdowns:
+    """Participations requested in each period and hours of this one, by the causes of their
+    missions and by the postcode area of their missions (two queries: both breakdowns, then the
+    causes' names).
+
+    By cause: a mission with several causes counts for each; missions without a cause make a row
+    of their own; an active cause with nothing yet shows as zeros. By area: remote missions make
+    a row, missions without a postcode another; the label is the area and the city its missions
+    name ("75011 Paris"; the first in alphabetical order when they differ).
+    """
+    parameters = _period_parameters(period)
+    # Hours of the current period only: an empty range for the previous one.
+    parameters["hours_previous_start"] = parameters["hours_previous_end"] = parameters[
+        "current_start"
+    ]
+    found = _rows(
+        statistics_sql.BREAKDOWNS[grouping.value],
+        {**parameters, "attended": Status.ATTENDED.value},
+    )
+    causes = {row["key"]: row for row in found if row["breakdown"] == "cause"}
+    by_cause = []
+    for cause in Cause.objects.order_by("position", "slug"):
+        row = causes.get(str(cause.pk))
+        if row is None and not cause.is_active:
+            continue  # a retired cause with nothing in either period
+        by_cause.append(_breakdown_row(str(cause.pk), cause.label, row))
+    if None in causes:
+        by_cause.append(_breakdown_row("none", _("No cause"), causes[None]))
+    by_area = []
+    for row in (row for row in found if row["breakdown"] == "area"):
+        key = row["key"]
+        if key == "remote":
+            label = _("Remote")
+        elif key:
+            label = f"{key} {row['city'] or ''}".strip()
         else:
             key, label = "unknown", _("No postcode")
-        rows.append(_breakdown_row(key, label, row))
-    return _merge_same_keys(rows)
-
-
-def _merge_same_keys(rows: list[BreakdownRow]) -> list[BreakdownRow]:
-    """Remote missions with and without a postcode are one row."""
-    merged: dict[str, BreakdownRow] = {}
-    for row in rows:
-        seen = merged.get(row.key)
-        if seen is None:
-            merged[row.key] = row
-            continue
-        merged[row.key] = BreakdownRow(
-            key=row.key,
-            label=row.label,
-            participations=Change(
-                current=seen.participations.current + row.participations.current,
-                previous=seen.participations.previous + row.participations.previous,
-            ),
-            hours=seen.hours + row.hours,
-        )
-    return _sorted(list(merged.values()))
+        by_area.append(_breakdown_row(key, label, row))
+    return CauseAndAreaBreakdowns(by_cause=_sorted(by_cause), by_area=_sorted(by_area))
 
 
 @dataclass(frozen=True)
@@ -533,46 +379,37 @@ def _months(date_range: DateRange) -> list[date]:
     month = date_range.start.replace(day=1)
     while month <= date_range.end:
         months.append(month)
-        month = _shift_months(month, 1)
+        month = shift_months(month, 1)
     return months
 
 
-def _by_month(queryset: QuerySet[Any], field: str, value: Any, zone: tzinfo) -> dict[date, Any]:
+def _by_month(queryset: QuerySet[Any], field: str, zone: tzinfo) -> dict[date, int]:
     rows = (
         queryset.annotate(month=TruncMonth(field, tzinfo=zone))
         .values("month")
-        .annotate(value=value)
+        .annotate(count=Count("pk"))
         .order_by()
     )
-    return {row["month"].astimezone(zone).date(): row["value"] for row in rows}
+    return {row["month"].astimezone(zone).date(): row["count"] for row in rows}
 
 
-def statistics_monthly(*, period: Period) -> list[MonthFigures]:
-    """Sign-ups, participations requested and hours, month by month over the period, months
-    cut to the period at its ends (three queries)."""
+def statistics_monthly(*, period: Period, hours: HoursFigures) -> list[MonthFigures]:
+    """Sign-ups, participations requested and hours (from `statistics_hours`), month by month
+    over the period, months cut to the period at its ends (two queries)."""
     zone = period.zone
     current = period.current
     sign_ups = _by_month(
-        User.objects.filter(_within("date_joined", current, zone)), "date_joined", Count("pk"), zone
+        User.objects.filter(range_filter("date_joined", current, zone)), "date_joined", zone
     )
     participations = _by_month(
-        Participation.objects.filter(_within("created_at", current, zone)),
-        "created_at",
-        Count("pk"),
-        zone,
-    )
-    hours = _by_month(
-        _attended_with_activity_day().filter(_within("activity", current, zone)),
-        "activity",
-        Sum("hours"),
-        zone,
+        Participation.objects.filter(range_filter("created_at", current, zone)), "created_at", zone
     )
     return [
         MonthFigures(
             month=month,
             new_sign_ups=sign_ups.get(month, 0),
             participations=participations.get(month, 0),
-            hours=hours.get(month) or ZERO_HOURS,
+            hours=hours.by_month.get(month, ZERO_HOURS),
         )
         for month in _months(current)
     ]
@@ -606,19 +443,22 @@ def statistics_report(
     with_breakdowns: bool,
     area_grouping: AreaGrouping,
 ) -> StatisticsReport:
-    """Everything the page shows: six queries for the base figures, six more with breakdowns."""
+    """Everything the page shows: seven queries for the base figures, four more with
+    breakdowns."""
+    hours = statistics_hours(period=period)
     breakdowns = None
     if with_breakdowns:
+        by_cause_and_area = statistics_by_cause_and_area(period=period, grouping=area_grouping)
         breakdowns = Breakdowns(
-            by_cause=statistics_by_cause(period=period),
-            by_area=statistics_by_area(period=period, grouping=area_grouping),
-            monthly=statistics_monthly(period=period),
+            by_cause=by_cause_and_area.by_cause,
+            by_area=by_cause_and_area.by_area,
+            monthly=statistics_monthly(period=period, hours=hours),
         )
     return StatisticsReport(
         period=period,
         people=statistics_people(period=period),
         participations=statistics_participations(period=period),
-        hours=statistics_hours(period=period),
+        hours=hours.total,
         missions=statistics_missions(period=period, now=now),
         organizations=statistics_organizations(period=period),
         breakdowns=breakdowns,

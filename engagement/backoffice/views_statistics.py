@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 from billing.entitlements import entitlement_has
 from engagement.backoffice.access import backoffice_page
 from engagement.backoffice.forms_statistics import StatisticsPeriodForm
+from engagement.backoffice.periods import PeriodKind
 from engagement.backoffice.rendering import backoffice_render
 from engagement.backoffice.statistics import (
-    PeriodKind,
     StatisticsReport,
     area_grouping_for,
     statistics_report,

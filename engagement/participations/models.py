@@ -63,6 +63,17 @@ class Participation(models.Model):
         indexes = [
             models.Index(fields=["slot", "status", "waitlisted_at"], name="participation_queue"),
             models.Index(fields=["volunteer", "status"], name="participation_volunteer"),
+            # The back office's statistics count participations by the day they were requested
+            # (engagement/backoffice/statistics.py): a month is a few per cent of the rows.
+            models.Index(fields=["created_at"], name="participation_created"),
+            # Their hours count on the day of the slot: a month's attended participations are
+            # found through its slots and read from this index alone (no table access).
+            models.Index(
+                fields=["slot"],
+                include=["hours", "decided_at"],
+                condition=Q(status="attended"),
+                name="participation_attended_hours",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

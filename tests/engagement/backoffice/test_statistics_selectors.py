@@ -15,17 +15,18 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from engagement.backoffice.statistics import (
-    AreaGrouping,
+from engagement.backoffice.periods import (
     Change,
     DateRange,
     PeriodKind,
-    area_grouping_for,
     period_custom,
     period_last_12_months,
     period_this_month,
-    statistics_by_area,
-    statistics_by_cause,
+)
+from engagement.backoffice.statistics import (
+    AreaGrouping,
+    area_grouping_for,
+    statistics_by_cause_and_area,
     statistics_hours,
     statistics_missions,
     statistics_monthly,
@@ -237,14 +238,14 @@ def test_hours_are_the_recorded_hours_on_the_day_of_the_activity(in_paris):
         ongoing, created=at(MID_MARCH), hours=Decimal("6"), decided_at=at(MID_APRIL), **attended
     )
 
-    hours = statistics_hours(period=march_2021())
+    hours = statistics_hours(period=march_2021()).total
 
     assert hours == Change(current=Decimal("7.75"), previous=Decimal("3.00"))
     assert hours.percent == Decimal("158.3")
 
 
 def test_no_hours_in_either_period_is_zero_and_no_change(in_paris):
-    hours = statistics_hours(period=march_2021())
+    hours = statistics_hours(period=march_2021()).total
 
     assert hours == Change(Decimal("0.00"), Decimal("0.00"))
     assert (hours.is_new, hours.percent) == (False, None)
@@ -343,7 +344,8 @@ def test_by_cause_counts_a_mission_for_each_of_its_causes(in_paris):
     )
     participation(dated_slot(without, date(2021, 5, 1)), created=at(MID_MARCH))
 
-    rows = {row.key: row for row in statistics_by_cause(period=march_2021())}
+    breakdowns = statistics_by_cause_and_area(period=march_2021(), grouping=AreaGrouping.POSTCODE)
+    rows = {row.key: row for row in breakdowns.by_cause}
 
     assert rows[str(solidarity.pk)].participations == Change(current=2, previous=2)
     assert rows[str(solidarity.pk)].hours == Decimal("2.00")
@@ -355,8 +357,11 @@ def test_by_cause_counts_a_mission_for_each_of_its_causes(in_paris):
     assert len(rows) == active + 1
     assert rows[str(Cause.objects.get(slug="sport").pk)].participations == Change(0, 0)
     # Most participations first, then most hours, then by name.
-    ordered = statistics_by_cause(period=march_2021())
-    assert [row.key for row in ordered[:3]] == [str(solidarity.pk), str(environment.pk), "none"]
+    assert [row.key for row in breakdowns.by_cause[:3]] == [
+        str(solidarity.pk),
+        str(environment.pk),
+        "none",
+    ]
 
 
 def test_by_area_groups_postcodes_and_keeps_remote_missions_apart(in_paris):
@@ -368,7 +373,7 @@ def test_by_area_groups_postcodes_and_keeps_remote_missions_apart(in_paris):
         participation(dated_slot(mission, date(2021, 5, 1)), created=at(MID_MARCH))
     participation(dated_slot(boulogne, date(2021, 5, 2)), created=at(MID_FEBRUARY))
 
-    rows = statistics_by_area(period=march_2021(), grouping=AreaGrouping.POSTCODE)
+    rows = statistics_by_cause_and_area(period=march_2021(), grouping=AreaGrouping.POSTCODE).by_area
 
     assert [(row.key, row.label, row.participations) for row in rows] == [
         ("75011", "75011 Paris", Change(2, 0)),
@@ -386,7 +391,9 @@ def test_canadian_neighbourhoods_are_forward_sortation_areas(in_montreal):
     for mission in (plateau, plateau_again, nowhere):
         participation(dated_slot(mission, date(2021, 5, 1)), created=at(MID_MARCH, zone=TORONTO))
 
-    rows = statistics_by_area(period=march_2021(TORONTO), grouping=AreaGrouping.POSTCODE_DISTRICT)
+    rows = statistics_by_cause_and_area(
+        period=march_2021(TORONTO), grouping=AreaGrouping.POSTCODE_DISTRICT
+    ).by_area
 
     assert [(row.key, row.label, row.participations.current) for row in rows] == [
         ("H2X", "H2X Montréal", 2),
@@ -413,7 +420,7 @@ def test_monthly_series_fills_every_month_of_the_period(in_paris):
         hours=Decimal("1.5"),
     )
 
-    months = statistics_monthly(period=period)
+    months = statistics_monthly(period=period, hours=statistics_hours(period=period))
 
     assert [(row.month, row.new_sign_ups, row.participations, row.hours) for row in months] == [
         (date(2021, 1, 1), 1, 2, Decimal("0.00")),
