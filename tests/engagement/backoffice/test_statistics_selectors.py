@@ -342,13 +342,23 @@ def test_by_cause_counts_a_mission_for_each_of_its_causes(in_paris):
         status=Status.ATTENDED,
         hours=Decimal("2"),
     )
+    # Undated: its hours count on the day attendance was recorded (March, not February's).
+    ongoing = SlotFactory(mission=only_solidarity, ongoing=True)
+    for recorded, hours in ((MID_MARCH, "1.5"), (MID_FEBRUARY, "4")):
+        participation(
+            ongoing,
+            created=at(date(2020, 6, 1)),
+            status=Status.ATTENDED,
+            hours=Decimal(hours),
+            decided_at=at(recorded),
+        )
     participation(dated_slot(without, date(2021, 5, 1)), created=at(MID_MARCH))
 
     breakdowns = statistics_by_cause_and_area(period=march_2021(), grouping=AreaGrouping.POSTCODE)
     rows = {row.key: row for row in breakdowns.by_cause}
 
     assert rows[str(solidarity.pk)].participations == Change(current=2, previous=2)
-    assert rows[str(solidarity.pk)].hours == Decimal("2.00")
+    assert rows[str(solidarity.pk)].hours == Decimal("3.50")
     assert rows[str(environment.pk)].participations == Change(current=1, previous=0)
     assert rows["none"].participations == Change(current=1, previous=0)
     assert rows["none"].label == "Sans cause"
