@@ -144,6 +144,21 @@ def test_an_admin_of_paris_is_nobody_on_montreal(paris, montreal, backoffice_adm
     assert response["Location"] == "/accounts/login/?next=/gestion/statistiques/"
 
 
+def test_another_tenant_s_data_never_counts(paris, montreal, backoffice_admin):
+    seed_march_2021(montreal)
+    with_advanced_reports(paris)
+
+    response = backoffice_admin(paris).get(PATH, MARCH_2021)
+    figures = rows(response)
+
+    assert response.status_code == 200
+    assert {key: cells[1:3] for key, cells in figures.items()} == {
+        key: ["0", "0"] for key in figures
+    }
+    assert all(cells[1] == "0" for cells in rows(response, "data-row").values())
+    assert rows(response, "data-month") == {"2021-03": ["mars 2021", "0", "0", "0"]}
+
+
 def test_only_get_is_answered(paris, backoffice_admin):
     assert backoffice_admin(paris).post(PATH, MARCH_2021).status_code == 405
 
@@ -246,6 +261,8 @@ def test_montreal_with_advanced_reports_gets_the_breakdowns(montreal, backoffice
     assert response.status_code == 200
     assert response["Content-Language"] == "fr-ca"
     assert "Par quartier</h2>" in page
+    # Canadian French reads the project's words, not a library's ("Modification", "État").
+    assert 'class="num">Évolution</th>' in page and "Statut actuel</th>" in page
     assert "Votre formule ne comprend pas" not in page
     assert by_row["H2X"][:2] == ["H2X Montréal", "3"]
     # The bars are drawn in the tables and hidden from screen readers (the cells say it all).
