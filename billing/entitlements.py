@@ -54,6 +54,7 @@ REGISTRY: Final[dict[str, Entitlement]] = {
         Entitlement("csv_export", EntitlementKind.FEATURE, _("CSV exports")),
         Entitlement("max_organizations", EntitlementKind.LIMIT, _("Organizations")),
         Entitlement("max_tenant_admins", EntitlementKind.LIMIT, _("Tenant administrators")),
+        Entitlement("max_custom_domains", EntitlementKind.LIMIT, _("Custom domains")),
     )
 }
 
@@ -126,3 +127,12 @@ def entitlement_require(tenant: Tenant | None, key: str) -> None:
     """Raise `EntitlementMissing` (a PermissionDenied) unless the tenant's plan has `key`."""
     if not entitlement_has(tenant, key):
         raise EntitlementMissing(key)
+
+
+def custom_domains_allowed(tenant: Tenant) -> int | None:
+    """How many custom domains the tenant may have: 0 without the `custom_domain` feature, else
+    its `max_custom_domains` (None = no limit). Registered with tenants/domains.py at start-up
+    (billing/apps.py), which applies it when a domain is added or checked."""
+    if not entitlement_has(tenant, "custom_domain"):
+        return 0
+    return entitlement_limit(tenant, "max_custom_domains")

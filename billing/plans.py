@@ -67,7 +67,7 @@ PLANS: Final[MappingProxyType[str, Plan]] = MappingProxyType(
                 pricing=Pricing.FLAT,
                 trial_days=30,
                 features=frozenset({"csv_export"}),
-                limits=_limits(max_organizations=50, max_tenant_admins=5),
+                limits=_limits(max_organizations=50, max_tenant_admins=5, max_custom_domains=0),
                 is_default_for_kind=True,
             ),
             Plan(
@@ -77,7 +77,9 @@ PLANS: Final[MappingProxyType[str, Plan]] = MappingProxyType(
                 pricing=Pricing.FLAT,
                 trial_days=30,
                 features=frozenset({"csv_export", "sso", "custom_domain", "advanced_reports"}),
-                limits=_limits(max_organizations=None, max_tenant_admins=None),
+                limits=_limits(
+                    max_organizations=None, max_tenant_admins=None, max_custom_domains=3
+                ),
             ),
             Plan(
                 code="company_standard",
@@ -86,7 +88,7 @@ PLANS: Final[MappingProxyType[str, Plan]] = MappingProxyType(
                 pricing=Pricing.PER_SEAT,
                 trial_days=14,
                 features=frozenset({"csv_export", "sso"}),
-                limits=_limits(max_organizations=20, max_tenant_admins=10),
+                limits=_limits(max_organizations=20, max_tenant_admins=10, max_custom_domains=0),
                 is_default_for_kind=True,
             ),
             Plan(
@@ -96,7 +98,9 @@ PLANS: Final[MappingProxyType[str, Plan]] = MappingProxyType(
                 pricing=Pricing.PER_SEAT,
                 trial_days=14,
                 features=frozenset({"csv_export", "sso", "custom_domain", "advanced_reports"}),
-                limits=_limits(max_organizations=None, max_tenant_admins=None),
+                limits=_limits(
+                    max_organizations=None, max_tenant_admins=None, max_custom_domains=3
+                ),
             ),
         )
     }

@@ -202,16 +202,45 @@ class Tenant(TenantMixin):
 
 
 class Domain(DomainMixin):
-    """A host name that routes to a tenant: its subdomain, or a custom domain once verified."""
+    """A host name that routes to a tenant: its subdomain, or a custom domain once verified.
+
+    A custom domain added by a tenant admin (tenants/domains.py) routes only once the DNS shows
+    both records: a CNAME to the platform and a TXT record holding `verification_token` (so
+    pointing a name at the platform is not enough to claim it). Until then a periodic task checks
+    it again, less and less often, until `checks_until`.
+    """
 
     is_verified = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Custom domains added by a tenant admin; empty for the platform's own subdomain and for
+    # domains platform staff set up at provisioning.
+    verification_token = models.CharField(max_length=64, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    # What the last check found wrong: [{"code": tenants.dns.DnsProblemCode, "found": str}].
+    last_check_problems = models.JSONField(default=list, blank=True)
+    # Failed checks in a row (the periodic check waits longer after each).
+    failed_checks = models.PositiveIntegerField(default=0)
+    # When the periodic task checks it next; None: no automatic check (verified, or given up).
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Automatic checks stop after this; "Verify now" starts a new period.
+    checks_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-is_primary", "domain"]
 
     def __str__(self) -> str:
         return self.domain
+
+    @property
+    def is_platform_host(self) -> bool:
+        """The platform's own domain or one of its subdomains (a tenant's `<slug>.BASE_DOMAIN`)."""
+        return is_platform_host(self.domain)
+
+
+def is_platform_host(host: str) -> bool:
+    base = settings.BASE_DOMAIN
+    return host == base or host.endswith("." + base)
 
 
 class DeprovisionJob(models.Model):

@@ -1,4 +1,5 @@
-"""Platform background work of tenants: deprovisioning jobs (thin: an id in, one service)."""
+"""Platform background work of tenants: deprovisioning jobs and the periodic check of pending
+custom domains (thin: one service each)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from celery import shared_task
 from django.conf import settings
 
+from tenants import domains
 from tenants.context import PublicTask
 from tenants.deprovisioning import RUN_TASK, deprovision_job_run
 
@@ -15,3 +17,9 @@ from tenants.deprovisioning import RUN_TASK, deprovision_job_run
 def tenant_deprovision_job_run(job_id: int) -> str | None:
     job = deprovision_job_run(job_id=job_id, export_dir=Path(settings.TENANT_EXPORT_DIR))
     return job.status if job is not None else None
+
+
+@shared_task(base=PublicTask, name="tenants.tasks.custom_domains_check_due")
+def custom_domains_check_due() -> int:
+    """Scheduled by celery beat (CELERY_BEAT_SCHEDULE); returns how many domains were checked."""
+    return domains.custom_domains_check_due()

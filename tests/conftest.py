@@ -5,6 +5,8 @@ Fixtures:
 - `in_paris` / `in_montreal` / `in_acme`: the connection set to that tenant for the test.
 - `client_for(tenant)`: a Django test client whose requests carry that tenant's host.
 - `provisioning_step(name, func, order=...)`: an extra provisioning step, for this test only.
+- `dns_zone`: the zone of a real DNS server on loopback (tests/dns_server.py), emptied, with the
+  settings pointing dnspython (tenants/dns.py) at it; the test adds the records it needs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from celery._state import _set_task_join_will_block
 from django.db import connection
 from django.test import Client
 
+from tests.dns_server import LoopbackDnsServer, Zone
 from tests.tenancy import TEST_TENANTS, create_test_tenants
 
 
@@ -142,6 +145,23 @@ def provisioning_step(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
     monkeypatch.setattr(provisioning_steps, "_steps", dict(provisioning_steps._steps))
     return register_provisioning_step
+
+
+@pytest.fixture(scope="session")
+def _dns_server() -> Iterator[LoopbackDnsServer]:
+    server = LoopbackDnsServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dns_zone(_dns_server: LoopbackDnsServer, settings) -> Iterator[Zone]:  # type: ignore[no-untyped-def]
+    """The DNS server's zone, empty; custom-domain checks ask this server and no other."""
+    _dns_server.zone.clear()
+    settings.DNS_RESOLVER_NAMESERVERS = [_dns_server.address]
+    settings.DNS_RESOLVER_PORT = _dns_server.port
+    yield _dns_server.zone
+    _dns_server.zone.clear()
 
 
 __all__ = ["TEST_TENANTS"]

@@ -403,8 +403,30 @@ TENANT_RESERVED_SLUGS = frozenset(
         "template",
         "pg",
         "information_schema",
+        # The name custom domains point their CNAME at (PLATFORM_CNAME_TARGET below).
+        "ingress",
     }
 )
+
+# Custom domains (tenants/domains.py, tenants/dns.py) -------------------------------------------
+# A tenant admin's domain routes once the DNS shows a CNAME to this name and a TXT record
+# "_entraide-challenge.<domain>" holding the domain's token. Point this name at the ingress's
+# load balancer (a wildcard record for *.BASE_DOMAIN, which tenant subdomains need anyway, does).
+PLATFORM_CNAME_TARGET = env("PLATFORM_CNAME_TARGET", "") or f"ingress.{BASE_DOMAIN}"
+# The DNS servers checks ask (comma-separated addresses); empty: the system's resolver
+# (/etc/resolv.conf). Answers are never cached: a check sees the records as they are now.
+DNS_RESOLVER_NAMESERVERS = env_list("DNS_RESOLVER_NAMESERVERS", "")
+DNS_RESOLVER_PORT = int(env("DNS_RESOLVER_PORT", "53"))
+# The time one check (every look-up it makes) may take, so "Verify now" answers promptly.
+DNS_CHECK_TIMEOUT_SECONDS = float(env("DNS_CHECK_TIMEOUT_SECONDS", "5"))
+# Pending domains are checked again every CUSTOM_DOMAIN_CHECK_SECONDS at first, twice as long after
+# each failure up to CUSTOM_DOMAIN_CHECK_MAX_SECONDS, and no more after CUSTOM_DOMAIN_CHECK_DAYS
+# ("Verify now" starts a new period). Another tenant may claim a name whose period is over.
+CUSTOM_DOMAIN_CHECK_SECONDS = int(env("CUSTOM_DOMAIN_CHECK_SECONDS", "600"))
+CUSTOM_DOMAIN_CHECK_MAX_SECONDS = int(env("CUSTOM_DOMAIN_CHECK_MAX_SECONDS", str(6 * 3600)))
+CUSTOM_DOMAIN_CHECK_DAYS = int(env("CUSTOM_DOMAIN_CHECK_DAYS", "7"))
+# Domains one run of the periodic check looks at (the others wait for the next run).
+CUSTOM_DOMAIN_CHECK_BATCH = int(env("CUSTOM_DOMAIN_CHECK_BATCH", "100"))
 
 # Debian 12 ships GDAL 3.6; Entraide never loads spatial references from user-supplied files.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
@@ -457,6 +479,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60,
     },
     "outbox-sweep": {"task": "outbox.sweep", "schedule": 60},
+    # Pending custom domains (tenants/domains.py); each domain waits longer after each failure.
+    "custom-domains-check-due": {
+        "task": "tenants.tasks.custom_domains_check_due",
+        "schedule": CUSTOM_DOMAIN_CHECK_SECONDS,
+    },
 }
 # Transactional outbox (tenants/outbox/): rows left pending by a broker outage are sent by the
 # sweep (every minute, above) once they are this old (the sender right after the commit goes first);

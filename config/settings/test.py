@@ -42,6 +42,13 @@ STRIPE_PRICES = {
     for interval in ("month", "year")
 }
 
+# Custom domains: DNS look-ups go to loopback only. Nothing listens on this port, so a test that
+# checks a domain without the DNS server fixture (tests/dns_server.py) times out within a second.
+DNS_RESOLVER_NAMESERVERS = ["127.0.0.1"]
+DNS_RESOLVER_PORT = 9
+DNS_CHECK_TIMEOUT_SECONDS = 1.0
+PLATFORM_CNAME_TARGET = f"ingress.{BASE_DOMAIN}"
+
 
 # Sign-in (accounts) ------------------------------------------------------------------------------
 # A fixed test-only key (never used elsewhere). Identity providers are loopback servers.

@@ -8,6 +8,7 @@ from billing.entitlements import (
     REGISTRY,
     EntitlementMissing,
     UnknownEntitlement,
+    custom_domains_allowed,
     entitlement_has,
     entitlement_limit,
     entitlement_require,
@@ -18,6 +19,7 @@ from billing.errors import BillingError
 from billing.models import BillingAccount, BillingAuditEntry
 from billing.plans import PLANS, plan_default_for_kind
 from billing.services import plan_assign
+from tenants import domains
 from tenants.routing import resolve_host
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +30,7 @@ def test_registry_lists_every_gated_feature():
         "advanced_reports",
         "csv_export",
         "custom_domain",
+        "max_custom_domains",
         "max_organizations",
         "max_tenant_admins",
         "sso",
@@ -169,3 +172,24 @@ def test_upgrading_to_a_plan_with_sso_opens_the_sso_settings(admin_with_mfa, par
     plan_assign(tenant=paris, plan_code="city_premium")
 
     assert client.get("/accounts/settings/sign-in/saml/").status_code == 200
+
+
+def test_custom_domains_come_with_the_feature_and_a_number(paris, acme):
+    """Plans with `custom_domain` allow `max_custom_domains` of them; the others none, whatever
+    their number says."""
+    for plan in PLANS.values():
+        limit = plan.limits["max_custom_domains"]
+        assert (limit > 0) == ("custom_domain" in plan.features), plan.code
+    assert (custom_domains_allowed(paris), custom_domains_allowed(acme)) == (0, 0)
+    assert entitlement_limit(paris, "max_custom_domains") == 0
+
+    plan_assign(tenant=paris, plan_code="city_premium")
+    plan_assign(tenant=acme, plan_code="company_enterprise")
+
+    assert (custom_domains_allowed(paris), custom_domains_allowed(acme)) == (3, 3)
+
+
+def test_billing_tells_tenants_how_many_custom_domains_a_plan_allows(paris):
+    # tenants/domains.py asks through the function billing registered at start-up.
+    assert domains._allowance is custom_domains_allowed
+    assert domains.custom_domain_allowance(paris) == 0
