@@ -31,6 +31,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("backoffice:statistics", _("Statistics")),
     NavEntry("backoffice:people", _("People")),
     NavEntry("backoffice:settings", _("Settings")),
+    NavEntry("backoffice:domains", _("Custom domain")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),
     NavEntry("billing:page", _("Subscription")),
     NavEntry("admin:index", _("Data (Django admin)")),

@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from engagement.backoffice import views, views_people, views_settings, views_statistics
+from engagement.backoffice import (
+    views,
+    views_domains,
+    views_people,
+    views_settings,
+    views_statistics,
+)
 
 app_name = "backoffice"
 
@@ -52,4 +58,18 @@ urlpatterns = [
     path("reglages/competences/", views_settings.settings_skills, name="settings-skills"),
     path("reglages/moderation/", views_settings.settings_moderation, name="settings-moderation"),
     path("reglages/pied-de-page/", views_settings.settings_footer, name="settings-footer"),
+    # Custom domain: add, verify through DNS, make the main address, remove.
+    path("domaines/", views_domains.domains, name="domains"),
+    path(
+        "domaines/adresse-principale/",
+        views_domains.domain_platform_primary,
+        name="domain-platform-primary",
+    ),
+    path("domaines/<int:domain_id>/verifier/", views_domains.domain_verify, name="domain-verify"),
+    path(
+        "domaines/<int:domain_id>/principal/",
+        views_domains.domain_make_primary,
+        name="domain-make-primary",
+    ),
+    path("domaines/<int:domain_id>/supprimer/", views_domains.domain_remove, name="domain-remove"),
 ]

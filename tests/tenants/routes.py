@@ -211,6 +211,8 @@ FILLERS: dict[str, Filler] = {
     "slot_id": value("slot_id"),
     # back office (people and roles): a Paris user's id
     "user_id": value("user_id"),
+    # the back office's custom domains (public-schema rows, scoped to the tenant by the view)
+    "domain_id": value("domain_id"),
     "invitation-accept:token": value("invitation_token"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),

@@ -209,6 +209,12 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         user=world.volunteer, provider="facebook", uid="4242", extra_data={"name": MARKER}
     )
     audit = audit_record(actor=world.admin, action=f"victim.{MARKER}", target=world.published)
+    custom_domain = Domain.objects.create(
+        domain=f"{MARKER}.paris.example",
+        tenant=paris,
+        is_primary=False,
+        verification_token=MARKER,
+    )
     address = EmailAddress.objects.get(user=world.volunteer)
     victim = Victim(
         values={
@@ -217,6 +223,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "organization_id": str(world.organization.pk),
             "membership_id": str(world.editor_membership.pk),
             "slot_id": str(world.slot.pk),
+            "domain_id": str(custom_domain.pk),
             "invitation_token": world.invitation.token,
             "email_confirmation_key": EmailConfirmationHMAC(address).key,
             "password_reset_uidb36": user_pk_to_url_str(world.volunteer),
