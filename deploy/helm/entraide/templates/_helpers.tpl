@@ -57,6 +57,8 @@ EMAIL_PORT: {{ .Values.config.emailPort | quote }}
 MEDIA_ROOT: {{ .Values.config.mediaRoot | quote }}
 TENANT_EXPORT_DIR: {{ .Values.exports.path | quote }}
 TENANT_ROUTING_CACHE_SECONDS: {{ .Values.config.routingCacheSeconds | quote }}
+PLATFORM_CNAME_TARGET: {{ .Values.config.platformCnameTarget | quote }}
+DNS_RESOLVER_NAMESERVERS: {{ .Values.config.dnsResolverNameservers | quote }}
 TENANT_MULTIPROCESSING_MAX_PROCESSES: {{ .Values.migrations.processes | quote }}
 {{- range $name, $value := .Values.config.extraEnv }}
 {{ $name }}: {{ $value | quote }}
