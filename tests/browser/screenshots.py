@@ -15,7 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from billing.services import plan_assign
+from tenants.dns import challenge_name
+from tenants.models import Domain, Tenant
 from tests.browser.conftest import REPOSITORY, confirm_sign_up, unique_email
+from tests.browser.test_backoffice import sign_in_as_admin
 
 pytestmark = pytest.mark.browser
 
@@ -76,3 +80,33 @@ def test_screenshots(pages, url, world, device):
         shoot(page, "montreal-english-desktop")
         page.goto(url("acme"))
         shoot(page, "acme-desktop")
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_custom_domain_screenshots(pages, url, world, dns_zone, device):
+    """The custom domain page in Paris: one domain verified, one waiting with what the check
+    found (the DNS answers from the loopback server)."""
+    paris = Tenant.objects.get(slug="paris")
+    previous = paris.billing_plan
+    plan_assign(tenant=paris, plan_code="city_premium")
+    try:
+        page = sign_in_as_admin(pages, url, phone=device == "phone")
+        page.goto(url("paris", "/gestion/domaines/"))
+        for name in ("jemengage.paris.example", "bénévolat.paris.example"):
+            page.get_by_label("Nom de domaine").fill(name)
+            page.get_by_role("button", name="Ajouter le domaine").click()
+        verified = Domain.objects.get(domain="jemengage.paris.example")
+        dns_zone.add(verified.domain, "CNAME", "ingress.entraide.test")
+        dns_zone.add(challenge_name(verified.domain), "TXT", verified.verification_token)
+        dns_zone.add("xn--bnvolat-byab.paris.example", "CNAME", "ancien-site.paris.example")
+        for card in page.locator(".custom-domain").all():
+            card.get_by_role("button", name="Vérifier maintenant").click()
+        expect(page.locator("[data-status=verified]")).to_have_count(1)
+        if device == "phone":  # the domain waiting for its records, as a phone shows it
+            page.locator(".custom-domain").nth(1).evaluate("card => card.scrollIntoView()")
+        else:
+            page.evaluate("() => window.scrollTo(0, 0)")
+        shoot(page, f"backoffice-domains-{device}", full_page=device == "desktop")
+    finally:
+        Domain.objects.filter(tenant=paris).exclude(domain=paris.primary_host).delete()
+        plan_assign(tenant=paris, plan_code=previous)
