@@ -2,7 +2,8 @@
 
 `EngagementError` is a `tenants.api_conventions.ApiError`, so the API renders it as {"detail",
 "code", "fields"} with the status below; pages show `.detail`. Every code has one HTTP status, so
-a caller never picks one: 400 bad input, 403 not allowed, 404 not found, 409 the state forbids it.
+a caller never picks one: 400 bad input, 403 not allowed, 404 not found, 409 the state forbids it,
+429 too many at once.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class EngagementErrorCode(StrEnum):
     NOT_OWN_PARTICIPATION = "not_own_participation"
     ORGANIZATION_LIMIT_REACHED = "organization_limit_reached"
     INVITATION_EMAIL_MISMATCH = "invitation_email_mismatch"
+    FEATURE_NOT_IN_PLAN = "feature_not_in_plan"
     # 404
     INVITATION_NOT_FOUND = "invitation_not_found"
     # 409: the current state forbids it.
@@ -50,6 +52,8 @@ class EngagementErrorCode(StrEnum):
     INVITATION_USED = "invitation_used"
     ALREADY_MEMBER = "already_member"
     LAST_ADMIN = "last_admin"
+    # 429: too many at once for this person.
+    EXPORT_ALREADY_RUNNING = "export_already_running"
 
 
 _STATUS: dict[EngagementErrorCode, int] = {
@@ -59,6 +63,7 @@ _STATUS: dict[EngagementErrorCode, int] = {
     EngagementErrorCode.NOT_OWN_PARTICIPATION: status.HTTP_403_FORBIDDEN,
     EngagementErrorCode.ORGANIZATION_LIMIT_REACHED: status.HTTP_403_FORBIDDEN,
     EngagementErrorCode.INVITATION_EMAIL_MISMATCH: status.HTTP_403_FORBIDDEN,
+    EngagementErrorCode.FEATURE_NOT_IN_PLAN: status.HTTP_403_FORBIDDEN,
     EngagementErrorCode.INVITATION_NOT_FOUND: status.HTTP_404_NOT_FOUND,
     EngagementErrorCode.INVALID_TRANSITION: status.HTTP_409_CONFLICT,
     EngagementErrorCode.ORGANIZATION_NOT_VERIFIED: status.HTTP_409_CONFLICT,
@@ -73,6 +78,7 @@ _STATUS: dict[EngagementErrorCode, int] = {
     EngagementErrorCode.INVITATION_USED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.ALREADY_MEMBER: status.HTTP_409_CONFLICT,
     EngagementErrorCode.LAST_ADMIN: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.EXPORT_ALREADY_RUNNING: status.HTTP_429_TOO_MANY_REQUESTS,
 }
 
 

@@ -1,9 +1,10 @@
 """Every model of the engagement app, for Django's app loading and for migrations.
 
 Each model lives in its domain package (taxonomy, organizations, missions, participations,
-volunteers, emails); code imports it from there, not from here.
+volunteers, emails, backoffice); code imports it from there, not from here.
 """
 
+from engagement.backoffice.models import ExportJob
 from engagement.emails.models import EmailDelivery
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import (
@@ -21,6 +22,7 @@ from engagement.volunteers.models import VolunteerProfile
 __all__ = [
     "Cause",
     "EmailDelivery",
+    "ExportJob",
     "Mission",
     "Organization",
     "OrganizationInvitation",

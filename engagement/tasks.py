@@ -1,5 +1,6 @@
-"""Background work of engagement: e-mails. Thin tasks that take ids, run inside the tenant that
-sent them (TenantScopedTask) and are safe to run twice (see engagement/emails/services.py)."""
+"""Background work of engagement: e-mails and the back office's exports. Thin tasks that take
+ids, run inside the tenant that sent them (TenantScopedTask) and are safe to run twice (see
+engagement/emails/services.py and engagement/backoffice/services_exports.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import TypedDict
 
 from celery import shared_task
 
+from engagement.backoffice import services_exports as exports
 from engagement.emails import services as emails
-from tenants.context import TenantScopedTask
+from tenants.context import PublicTask, TenantScopedTask
 
 
 class _RetryOptions(TypedDict):
@@ -43,3 +45,17 @@ def organization_email_send(organization_id: int) -> int:
 @shared_task(base=TenantScopedTask, name="engagement.mission_email_send", **RETRY)
 def mission_email_send(mission_id: int, event: str) -> int:
     return emails.send_mission_email(mission_id=mission_id, event=event)
+
+
+# An export saves its progress as it goes, for the page that polls it: it runs outside the
+# outbox's transaction (outbox_atomic=False) and claims its job itself, so it runs once.
+@shared_task(base=TenantScopedTask, name="engagement.export_job_run", outbox_atomic=False)
+def export_job_run(job_id: int) -> str | None:
+    job = exports.export_job_run(job_id=job_id)
+    return job.status if job is not None else None
+
+
+# Hourly (CELERY_BEAT_SCHEDULE): expired export files are deleted in every tenant.
+@shared_task(base=PublicTask, name="engagement.export_jobs_purge")
+def export_jobs_purge() -> int:
+    return exports.export_jobs_purge_everywhere()

@@ -80,6 +80,11 @@ class TenantScopedTask(TenantTask):
     """
 
     abstract = True
+    # Sent through the outbox, the work and the removal of its row commit together (one
+    # transaction). A long task that reports its progress as it goes (a back-office export)
+    # sets this False: its writes are seen while it runs, and it is safe to run twice by its
+    # own means (it claims its job row first).
+    outbox_atomic: bool = True
 
     def apply_async(self, args: Any = None, kwargs: Any = None, *more: Any, **options: Any) -> Any:
         headers = options.get("headers") or {}
@@ -91,9 +96,12 @@ class TenantScopedTask(TenantTask):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if current_schema_name() == get_public_schema_name():
             raise TenantContextMissing(f"Task {self.name} reached a worker without a tenant.")
-        # Sent through the outbox: once per message, done in the transaction of its effect.
+        # Sent through the outbox: once per message, done in the transaction of its effect
+        # (unless the task opts out, see outbox_atomic).
         return outbox_run(
-            self, lambda: super(TenantScopedTask, self).__call__(*args, **kwargs), atomic=True
+            self,
+            lambda: super(TenantScopedTask, self).__call__(*args, **kwargs),
+            atomic=self.outbox_atomic,
         )
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "TenantCookieStorage",
     "TenantMessageStorage",
     "TenantPasswordResetTokenGenerator",
+    "TokenExpired",
     "TokenKind",
     "UnknownTokenKind",
     "password_reset_token_generator",
@@ -93,6 +94,10 @@ def _email_confirmation_max_age() -> int:
 
 def _password_reset_max_age() -> int:
     return int(settings.PASSWORD_RESET_TIMEOUT)
+
+
+def _export_download_max_age() -> int:
+    return int(settings.BACKOFFICE_EXPORT_LINK_SECONDS)
 
 
 REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
@@ -144,6 +149,15 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 checked_by="TokenAuthentication on /api/v1/ (tenants) and /api/platform/v1/ "
                 "(public)",
             ),
+            TokenKind(
+                name="export_download",
+                mechanism=Mechanism.SIGNED,
+                minted_by="engagement.backoffice.services_exports.export_download_token (the "
+                "download link on a finished export's page, {job, user})",
+                checked_by="/gestion/exports/telechargement/<token>/ (engagement.backoffice."
+                "views_exports.export_download, for the admin who asked for the export)",
+                max_age=_export_download_max_age,
+            ),
         )
     }
 )
@@ -156,6 +170,11 @@ class UnknownTokenKind(LookupError):
 class InvalidToken(Exception):
     """Not a token of this kind minted in this tenant (forged, altered, another tenant's, or
     expired)."""
+
+
+class TokenExpired(InvalidToken):
+    """A token of this kind and tenant, signed correctly, but older than its max age (a page
+    can then say "this link has expired" rather than "not found")."""
 
 
 def token_kind(name: str, *, mechanism: Mechanism | None = None) -> TokenKind:
@@ -223,6 +242,8 @@ def tenant_loads(
         max_age = registered.max_age()
     try:
         return tenant_signer(kind, tenant).unsign_object(str(token), max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise TokenExpired(str(error)) from error
     except (signing.BadSignature, ValueError) as error:
         # BadSignature covers SignatureExpired; ValueError a payload that is not JSON.
         raise InvalidToken(str(error)) from error

@@ -563,3 +563,19 @@ X_FRAME_OPTIONS = "DENY"
 # rate limit, allauth's included, reads the address through that one helper.
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+
+# Back office exports (issue 13, engagement/backoffice/services_exports.py) ----------------------
+# A finished export can be downloaded this long (its signed link and its file), then the file is
+# deleted by the hourly purge below (and refused with a 410 page before that, at the minute).
+BACKOFFICE_EXPORT_LINK_SECONDS = int(env("BACKOFFICE_EXPORT_LINK_SECONDS", str(24 * 3600)))
+# Exports an admin may have queued or running at once (a new one is refused until one ends).
+BACKOFFICE_EXPORT_MAX_ACTIVE_PER_ADMIN = int(env("BACKOFFICE_EXPORT_MAX_ACTIVE_PER_ADMIN", "1"))
+# A job with no sign of life for this long (its worker died) is failed, and frees its admin.
+BACKOFFICE_EXPORT_STALE_SECONDS = int(env("BACKOFFICE_EXPORT_STALE_SECONDS", "600"))
+# Rows fetched from PostgreSQL per round trip; the job's progress is saved after each chunk.
+BACKOFFICE_EXPORT_CHUNK_ROWS = int(env("BACKOFFICE_EXPORT_CHUNK_ROWS", "2000"))
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "backoffice-exports-purge": {"task": "engagement.export_jobs_purge", "schedule": 3600},
+}

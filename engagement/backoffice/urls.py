@@ -5,6 +5,7 @@ from django.urls import path
 from engagement.backoffice import (
     views,
     views_domains,
+    views_exports,
     views_people,
     views_settings,
     views_statistics,
@@ -16,6 +17,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     # Statistics (dashboard figures and breakdowns).
     path("statistiques/", views_statistics.statistics, name="statistics"),
+    # Exports (volunteers, participations, hours): ask, follow, download.
+    path("exports/", views_exports.exports, name="exports"),
+    path("exports/<int:export_job_id>/", views_exports.export_job, name="export-job"),
+    path(
+        "exports/telechargement/<str:token>/",
+        views_exports.export_download,
+        name="export-download",
+    ),
     # People and roles: people, their roles and accounts; organizations and their admins.
     path("personnes/", views_people.people_list, name="people"),
     path("personnes/inviter/", views_people.person_invite, name="person-invite"),

@@ -26,12 +26,9 @@ from engagement.participations.services import (
     participation_mark_attended,
     participation_mark_no_show,
 )
+from engagement.spreadsheets import cell_text
 
 logger = logging.getLogger(__name__)
-
-
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _participation_redirect(participation: Participation) -> HttpResponse:
@@ -108,14 +105,6 @@ def participation_no_show(request: SignedInRequest, participation_id: int) -> Ht
     return _participation_redirect(participation)
 
 
-def _csv_safe(value: object) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): a leading quote makes it plain text."""
-    text = "" if value is None else str(value)
-    if text.startswith(CSV_FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
 @login_required
 @require_GET
 def participants_csv(request: HttpRequest, mission_id: int) -> HttpResponse:
@@ -134,11 +123,11 @@ def participants_csv(request: HttpRequest, mission_id: int) -> HttpResponse:
         volunteer = participation.volunteer
         writer.writerow(
             [
-                _csv_safe(volunteer.get_full_name() if volunteer else _("Deleted account")),
-                _csv_safe(volunteer.email if volunteer else ""),
-                _csv_safe(participation.get_status_display()),
-                _csv_safe(slot_label(participation.slot)),
-                _csv_safe(participation.hours if participation.hours is not None else ""),
+                cell_text(volunteer.get_full_name() if volunteer else _("Deleted account")),
+                cell_text(volunteer.email if volunteer else ""),
+                cell_text(participation.get_status_display()),
+                cell_text(slot_label(participation.slot)),
+                cell_text(participation.hours if participation.hours is not None else ""),
             ]
         )
     logger.info(

@@ -8,17 +8,19 @@ To exercise the rules themselves, call the services (engagement/<domain>/service
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import factory
 from django.contrib.gis.geos import Point
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
+from engagement.backoffice.models import ExportJob
 from engagement.missions.models import Mission, Slot
 from engagement.missions.services import mission_search_columns_refresh
 from engagement.missions.text_search import mission_search_vector_refresh
@@ -289,3 +291,27 @@ class AuditEventFactory(DjangoModelFactory):
     target_type = "mission"
     target_id = 1
     data = factory.LazyFunction(dict)
+
+
+class ExportJobFactory(DjangoModelFactory):
+    """A queued export of participations over March 2025, as CSV (pass status, file…; a
+    `content=b"…"` stores a file for a finished job)."""
+
+    class Meta:
+        model = ExportJob
+
+    kind = ExportJob.Kind.PARTICIPATIONS
+    format = ExportJob.Format.CSV
+    period_start = date(2025, 3, 1)
+    period_end = date(2025, 3, 31)
+    language = "en"
+    requested_by = factory.SubFactory(TenantAdminFactory)
+
+    @classmethod
+    def _create(cls, model_class: type[ExportJob], *args: Any, **kwargs: Any) -> ExportJob:
+        content = kwargs.pop("content", None)
+        job = model_class(*args, **kwargs)
+        if content is not None:
+            job.file.save(job.download_name(), ContentFile(content), save=False)
+        job.save()
+        return job
