@@ -16,8 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime, tzinfo
 from typing import IO, Any, Protocol
 
 from django.utils import timezone
@@ -52,33 +51,28 @@ class SheetWriter(Protocol):
 # --- CSV -----------------------------------------------------------------------------------------
 
 
-def _csv_text(value: Any) -> str:
-    return cell_text(value)
+def _csv_cells(zone: tzinfo) -> dict[ColumnType, Callable[[Any], str]]:
+    """Each column type's text, times in `zone` (the tenant's, read once per file)."""
 
+    def number(value: Any) -> str:
+        return "" if value is None else str(value)
 
-def _csv_number(value: Any) -> str:
-    return "" if value is None else str(value)
+    def day(value: Any) -> str:
+        return "" if value is None else value.strftime(CSV_DATE)
 
+    def moment(value: Any) -> str:
+        return "" if value is None else value.astimezone(zone).strftime(CSV_DATETIME)
 
-def _csv_date(value: Any) -> str:
-    return "" if value is None else value.strftime(CSV_DATE)
+    def month(value: Any) -> str:
+        return "" if value is None else value.strftime(CSV_MONTH)
 
-
-def _csv_datetime(value: Any) -> str:
-    return "" if value is None else timezone.localtime(value).strftime(CSV_DATETIME)
-
-
-def _csv_month(value: Any) -> str:
-    return "" if value is None else value.strftime(CSV_MONTH)
-
-
-_CSV_CELLS: dict[ColumnType, Callable[[Any], str]] = {
-    ColumnType.TEXT: _csv_text,
-    ColumnType.NUMBER: _csv_number,
-    ColumnType.DATE: _csv_date,
-    ColumnType.DATETIME: _csv_datetime,
-    ColumnType.MONTH: _csv_month,
-}
+    return {
+        ColumnType.TEXT: cell_text,
+        ColumnType.NUMBER: number,
+        ColumnType.DATE: day,
+        ColumnType.DATETIME: moment,
+        ColumnType.MONTH: month,
+    }
 
 
 class CsvSheet:
@@ -87,7 +81,8 @@ class CsvSheet:
         # A byte-order mark so spreadsheet programs read the accents as UTF-8.
         self._text.write("\ufeff")
         self._writer = csv.writer(self._text)
-        self._cells = [_CSV_CELLS[column.type] for column in columns]
+        cells = _csv_cells(timezone.get_current_timezone())
+        self._cells = [cells[column.type] for column in columns]
         self._writer.writerow([cell_text(column.title) for column in columns])
 
     def write_rows(self, rows: Iterable[Row]) -> None:
@@ -111,26 +106,25 @@ def _xlsx_text(value: Any) -> str | None:
     return ILLEGAL_CHARACTERS_RE.sub("", cell_text(value))
 
 
-def _xlsx_number(value: Any) -> int | float | Decimal | None:
-    return value
+def _xlsx_cells(zone: tzinfo) -> dict[ColumnType, Callable[[Any], Any]]:
+    """Each column type's cell value, times in `zone` (read once per file)."""
+
+    def as_is(value: Any) -> Any:
+        return value
+
+    def moment(value: Any) -> datetime | None:
+        # Excel has no time zones: the tenant's wall-clock time.
+        return None if value is None else value.astimezone(zone).replace(tzinfo=None)
+
+    return {
+        ColumnType.TEXT: _xlsx_text,
+        ColumnType.NUMBER: as_is,
+        ColumnType.DATE: as_is,
+        ColumnType.DATETIME: moment,
+        ColumnType.MONTH: as_is,
+    }
 
 
-def _xlsx_datetime(value: Any) -> datetime | None:
-    # Excel has no time zones: the tenant's wall-clock time.
-    return None if value is None else timezone.localtime(value).replace(tzinfo=None)
-
-
-def _xlsx_date(value: Any) -> date | None:
-    return value
-
-
-_XLSX_CELLS: dict[ColumnType, Callable[[Any], Any]] = {
-    ColumnType.TEXT: _xlsx_text,
-    ColumnType.NUMBER: _xlsx_number,
-    ColumnType.DATE: _xlsx_date,
-    ColumnType.DATETIME: _xlsx_datetime,
-    ColumnType.MONTH: _xlsx_date,
-}
 _XLSX_FORMATS: dict[ColumnType, str] = {
     ColumnType.DATE: XLSX_DATE,
     ColumnType.DATETIME: XLSX_DATETIME,
@@ -160,7 +154,8 @@ class XlsxSheet:
             cell.font = bold
             header.append(cell)
         sheet.append(header)
-        self._cells = [_XLSX_CELLS[column.type] for column in columns]
+        cells = _xlsx_cells(timezone.get_current_timezone())
+        self._cells = [cells[column.type] for column in columns]
         # Columns with a number format of their own: one styled cell per value.
         self._formats = {
             index: _XLSX_FORMATS[column.type]

@@ -213,7 +213,10 @@ FILLERS: dict[str, Filler] = {
     "user_id": value("user_id"),
     # the back office's custom domains (public-schema rows, scoped to the tenant by the view)
     "domain_id": value("domain_id"),
+    # back office (exports): a Paris export job's id
+    "export_job_id": value("export_job_id"),
     "invitation-accept:token": value("invitation_token"),
+    "export-download:token": value("export_download_token"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),
     "account_reset_password_from_key:uidb36": value("password_reset_uidb36"),
@@ -248,6 +251,7 @@ CONSTANT_PARAMS = frozenset({"connection-delete:kind", "app_list:app_label", "ur
 TOKEN_PARAMS = frozenset(
     {
         "invitation-accept:token",
+        "export-download:token",
         "account_confirm_email:key",
         "account_reset_password_from_key:uidb36",
         "account_reset_password_from_key:key",

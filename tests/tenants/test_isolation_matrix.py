@@ -25,6 +25,7 @@ import json
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -47,6 +48,8 @@ from rest_framework.authtoken.models import Token, TokenProxy
 
 from accounts.models import User
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync, StripeEvent
+from engagement.backoffice.models import ExportJob
+from engagement.backoffice.services_exports import export_download_token
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
@@ -57,6 +60,7 @@ from tenants.models import DeprovisionJob, Domain, Tenant
 from tests.engagement.api.endpoints import ENDPOINTS
 from tests.engagement.conftest import API, World, build_world
 from tests.engagement.factories import (
+    ExportJobFactory,
     MembershipFactory,
     MissionFactory,
     OrganizationFactory,
@@ -215,6 +219,13 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         is_primary=False,
         verification_token=MARKER,
     )
+    # A finished export of the tenant admin, its file holding the victim's names.
+    export = ExportJobFactory(
+        requested_by=world.tenant_admin,
+        status=ExportJob.Status.DONE,
+        expires_at=timezone.now() + timedelta(hours=1),
+        content=f"Mission,Volunteer\r\n{MARKER},{MARKER}\r\n".encode(),
+    )
     address = EmailAddress.objects.get(user=world.volunteer)
     victim = Victim(
         values={
@@ -234,6 +245,8 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "view_on_site_object_id": str(world.published.pk),
             "admin_app_label": "engagement",
             "user_id": str(world.volunteer.pk),
+            "export_job_id": str(export.pk),
+            "export_download_token": export_download_token(job=export),
         },
         by_model={
             User: world.volunteer,
@@ -356,6 +369,9 @@ def matrix(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Matrix]:
             raise
     yield built
     with django_db_blocker.unblock():
+        connection.set_tenant(built.paris)
+        for job in ExportJob.objects.exclude(file=""):
+            job.file.storage.delete(job.file.name)
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
         connection.set_schema_to_public()
@@ -668,6 +684,7 @@ def test_paris_url_on_montreal_host_as_its_admin(matrix: Matrix, route: Route) -
         "/api/v1/organizations/{organization_id}/members/",
         "/admin/engagement/mission/{mission_id}/change/",
         "/accounts/api/me/",
+        "/gestion/exports/telechargement/{export_download_token}/",
     ],
 )
 def test_the_markers_show_on_paris_itself(matrix: Matrix, path: str) -> None:

@@ -19,24 +19,30 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.hashers import make_password
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import resolve
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.services import user_set_password_path
+from engagement.backoffice.models import ExportJob
+from engagement.backoffice.services_exports import export_download_token
 from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
 from engagement.organizations.services import organization_invite
+from tenants.audit.models import AuditEvent
 from tenants.context import tenant_context
 from tenants.signing import (
     PUBLIC_SCOPE,
@@ -50,7 +56,7 @@ from tenants.signing import (
     tenant_loads,
     tenant_scope,
 )
-from tests.engagement.factories import MembershipFactory, OrganizationFactory
+from tests.engagement.factories import ExportJobFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -287,6 +293,67 @@ def _token_use(world: World, target: str, key: str) -> HttpResponse:
     return world.client(target).get(path, HTTP_AUTHORIZATION=f"Token {key}")
 
 
+# export download: a signed link to a finished export of the back office, for its admin.
+
+EXPORT_PK = 990_001
+
+
+def _export_prepare(world: World) -> None:
+    """In every tenant, the victim is a tenant admin (with a second factor, as /gestion/ asks)
+    and has a finished export with the same pk: only the link's tenant binding tells them
+    apart."""
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            User.objects.filter(pk=VICTIM_PK).update(role=User.Role.ADMIN)
+            Authenticator.objects.create(user_id=VICTIM_PK, type=Authenticator.Type.TOTP, data={})
+            ExportJobFactory(
+                pk=EXPORT_PK,
+                requested_by_id=VICTIM_PK,
+                status=ExportJob.Status.DONE,
+                expires_at=timezone.now() + timedelta(hours=1),
+                content=f"{PROBE} {host}".encode(),
+            )
+
+
+def _export_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        if origin == "public":
+            # No back office on the public host: a link signed in its scope, as a forger would.
+            return tenant_dumps("export_download", {"job": EXPORT_PK, "user": VICTIM_PK})
+        return export_download_token(job=ExportJob.objects.get(pk=EXPORT_PK))
+
+
+def _export_use(world: World, target: str, token: str) -> HttpResponse:
+    path = f"/gestion/exports/telechargement/{token}/"
+    if target == "public":
+        return world.client(target).get(path)
+    return _logged_in(world, target).get(path)
+
+
+def _export_snapshot(world: World) -> dict[str, Any]:
+    state = {}
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            state[host] = AuditEvent.objects.filter(action="export.downloaded").count()
+    return state
+
+
+def _export_leaked(response: HttpResponse) -> bool:
+    if not getattr(response, "streaming", False):
+        return PROBE in response.content.decode()
+    return PROBE.encode() in b"".join(response.streaming_content)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def _export_files_removed(world: World) -> Iterator[None]:
+    """The rows roll back with the test; the files the exports stored would not."""
+    yield
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            for job in ExportJob.objects.exclude(file=""):
+                job.file.storage.delete(job.file.name)
+
+
 def _shows_the_victim(response: HttpResponse) -> bool:
     # The API answers with the victim's record; the console with its index for staff only.
     return response.status_code == 200
@@ -342,6 +409,17 @@ HARNESSES: dict[str, Harness] = {
         accepted=frozenset({200}),
         leaked=_shows_the_victim,
     ),
+    "export_download": Harness(
+        origins=HOSTS,
+        serves=TENANT_HOSTS,
+        prepare=_export_prepare,
+        mint=_export_mint,
+        use=_export_use,
+        refused=frozenset({404}),
+        accepted=frozenset({200}),
+        snapshot=_export_snapshot,
+        leaked=_export_leaked,
+    ),
     "api_token": Harness(
         origins=HOSTS,
         serves=HOSTS,
@@ -370,6 +448,7 @@ def _matrix() -> Iterator[Any]:
 MATRIX = list(_matrix())
 
 
+@pytest.mark.usefixtures("_export_files_removed")
 @pytest.mark.parametrize(("kind", "origin", "target"), MATRIX)
 def test_token_matrix(world: World, kind: str, origin: str, target: str) -> None:
     harness = HARNESSES.get(kind)
@@ -399,8 +478,8 @@ def test_matrix_covers_every_registered_kind_from_every_host() -> None:
         refusals = {(kind, o, t) for o, t in itertools.product(harness.origins, HOSTS) if o != t}
         assert refusals <= cases
         assert {(kind, host, host) for host in harness.serves if host in harness.origins} <= cases
-    # Today: 6 kinds, 90 cases (69 refusals, 21 positive controls).
-    assert len(MATRIX) >= 90
+    # Today: 7 kinds, 105 cases (81 refusals, 24 positive controls).
+    assert len(MATRIX) >= 105
 
 
 # --- issue 11's attack, and the scope -------------------------------------------------------------

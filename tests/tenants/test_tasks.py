@@ -38,6 +38,8 @@ def test_the_projects_tasks_are_tenant_aware_tasks_of_the_project_app():
         "engagement.invitation_email_send": TenantScopedTask,
         "engagement.organization_email_send": TenantScopedTask,
         "engagement.mission_email_send": TenantScopedTask,
+        "engagement.export_job_run": TenantScopedTask,
+        "engagement.export_jobs_purge": PublicTask,
     }
 
     tasks = {name: app.tasks[name] for name in expected}

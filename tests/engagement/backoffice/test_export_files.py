@@ -132,6 +132,7 @@ def test_volunteers_and_hours_in_xlsx(in_paris):
     ]
     assert formats[1][2] == "yyyy-mm-dd"
 
+    volunteers.file.delete(save=False)
     ExportJob.objects.all().delete()
     hours = _written("hours", "xlsx")
     values, formats, sheet = _xlsx(hours)
