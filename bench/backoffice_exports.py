@@ -9,7 +9,8 @@ attended, with hours). Then runs the export worker itself (`export_job_run`, as 
 does: outside any transaction, in the tenant, the file written to the tenant's storage) for
 each kind × format over the whole year, `--runs` times each, and prints:
 
-- wall time (median, min, max) and rows per second;
+- wall time (median, min, max) and rows per second, and the time to read the rows alone (the
+  count and the cursor, no file);
 - SQL statements per run (the count, the server-side cursor's fetches, one progress update per
   chunk of BACKOFFICE_EXPORT_CHUNK_ROWS rows);
 - the file's size;
@@ -227,6 +228,27 @@ def _run(tenant: Any, admin: Any, kind: str, file_format: str, *, watch: bool) -
     }
 
 
+def _read_only(tenant: Any, kind: str) -> float:
+    """Seconds to count and read the rows alone (the queries and the row tuples, no file)."""
+    import zoneinfo
+
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone, translation
+
+    from engagement.backoffice.selectors_exports import Period, export_table
+
+    connection.set_tenant(tenant)
+    today = datetime.now(tz=ZONE).date()
+    with translation.override("fr"), timezone.override(zoneinfo.ZoneInfo(tenant.timezone)):
+        table = export_table(kind=kind, period=Period(today - timedelta(days=366), today))
+        started = time.perf_counter()
+        table.count()
+        for _row in table.rows(settings.BACKOFFICE_EXPORT_CHUNK_ROWS):
+            pass
+        return time.perf_counter() - started
+
+
 def _peak_memory(tenant: Any, admin: Any, kind: str, file_format: str) -> int:
     tracemalloc.start()
     try:
@@ -264,10 +286,10 @@ def main() -> None:
             f"{options.runs} runs each (median [min–max])"
         )
         print(
-            "| export | format | rows | median s | min–max s | rows/s | SQL | file | "
-            "progress seen | peak Python memory |"
+            "| export | format | rows | median s | min–max s | rows/s | of which reading | SQL | "
+            "file | progress seen | peak Python memory |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for kind in ("participations", "volunteers", "hours"):
             for file_format in ("csv", "xlsx"):
                 runs = [
@@ -279,9 +301,11 @@ def main() -> None:
                 first = runs[0]
                 seen = first["progress_seen"]
                 peak = _peak_memory(tenant, admin, kind, file_format)
+                reading = statistics.median(_read_only(tenant, kind) for _ in range(options.runs))
                 print(
                     f"| {kind} | {file_format} | {first['rows']:,} | {median:.2f} | "
                     f"{min(seconds):.2f}–{max(seconds):.2f} | {first['rows'] / median:,.0f} | "
+                    f"{reading:.2f} s | "
                     f"{first['queries']} | {first['bytes'] / 1_000_000:.1f} MB | "
                     f"{len(seen)} values, {seen[:1]}…{seen[-1:]} | "
                     f"{peak / 1_000_000:.1f} MB |"

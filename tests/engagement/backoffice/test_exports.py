@@ -113,6 +113,16 @@ def test_the_admin_finds_exports_in_the_navigation_in_french(paris, backoffice_a
     assert "rapport avancé" in body
 
 
+def test_the_company_tenant_reads_it_in_english(acme, backoffice_admin):
+    body = backoffice_admin(acme).get(LIST).content.decode()
+
+    assert '<h2 id="new-export-title">New export</h2>' in body
+    assert "Prepare the export" in body
+    assert "Volunteering hours" in body
+    assert 'value="xlsx" required id="id_format_1" disabled' in body
+    assert "Excel workbooks (XLSX) are an advanced report" in body
+
+
 # --- asking for one ------------------------------------------------------------------------------
 
 

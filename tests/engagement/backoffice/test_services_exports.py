@@ -421,3 +421,23 @@ def test_the_purge_deletes_expired_files_and_fails_silent_jobs(paris, montreal):
         elsewhere.refresh_from_db()
         assert elsewhere.status == Status.EXPIRED
     assert exports.export_jobs_purge_everywhere(now=now) == 0
+
+
+def test_beat_runs_the_purge_hourly_as_a_platform_task(paris):
+    from config.celery import app
+    from engagement.tasks import export_jobs_purge
+
+    with tenant_context(paris):
+        ExportJobFactory(
+            status=Status.DONE, expires_at=timezone.now() - timedelta(minutes=1), content=b"old"
+        )
+
+    assert settings.CELERY_BEAT_SCHEDULE["backoffice-exports-purge"] == {
+        "task": "engagement.export_jobs_purge",
+        "schedule": 3600,
+    }
+    assert "engagement.export_jobs_purge" in app.tasks
+    assert export_jobs_purge.delay().get() == 1
+    assert connection.schema_name == "public"
+    with tenant_context(paris):
+        assert ExportJob.objects.get().status == Status.EXPIRED
