@@ -1,7 +1,8 @@
 """Back-office exports in a real browser: a tenant admin signs in (password, then the second
 factor), asks for an export, follows it to its page and downloads the file; axe finds no
 violation at all (every impact) on the form (with and without its errors) and the job page, on
-a computer and a phone. Tasks run eagerly in the test settings, so the file is ready when the page loads."""
+a computer and a phone. Tasks run eagerly in the test settings, so the file is ready when the
+page loads."""
 
 from __future__ import annotations
 
