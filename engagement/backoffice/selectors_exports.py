@@ -6,9 +6,10 @@ query, for the progress bar. Rows are tuples of plain values (text, numbers, dat
 column reads in a file (a date in CSV, a date cell in XLSX) is the writers' part
 (engagement/backoffice/export_files.py).
 
-The date of a participation is its slot's start, or, for an ongoing slot without dates, the day
-the volunteer signed up for it. The period runs from the first day's midnight to the night after
-the last day, in the tenant's time zone.
+The date of a participation is its slot's start; for an ongoing slot without dates, the day
+attendance was recorded for an attended one (so hours are dated as on the statistics page), the
+day the volunteer signed up for any other. The period runs from the first day's midnight to the
+night after the last day, in the tenant's time zone.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -35,6 +36,9 @@ from engagement.participations.models import Participation
 RECENT_JOBS = 20
 # Participations a volunteer "took part in" (counted in the volunteers export).
 TAKEN_PART = (Participation.Status.CONFIRMED, Participation.Status.ATTENDED)
+OTHER_STATUSES = [
+    status for status in Participation.Status.values if status != Participation.Status.ATTENDED
+]
 
 
 class ColumnType(StrEnum):
@@ -81,14 +85,32 @@ class Period:
 
 
 def _in_period(begin: datetime, end: datetime, prefix: str = "") -> Q:
-    """Participations dated in [begin, end): by their slot's start, or when they were made for a
-    slot without dates. `prefix` reaches them from another model ("participations__")."""
-    return Q(**{f"{prefix}slot__starts_at__gte": begin, f"{prefix}slot__starts_at__lt": end}) | Q(
-        **{
-            f"{prefix}slot__starts_at__isnull": True,
-            f"{prefix}created_at__gte": begin,
-            f"{prefix}created_at__lt": end,
-        }
+    """Participations dated in [begin, end): by their slot's start; for a slot without dates, an
+    attended one by the day attendance was recorded (as the statistics page dates hours), any
+    other by the day it was made. `prefix` reaches them from another model ("participations__").
+    Written without negation, so it also filters an aggregate over a reverse relation."""
+
+    def on(**lookups: object) -> Q:
+        return Q(**{f"{prefix}{lookup}": value for lookup, value in lookups.items()})
+
+    recorded = on(status=Participation.Status.ATTENDED, decided_at__isnull=False)
+    not_recorded = on(status__in=OTHER_STATUSES) | on(
+        status=Participation.Status.ATTENDED, decided_at__isnull=True
+    )
+    undated = on(slot__starts_at__isnull=True)
+    return (
+        on(slot__starts_at__gte=begin, slot__starts_at__lt=end)
+        | (undated & recorded & on(decided_at__gte=begin, decided_at__lt=end))
+        | (undated & not_recorded & on(created_at__gte=begin, created_at__lt=end))
+    )
+
+
+def _activity_date() -> Coalesce:
+    """The date _in_period reads, as an expression (for ordering and months)."""
+    recorded = Q(status=Participation.Status.ATTENDED, decided_at__isnull=False)
+    return Coalesce(
+        "slot__starts_at",
+        Case(When(recorded, then=F("decided_at")), default=F("created_at")),
     )
 
 
@@ -112,7 +134,7 @@ def _iterate(queryset: QuerySet[Any, Any], chunk_size: int) -> Iterator[Any]:
 
 def volunteers_queryset(period: Period) -> QuerySet[User, Row]:
     """Accounts created during the period or that took part in it (a confirmed or attended
-    participation dated in it), with their participations and hours in the period."""
+    participation dated in it, or hours), with their participations and hours in the period."""
     begin, end = period.bounds()
     in_period = _in_period(begin, end, "participations__")
     return (
@@ -125,7 +147,11 @@ def volunteers_queryset(period: Period) -> QuerySet[User, Row]:
                 filter=in_period & Q(participations__status=Participation.Status.ATTENDED),
             ),
         )
-        .filter(Q(date_joined__gte=begin, date_joined__lt=end) | Q(taken_part__gt=0))
+        .filter(
+            Q(date_joined__gte=begin, date_joined__lt=end)
+            | Q(taken_part__gt=0)
+            | Q(hours_total__gt=0)
+        )
         .order_by("date_joined", "pk")
         .values_list("first_name", "last_name", "email", "date_joined", "taken_part", "hours_total")
     )
@@ -166,7 +192,7 @@ def participations_queryset(period: Period) -> QuerySet[Participation, Row]:
     begin, end = period.bounds()
     return (
         Participation.objects.filter(_in_period(begin, end))
-        .order_by(Coalesce("slot__starts_at", "created_at"), "pk")
+        .order_by(_activity_date(), "pk")
         .values_list(
             "slot__mission__title",
             "slot__mission__organization__name",
@@ -235,12 +261,7 @@ def hours_queryset(period: Period) -> QuerySet[Participation, dict[str, Any]]:
     begin, end = period.bounds()
     return (
         Participation.objects.filter(_in_period(begin, end), status=Participation.Status.ATTENDED)
-        .annotate(
-            month=TruncMonth(
-                Coalesce("slot__starts_at", "created_at"),
-                tzinfo=timezone.get_current_timezone(),
-            )
-        )
+        .annotate(month=TruncMonth(_activity_date(), tzinfo=timezone.get_current_timezone()))
         .values(
             "month",
             "slot__mission__organization_id",

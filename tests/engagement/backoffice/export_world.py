@@ -7,9 +7,10 @@ Period under test: 1 March – 30 April 2025 (Paris time). In it:
 - S4, an ongoing slot of "+Collecte" ("=Evil Org"): Dan confirmed, signed up on 15 March 2025.
 - S2 "+Collecte", 2 April 2025 14:00–16:00: Alice attended (2.00 h), a deleted account
   attended (1.50 h).
+- S4 again: Chloé signed up on 1 December 2024 (outside) and her attendance (1.00 h) was recorded
+  on 10 April 2025 (inside): an attended participation of an undated slot counts on that day.
 
-Outside it: S3 (20 December 2024), where Alice is confirmed and Chloé attended (3 h); Chloé
-signed up in 2024 and took part in nothing of the period, so no export names her.
+Outside it: S3 (20 December 2024), where Alice is confirmed and Chloé attended (3 h).
 Names that start with =, +, - or @ check the formula escaping.
 """
 
@@ -90,6 +91,12 @@ def build_export_world() -> ExportWorld:
     deleted = ParticipationFactory(slot=s2, volunteer=gone, status=attended, hours=Decimal("1.50"))
     ParticipationFactory(slot=s3, volunteer=alice)
     ParticipationFactory(slot=s3, volunteer=chloe, status=attended, hours=Decimal("3.00"))
+    recorded = ParticipationFactory(
+        slot=s4, volunteer=chloe, status=attended, hours=Decimal("1.00")
+    )
+    Participation.objects.filter(pk=recorded.pk).update(
+        created_at=paris_time(2024, 12, 1, 12), decided_at=paris_time(2025, 4, 10, 18)
+    )
     # The volunteer deleted their account (GDPR): the participation stays, anonymised.
     Participation.objects.filter(pk=deleted.pk).update(volunteer=None, is_anonymised=True)
     gone.delete()
@@ -99,6 +106,7 @@ def build_export_world() -> ExportWorld:
 EXPECTED_CSV = {
     ExportJob.Kind.VOLUNTEERS: [
         ["Name", "E-mail", "Signed up on", "Participations", "Hours"],
+        ["Chloé Bernard", "chloe@example.org", "2024-01-01", "1", "1.00"],
         ["Dan Petit", "dan@example.org", "2024-05-01", "1", "0"],
         ["Alice Martin", "alice@example.org", "2024-06-01", "2", "4.50"],
         ["'-Bob Leroy", "bob@example.org", "2025-03-05", "0", "0"],
@@ -146,10 +154,21 @@ EXPECTED_CSV = {
             "",
             "1.50",
         ],
+        [
+            "'+Collecte",
+            "'=Evil Org",
+            "",
+            "",
+            "Attended",
+            "Chloé Bernard",
+            "chloe@example.org",
+            "1.00",
+        ],
     ],
     ExportJob.Kind.HOURS: [
         ["Month", "Organization", "Volunteer", "E-mail", "Participations attended", "Hours"],
         ["2025-03", "Les Restos du Cœur", "Alice Martin", "alice@example.org", "1", "2.50"],
+        ["2025-04", "'=Evil Org", "Chloé Bernard", "chloe@example.org", "1", "1.00"],
         ["2025-04", "'=Evil Org", "Alice Martin", "alice@example.org", "1", "2.00"],
         ["2025-04", "'=Evil Org", "Deleted account", "", "1", "1.50"],
     ],

@@ -111,6 +111,16 @@ def test_participations_in_xlsx(in_paris):
             None,
             1.5,
         ),
+        (
+            "'+Collecte",
+            "'=Evil Org",
+            None,
+            None,
+            "Attended",
+            "Chloé Bernard",
+            "chloe@example.org",
+            1,
+        ),
     ]
     assert formats[1][2:4] == ["yyyy-mm-dd hh:mm", "yyyy-mm-dd hh:mm"]
     assert all(cell.font.bold for cell in next(sheet.iter_rows()))
@@ -126,6 +136,7 @@ def test_volunteers_and_hours_in_xlsx(in_paris):
 
     assert values == [
         ("Name", "E-mail", "Signed up on", "Participations", "Hours"),
+        ("Chloé Bernard", "chloe@example.org", datetime(2024, 1, 1), 1, 1),
         ("Dan Petit", "dan@example.org", datetime(2024, 5, 1), 1, 0),
         ("Alice Martin", "alice@example.org", datetime(2024, 6, 1), 2, 4.5),
         ("'-Bob Leroy", "bob@example.org", datetime(2025, 3, 5), 0, 0),
@@ -141,6 +152,7 @@ def test_volunteers_and_hours_in_xlsx(in_paris):
     assert values == [
         ("Month", "Organization", "Volunteer", "E-mail", "Participations attended", "Hours"),
         (datetime(2025, 3, 1), "Les Restos du Cœur", "Alice Martin", "alice@example.org", 1, 2.5),
+        (datetime(2025, 4, 1), "'=Evil Org", "Chloé Bernard", "chloe@example.org", 1, 1),
         (datetime(2025, 4, 1), "'=Evil Org", "Alice Martin", "alice@example.org", 1, 2),
         (datetime(2025, 4, 1), "'=Evil Org", "Deleted account", None, 1, 1.5),
     ]

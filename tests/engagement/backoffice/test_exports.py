@@ -142,12 +142,12 @@ def test_an_export_from_the_form_to_the_file(
     assert response["Location"] == _job_url(job)
     assert (job.status, job.rows, job.language, job.requested_by_id) == (
         Status.DONE,
-        5,
+        6,
         "fr",
         client.user.pk,
     )
     page = client.get(_job_url(job)).content.decode()
-    assert "Prêt à télécharger · 5 lignes" in page
+    assert "Prêt à télécharger · 6 lignes" in page
     assert "hx-trigger" not in page
     link = page.split('class="button primary" href="')[1].split('"')[0]
     assert link.startswith("/gestion/exports/telechargement/")
@@ -240,6 +240,7 @@ def test_xlsx_with_advanced_reports(paris, backoffice_admin, django_capture_on_c
     assert rows[0] == ("Mois", "Organisation", "Bénévole", "E-mail", "Présences", "Heures")
     assert [row[1:] for row in rows[1:]] == [
         ("Les Restos du Cœur", "Alice Martin", "alice@example.org", 1, 2.5),
+        ("'=Evil Org", "Chloé Bernard", "chloe@example.org", 1, 1),
         ("'=Evil Org", "Alice Martin", "alice@example.org", 1, 2),
         ("'=Evil Org", "Compte supprimé", None, 1, 1.5),
     ]

@@ -192,7 +192,7 @@ def test_the_worker_writes_the_file_and_finishes_the_job(in_paris):
     exports.export_job_run(job_id=job.pk)
 
     job.refresh_from_db()
-    assert (job.status, job.progress, job.rows) == (Status.DONE, 100, 5)
+    assert (job.status, job.progress, job.rows) == (Status.DONE, 100, 6)
     assert _csv_rows(job) == EXPECTED_CSV[ExportJob.Kind.PARTICIPATIONS]
     assert job.finished_at is not None and job.finished_at >= before
     link = timedelta(seconds=settings.BACKOFFICE_EXPORT_LINK_SECONDS)
@@ -216,17 +216,17 @@ def test_progress_is_saved_after_each_chunk_and_never_reaches_100_before_the_fil
     job = ExportJobFactory(period_start=START, period_end=END)
 
     with CaptureQueriesContext(connection) as queries:
-        exports.export_job_run(job_id=job.pk, chunk_rows=2)
+        exports.export_job_run(job_id=job.pk, chunk_rows=4)
 
     progress = [
         query["sql"].split('"progress" = ')[1].split(",")[0]
         for query in queries.captured_queries
         if query["sql"].startswith('UPDATE "engagement_exportjob" SET "progress"')
     ]
-    # 5 rows in chunks of 2: 2/5, 4/5, 5/5 (held at 99 until the file is stored).
-    assert progress == ["40", "80", "99"]
+    # 6 rows in chunks of 4: 4/6, then 6/6 (held at 99 until the file is stored).
+    assert progress == ["66", "99"]
     job.refresh_from_db()
-    assert (job.progress, job.rows) == (100, 5)
+    assert (job.progress, job.rows) == (100, 6)
 
 
 def test_the_worker_runs_outside_the_outboxs_transaction(
