@@ -10,16 +10,22 @@ Map tiles are not fetched (no network in tests): the map shows plain placeholder
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
 from billing.services import plan_assign
+from engagement.missions.models import Mission, Slot
+from engagement.participations.models import Participation
 from tenants.dns import challenge_name
 from tenants.models import Domain, Tenant
 from tests.browser.conftest import REPOSITORY, confirm_sign_up, unique_email
 from tests.browser.test_backoffice import sign_in_as_admin
+from tests.engagement.factories import ParticipationFactory, SlotFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -109,4 +115,42 @@ def test_custom_domain_screenshots(pages, url, world, dns_zone, device):
         shoot(page, f"backoffice-domains-{device}", full_page=device == "desktop")
     finally:
         Domain.objects.filter(tenant=paris).exclude(domain=paris.primary_host).delete()
+        plan_assign(tenant=paris, plan_code=previous)
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_statistics_screenshots(pages, url, world, device):
+    """The statistics page of Paris over the last 12 months, with the breakdowns a plan with
+    advanced reports shows: participations spread over the year on the session's missions."""
+    paris = Tenant.objects.get(slug="paris")
+    previous = paris.billing_plan
+    plan_assign(tenant=paris, plan_code="city_premium")
+    statuses = [Participation.Status.CONFIRMED] * 5 + [
+        Participation.Status.WAITLISTED,
+        Participation.Status.CANCELLED,
+    ]
+    with tenant_context(paris):
+        missions = Mission.objects.filter(status=Mission.Status.PUBLISHED).order_by("pk")
+        slots = [SlotFactory(mission=mission, capacity=40) for mission in missions]
+        made = []
+        for index in range(42):
+            participation = ParticipationFactory(
+                slot=slots[index % len(slots)],
+                volunteer=UserFactory(),
+                status=statuses[index % len(statuses)],
+            )
+            months_ago = (index * 5) % 12
+            Participation.objects.filter(pk=participation.pk).update(
+                created_at=timezone.now() - timedelta(days=30 * months_ago + index % 7)
+            )
+            made.append(participation.pk)
+    try:
+        page = sign_in_as_admin(pages, url, phone=device == "phone")
+        page.goto(url("paris", "/gestion/statistiques/?period=12-months"))
+        expect(page.locator("h1")).to_be_visible()
+        shoot(page, f"backoffice-statistics-{device}", full_page=device == "desktop")
+    finally:
+        with tenant_context(paris):
+            Participation.objects.filter(pk__in=made).delete()
+            Slot.objects.filter(pk__in=[slot.pk for slot in slots]).delete()
         plan_assign(tenant=paris, plan_code=previous)
