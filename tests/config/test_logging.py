@@ -240,8 +240,10 @@ def test_real_worker_logs_json_with_the_senders_request_id_user_id_and_tenant(pa
         log_level=None,
     )
     done_key = f"entraide-test:{uuid.uuid4().hex}"
-    # Celery reads CELERY_TASK_ALWAYS_EAGER from Django's settings before its own task_always_eager.
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # The app's conf holds Django's settings under the CELERY_ namespace once it has read them
+    # (an earlier test on this worker may have): set the key there, as tests/tenants/test_tasks.
+    previous = app.conf["CELERY_TASK_ALWAYS_EAGER"]
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
     assert not app.conf.task_always_eager
     token = log_scope_enter(request_id="req-to-worker", user_id=31)
     try:
@@ -252,6 +254,7 @@ def test_real_worker_logs_json_with_the_senders_request_id_user_id_and_tenant(pa
         while time.monotonic() < deadline and worker.poll() is None and not done.get(done_key):
             time.sleep(0.2)
     finally:
+        app.conf["CELERY_TASK_ALWAYS_EAGER"] = previous
         log_scope_exit(token)
         worker.terminate()
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
