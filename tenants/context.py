@@ -40,6 +40,7 @@ __all__ = [
     "TenantLogFilter",
     "TenantScopedTask",
     "connect_log_scope_to_tasks",
+    "current_request",
     "current_request_id",
     "current_schema_name",
     "current_tenant",
@@ -176,6 +177,14 @@ def _known_user_id(request: HttpRequest) -> int | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user.pk
+
+
+def current_request() -> HttpRequest | None:
+    """The request this code runs for (the request log middleware's scope), or None in tasks,
+    commands and code called outside a request. For what a request says about its origin (the
+    audit trail's address and browser); services still take objects, not the request."""
+    scope = _log_scope.get()
+    return scope.request if scope is not None else None
 
 
 def current_request_id() -> str | None:

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import AccountsErrorCode as Code
+from accounts.sign_ins import user_sign_in_failure_record
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,11 @@ def sign_in_refused(
     logger.warning(
         "sign_in.refused",
         extra={"code": str(code), "provider": getattr(provider, "id", None), **(log_extra or {})},
+    )
+    user_sign_in_failure_record(
+        identifier="",
+        reason="identity_provider",
+        details={"code": str(code), "provider": str(getattr(provider, "id", "") or "")},
     )
     return render(
         request,

@@ -484,7 +484,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.custom_domains_check_due",
         "schedule": CUSTOM_DOMAIN_CHECK_SECONDS,
     },
+    # The audit trail's retention (tenants/audit/tasks.py), once a day.
+    "audit-purge-expired": {"task": "audit.purge_expired", "schedule": 24 * 3600},
 }
+# Days each tenant keeps its audit trail (sign-ins, changes, exports); older rows are deleted by
+# the daily task above. Rows name people and addresses: keep it no longer than the tenants need
+# to answer "who did this?" (a year and a month by default).
+AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", "400"))
 # Transactional outbox (tenants/outbox/): rows left pending by a broker outage are sent by the
 # sweep (every minute, above) once they are this old (the sender right after the commit goes first);
 # rows sent this long ago and still not done are sent again (a Redis restarted empty lost them);
