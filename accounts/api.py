@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import ApiTokenAuthentication
 from tenants.api_conventions import error_responses
 
 
@@ -21,7 +22,7 @@ class AccountApiView(APIView):
     """Token first, so an anonymous call gets 401 + WWW-Authenticate (DRF takes the challenge
     from the first authenticator; with the session first it would be an undocumented 403)."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TokenAuthentication, ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
 

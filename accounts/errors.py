@@ -35,6 +35,14 @@ class AccountsErrorCode(StrEnum):
     INVITATION_NOT_PENDING = "invitation_not_pending"
     ACCOUNT_SUSPENDED = "account_suspended"
 
+    # API tokens (accounts.api_tokens): refused tokens answer 401, a read-only token writing 403.
+    TOKEN_INVALID = "token_invalid"
+    TOKEN_EXPIRED = "token_expired"
+    TOKEN_REVOKED = "token_revoked"
+    TOKEN_OWNER_NOT_ADMIN = "token_owner_not_admin"
+    TOKEN_READ_ONLY = "token_read_only"
+    TOKEN_LIMIT_REACHED = "token_limit_reached"
+
 
 class AccountsError(Exception):
     """A rule of the accounts services was not met (the message is user-facing, translated)."""

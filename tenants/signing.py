@@ -20,7 +20,9 @@ What does not belong here: the flows that use the tokens (accounts, engagement).
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +60,7 @@ __all__ = [
     "tenant_salt",
     "tenant_scope",
     "tenant_signer",
+    "tenant_tag",
     "token_kind",
 ]
 
@@ -158,6 +161,16 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 "views_exports.export_download, for the admin who asked for the export)",
                 max_age=_export_download_max_age,
             ),
+            TokenKind(
+                name="tenant_api_token",
+                mechanism=Mechanism.STORED,
+                minted_by="accounts.api_tokens.services.api_token_create (the back office's "
+                "integrations page): `ent_<tenant_tag>_<stored_token>`, only its SHA-256 kept in "
+                "the schema's api_tokens_apitoken table",
+                checked_by="accounts.authentication.ApiTokenAuthentication (`Authorization: "
+                "Bearer …`) on /api/v1/ and /accounts/api/: looked up in the schema, and its "
+                "tag must name the tenant that answers",
+            ),
         )
     }
 )
@@ -247,6 +260,15 @@ def tenant_loads(
     except (signing.BadSignature, ValueError) as error:
         # BadSignature covers SignatureExpired; ValueError a payload that is not JSON.
         raise InvalidToken(str(error)) from error
+
+
+def tenant_tag(tenant: Tenant | None = None) -> str:
+    """A short public name of the tenant's scope (8 characters, lower-case base32), for tokens
+    that carry their tenant in clear: a token showing another tag is refused before any lookup,
+    and a leaked one tells which tenant issued it. Not a secret (it is derived from public
+    facts); it binds like the scope does, so a tenant provisioned again gets another tag."""
+    digest = hashlib.sha256(tenant_scope(tenant).encode()).digest()
+    return base64.b32encode(digest[:5]).decode().lower()
 
 
 def stored_token(kind: str) -> str:

@@ -84,6 +84,8 @@ TENANT_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
     "allauth.mfa",
+    # The tenant's API tokens (a table in tenant schemas only).
+    "accounts.api_tokens",
     "engagement",
     # Each tenant schema has its own audit trail.
     "tenants.audit",
@@ -276,9 +278,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Entraide <no-reply@entraide.loca
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first: DRF takes the WWW-Authenticate challenge from the first authenticator, so a
-    # missing or foreign (another tenant's) token is a 401 on every API view, not a 403.
+    # missing or foreign (another tenant's) token is a 401 on every API view, not a 403. The
+    # tenant's API tokens (`Bearer ent_…`, accounts.api_tokens) come next.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

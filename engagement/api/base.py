@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from accounts.authentication import ApiTokenAuthentication
 from accounts.permissions import user_is_moderator
 from engagement.errors import EngagementError, EngagementErrorCode
 from tenants.api_conventions import (  # noqa: F401 - ErrorSerializer is part of this module's API
@@ -43,7 +44,7 @@ class EngagementApiView(APIView):
     (DRF takes the challenge from the first authenticator). A token or session from another
     tenant is unknown in this tenant's schema: 401 for a token, anonymous for a session."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TokenAuthentication, ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]
     # Bodies are small JSON documents; an upload endpoint raises its own limit.
     max_body_bytes = MAX_BODY_BYTES

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
+from accounts.api_tokens.services import api_token_create, api_token_expiry_bounds
 from accounts.models import User
 from accounts.services import user_set_password_path
 from engagement.backoffice.models import ExportJob
@@ -354,6 +355,26 @@ def _export_files_removed(world: World) -> Iterator[None]:
                 job.file.storage.delete(job.file.name)
 
 
+# tenant API token: `ent_<tenant tag>_<secret>`, only its hash stored in the tenant's schema.
+
+
+def _tenant_api_token_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        # Tokens act as their creator while they are a tenant admin.
+        User.objects.filter(pk=VICTIM_PK).update(role=User.Role.ADMIN)
+        return api_token_create(
+            actor=User.objects.get(pk=VICTIM_PK),
+            name="probe",
+            scope="read",
+            expires_on=api_token_expiry_bounds()[0],
+        ).secret
+
+
+def _tenant_api_token_use(world: World, target: str, token: str) -> HttpResponse:
+    path = "/api/platform/v1/tenants/" if target == "public" else "/accounts/api/me/"
+    return world.client(target).get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
 def _shows_the_victim(response: HttpResponse) -> bool:
     # The API answers with the victim's record; the console with its index for staff only.
     return response.status_code == 200
@@ -430,6 +451,16 @@ HARNESSES: dict[str, Harness] = {
         accepted=frozenset({200}),
         leaked=lambda response: response.status_code == 200,
     ),
+    "tenant_api_token": Harness(
+        origins=TENANT_HOSTS,
+        serves=TENANT_HOSTS,
+        mint=_tenant_api_token_mint,
+        use=_tenant_api_token_use,
+        # Another tenant's tag: 401 on the tenant API; the platform API does not read it.
+        refused=frozenset({401}),
+        accepted=frozenset({200}),
+        leaked=lambda response: response.status_code == 200,
+    ),
 }
 
 
@@ -478,8 +509,8 @@ def test_matrix_covers_every_registered_kind_from_every_host() -> None:
         refusals = {(kind, o, t) for o, t in itertools.product(harness.origins, HOSTS) if o != t}
         assert refusals <= cases
         assert {(kind, host, host) for host in harness.serves if host in harness.origins} <= cases
-    # Today: 7 kinds, 105 cases (81 refusals, 24 positive controls).
-    assert len(MATRIX) >= 105
+    # Today: 8 kinds, 117 cases (90 refusals, 27 positive controls).
+    assert len(MATRIX) >= 117
 
 
 # --- issue 11's attack, and the scope -------------------------------------------------------------
