@@ -33,6 +33,8 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("backoffice:people", _("People")),
     NavEntry("backoffice:settings", _("Settings")),
     NavEntry("backoffice:domains", _("Custom domain")),
+    NavEntry("backoffice:integrations", _("Integrations")),
+    NavEntry("backoffice:audit-log", _("Audit log")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),
     NavEntry("billing:page", _("Subscription")),
     NavEntry("admin:index", _("Data (Django admin)")),

@@ -4,8 +4,10 @@ from django.urls import path
 
 from engagement.backoffice import (
     views,
+    views_audit_log,
     views_domains,
     views_exports,
+    views_integrations,
     views_people,
     views_settings,
     views_statistics,
@@ -81,4 +83,15 @@ urlpatterns = [
         name="domain-make-primary",
     ),
     path("domaines/<int:domain_id>/supprimer/", views_domains.domain_remove, name="domain-remove"),
+    # Integrations: API tokens, and the way to the SSO and subscription pages.
+    path("integrations/", views_integrations.integrations, name="integrations"),
+    path("integrations/jetons/", views_integrations.token_create, name="api-token-create"),
+    path(
+        "integrations/jetons/<int:token_id>/revoquer/",
+        views_integrations.token_revoke,
+        name="api-token-revoke",
+    ),
+    # Audit log: who did what, when and from where; its CSV export.
+    path("journal/", views_audit_log.audit_log, name="audit-log"),
+    path("journal/export/", views_audit_log.audit_log_export, name="audit-log-export"),
 ]

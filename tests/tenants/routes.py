@@ -224,6 +224,8 @@ FILLERS: dict[str, Filler] = {
     "organization_slug": value("saml_organization_slug"),
     "provider_id": value("oidc_provider_id"),
     "connection-delete:kind": constant("saml"),
+    # the back office
+    "token_id": value("api_token_id"),
     # Django admin (tenant) and console (public)
     "object_id": admin_object,
     "auth_user_password_change:id": admin_user,

@@ -46,6 +46,8 @@ from django.urls import path, resolve
 from django.utils import timezone
 from rest_framework.authtoken.models import Token, TokenProxy
 
+from accounts.api_tokens.models import ApiToken
+from accounts.api_tokens.services import api_token_create, api_token_expiry_bounds
 from accounts.models import User
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync, StripeEvent
 from engagement.backoffice.models import ExportJob
@@ -120,6 +122,7 @@ class Matrix:
     world: World
     paris_session: str  # sessionid of a Paris tenant admin (with a second factor)
     paris_token: str  # DRF token of the same admin
+    paris_api_token: str  # the same admin's API token (`ent_…`, read and write)
     montreal_admin_session: str  # Montréal's tenant admin (superuser, with a second factor)
     montreal_member_session: str  # an organization admin and volunteer of Montréal
     # (route key, method) -> (url, body) of tests/engagement/api/endpoints.py, for /api/v1/.
@@ -200,6 +203,12 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
     _mark_victim_world(world)
     TOTP.activate(world.tenant_admin, generate_totp_secret())
     paris_token = Token.objects.create(user=world.tenant_admin).key
+    api_token = api_token_create(
+        actor=world.tenant_admin,
+        name=f"Intranet {MARKER}",
+        scope=ApiToken.Scope.READ_WRITE,
+        expires_on=api_token_expiry_bounds()[0],
+    )
     cause = Cause.objects.create(slug="victim-cause", name_fr=MARKER, name_en=MARKER)
     skill = Skill.objects.create(slug="victim-skill", name_fr=MARKER, name_en=MARKER)
     group = Group.objects.create(name=f"Groupe {MARKER}")
@@ -247,6 +256,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "user_id": str(world.volunteer.pk),
             "export_job_id": str(export.pk),
             "export_download_token": export_download_token(job=export),
+            "api_token_id": str(api_token.token.pk),
         },
         by_model={
             User: world.volunteer,
@@ -293,6 +303,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         world=world,
         paris_session=paris_session,
         paris_token=paris_token,
+        paris_api_token=api_token.secret,
         montreal_admin_session=montreal_admin_session,
         montreal_member_session=montreal_member_session,
         endpoints=endpoints,
@@ -451,6 +462,7 @@ class Attack:
     victim: Victim
     session: str | None = None
     token: str | None = None
+    bearer: str | None = None
     own_writes: bool = False
 
     def schema(self) -> str:
@@ -472,6 +484,8 @@ class Attack:
             client.cookies[settings.SESSION_COOKIE_NAME] = self.session
         if self.token:
             extra["HTTP_AUTHORIZATION"] = f"Token {self.token}"
+        if self.bearer:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {self.bearer}"
         sent = len(mail.outbox)
         before = self.matrix.last_writes if self.matrix.last_writes is not None else _writes()
         self.matrix.last_writes = None
@@ -732,6 +746,23 @@ def test_paris_api_token_is_refused_on_montreal(matrix: Matrix, route: Route) ->
             assert answer.status == 401, answer
             if answer.content_type.startswith("application/json"):
                 assert json.loads(answer.body)["code"] == "authentication_failed", answer
+        else:
+            assert (answer.status, answer.location) == _anonymous(attack, route, method), answer
+
+
+@pytest.mark.parametrize("route", _ids(TENANT_ROUTES))
+def test_paris_bearer_api_token_is_refused_on_montreal(matrix: Matrix, route: Route) -> None:
+    """Paris's API token (`Bearer ent_…`) on Montréal: 401 wherever a token is read, anonymous
+    elsewhere."""
+    attack = Attack(
+        matrix, matrix.montreal.primary_host, matrix.victim, bearer=matrix.paris_api_token
+    )
+    for method in route.methods:
+        answer = attack.send(route, method)
+        if route.accepts_api_token:
+            assert answer.status == 401, answer
+            if answer.content_type.startswith("application/json"):
+                assert json.loads(answer.body)["code"] == "token_invalid", answer
         else:
             assert (answer.status, answer.location) == _anonymous(attack, route, method), answer
 

@@ -1,0 +1,135 @@
+"""The audit log's vocabulary: a readable label for each known action, and the kinds of event
+the page filters by.
+
+Any action shows, known or not: an action without a label here is shown as its name
+(`mission.archived`), and falls in the kind whose prefix it has, if any. A service that starts
+writing a new action adds its label here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS: dict[str, Promise] = {
+    # Sign-ins (accounts.sign_in_audit, accounts.sso.refusal)
+    "auth.sign_in": _("Signed in"),
+    "auth.sign_in_failed": _("Sign-in failed"),
+    # People and roles
+    "user.role_changed": _("Role changed"),
+    "account.deleted": _("Account deleted"),
+    # Settings
+    "sign_in_policy.updated": _("Sign-in rules changed"),
+    "settings.branding_changed": _("Branding changed"),
+    "domain.verified": _("Custom domain verified"),
+    "legal.published": _("Legal page published"),
+    # Single sign-on
+    "sso.saml.created": _("SAML connection added"),
+    "sso.saml.updated": _("SAML connection changed"),
+    "sso.saml.deleted": _("SAML connection removed"),
+    "sso.oidc.created": _("OpenID Connect connection added"),
+    "sso.oidc.updated": _("OpenID Connect connection changed"),
+    "sso.openid_connect.deleted": _("OpenID Connect connection removed"),
+    "sso.facebook.created": _("Facebook sign-in added"),
+    "sso.facebook.updated": _("Facebook sign-in changed"),
+    "sso.facebook.deleted": _("Facebook sign-in removed"),
+    # Exports
+    "export.requested": _("Export requested"),
+    "audit.exported": _("Audit log exported"),
+    # Integrations
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
+    # Missions and their dates
+    "mission.created": _("Mission created"),
+    "mission.updated": _("Mission changed"),
+    "mission.submitted": _("Mission submitted for review"),
+    "mission.published": _("Mission published"),
+    "mission.rejected": _("Mission rejected"),
+    "mission.closed": _("Mission closed"),
+    "mission.cancelled": _("Mission cancelled"),
+    "slot.created": _("Date added"),
+    "slot.updated": _("Date changed"),
+    "slot.cancelled": _("Date cancelled"),
+    # Organizations
+    "organization.created": _("Organization created"),
+    "organization.updated": _("Organization changed"),
+    "organization.verified": _("Organization verified"),
+    "organization.rejected": _("Organization refused"),
+    "organization.invited": _("Member invited"),
+    "organization.member_joined": _("Member joined"),
+    "organization.member_removed": _("Member removed"),
+    # Participations
+    "participation.requested": _("Participation requested"),
+    "participation.promoted": _("Participation moved off the waiting list"),
+    "participation.confirmed": _("Participation confirmed"),
+    "participation.declined": _("Participation declined"),
+    "participation.cancelled": _("Participation cancelled"),
+    "participation.cancelled_by_organizer": _("Participation cancelled by the organizer"),
+    "participation.attended": _("Attendance recorded"),
+    "participation.no_show": _("Marked as absent"),
+}
+
+
+def action_label(action: str) -> str:
+    """The readable label of an action, or the action's own name when it has none."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+# What the rows name (AuditEvent.target_type, the model's name); others show as they are.
+TARGET_LABELS: dict[str, Promise] = {
+    "user": _("Account"),
+    "tenant": _("This site"),
+    "apitoken": _("API token"),
+    "socialapp": _("Sign-in connection"),
+    "mission": _("Mission"),
+    "slot": _("Date"),
+    "organization": _("Organization"),
+    "participation": _("Participation"),
+}
+
+
+def target_label(target_type: str) -> str:
+    label = TARGET_LABELS.get(target_type)
+    return str(label) if label is not None else target_type
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """A kind of event of the filter: actions starting with one of `prefixes`, or in
+    `actions`."""
+
+    key: str
+    label: Promise
+    prefixes: Sequence[str] = ()
+    actions: Sequence[str] = ()
+
+
+# The moderators' decisions (verification of organizations, review of missions).
+MODERATION_DECISIONS = (
+    "mission.published",
+    "mission.rejected",
+    "organization.verified",
+    "organization.rejected",
+)
+
+EVENT_KINDS: tuple[EventKind, ...] = (
+    EventKind("sign_ins", _("Sign-ins"), prefixes=("auth.",)),
+    EventKind("people", _("People and roles"), prefixes=("user.", "account.")),
+    EventKind(
+        "settings",
+        _("Settings"),
+        prefixes=("settings.", "sign_in_policy.", "domain.", "legal."),
+    ),
+    EventKind("sso", _("Single sign-on"), prefixes=("sso.",)),
+    EventKind("exports", _("Exports"), prefixes=("export.", "audit.")),
+    EventKind("moderation", _("Moderation decisions"), actions=MODERATION_DECISIONS),
+    EventKind("api_tokens", _("API tokens"), prefixes=("api_token.",)),
+    EventKind("missions", _("Missions"), prefixes=("mission.", "slot.")),
+    EventKind("organizations", _("Organizations"), prefixes=("organization.",)),
+    EventKind("participations", _("Participations"), prefixes=("participation.",)),
+)
+EVENT_KINDS_BY_KEY = {kind.key: kind for kind in EVENT_KINDS}
