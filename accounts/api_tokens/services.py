@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts import policy
@@ -109,7 +110,10 @@ def api_token_create(
     if not first <= expires_on <= last:
         raise AccountsError(
             _("Choose a day from %(first)s to %(last)s.")
-            % {"first": first.isoformat(), "last": last.isoformat()},
+            % {
+                "first": date_format(first, "SHORT_DATE_FORMAT"),
+                "last": date_format(last, "SHORT_DATE_FORMAT"),
+            },
             code=Code.INVALID,
             field="expires_on",
         )
