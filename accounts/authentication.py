@@ -11,7 +11,10 @@ which stays first in every list so that the 401 challenge API clients see does n
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS
@@ -23,6 +26,11 @@ from accounts.errors import AccountsError
 from accounts.errors import AccountsErrorCode as Code
 from accounts.models import User
 from tenants.audit.services import API_TOKEN_ATTRIBUTE
+
+if TYPE_CHECKING:
+    # For the annotation only: drf-spectacular's schema module imports DRF's views, which read
+    # the authentication classes of the settings (this module) when they are defined.
+    from drf_spectacular.openapi import AutoSchema
 
 KEYWORD = b"bearer"
 
@@ -55,3 +63,19 @@ class ApiTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """How /api/schema/ describes these tokens (registered by being defined)."""
+
+    target_class = ApiTokenAuthentication
+    name = "apiTokenAuth"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "ent_<tenant tag>_<secret>",
+            "description": "An API token created by a tenant admin on the back office's "
+            "integrations page. It acts as that admin; a read-only token may only GET.",
+        }

@@ -392,3 +392,11 @@ def test_deleting_the_creator_deletes_their_tokens(paris, admin):
     with tenant_context(paris):
         User.objects.filter(pk=admin.pk).delete()
         assert ApiToken.objects.count() == 0
+
+
+def test_the_api_schema_describes_the_tokens(paris, client_for):
+    schema = client_for(paris).get("/api/schema/?format=json").json()
+
+    scheme = schema["components"]["securitySchemes"]["apiTokenAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert {"apiTokenAuth": []} in schema["paths"]["/api/v1/me/profile/"]["get"]["security"]
