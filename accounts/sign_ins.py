@@ -4,8 +4,9 @@ Signals, where the rest of the code has none for its rules: sign-ins happen insi
 code does not own (allauth's password, SSO and Facebook flows, its second-factor stage, Django's
 own login), and these signals are the one place each of them passes through:
 
-- Django's `user_logged_in` (sent by django.contrib.auth.login, which allauth calls once every
-  stage, second factor included, is done): a sign-in.
+- allauth's `user_logged_in` (sent once every stage of a sign-in, second factor included, is
+  done: password, SSO, Facebook, sign-up, confirmation link): a sign-in. (Not Django's signal of
+  the same name, which also fires for logins no person made, such as tests' force_login.)
 - Django's `user_login_failed` (sent by authenticate() when no backend accepts the
   credentials; the password is already masked): a wrong password or an unknown address.
 - allauth.mfa's `authentication_failed`: a wrong second-factor code after a right password.
@@ -19,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from allauth.account.signals import user_logged_in
 from allauth.mfa.signals import authentication_failed as second_factor_failed
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
 
 from accounts import policy

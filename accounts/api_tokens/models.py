@@ -46,8 +46,9 @@ class ApiToken(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_at__gt=F("created_at")), name="api_token_expires_after_creation"
             ),
+            # Written as ORs: PostgreSQL prints an IN list back differently after a schema clone.
             models.CheckConstraint(
-                condition=Q(scope__in=["read", "read_write"]), name="api_token_scope_valid"
+                condition=Q(scope="read") | Q(scope="read_write"), name="api_token_scope_valid"
             ),
         ]
 

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('created_at'))), name='api_token_expires_after_creation'), models.CheckConstraint(condition=models.Q(('scope__in', ['read', 'read_write'])), name='api_token_scope_valid')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('created_at'))), name='api_token_expires_after_creation'), models.CheckConstraint(condition=models.Q(('scope', 'read'), ('scope', 'read_write'), _connector='OR'), name='api_token_scope_valid')],
             },
         ),
     ]
