@@ -19,12 +19,32 @@ ACTION_LABELS: dict[str, Promise] = {
     "auth.sign_in": _("Signed in"),
     "auth.sign_in_failed": _("Sign-in failed"),
     # People and roles
+    "user.invited": _("Person invited"),
+    "user.invitation_resent": _("Invitation sent again"),
     "user.role_changed": _("Role changed"),
+    "user.suspended": _("Account suspended"),
+    "user.reactivated": _("Account reactivated"),
     "account.deleted": _("Account deleted"),
     # Settings
     "sign_in_policy.updated": _("Sign-in rules changed"),
     "settings.branding_changed": _("Branding changed"),
+    "settings.welcome_text_changed": _("Welcome text changed"),
+    "settings.map_changed": _("Map changed"),
+    "settings.languages_changed": _("Languages changed"),
+    "settings.moderation_changed": _("Moderation rules changed"),
+    "settings.footer_links_changed": _("Footer links changed"),
+    "taxonomy.cause_created": _("Cause added"),
+    "taxonomy.cause_renamed": _("Cause renamed"),
+    "taxonomy.cause_retired": _("Cause retired"),
+    "taxonomy.cause_restored": _("Cause restored"),
+    "taxonomy.skill_created": _("Skill added"),
+    "taxonomy.skill_renamed": _("Skill renamed"),
+    "taxonomy.skill_retired": _("Skill retired"),
+    "taxonomy.skill_restored": _("Skill restored"),
+    "domain.added": _("Custom domain added"),
     "domain.verified": _("Custom domain verified"),
+    "domain.made_primary": _("Main address changed"),
+    "domain.removed": _("Custom domain removed"),
     "legal.published": _("Legal page published"),
     # Single sign-on
     "sso.saml.created": _("SAML connection added"),
@@ -59,6 +79,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "organization.verified": _("Organization verified"),
     "organization.rejected": _("Organization refused"),
     "organization.invited": _("Member invited"),
+    "organization.member_added": _("Member added"),
     "organization.member_joined": _("Member joined"),
     "organization.member_removed": _("Member removed"),
     # Participations
@@ -89,6 +110,9 @@ TARGET_LABELS: dict[str, Promise] = {
     "slot": _("Date"),
     "organization": _("Organization"),
     "participation": _("Participation"),
+    "domain": _("Domain"),
+    "cause": _("Cause"),
+    "skill": _("Skill"),
 }
 
 
@@ -122,7 +146,7 @@ EVENT_KINDS: tuple[EventKind, ...] = (
     EventKind(
         "settings",
         _("Settings"),
-        prefixes=("settings.", "sign_in_policy.", "domain.", "legal."),
+        prefixes=("settings.", "taxonomy.", "sign_in_policy.", "domain.", "legal."),
     ),
     EventKind("sso", _("Single sign-on"), prefixes=("sso.",)),
     EventKind("exports", _("Exports"), prefixes=("export.", "audit.")),
