@@ -58,6 +58,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "sso.facebook.deleted": _("Facebook sign-in removed"),
     # Exports
     "export.requested": _("Export requested"),
+    "export.downloaded": _("Export downloaded"),
     "audit.exported": _("Audit log exported"),
     # Integrations
     "api_token.created": _("API token created"),
@@ -111,6 +112,7 @@ TARGET_LABELS: dict[str, Promise] = {
     "organization": _("Organization"),
     "participation": _("Participation"),
     "domain": _("Domain"),
+    "exportjob": _("Export"),
     "cause": _("Cause"),
     "skill": _("Skill"),
 }
