@@ -6,6 +6,7 @@ from engagement.backoffice import (
     views,
     views_domains,
     views_exports,
+    views_legal,
     views_people,
     views_settings,
     views_statistics,
@@ -81,4 +82,17 @@ urlpatterns = [
         name="domain-make-primary",
     ),
     path("domaines/<int:domain_id>/supprimer/", views_domains.domain_remove, name="domain-remove"),
+    # Legal and accessibility pages: the tenant's five documents and their versions.
+    path("pages-legales/", views_legal.legal_index, name="legal"),
+    path("pages-legales/<slug:legal_document>/", views_legal.legal_edit, name="legal-edit"),
+    path(
+        "pages-legales/<slug:legal_document>/versions/",
+        views_legal.legal_history,
+        name="legal-history",
+    ),
+    path(
+        "pages-legales/<slug:legal_document>/versions/<int:number>/",
+        views_legal.legal_version,
+        name="legal-version",
+    ),
 ]
