@@ -13,4 +13,4 @@ class LegalConfig(AppConfig):
         from tenants.legal.services import legal_provision
         from tenants.provisioning_steps import register_provisioning_step
 
-        register_provisioning_step("tenants.legal", legal_provision, order=25)
+        register_provisioning_step("tenants.legal", legal_provision, order=22)

@@ -31,14 +31,6 @@ class LegalDocument(models.Model):
 
     class Meta:
         ordering = ["kind"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=["notice", "privacy", "terms", "accessibility", "cookies"]
-                ),
-                name="legal_document_kind_valid",
-            ),
-        ]
 
     def __str__(self) -> str:
         return str(self.get_kind_display())

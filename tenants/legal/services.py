@@ -111,8 +111,19 @@ def legal_version_publish(
 
     Every body given must say something once cleaned (a language left out stays empty and
     reads the other one); the accessibility statement's conformance must follow RGAA's rules.
-    A new terms version is asked of every signed-in person on their next page.
+    A new terms version is asked of every signed-in person on their next page. Audited as
+    "legal.published" with the kind and the version number.
     """
+    return _publish(kind=kind, content=content, actor=actor, audited=True)
+
+
+def _publish(
+    *,
+    kind: str,
+    content: VersionContent,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    audited: bool,
+) -> LegalVersion:
     if kind not in LegalDocument.Kind.values:
         raise ValidationError({"kind": [_("Unknown document.")]})
     errors: dict[str, list[str]] = {}
@@ -161,12 +172,13 @@ def legal_version_publish(
         version.save()
         document.current_number = number
         document.save(update_fields=["current_number", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="legal.published",
-            target=version,
-            data={"kind": kind, "version": number},
-        )
+        if audited:
+            audit_record(
+                actor=actor,
+                action="legal.published",
+                target=version,
+                data={"kind": kind, "version": number},
+            )
         if kind == LegalDocument.Kind.TERMS:
             latest_terms_forget()
     logger.info("legal.published", extra={"kind": kind, "version": number})
@@ -175,16 +187,20 @@ def legal_version_publish(
 
 def legal_defaults_publish(*, tenant: Tenant) -> list[LegalVersion]:
     """Publish the default text of every document that has no version yet (in the tenant's
-    languages); what was published. Safe to run again: it publishes nothing the second time."""
+    languages); what was published. Safe to run again: it publishes nothing the second time.
+
+    Not in the audit trail: nobody changed anything (a new tenant's trail starts empty); the
+    versions say they are the default text (no author)."""
     existing = set(
         LegalDocument.objects.filter(current_number__gt=0).values_list("kind", flat=True)
     )
     languages = text_languages_of(tenant)
     return [
-        legal_version_publish(
+        _publish(
             kind=kind,
             content=legal_default_content(tenant=tenant, kind=kind, languages=languages),
             actor=None,
+            audited=False,
         )
         for kind in LegalDocument.Kind.values
         if kind not in existing

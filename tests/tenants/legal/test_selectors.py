@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tenants.legal.cache import accepted_terms_key, latest_terms_key
 from tenants.legal.defaults import VersionContent

@@ -47,6 +47,10 @@ def _snapshot() -> tuple[list[tuple[str, int]], int, int]:
     )
 
 
+def test_a_new_tenants_defaults_are_not_in_its_audit_trail(in_paris):
+    assert not AuditEvent.objects.filter(action="legal.published").exists()
+
+
 def test_a_new_tenant_starts_with_version_1_of_each_document(in_paris):
     documents = dict(LegalDocument.objects.values_list("kind", "current_number"))
     versions = LegalVersion.objects.select_related("document")
