@@ -218,7 +218,7 @@ def demo_seed(*, tenant: Any) -> str:
             last_name="Moreau" if not english else "Jones",
             role=User.Role.MODERATOR,
         )
-        _account(
+        admin = _account(
             accounts["admin"],
             first_name="Claude",
             last_name="Bernard" if not english else "Brown",
@@ -233,9 +233,9 @@ def demo_seed(*, tenant: Any) -> str:
             )
             for index in range(1, NEIGHBOURS + 1)
         ]
-        # The demo people signed up with the form, so they accepted the terms then (the tenant's
-        # admin, made by provisioning, is asked on their first page; a later version, on theirs).
-        for account in (volunteer, author, moderator, *neighbours):
+        # The demo people accepted the terms of use as if they had signed up with the form (a
+        # version published later is asked of them on their next page, as of anyone).
+        for account in (volunteer, author, moderator, admin, *neighbours):
             if not TermsAcceptance.objects.filter(user=account).exists():
                 terms_accept_current(user=account, source=TermsAcceptance.Source.SIGNUP)
         causes = dict(Cause.objects.values_list("slug", "pk"))

@@ -116,4 +116,3 @@ def test_the_demo_has_its_legal_pages_and_its_people_accepted_the_terms(in_paris
     }
     accepted = set(TermsAcceptance.objects.values_list("user__email", flat=True))
     assert set(demo_accounts("paris").values()) <= accepted
-    assert "admin@paris.example" not in accepted  # asked on their first page
