@@ -1,6 +1,6 @@
-"""The legal pages in a real browser: reached from the footer, no serious axe violation (pages,
-acceptance page, back office, computer and phone); a new version of the terms sends a signed-in
-person to accept it, then back where they were going; an admin publishes a version."""
+"""The legal pages in a real browser: reached from the footer, no axe violation at any impact
+(pages, acceptance page, back office, computer and phone); a new version of the terms sends a
+signed-in person to accept it, then back where they were going; an admin publishes a version."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tenants.legal.services import legal_version_publish, terms_accept_current
 from tenants.models import Tenant
 from tests.accounts.conftest import mfa_enable, totp_code
 from tests.browser.conftest import axe_violations, confirm_sign_up, unique_email
+from tests.browser.test_backoffice import EVERY_IMPACT
 from tests.engagement.factories import TenantAdminFactory
 
 pytestmark = pytest.mark.browser
@@ -54,7 +55,7 @@ def test_the_legal_pages_have_no_serious_violation(pages, url, world, phone):
     for slug in ("paris", "acme"):
         for path in PUBLIC_PATHS:
             page.goto(url(slug, path))
-            found[f"{slug}{path}"] = axe_violations(page)
+            found[f"{slug}{path}"] = axe_violations(page, impacts=EVERY_IMPACT)
 
     assert found == {path: [] for path in found}
 
@@ -108,7 +109,7 @@ def test_new_terms_are_accepted_before_the_next_page(pages, url, world, restore_
     expect(page).to_have_url(re.compile(r"/conditions/accepter/\?next=%2Fprofil%2F$"))
     expect(page.locator("h1")).to_have_text("Les conditions d’utilisation ont changé")
     expect(page.get_by_text("Nouvelles conditions de Montréal.")).to_be_visible()
-    assert axe_violations(page) == []
+    assert axe_violations(page, impacts=EVERY_IMPACT) == []
     page.get_by_role("button", name="Accepter et continuer").click()
     expect(page.get_by_text("Cochez la case pour accepter")).to_be_visible()
     page.get_by_label("J’accepte les conditions d’utilisation").check()
@@ -148,7 +149,7 @@ def test_an_admin_publishes_a_version_in_the_back_office(
     page.locator("input[name=code]").fill(totp_code(secret))
     page.locator("input[name=code]").press("Enter")
     expect(page.locator("h1")).to_have_text("Pages légales")
-    found = {"index": axe_violations(page)}
+    found = {"index": axe_violations(page, impacts=EVERY_IMPACT)}
     for path in (
         "/gestion/pages-legales/conditions/",
         "/gestion/pages-legales/accessibilite/",
@@ -156,13 +157,13 @@ def test_an_admin_publishes_a_version_in_the_back_office(
         "/gestion/pages-legales/accessibilite/versions/1/",
     ):
         page.goto(url("paris", path))
-        found[path] = axe_violations(page)
+        found[path] = axe_violations(page, impacts=EVERY_IMPACT)
 
     page.goto(url("paris", "/gestion/pages-legales/accessibilite/"))
     page.get_by_label("Taux de conformité, en pourcentage").fill("150")
     page.get_by_role("button", name="Publier cette version").click()
     expect(page.locator(".error-summary")).to_be_visible()
-    found["refused"] = axe_violations(page)
+    found["refused"] = axe_violations(page, impacts=EVERY_IMPACT)
     page.get_by_label("partiellement conforme").check()
     page.get_by_label("Date de l’audit").fill("2025-03-14")
     page.get_by_label("Taux de conformité, en pourcentage").fill("75.5")
