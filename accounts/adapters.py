@@ -52,9 +52,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         user = super().save_user(request, user, form, commit=commit)
-        # A social sign-up form comes through here too; SocialAccountAdapter records that one.
+        # A social sign-up form comes through here too; SocialAccountAdapter records that one
+        # (its people accept the terms on the page the terms middleware sends them to).
         if commit and getattr(form, "sociallogin", None) is None:
-            user_signup_record(user=user, method="email")
+            user_signup_record(
+                user=user,
+                method="email",
+                terms_accepted=bool(getattr(form, "cleaned_data", {}).get("accept_terms")),
+            )
         return user
 
     def get_login_stages(self) -> list[str]:

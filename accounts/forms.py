@@ -9,6 +9,8 @@ from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.utils import filter_users_by_email
 from django import forms
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
@@ -39,8 +41,25 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.replace(",", "\n").splitlines() if line.strip()]
 
 
+def _terms_links() -> str:
+    """Links to the terms of use and the privacy policy (the tenant's legal pages)."""
+    try:
+        terms_url, privacy_url = reverse("legal:terms"), reverse("legal:privacy")
+    except NoReverseMatch:  # not on a tenant host
+        return ""
+    return format_html(
+        '<a href="{}">{}</a> · <a href="{}">{}</a>',
+        terms_url,
+        _("Read the terms of use"),
+        privacy_url,
+        _("Read the privacy policy"),
+    )
+
+
 class SignupForm(AllauthSignupForm):
-    """allauth's sign-up form; on company tenants only the tenant's own domains are accepted.
+    """allauth's sign-up form; on company tenants only the tenant's own domains are accepted;
+    the terms of use must be accepted (the version accepted is recorded by
+    accounts.adapters.AccountAdapter.save_user).
 
     An address that already has an account is not an error on the form (that would tell anyone
     who has an account here): the form goes through, allauth sends the owner an "account already
@@ -48,6 +67,17 @@ class SignupForm(AllauthSignupForm):
     page a new sign-up gets (accounts.stages makes e-mail verification part of every password
     sign-up for that reason).
     """
+
+    accept_terms = forms.BooleanField(
+        label=_("I accept the terms of use"),
+        error_messages={"required": _("Accept the terms of use to create your account.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # After the address and passwords, whatever order allauth gave its own fields.
+        self.fields["accept_terms"] = self.fields.pop("accept_terms")
+        self.fields["accept_terms"].help_text = _terms_links()
 
     def validate_unique_email(self, value: str) -> str:
         if filter_users_by_email(value):

@@ -30,6 +30,9 @@ from accounts.sso.selectors import sso_connection_exists
 from billing.entitlements import entitlement_has, seats_are_billed
 from tenants.audit.services import audit_record
 from tenants.context import current_schema_name
+from tenants.legal.models import TermsAcceptance
+from tenants.legal.selectors import terms_acceptances_of
+from tenants.legal.services import terms_accept_current
 from tenants.models import Tenant
 from tenants.outbox.services import outbox_enqueue
 from tenants.provisioning_steps import ADMIN_SET_PASSWORD_PATH, ProvisioningInput
@@ -151,12 +154,16 @@ def user_set_password_path(*, user: User) -> str:
     )
 
 
-def user_signup_record(*, user: User, method: str) -> None:
+def user_signup_record(*, user: User, method: str, terms_accepted: bool = False) -> None:
     """A person signed up by themselves (e-mail form, Facebook, or just-in-time through SSO).
 
-    allauth saved the user inside its own flow; this records what every new member entails.
+    allauth saved the user inside its own flow; this records what every new member entails,
+    and the version of the terms of use they accepted on the sign-up form (accounts made
+    without the form are asked on their first page, tenants/legal/middleware.py).
     """
     logger.info("user.signed_up", extra={"user_id": user.pk, "method": method})
+    if terms_accepted:
+        terms_accept_current(user=user, source=TermsAcceptance.Source.SIGNUP)
     members_changed(reason=f"signup:{method}")
 
 
@@ -314,6 +321,14 @@ def user_export_account_data(*, user: User) -> dict[str, Any]:
                 "last_used_at": isoformat_or_none(authenticator.last_used_at),
             }
             for authenticator in Authenticator.objects.filter(user=user).order_by("id")
+        ],
+        "terms_acceptances": [
+            {
+                "version": acceptance.version.number,
+                "accepted_at": isoformat_or_none(acceptance.accepted_at),
+                "source": acceptance.source,
+            }
+            for acceptance in terms_acceptances_of(user_id=user.pk)
         ],
     }
 

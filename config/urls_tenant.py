@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/v1/", include("engagement.urls_api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
+    path("", include("tenants.legal.urls")),
     path("", include("engagement.urls")),
 ]
 

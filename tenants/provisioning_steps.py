@@ -15,8 +15,8 @@ registered with `in_tenant_schema=False` (platform data in the public schema, su
 A step may return values for provisioning's result (`ADMIN_SET_PASSWORD_PATH`).
 
 Steps today, in order: billing.trial (10, public schema), engagement.taxonomy (20),
-accounts.tenant_admin (30). The order matters: the first admin counts as a seat of the plan the
-trial has just set.
+tenants.legal (22: the default legal pages), accounts.tenant_admin (30). The order matters: the
+first admin counts as a seat of the plan the trial has just set.
 """
 
 from __future__ import annotations

@@ -27,12 +27,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
 
-def clean_html(raw: str) -> str:
-    """Keep paragraphs, line breaks, emphasis, lists, quotes, small headings and http(s)/mailto
-    links; drop scripts and styles with their content, event handlers and other attributes."""
+def clean_html(raw: str, *, extra_tags: frozenset[str] = frozenset()) -> str:
+    """Keep paragraphs, line breaks, emphasis, lists, quotes, small headings (plus `extra_tags`:
+    the legal pages' section headings) and http(s)/mailto links; drop scripts and styles with
+    their content, event handlers and other attributes."""
     return nh3.clean(
         _CONTROL.sub("", raw),
-        tags=set(ALLOWED_TAGS),
+        tags=set(ALLOWED_TAGS | extra_tags),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(ALLOWED_URL_SCHEMES),
         link_rel=LINK_REL,

@@ -89,6 +89,8 @@ TENANT_APPS = [
     "engagement",
     # Each tenant schema has its own audit trail.
     "tenants.audit",
+    # Each tenant schema has its own legal pages and the terms acceptances of its users.
+    "tenants.legal",
     # Each tenant schema has its own outbox table, written in the tenant's transactions.
     "tenants.outbox",
 ]
@@ -142,8 +144,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # allauth's per-request state for its flows; needs request.user.
     "allauth.account.middleware.AccountMiddleware",
-    # Last: needs request.user and allauth's state (staff reach admin areas only with MFA).
+    # Needs request.user and allauth's state (staff reach admin areas only with MFA).
     "accounts.middleware.AdminAreaMfaMiddleware",
+    # Last: needs request.user and the resolved URL; after the MFA guard, whose redirect to the
+    # second-factor set-up comes first (the terms are then asked on the next page).
+    "tenants.legal.middleware.TermsAcceptanceMiddleware",
 ]
 
 # engagement/<domain>/ subpackages with templates of their own.

@@ -33,6 +33,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("backoffice:people", _("People")),
     NavEntry("backoffice:settings", _("Settings")),
     NavEntry("backoffice:domains", _("Custom domain")),
+    NavEntry("backoffice:legal", _("Legal pages")),
     NavEntry("backoffice:integrations", _("Integrations")),
     NavEntry("backoffice:audit-log", _("Audit log")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),

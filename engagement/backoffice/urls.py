@@ -8,6 +8,7 @@ from engagement.backoffice import (
     views_domains,
     views_exports,
     views_integrations,
+    views_legal,
     views_people,
     views_settings,
     views_statistics,
@@ -94,4 +95,17 @@ urlpatterns = [
     # Audit log: who did what, when and from where; its CSV export.
     path("journal/", views_audit_log.audit_log, name="audit-log"),
     path("journal/export/", views_audit_log.audit_log_export, name="audit-log-export"),
+    # Legal and accessibility pages: the tenant's five documents and their versions.
+    path("pages-legales/", views_legal.legal_index, name="legal"),
+    path("pages-legales/<slug:legal_document>/", views_legal.legal_edit, name="legal-edit"),
+    path(
+        "pages-legales/<slug:legal_document>/versions/",
+        views_legal.legal_history,
+        name="legal-history",
+    ),
+    path(
+        "pages-legales/<slug:legal_document>/versions/<int:number>/",
+        views_legal.legal_version,
+        name="legal-version",
+    ),
 ]

@@ -38,6 +38,8 @@ from engagement.taxonomy.models import Cause, Skill
 from engagement.taxonomy.services import taxonomy_seed_defaults
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.services import profile_update
+from tenants.legal.models import TermsAcceptance
+from tenants.legal.services import legal_defaults_publish, terms_accept_current
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +198,8 @@ def demo_seed(*, tenant: Any) -> str:
     english = tenant.default_language == "en"
     with notifications_muted():
         taxonomy_seed_defaults()
+        # A tenant provisioned before the legal pages existed gets their default texts too.
+        legal_defaults_publish(tenant=tenant)
         volunteer = _account(
             accounts["volunteer"],
             first_name="Camille" if not english else "Sam",
@@ -214,7 +218,7 @@ def demo_seed(*, tenant: Any) -> str:
             last_name="Moreau" if not english else "Jones",
             role=User.Role.MODERATOR,
         )
-        _account(
+        admin = _account(
             accounts["admin"],
             first_name="Claude",
             last_name="Bernard" if not english else "Brown",
@@ -229,6 +233,11 @@ def demo_seed(*, tenant: Any) -> str:
             )
             for index in range(1, NEIGHBOURS + 1)
         ]
+        # The demo people accepted the terms of use as if they had signed up with the form (a
+        # version published later is asked of them on their next page, as of anyone).
+        for account in (volunteer, author, moderator, admin, *neighbours):
+            if not TermsAcceptance.objects.filter(user=account).exists():
+                terms_accept_current(user=account, source=TermsAcceptance.Source.SIGNUP)
         causes = dict(Cause.objects.values_list("slug", "pk"))
         skills = dict(Skill.objects.values_list("slug", "pk"))
         by_key = {

@@ -15,7 +15,7 @@ from tests.accounts.conftest import PASSWORD, login, make_user, session_user_id
 
 
 def signup(client: Any, email: str, next_url: str | None = None) -> Any:
-    data = {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+    data = {"email": email, "password1": PASSWORD, "password2": PASSWORD, "accept_terms": "on"}
     if next_url:
         data["next"] = next_url
     return client.post("/accounts/signup/", data)
@@ -126,7 +126,12 @@ def test_company_without_allowed_domains_has_signup_closed(acme, client_for):
 
     page = client_for(acme).post(
         "/accounts/signup/",
-        {"email": "bob@acme.example", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "email": "bob@acme.example",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "accept_terms": "on",
+        },
     )
 
     assert page.status_code == 200

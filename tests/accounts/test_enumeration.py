@@ -16,7 +16,13 @@ CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
 def _signup(client: Any, email: str, next_url: str = "/missions/5/") -> Any:
-    data = {"email": email, "password1": PASSWORD, "password2": PASSWORD, "next": next_url}
+    data = {
+        "email": email,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "accept_terms": "on",
+        "next": next_url,
+    }
     return client.post("/accounts/signup/", data)
 
 

@@ -89,7 +89,12 @@ def test_admin_without_mfa_cannot_use_a_password(acme, client_for, acme_sso_requ
 def test_signup_is_closed(acme, client_for, acme_sso_required):
     response = client_for(acme).post(
         "/accounts/signup/",
-        {"email": "new@acme.example", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "email": "new@acme.example",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "accept_terms": "on",
+        },
     )
 
     assert response.status_code == 200

@@ -63,6 +63,7 @@ def test_sign_up_is_closed_while_suspended(client_for, suspended_paris):
             "email": "new@example.org",
             "password1": "a-long-passphrase",
             "password2": "a-long-passphrase",
+            "accept_terms": "on",
         },
     )
 

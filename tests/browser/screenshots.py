@@ -72,6 +72,7 @@ def test_screenshots(pages, url, world, device):
     form.locator("input[name=email]").fill(email)
     form.locator("input[name=password1]").fill(PASSWORD)
     form.locator("input[name=password2]").fill(PASSWORD)
+    form.locator("input[name=accept_terms]").check()
     form.locator("button[type=submit]").click()
     confirm_sign_up(page, email)
     expect(page.locator("main > .messages")).to_be_visible()

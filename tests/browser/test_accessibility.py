@@ -22,6 +22,7 @@ def signed_up_page(pages, url, *, phone: bool = False):  # type: ignore[no-untyp
     form.locator("input[name=email]").fill(email)
     form.locator("input[name=password1]").fill(PASSWORD)
     form.locator("input[name=password2]").fill(PASSWORD)
+    form.locator("input[name=accept_terms]").check()
     form.locator("button[type=submit]").click()
     confirm_sign_up(page, email)
     expect(page.locator("h1")).to_have_text("Paris")

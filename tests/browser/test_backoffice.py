@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
 from accounts.models import User
+from tenants.legal.services import terms_accept_current
 from tenants.models import Tenant
 from tests.accounts.conftest import PASSWORD, make_user, mfa_enable, totp_code
 from tests.browser.conftest import axe_violations, menu_link, unique_email
@@ -24,11 +26,18 @@ def _tenant(slug: str) -> Tenant:
     return Tenant.objects.get(slug=slug)
 
 
+def _terms_accepted(tenant: Tenant, user: User) -> None:
+    """As people who signed up with the form did (else their first page asks for it)."""
+    with tenant_context(tenant):
+        terms_accept_current(user=user)
+
+
 def sign_in_as_admin(pages, url, *, slug: str = "paris", phone: bool = False, **options: Any):  # type: ignore[no-untyped-def]
     """A new tenant admin with TOTP, signed in through the forms; returns the page on /gestion/."""
     tenant = _tenant(slug)
     email = unique_email("admin")
     admin = make_user(tenant, email, role=User.Role.ADMIN)
+    _terms_accepted(tenant, admin)
     secret = mfa_enable(tenant, admin)
     page = pages.new(phone=phone, **options)
     page.goto(url(slug, "/accounts/login/?next=/gestion/"))
@@ -43,7 +52,8 @@ def sign_in_as_admin(pages, url, *, slug: str = "paris", phone: bool = False, **
 
 def sign_in_as_moderator(pages, url, *, phone: bool = False):  # type: ignore[no-untyped-def]
     email = unique_email("moderation")
-    make_user(_tenant("paris"), email, role=User.Role.MODERATOR)
+    moderator = make_user(_tenant("paris"), email, role=User.Role.MODERATOR)
+    _terms_accepted(_tenant("paris"), moderator)
     page = pages.new(phone=phone)
     page.goto(url("paris", "/accounts/login/?next=/gestion/"))
     page.locator("input[name=login]").fill(email)

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from engagement.backoffice.models import ExportJob
+from tenants.legal.services import terms_accept_current
 from tenants.models import Tenant
 from tests.accounts.conftest import totp_code
 from tests.browser.conftest import axe_violations, unique_email
@@ -43,6 +44,8 @@ def exporter(live_site) -> Iterator[Exporter]:  # type: ignore[no-untyped-def]
     paris = Tenant.objects.get(slug="paris")
     with tenant_context(paris):
         admin = TenantAdminFactory(email=unique_email("exports"), password=PASSWORD)
+        # As people who signed up with the form did (else their first page asks for it).
+        terms_accept_current(user=admin)
         secret = generate_totp_secret()
         TOTP.activate(admin, secret)
     yield Exporter(tenant=paris, admin=admin, secret=secret)

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from engagement.organizations.models import Organization, OrganizationMembership
 from tenants.audit.models import AuditEvent
+from tenants.legal.services import terms_accept_current
 from tenants.models import Tenant
 from tests.accounts.conftest import totp_code
 from tests.browser.conftest import axe_violations, unique_email
@@ -61,6 +62,9 @@ def crew(live_site) -> Iterator[Crew]:  # type: ignore[no-untyped-def]
         moderator = UserFactory(
             email=unique_email("moderation"), password=PASSWORD, role=User.Role.MODERATOR
         )
+        # As people who signed up with the form did (else their first page asks for it).
+        for person in (admin, volunteer, moderator):
+            terms_accept_current(user=person)
     yield Crew(paris, admin, secret, volunteer, moderator, organization)
     with tenant_context(paris):
         OrganizationMembership.objects.filter(organization=organization).delete()

@@ -104,6 +104,7 @@ def test_a_paris_session_means_nothing_on_montreal(pages, url, world):
     form.locator("input[name=email]").fill("session-test@example.org")
     form.locator("input[name=password1]").fill("Un-mot-de-passe-2024")
     form.locator("input[name=password2]").fill("Un-mot-de-passe-2024")
+    form.locator("input[name=accept_terms]").check()
     form.locator("button[type=submit]").click()
     confirm_sign_up(page, "session-test@example.org")
     expect(page.get_by_role("heading", name="Mes engagements")).to_be_visible()

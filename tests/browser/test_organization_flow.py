@@ -20,6 +20,7 @@ from accounts.models import User
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization, OrganizationMembership
 from engagement.taxonomy.models import Cause
+from tenants.legal.services import terms_accept_current
 from tenants.models import Tenant
 from tests.browser.conftest import axe_violations, unique_email
 from tests.engagement.factories import (
@@ -52,6 +53,9 @@ def cast(live_site) -> Iterator[Cast]:  # type: ignore[no-untyped-def]
         organization = OrganizationFactory(name=f"Ludothèque du Marais {admin.pk}")
         MembershipFactory(organization=organization, user=admin)
         moderator = ModeratorFactory(email=unique_email("moderation"), password=PASSWORD)
+        # People who signed up accepted the terms of use then.
+        for person in (admin, moderator):
+            terms_accept_current(user=person)
     yield Cast(tenant=paris, organization=organization, admin=admin, moderator=moderator)
     with tenant_context(paris):
         Mission.objects.filter(organization=organization).delete()

@@ -37,6 +37,7 @@ def sign_up(page, email: str) -> None:  # type: ignore[no-untyped-def]
     form.locator("input[name=email]").fill(email)
     form.locator("input[name=password1]").fill(PASSWORD)
     form.locator("input[name=password2]").fill(PASSWORD)
+    form.locator("input[name=accept_terms]").check()
     form.locator("button[type=submit]").click()
     confirm_sign_up(page, email)
 

@@ -829,6 +829,7 @@ def test_an_invitee_signs_up_lands_back_and_joins(client_for, paris, world):
             "email": world.invitation.email,
             "password1": "un-mot-de-passe-solide",
             "password2": "un-mot-de-passe-solide",
+            "accept_terms": "on",
         },
     )
     assert signup.status_code == 302

@@ -598,6 +598,7 @@ def test_sign_up_then_lands_on_the_mission_with_the_participation_made(
             "email": "nouvelle@example.org",
             "password1": "Un-mot-de-passe-2024",
             "password2": "Un-mot-de-passe-2024",
+            "accept_terms": "on",
         },
     )
     assert signed_up["Location"] == "/accounts/confirm-email/"

@@ -226,6 +226,9 @@ FILLERS: dict[str, Filler] = {
     "connection-delete:kind": constant("saml"),
     # the back office
     "token_id": value("api_token_id"),
+    # back office: legal pages (every tenant has each document and its version 1)
+    "legal_document": constant("conditions"),
+    "legal-version:number": constant("1"),
     # Django admin (tenant) and console (public)
     "object_id": admin_object,
     "auth_user_password_change:id": admin_user,
@@ -242,7 +245,16 @@ FILLERS: dict[str, Filler] = {
 }
 
 # Parameters filled with a constant name nothing of the victim.
-CONSTANT_PARAMS = frozenset({"connection-delete:kind", "app_list:app_label", "url", "unmatched"})
+CONSTANT_PARAMS = frozenset(
+    {
+        "connection-delete:kind",
+        "app_list:app_label",
+        "url",
+        "unmatched",
+        "legal_document",
+        "legal-version:number",
+    }
+)
 # (app_list's label is one of the admin site's apps: a value of the victim's side, not an id.)
 
 # Parameters that carry a secret link of the victim rather than an id. Such pages may answer

@@ -129,7 +129,12 @@ def test_confirmation_link_uses_the_canonical_domain_not_the_request_host(paris)
 
     Client(HTTP_HOST="benevolat.paris.example").post(
         "/accounts/signup/",
-        {"email": "new@example.org", "password1": password, "password2": password},
+        {
+            "email": "new@example.org",
+            "password1": password,
+            "password2": password,
+            "accept_terms": "on",
+        },
     )
 
     (message,) = mail.outbox

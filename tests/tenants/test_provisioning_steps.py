@@ -52,6 +52,7 @@ def test_the_apps_register_their_steps_in_a_fixed_order():
     assert steps == [
         ("billing.trial", 10, False),
         ("engagement.taxonomy", 20, True),
+        ("tenants.legal", 22, True),
         ("accounts.tenant_admin", 30, True),
     ]
 

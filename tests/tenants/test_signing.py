@@ -536,7 +536,12 @@ def test_montreal_signup_key_does_not_confirm_acme_address(world: World) -> None
     client = world.client("montreal")
     client.post(
         "/accounts/signup/",
-        {"email": "lea@example.org", "password1": OLD_PASSWORD, "password2": OLD_PASSWORD},
+        {
+            "email": "lea@example.org",
+            "password1": OLD_PASSWORD,
+            "password2": OLD_PASSWORD,
+            "accept_terms": "on",
+        },
     )
     key = re.search(r"/accounts/confirm-email/([^/\s]+)/", mail.outbox[-1].body).group(1)
     with world.scope("montreal"):

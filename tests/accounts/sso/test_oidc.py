@@ -14,6 +14,7 @@ from allauth.socialaccount.models import SocialAccount
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
+from tenants.legal.models import TermsAcceptance
 from tests.accounts.conftest import session_user_id
 from tests.accounts.idp.oidc_provider import OidcProvider, path_and_query, query_of
 
@@ -187,3 +188,23 @@ def test_acme_oidc_connection_is_unknown_on_paris(paris, client_for, acme_oidc):
     assert (
         paris_client.get("/accounts/oidc/sso/login/callback/", {"code": "x", "state": "y"})
     ).status_code == 404
+
+
+def test_an_account_made_by_sso_accepts_the_terms_on_its_first_page(
+    acme, client_for, oidc_provider, acme_oidc, acme_oidc_client
+):
+    oidc_provider.set_user("jane-sub", JANE)
+    client = client_for(acme)
+    landing = back_to_us(client, oidc_provider, start_login(client), "jane-sub")["Location"]
+
+    asked = client.get(landing, HTTP_ACCEPT="text/html")
+
+    assert asked.status_code == 302
+    assert asked["Location"] == "/conditions/accepter/?next=%2Fmissions%2F7%2F"
+    accepted = client.post(
+        "/conditions/accepter/", {"accept": "on", "version": 1, "next": "/missions/7/"}
+    )
+    assert accepted["Location"] == "/missions/7/"
+    with tenant_context(acme):
+        acceptance = TermsAcceptance.objects.get(user__email="jane@acme.example")
+        assert (acceptance.version.number, acceptance.source) == (1, "prompt")

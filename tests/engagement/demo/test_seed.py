@@ -13,6 +13,7 @@ from engagement.organizations.models import Organization, OrganizationMembership
 from engagement.participations.models import Participation
 from engagement.volunteers.models import VolunteerProfile
 from tenants.audit.models import AuditEvent
+from tenants.legal.models import LegalDocument, LegalVersion, TermsAcceptance
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,8 @@ def counts() -> dict[str, int]:
         "participations": Participation.objects.count(),
         "audit": AuditEvent.objects.count(),
         "profiles": VolunteerProfile.objects.count(),
+        "legal_versions": LegalVersion.objects.count(),
+        "terms_acceptances": TermsAcceptance.objects.count(),
     }
 
 
@@ -99,3 +102,17 @@ def test_descriptions_follow_the_tenants_language(in_acme):
     titles = list(Mission.objects.values_list("title", flat=True))
     assert "Litter pick on the La Défense esplanade" in titles
     assert not Mission.objects.filter(description__icontains="bénévole").exists()
+
+
+def test_the_demo_has_its_legal_pages_and_its_people_accepted_the_terms(in_paris):
+    # A demo database seeded before the legal pages existed: the seed publishes them.
+    LegalVersion.objects.all().delete()
+    LegalDocument.objects.all().delete()
+
+    demo_seed(tenant=in_paris)
+
+    assert set(LegalDocument.objects.values_list("kind", "current_number")) == {
+        (kind, 1) for kind in LegalDocument.Kind.values
+    }
+    accepted = set(TermsAcceptance.objects.values_list("user__email", flat=True))
+    assert set(demo_accounts("paris").values()) <= accepted

@@ -21,6 +21,7 @@ from engagement.organizations.models import OrganizationMembership
 from engagement.participations.models import Participation
 from engagement.volunteers.models import VolunteerProfile
 from tenants.audit.models import AuditEvent
+from tenants.legal.services import terms_accept_current
 from tests.accounts.conftest import (
     login,
     login_with_mfa,
@@ -185,6 +186,19 @@ def test_export_lists_second_factors_but_never_their_secrets(paris, lea, client_
 
     assert [item["type"] for item in data["two_factor"]] == ["totp"]
     assert secret not in json.dumps(data)
+
+
+def test_export_lists_the_terms_of_use_accepted(paris, lea):
+    from engagement.volunteers.privacy import user_export_data
+
+    with tenant_context(paris):
+        terms_accept_current(user=lea)
+        data = user_export_data(user=lea)
+
+    assert [(item["version"], item["source"]) for item in data["terms_acceptances"]] == [
+        (1, "signup")
+    ]
+    assert data["terms_acceptances"][0]["accepted_at"]
 
 
 def test_export_costs_a_fixed_number_of_queries(paris, lea, engaged, django_assert_max_num_queries):
