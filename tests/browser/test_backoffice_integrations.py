@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from accounts.api_tokens.models import ApiToken
 from accounts.models import User
 from accounts.services import user_create
+from tenants.legal.services import terms_accept_current
 from tenants.models import Tenant
 from tests.accounts.conftest import totp_code
 from tests.browser.conftest import axe_violations, unique_email
@@ -50,6 +51,9 @@ def staff(live_site) -> Iterator[Staff]:  # type: ignore[no-untyped-def]
             role=User.Role.MODERATOR,
             email_verified=True,
         )
+        # Like people who signed up: the current terms of use accepted.
+        terms_accept_current(user=admin)
+        terms_accept_current(user=moderator)
     yield Staff(admin=admin, secret=secret, moderator=moderator)
     with tenant_context(paris):
         ApiToken.objects.filter(created_by=admin).delete()
