@@ -72,6 +72,17 @@ def _create_database(name: str) -> None:
         bench.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
 
+def _prepare_database(name: str, *, reuse: bool) -> None:
+    """A fresh bench database, or with `reuse` (--reuse) one kept by an earlier run (--keep)."""
+    if not reuse:
+        _create_database(name)
+        return
+    with _admin_connect("postgres") as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if not found:
+        raise SystemExit(f"--reuse: database {name} does not exist (run with --keep)")
+
+
 def _drop_database(name: str) -> None:
     with _admin_connect("postgres") as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

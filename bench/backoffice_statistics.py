@@ -40,11 +40,10 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    _admin_connect,
     _configure_django,
-    _create_database,
     _delete_cache_keys,
     _drop_database,
+    _prepare_database,
     machine_description,
     percentile,
 )
@@ -467,15 +466,7 @@ def main() -> None:
     database = os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE)
     cache_prefix = f"benchstatistics{os.getpid()}"
     started = time.perf_counter()
-    if args.reuse:
-        with _admin_connect("postgres") as admin:
-            found = admin.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [database]
-            ).fetchone()
-        if not found:
-            raise SystemExit(f"--reuse: database {database} does not exist (run with --keep)")
-    else:
-        _create_database(database)
+    _prepare_database(database, reuse=args.reuse)
     try:
         _configure_django(database, cache_prefix)
         loaded: dict[str, int] = {}
