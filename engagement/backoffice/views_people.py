@@ -27,7 +27,6 @@ from accounts.invitations import (
     user_invite,
     user_pending_invitation,
 )
-from accounts.permissions import get_or_404, id_or_404
 from accounts.requests import SignedInRequest
 from accounts.roles import user_reactivate, user_role_change, user_suspend
 from engagement.backoffice.access import backoffice_page
@@ -51,7 +50,10 @@ from engagement.backoffice.selectors_people import (
 )
 from engagement.errors import EngagementError
 from engagement.form_fields import SummarisedErrorsForm
-from engagement.organizations.access import organization_get_for_moderator
+from engagement.organizations.access import (
+    membership_get_for_tenant_admin,
+    organization_get_for_moderator,
+)
 from engagement.organizations.models import Organization, OrganizationMembership
 from engagement.organizations.services import membership_remove, organization_admin_add
 
@@ -348,11 +350,8 @@ def organization_member_remove(
     organization = organization_get_for_moderator(
         organization_id=organization_id, user=request.user
     )
-    membership = get_or_404(
-        OrganizationMembership.objects.select_related("user", "organization").filter(
-            organization=organization
-        ),
-        id_or_404(membership_id),
+    membership = membership_get_for_tenant_admin(
+        organization=organization, membership_id=membership_id
     )
     form = MemberRemoveForm(request.POST, auto_id="remove-last-%s")
     form.is_valid()  # a single optional checkbox: always valid

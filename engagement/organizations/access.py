@@ -114,6 +114,17 @@ def membership_get_for_member(
     return get_or_404(queryset, pk)
 
 
+def membership_get_for_tenant_admin(
+    *, organization: Organization, membership_id: int | str
+) -> OrganizationMembership:
+    """A membership of `organization` (already fetched for a tenant admin or moderator): the
+    back office's people pages remove members of any organization of the tenant."""
+    queryset = OrganizationMembership.objects.select_related("user", "organization").filter(
+        organization=organization
+    )
+    return get_or_404(queryset, id_or_404(membership_id))
+
+
 def organization_get_for_viewer(*, organization_id: int | str, user: Viewer) -> Organization:
     """An organization anyone may see (its name and logo): a verified one, which publishes
     missions; any other only for its members and the moderators."""
