@@ -1,11 +1,12 @@
 """Every model of the engagement app, for Django's app loading and for migrations.
 
 Each model lives in its domain package (taxonomy, organizations, missions, participations,
-volunteers, emails, backoffice); code imports it from there, not from here.
+volunteers, emails, friends, backoffice); code imports it from there, not from here.
 """
 
 from engagement.backoffice.models import ExportJob
-from engagement.emails.models import EmailDelivery
+from engagement.emails.models import EmailDelivery, EmailPreferences
+from engagement.friends.models import FriendBlock, Friendship
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import (
     Organization,
@@ -22,7 +23,10 @@ from engagement.volunteers.models import VolunteerProfile
 __all__ = [
     "Cause",
     "EmailDelivery",
+    "EmailPreferences",
     "ExportJob",
+    "FriendBlock",
+    "Friendship",
     "Mission",
     "Organization",
     "OrganizationInvitation",

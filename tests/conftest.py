@@ -7,6 +7,8 @@ Fixtures:
 - `provisioning_step(name, func, order=...)`: an extra provisioning step, for this test only.
 - `dns_zone`: the zone of a real DNS server on loopback (tests/dns_server.py), emptied, with the
   settings pointing dnspython (tenants/dns.py) at it; the test adds the records it needs.
+- `smtp_inbox`: what a real SMTP server on loopback (tests/smtp_server.py) received during the
+  test; Django sends through SMTP to it for that test (other tests keep the in-memory outbox).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db import connection
 from django.test import Client
 
 from tests.dns_server import LoopbackDnsServer, Zone
+from tests.smtp_server import Inbox, LoopbackSmtpServer
 from tests.tenancy import TEST_TENANTS, create_test_tenants
 
 
@@ -162,6 +165,29 @@ def dns_zone(_dns_server: LoopbackDnsServer, settings) -> Iterator[Zone]:  # typ
     settings.DNS_RESOLVER_PORT = _dns_server.port
     yield _dns_server.zone
     _dns_server.zone.clear()
+
+
+@pytest.fixture(scope="session")
+def _smtp_server() -> Iterator[LoopbackSmtpServer]:
+    server = LoopbackSmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_inbox(_smtp_server: LoopbackSmtpServer, settings) -> Iterator[Inbox]:  # type: ignore[no-untyped-def]
+    """E-mails go through SMTP to the loopback server for this test; its inbox, emptied."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = _smtp_server.host
+    settings.EMAIL_PORT = _smtp_server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    _smtp_server.inbox.clear()
+    yield _smtp_server.inbox
+    _smtp_server.inbox.clear()
 
 
 __all__ = ["TEST_TENANTS"]

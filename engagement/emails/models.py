@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # --- E-mail deliveries --------------------------------------------------------------------------
 
@@ -22,3 +24,43 @@ class EmailDelivery(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- What each person wants to receive ----------------------------------------------------------
+
+
+class EmailPreferences(models.Model):
+    """Which e-mails a person wants, and how often; no row means the defaults below.
+
+    Messages about the person's own participations (confirmed, declined, cancelled by the
+    organization…) are not optional: they are the service itself.
+    """
+
+    class Frequency(models.TextChoices):
+        IMMEDIATELY = "immediately", _("As it happens")
+        DAILY = "daily", _("One e-mail a day")
+        WEEKLY = "weekly", _("One e-mail a week")
+        NEVER = "never", _("Never")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences"
+    )
+    # "Still coming?", the day-before reminder and "How was it?".
+    reminders = models.BooleanField(_("reminders of my commitments"), default=True)
+    # Saved-search alerts (each saved search also has its own frequency).
+    alerts = models.BooleanField(_("alerts of my saved searches"), default=True)
+    # Friend requests, friends' recommendations.
+    friends = models.CharField(
+        _("news from my friends"),
+        max_length=16,
+        choices=Frequency.choices,
+        default=Frequency.IMMEDIATELY,
+    )
+    # Messages an organization sends to the participants of its missions.
+    organization_messages = models.BooleanField(
+        _("messages from the organizations I volunteer with"), default=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"e-mail preferences of {self.user_id}"

@@ -17,23 +17,10 @@ slot carries an .ics invitation built with `icalendar`; ongoing slots have none.
 from __future__ import annotations
 
 import logging
-import zoneinfo
-
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
 
 from accounts.models import User
-from engagement.emails.models import EmailDelivery
-from engagement.emails.rendering import (
-    _BLANK_LINES,
-    _EMPTY_PARAGRAPH,
-    _branding,
-    _slot_context,
-    _tenant,
-)
+from engagement.emails.delivery import Attachment, deliver_email
+from engagement.emails.rendering import _slot_context, _tenant
 from engagement.links import (
     INVITATION_PATH,
     MY_PARTICIPATIONS_PATH,
@@ -41,7 +28,6 @@ from engagement.links import (
     language_for,
     mission_url,
     page_url,
-    template_language,
 )
 from engagement.missions.models import Mission
 from engagement.notifications import Event
@@ -79,34 +65,18 @@ def _deliver(
     context: dict[str, object],
     attachment: bytes | None = None,
 ) -> bool:
-    """Render and send one e-mail unless `key` was delivered already; True if sent now."""
-    folder = template_language(language)
-    base = f"emails/{folder}/{template}"
-    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(tenant.timezone)):
-        full_context = {**_branding(tenant), **context, "language": language}
-        subject = " ".join(render_to_string(f"{base}_subject.txt", full_context).split())
-        # Optional paragraphs render empty: drop the blank lines and empty <p> they leave.
-        text = _BLANK_LINES.sub("\n\n", render_to_string(f"{base}.txt", full_context)).strip()
-        html = _EMPTY_PARAGRAPH.sub("", render_to_string(f"{base}.html", full_context))
-    message = EmailMultiAlternatives(
-        subject=f"[{tenant.name}] {subject}",
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient],
-        headers={"X-Entraide-Tenant": tenant.slug},
+    """A transactional e-mail (always sent, once per key), with an optional .ics invitation."""
+    return deliver_email(
+        key=key,
+        tenant=tenant,
+        template=template,
+        recipient=recipient,
+        language=language,
+        context=context,
+        attachments=(
+            [Attachment(ICS_FILENAME, attachment, ICS_MIMETYPE)] if attachment is not None else []
+        ),
     )
-    message.attach_alternative(html, "text/html")
-    if attachment is not None:
-        message.attach(ICS_FILENAME, attachment, ICS_MIMETYPE)
-    try:
-        with transaction.atomic():
-            EmailDelivery.objects.create(key=key)
-            message.send()
-    except IntegrityError:
-        logger.info("email.already_sent", extra={"template": template})
-        return False
-    logger.info("email.sent", extra={"template": template})
-    return True
 
 
 def _participation(participation_id: int) -> Participation | None:

@@ -165,6 +165,9 @@ class Slot(models.Model):
     # Bit (weekday * 3 + period) of the start in the tenant's time zone; None when undated.
     # Lets "available on Saturday mornings" be a bitwise test in SQL.
     time_bit = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # iCalendar SEQUENCE of the slot's events: raised by every change of its dates, place or
+    # status that participants must see (engagement.missions.services), never lowered.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

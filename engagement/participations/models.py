@@ -53,6 +53,8 @@ class Participation(models.Model):
     # Why the organization declined (shown to the volunteer in the e-mail).
     decision_note = models.CharField(max_length=500, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Why the volunteer cancelled (optional; the organization sees it).
+    cancel_reason = models.CharField(max_length=500, blank=True)
     # Position in the waiting list: the earliest waitlisted_at is promoted first.
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

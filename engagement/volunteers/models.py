@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.gis.db import models as gis_models
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 from engagement.taxonomy.models import Cause, Skill
 
@@ -28,6 +30,15 @@ class VolunteerProfile(models.Model):
     home_label = models.CharField(max_length=160, blank=True)
     radius_km = models.PositiveSmallIntegerField(
         default=5, validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    # How organizations and friends see the person (their full name, else the e-mail's local
+    # part, when empty): organizations never see e-mail addresses in their lists.
+    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    # Shown to an organization only for the missions the person joined.
+    phone = PhoneNumberField(_("phone"), blank=True)
+    # Accepted friends see the missions the person joins (never anybody else).
+    friends_see_participations = models.BooleanField(
+        _("my friends see the missions I join"), default=True
     )
     updated_at = models.DateTimeField(auto_now=True)
 
