@@ -1,7 +1,7 @@
 """Every model of the engagement app, for Django's app loading and for migrations.
 
 Each model lives in its domain package (taxonomy, organizations, missions, participations,
-volunteers, emails, friends, backoffice); code imports it from there, not from here.
+volunteers, emails, friends, reminders, backoffice); code imports it from there, not from here.
 """
 
 from engagement.backoffice.models import ExportJob
@@ -17,6 +17,7 @@ from engagement.organizations.models import (
     _invitation_token,
 )
 from engagement.participations.models import Participation
+from engagement.reminders.models import Reminder
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
 
@@ -32,6 +33,7 @@ __all__ = [
     "OrganizationInvitation",
     "OrganizationMembership",
     "Participation",
+    "Reminder",
     "Skill",
     "Slot",
     "VolunteerProfile",

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from engagement.missions import views as missions
 from engagement.organizations import views as organizations
 from engagement.participations import views as participations
+from engagement.reminders import views as reminders
 from engagement.volunteers import views as volunteers
 
 urlpatterns = [
@@ -27,6 +28,8 @@ urlpatterns = [
         participations.participation_calendar,
         name="participation-calendar",
     ),
+    # The answer links of reminder e-mails (signed, no sign-in needed).
+    path("rappels/<str:token>/", reminders.reminder_answer, name="reminder-answer"),
     path("profil/", volunteers.profile, name="profile"),
     path(
         "organisations/<int:organization_id>/logo.png",

@@ -103,6 +103,10 @@ def _export_download_max_age() -> int:
     return int(settings.BACKOFFICE_EXPORT_LINK_SECONDS)
 
 
+def _reminder_answer_max_age() -> int:
+    return int(settings.REMINDERS_LINK_SECONDS)
+
+
 REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
     {
         kind.name: kind
@@ -160,6 +164,15 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 checked_by="/gestion/exports/telechargement/<token>/ (engagement.backoffice."
                 "views_exports.export_download, for the admin who asked for the export)",
                 max_age=_export_download_max_age,
+            ),
+            TokenKind(
+                name="reminder_answer",
+                mechanism=Mechanism.SIGNED,
+                minted_by="engagement.reminders.services.reminder_answer_token (the links of the "
+                "reminder e-mails: {reminder, action} with action yes, cancel or hours)",
+                checked_by="/rappels/<token>/ (engagement.reminders.views.reminder_answer: a page "
+                "that asks to confirm, the change made on its POST; no sign-in needed)",
+                max_age=_reminder_answer_max_age,
             ),
             TokenKind(
                 name="tenant_api_token",

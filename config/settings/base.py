@@ -594,3 +594,23 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "backoffice-exports-purge": {"task": "engagement.export_jobs_purge", "schedule": 3600},
 }
+
+
+# Reminders (engagement/reminders/) --------------------------------------------------------------
+# Every 15 minutes each tenant looks for the reminders due in its own time zone: "Still coming?"
+# two days before a slot, the reminder the day before, "How was it?" after it. No reminder is sent
+# during the quiet hours, from START to END o'clock local time (END < START: the window spans
+# midnight): what falls in them waits until they end (the next run after END sends it).
+REMINDERS_QUIET_HOURS_START = int(env("REMINDERS_QUIET_HOURS_START", "21"))
+REMINDERS_QUIET_HOURS_END = int(env("REMINDERS_QUIET_HOURS_END", "8"))
+# "How was it?" is sent up to this many days after the slot ends (a later run sends none).
+REMINDERS_FOLLOW_UP_DAYS = int(env("REMINDERS_FOLLOW_UP_DAYS", "3"))
+# The answer links ("Yes", "I can't come", the hours) stay valid this long after sending.
+REMINDERS_LINK_SECONDS = int(env("REMINDERS_LINK_SECONDS", str(14 * 24 * 3600)))
+# Due participations read per keyset batch (one short transaction each), and e-mails per task.
+REMINDERS_BATCH_SIZE = int(env("REMINDERS_BATCH_SIZE", "2000"))
+REMINDERS_EMAILS_PER_TASK = int(env("REMINDERS_EMAILS_PER_TASK", "200"))
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "reminders-send-due": {"task": "engagement.reminders_send_due", "schedule": 15 * 60},
+}

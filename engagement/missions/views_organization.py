@@ -38,6 +38,7 @@ from engagement.organizations.access import organization_get_for_member
 from engagement.participations.forms import AttendanceForm, DeclineForm
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_mission
+from engagement.reminders.selectors import participations_with_answers
 from engagement.taxonomy.selectors import cause_list, skill_list
 
 
@@ -169,7 +170,13 @@ def _participant_row(
         and status in (Status.CONFIRMED, Status.NO_SHOW, Status.ATTENDED),
         "can_mark_no_show": has_started and status == Status.CONFIRMED,
         "attendance_form": AttendanceForm(
-            initial={"hours": participation.hours or default_hours},
+            # The organization's figure, else the volunteer's (after "How was it?"), else the
+            # slot's length.
+            initial={
+                "hours": participation.hours
+                or getattr(participation, "declared_hours", None)
+                or default_hours
+            },
             prefix=f"p{participation.pk}",
         ),
     }
@@ -180,7 +187,10 @@ def _participant_row(
 def mission_manage(request: HttpRequest, mission_id: int) -> HttpResponse:
     mission = mission_get_for_editor(mission_id=mission_id, user=request.user)
     slots = slot_list_for_mission(mission=mission, include_past=True)
-    participations = participation_list_for_mission(mission=mission)
+    # With each volunteer's answers to the reminders ("coming", hours declared): one query.
+    participations = participations_with_answers(
+        list(participation_list_for_mission(mission=mission))
+    )
     return render(
         request,
         "missions/organization/mission_manage.html",

@@ -359,6 +359,17 @@ def _hours(value: object, *, slot: Slot) -> Decimal:
     )
 
 
+def hours_clean(value: object, *, slot: Slot) -> Decimal:
+    """Hours worked on `slot` within the bounds attendance uses (also what a volunteer may
+    declare after the slot); EngagementError (HOURS_INVALID) otherwise."""
+    return _hours(value, slot=slot)
+
+
+def slot_max_hours(slot: Slot) -> Decimal:
+    """The most hours recordable on `slot`: its duration, or ONGOING_MAX_HOURS if undated."""
+    return _max_hours(slot)
+
+
 def _record_attendance(
     *, participation: Participation, actor: User, status: str, hours: HoursInput | None = None
 ) -> Participation:

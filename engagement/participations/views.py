@@ -40,6 +40,7 @@ from engagement.participations.forms import ParticipateForm
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_volunteer
 from engagement.participations.services import participation_request
+from engagement.reminders.selectors import participations_with_answers
 
 logger = logging.getLogger(__name__)
 PAST_LIMIT = 50
@@ -119,19 +120,21 @@ def mission_participate(request: HttpRequest, mission_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def my_engagements(request: SignedInRequest) -> HttpResponse:
-    upcoming = participation_list_for_volunteer(user=request.user, scope="upcoming")
-    past = participation_list_for_volunteer(user=request.user, scope="past")
+    upcoming = list(participation_list_for_volunteer(user=request.user, scope="upcoming"))
+    past = list(participation_list_for_volunteer(user=request.user, scope="past")[:PAST_LIMIT])
+    # "Yes, I'm coming" and the hours declared after a reminder, beside each (one query).
+    participations_with_answers([*upcoming, *past])
     sections = [
         {
             "id": "upcoming",
             "title": _("Upcoming"),
-            "participations": list(upcoming),
+            "participations": upcoming,
             "empty": _("No commitment coming up."),
         },
         {
             "id": "past",
             "title": _("Past and cancelled"),
-            "participations": list(past[:PAST_LIMIT]),
+            "participations": past,
             "empty": _("Nothing here yet."),
         },
     ]
