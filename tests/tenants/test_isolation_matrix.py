@@ -55,6 +55,8 @@ from engagement.backoffice.services_exports import export_download_token
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
+from engagement.reminders.models import Reminder
+from engagement.reminders.services import Action, reminder_answer_token
 from engagement.taxonomy.models import Cause, Skill
 from tenants.audit.models import AuditEvent
 from tenants.audit.services import audit_record
@@ -236,6 +238,10 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         content=f"Mission,Volunteer\r\n{MARKER},{MARKER}\r\n".encode(),
     )
     address = EmailAddress.objects.get(user=world.volunteer)
+    # A "Still coming?" reminder of the volunteer, and its "I can't come" link.
+    reminder = Reminder.objects.create(
+        participation=world.own_participation, kind=Reminder.Kind.STILL_COMING
+    )
     victim = Victim(
         values={
             "mission_id": str(world.published.pk),
@@ -256,6 +262,9 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "user_id": str(world.volunteer.pk),
             "export_job_id": str(export.pk),
             "export_download_token": export_download_token(job=export),
+            "reminder_answer_token": reminder_answer_token(
+                reminder=reminder, action=Action.CANCEL
+            ),
             "api_token_id": str(api_token.token.pk),
         },
         by_model={

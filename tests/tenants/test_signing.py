@@ -43,6 +43,8 @@ from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
 from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
 from engagement.organizations.services import organization_invite
+from engagement.reminders.models import Reminder
+from engagement.reminders.services import Action, reminder_answer_token
 from tenants.audit.models import AuditEvent
 from tenants.context import tenant_context
 from tenants.signing import (
@@ -57,7 +59,12 @@ from tenants.signing import (
     tenant_loads,
     tenant_scope,
 )
-from tests.engagement.factories import ExportJobFactory, MembershipFactory, OrganizationFactory
+from tests.engagement.factories import (
+    ExportJobFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ParticipationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -355,6 +362,44 @@ def _export_files_removed(world: World) -> Iterator[None]:
                 job.file.storage.delete(job.file.name)
 
 
+# reminder answer: the "Yes, I'm coming" / "I can't come" / hours links of reminder e-mails.
+
+REMINDER_PK = 990_001
+
+
+def _reminder_prepare(world: World) -> None:
+    """In every tenant, the victim has a confirmed participation and a "Still coming?" reminder
+    with the same pk: only the link's tenant binding tells them apart."""
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            participation = ParticipationFactory(volunteer_id=VICTIM_PK)
+            Reminder.objects.create(
+                pk=REMINDER_PK, participation=participation, kind=Reminder.Kind.STILL_COMING
+            )
+
+
+def _reminder_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        if origin == "public":
+            # No reminders on the public host: a link signed in its scope, as a forger would.
+            return tenant_dumps("reminder_answer", {"r": REMINDER_PK, "a": "yes"})
+        return reminder_answer_token(
+            reminder=Reminder.objects.get(pk=REMINDER_PK), action=Action.YES
+        )
+
+
+def _reminder_use(world: World, target: str, token: str) -> HttpResponse:
+    return world.client(target).post(f"/rappels/{token}/")
+
+
+def _reminder_snapshot(world: World) -> dict[str, Any]:
+    state = {}
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            state[host] = Reminder.objects.filter(answer=Reminder.Answer.COMING).count()
+    return state
+
+
 # tenant API token: `ent_<tenant tag>_<secret>`, only its hash stored in the tenant's schema.
 
 
@@ -440,6 +485,16 @@ HARNESSES: dict[str, Harness] = {
         accepted=frozenset({200}),
         snapshot=_export_snapshot,
         leaked=_export_leaked,
+    ),
+    "reminder_answer": Harness(
+        origins=HOSTS,
+        serves=TENANT_HOSTS,
+        prepare=_reminder_prepare,
+        mint=_reminder_mint,
+        use=_reminder_use,
+        refused=frozenset({404}),
+        accepted=frozenset({302}),
+        snapshot=_reminder_snapshot,
     ),
     "api_token": Harness(
         origins=HOSTS,
