@@ -231,9 +231,9 @@ def reminder_answer_token(*, reminder: Reminder, action: Action) -> str:
     return tenant_dumps(TOKEN_KIND, {"r": reminder.pk, "a": str(action)})
 
 
-def answer_url(reminder: Reminder, action: Action) -> str:
+def answer_url(tenant: Tenant, reminder: Reminder, action: Action) -> str:
     token = reminder_answer_token(reminder=reminder, action=action)
-    return page_url(current_tenant(), "reminder-answer", ANSWER_PATH, token=token)
+    return page_url(tenant, "reminder-answer", ANSWER_PATH, token=token)
 
 
 def map_url(mission: Mission) -> str:
@@ -247,8 +247,7 @@ def map_url(mission: Mission) -> str:
     )
 
 
-def _context(reminder: Reminder) -> dict[str, object]:
-    tenant = current_tenant()
+def _context(tenant: Tenant, reminder: Reminder) -> dict[str, object]:
     participation = reminder.participation
     slot = participation.slot
     mission = slot.mission
@@ -263,21 +262,29 @@ def _context(reminder: Reminder) -> dict[str, object]:
         "participations_url": page_url(tenant, "my-engagements", MY_PARTICIPATIONS_PATH),
     }
     if reminder.kind == Kind.STILL_COMING:
-        context["yes_url"] = answer_url(reminder, Action.YES)
-        context["cancel_url"] = answer_url(reminder, Action.CANCEL)
+        context["yes_url"] = answer_url(tenant, reminder, Action.YES)
+        context["cancel_url"] = answer_url(tenant, reminder, Action.CANCEL)
     elif reminder.kind == Kind.DAY_BEFORE:
         context["map_url"] = map_url(mission)
     else:
         context["hours"] = participation.hours or slot_max_hours(slot)
-        context["hours_url"] = answer_url(reminder, Action.HOURS)
+        context["hours_url"] = answer_url(tenant, reminder, Action.HOURS)
     return context
 
 
-def reminder_send(*, reminder_id: int, now: datetime | None = None) -> bool:
+def _tenant_with_domains() -> Tenant:
+    """The current tenant with its domains loaded: every link of every e-mail reads its
+    canonical origin (Tenant.base_url), which would otherwise cost a query each time."""
+    return Tenant.objects.prefetch_related("domains").get(pk=current_tenant().pk)
+
+
+def reminder_send(
+    *, reminder_id: int, tenant: Tenant | None = None, now: datetime | None = None
+) -> bool:
     """Send one pending reminder (or mark it skipped); True if an e-mail left. A row another
     task holds, or already handled, is left alone."""
     now = now or timezone.now()
-    tenant = current_tenant()
+    tenant = tenant or _tenant_with_domains()
     with transaction.atomic():
         reminder = (
             Reminder.objects.select_for_update(of=("self",), skip_locked=True)
@@ -298,7 +305,7 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> bool:
                 template=f"reminder_{reminder.kind}",
                 recipient=volunteer,
                 language=language_for(tenant, volunteer),
-                context=_context(reminder),
+                context=_context(tenant, reminder),
                 category=EmailCategory.REMINDERS,
             )
         reminder.status = Reminder.Status.SENT if sent else Reminder.Status.SKIPPED
@@ -309,7 +316,10 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> bool:
 
 def reminders_send(*, reminder_ids: Sequence[int]) -> int:
     """Send a chunk of claimed reminders, each in its own transaction; returns the e-mails sent."""
-    return sum(reminder_send(reminder_id=reminder_id) for reminder_id in reminder_ids)
+    tenant = _tenant_with_domains()
+    return sum(
+        reminder_send(reminder_id=reminder_id, tenant=tenant) for reminder_id in reminder_ids
+    )
 
 
 # --- Answers (the links of the e-mails) ---------------------------------------------------------
