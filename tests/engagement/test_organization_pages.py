@@ -566,12 +566,13 @@ def test_mission_page_query_count_is_fixed(
         ParticipationFactory(slot=slots[index % 3], status=Participation.Status.REQUESTED)
     client = signed_in(client_for, paris, membership.user)
 
-    # search_path, session, user, mission (access), slots, participations with volunteers
+    # search_path, session, user, mission (access), slots, participations with volunteers,
+    # their answers to reminders
     _page_queries(
         client,
         reverse("engagement:organization-mission", args=[mission.pk]),
         django_assert_num_queries,
-        6,
+        7,
     )
 
 

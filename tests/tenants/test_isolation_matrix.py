@@ -262,9 +262,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "user_id": str(world.volunteer.pk),
             "export_job_id": str(export.pk),
             "export_download_token": export_download_token(job=export),
-            "reminder_answer_token": reminder_answer_token(
-                reminder=reminder, action=Action.CANCEL
-            ),
+            "reminder_answer_token": reminder_answer_token(reminder=reminder, action=Action.CANCEL),
             "api_token_id": str(api_token.token.pk),
         },
         by_model={

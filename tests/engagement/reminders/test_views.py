@@ -106,9 +106,7 @@ def test_yes_is_recorded_by_the_pages_form_and_shown_to_both_sides(in_paris, cli
     assert 'data-answer="coming"' in listing.content.decode()
 
 
-def test_declared_hours_are_bounded_and_prefill_the_organizations_attendance(
-    in_paris, client_for
-):
+def test_declared_hours_are_bounded_and_prefill_the_organizations_attendance(in_paris, client_for):
     reminder = _reminder(in_paris, days=-1, kind=Reminder.Kind.HOW_WAS_IT)
     participation = reminder.participation
     path = _path(reminder, services.Action.HOURS)
@@ -135,9 +133,11 @@ def test_declared_hours_are_bounded_and_prefill_the_organizations_attendance(
     assert reminder.declared_hours == Decimal("2.50")
 
     admin = MembershipFactory(organization=participation.slot.mission.organization).user
-    listing = _signed_in(in_paris, admin).get(
-        f"/organisation/missions/{participation.slot.mission_id}/"
-    ).content.decode()
+    listing = (
+        _signed_in(in_paris, admin)
+        .get(f"/organisation/missions/{participation.slot.mission_id}/")
+        .content.decode()
+    )
     connection.set_tenant(in_paris)
     assert 'data-answer="hours"' in listing
     assert f'name="p{participation.pk}-hours" value="2.50"' in listing or (
