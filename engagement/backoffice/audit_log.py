@@ -92,6 +92,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "participation.cancelled_by_organizer": _("Participation cancelled by the organizer"),
     "participation.attended": _("Attendance recorded"),
     "participation.no_show": _("Marked as absent"),
+    "participation.coming_confirmed": _("Coming confirmed by the volunteer"),
+    "participation.hours_declared": _("Hours declared by the volunteer"),
 }
 
 

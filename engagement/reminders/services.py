@@ -343,6 +343,11 @@ def reminder_confirm_coming(*, reminder: Reminder) -> Reminder:
                 _("This participation is no longer confirmed."),
                 code=EngagementErrorCode.INVALID_TRANSITION,
             )
+        if slot_has_started(participation.slot):
+            raise EngagementError(
+                _("This date has already started or is over."),
+                code=EngagementErrorCode.SLOT_STARTED,
+            )
         if current.answer != Reminder.Answer.COMING:
             current.answer = Reminder.Answer.COMING
             current.answered_at = timezone.now()
