@@ -760,8 +760,8 @@ def test_my_engagements_query_count_does_not_grow(paris, in_paris):
         )
     many = count_queries()
 
-    # search_path, session, user, upcoming, past.
-    assert few == many == 5
+    # search_path, session, user, upcoming, past, the answers to reminders.
+    assert few == many == 6
 
 
 def test_volunteer_cancels_and_the_seat_is_freed(paris, volunteer_with_history):
