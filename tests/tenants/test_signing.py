@@ -650,7 +650,7 @@ def test_altered_or_garbage_tokens_are_invalid(paris: Any) -> None:
 
 def test_unregistered_kinds_and_wrong_mechanisms_are_refused(paris: Any) -> None:
     with pytest.raises(UnknownTokenKind):
-        tenant_dumps("calendar_feed", 1, tenant=paris)
+        tenant_dumps("no_such_kind", 1, tenant=paris)
     with pytest.raises(UnknownTokenKind):
         tenant_dumps("invitation", 1, tenant=paris)
     with pytest.raises(UnknownTokenKind):
