@@ -52,9 +52,7 @@ urlpatterns = [
         name="api-my-participation-cancel",
     ),
     path("me/profile/", volunteers.MyProfileApi.as_view(), name="api-my-profile"),
-    path(
-        "me/calendar-feed/", calendars.MyCalendarFeedApi.as_view(), name="api-my-calendar-feed"
-    ),
+    path("me/calendar-feed/", calendars.MyCalendarFeedApi.as_view(), name="api-my-calendar-feed"),
     path("causes/", taxonomy.CauseListApi.as_view(), name="api-causes"),
     path("skills/", taxonomy.SkillListApi.as_view(), name="api-skills"),
     # Organizations

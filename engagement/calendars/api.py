@@ -138,4 +138,3 @@ class OrganizationCalendarFeedApi(_CalendarFeedApi):
     )
     def delete(self, request: SignedInApiRequest, organization_id: int) -> Response:
         return self._delete(request, organization_id=organization_id)
-

@@ -88,7 +88,9 @@ def feed_slots(*, organization_id: int, now: datetime | None = None) -> QuerySet
         )
         .exclude(mission__status=Mission.Status.DRAFT)
         .select_related("mission__organization")
-        .defer("mission__search_vector", "mission__description", "mission__organization__description")
+        .defer(
+            "mission__search_vector", "mission__description", "mission__organization__description"
+        )
         .annotate(
             waitlisted_count=Count(
                 "participations", filter=Q(participations__status=active.WAITLISTED)

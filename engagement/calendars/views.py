@@ -69,8 +69,12 @@ def _page(
         }
     else:
         actions = {
-            "create_url": reverse("engagement:organization-calendar-create", args=[organization.pk]),
-            "revoke_url": reverse("engagement:organization-calendar-revoke", args=[organization.pk]),
+            "create_url": reverse(
+                "engagement:organization-calendar-create", args=[organization.pk]
+            ),
+            "revoke_url": reverse(
+                "engagement:organization-calendar-revoke", args=[organization.pk]
+            ),
             "back_url": reverse("engagement:organization-detail", args=[organization.pk]),
         }
     context = {

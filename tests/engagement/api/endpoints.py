@@ -132,7 +132,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=lambda w: {"radius_km": 7, "availability": ["sat-morning"]},
         has_id=False,
     ),
-    Endpoint("my calendar feed", "get", lambda w: "me/calendar-feed/", signed_in(200), has_id=False),
+    Endpoint(
+        "my calendar feed", "get", lambda w: "me/calendar-feed/", signed_in(200), has_id=False
+    ),
     Endpoint(
         "make my calendar feed", "post", lambda w: "me/calendar-feed/", signed_in(201), has_id=False
     ),

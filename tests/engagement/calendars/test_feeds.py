@@ -205,9 +205,7 @@ def test_a_closed_account_serves_nothing(in_paris, volunteer):
     assert _get(in_paris, _feed_path(token)).status_code == 404
 
 
-def test_a_paris_address_is_a_404_on_other_tenants_and_the_public_host(
-    paris, montreal, client_for
-):
+def test_a_paris_address_is_a_404_on_other_tenants_and_the_public_host(paris, montreal, client_for):
     connection.set_tenant(paris)
     volunteer = UserFactory()
     _participation(volunteer)
