@@ -205,3 +205,25 @@ def test_a_refused_change_raises_nothing(setting, smtp_inbox, django_capture_on_
 
     assert _sequence(setting["slot"]) == 0
     assert smtp_inbox.all() == []
+
+
+def test_the_notice_is_in_english_on_the_company_tenant(
+    in_acme, smtp_inbox, django_capture_on_commit_callbacks
+):
+    organization = OrganizationFactory(name="Green Team")
+    admin = MembershipFactory(organization=organization).user
+    slot = SlotFactory(
+        mission=MissionFactory(organization=organization, title="Beach clean-up"),
+        starts_at=STARTS,
+        ends_at=STARTS + timedelta(hours=3),
+    )
+    ParticipationFactory(slot=slot, volunteer=UserFactory(email="kim@example.org"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        slot_update(slot=slot, actor=admin, starts_at=MOVED, ends_at=MOVED + timedelta(hours=2))
+
+    [received] = smtp_inbox.to("kim@example.org")
+    assert received.subject == "[Acme Corp] New time: Beach clean-up"
+    assert "Green Team moved the date of “Beach clean-up”." in received.text
+    assert '<html lang="en">' in received.html
+    assert _event(received)[1]["SEQUENCE"] == 1
