@@ -175,9 +175,9 @@ def _slots_with_participants(slot_ids: Iterable[int]) -> set[int]:
     )
 
 
-def _place_changed(mission: Mission, *, now: datetime) -> list[int]:
+def _place_changed(mission: Mission, *, now: datetime) -> None:
     """The mission (locked) moved: a new version of each of its open dates to come, and a
-    notice to their participants. The ids of the slots changed."""
+    notice to their participants."""
     upcoming = list(
         Slot.objects.select_for_update(of=("self",))
         .filter(mission_id=mission.pk, status=Slot.Status.OPEN, starts_at__gt=now)
@@ -186,11 +186,10 @@ def _place_changed(mission: Mission, *, now: datetime) -> list[int]:
     for slot in upcoming:
         _slot_changed(slot, now=now)
         slot.save(update_fields=["sequence", "changed_at"])
-    attended = _slots_with_participants(slot.pk for slot in upcoming)
+    with_participants = _slots_with_participants(slot.pk for slot in upcoming)
     for slot in upcoming:
-        if slot.pk in attended:
+        if slot.pk in with_participants:
             notify_slot_changed(slot, SlotChange.PLACE)
-    return [slot.pk for slot in upcoming]
 
 
 # One statement for the search columns of Mission (cause_ids, last_open_slot_start,
