@@ -5,6 +5,7 @@ volunteers, emails, friends, reminders, backoffice); code imports it from there,
 """
 
 from engagement.backoffice.models import ExportJob
+from engagement.calendars.models import CalendarFeed
 from engagement.emails.models import EmailDelivery, EmailPreferences
 from engagement.friends.models import FriendBlock, Friendship
 from engagement.missions.models import Mission, Slot
@@ -22,6 +23,7 @@ from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
 
 __all__ = [
+    "CalendarFeed",
     "Cause",
     "EmailDelivery",
     "EmailPreferences",

@@ -17,7 +17,7 @@ from tenants.outbox.services import outbox_enqueue
 
 if TYPE_CHECKING:
     # For the annotations only: shared pieces import no domain (import-linter contract).
-    from engagement.missions.models import Mission
+    from engagement.missions.models import Mission, Slot
     from engagement.organizations.models import Organization, OrganizationInvitation
     from engagement.participations.models import Participation
 
@@ -43,6 +43,13 @@ class Event(StrEnum):
     ORGANIZATION_REJECTED = "organization_rejected"
     MISSION_PUBLISHED = "mission_published"
     MISSION_REJECTED = "mission_rejected"
+
+
+class SlotChange(StrEnum):
+    """What changed on a date that its participants must be told (and see in their calendar)."""
+
+    DATES = "dates"
+    PLACE = "place"
 
 
 @contextlib.contextmanager
@@ -82,3 +89,8 @@ def notify_organization_verification(organization: Organization) -> None:
 
 def notify_mission_moderation(mission: Mission, event: Event) -> None:
     _schedule("mission_email_send", mission.pk, str(event))
+
+
+def notify_slot_changed(slot: Slot, change: SlotChange) -> None:
+    """Tell the slot's participants its new version (`slot.sequence`, already raised)."""
+    _schedule("slot_change_notices_send", slot.pk, slot.sequence, str(change))

@@ -9,6 +9,7 @@ from typing import TypedDict
 from celery import shared_task
 
 from engagement.backoffice import services_exports as exports
+from engagement.calendars import tasks as calendar_tasks  # noqa: F401 - registers its tasks
 from engagement.emails import services as emails
 from engagement.reminders import tasks as reminders_tasks  # noqa: F401 (registers its tasks)
 from tenants.context import PublicTask, TenantScopedTask

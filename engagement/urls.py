@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from engagement.calendars import views as calendars
 from engagement.missions import views as missions
 from engagement.organizations import views as organizations
 from engagement.participations import views as participations
@@ -30,6 +31,19 @@ urlpatterns = [
     ),
     # The answer links of reminder e-mails (signed, no sign-in needed).
     path("rappels/<str:token>/", reminders.reminder_answer, name="reminder-answer"),
+    path("mes-engagements/agenda/", calendars.my_calendar_feed, name="my-calendar-feed"),
+    path(
+        "mes-engagements/agenda/nouvelle-adresse/",
+        calendars.my_calendar_feed_create,
+        name="my-calendar-feed-create",
+    ),
+    path(
+        "mes-engagements/agenda/arreter/",
+        calendars.my_calendar_feed_revoke,
+        name="my-calendar-feed-revoke",
+    ),
+    # A calendar feed: the token is the key (no sign-in; calendar apps fetch it).
+    path("agenda/<str:token>.ics", calendars.calendar_feed, name="calendar-feed"),
     path("profil/", volunteers.profile, name="profile"),
     path(
         "organisations/<int:organization_id>/logo.png",

@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
+from engagement.calendars import api as calendars
 from engagement.missions import api as missions
 from engagement.organizations import api as organizations
 from engagement.participations import api as participations
@@ -51,6 +52,7 @@ urlpatterns = [
         name="api-my-participation-cancel",
     ),
     path("me/profile/", volunteers.MyProfileApi.as_view(), name="api-my-profile"),
+    path("me/calendar-feed/", calendars.MyCalendarFeedApi.as_view(), name="api-my-calendar-feed"),
     path("causes/", taxonomy.CauseListApi.as_view(), name="api-causes"),
     path("skills/", taxonomy.SkillListApi.as_view(), name="api-skills"),
     # Organizations
@@ -84,6 +86,11 @@ urlpatterns = [
         "organizations/<int:organization_id>/invitations/",
         organizations.OrganizationInvitationsApi.as_view(),
         name="api-organization-invitations",
+    ),
+    path(
+        "organizations/<int:organization_id>/calendar-feed/",
+        calendars.OrganizationCalendarFeedApi.as_view(),
+        name="api-organization-calendar-feed",
     ),
     path(
         "invitations/accept/",

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from engagement.calendars import views as calendars
 from engagement.missions import views_organization as missions
 from engagement.moderation import views as moderation
 from engagement.organizations import views_organization as organizations
@@ -23,6 +24,21 @@ urlpatterns = [
         "<int:organization_id>/members/<int:membership_id>/remove/",
         organizations.organization_member_remove,
         name="organization-member-remove",
+    ),
+    path(
+        "<int:organization_id>/agenda/",
+        calendars.organization_calendar_feed,
+        name="organization-calendar",
+    ),
+    path(
+        "<int:organization_id>/agenda/new/",
+        calendars.organization_calendar_feed_create,
+        name="organization-calendar-create",
+    ),
+    path(
+        "<int:organization_id>/agenda/revoke/",
+        calendars.organization_calendar_feed_revoke,
+        name="organization-calendar-revoke",
     ),
     path(
         "<int:organization_id>/missions/new/",

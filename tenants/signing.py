@@ -184,6 +184,15 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 "Bearer …`) on /api/v1/ and /accounts/api/: looked up in the schema, and its "
                 "tag must name the tenant that answers",
             ),
+            TokenKind(
+                name="calendar_feed",
+                mechanism=Mechanism.STORED,
+                minted_by="engagement.calendars.services.calendar_feed_create (a person's "
+                "participations, or an organization's dates for its admins and editors): "
+                "stored_token, only its SHA-256 kept in the schema's engagement_calendarfeed table",
+                checked_by="/agenda/<token>.ics (engagement.calendars.views.calendar_feed): "
+                "looked up in the schema, working (not revoked) and its owner still allowed",
+            ),
         )
     }
 )

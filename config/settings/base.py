@@ -161,6 +161,7 @@ ENGAGEMENT_DOMAINS = (
     "emails",
     "backoffice",
     "reminders",
+    "calendars",
 )
 
 TEMPLATES = [

@@ -11,7 +11,8 @@ twice sends once.
 Templates live in engagement/emails/templates/emails/<language>/<name>{_subject.txt,.txt,.html}
 in French and English; the language is the recipient's (if the tenant offers it) or the tenant's.
 Messages carry the tenant's name and colours. A confirmation (or a waitlist promotion) of a dated
-slot carries an .ics invitation built with `icalendar`; ongoing slots have none.
+slot carries an .ics invitation built with `icalendar` (engagement/participations/calendar.py),
+and a cancellation by the organization its METHOD:CANCEL counterpart; ongoing slots have none.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from engagement.organizations.models import (
     OrganizationInvitation,
     OrganizationMembership,
 )
-from engagement.participations.calendar import ICS_FILENAME, ICS_MIMETYPE, slot_ics
+from engagement.participations.calendar import ICS_FILENAME, Method, ics_mimetype, slot_ics
 from engagement.participations.models import Participation
 from tenants.models import Tenant
 
@@ -52,7 +53,13 @@ VOLUNTEER_EVENT_STATUSES: dict[Event, tuple[str, ...]] = {
     Event.DECLINED: (Participation.Status.DECLINED,),
     Event.CANCELLED_BY_ORGANIZER: (Participation.Status.CANCELLED,),
 }
-ICS_EVENTS = frozenset({Event.CONFIRMED, Event.PROMOTED})
+# The calendar file each e-mail carries: the invitation once confirmed, its cancellation when the
+# organization cancels (the same UID, a higher SEQUENCE: calendars remove the event).
+ICS_METHODS: dict[Event, Method] = {
+    Event.CONFIRMED: Method.REQUEST,
+    Event.PROMOTED: Method.REQUEST,
+    Event.CANCELLED_BY_ORGANIZER: Method.CANCEL,
+}
 
 
 def _deliver(
@@ -64,8 +71,9 @@ def _deliver(
     language: str,
     context: dict[str, object],
     attachment: bytes | None = None,
+    method: Method = Method.REQUEST,
 ) -> bool:
-    """A transactional e-mail (always sent, once per key), with an optional .ics invitation."""
+    """A transactional e-mail (always sent, once per key), with an optional .ics file."""
     return deliver_email(
         key=key,
         tenant=tenant,
@@ -74,7 +82,9 @@ def _deliver(
         language=language,
         context=context,
         attachments=(
-            [Attachment(ICS_FILENAME, attachment, ICS_MIMETYPE)] if attachment is not None else []
+            [Attachment(ICS_FILENAME, attachment, ics_mimetype(method))]
+            if attachment is not None
+            else []
         ),
     )
 
@@ -102,8 +112,11 @@ def send_participation_email(*, participation_id: int, event: str) -> bool:
     tenant = _tenant()
     volunteer = participation.volunteer
     mission = participation.slot.mission
+    method = ICS_METHODS.get(kind)
     attachment = (
-        slot_ics(tenant=tenant, participation=participation) if kind in ICS_EVENTS else None
+        slot_ics(tenant=tenant, participation=participation, method=method, attendee=volunteer)
+        if method is not None
+        else None
     )
     return _deliver(
         key=f"participation:{participation.pk}:{kind.value}",
@@ -121,6 +134,7 @@ def send_participation_email(*, participation_id: int, event: str) -> bool:
             "has_calendar": attachment is not None,
         },
         attachment=attachment,
+        method=method or Method.REQUEST,
     )
 
 

@@ -168,6 +168,8 @@ class Slot(models.Model):
     # iCalendar SEQUENCE of the slot's events: raised by every change of its dates, place or
     # status that participants must see (engagement.missions.services), never lowered.
     sequence = models.PositiveIntegerField(default=0, editable=False)
+    # When `sequence` last rose (the events' LAST-MODIFIED); None until the first change.
+    changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,6 +12,11 @@ mission is closed or cancelled. A dated slot starts in the future and lasts at m
 SLOT_MAX_DURATION; its `time_bit` (weekday × period in the tenant's time zone) is kept in step
 with its start. Capacity never drops below the confirmed participations; raising it promotes the
 waiting list. Cancelling a slot cancels its active participations and tells the volunteers.
+
+Every change of a slot that its participants must see in their calendar (its dates, the
+mission's place, its cancellation) raises `Slot.sequence` under the locks of the change; moved
+dates and a new place are told to the participants (engagement.calendars.services), a
+cancellation by the cancellation e-mail itself. Other edits (texts, seats) change no version.
 """
 
 from __future__ import annotations
@@ -34,9 +39,15 @@ from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.limits import SLOT_HORIZON
 from engagement.missions.models import Mission, Slot
 from engagement.missions.text_search import mission_search_vector_refresh
-from engagement.notifications import Event, notify_mission_moderation
+from engagement.notifications import (
+    Event,
+    SlotChange,
+    notify_mission_moderation,
+    notify_slot_changed,
+)
 from engagement.organizations.access import require_organization_role, user_has_organization_role
 from engagement.organizations.models import Organization
+from engagement.participations.models import Participation
 from engagement.participations.services import (
     lock_slot,
     participations_cancel_for_slot,
@@ -143,6 +154,42 @@ def lock_mission(mission_id: int) -> Mission:
         .select_related("organization")
         .get(pk=mission_id)
     )
+
+
+# A mission's fields that make its place: changing one is a change its participants see.
+PLACE_FIELDS = frozenset({"location", "address", "postcode", "city", "is_remote"})
+
+
+def _slot_changed(slot: Slot, *, now: datetime) -> None:
+    """A new version of the slot's events (iCalendar SEQUENCE), under the caller's locks; the
+    caller saves `sequence` and `changed_at`."""
+    slot.sequence += 1
+    slot.changed_at = now
+
+
+def _slots_with_participants(slot_ids: Iterable[int]) -> set[int]:
+    return set(
+        Participation.objects.filter(
+            slot_id__in=list(slot_ids), status__in=Participation.ACTIVE_STATUSES
+        ).values_list("slot_id", flat=True)
+    )
+
+
+def _place_changed(mission: Mission, *, now: datetime) -> None:
+    """The mission (locked) moved: a new version of each of its open dates to come, and a
+    notice to their participants."""
+    upcoming = list(
+        Slot.objects.select_for_update(of=("self",))
+        .filter(mission_id=mission.pk, status=Slot.Status.OPEN, starts_at__gt=now)
+        .order_by("id")
+    )
+    for slot in upcoming:
+        _slot_changed(slot, now=now)
+        slot.save(update_fields=["sequence", "changed_at"])
+    with_participants = _slots_with_participants(slot.pk for slot in upcoming)
+    for slot in upcoming:
+        if slot.pk in with_participants:
+            notify_slot_changed(slot, SlotChange.PLACE)
 
 
 # One statement for the search columns of Mission (cause_ids, last_open_slot_start,
@@ -309,6 +356,8 @@ def mission_update(*, mission: Mission, actor: User, **fields: Unpack[MissionCha
             changed.append("skills")
         if SEARCHABLE_FIELDS & set(texts):
             mission_search_vector_refresh(mission_ids=[locked.pk])
+        if PLACE_FIELDS & set(changed):
+            _place_changed(locked, now=timezone.now())
         audit_record(actor=actor, action="mission.updated", target=locked, data={"fields": changed})
     locked.refresh_from_db(fields=["search_vector"])
     copy_fields(mission, locked)
@@ -434,7 +483,8 @@ def mission_cancel(*, mission: Mission, actor: User) -> Mission:
                 slot=slot, actor=actor, now=now
             )
             slot.status = Slot.Status.CANCELLED
-            slot.save(update_fields=["status"])
+            _slot_changed(slot, now=now)
+            slot.save(update_fields=["status", "sequence", "changed_at"])
             slot_ids.append(slot.pk)
         mission_search_columns_refresh(mission_ids=[locked.pk])
         previous = locked.status
@@ -622,10 +672,23 @@ def slot_update(
                 changes["capacity"] = new_capacity
                 locked.capacity = new_capacity
         if changes:
+            if "starts_at" in changes:
+                _slot_changed(locked, now=now)
             validated(locked)
-            locked.save(update_fields=["starts_at", "ends_at", "time_bit", "capacity"])
+            locked.save(
+                update_fields=[
+                    "starts_at",
+                    "ends_at",
+                    "time_bit",
+                    "capacity",
+                    "sequence",
+                    "changed_at",
+                ]
+            )
             if "starts_at" in changes:
                 mission_search_columns_refresh(mission_ids=[locked.mission_id])
+                if _slots_with_participants([locked.pk]):
+                    notify_slot_changed(locked, SlotChange.DATES)
             audit_record(actor=actor, action="slot.updated", target=locked, data=changes)
             promote_first_waitlisted(slot=locked, actor=actor)
     copy_fields(slot, locked)
@@ -648,7 +711,9 @@ def slot_cancel(*, slot: Slot, actor: User) -> Slot:
             raise EngagementError(_("This date is over."), code=EngagementErrorCode.SLOT_STARTED)
         count = participations_cancel_for_slot(slot=locked, actor=actor, now=now)
         locked.status = Slot.Status.CANCELLED
-        locked.save(update_fields=["status"])
+        # The cancellation e-mails carry the new version (METHOD:CANCEL): no other notice.
+        _slot_changed(locked, now=now)
+        locked.save(update_fields=["status", "sequence", "changed_at"])
         mission_search_columns_refresh(mission_ids=[locked.mission_id])
         audit_record(
             actor=actor,

@@ -52,6 +52,7 @@ from accounts.models import User
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync, StripeEvent
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
+from engagement.calendars.services import calendar_feed_create
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
@@ -264,6 +265,8 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "export_download_token": export_download_token(job=export),
             "reminder_answer_token": reminder_answer_token(reminder=reminder, action=Action.CANCEL),
             "api_token_id": str(api_token.token.pk),
+            # The volunteer's feed: their participations, in missions whose titles are marked.
+            "calendar_feed_token": calendar_feed_create(owner=world.volunteer).token,
         },
         by_model={
             User: world.volunteer,
@@ -706,6 +709,7 @@ def test_paris_url_on_montreal_host_as_its_admin(matrix: Matrix, route: Route) -
         "/admin/engagement/mission/{mission_id}/change/",
         "/accounts/api/me/",
         "/gestion/exports/telechargement/{export_download_token}/",
+        "/agenda/{calendar_feed_token}.ics",
     ],
 )
 def test_the_markers_show_on_paris_itself(matrix: Matrix, path: str) -> None:

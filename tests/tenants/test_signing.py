@@ -41,6 +41,7 @@ from accounts.models import User
 from accounts.services import user_set_password_path
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
+from engagement.calendars.services import calendar_feed_create
 from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
 from engagement.organizations.services import organization_invite
 from engagement.reminders.models import Reminder
@@ -62,8 +63,10 @@ from tenants.signing import (
 from tests.engagement.factories import (
     ExportJobFactory,
     MembershipFactory,
+    MissionFactory,
     OrganizationFactory,
     ParticipationFactory,
+    SlotFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -420,6 +423,29 @@ def _tenant_api_token_use(world: World, target: str, token: str) -> HttpResponse
     return world.client(target).get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
+# calendar feed: a random token, only its hash stored in the tenant's schema.
+
+
+def _calendar_feed_prepare(world: World) -> None:
+    """In every tenant the victim has a participation on a mission whose title is the probe,
+    so a feed served to the wrong tenant would show it."""
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            ParticipationFactory(
+                volunteer=User.objects.get(pk=VICTIM_PK),
+                slot=SlotFactory(mission=MissionFactory(title=f"{PROBE} {host}")),
+            )
+
+
+def _calendar_feed_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        return calendar_feed_create(owner=User.objects.get(pk=VICTIM_PK)).token
+
+
+def _calendar_feed_use(world: World, target: str, token: str) -> HttpResponse:
+    return world.client(target).get(f"/agenda/{token}.ics")
+
+
 def _shows_the_victim(response: HttpResponse) -> bool:
     # The API answers with the victim's record; the console with its index for staff only.
     return response.status_code == 200
@@ -516,6 +542,16 @@ HARNESSES: dict[str, Harness] = {
         accepted=frozenset({200}),
         leaked=lambda response: response.status_code == 200,
     ),
+    "calendar_feed": Harness(
+        origins=TENANT_HOSTS,
+        serves=TENANT_HOSTS,
+        prepare=_calendar_feed_prepare,
+        mint=_calendar_feed_mint,
+        use=_calendar_feed_use,
+        refused=frozenset({404}),
+        accepted=frozenset({200}),
+        leaked=lambda response: PROBE in response.content.decode(),
+    ),
 }
 
 
@@ -564,8 +600,8 @@ def test_matrix_covers_every_registered_kind_from_every_host() -> None:
         refusals = {(kind, o, t) for o, t in itertools.product(harness.origins, HOSTS) if o != t}
         assert refusals <= cases
         assert {(kind, host, host) for host in harness.serves if host in harness.origins} <= cases
-    # Today: 8 kinds, 117 cases (90 refusals, 27 positive controls).
-    assert len(MATRIX) >= 117
+    # Today: 9 kinds, 129 cases (99 refusals, 30 positive controls).
+    assert len(MATRIX) >= 129
 
 
 # --- issue 11's attack, and the scope -------------------------------------------------------------
@@ -705,7 +741,7 @@ def test_altered_or_garbage_tokens_are_invalid(paris: Any) -> None:
 
 def test_unregistered_kinds_and_wrong_mechanisms_are_refused(paris: Any) -> None:
     with pytest.raises(UnknownTokenKind):
-        tenant_dumps("calendar_feed", 1, tenant=paris)
+        tenant_dumps("no_such_kind", 1, tenant=paris)
     with pytest.raises(UnknownTokenKind):
         tenant_dumps("invitation", 1, tenant=paris)
     with pytest.raises(UnknownTokenKind):

@@ -132,7 +132,38 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=lambda w: {"radius_km": 7, "availability": ["sat-morning"]},
         has_id=False,
     ),
+    Endpoint(
+        "my calendar feed", "get", lambda w: "me/calendar-feed/", signed_in(200), has_id=False
+    ),
+    Endpoint(
+        "make my calendar feed", "post", lambda w: "me/calendar-feed/", signed_in(201), has_id=False
+    ),
+    Endpoint(
+        "stop my calendar feed",
+        "delete",
+        lambda w: "me/calendar-feed/",
+        signed_in(204),
+        has_id=False,
+    ),
     # --- organizations
+    Endpoint(
+        "organization calendar feed",
+        "get",
+        lambda w: f"organizations/{w.organization.pk}/calendar-feed/",
+        organizers(200),
+    ),
+    Endpoint(
+        "make an organization calendar feed",
+        "post",
+        lambda w: f"organizations/{w.organization.pk}/calendar-feed/",
+        organizers(201),
+    ),
+    Endpoint(
+        "stop an organization calendar feed",
+        "delete",
+        lambda w: f"organizations/{w.organization.pk}/calendar-feed/",
+        organizers(204),
+    ),
     Endpoint("my organizations", "get", lambda w: "organizations/", signed_in(200), has_id=False),
     Endpoint(
         "create organization",
