@@ -6,7 +6,13 @@ volunteers, emails, friends, backoffice); code imports it from there, not from h
 
 from engagement.backoffice.models import ExportJob
 from engagement.emails.models import EmailDelivery, EmailPreferences
-from engagement.friends.models import FriendBlock, Friendship
+from engagement.friends.models import (
+    FriendBlock,
+    FriendInvitation,
+    Friendship,
+    MissionRecommendation,
+)
+from engagement.inbox.models import Notification
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import (
     Organization,
@@ -26,8 +32,11 @@ __all__ = [
     "EmailPreferences",
     "ExportJob",
     "FriendBlock",
+    "FriendInvitation",
     "Friendship",
     "Mission",
+    "MissionRecommendation",
+    "Notification",
     "Organization",
     "OrganizationInvitation",
     "OrganizationMembership",

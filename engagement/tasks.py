@@ -10,6 +10,7 @@ from celery import shared_task
 
 from engagement.backoffice import services_exports as exports
 from engagement.emails import services as emails
+from engagement.friends import tasks as friends_tasks  # noqa: F401 - registers the friends' tasks
 from tenants.context import PublicTask, TenantScopedTask
 
 

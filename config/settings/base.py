@@ -178,6 +178,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
                 "billing.context_processors.billing",
+                "engagement.inbox.context_processors.inbox",
             ],
         },
     },
