@@ -160,6 +160,7 @@ ENGAGEMENT_DOMAINS = (
     "moderation",
     "emails",
     "backoffice",
+    "friends",
 )
 
 TEMPLATES = [

@@ -91,7 +91,8 @@ def user_delete_account(*, user: User, actor: User) -> None:
     told); then every participation is anonymised: no volunteer, no message, status and hours kept.
     The account, its addresses, connected accounts, second factors, tokens, profile and
     memberships go with it, and so do friendships, blocks, invitations, recommendations and
-    notifications (their rows cascade with the account). The last active tenant admin cannot leave the tenant without admin.
+    notifications (their rows cascade with the account). The last active tenant admin cannot
+    leave the tenant without admin.
     """
     with transaction.atomic():
         locked = user_lock_for_deletion(user=user, actor=actor)

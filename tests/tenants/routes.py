@@ -217,6 +217,7 @@ FILLERS: dict[str, Filler] = {
     "export_job_id": value("export_job_id"),
     "invitation-accept:token": value("invitation_token"),
     "export-download:token": value("export_download_token"),
+    "friend-invitation:token": value("friend_invitation_token"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),
     "account_reset_password_from_key:uidb36": value("password_reset_uidb36"),
@@ -266,6 +267,7 @@ TOKEN_PARAMS = frozenset(
     {
         "invitation-accept:token",
         "export-download:token",
+        "friend-invitation:token",
         "account_confirm_email:key",
         "account_reset_password_from_key:uidb36",
         "account_reset_password_from_key:key",

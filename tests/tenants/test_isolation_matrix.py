@@ -52,6 +52,7 @@ from accounts.models import User
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync, StripeEvent
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
+from engagement.friends.models import FriendInvitation
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
@@ -236,6 +237,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         content=f"Mission,Volunteer\r\n{MARKER},{MARKER}\r\n".encode(),
     )
     address = EmailAddress.objects.get(user=world.volunteer)
+    friend_link = FriendInvitation.objects.create(inviter=world.tenant_admin)
     victim = Victim(
         values={
             "mission_id": str(world.published.pk),
@@ -257,6 +259,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "export_job_id": str(export.pk),
             "export_download_token": export_download_token(job=export),
             "api_token_id": str(api_token.token.pk),
+            "friend_invitation_token": friend_link.token,
         },
         by_model={
             User: world.volunteer,

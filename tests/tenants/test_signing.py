@@ -41,6 +41,8 @@ from accounts.models import User
 from accounts.services import user_set_password_path
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
+from engagement.friends.models import FriendInvitation, Friendship
+from engagement.friends.services import friend_link_create
 from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
 from engagement.organizations.services import organization_invite
 from tenants.audit.models import AuditEvent
@@ -57,7 +59,12 @@ from tenants.signing import (
     tenant_loads,
     tenant_scope,
 )
-from tests.engagement.factories import ExportJobFactory, MembershipFactory, OrganizationFactory
+from tests.engagement.factories import (
+    ExportJobFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -269,6 +276,37 @@ def _invitation_snapshot(world: World) -> dict[str, Any]:
     return state
 
 
+# friend_invitation: a random token stored in the tenant's schema (a link to become friends).
+
+
+def _friend_invitation_prepare(world: World) -> None:
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            world.extra[f"friend:{host}"] = UserFactory()
+
+
+def _friend_invitation_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        return friend_link_create(inviter=world.extra[f"friend:{origin}"]).token
+
+
+def _friend_invitation_use(world: World, target: str, token: str) -> HttpResponse:
+    if target == "public":
+        return world.client(target).post(f"/amis/invitation/{token}/", {"answer": "accept"})
+    return _logged_in(world, target).post(f"/amis/invitation/{token}/", {"answer": "accept"})
+
+
+def _friend_invitation_snapshot(world: World) -> dict[str, Any]:
+    state = {}
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            state[host] = (
+                Friendship.objects.filter(addressee_id=VICTIM_PK).count(),
+                FriendInvitation.objects.filter(used_at__isnull=False).count(),
+            )
+    return state
+
+
 # session and API token: random keys stored in the schema.
 
 
@@ -418,6 +456,16 @@ HARNESSES: dict[str, Harness] = {
         refused=frozenset({404}),
         accepted=frozenset({302}),
         snapshot=_invitation_snapshot,
+    ),
+    "friend_invitation": Harness(
+        origins=TENANT_HOSTS,
+        serves=TENANT_HOSTS,
+        prepare=_friend_invitation_prepare,
+        mint=_friend_invitation_mint,
+        use=_friend_invitation_use,
+        refused=frozenset({404}),
+        accepted=frozenset({302}),
+        snapshot=_friend_invitation_snapshot,
     ),
     "session": Harness(
         origins=HOSTS,
