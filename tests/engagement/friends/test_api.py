@@ -57,7 +57,7 @@ def test_invite_by_email_and_its_errors(in_paris, api_for):
     response = api.post("me/friends/invite/", {"email": me.email})
     assert response.status_code == 400
     assert response.json()["code"] == "friend_self"
-    assert response.json()["fields"] == {"email": ["This is your own address."]}
+    assert response.json()["fields"] == {"email": ["C'est votre propre adresse."]}
     assert not FriendInvitation.objects.exists()
 
     assert api.post("me/friends/invite/", {"email": "new@example.org"}).status_code == 202
@@ -156,14 +156,10 @@ def test_the_mission_api_tells_friends_going_to_the_signed_in_caller_only(in_par
     slot = SlotFactory()
     ParticipationFactory(slot=slot, volunteer=lea)
 
-    body = (
-        api_for(in_paris, viewer)
-        .get(f"missions/{slot.mission.pk}/", HTTP_ACCEPT_LANGUAGE="en")
-        .json()
-    )
+    body = api_for(in_paris, viewer).get(f"missions/{slot.mission.pk}/").json()
     assert body["friends_going"] == {
         "count": 1,
-        "text": "Léa is going",
+        "text": "Léa y va",
         "friends": [{"id": lea.pk, "name": "Léa"}],
     }
     assert api_for(in_paris).get(f"missions/{slot.mission.pk}/").json()["friends_going"] is None

@@ -91,7 +91,7 @@ def test_inviting_by_email_shows_form_errors_and_changes_nothing(in_paris):
 
     response = client.post("/amis/inviter/", {"email": me.email})
     assert response.status_code == 400
-    assert "This is your own address." in html(response)
+    assert "C&#x27;est votre propre adresse." in html(response)
     response = client.post("/amis/inviter/", {"email": "not an address"})
     assert response.status_code == 400
     assert not FriendInvitation.objects.exists() and not Friendship.objects.exists()
@@ -113,7 +113,7 @@ def test_accepting_a_link_signed_out_goes_through_sign_in_and_back(in_paris):
     guest = UserFactory()
     client = signed_in(in_paris, guest)
     page = html(client.get(path))
-    assert "Léa invites you to be friends" in page
+    assert "Léa vous invite à devenir ami·es" in page
     response = client.post(path, {"answer": "accept"})
     assert response.status_code == 302 and response["Location"] == "/amis/"
     assert Friendship.objects.get().status == Friendship.Status.ACCEPTED
@@ -126,7 +126,7 @@ def test_a_used_or_unknown_link_shows_a_readable_error(in_paris):
 
     response = signed_in(in_paris, second).get(f"/amis/invitation/{link.token}/")
     assert response.status_code == 400
-    assert "already used" in html(response)
+    assert "a déjà servi" in html(response)
     response = signed_in(in_paris, second).post("/amis/invitation/nothing/", {"answer": "accept"})
     assert response.status_code == 404
     assert Friendship.objects.count() == 1
@@ -162,7 +162,7 @@ def test_answer_remove_block_and_unblock_from_the_page(in_paris):
     # Nothing left to remove: a readable 404, nothing changed.
     response = client.post(f"/amis/{asker.pk}/retirer/")
     assert response.status_code == 404
-    assert "not in your friends" in html(response)
+    assert "ne fait pas partie de vos ami·es" in html(response)
 
 
 def test_the_privacy_switch_on_the_page(in_paris):
@@ -185,11 +185,11 @@ def test_friends_going_show_on_cards_and_page_for_friends_only(in_paris):
     slot = SlotFactory(mission=MissionFactory(title="Maraude"))
     ParticipationFactory(slot=slot, volunteer=lea)
 
-    home = html(signed_in(in_paris, viewer).get("/", HTTP_ACCEPT_LANGUAGE="en"))
+    home = html(signed_in(in_paris, viewer).get("/"))
     card = re.search(rf'data-mission-id="{slot.mission.pk}".*?</li>', home, re.S)
-    assert card and "Léa is going" in card.group(0)
+    assert card and "Léa y va" in card.group(0)
     page = html(signed_in(in_paris, viewer).get(f"/missions/{slot.mission.pk}/"))
-    assert "Léa is going" in page
+    assert "Léa y va" in page
     for client in (signed_in(in_paris, stranger), TenantClient(in_paris)):
         assert "Léa" not in html(client.get("/"))
         assert "Léa" not in html(client.get(f"/missions/{slot.mission.pk}/"))

@@ -105,7 +105,7 @@ def test_asking_someone_who_already_asked_you_accepts(in_paris):
 def test_inviting_oneself_is_refused(in_paris):
     lea = UserFactory()
     error = _refused("friend_self", services.friend_request_send, requester=lea, addressee=lea)
-    assert error.fields == {"user_id": ["You cannot be your own friend."]}
+    assert error.fields == {"user_id": ["Vous ne pouvez pas être votre propre ami·e."]}
     _refused("friend_self", services.friend_invite_by_email, inviter=lea, email=lea.email.upper())
 
 
@@ -214,7 +214,7 @@ def test_a_link_makes_friends_once(in_paris):
     error = _refused(
         "friend_invitation_used", services.friend_invitation_accept, token=link.token, user=kim
     )
-    assert error.fields == {"token": ["This invitation link was already used."]}
+    assert error.fields == {"token": ["Ce lien d'invitation a déjà servi."]}
 
 
 def test_an_expired_link_is_refused(in_paris):
@@ -387,7 +387,9 @@ def test_recommending_to_a_non_friend_is_refused_whole(in_paris):
         mission=mission,
         recipient_ids=[sam.pk, stranger.pk],
     )
-    assert error.fields == {"recipient_ids": ["You can only recommend a mission to your friends."]}
+    assert error.fields == {
+        "recipient_ids": ["Vous ne pouvez recommander une mission qu'à vos ami·es."]
+    }
 
 
 def test_recommending_an_unpublished_mission_is_refused(in_paris):
