@@ -5,6 +5,7 @@ the other tenant's links and people nothing."""
 from __future__ import annotations
 
 import re
+
 import pytest
 from django.db import connection
 from django.test import Client
