@@ -34,6 +34,17 @@ urlpatterns = [
     path("amis/inviter/", friends.friend_invite, name="friend-invite"),
     path("amis/lien/", friends.friend_link_new, name="friend-link-new"),
     path("amis/confidentialite/", friends.friend_privacy, name="friend-privacy"),
+    path("amis/facebook/", friends.friends_facebook, name="friends-facebook"),
+    path(
+        "amis/facebook/retour/",
+        friends.friends_facebook_callback,
+        name="friends-facebook-callback",
+    ),
+    path(
+        "amis/facebook/<int:user_id>/demander/",
+        friends.friends_facebook_request,
+        name="friends-facebook-request",
+    ),
     path("amis/invitation/<str:token>/", friends.friend_invitation, name="friend-invitation"),
     path("amis/<int:user_id>/accepter/", friends.friend_accept, name="friend-accept"),
     path("amis/<int:user_id>/refuser/", friends.friend_decline, name="friend-decline"),

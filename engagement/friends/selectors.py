@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from allauth.socialaccount.models import SocialAccount
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -40,6 +41,13 @@ class Person:
 
     id: int
     name: str
+
+
+@dataclass(frozen=True)
+class FoundPerson(Person):
+    """Someone found through Facebook, and whether a request between them exists already."""
+
+    requested: bool = False
 
 
 def person_name(*, display_name: str | None, first_name: str, last_name: str, email: str) -> str:
@@ -159,6 +167,59 @@ def blocked_list(*, user: User) -> list[Person]:
     """People `user` blocked (to unblock them)."""
     blocked = FriendBlock.objects.filter(blocker_id=user.pk, blocked_id=OuterRef("pk"))
     return _people(User.objects.filter(Exists(blocked)).order_by("first_name", "last_name", "pk"))
+
+
+def facebook_matches(*, user: User, uids: Iterable[str]) -> list[Person]:
+    """People of this tenant whose Facebook account is among `uids` and whom `user` could ask:
+    active, not `user`, no block either way, no friendship or request between them yet."""
+    wanted = [uid for uid in uids if uid]
+    if not wanted:
+        return []
+    linked = SocialAccount.objects.filter(
+        provider="facebook", uid__in=wanted, user_id=OuterRef("pk")
+    )
+    related = Friendship.objects.filter(
+        Q(requester_id=user.pk, addressee_id=OuterRef("pk"))
+        | Q(addressee_id=user.pk, requester_id=OuterRef("pk")),
+        status__in=(Friendship.Status.PENDING, Friendship.Status.ACCEPTED),
+    )
+    return _people(
+        User.objects.filter(is_active=True)
+        .exclude(pk=user.pk)
+        .filter(Exists(linked))
+        .exclude(Exists(related))
+        .exclude(Exists(_blocked_either_way(user.pk, "pk")))
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+def facebook_matches_by_id(*, user: User, user_ids: Iterable[int]) -> list[Person]:
+    """The people a Facebook search found (their ids kept in the session), as they are now:
+    each with `requested` True once `user` asked them."""
+    ids = [user_id for user_id in user_ids if isinstance(user_id, int)]
+    asked = Friendship.objects.filter(
+        Q(requester_id=user.pk, addressee_id=OuterRef("pk"))
+        | Q(addressee_id=user.pk, requester_id=OuterRef("pk"))
+    )
+    rows = (
+        User.objects.filter(pk__in=ids, is_active=True)
+        .exclude(Exists(_blocked_either_way(user.pk, "pk")))
+        .annotate(requested=Exists(asked))
+        .order_by("first_name", "last_name", "pk")
+    )
+    return [
+        FoundPerson(
+            id=row["id"],
+            name=person_name(
+                display_name=row["volunteer_profile__display_name"],
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                email=row["email"],
+            ),
+            requested=row["requested"],
+        )
+        for row in rows.values(*_NAME_FIELDS, "requested")
+    ]
 
 
 def friendship_between(user_id: int, other_id: int) -> Friendship | None:

@@ -7,21 +7,24 @@ page it was sent from with a message.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import segno
+from allauth.socialaccount.models import SocialApp
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
 from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
-from engagement.friends import selectors, services
+from engagement.friends import facebook, selectors, services
 from engagement.friends.forms import InviteByEmailForm, PrivacyForm, RecommendForm
 from engagement.inbox.selectors import notification_list
 from engagement.inbox.services import notifications_mark_read
@@ -52,6 +55,7 @@ def _friends_context(request: SignedInRequest, **forms: Any) -> dict[str, Any]:
         "link_url": link_url,
         "link_qr": mark_safe(_qr_svg(link_url)) if link_url else "",  # noqa: S308 - segno's SVG
         "invite_form": forms.get("invite_form") or InviteByEmailForm(),
+        "facebook_available": facebook.facebook_app() is not None,
         "privacy_form": forms.get("privacy_form")
         or PrivacyForm(
             initial={
@@ -275,3 +279,80 @@ def notifications_read(request: SignedInRequest) -> HttpResponse:
     except EngagementError as error:
         messages.error(request, error.detail)
     return redirect("notifications")
+
+
+# --- "Find my friends" with Facebook ------------------------------------------------------------
+
+FACEBOOK_STATE_KEY = "friends_facebook_state"
+FACEBOOK_MATCHES_KEY = "friends_facebook_matches"
+
+
+def _facebook_app_or_404() -> SocialApp:
+    app = facebook.facebook_app()
+    if app is None:
+        raise Http404
+    return app
+
+
+def _facebook_callback_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("friends-facebook-callback"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def friends_facebook(request: SignedInRequest) -> HttpResponse:
+    """GET: what the search does and, after it, the people found. POST: go and ask Facebook."""
+    app = _facebook_app_or_404()
+    if request.method == "POST":
+        state = secrets.token_urlsafe(24)
+        request.session[FACEBOOK_STATE_KEY] = state
+        return redirect(
+            facebook.dialog_url(app=app, redirect_uri=_facebook_callback_url(request), state=state)
+        )
+    found = request.session.get(FACEBOOK_MATCHES_KEY)
+    people = (
+        selectors.facebook_matches_by_id(user=request.user, user_ids=found)
+        if found is not None
+        else None
+    )
+    return render(request, "friends/facebook.html", {"people": people})
+
+
+@login_required
+@require_GET
+def friends_facebook_callback(request: SignedInRequest) -> HttpResponse:
+    app = _facebook_app_or_404()
+    expected = request.session.pop(FACEBOOK_STATE_KEY, None)
+    code = request.GET.get("code", "")
+    if not expected or request.GET.get("state") != expected or not code or len(code) > 2048:
+        messages.error(request, _("Facebook did not give the list of your friends."))
+        return redirect("friends-facebook")
+    try:
+        uids = facebook.friend_uids(
+            app=app, code=code, redirect_uri=_facebook_callback_url(request)
+        )
+    except facebook.FacebookUnavailable:
+        messages.error(request, _("Facebook did not answer. Try again later."))
+        return redirect("friends-facebook")
+    people = selectors.facebook_matches(user=request.user, uids=uids)
+    request.session[FACEBOOK_MATCHES_KEY] = [person.id for person in people]
+    return redirect("friends-facebook")
+
+
+@login_required
+@require_POST
+def friends_facebook_request(request: SignedInRequest, user_id: int) -> HttpResponse:
+    """Ask one person found through Facebook (never automatic: one click per person)."""
+    found = request.session.get(FACEBOOK_MATCHES_KEY) or []
+    addressee = (
+        User.objects.filter(pk=user_id, is_active=True).first() if user_id in found else None
+    )
+    if addressee is None:
+        raise Http404
+    try:
+        services.friend_request_send(requester=request.user, addressee=addressee)
+    except EngagementError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("Your request was sent."))
+    return redirect("friends-facebook")

@@ -39,9 +39,7 @@ def test_the_export_holds_what_friends_keep_about_me(in_paris):
 
     data = user_export_data(user=lea)
 
-    assert [(item["with"], item["status"]) for item in data["friendships"]] == [
-        ("Sam", "accepted")
-    ]
+    assert [(item["with"], item["status"]) for item in data["friendships"]] == [("Sam", "accepted")]
     assert data["blocked_people"] == ["Kim"]
     assert [item["email"] for item in data["friend_invitations"]] == ["new@example.org"]
     assert data["mission_recommendations"][0] == {
