@@ -9,14 +9,13 @@ of Facebook is stored. The same app and the same Graph address as the Facebook l
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from urllib.parse import urlencode
 
 import requests
-from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.models import SocialApp, SocialToken
 from allauth.socialaccount.providers.facebook.constants import GRAPH_API_URL, GRAPH_API_VERSION
+from allauth.socialaccount.providers.facebook.flows import compute_appsecret_proof
 from django.conf import settings
 
 from accounts.sso.connections import FACEBOOK, app_hydrate
@@ -61,10 +60,6 @@ def dialog_url(*, app: SocialApp, redirect_uri: str, state: str) -> str:
     return f"{base}?{query}"
 
 
-def _proof(app: SocialApp, token: str) -> str:
-    return hmac.new(app.secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-
-
 def _get(url: str, params: dict[str, str] | None = None) -> dict[str, object]:
     try:
         response = requests.get(url, params=params, timeout=TIMEOUT_SECONDS)
@@ -96,7 +91,8 @@ def friend_uids(*, app: SocialApp, code: str, redirect_uri: str) -> set[str]:
     url: str | None = f"{GRAPH_API_URL}/me/friends"
     params: dict[str, str] | None = {
         "access_token": token,
-        "appsecret_proof": _proof(app, token),
+        # allauth's own proof (HMAC-SHA256 of the token with the app secret), unsaved token.
+        "appsecret_proof": compute_appsecret_proof(app, SocialToken(token=token)),
         "limit": str(PAGE_SIZE),
         "fields": "id",
     }
