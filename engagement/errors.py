@@ -28,6 +28,13 @@ class EngagementErrorCode(StrEnum):
     NOTE_REQUIRED = "note_required"
     UNKNOWN_CAUSE = "unknown_cause"
     UNKNOWN_SKILL = "unknown_skill"
+    FRIEND_SELF = "friend_self"
+    FRIEND_ALREADY = "friend_already"
+    FRIEND_BLOCKED = "friend_blocked"
+    FRIEND_INVITATION_EXPIRED = "friend_invitation_expired"
+    FRIEND_INVITATION_USED = "friend_invitation_used"
+    NOT_FRIEND = "not_friend"
+    ALREADY_RECOMMENDED = "already_recommended"
     # 403: the actor may not do this.
     NOT_ALLOWED = "not_allowed"
     NOT_MODERATOR = "not_moderator"
@@ -38,6 +45,9 @@ class EngagementErrorCode(StrEnum):
     FEATURE_NOT_IN_PLAN = "feature_not_in_plan"
     # 404
     INVITATION_NOT_FOUND = "invitation_not_found"
+    FRIEND_NOT_FOUND = "friend_not_found"
+    FRIEND_INVITATION_NOT_FOUND = "friend_invitation_not_found"
+    NOTIFICATION_NOT_FOUND = "notification_not_found"
     # 409: the current state forbids it.
     INVALID_TRANSITION = "invalid_transition"
     ORGANIZATION_NOT_VERIFIED = "organization_not_verified"
@@ -54,6 +64,7 @@ class EngagementErrorCode(StrEnum):
     LAST_ADMIN = "last_admin"
     # 429: too many at once for this person.
     EXPORT_ALREADY_RUNNING = "export_already_running"
+    FRIENDS_TOO_MANY = "friends_too_many"
 
 
 _STATUS: dict[EngagementErrorCode, int] = {
@@ -65,6 +76,9 @@ _STATUS: dict[EngagementErrorCode, int] = {
     EngagementErrorCode.INVITATION_EMAIL_MISMATCH: status.HTTP_403_FORBIDDEN,
     EngagementErrorCode.FEATURE_NOT_IN_PLAN: status.HTTP_403_FORBIDDEN,
     EngagementErrorCode.INVITATION_NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    EngagementErrorCode.FRIEND_NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    EngagementErrorCode.FRIEND_INVITATION_NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    EngagementErrorCode.NOTIFICATION_NOT_FOUND: status.HTTP_404_NOT_FOUND,
     EngagementErrorCode.INVALID_TRANSITION: status.HTTP_409_CONFLICT,
     EngagementErrorCode.ORGANIZATION_NOT_VERIFIED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.MISSION_NOT_PUBLISHED: status.HTTP_409_CONFLICT,
@@ -79,6 +93,7 @@ _STATUS: dict[EngagementErrorCode, int] = {
     EngagementErrorCode.ALREADY_MEMBER: status.HTTP_409_CONFLICT,
     EngagementErrorCode.LAST_ADMIN: status.HTTP_409_CONFLICT,
     EngagementErrorCode.EXPORT_ALREADY_RUNNING: status.HTTP_429_TOO_MANY_REQUESTS,
+    EngagementErrorCode.FRIENDS_TOO_MANY: status.HTTP_429_TOO_MANY_REQUESTS,
 }
 
 

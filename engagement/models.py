@@ -7,7 +7,13 @@ volunteers, emails, friends, reminders, backoffice); code imports it from there,
 from engagement.backoffice.models import ExportJob
 from engagement.calendars.models import CalendarFeed
 from engagement.emails.models import EmailDelivery, EmailPreferences
-from engagement.friends.models import FriendBlock, Friendship
+from engagement.friends.models import (
+    FriendBlock,
+    FriendInvitation,
+    Friendship,
+    MissionRecommendation,
+)
+from engagement.inbox.models import Notification
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import (
     Organization,
@@ -29,8 +35,11 @@ __all__ = [
     "EmailPreferences",
     "ExportJob",
     "FriendBlock",
+    "FriendInvitation",
     "Friendship",
     "Mission",
+    "MissionRecommendation",
+    "Notification",
     "Organization",
     "OrganizationInvitation",
     "OrganizationMembership",

@@ -11,6 +11,7 @@ from celery import shared_task
 from engagement.backoffice import services_exports as exports
 from engagement.calendars import tasks as calendar_tasks  # noqa: F401 - registers its tasks
 from engagement.emails import services as emails
+from engagement.friends import tasks as friends_tasks  # noqa: F401 - registers the friends' tasks
 from engagement.reminders import tasks as reminders_tasks  # noqa: F401 (registers its tasks)
 from tenants.context import PublicTask, TenantScopedTask
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from engagement.calendars import views as calendars
+from engagement.friends import views as friends
 from engagement.missions import views as missions
 from engagement.organizations import views as organizations
 from engagement.participations import views as participations
@@ -45,6 +46,35 @@ urlpatterns = [
     # A calendar feed: the token is the key (no sign-in; calendar apps fetch it).
     path("agenda/<str:token>.ics", calendars.calendar_feed, name="calendar-feed"),
     path("profil/", volunteers.profile, name="profile"),
+    # Friends and notifications (engagement/friends/views.py)
+    path("amis/", friends.friends, name="friends"),
+    path("amis/inviter/", friends.friend_invite, name="friend-invite"),
+    path("amis/lien/", friends.friend_link_new, name="friend-link-new"),
+    path("amis/confidentialite/", friends.friend_privacy, name="friend-privacy"),
+    path("amis/facebook/", friends.friends_facebook, name="friends-facebook"),
+    path(
+        "amis/facebook/retour/",
+        friends.friends_facebook_callback,
+        name="friends-facebook-callback",
+    ),
+    path(
+        "amis/facebook/<int:user_id>/demander/",
+        friends.friends_facebook_request,
+        name="friends-facebook-request",
+    ),
+    path("amis/invitation/<str:token>/", friends.friend_invitation, name="friend-invitation"),
+    path("amis/<int:user_id>/accepter/", friends.friend_accept, name="friend-accept"),
+    path("amis/<int:user_id>/refuser/", friends.friend_decline, name="friend-decline"),
+    path("amis/<int:user_id>/retirer/", friends.friend_remove, name="friend-remove"),
+    path("amis/<int:user_id>/bloquer/", friends.friend_block, name="friend-block"),
+    path("amis/<int:user_id>/debloquer/", friends.friend_unblock, name="friend-unblock"),
+    path(
+        "missions/<int:mission_id>/recommander/",
+        friends.mission_recommend,
+        name="mission-recommend",
+    ),
+    path("notifications/", friends.notifications, name="notifications"),
+    path("notifications/lues/", friends.notifications_read, name="notifications-read"),
     path(
         "organisations/<int:organization_id>/logo.png",
         organizations.organization_logo,

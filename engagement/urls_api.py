@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
 from engagement.calendars import api as calendars
+from engagement.friends import api as friends
 from engagement.missions import api as missions
 from engagement.organizations import api as organizations
 from engagement.participations import api as participations
@@ -53,6 +54,49 @@ urlpatterns = [
     ),
     path("me/profile/", volunteers.MyProfileApi.as_view(), name="api-my-profile"),
     path("me/calendar-feed/", calendars.MyCalendarFeedApi.as_view(), name="api-my-calendar-feed"),
+    # Friends and notifications
+    path("me/friends/", friends.MyFriendsApi.as_view(), name="api-my-friends"),
+    path("me/friends/requests/", friends.MyFriendRequestsApi.as_view(), name="api-friend-requests"),
+    path(
+        "me/friends/requests/<int:user_id>/accept/",
+        friends.MyFriendRequestAcceptApi.as_view(),
+        name="api-friend-request-accept",
+    ),
+    path(
+        "me/friends/requests/<int:user_id>/decline/",
+        friends.MyFriendRequestDeclineApi.as_view(),
+        name="api-friend-request-decline",
+    ),
+    path("me/friends/invite/", friends.MyFriendInviteApi.as_view(), name="api-friend-invite"),
+    path("me/friends/link/", friends.MyFriendLinkApi.as_view(), name="api-friend-link"),
+    path(
+        "me/friends/invitations/accept/",
+        friends.FriendInvitationAcceptApi.as_view(),
+        name="api-friend-invitation-accept",
+    ),
+    path(
+        "me/friends/invitations/decline/",
+        friends.FriendInvitationDeclineApi.as_view(),
+        name="api-friend-invitation-decline",
+    ),
+    path("me/friends/privacy/", friends.MyFriendsPrivacyApi.as_view(), name="api-friends-privacy"),
+    path("me/friends/<int:user_id>/", friends.MyFriendApi.as_view(), name="api-my-friend"),
+    path(
+        "me/friends/<int:user_id>/block/",
+        friends.MyFriendBlockApi.as_view(),
+        name="api-friend-block",
+    ),
+    path(
+        "missions/<int:mission_id>/recommend-to-friends/",
+        friends.MissionRecommendApi.as_view(),
+        name="api-mission-recommend",
+    ),
+    path("me/notifications/", friends.MyNotificationsApi.as_view(), name="api-notifications"),
+    path(
+        "me/notifications/read/",
+        friends.MyNotificationsReadApi.as_view(),
+        name="api-notifications-read",
+    ),
     path("causes/", taxonomy.CauseListApi.as_view(), name="api-causes"),
     path("skills/", taxonomy.SkillListApi.as_view(), name="api-skills"),
     # Organizations

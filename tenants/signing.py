@@ -143,6 +143,14 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 "(engagement.organizations.services.invitation_accept)",
             ),
             TokenKind(
+                name="friend_invitation",
+                mechanism=Mechanism.STORED,
+                minted_by="engagement.friends.models.FriendInvitation.token (stored_token): the "
+                "link, QR code and e-mail of engagement.friends.services.friend_invitation_create",
+                checked_by="/amis/invitation/<token>/ and /api/v1/me/friends/invitations/accept/ "
+                "(engagement.friends.services.friend_invitation_accept)",
+            ),
+            TokenKind(
                 name="session",
                 mechanism=Mechanism.STORED,
                 minted_by="django.contrib.sessions (database backend, the schema's "

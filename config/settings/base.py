@@ -162,6 +162,7 @@ ENGAGEMENT_DOMAINS = (
     "backoffice",
     "reminders",
     "calendars",
+    "friends",
 )
 
 TEMPLATES = [
@@ -180,6 +181,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
                 "billing.context_processors.billing",
+                "engagement.inbox.context_processors.inbox",
             ],
         },
     },

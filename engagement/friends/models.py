@@ -8,11 +8,17 @@ ends the friendship (engagement.friends.services).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from engagement.missions.models import Mission
+from tenants.signing import stored_token
 
 # --- Friendships --------------------------------------------------------------------------------
 
@@ -91,3 +97,90 @@ class FriendBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+# --- Invitations ----------------------------------------------------------------------------------
+
+
+def _invitation_token() -> str:
+    return stored_token("friend_invitation")
+
+
+def _invitation_expiry() -> datetime:
+    return timezone.now() + INVITATION_LIFETIME
+
+
+# How long an invitation link stays usable.
+INVITATION_LIFETIME = timedelta(days=14)
+
+
+class FriendInvitation(models.Model):
+    """A single-use link that makes its holder a friend of `inviter` once they accept it.
+
+    Shared by hand (a link, a QR code) or sent by e-mail to an address that has no account in
+    the tenant (`email`). The token is random and lives in the tenant's schema, so a link of
+    one tenant names nothing in another (tenants.signing, kind `friend_invitation`).
+    """
+
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="friend_invitations"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
+    # Empty for a link to share; the address it was sent to otherwise.
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["inviter", "created_at"], name="friend_invitation_inviter")]
+
+    def __str__(self) -> str:
+        return f"invitation from {self.inviter_id}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and not self.is_expired
+
+
+# --- Recommendations ------------------------------------------------------------------------------
+
+
+class MissionRecommendation(models.Model):
+    """`sender` told `recipient` about `mission`. A person hears of a mission from friends once:
+    the first recommendation is kept, later ones are skipped."""
+
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recommendations_sent"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mission", "recipient"], name="mission_recommendation_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["sender", "created_at"], name="mission_recommendation_sender")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender_id} → {self.recipient_id}: mission {self.mission_id}"

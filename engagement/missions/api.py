@@ -35,6 +35,8 @@ from engagement.api.base import (
     validated_data,
 )
 from engagement.api.fields import LatLngSerializer
+from engagement.friends.selectors import friends_going
+from engagement.friends.serializers import friends_going_data
 from engagement.missions.access import (
     mission_get_for_editor,
     mission_get_for_viewer,
@@ -87,7 +89,16 @@ def _detail_response(request: Request, mission: Mission, *, code: int = 200) -> 
     can_manage = user_is_moderator(request.user) or (
         user_organization_role(request.user, mission.organization_id) is not None
     )
-    serializer = MissionDetailSerializer(mission, context={"can_manage": can_manage})
+    going = (
+        friends_going_data(
+            friends_going(viewer=request.user, mission_ids=[mission.pk]).get(mission.pk, [])
+        )
+        if request.user.is_authenticated
+        else None
+    )
+    serializer = MissionDetailSerializer(
+        mission, context={"can_manage": can_manage, "friends_going": going}
+    )
     return Response(serializer.data, status=code)
 
 

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engagement.api.fields import LatLngSerializer, _datetime, point_as_lat_lng
+from engagement.friends.serializers import FriendsGoingSerializer
 from engagement.missions.models import Mission, Slot
 from engagement.missions.search import SearchResult
 from engagement.organizations.models import (
@@ -141,6 +142,7 @@ class MissionDetailSerializer(serializers.ModelSerializer):
     location = serializers.SerializerMethodField()
     moderation_note = serializers.SerializerMethodField()
     upcoming_slots = SlotSerializer(many=True, read_only=True)
+    friends_going = serializers.SerializerMethodField()
 
     class Meta:
         model = Mission
@@ -167,8 +169,14 @@ class MissionDetailSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "upcoming_slots",
+            "friends_going",
         ]
         ref_name = "MissionDetail"
+
+    @extend_schema_field(FriendsGoingSerializer(allow_null=True))
+    def get_friends_going(self, mission: Mission) -> dict[str, Any] | None:
+        """The signed-in caller's friends going (engagement.friends); null for anonymous."""
+        return self.context.get("friends_going")
 
     @extend_schema_field(LatLngSerializer(allow_null=True))
     def get_location(self, mission: Mission) -> dict[str, float] | None:

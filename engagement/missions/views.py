@@ -18,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from engagement.friends.selectors import friends_going
 from engagement.missions import selectors as missions_selectors
 from engagement.missions.access import mission_get_for_viewer
 from engagement.missions.forms import MissionFilterForm, Origin
@@ -147,6 +148,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "map_data": _map_data(list(page.object_list), origin=origin, centre=centre),
         "known_areas": area_labels(tenant=tenant),
         "show_onboarding": user.is_authenticated and profile is None,
+        # Anonymous visitors: nothing, and no query.
+        "friends_going": (
+            friends_going(viewer=user, mission_ids=[mission.pk for mission in page.object_list])
+            if user.is_authenticated
+            else {}
+        ),
     }
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "engagement/_partials/results.html", context)
@@ -221,7 +228,10 @@ def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
             "my_participations": mine,
             "share_url": share_url,
             "map_data": {"points": point, "origin": None, "centre": None},
-            # The "friends going" block renders nothing until that feature exists.
-            "friends_going": [],
+            "friends_going": (
+                friends_going(viewer=request.user, mission_ids=[mission.pk]).get(mission.pk, [])
+                if request.user.is_authenticated
+                else []
+            ),
         },
     )

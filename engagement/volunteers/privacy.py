@@ -16,6 +16,7 @@ from accounts.services import (
     user_lock_for_deletion,
 )
 from engagement.errors import EngagementError
+from engagement.friends.selectors import friends_export
 from engagement.organizations.selectors import organization_list_for_user
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_volunteer
@@ -43,6 +44,7 @@ def user_export_data(*, user: User) -> dict[str, Any]:
                 for organization in organization_list_for_user(user=user)
             ],
             "participations": [_participation_export(item) for item in participations],
+            **friends_export(user=user),
         }
     )
     logger.info("user.data_exported", extra={"user_id": user.pk})
@@ -88,7 +90,9 @@ def user_delete_account(*, user: User, actor: User) -> None:
     Upcoming participations are cancelled first (seats go to the waiting list, organizers are
     told); then every participation is anonymised: no volunteer, no message, status and hours kept.
     The account, its addresses, connected accounts, second factors, tokens, profile and
-    memberships go with it. The last active tenant admin cannot leave the tenant without admin.
+    memberships go with it, and so do friendships, blocks, invitations, recommendations and
+    notifications (their rows cascade with the account). The last active tenant admin cannot
+    leave the tenant without admin.
     """
     with transaction.atomic():
         locked = user_lock_for_deletion(user=user, actor=actor)

@@ -219,6 +219,7 @@ FILLERS: dict[str, Filler] = {
     "export-download:token": value("export_download_token"),
     "reminder-answer:token": value("reminder_answer_token"),
     "calendar-feed:token": value("calendar_feed_token"),
+    "friend-invitation:token": value("friend_invitation_token"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),
     "account_reset_password_from_key:uidb36": value("password_reset_uidb36"),
@@ -270,6 +271,7 @@ TOKEN_PARAMS = frozenset(
         "export-download:token",
         "reminder-answer:token",
         "calendar-feed:token",
+        "friend-invitation:token",
         "account_confirm_email:key",
         "account_reset_password_from_key:uidb36",
         "account_reset_password_from_key:key",

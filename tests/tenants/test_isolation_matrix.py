@@ -53,6 +53,7 @@ from billing.models import BillingAccount, BillingAuditEntry, SeatSync, StripeEv
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
 from engagement.calendars.services import calendar_feed_create
+from engagement.friends.models import FriendInvitation
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
@@ -243,6 +244,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
     reminder = Reminder.objects.create(
         participation=world.own_participation, kind=Reminder.Kind.STILL_COMING
     )
+    friend_link = FriendInvitation.objects.create(inviter=world.tenant_admin)
     victim = Victim(
         values={
             "mission_id": str(world.published.pk),
@@ -267,6 +269,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "api_token_id": str(api_token.token.pk),
             # The volunteer's feed: their participations, in missions whose titles are marked.
             "calendar_feed_token": calendar_feed_create(owner=world.volunteer).token,
+            "friend_invitation_token": friend_link.token,
         },
         by_model={
             User: world.volunteer,

@@ -42,6 +42,8 @@ from accounts.services import user_set_password_path
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
 from engagement.calendars.services import calendar_feed_create
+from engagement.friends.models import FriendInvitation, Friendship
+from engagement.friends.services import friend_link_create
 from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
 from engagement.organizations.services import organization_invite
 from engagement.reminders.models import Reminder
@@ -67,6 +69,7 @@ from tests.engagement.factories import (
     OrganizationFactory,
     ParticipationFactory,
     SlotFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -275,6 +278,37 @@ def _invitation_snapshot(world: World) -> dict[str, Any]:
             state[host] = (
                 OrganizationMembership.objects.filter(user_id=VICTIM_PK).count(),
                 OrganizationInvitation.objects.filter(accepted_at__isnull=False).count(),
+            )
+    return state
+
+
+# friend_invitation: a random token stored in the tenant's schema (a link to become friends).
+
+
+def _friend_invitation_prepare(world: World) -> None:
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            world.extra[f"friend:{host}"] = UserFactory()
+
+
+def _friend_invitation_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        return friend_link_create(inviter=world.extra[f"friend:{origin}"]).token
+
+
+def _friend_invitation_use(world: World, target: str, token: str) -> HttpResponse:
+    if target == "public":
+        return world.client(target).post(f"/amis/invitation/{token}/", {"answer": "accept"})
+    return _logged_in(world, target).post(f"/amis/invitation/{token}/", {"answer": "accept"})
+
+
+def _friend_invitation_snapshot(world: World) -> dict[str, Any]:
+    state = {}
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            state[host] = (
+                Friendship.objects.filter(addressee_id=VICTIM_PK).count(),
+                FriendInvitation.objects.filter(used_at__isnull=False).count(),
             )
     return state
 
@@ -489,6 +523,16 @@ HARNESSES: dict[str, Harness] = {
         refused=frozenset({404}),
         accepted=frozenset({302}),
         snapshot=_invitation_snapshot,
+    ),
+    "friend_invitation": Harness(
+        origins=TENANT_HOSTS,
+        serves=TENANT_HOSTS,
+        prepare=_friend_invitation_prepare,
+        mint=_friend_invitation_mint,
+        use=_friend_invitation_use,
+        refused=frozenset({404}),
+        accepted=frozenset({302}),
+        snapshot=_friend_invitation_snapshot,
     ),
     "session": Harness(
         origins=HOSTS,

@@ -2,7 +2,9 @@
 
 It answers the three calls allauth makes for a Facebook login — the OAuth dialog (what the
 browser sees), the code exchange (app id and secret checked) and /me (appsecret_proof checked) —
-on the loopback port that test settings give allauth (settings.FACEBOOK_FAKE_PORT).
+and /me/friends for "find my friends" (the `user_friends` permission granted at the dialog, the
+proof checked, 2 friends a page), on the loopback port that test settings give allauth
+(settings.FACEBOOK_FAKE_PORT).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ class FakeGraph:
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    # The Facebook ids /me/friends lists (friends who use the app).
+    friends: list[str] = field(default_factory=list)
+    # Tokens whose dialog granted `user_friends`.
+    friends_tokens: set[str] = field(default_factory=set)
 
     def reset(self) -> None:
         self.app = None
@@ -39,6 +45,8 @@ class FakeGraph:
         self.codes.clear()
         self.tokens.clear()
         self.calls.clear()
+        self.friends = []
+        self.friends_tokens.clear()
 
 
 def _handler(graph: FakeGraph) -> type[BaseHTTPRequestHandler]:
@@ -64,6 +72,8 @@ def _handler(graph: FakeGraph) -> type[BaseHTTPRequestHandler]:
                 return self._access_token(query)
             if url.path.endswith("/me"):
                 return self._me(query)
+            if url.path.endswith("/me/friends"):
+                return self._friends(query)
             return self._json(404, {"error": {"message": "unknown path"}})
 
         def _dialog(self, query: dict[str, str]) -> None:
@@ -73,6 +83,7 @@ def _handler(graph: FakeGraph) -> type[BaseHTTPRequestHandler]:
             graph.codes[code] = {
                 "redirect_uri": query["redirect_uri"],
                 "profile": dict(graph.profile),
+                "scope": query.get("scope", "").split(","),
             }
             location = (
                 query["redirect_uri"] + "?" + urlencode({"code": code, "state": query["state"]})
@@ -94,6 +105,8 @@ def _handler(graph: FakeGraph) -> type[BaseHTTPRequestHandler]:
                 return self._json(400, {"error": {"message": "Invalid verification code"}})
             token = secrets.token_urlsafe(24)
             graph.tokens[token] = grant["profile"]
+            if "user_friends" in grant["scope"]:
+                graph.friends_tokens.add(token)
             return self._json(
                 200, {"access_token": token, "token_type": "bearer", "expires_in": 3600}
             )
@@ -109,6 +122,26 @@ def _handler(graph: FakeGraph) -> type[BaseHTTPRequestHandler]:
                 return self._json(400, {"error": {"message": "Invalid appsecret_proof"}})
             fields = query.get("fields", "").split(",")
             return self._json(200, {key: value for key, value in profile.items() if key in fields})
+
+        def _friends(self, query: dict[str, str]) -> None:
+            token = query.get("access_token", "")
+            app = graph.app
+            if token not in graph.tokens or app is None:
+                return self._json(401, {"error": {"message": "Invalid OAuth access token."}})
+            expected = hmac.new(app.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+            if not hmac.compare_digest(expected, query.get("appsecret_proof", "")):
+                return self._json(400, {"error": {"message": "Invalid appsecret_proof"}})
+            if token not in graph.friends_tokens:
+                return self._json(403, {"error": {"message": "user_friends not granted"}})
+            start = int(query.get("after", "0"))
+            page = graph.friends[start : start + 2]
+            payload: dict[str, Any] = {"data": [{"id": uid} for uid in page]}
+            if start + 2 < len(graph.friends):
+                following = dict(query, after=str(start + 2))
+                host, port = self.server.server_address[:2]
+                base = f"http://{host}:{port}{urlparse(self.path).path}"
+                payload["paging"] = {"next": f"{base}?{urlencode(following)}"}
+            return self._json(200, payload)
 
     return Handler
 

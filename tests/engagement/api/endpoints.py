@@ -124,6 +124,25 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         {**signed_in(404), "volunteer": 200},
     ),
     Endpoint("my profile", "get", lambda w: "me/profile/", signed_in(200), has_id=False),
+    Endpoint("my friends", "get", lambda w: "me/friends/", signed_in(200), has_id=False),
+    Endpoint(
+        "my friend requests", "get", lambda w: "me/friends/requests/", signed_in(200), has_id=False
+    ),
+    Endpoint(
+        "my friends privacy", "get", lambda w: "me/friends/privacy/", signed_in(200), has_id=False
+    ),
+    Endpoint(
+        "my notifications", "get", lambda w: "me/notifications/", signed_in(200), has_id=False
+    ),
+    Endpoint(
+        "remove a friend (none here)",
+        "delete",
+        lambda w: f"me/friends/{w.volunteer.pk}/",
+        signed_in(404),
+        # Names a person, answered "friend_not_found" (tests/engagement/friends/test_api.py
+        # checks another tenant's people are nothing there).
+        has_id=False,
+    ),
     Endpoint(
         "update my profile",
         "patch",

@@ -42,6 +42,20 @@ API_PATHS = {
     "/api/v1/participations/{participation_id}/no-show/": {"post"},
     "/api/v1/moderation/missions/": {"get"},
     "/api/v1/moderation/organizations/": {"get"},
+    "/api/v1/me/friends/": {"get"},
+    "/api/v1/me/friends/requests/": {"get"},
+    "/api/v1/me/friends/requests/{user_id}/accept/": {"post"},
+    "/api/v1/me/friends/requests/{user_id}/decline/": {"post"},
+    "/api/v1/me/friends/invite/": {"post"},
+    "/api/v1/me/friends/link/": {"post"},
+    "/api/v1/me/friends/invitations/accept/": {"post"},
+    "/api/v1/me/friends/invitations/decline/": {"post"},
+    "/api/v1/me/friends/privacy/": {"get", "patch"},
+    "/api/v1/me/friends/{user_id}/": {"delete"},
+    "/api/v1/me/friends/{user_id}/block/": {"post", "delete"},
+    "/api/v1/missions/{mission_id}/recommend-to-friends/": {"post"},
+    "/api/v1/me/notifications/": {"get"},
+    "/api/v1/me/notifications/read/": {"post"},
 }
 
 
