@@ -28,7 +28,7 @@ from engagement.missions.share_card import share_card_cached_png, share_card_for
 from engagement.missions.short_links import mission_id_from_short_code, mission_short_code
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_volunteer
-from engagement.taxonomy.selectors import cause_list
+from engagement.taxonomy.selectors import cause_list, skill_list
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.selectors import profile_for_user
 
@@ -91,6 +91,7 @@ def _search_filters(
         lng=origin.lng if origin else None,
         radius_km=radius,
         causes=causes,
+        skills=tuple(form.value("skill") or ()),
         date_from=form.value("date_from"),
         date_to=form.value("date_to"),
         availability=None if availability_mine else form.availability_mask(),
@@ -132,8 +133,7 @@ def _map_data(
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    causes = list(cause_list())
-    form = MissionFilterForm(request.GET, causes=causes)
+    form = MissionFilterForm(request.GET, causes=list(cause_list()), skills=list(skill_list()))
     form.is_valid()
     profile = profile_for_user(user=user) if user.is_authenticated else None
     origin = _origin(request, form, profile)

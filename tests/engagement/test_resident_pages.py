@@ -310,9 +310,10 @@ def test_home_query_count_does_not_grow_with_results(client_for, paris, in_paris
         count_queries(signed_in(paris, volunteer)),
     )
 
-    # search_path, causes (the filter), then the page with its total, organizations and
-    # causes in one query; signed in: + session, user, profile and its causes and skills.
-    assert anonymous_few == anonymous_many == 3
+    # search_path, causes and skills (the filters), then the page with its total,
+    # organizations and causes in one query; signed in: + session, user, profile and its
+    # causes and skills.
+    assert anonymous_few == anonymous_many == 4
     assert signed_in_few == signed_in_many <= anonymous_few + 5
 
 
