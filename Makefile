@@ -61,7 +61,7 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports
+bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-share-cards
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
@@ -77,6 +77,9 @@ bench-statistics:
 
 bench-exports:
 	$(PY) bench/backoffice_exports.py $(or $(N),100000)
+
+bench-share-cards:
+	$(PY) bench/share_cards.py $(or $(N),40)
 
 bench-billing:
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=bench $(VENV)/bin/pytest bench/billing_figures.py -q -s -p no:warnings

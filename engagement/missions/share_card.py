@@ -24,9 +24,8 @@ from pathlib import Path
 
 from django.core.cache import cache
 from django.db.models.fields.files import FieldFile
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from PIL import Image, ImageDraw, ImageFont
 
 from engagement.missions.models import Mission
@@ -123,8 +122,11 @@ def share_card_for(*, mission: Mission, tenant: Tenant) -> ShareCard:
 # --- Drawing ------------------------------------------------------------------------------------
 
 
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
 @lru_cache(maxsize=16)
-def _font(weight: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _font(weight: str, size: int) -> Font:
     for directory in FONT_DIRECTORIES:
         for name in FONT_FILES[weight]:
             path = directory / name
@@ -137,14 +139,14 @@ def _font(weight: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFon
     return ImageFont.load_default(size=size)
 
 
-def _text_width(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.ImageFont) -> float:
+def _text_width(draw: ImageDraw.ImageDraw, text: str, font: Font) -> float:
     return draw.textlength(text, font=font)
 
 
 def _wrapped(
     draw: ImageDraw.ImageDraw,
     text: str,
-    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    font: Font,
     width: int,
     max_lines: int,
 ) -> list[str]:
@@ -237,8 +239,8 @@ def share_card_png(card: ShareCard, *, tenant_logo: FieldFile | None = None) -> 
     ):
         if not text or y > HEIGHT - 16 - TEXT_SIZE - 24:
             continue
-        line = _wrapped(draw, text, text_font, width, 1)
-        draw.text((MARGIN, y), line[0], font=text_font, fill=colour)
+        shown = _wrapped(draw, text, text_font, width, 1)
+        draw.text((MARGIN, y), shown[0], font=text_font, fill=colour)
         y += int(TEXT_SIZE * 1.45)
     output = BytesIO()
     image.save(output, format="PNG", optimize=False)

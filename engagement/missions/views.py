@@ -247,13 +247,13 @@ def mission_share_image(request: HttpRequest, mission_id: int) -> HttpResponse:
     """The link preview's picture of a published mission (engagement.missions.share_card): the
     same for everyone, so anything else is a 404 like the page for a visitor. Conditional
     requests are answered from the version alone (ETag), without drawing."""
-    mission = missions_selectors.mission_detail(mission=mission_get_published(mission_id=mission_id))
+    mission = missions_selectors.mission_detail(
+        mission=mission_get_published(mission_id=mission_id)
+    )
     card = share_card_for(mission=mission, tenant=request.tenant)
     etag = f'"{card.version}"'
     cache_control = (
-        SHARE_IMAGE_IMMUTABLE
-        if request.GET.get("v") == card.version
-        else SHARE_IMAGE_UNVERSIONED
+        SHARE_IMAGE_IMMUTABLE if request.GET.get("v") == card.version else SHARE_IMAGE_UNVERSIONED
     )
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:

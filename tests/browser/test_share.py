@@ -22,7 +22,9 @@ GARDEN = "Jardin partagé de la Folie-Méricourt"
 def test_the_mission_page_shares_without_third_party_scripts(pages, url, world):
     page = pages.new()
     scripts: list[str] = []
-    page.on("request", lambda request: request.resource_type == "script" and scripts.append(request.url))
+    page.on(
+        "request", lambda request: request.resource_type == "script" and scripts.append(request.url)
+    )
     mission_url = url("paris", f"/missions/{world.paris_missions[GARDEN]}/")
 
     page.goto(mission_url)

@@ -39,7 +39,9 @@ def test_any_of_several_skills_matches(client_for, paris, skilled_missions):
 
 
 def test_skills_combine_with_causes(client_for, paris, skilled_missions):
-    page = html(client_for(paris).get("/", {"skill": ["cuisine", "langues"], "cause": "alimentation"}))
+    page = html(
+        client_for(paris).get("/", {"skill": ["cuisine", "langues"], "cause": "alimentation"})
+    )
 
     assert titles_in_order(page, TITLES) == ["Atelier cuisine"]
 
