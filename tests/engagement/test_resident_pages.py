@@ -395,7 +395,9 @@ def test_mission_page_shows_everything_a_volunteer_needs(client_for, paris, miss
     page = html(response)
     assert response.status_code == 200
     assert '<h1 id="mission-title">Collecte solidaire</h1>' in page
-    assert "Par Banque alimentaire de Paris" in page
+    assert re.search(
+        r'Par <a href="/organisations/[a-z0-9-]+/">Banque alimentaire de Paris</a>', page
+    )
     assert "<p>Accueil des <strong>donateurs</strong>.</p>" in page
     assert "12 rue de la Roquette, 75011 Paris" in page
     assert "4 places restantes" in page
