@@ -19,10 +19,11 @@ RUN pip install --upgrade pip \
  && pip install .
 
 FROM python:3.11-slim-bookworm
-# GDAL/GEOS/PROJ for GeoDjango, xmlsec for SAML, pg_dump for deprovisioning exports.
+# GDAL/GEOS/PROJ for GeoDjango, xmlsec for SAML, pg_dump for deprovisioning exports, DejaVu for
+# the mission share pictures (engagement/missions/share_card.py).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgdal32 libgeos-c1v5 libproj25 libxmlsec1 \
-      libxmlsec1-openssl postgresql-client \
+      libxmlsec1-openssl postgresql-client fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 entraide \
  && useradd --system --uid 10001 --gid entraide --home-dir /app --shell /usr/sbin/nologin entraide

@@ -15,6 +15,12 @@ urlpatterns = [
     path("", missions.home, name="home"),
     path("missions/<int:mission_id>/", missions.mission_detail, name="mission-detail"),
     path(
+        "missions/<int:mission_id>/apercu.png",
+        missions.mission_share_image,
+        name="mission-share-image",
+    ),
+    path("m/<str:code>/", missions.mission_short_link, name="mission-short-link"),
+    path(
         "missions/<int:mission_id>/participer/",
         participations.mission_participate,
         name="mission-participate",
@@ -79,6 +85,11 @@ urlpatterns = [
         "organisations/<int:organization_id>/logo.png",
         organizations.organization_logo,
         name="organization-logo",
+    ),
+    path(
+        "organisations/<str:slug>/",
+        organizations.organization_detail,
+        name="organization-detail",
     ),
     # Links in e-mails (engagement/emails/rendering.py) point here.
     path("me/participations/", RedirectView.as_view(pattern_name="my-engagements")),

@@ -64,3 +64,12 @@ def slot_get_for_editor(*, slot_id: int | str, user: Viewer) -> Slot:
         member_of(user, ORGANIZER_ROLES, "mission__organization_id")
     )
     return get_or_404(queryset, pk)
+
+
+def mission_get_published(*, mission_id: int | str) -> Mission:
+    """A published mission, whoever asks: what link previews and short links may show (the same
+    for everyone, so it may be cached publicly)."""
+    queryset = Mission.objects.select_related("organization").filter(
+        status=Mission.Status.PUBLISHED
+    )
+    return get_or_404(queryset, id_or_404(mission_id))

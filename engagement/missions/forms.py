@@ -378,6 +378,9 @@ class MissionFilterForm(forms.Form):
     cause = forms.MultipleChoiceField(
         label=_("Causes"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    skill = forms.MultipleChoiceField(
+        label=_("Useful skills"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     day = forms.TypedMultipleChoiceField(
         label=_("Days"),
         required=False,
@@ -422,6 +425,7 @@ class MissionFilterForm(forms.Form):
     # Fields that count as "a filter is on" in the summary.
     FILTER_FIELDS = (
         "cause",
+        "skill",
         "day",
         "period",
         "availability",
@@ -435,9 +439,16 @@ class MissionFilterForm(forms.Form):
         "for_me",
     )
 
-    def __init__(self, *args: Any, causes: Sequence[Cause] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        causes: Sequence[Cause] = (),
+        skills: Sequence[Skill] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cause"].choices = [(cause.slug, cause.label) for cause in causes]
+        self.fields["skill"].choices = [(skill.slug, skill.label) for skill in skills]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from engagement.missions.models import Mission, Slot
-from engagement.missions.search import open_slot_condition
+from engagement.missions.search import joinable_condition, open_slot_condition
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause, Skill
 
@@ -62,6 +62,32 @@ def mission_list_for_organization(*, organization: Organization) -> QuerySet[Mis
         .prefetch_related(Prefetch("causes", queryset=Cause.objects.order_by("position", "slug")))
         .defer("search_vector")
         .order_by("-created_at", "-id")
+    )
+
+
+# An organization's public page lists at most this many upcoming missions.
+ORGANIZATION_PAGE_MISSIONS_LIMIT = 50
+
+
+def mission_list_upcoming_for_organization(
+    *, organization: Organization, limit: int = ORGANIZATION_PAGE_MISSIONS_LIMIT
+) -> list[Mission]:
+    """The organization's published missions one can still join, soonest next date first (ongoing
+    ones last), each with `next_slot_starts_at` and `next_slot_ends_at`: one query."""
+    now = timezone.now()
+    next_slot = upcoming_slots(now=now).filter(mission_id=OuterRef("pk"))
+    return list(
+        Mission.objects.filter(
+            joinable_condition(now=now),
+            organization=organization,
+            status=Mission.Status.PUBLISHED,
+        )
+        .annotate(
+            next_slot_starts_at=Subquery(next_slot.values("starts_at")[:1]),
+            next_slot_ends_at=Subquery(next_slot.values("ends_at")[:1]),
+        )
+        .defer("search_vector", "description")
+        .order_by(F("next_slot_starts_at").asc(nulls_last=True), "title", "id")[:limit]
     )
 
 

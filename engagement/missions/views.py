@@ -11,23 +11,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from engagement.friends.selectors import friends_going
 from engagement.missions import selectors as missions_selectors
-from engagement.missions.access import mission_get_for_viewer
+from engagement.missions.access import mission_get_for_viewer, mission_get_published
 from engagement.missions.forms import MissionFilterForm, Origin
 from engagement.missions.geocoding import area_labels, geocode
 from engagement.missions.models import Mission
 from engagement.missions.search import MissionSearchFilters, SearchResult, mission_search_paginated
+from engagement.missions.share_card import share_card_cached_png, share_card_for
+from engagement.missions.short_links import mission_id_from_short_code, mission_short_code
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_volunteer
-from engagement.taxonomy.selectors import cause_list
+from engagement.taxonomy.selectors import cause_list, skill_list
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.selectors import profile_for_user
 
@@ -90,6 +92,7 @@ def _search_filters(
         lng=origin.lng if origin else None,
         radius_km=radius,
         causes=causes,
+        skills=tuple(form.value("skill") or ()),
         date_from=form.value("date_from"),
         date_to=form.value("date_to"),
         availability=None if availability_mine else form.availability_mask(),
@@ -131,8 +134,7 @@ def _map_data(
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    causes = list(cause_list())
-    form = MissionFilterForm(request.GET, causes=causes)
+    form = MissionFilterForm(request.GET, causes=list(cause_list()), skills=list(skill_list()))
     form.is_valid()
     profile = profile_for_user(user=user) if user.is_authenticated else None
     origin = _origin(request, form, profile)
@@ -205,6 +207,8 @@ def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
     mission = _viewable_mission(request, mission_id)
     mine = _my_active_participations(request, mission)
     share_url = request.build_absolute_uri(reverse("mission-detail", args=[mission.pk]))
+    card = share_card_for(mission=mission, tenant=request.tenant)
+    image_path = reverse("mission-share-image", args=[mission.pk])
     point = (
         [
             {
@@ -227,6 +231,10 @@ def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
             **_slot_choice_context(request, mission, mine),
             "my_participations": mine,
             "share_url": share_url,
+            "short_url": request.build_absolute_uri(
+                reverse("mission-short-link", args=[mission_short_code(mission.pk)])
+            ),
+            "share_image_url": request.build_absolute_uri(f"{image_path}?v={card.version}"),
             "map_data": {"points": point, "origin": None, "centre": None},
             "friends_going": (
                 friends_going(viewer=request.user, mission_ids=[mission.pk]).get(mission.pk, [])
@@ -235,3 +243,48 @@ def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
             ),
         },
     )
+
+
+# --- Sharing ------------------------------------------------------------------------------------
+
+# With the version it was drawn for, the picture's URL names one picture for ever.
+SHARE_IMAGE_IMMUTABLE = "public, max-age=31536000, immutable"
+SHARE_IMAGE_UNVERSIONED = "public, max-age=3600"
+
+
+@require_GET
+def mission_share_image(request: HttpRequest, mission_id: int) -> HttpResponse:
+    """The link preview's picture of a published mission (engagement.missions.share_card): the
+    same for everyone, so anything else is a 404 like the page for a visitor. Conditional
+    requests are answered from the version alone (ETag), without drawing."""
+    mission = missions_selectors.mission_detail(
+        mission=mission_get_published(mission_id=mission_id)
+    )
+    card = share_card_for(mission=mission, tenant=request.tenant)
+    etag = f'"{card.version}"'
+    cache_control = (
+        SHARE_IMAGE_IMMUTABLE if request.GET.get("v") == card.version else SHARE_IMAGE_UNVERSIONED
+    )
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        not_modified["Cache-Control"] = cache_control
+        return not_modified
+    response = HttpResponse(
+        share_card_cached_png(card, tenant=request.tenant), content_type="image/png"
+    )
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    response["X-Content-Type-Options"] = "nosniff"
+    # Nothing loads or runs; inline styles only for the browser's own picture viewer.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@require_GET
+def mission_short_link(request: HttpRequest, code: str) -> HttpResponse:
+    """/m/<code>/ → the mission page, when the visitor may see it (else the page's 404)."""
+    mission_id = mission_id_from_short_code(code)
+    if mission_id is None:
+        raise Http404
+    mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
+    return HttpResponseRedirect(reverse("mission-detail", args=[mission.pk]))

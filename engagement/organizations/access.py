@@ -145,3 +145,38 @@ def organization_get_for_moderator(*, organization_id: int | str, user: Viewer) 
     if not user_is_moderator(user):
         raise Http404
     return get_or_404(Organization.objects.all(), pk)
+
+
+# The reverse name of Mission.organization and the published status, spelled out here because
+# access rules of organizations do not import missions (missions depend on organizations).
+_PUBLISHED_MISSION = Q(missions__status="published")
+
+
+def organization_get_for_public_page(
+    *, user: Viewer, slug: str | None = None, organization_id: int | str | None = None
+) -> Organization:
+    """An organization, by slug or id, whose public page anyone may see: a verified one, and one
+    that has a published mission (its missions already show its name and description; a pending
+    or rejected organization with nothing published stays out of sight). Its members and the
+    moderators see it whatever its state. It carries `viewer_may_see_logo` (the logo's own rule,
+    organization_get_for_viewer: verified, or the viewer is a member or a moderator)."""
+    if slug is not None:
+        queryset = Organization.objects.filter(slug=slug)
+    else:
+        queryset = Organization.objects.filter(pk=id_or_404(organization_id or 0))
+    moderator = user_is_moderator(user)
+    if not moderator:
+        visible = Q(verification_status=Organization.Verification.VERIFIED) | Q(
+            Exists(Organization.objects.filter(_PUBLISHED_MISSION, pk=OuterRef("pk")))
+        )
+        if user_is_signed_in(user):
+            queryset = queryset.annotate(viewer_is_member=member_of(user, ORGANIZER_ROLES, "pk"))
+            visible |= Q(viewer_is_member=True)
+        queryset = queryset.filter(visible)
+    found = queryset.first()
+    if found is None:
+        raise Http404
+    found.viewer_may_see_logo = (  # type: ignore[attr-defined]
+        moderator or found.is_verified or bool(getattr(found, "viewer_is_member", False))
+    )
+    return found

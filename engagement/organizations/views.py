@@ -1,13 +1,19 @@
-"""Public pages of organizations on a tenant host (their logo)."""
+"""Public pages of organizations on a tenant host: the organization's page and its logo."""
 
 from __future__ import annotations
 
 import logging
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from engagement.organizations.access import organization_get_for_viewer
+from engagement.missions.selectors import mission_list_upcoming_for_organization
+from engagement.organizations.access import (
+    organization_get_for_public_page,
+    organization_get_for_viewer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,3 +36,27 @@ def organization_logo(request: HttpRequest, organization_id: int) -> HttpRespons
     response["Content-Security-Policy"] = "default-src 'none'"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_GET
+def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """/organisations/<slug>/: name, logo, description, verified badge and upcoming missions
+    (organization_get_for_public_page says who sees it). /organisations/<id>/, the address an
+    id gives, redirects to it (a slug made only of digits is looked up as a slug first)."""
+    try:
+        organization = organization_get_for_public_page(slug=slug, user=request.user)
+    except Http404:
+        if not slug.isdigit():
+            raise
+        organization = organization_get_for_public_page(organization_id=slug, user=request.user)
+        return redirect("organization-detail", slug=organization.slug, permanent=True)
+    page_url = request.build_absolute_uri(reverse("organization-detail", args=[organization.slug]))
+    return render(
+        request,
+        "organizations/public_page.html",
+        {
+            "organization": organization,
+            "missions": mission_list_upcoming_for_organization(organization=organization),
+            "page_url": page_url,
+        },
+    )

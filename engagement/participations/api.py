@@ -66,18 +66,34 @@ class MyParticipationListApi(AuthenticatedApiView):
 
 
 class MyParticipationCancelApi(AuthenticatedApiView):
+    class CancelInput(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=500,
+            required=False,
+            allow_blank=True,
+            trim_whitespace=True,
+            help_text="Optional, plain text: shown to the organization.",
+        )
+
+        class Meta:
+            ref_name = "MyParticipationCancelInput"
+
     @extend_schema(
         tags=[TAG],
         operation_id="me_participations_cancel",
-        summary="Cancel my participation (frees the seat for the waiting list)",
-        request=None,
-        responses={200: ParticipationSerializer, **error_responses(401, 404, 409)},
+        summary="Cancel my participation (frees the seat for the waiting list), with an "
+        "optional reason the organization sees",
+        request=CancelInput,
+        responses={200: ParticipationSerializer, **error_responses(400, 401, 404, 409)},
     )
     def post(self, request: SignedInApiRequest, participation_id: int) -> Response:
         participation = participation_get_for_volunteer(
             participation_id=participation_id, user=request.user
         )
-        participation = participation_cancel(participation=participation, actor=request.user)
+        data = validated_data(self.CancelInput, request.data)
+        participation = participation_cancel(
+            participation=participation, actor=request.user, reason=data.get("reason", "")
+        )
         return Response(ParticipationSerializer(participation).data)
 
 

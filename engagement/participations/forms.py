@@ -25,6 +25,15 @@ class DeclineForm(SummarisedErrorsForm):
     )
 
 
+class CancelForm(SummarisedErrorsForm):
+    reason = forms.CharField(
+        label=_("Reason (optional, shown to the organization)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+    )
+
+
 class AttendanceForm(SummarisedErrorsForm):
     hours = forms.DecimalField(
         label=_("Hours"),

@@ -207,9 +207,19 @@ def participation_request(*, volunteer: User, slot: Slot, message: str = "") -> 
     return participation
 
 
-def participation_cancel(*, participation: Participation, actor: User) -> Participation:
-    """The volunteer withdraws (before the slot starts); a freed seat goes to the waiting list."""
+# What a volunteer may say when cancelling (Participation.cancel_reason).
+CANCEL_REASON_MAX_LENGTH = 500
+
+
+def participation_cancel(
+    *, participation: Participation, actor: User, reason: str = ""
+) -> Participation:
+    """The volunteer withdraws (before the slot starts); a freed seat goes to the waiting list.
+    The optional `reason` (plain text) is kept for the organization to read."""
     require_authenticated(actor)
+    reason = sanitize_text(
+        reason, field="reason", max_length=CANCEL_REASON_MAX_LENGTH, multiline=True
+    )
     if participation.volunteer_id is None or participation.volunteer_id != actor.pk:
         raise EngagementError(
             _("You can only cancel your own participations."),
@@ -233,14 +243,16 @@ def participation_cancel(*, participation: Participation, actor: User) -> Partic
         previous = current.status
         current.status = Status.CANCELLED
         current.cancelled_at = now
-        current.save(update_fields=["status", "cancelled_at", "updated_at"])
+        current.cancel_reason = reason
+        current.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
         if previous == Status.CONFIRMED:
             _free_seat(slot)
         audit_record(
             actor=actor,
             action="participation.cancelled",
             target=current,
-            data={"slot_id": slot.pk, "previous_status": previous},
+            # Whether a reason was given, not its words (the organization reads them).
+            data={"slot_id": slot.pk, "previous_status": previous, "with_reason": bool(reason)},
         )
         notify_organizers(current, Event.ORGANIZER_CANCELLATION)
         if previous == Status.CONFIRMED:

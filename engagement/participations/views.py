@@ -36,7 +36,7 @@ from engagement.missions.views import (
 from engagement.participations import services as participations_services
 from engagement.participations.access import participation_get_for_volunteer
 from engagement.participations.calendar import slot_ics
-from engagement.participations.forms import ParticipateForm
+from engagement.participations.forms import CancelForm, ParticipateForm
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_volunteer
 from engagement.participations.services import participation_request
@@ -147,9 +147,18 @@ def participation_cancel(request: SignedInRequest, participation_id: int) -> Htt
     participation = participation_get_for_volunteer(
         participation_id=participation_id, user=request.user
     )
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        # Only the reason can be wrong (too long): nothing is cancelled, the page says why.
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("my-engagements")
     try:
         participations_services.participation_cancel(
-            participation=participation, actor=request.user
+            participation=participation,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
         )
     except EngagementError as error:
         messages.error(request, error.detail)

@@ -118,7 +118,9 @@ def participants_csv(request: HttpRequest, mission_id: int) -> HttpResponse:
     # A byte-order mark so spreadsheet programs read the accents as UTF-8.
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow([_("Name"), _("E-mail"), _("Status"), _("Date"), _("Hours")])
+    writer.writerow(
+        [_("Name"), _("E-mail"), _("Status"), _("Date"), _("Hours"), _("Reason for cancelling")]
+    )
     for participation in participations:
         volunteer = participation.volunteer
         writer.writerow(
@@ -128,6 +130,7 @@ def participants_csv(request: HttpRequest, mission_id: int) -> HttpResponse:
                 cell_text(participation.get_status_display()),
                 cell_text(slot_label(participation.slot)),
                 cell_text(participation.hours if participation.hours is not None else ""),
+                cell_text(participation.cancel_reason),
             ]
         )
     logger.info(

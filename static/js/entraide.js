@@ -41,6 +41,7 @@
           if (form.elements.where) form.elements.where.value = "";
           if (form.elements.sort) form.elements.sort.value = "distance";
           say(status, button.getAttribute("data-located"));
+          if (button.hasAttribute("data-reveal")) rememberToReveal(button.getAttribute("data-reveal"));
           if (button.hasAttribute("data-submit")) submit(form);
         },
         function () {
@@ -52,6 +53,35 @@
       );
     });
   }
+
+  /* After "locate me", the results that arrive are brought into view when they are below the
+     fold (on a phone the search form fills the screen). Kept in sessionStorage so it also works
+     when the form reloads the page instead of swapping the results in place. */
+  var REVEAL_KEY = "entraide:reveal";
+
+  function rememberToReveal(id) {
+    try { window.sessionStorage.setItem(REVEAL_KEY, id); } catch (error) { /* private mode */ }
+  }
+
+  function revealIfAsked() {
+    var id;
+    try {
+      id = window.sessionStorage.getItem(REVEAL_KEY);
+      window.sessionStorage.removeItem(REVEAL_KEY);
+    } catch (error) {
+      return;
+    }
+    var target = id && document.getElementById(id);
+    if (!target) return;
+    var first = target.querySelector(".mission-card") || target;
+    var box = first.getBoundingClientRect();
+    if (box.top >= 0 && box.bottom <= window.innerHeight) return;
+    target.scrollIntoView({ block: "start" });
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail && event.detail.target && event.detail.target.id) revealIfAsked();
+  });
 
   /* Typing an address replaces a previous geolocated point. */
   function setUpAddressField(input) {
@@ -108,6 +138,7 @@
     document.querySelectorAll("[data-geolocate]").forEach(setUpGeolocation);
     document.querySelectorAll("input[data-address]").forEach(setUpAddressField);
     document.querySelectorAll("[data-share]").forEach(setUpShare);
+    revealIfAsked();
     document.querySelectorAll("[data-js-only]").forEach(function (element) {
       element.hidden = false;
     });

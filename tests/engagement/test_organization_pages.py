@@ -1358,19 +1358,28 @@ def test_the_csv_lists_only_what_the_organization_needs(client_for, paris, world
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     past_label = _local_label(past)
     assert rows == [
-        [fr("Name"), fr("E-mail"), fr("Status"), fr("Date"), fr("Hours")],
+        [
+            fr("Name"),
+            fr("E-mail"),
+            fr("Status"),
+            fr("Date"),
+            fr("Hours"),
+            fr("Reason for cancelling"),
+        ],
         [
             "Zoé Présente",
             "zoe@example.org",
             fr(Participation.Status.ATTENDED.label),
             past_label,
             "3.00",
+            "",
         ],
         [
             "Valentin Volontaire",
             world.participation.volunteer.email,
             fr(Participation.Status.REQUESTED.label),
             _local_label(world.slot),
+            "",
             "",
         ],
     ]

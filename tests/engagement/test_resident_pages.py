@@ -312,10 +312,10 @@ def test_home_query_count_does_not_grow_with_results(client_for, paris, in_paris
         count_queries(signed_in(paris, volunteer)),
     )
 
-    # search_path, causes (the filter), then the page with its total, organizations and
-    # causes in one query; signed in: + session, user, profile and its causes and skills, and
-    # the friends going to the missions of the page.
-    assert anonymous_few == anonymous_many == 3
+    # search_path, causes and skills (the filters), then the page with its total,
+    # organizations and causes in one query; signed in: + session, user, profile and its
+    # causes and skills, and the friends going to the missions of the page.
+    assert anonymous_few == anonymous_many == 4
     assert signed_in_few == signed_in_many <= anonymous_few + 6
 
 
@@ -397,7 +397,9 @@ def test_mission_page_shows_everything_a_volunteer_needs(client_for, paris, miss
     page = html(response)
     assert response.status_code == 200
     assert '<h1 id="mission-title">Collecte solidaire</h1>' in page
-    assert "Par Banque alimentaire de Paris" in page
+    assert re.search(
+        r'Par <a href="/organisations/[a-z0-9-]+/">Banque alimentaire de Paris</a>', page
+    )
     assert "<p>Accueil des <strong>donateurs</strong>.</p>" in page
     assert "12 rue de la Roquette, 75011 Paris" in page
     assert "4 places restantes" in page

@@ -215,6 +215,9 @@ FILLERS: dict[str, Filler] = {
     "domain_id": value("domain_id"),
     # back office (exports): a Paris export job's id
     "export_job_id": value("export_job_id"),
+    # a mission's short link (its id in base 36) and an organization's public page
+    "mission-short-link:code": value("mission_short_code"),
+    "organization-detail:slug": value("organization_slug"),
     "invitation-accept:token": value("invitation_token"),
     "export-download:token": value("export_download_token"),
     "reminder-answer:token": value("reminder_answer_token"),

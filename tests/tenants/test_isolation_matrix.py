@@ -55,6 +55,7 @@ from engagement.backoffice.services_exports import export_download_token
 from engagement.calendars.services import calendar_feed_create
 from engagement.friends.models import FriendInvitation
 from engagement.missions.models import Mission
+from engagement.missions.short_links import mission_short_code
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
 from engagement.reminders.models import Reminder
@@ -248,6 +249,8 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
     victim = Victim(
         values={
             "mission_id": str(world.published.pk),
+            "mission_short_code": mission_short_code(world.published.pk),
+            "organization_slug": world.organization.slug,
             "participation_id": str(world.own_participation.pk),
             "organization_id": str(world.organization.pk),
             "membership_id": str(world.editor_membership.pk),
