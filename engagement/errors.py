@@ -28,6 +28,7 @@ class EngagementErrorCode(StrEnum):
     NOTE_REQUIRED = "note_required"
     UNKNOWN_CAUSE = "unknown_cause"
     UNKNOWN_SKILL = "unknown_skill"
+    SAVED_SEARCH_LIMIT_REACHED = "saved_search_limit_reached"
     # 403: the actor may not do this.
     NOT_ALLOWED = "not_allowed"
     NOT_MODERATOR = "not_moderator"

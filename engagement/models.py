@@ -4,6 +4,7 @@ Each model lives in its domain package (taxonomy, organizations, missions, parti
 volunteers, emails, friends, reminders, backoffice); code imports it from there, not from here.
 """
 
+from engagement.alerts.models import SavedSearch, SavedSearchMatch
 from engagement.backoffice.models import ExportJob
 from engagement.emails.models import EmailDelivery, EmailPreferences
 from engagement.friends.models import FriendBlock, Friendship
@@ -34,6 +35,8 @@ __all__ = [
     "OrganizationMembership",
     "Participation",
     "Reminder",
+    "SavedSearch",
+    "SavedSearchMatch",
     "Skill",
     "Slot",
     "VolunteerProfile",

@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
+from engagement.alerts import api as alerts
 from engagement.missions import api as missions
 from engagement.organizations import api as organizations
 from engagement.participations import api as participations
@@ -51,6 +52,12 @@ urlpatterns = [
         name="api-my-participation-cancel",
     ),
     path("me/profile/", volunteers.MyProfileApi.as_view(), name="api-my-profile"),
+    path("saved-searches/", alerts.SavedSearchListApi.as_view(), name="api-saved-searches"),
+    path(
+        "saved-searches/<int:saved_search_id>/",
+        alerts.SavedSearchDetailApi.as_view(),
+        name="api-saved-search",
+    ),
     path("causes/", taxonomy.CauseListApi.as_view(), name="api-causes"),
     path("skills/", taxonomy.SkillListApi.as_view(), name="api-skills"),
     # Organizations

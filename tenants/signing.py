@@ -184,6 +184,14 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 "Bearer …`) on /api/v1/ and /accounts/api/: looked up in the schema, and its "
                 "tag must name the tenant that answers",
             ),
+            TokenKind(
+                name="saved_search_unsubscribe",
+                mechanism=Mechanism.STORED,
+                minted_by="engagement.alerts.models.SavedSearch.unsubscribe_token (stored_token), "
+                "in the List-Unsubscribe header and the footer of a saved search's alerts",
+                checked_by="/alertes/desabonnement/<token>/ (engagement.alerts.views."
+                "saved_search_unsubscribe: GET confirms, a cookie-less POST unsubscribes)",
+            ),
         )
     }
 )
