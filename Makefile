@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-alerts clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, serve :8000
 run: setup
@@ -61,7 +61,7 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders
+bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-alerts
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
@@ -81,6 +81,9 @@ bench-exports:
 # SEND=5000 sends only that many of the claimed e-mails and extrapolates the whole run.
 bench-reminders:
 	$(PY) bench/reminders.py $(or $(N),100000) $(if $(SEND),--send $(SEND))
+
+bench-alerts:
+	$(PY) bench/alerts.py $(or $(N),100000) --searches $(or $(SEARCHES),10000)
 
 bench-billing:
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=bench $(VENV)/bin/pytest bench/billing_figures.py -q -s -p no:warnings

@@ -77,7 +77,9 @@ class SavedSearchUpdateInput(SavedSearchInput):
         ref_name = "SavedSearchUpdateInput"
 
 
-def _input(serializer_class: type[SavedSearchInput], request: SignedInApiRequest) -> SavedSearchInput:
+def _input(
+    serializer_class: type[SavedSearchInput], request: SignedInApiRequest
+) -> SavedSearchInput:
     if not isinstance(request.data, Mapping):
         raise exceptions.ValidationError({"non_field_errors": [_("A JSON object is expected.")]})
     serializer = serializer_class(data=request.data, context={"user": request.user})

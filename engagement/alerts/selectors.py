@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from engagement.alerts.models import SavedSearch, SavedSearchMatch
-from engagement.missions.models import Mission
+from engagement.missions.models import Mission, Slot
 from engagement.missions.search import MissionSearchFilters
+from engagement.missions.text_search import SEARCH_CONFIGS, Unaccent
+from engagement.taxonomy.models import Cause, Skill
 
 # A search is due when its last check is at least this old at the run's cut-off: a run a day
 # (engagement.alerts.services) then checks the daily ones every day and the weekly ones every
@@ -98,3 +101,84 @@ def alert_missions(*, mission_ids: list[int]) -> QuerySet[Mission]:
         .defer("search_vector", "description", "organization__description")
         .order_by("-published_at", "-id")
     )
+
+
+# --- New matches of many saved searches in one statement ----------------------------------------
+
+_SAVED = SavedSearch._meta.db_table
+_MISSION = Mission._meta.db_table
+_SLOT = Slot._meta.db_table
+_CAUSE = Cause._meta.db_table
+_SKILL = Skill._meta.db_table
+_MISSION_SKILLS = Mission.skills.through._meta.db_table
+
+
+def _text_query(column: str) -> str:
+    """engagement.missions.text_search.search_query over a column: the words in French or
+    English, websearch syntax, accents ignored."""
+    cleaned = f"COALESCE({Unaccent.function}({column}), '')"
+    return " || ".join(
+        f"websearch_to_tsquery('{config}'::regconfig, {cleaned})" for config in SEARCH_CONFIGS
+    )
+
+
+# Each condition is the search's own (engagement.missions.search._search_base and _slot_match),
+# written over the saved search's columns instead of parameters; a filter the search does not
+# have is a NULL or empty column, and its condition is then true. Only constant identifiers are
+# formatted in; values are %(name)s parameters.
+NEW_MATCHES_SQL = f"""
+SELECT ss.id, m.id
+FROM {_SAVED} ss
+JOIN {_MISSION} m
+  ON m.published_at > ss.last_checked_at
+ AND m.published_at <= %(cutoff)s
+WHERE ss.id = ANY(%(saved_search_ids)s)
+  AND m.status = %(published)s
+  AND (m.has_open_ongoing_slot OR m.last_open_slot_start > %(now)s)
+  AND (ss.radius_km IS NULL
+       OR ST_DWithin(m.location, ss.location, ss.radius_km * 1000.0))
+  AND (cardinality(ss.causes) = 0
+       OR m.cause_ids && ARRAY(SELECT c.id FROM {_CAUSE} c WHERE c.slug = ANY(ss.causes)))
+  AND (cardinality(ss.skills) = 0
+       OR EXISTS (SELECT 1 FROM {_MISSION_SKILLS} link
+                  WHERE link.mission_id = m.id AND link.skill_id = ANY(ARRAY(
+                      SELECT k.id FROM {_SKILL} k WHERE k.slug = ANY(ss.skills)))))
+  AND (ss.remote IS NULL OR m.is_remote = ss.remote)
+  AND (ss.step_free IS NULL OR m.is_step_free = ss.step_free)
+  AND (ss.open_to_minors IS NULL OR m.is_open_to_minors = ss.open_to_minors)
+  AND (ss.beginner_friendly IS NULL OR m.is_beginner_friendly = ss.beginner_friendly)
+  AND (ss.query = '' OR m.search_vector @@ ({_text_query("ss.query")}))
+  AND (ss.availability_mask IS NULL
+       OR EXISTS (SELECT 1 FROM {_SLOT} s
+                  WHERE s.mission_id = m.id AND s.status = %(open)s
+                    AND (s.starts_at IS NULL OR s.starts_at > %(now)s)
+                    AND (s.starts_at IS NULL OR (ss.availability_mask >> s.time_bit) & 1 = 1)))
+"""  # noqa: S608 - constant identifiers only
+
+
+def saved_search_new_matches(
+    *, saved_search_ids: list[int], cutoff: datetime, now: datetime
+) -> list[tuple[int, int]]:
+    """(saved search id, mission id) for every mission published after the search's last check
+    and at or before `cutoff` that the search finds at `now`: what mission_search finds with
+    the search's filters (saved_search_filters), for many searches in one statement.
+
+    PostgreSQL reads the missions of the window through the (status, published_at) index once
+    and tests each against the searches, the cheap in-row conditions first; a run is a few
+    statements whatever the number of searches (bench/alerts.py, docs/benchmarks.md).
+    tests/engagement/alerts/test_selectors.py checks it against mission_search.
+    """
+    if not saved_search_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            NEW_MATCHES_SQL,
+            {
+                "saved_search_ids": saved_search_ids,
+                "cutoff": cutoff,
+                "now": now,
+                "published": Mission.Status.PUBLISHED.value,
+                "open": Slot.Status.OPEN.value,
+            },
+        )
+        return [(row[0], row[1]) for row in cursor.fetchall()]

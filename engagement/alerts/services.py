@@ -5,15 +5,17 @@ zone: engagement/alerts/tasks.py) has two steps:
 
 1. Evaluation (`saved_search_alerts_evaluate`): for every due search, the missions that are new
    for it. "New" is exact: `last_checked_at < published_at <= cutoff`, matching the search's
-   filters at the time of the run (the same query as the search page:
-   engagement.missions.search.mission_search), and not announced before (the unique
-   SavedSearchMatch row). The cut-off is the run's start minus SETTLE, so a mission whose
-   publishing transaction commits a little after its `published_at` is still seen by the next
-   run; `last_checked_at` then moves to the cut-off. Searches with the same filters share one
-   query (bounded below by the oldest of their last checks); a query reads the few missions
-   published since through the (status, published_at) index, so a run costs about one query per
-   distinct filter whatever the size of the catalogue (bench/alerts.py, docs/benchmarks.md).
-   No lock is taken on missions or slots.
+   filters at the time of the run, and not announced before (the unique SavedSearchMatch row).
+   The cut-off is the run's start minus SETTLE, so a mission whose publishing transaction
+   commits a little after its `published_at` is still seen by the next run; `last_checked_at`
+   then moves to the cut-off. The matching goes the other way round from the search page: the
+   few missions published since the oldest check are read once, and one statement tells, for
+   thousands of searches at a time, which of them each search finds
+   (engagement.alerts.selectors.saved_search_new_matches: the search's own conditions over
+   the saved columns, checked against mission_search by the tests). One query per search
+   through the ORM costs more to build than to run — tens of milliseconds each, minutes for
+   10,000 searches (bench/alerts.py, docs/benchmarks.md). No lock is taken on missions or
+   slots.
 2. Sending (`saved_search_alert_send`): one e-mail per search with new matches, sent by tasks in
    batches (ALERT_SEND_BATCH searches each) so that workers share the rendering. A search with
    nothing new gets nothing.
@@ -22,7 +24,6 @@ zone: engagement/alerts/tasks.py) has two steps:
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
@@ -41,14 +43,14 @@ from accounts.models import User
 from engagement.alerts.models import SavedSearch, SavedSearchMatch
 from engagement.alerts.selectors import (
     alert_missions,
-    saved_search_filters,
+    saved_search_new_matches,
     saved_search_unsent_matches,
     saved_searches_due,
 )
 from engagement.emails.delivery import EmailCategory, deliver_email
 from engagement.errors import EngagementError, EngagementErrorCode
-from engagement.links import language_for, mission_url, page_url
-from engagement.missions.search import MissionSearchFilters, mission_search
+from engagement.links import MISSION_PATH, language_for
+from engagement.missions.search import MissionSearchFilters
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
 from tenants.audit.services import audit_record
@@ -66,6 +68,8 @@ SETTLE = timedelta(minutes=10)
 ALERT_SEND_BATCH = 200
 # Missions listed in one alert; the e-mail links to the rest.
 ALERT_MISSIONS_SHOWN = 10
+# Saved searches evaluated per statement.
+EVALUATION_BATCH = 2000
 # Rows written per INSERT.
 _INSERT_BATCH = 5000
 
@@ -91,7 +95,11 @@ def _checked_taxonomy(filters: MissionSearchFilters) -> None:
         if unknown:
             errors["skill"] = [_("Unknown skill: %(slugs)s.") % {"slugs": ", ".join(unknown)}]
     if errors:
-        code = EngagementErrorCode.UNKNOWN_CAUSE if "cause" in errors else EngagementErrorCode.UNKNOWN_SKILL
+        code = (
+            EngagementErrorCode.UNKNOWN_CAUSE
+            if "cause" in errors
+            else EngagementErrorCode.UNKNOWN_SKILL
+        )
         raise EngagementError(_("Some filters are unknown."), code=code, fields=errors)
 
 
@@ -139,7 +147,10 @@ def _full_clean(saved_search: SavedSearch) -> None:
         raise EngagementError(
             _("Some values are not valid."),
             code=EngagementErrorCode.INVALID,
-            fields={name: [str(message) for message in messages] for name, messages in error.message_dict.items()},
+            fields={
+                name: [str(message) for message in messages]
+                for name, messages in error.message_dict.items()
+            },
         ) from None
 
 
@@ -247,75 +258,46 @@ def saved_search_unsubscribe(*, saved_search: SavedSearch) -> bool:
 class AlertsEvaluation:
     cutoff: datetime
     searches: int
-    distinct_filters: int
     matches: int
     # Searches with missions not announced yet, for the sending step.
     to_send: list[int]
-
-
-def _new_missions(
-    filters: MissionSearchFilters, *, after: datetime, until: datetime
-) -> list[tuple[int, datetime]]:
-    """(id, published_at) of the missions matching `filters` published in (after, until]."""
-    rows = (
-        mission_search(filters=filters)
-        .filter(published_at__gt=after, published_at__lte=until)
-        .order_by()
-        .values_list("pk", "published_at")
-    )
-    return list(rows)
 
 
 def saved_search_alerts_evaluate(*, now: datetime | None = None) -> AlertsEvaluation:
     """Find the new missions of every due saved search (module docstring) and move the
     searches' last check to the cut-off. Safe to run twice: a mission is recorded once per
     search, and a search checked by this run is not due again before its interval."""
-    cutoff = (now or timezone.now()) - SETTLE
-    due = list(saved_searches_due(cutoff=cutoff))
-    groups: dict[MissionSearchFilters, list[SavedSearch]] = defaultdict(list)
-    for saved_search in due:
-        groups[saved_search_filters(saved_search)].append(saved_search)
+    moment = now or timezone.now()
+    cutoff = moment - SETTLE
+    due_ids = list(saved_searches_due(cutoff=cutoff).values_list("pk", flat=True))
     found_at = timezone.now()
-    matches: list[SavedSearchMatch] = []
-    for filters, searches in groups.items():
-        oldest = min(search.last_checked_at for search in searches)
-        rows = _new_missions(filters, after=oldest, until=cutoff)
-        for search in searches:
-            matches.extend(
-                SavedSearchMatch(
-                    saved_search_id=search.pk, mission_id=mission_id, found_at=found_at
-                )
-                for mission_id, published_at in rows
-                if published_at > search.last_checked_at
-            )
-    due_ids = [search.pk for search in due]
+    matches = 0
     with transaction.atomic():
-        for start in range(0, len(matches), _INSERT_BATCH):
+        for start in range(0, len(due_ids), EVALUATION_BATCH):
+            batch = due_ids[start : start + EVALUATION_BATCH]
+            pairs = saved_search_new_matches(saved_search_ids=batch, cutoff=cutoff, now=moment)
+            matches += len(pairs)
             SavedSearchMatch.objects.bulk_create(
-                matches[start : start + _INSERT_BATCH], ignore_conflicts=True
+                [
+                    SavedSearchMatch(
+                        saved_search_id=saved_search_id, mission_id=mission_id, found_at=found_at
+                    )
+                    for saved_search_id, mission_id in pairs
+                ],
+                batch_size=_INSERT_BATCH,
+                ignore_conflicts=True,
             )
-        for start in range(0, len(due_ids), _INSERT_BATCH):
-            SavedSearch.objects.filter(
-                pk__in=due_ids[start : start + _INSERT_BATCH], last_checked_at__lt=cutoff
-            ).update(last_checked_at=cutoff)
-    to_send = sorted({match.saved_search_id for match in matches})
+            SavedSearch.objects.filter(pk__in=batch, last_checked_at__lt=cutoff).update(
+                last_checked_at=cutoff
+            )
     to_send = list(
-        SavedSearchMatch.objects.filter(saved_search_id__in=to_send, sent_at__isnull=True)
+        SavedSearchMatch.objects.filter(saved_search_id__in=due_ids, sent_at__isnull=True)
         .values_list("saved_search_id", flat=True)
         .distinct()
         .order_by("saved_search_id")
     )
-    logger.info(
-        "saved_search.evaluated",
-        extra={"searches": len(due), "filters": len(groups), "matches": len(matches)},
-    )
-    return AlertsEvaluation(
-        cutoff=cutoff,
-        searches=len(due),
-        distinct_filters=len(groups),
-        matches=len(matches),
-        to_send=to_send,
-    )
+    logger.info("saved_search.evaluated", extra={"searches": len(due_ids), "matches": matches})
+    return AlertsEvaluation(cutoff=cutoff, searches=len(due_ids), matches=matches, to_send=to_send)
 
 
 def saved_search_alerts_run(*, now: datetime | None = None) -> AlertsEvaluation:
@@ -333,20 +315,35 @@ def saved_search_alerts_run(*, now: datetime | None = None) -> AlertsEvaluation:
 # --- Alert runs: sending ------------------------------------------------------------------------
 
 
-def unsubscribe_url(tenant: Tenant, saved_search: SavedSearch) -> str:
-    return page_url(
-        tenant, "saved-search-unsubscribe", UNSUBSCRIBE_PATH, token=saved_search.unsubscribe_token
-    )
+@dataclass(frozen=True)
+class _Links:
+    """Absolute links on the tenant's origin (engagement.links.page_url, its origin read once)."""
+
+    origin: str
+
+    def url(self, name: str, fallback: str, **kwargs: object) -> str:
+        try:
+            path = reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            path = fallback.format(**kwargs)
+        return f"{self.origin}{path}"
+
+    def unsubscribe(self, saved_search: SavedSearch) -> str:
+        return self.url(
+            "saved-search-unsubscribe", UNSUBSCRIBE_PATH, token=saved_search.unsubscribe_token
+        )
 
 
-def unsubscribe_headers(tenant: Tenant, saved_search: SavedSearch) -> dict[str, str]:
-    """RFC 2369 List-Unsubscribe with the one-click POST of RFC 8058 (the HTTPS link is what
-    mail providers use; the mailto names the search's token for a person who answers)."""
+def unsubscribe_headers(links: _Links, saved_search: SavedSearch) -> dict[str, str]:
+    """RFC 2369 List-Unsubscribe with the one-click POST of RFC 8058: mail providers POST
+    `List-Unsubscribe=One-Click` to the HTTPS link. The mailto names the search's token for the
+    mailbox ALERTS_UNSUBSCRIBE_MAILBOX (DEFAULT_FROM_EMAIL's by default), for clients that only
+    write; reading that mailbox is the operator's part."""
     _name, mailbox = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    mailbox = getattr(settings, "ALERTS_UNSUBSCRIBE_MAILBOX", "") or mailbox
+    mailbox = settings.ALERTS_UNSUBSCRIBE_MAILBOX or mailbox
     mailto = f"mailto:{mailbox}?subject=unsubscribe%20{saved_search.unsubscribe_token}"
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(tenant, saved_search)}>, <{mailto}>",
+        "List-Unsubscribe": f"<{links.unsubscribe(saved_search)}>, <{mailto}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
@@ -380,6 +377,8 @@ def saved_search_alert_send(*, saved_search_id: int, now: datetime | None = None
             return False
         tenant = current_tenant()
         user = saved_search.user
+        # The tenant's origin is read once (a domain lookup) for the dozen links of the e-mail.
+        links = _Links(tenant.base_url)
         delivered = deliver_email(
             key=f"saved-search:{saved_search.pk}:alert:{unsent[0].pk}",
             tenant=tenant,
@@ -389,22 +388,24 @@ def saved_search_alert_send(*, saved_search_id: int, now: datetime | None = None
             context={
                 "saved_search": saved_search,
                 "missions": [
-                    {"mission": mission, "url": mission_url(tenant, mission)}
+                    {
+                        "mission": mission,
+                        "url": links.url("mission-detail", MISSION_PATH, mission_id=mission.pk),
+                    }
                     for mission in missions[:ALERT_MISSIONS_SHOWN]
                 ],
                 "count": len(missions),
                 "more": max(len(missions) - ALERT_MISSIONS_SHOWN, 0),
-                "results_url": page_url(
-                    tenant,
+                "results_url": links.url(
                     "saved-search-results",
                     SAVED_SEARCH_RESULTS_PATH,
                     saved_search_id=saved_search.pk,
                 ),
-                "manage_url": page_url(tenant, "saved-searches", SAVED_SEARCHES_PATH),
-                "unsubscribe_url": unsubscribe_url(tenant, saved_search),
+                "manage_url": links.url("saved-searches", SAVED_SEARCHES_PATH),
+                "unsubscribe_url": links.unsubscribe(saved_search),
             },
             category=EmailCategory.ALERTS,
-            headers=unsubscribe_headers(tenant, saved_search),
+            headers=unsubscribe_headers(links, saved_search),
         )
         if delivered:
             SavedSearch.objects.filter(pk=saved_search.pk).update(last_sent_at=sent_at)
@@ -452,4 +453,3 @@ def saved_search_alerts_schedule_everywhere(*, now: datetime | None = None) -> i
         except DatabaseError:
             logger.exception("saved_search.schedule_failed", extra={"schema": tenant.schema_name})
     return scheduled
-

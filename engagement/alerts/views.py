@@ -74,9 +74,7 @@ def _criteria(
             }
         lines.append((_("Where"), where))
     if filters.causes:
-        lines.append(
-            (_("Causes"), ", ".join(labels.get(slug, slug) for slug in filters.causes))
-        )
+        lines.append((_("Causes"), ", ".join(labels.get(slug, slug) for slug in filters.causes)))
     if filters.skills:
         lines.append(
             (_("Skills"), ", ".join(labels.get(f"skill:{slug}", slug) for slug in filters.skills))
@@ -141,7 +139,7 @@ def saved_search_new(request: SignedInRequest) -> HttpResponse:
         )
     elif form.is_valid():
         try:
-            saved_search = saved_search_create(
+            saved_search_create(
                 user=request.user,
                 name=form.cleaned_data["name"],
                 frequency=form.cleaned_data["frequency"],
@@ -280,7 +278,4 @@ def saved_search_unsubscribe_page(request: HttpRequest, token: str) -> HttpRespo
         return render(
             request, "alerts/unsubscribe.html", {"saved_search": saved_search, "done": True}
         )
-    return render(
-        request, "alerts/unsubscribe.html", {"saved_search": saved_search, "done": False}
-    )
-
+    return render(request, "alerts/unsubscribe.html", {"saved_search": saved_search, "done": False})

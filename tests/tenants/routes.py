@@ -218,6 +218,9 @@ FILLERS: dict[str, Filler] = {
     "invitation-accept:token": value("invitation_token"),
     "export-download:token": value("export_download_token"),
     "reminder-answer:token": value("reminder_answer_token"),
+    # saved searches: a Paris saved search's id, and its unsubscribe link
+    "saved_search_id": value("saved_search_id"),
+    "saved-search-unsubscribe:token": value("saved_search_unsubscribe_token"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),
     "account_reset_password_from_key:uidb36": value("password_reset_uidb36"),
@@ -268,6 +271,7 @@ TOKEN_PARAMS = frozenset(
         "invitation-accept:token",
         "export-download:token",
         "reminder-answer:token",
+        "saved-search-unsubscribe:token",
         "account_confirm_email:key",
         "account_reset_password_from_key:uidb36",
         "account_reset_password_from_key:key",

@@ -4,10 +4,11 @@ arrives over SMTP (text, HTML, language, one-click unsubscribe headers)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from engagement.alerts.models import SavedSearch, SavedSearchMatch
 from engagement.alerts.services import (
@@ -43,9 +44,7 @@ FAR = paris_point(LNG + 0.41, LAT)
 
 
 def _published(*, hours_ago: float, **kwargs):  # type: ignore[no-untyped-def]
-    mission = MissionFactory(
-        published_at=timezone.now() - timedelta(hours=hours_ago), **kwargs
-    )
+    mission = MissionFactory(published_at=timezone.now() - timedelta(hours=hours_ago), **kwargs)
     SlotFactory(mission=mission)
     return mission
 
@@ -89,7 +88,10 @@ def test_create_keeps_the_filters_and_is_audited(in_paris):
         "repas",
     )
     assert len(saved.unsubscribe_token) == 43
-    assert AuditEvent.objects.filter(action="saved_search.created", target_id=str(saved.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="saved_search.created", target_id=str(saved.pk)).count()
+        == 1
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,7 +126,9 @@ def test_a_person_keeps_a_limited_number_of_saved_searches(in_paris):
         )
 
     with pytest.raises(EngagementError) as raised:
-        saved_search_create(user=user, name="one more", frequency="daily", filters=MissionSearchFilters())
+        saved_search_create(
+            user=user, name="one more", frequency="daily", filters=MissionSearchFilters()
+        )
 
     assert raised.value.code == EngagementErrorCode.SAVED_SEARCH_LIMIT_REACHED
     assert SavedSearch.objects.filter(user=user).count() == MAX_SAVED_SEARCHES_PER_USER
@@ -171,7 +175,7 @@ def test_a_search_is_not_evaluated_before_its_interval_nor_when_paused(in_paris)
     assert fresh.last_checked_at < timezone.now() - timedelta(hours=1)
 
 
-def test_identical_filters_share_one_query_and_keep_their_own_windows(in_paris):
+def test_each_search_keeps_its_own_window(in_paris):
     older, newer = UserFactory(), UserFactory()
     a = _saved(older, hours_ago=30)
     b = _saved(newer, hours_ago=20)
@@ -180,12 +184,18 @@ def test_identical_filters_share_one_query_and_keep_their_own_windows(in_paris):
 
     evaluation = saved_search_alerts_evaluate()
 
-    assert evaluation.distinct_filters == 1
-    assert set(SavedSearchMatch.objects.filter(saved_search=a).values_list("mission_id", flat=True)) == {both.pk, only_a.pk}
-    assert set(SavedSearchMatch.objects.filter(saved_search=b).values_list("mission_id", flat=True)) == {both.pk}
+    assert evaluation.searches == 2
+    assert set(
+        SavedSearchMatch.objects.filter(saved_search=a).values_list("mission_id", flat=True)
+    ) == {both.pk, only_a.pk}
+    assert set(
+        SavedSearchMatch.objects.filter(saved_search=b).values_list("mission_id", flat=True)
+    ) == {both.pk}
 
 
-def test_a_mission_is_never_announced_twice(in_paris, smtp_inbox, django_capture_on_commit_callbacks):
+def test_a_mission_is_never_announced_twice(
+    in_paris, smtp_inbox, django_capture_on_commit_callbacks
+):
     user = UserFactory(email="lea@example.org")
     saved = _saved(user)
     mission = _published(hours_ago=2)
@@ -195,7 +205,9 @@ def test_a_mission_is_never_announced_twice(in_paris, smtp_inbox, django_capture
 
     # Published again later (a new published_at), and the search checked again.
     Mission.objects.filter(pk=mission.pk).update(published_at=timezone.now() - timedelta(hours=1))
-    SavedSearch.objects.filter(pk=saved.pk).update(last_checked_at=timezone.now() - timedelta(hours=30))
+    SavedSearch.objects.filter(pk=saved.pk).update(
+        last_checked_at=timezone.now() - timedelta(hours=30)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         evaluation = saved_search_alerts_run()
 
@@ -213,7 +225,9 @@ def test_nothing_new_sends_nothing(in_paris, smtp_inbox, django_capture_on_commi
 
     assert evaluation.searches == 1
     assert smtp_inbox.to("sam@example.org") == []
-    assert not OutboxMessage.objects.filter(task_name="engagement.saved_search_alerts_send").exists()
+    assert not OutboxMessage.objects.filter(
+        task_name="engagement.saved_search_alerts_send"
+    ).exists()
 
 
 def test_the_alert_arrives_branded_in_french_with_one_click_unsubscribe(
@@ -301,3 +315,32 @@ def test_the_schedule_runs_a_tenant_at_its_local_hour(in_paris, settings):
 
 def test_settling_margin_is_short():
     assert timedelta(0) < SETTLE <= timedelta(minutes=15)
+
+
+def test_beat_schedules_the_alerts_hourly_as_a_platform_task(paris, settings):
+    from celery.schedules import crontab
+
+    from config.celery import app
+    from engagement.alerts.tasks import saved_search_alerts_schedule
+
+    entry = settings.CELERY_BEAT_SCHEDULE["saved-search-alerts"]
+    assert entry == {
+        "task": "engagement.saved_search_alerts_schedule",
+        "schedule": crontab(minute=0),
+    }
+    assert {
+        "engagement.saved_search_alerts_schedule",
+        "engagement.saved_search_alerts_run",
+        "engagement.saved_search_alerts_send",
+    } <= set(app.tasks)
+    settings.SAVED_SEARCH_ALERTS_LOCAL_HOUR = (
+        timezone.now().astimezone(ZoneInfo(paris.timezone)).hour
+    )
+
+    assert saved_search_alerts_schedule.delay().get() >= 1
+
+    with tenant_context(paris):
+        assert (
+            OutboxMessage.objects.filter(task_name="engagement.saved_search_alerts_run").count()
+            == 1
+        )

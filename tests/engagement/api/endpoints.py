@@ -132,6 +132,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=lambda w: {"radius_km": 7, "availability": ["sat-morning"]},
         has_id=False,
     ),
+    # --- saved searches
+    Endpoint("my saved searches", "get", lambda w: "saved-searches/", signed_in(200), has_id=False),
+    Endpoint(
+        "save a search",
+        "post",
+        lambda w: "saved-searches/",
+        signed_in(201),
+        body=lambda w: {"name": "Repas", "frequency": "weekly", "q": "repas"},
+        has_id=False,
+    ),
     # --- organizations
     Endpoint("my organizations", "get", lambda w: "organizations/", signed_in(200), has_id=False),
     Endpoint(
