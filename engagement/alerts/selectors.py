@@ -124,35 +124,51 @@ def _text_query(column: str) -> str:
 
 # Each condition is the search's own (engagement.missions.search._search_base and _slot_match),
 # written over the saved search's columns instead of parameters; a filter the search does not
-# have is a NULL or empty column, and its condition is then true. Only constant identifiers are
-# formatted in; values are %(name)s parameters.
+# have is NULL, and its condition is then true. What depends on the search alone (cause and
+# skill ids, the parsed words) is computed once per search in `searches`, and what depends on
+# the mission alone (published, joinable, in the window) once per mission in `fresh`; the join
+# then tests pairs, PostgreSQL evaluating the cheap in-row conditions before ST_DWithin and the
+# slot probe. Only constant identifiers are formatted in; values are %(name)s parameters.
 NEW_MATCHES_SQL = f"""
-SELECT ss.id, m.id
-FROM {_SAVED} ss
-JOIN {_MISSION} m
-  ON m.published_at > ss.last_checked_at
- AND m.published_at <= %(cutoff)s
-WHERE ss.id = ANY(%(saved_search_ids)s)
-  AND m.status = %(published)s
-  AND (m.has_open_ongoing_slot OR m.last_open_slot_start > %(now)s)
-  AND (ss.radius_km IS NULL
-       OR ST_DWithin(m.location, ss.location, ss.radius_km * 1000.0))
-  AND (cardinality(ss.causes) = 0
-       OR m.cause_ids && ARRAY(SELECT c.id FROM {_CAUSE} c WHERE c.slug = ANY(ss.causes)))
-  AND (cardinality(ss.skills) = 0
+WITH searches AS MATERIALIZED (
+  SELECT ss.id, ss.last_checked_at, ss.location, ss.radius_km * 1000.0 AS radius_m,
+         CASE WHEN cardinality(ss.causes) > 0 THEN
+           ARRAY(SELECT c.id FROM {_CAUSE} c WHERE c.slug = ANY(ss.causes)) END AS cause_ids,
+         CASE WHEN cardinality(ss.skills) > 0 THEN
+           ARRAY(SELECT k.id FROM {_SKILL} k WHERE k.slug = ANY(ss.skills)) END AS skill_ids,
+         CASE WHEN ss.query <> '' THEN {_text_query("ss.query")} END AS words,
+         ss.availability_mask, ss.remote, ss.step_free, ss.open_to_minors, ss.beginner_friendly
+  FROM {_SAVED} ss
+  WHERE ss.id = ANY(%(saved_search_ids)s)
+),
+fresh AS MATERIALIZED (
+  SELECT m.id, m.published_at, m.location, m.cause_ids, m.search_vector, m.is_remote,
+         m.is_step_free, m.is_open_to_minors, m.is_beginner_friendly
+  FROM {_MISSION} m
+  WHERE m.status = %(published)s
+    AND m.published_at > (SELECT min(last_checked_at) FROM searches)
+    AND m.published_at <= %(cutoff)s
+    AND (m.has_open_ongoing_slot OR m.last_open_slot_start > %(now)s)
+)
+SELECT s.id, m.id
+FROM searches s
+JOIN fresh m ON m.published_at > s.last_checked_at
+WHERE (s.remote IS NULL OR m.is_remote = s.remote)
+  AND (s.step_free IS NULL OR m.is_step_free = s.step_free)
+  AND (s.open_to_minors IS NULL OR m.is_open_to_minors = s.open_to_minors)
+  AND (s.beginner_friendly IS NULL OR m.is_beginner_friendly = s.beginner_friendly)
+  AND (s.cause_ids IS NULL OR m.cause_ids && s.cause_ids)
+  AND (s.words IS NULL OR m.search_vector @@ s.words)
+  AND (s.radius_m IS NULL OR ST_DWithin(m.location, s.location, s.radius_m))
+  AND (s.skill_ids IS NULL
        OR EXISTS (SELECT 1 FROM {_MISSION_SKILLS} link
-                  WHERE link.mission_id = m.id AND link.skill_id = ANY(ARRAY(
-                      SELECT k.id FROM {_SKILL} k WHERE k.slug = ANY(ss.skills)))))
-  AND (ss.remote IS NULL OR m.is_remote = ss.remote)
-  AND (ss.step_free IS NULL OR m.is_step_free = ss.step_free)
-  AND (ss.open_to_minors IS NULL OR m.is_open_to_minors = ss.open_to_minors)
-  AND (ss.beginner_friendly IS NULL OR m.is_beginner_friendly = ss.beginner_friendly)
-  AND (ss.query = '' OR m.search_vector @@ ({_text_query("ss.query")}))
-  AND (ss.availability_mask IS NULL
-       OR EXISTS (SELECT 1 FROM {_SLOT} s
-                  WHERE s.mission_id = m.id AND s.status = %(open)s
-                    AND (s.starts_at IS NULL OR s.starts_at > %(now)s)
-                    AND (s.starts_at IS NULL OR (ss.availability_mask >> s.time_bit) & 1 = 1)))
+                  WHERE link.mission_id = m.id AND link.skill_id = ANY(s.skill_ids)))
+  AND (s.availability_mask IS NULL
+       OR EXISTS (SELECT 1 FROM {_SLOT} slot
+                  WHERE slot.mission_id = m.id AND slot.status = %(open)s
+                    AND (slot.starts_at IS NULL OR slot.starts_at > %(now)s)
+                    AND (slot.starts_at IS NULL
+                         OR (s.availability_mask >> slot.time_bit) & 1 = 1)))
 """  # noqa: S608 - constant identifiers only
 
 

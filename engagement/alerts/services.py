@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -263,16 +263,30 @@ class AlertsEvaluation:
     to_send: list[int]
 
 
+def _jit_off() -> None:
+    """The matching statement is a nested loop of cheap tests: PostgreSQL's JIT compiles it for
+    seconds (measured: 4.5 s of 8.9 s for 500 searches) to gain nothing. For this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+
+
 def saved_search_alerts_evaluate(*, now: datetime | None = None) -> AlertsEvaluation:
     """Find the new missions of every due saved search (module docstring) and move the
     searches' last check to the cut-off. Safe to run twice: a mission is recorded once per
     search, and a search checked by this run is not due again before its interval."""
     moment = now or timezone.now()
     cutoff = moment - SETTLE
-    due_ids = list(saved_searches_due(cutoff=cutoff).values_list("pk", flat=True))
+    # Oldest check first: a batch then holds searches with close windows, so the missions it
+    # reads are about those its searches need (daily ones a day's, weekly ones a week's).
+    due_ids = list(
+        saved_searches_due(cutoff=cutoff)
+        .order_by("last_checked_at", "id")
+        .values_list("pk", flat=True)
+    )
     found_at = timezone.now()
     matches = 0
     with transaction.atomic():
+        _jit_off()
         for start in range(0, len(due_ids), EVALUATION_BATCH):
             batch = due_ids[start : start + EVALUATION_BATCH]
             pairs = saved_search_new_matches(saved_search_ids=batch, cutoff=cutoff, now=moment)
