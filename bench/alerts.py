@@ -155,6 +155,17 @@ def _load_saved_searches(tenant: Any, count: int, seed: int) -> dict[str, int]:
     return {"users": len(users), "saved searches": len(searches)}
 
 
+def _saved_search_count(tenant: Any) -> int:
+    from django.db import connection
+
+    from engagement.alerts.models import SavedSearch
+
+    connection.set_tenant(tenant)
+    count = SavedSearch.objects.count()
+    connection.set_schema_to_public()
+    return count
+
+
 def _reset(tenant: Any) -> None:
     """Every search due again as after loading (daily ones checked 25 hours ago, weekly ones 7
     days ago), nothing found yet: a kept database (--reuse) measures the same run again."""
@@ -162,7 +173,7 @@ def _reset(tenant: Any) -> None:
 
     connection.set_tenant(tenant)
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM engagement_savedsearchmatch")
+        cursor.execute("DELETE FROM engagement_savedsearchalert")
         cursor.execute(
             "UPDATE engagement_savedsearch SET last_sent_at = NULL, last_checked_at = now() - "
             "CASE WHEN frequency = 'daily' THEN interval '25 hours' ELSE interval '7 days' END"
@@ -273,7 +284,7 @@ def main() -> None:
         from tenants.models import Tenant
 
         paris = Tenant.objects.get(slug="paris")
-        if not args.reuse:
+        if not args.reuse or not _saved_search_count(paris):
             loaded = _load_saved_searches(paris, args.searches, args.seed)
             print(f"loaded: {loaded}")
         prepared = time.perf_counter() - started

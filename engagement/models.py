@@ -4,7 +4,7 @@ Each model lives in its domain package (taxonomy, organizations, missions, parti
 volunteers, emails, friends, reminders, backoffice); code imports it from there, not from here.
 """
 
-from engagement.alerts.models import SavedSearch, SavedSearchMatch
+from engagement.alerts.models import SavedSearch, SavedSearchAlert
 from engagement.backoffice.models import ExportJob
 from engagement.emails.models import EmailDelivery, EmailPreferences
 from engagement.friends.models import FriendBlock, Friendship
@@ -36,7 +36,7 @@ __all__ = [
     "Participation",
     "Reminder",
     "SavedSearch",
-    "SavedSearchMatch",
+    "SavedSearchAlert",
     "Skill",
     "Slot",
     "VolunteerProfile",

@@ -8,9 +8,8 @@ published from now on, newest first.
 
 "New" for a saved search is precise (engagement.alerts.services): a mission whose
 `published_at` falls after `last_checked_at` and at or before the check's cut-off, that matches
-the filters at the time of the check, and that has no SavedSearchMatch row yet for this search.
-The unique (saved search, mission) row makes "never the same mission twice" hold even for a
-mission published again later.
+the filters at the time of the check, and that no earlier SavedSearchAlert of this search holds:
+"never the same mission twice" then holds even for a mission published again later.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from engagement.missions.models import Mission
 from tenants.signing import stored_token
 
 # The search's own bounds (engagement.missions.filters): a saved search is a search.
@@ -106,27 +104,21 @@ class SavedSearch(models.Model):
         return self.name
 
 
-class SavedSearchMatch(models.Model):
-    """A mission found new for a saved search; `sent_at` is set when its alert went out."""
+class SavedSearchAlert(models.Model):
+    """The missions found new for a saved search by one run (newest first), and when their
+    e-mail went out (`sent_at`). One row per search and run, the missions in an array: a city's
+    day can find a million (search, mission) pairs, which as rows cost more to write than to
+    find (bench/alerts.py, docs/benchmarks.md)."""
 
-    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="matches")
-    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="+")
+    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="alerts")
+    mission_ids = ArrayField(models.BigIntegerField())
     found_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["saved_search", "mission"], name="saved_search_match_once"
-            ),
-        ]
         indexes = [
-            models.Index(
-                fields=["saved_search"],
-                condition=Q(sent_at__isnull=True),
-                name="saved_search_match_unsent",
-            ),
+            models.Index(fields=["saved_search", "found_at"], name="saved_search_alert_search"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.saved_search_id}:{self.mission_id}"
+        return f"{self.saved_search_id}@{self.found_at:%Y-%m-%d}"

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from engagement.alerts.models import SavedSearch, SavedSearchMatch
+from engagement.alerts.models import SavedSearch, SavedSearchAlert
 from engagement.missions.models import Mission, Slot
 from engagement.missions.search import MissionSearchFilters
 from engagement.missions.text_search import SEARCH_CONFIGS, Unaccent
@@ -86,26 +86,30 @@ def saved_searches_due(*, cutoff: datetime) -> QuerySet[SavedSearch]:
     )
 
 
-def saved_search_unsent_matches(*, saved_search: SavedSearch) -> QuerySet[SavedSearchMatch]:
-    """Missions found new for the search and not announced yet (the partial index
-    saved_search_match_unsent)."""
-    return SavedSearchMatch.objects.filter(saved_search=saved_search, sent_at__isnull=True)
+def saved_search_unsent_alerts(*, saved_search: SavedSearch) -> QuerySet[SavedSearchAlert]:
+    """What runs found for the search and no e-mail announced yet, oldest first."""
+    return SavedSearchAlert.objects.filter(
+        saved_search=saved_search, sent_at__isnull=True
+    ).order_by("found_at", "id")
 
 
-def alert_missions(*, mission_ids: list[int]) -> QuerySet[Mission]:
-    """The missions of an alert that are still published, newest first, with their
-    organization (two queries)."""
-    return (
-        Mission.objects.filter(pk__in=mission_ids, status=Mission.Status.PUBLISHED)
-        .select_related("organization")
+def alert_missions(*, mission_ids: list[int], limit: int) -> tuple[list[Mission], int]:
+    """The `limit` newest of these missions that are still published, with their organization,
+    and how many are still published (two queries)."""
+    published = Mission.objects.filter(pk__in=mission_ids, status=Mission.Status.PUBLISHED)
+    shown = list(
+        published.select_related("organization")
         .defer("search_vector", "description", "organization__description")
-        .order_by("-published_at", "-id")
+        .order_by("-published_at", "-id")[:limit]
     )
+    total = len(shown) if len(shown) < limit else published.count()
+    return shown, total
 
 
 # --- New matches of many saved searches in one statement ----------------------------------------
 
 _SAVED = SavedSearch._meta.db_table
+_ALERT = SavedSearchAlert._meta.db_table
 _MISSION = Mission._meta.db_table
 _SLOT = Slot._meta.db_table
 _CAUSE = Cause._meta.db_table
@@ -129,7 +133,7 @@ def _text_query(column: str) -> str:
 # the mission alone (published, joinable, in the window) once per mission in `fresh`; the join
 # then tests pairs, PostgreSQL evaluating the cheap in-row conditions before ST_DWithin and the
 # slot probe. Only constant identifiers are formatted in; values are %(name)s parameters.
-NEW_MATCHES_SQL = f"""
+_NEW_MATCHES_CTE = f"""
 WITH searches AS MATERIALIZED (
   SELECT ss.id, ss.last_checked_at, ss.location, ss.radius_km * 1000.0 AS radius_m,
          CASE WHEN cardinality(ss.causes) > 0 THEN
@@ -142,7 +146,7 @@ WITH searches AS MATERIALIZED (
   WHERE ss.id = ANY(%(saved_search_ids)s)
 ),
 fresh AS MATERIALIZED (
-  SELECT m.id, m.published_at, m.location, m.cause_ids, m.search_vector, m.is_remote,
+  SELECT m.id, m.published_at, m.created_at, m.location, m.cause_ids, m.search_vector, m.is_remote,
          m.is_step_free, m.is_open_to_minors, m.is_beginner_friendly
   FROM {_MISSION} m
   WHERE m.status = %(published)s
@@ -150,7 +154,13 @@ fresh AS MATERIALIZED (
     AND m.published_at <= %(cutoff)s
     AND (m.has_open_ongoing_slot OR m.last_open_slot_start > %(now)s)
 )
-SELECT s.id, m.id
+"""  # noqa: S608 - constant identifiers only
+
+# The pairs (search, mission): missions of the search's window it finds, except those an
+# earlier alert of the search holds. Only a mission created before the search's last check can
+# be in an earlier alert (it had to be published before that check), so the probe of earlier
+# alerts is made for those only.
+_NEW_MATCHES_FROM = f"""
 FROM searches s
 JOIN fresh m ON m.published_at > s.last_checked_at
 WHERE (s.remote IS NULL OR m.is_remote = s.remote)
@@ -169,7 +179,21 @@ WHERE (s.remote IS NULL OR m.is_remote = s.remote)
                     AND (slot.starts_at IS NULL OR slot.starts_at > %(now)s)
                     AND (slot.starts_at IS NULL
                          OR (s.availability_mask >> slot.time_bit) & 1 = 1)))
+  AND (m.created_at > s.last_checked_at
+       OR NOT EXISTS (SELECT 1 FROM {_ALERT} a
+                      WHERE a.saved_search_id = s.id AND a.mission_ids @> ARRAY[m.id]))
 """  # noqa: S608 - constant identifiers only
+
+NEW_MATCHES_SQL = _NEW_MATCHES_CTE + "SELECT s.id, m.id" + _NEW_MATCHES_FROM
+
+# The same, written as one alert per search with news (newest missions first).
+RECORD_ALERTS_SQL = (
+    _NEW_MATCHES_CTE
+    + f"INSERT INTO {_ALERT} (saved_search_id, mission_ids, found_at, sent_at) "
+    + "SELECT s.id, array_agg(m.id ORDER BY m.published_at DESC, m.id DESC), %(found_at)s, NULL"
+    + _NEW_MATCHES_FROM
+    + "GROUP BY s.id RETURNING saved_search_id, cardinality(mission_ids)"
+)
 
 
 def saved_search_new_matches(

@@ -5,7 +5,7 @@ zone: engagement/alerts/tasks.py) has two steps:
 
 1. Evaluation (`saved_search_alerts_evaluate`): for every due search, the missions that are new
    for it. "New" is exact: `last_checked_at < published_at <= cutoff`, matching the search's
-   filters at the time of the run, and not announced before (the unique SavedSearchMatch row).
+   filters at the time of the run, and not announced before (an earlier SavedSearchAlert).
    The cut-off is the run's start minus SETTLE, so a mission whose publishing transaction
    commits a little after its `published_at` is still seen by the next run; `last_checked_at`
    then moves to the cut-off. The matching goes the other way round from the search page: the
@@ -40,16 +40,17 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
 from accounts.models import User
-from engagement.alerts.models import SavedSearch, SavedSearchMatch
+from engagement.alerts.models import SavedSearch, SavedSearchAlert
 from engagement.alerts.selectors import (
+    RECORD_ALERTS_SQL,
     alert_missions,
-    saved_search_new_matches,
-    saved_search_unsent_matches,
+    saved_search_unsent_alerts,
     saved_searches_due,
 )
 from engagement.emails.delivery import EmailCategory, deliver_email
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.links import MISSION_PATH, language_for
+from engagement.missions.models import Mission, Slot
 from engagement.missions.search import MissionSearchFilters
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
@@ -70,8 +71,6 @@ ALERT_SEND_BATCH = 200
 ALERT_MISSIONS_SHOWN = 10
 # Saved searches evaluated per statement.
 EVALUATION_BATCH = 2000
-# Rows written per INSERT.
-_INSERT_BATCH = 5000
 
 UNSUBSCRIBE_PATH = "/alertes/desabonnement/{token}/"
 SAVED_SEARCHES_PATH = "/alertes/"
@@ -283,35 +282,45 @@ def saved_search_alerts_evaluate(*, now: datetime | None = None) -> AlertsEvalua
         .order_by("last_checked_at", "id")
         .values_list("pk", flat=True)
     )
-    found_at = timezone.now()
     matches = 0
     with transaction.atomic():
         _jit_off()
         for start in range(0, len(due_ids), EVALUATION_BATCH):
             batch = due_ids[start : start + EVALUATION_BATCH]
-            pairs = saved_search_new_matches(saved_search_ids=batch, cutoff=cutoff, now=moment)
-            matches += len(pairs)
-            SavedSearchMatch.objects.bulk_create(
-                [
-                    SavedSearchMatch(
-                        saved_search_id=saved_search_id, mission_id=mission_id, found_at=found_at
-                    )
-                    for saved_search_id, mission_id in pairs
-                ],
-                batch_size=_INSERT_BATCH,
-                ignore_conflicts=True,
-            )
+            recorded = _alerts_record(saved_search_ids=batch, cutoff=cutoff, now=moment)
+            matches += sum(found for _saved_search_id, found in recorded)
             SavedSearch.objects.filter(pk__in=batch, last_checked_at__lt=cutoff).update(
                 last_checked_at=cutoff
             )
+    # This run's alerts, and any an earlier run could not send.
     to_send = list(
-        SavedSearchMatch.objects.filter(saved_search_id__in=due_ids, sent_at__isnull=True)
+        SavedSearchAlert.objects.filter(saved_search_id__in=due_ids, sent_at__isnull=True)
         .values_list("saved_search_id", flat=True)
         .distinct()
         .order_by("saved_search_id")
     )
     logger.info("saved_search.evaluated", extra={"searches": len(due_ids), "matches": matches})
     return AlertsEvaluation(cutoff=cutoff, searches=len(due_ids), matches=matches, to_send=to_send)
+
+
+def _alerts_record(
+    *, saved_search_ids: list[int], cutoff: datetime, now: datetime
+) -> list[tuple[int, int]]:
+    """One SavedSearchAlert per search with new missions, written by the matching statement
+    itself (the pairs never leave the database): (saved search id, missions found) each."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RECORD_ALERTS_SQL,
+            {
+                "saved_search_ids": saved_search_ids,
+                "cutoff": cutoff,
+                "now": now,
+                "found_at": now,
+                "published": Mission.Status.PUBLISHED.value,
+                "open": Slot.Status.OPEN.value,
+            },
+        )
+        return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
 def saved_search_alerts_run(*, now: datetime | None = None) -> AlertsEvaluation:
@@ -366,7 +375,7 @@ def saved_search_alert_send(*, saved_search_id: int, now: datetime | None = None
     """E-mail the missions found new for this search and not announced yet; True if sent.
 
     The search's row is locked while it sends, so two tasks never announce the same missions;
-    the matches are marked sent even when the person's preferences turn alerts off (they are
+    the alerts are marked sent even when the person's preferences turn alerts off (they are
     not kept for later). Missions unpublished since they were found are left out, and an alert
     with nothing left is not sent.
     """
@@ -380,13 +389,14 @@ def saved_search_alert_send(*, saved_search_id: int, now: datetime | None = None
         )
         if saved_search is None:
             return False
-        unsent = list(saved_search_unsent_matches(saved_search=saved_search).order_by("id"))
+        unsent = list(saved_search_unsent_alerts(saved_search=saved_search))
         if not unsent:
             return False
-        SavedSearchMatch.objects.filter(pk__in=[match.pk for match in unsent]).update(
+        SavedSearchAlert.objects.filter(pk__in=[alert.pk for alert in unsent]).update(
             sent_at=sent_at
         )
-        missions = list(alert_missions(mission_ids=[match.mission_id for match in unsent]))
+        mission_ids = list(dict.fromkeys(pk for alert in unsent for pk in alert.mission_ids))
+        missions, count = alert_missions(mission_ids=mission_ids, limit=ALERT_MISSIONS_SHOWN)
         if not missions or not saved_search.user.is_active:
             return False
         tenant = current_tenant()
@@ -406,10 +416,10 @@ def saved_search_alert_send(*, saved_search_id: int, now: datetime | None = None
                         "mission": mission,
                         "url": links.url("mission-detail", MISSION_PATH, mission_id=mission.pk),
                     }
-                    for mission in missions[:ALERT_MISSIONS_SHOWN]
+                    for mission in missions
                 ],
-                "count": len(missions),
-                "more": max(len(missions) - ALERT_MISSIONS_SHOWN, 0),
+                "count": count,
+                "more": max(count - len(missions), 0),
                 "results_url": links.url(
                     "saved-search-results",
                     SAVED_SEARCH_RESULTS_PATH,

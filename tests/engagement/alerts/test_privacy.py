@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from engagement.alerts.models import SavedSearch, SavedSearchMatch
+from engagement.alerts.models import SavedSearch, SavedSearchAlert
 from engagement.alerts.services import saved_search_alerts_evaluate, saved_search_create
 from engagement.missions.search import MissionSearchFilters
 from engagement.volunteers.privacy import user_delete_account, user_export_data
@@ -57,10 +57,10 @@ def test_deleting_the_account_deletes_its_saved_searches_and_matches(in_paris):
     SavedSearch.objects.update(last_checked_at=saved.last_checked_at.replace(year=2020))
     SlotFactory(mission=MissionFactory(published_at=timezone.now() - timedelta(hours=1)))
     saved_search_alerts_evaluate()
-    assert SavedSearchMatch.objects.filter(saved_search=saved).count() == 1
+    assert SavedSearchAlert.objects.filter(saved_search=saved).count() == 1
 
     user_delete_account(user=user, actor=user)
 
     assert not SavedSearch.objects.filter(pk=saved.pk).exists()
-    assert not SavedSearchMatch.objects.filter(saved_search_id=saved.pk).exists()
-    assert SavedSearchMatch.objects.filter(saved_search=other).count() == 1
+    assert not SavedSearchAlert.objects.filter(saved_search_id=saved.pk).exists()
+    assert SavedSearchAlert.objects.filter(saved_search=other).count() == 1
