@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagement', '0014_social_and_reminders_foundation'),
+        ('engagement', '0015_reminders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
