@@ -35,6 +35,7 @@ class EngagementErrorCode(StrEnum):
     FRIEND_INVITATION_USED = "friend_invitation_used"
     NOT_FRIEND = "not_friend"
     ALREADY_RECOMMENDED = "already_recommended"
+    SAVED_SEARCH_LIMIT_REACHED = "saved_search_limit_reached"
     # 403: the actor may not do this.
     NOT_ALLOWED = "not_allowed"
     NOT_MODERATOR = "not_moderator"

@@ -4,6 +4,7 @@ Each model lives in its domain package (taxonomy, organizations, missions, parti
 volunteers, emails, friends, reminders, backoffice); code imports it from there, not from here.
 """
 
+from engagement.alerts.models import SavedSearch, SavedSearchAlert
 from engagement.backoffice.models import ExportJob
 from engagement.calendars.models import CalendarFeed
 from engagement.emails.models import EmailDelivery, EmailPreferences
@@ -45,6 +46,8 @@ __all__ = [
     "OrganizationMembership",
     "Participation",
     "Reminder",
+    "SavedSearch",
+    "SavedSearchAlert",
     "Skill",
     "Slot",
     "VolunteerProfile",

@@ -8,6 +8,7 @@ from typing import TypedDict
 
 from celery import shared_task
 
+from engagement.alerts import tasks as alerts_tasks  # noqa: F401 - registers the alert tasks
 from engagement.backoffice import services_exports as exports
 from engagement.calendars import tasks as calendar_tasks  # noqa: F401 - registers its tasks
 from engagement.emails import services as emails

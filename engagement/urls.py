@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from engagement.alerts import views as alerts
 from engagement.calendars import views as calendars
 from engagement.friends import views as friends
 from engagement.missions import views as missions
@@ -81,6 +82,26 @@ urlpatterns = [
     ),
     path("notifications/", friends.notifications, name="notifications"),
     path("notifications/lues/", friends.notifications_read, name="notifications-read"),
+    path("alertes/", alerts.saved_search_list, name="saved-searches"),
+    path("alertes/nouvelle/", alerts.saved_search_new, name="saved-search-new"),
+    path(
+        "alertes/<int:saved_search_id>/", alerts.saved_search_results, name="saved-search-results"
+    ),
+    path(
+        "alertes/<int:saved_search_id>/reglages/",
+        alerts.saved_search_settings,
+        name="saved-search-settings",
+    ),
+    path(
+        "alertes/<int:saved_search_id>/supprimer/",
+        alerts.saved_search_remove,
+        name="saved-search-delete",
+    ),
+    path(
+        "alertes/desabonnement/<str:token>/",
+        alerts.saved_search_unsubscribe_page,
+        name="saved-search-unsubscribe",
+    ),
     path(
         "organisations/<int:organization_id>/logo.png",
         organizations.organization_logo,

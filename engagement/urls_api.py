@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
+from engagement.alerts import api as alerts
 from engagement.calendars import api as calendars
 from engagement.friends import api as friends
 from engagement.missions import api as missions
@@ -96,6 +97,12 @@ urlpatterns = [
         "me/notifications/read/",
         friends.MyNotificationsReadApi.as_view(),
         name="api-notifications-read",
+    ),
+    path("saved-searches/", alerts.SavedSearchListApi.as_view(), name="api-saved-searches"),
+    path(
+        "saved-searches/<int:saved_search_id>/",
+        alerts.SavedSearchDetailApi.as_view(),
+        name="api-saved-search",
     ),
     path("causes/", taxonomy.CauseListApi.as_view(), name="api-causes"),
     path("skills/", taxonomy.SkillListApi.as_view(), name="api-skills"),

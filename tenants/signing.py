@@ -201,6 +201,14 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 checked_by="/agenda/<token>.ics (engagement.calendars.views.calendar_feed): "
                 "looked up in the schema, working (not revoked) and its owner still allowed",
             ),
+            TokenKind(
+                name="saved_search_unsubscribe",
+                mechanism=Mechanism.STORED,
+                minted_by="engagement.alerts.models.SavedSearch.unsubscribe_token (stored_token), "
+                "in the List-Unsubscribe header and the footer of a saved search's alerts",
+                checked_by="/alertes/desabonnement/<token>/ (engagement.alerts.views."
+                "saved_search_unsubscribe: GET confirms, a cookie-less POST unsubscribes)",
+            ),
         )
     }
 )

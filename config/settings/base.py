@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -163,6 +164,7 @@ ENGAGEMENT_DOMAINS = (
     "reminders",
     "calendars",
     "friends",
+    "alerts",
 )
 
 TEMPLATES = [
@@ -597,6 +599,12 @@ BACKOFFICE_EXPORT_CHUNK_ROWS = int(env("BACKOFFICE_EXPORT_CHUNK_ROWS", "2000"))
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "backoffice-exports-purge": {"task": "engagement.export_jobs_purge", "schedule": 3600},
+    # Saved-search alerts: every hour on the hour, the tenants where it is
+    # SAVED_SEARCH_ALERTS_LOCAL_HOUR o'clock get their daily run (engagement/alerts/services.py).
+    "saved-search-alerts": {
+        "task": "engagement.saved_search_alerts_schedule",
+        "schedule": crontab(minute=0),
+    },
 }
 
 
@@ -618,3 +626,7 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "reminders-send-due": {"task": "engagement.reminders_send_due", "schedule": 15 * 60},
 }
+# The local hour (tenant's time zone) at which saved-search alerts are sent.
+SAVED_SEARCH_ALERTS_LOCAL_HOUR = int(env("SAVED_SEARCH_ALERTS_LOCAL_HOUR", "8"))
+# The mailbox named in the alerts' List-Unsubscribe mailto (default: DEFAULT_FROM_EMAIL's).
+ALERTS_UNSUBSCRIBE_MAILBOX = env("ALERTS_UNSUBSCRIBE_MAILBOX", "")

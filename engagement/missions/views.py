@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -105,6 +105,19 @@ def _search_filters(
         sort=sort,
         user=user if availability_mine else None,
     )
+
+
+def search_from_query(
+    request: HttpRequest, query: QueryDict
+) -> tuple[MissionFilterForm, Origin | None, MissionSearchFilters]:
+    """The form, the origin and the filters "Autour de moi" reads from `query`: saving a search
+    (engagement.alerts.views) reads it exactly as the page does."""
+    user = request.user
+    form = MissionFilterForm(query, causes=list(cause_list()))
+    form.is_valid()
+    profile = profile_for_user(user=user) if user.is_authenticated else None
+    origin = _origin(request, form, profile)
+    return form, origin, _search_filters(form, origin=origin, profile=profile, user=user)
 
 
 def _map_data(

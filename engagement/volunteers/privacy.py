@@ -15,6 +15,8 @@ from accounts.services import (
     user_export_account_data,
     user_lock_for_deletion,
 )
+from engagement.alerts.models import SavedSearch
+from engagement.alerts.selectors import saved_search_list_for_user
 from engagement.errors import EngagementError
 from engagement.friends.selectors import friends_export
 from engagement.organizations.selectors import organization_list_for_user
@@ -32,7 +34,7 @@ def user_export_data(*, user: User) -> dict[str, Any]:
 
     The account's half (account, e-mail addresses, connected accounts without any token,
     two-factor methods without their secrets), then the volunteer profile, organization
-    memberships and participations.
+    memberships, participations and saved searches (without their unsubscribe token).
     """
     participations = participation_list_for_volunteer(user=user, scope="all")
     data = user_export_account_data(user=user)
@@ -45,6 +47,9 @@ def user_export_data(*, user: User) -> dict[str, Any]:
             ],
             "participations": [_participation_export(item) for item in participations],
             **friends_export(user=user),
+            "saved_searches": [
+                _saved_search_export(item) for item in saved_search_list_for_user(user=user)
+            ],
         }
     )
     logger.info("user.data_exported", extra={"user_id": user.pk})
@@ -63,6 +68,31 @@ def _profile_export(profile: VolunteerProfile | None) -> dict[str, object] | Non
         "home_label": profile.home_label,
         "radius_km": profile.radius_km,
         "updated_at": isoformat_or_none(profile.updated_at),
+    }
+
+
+def _saved_search_export(saved_search: SavedSearch) -> dict[str, object]:
+    location = saved_search.location
+    return {
+        "name": saved_search.name,
+        "frequency": saved_search.frequency,
+        "is_active": saved_search.is_active,
+        "place": (
+            {"lat": location.y, "lng": location.x, "label": saved_search.place_label}
+            if location is not None
+            else None
+        ),
+        "radius_km": saved_search.radius_km,
+        "causes": saved_search.causes,
+        "skills": saved_search.skills,
+        "availability_mask": saved_search.availability_mask,
+        "query": saved_search.query,
+        "remote": saved_search.remote,
+        "step_free": saved_search.step_free,
+        "open_to_minors": saved_search.open_to_minors,
+        "beginner_friendly": saved_search.beginner_friendly,
+        "created_at": isoformat_or_none(saved_search.created_at),
+        "last_sent_at": isoformat_or_none(saved_search.last_sent_at),
     }
 
 
@@ -89,10 +119,10 @@ def user_delete_account(*, user: User, actor: User) -> None:
 
     Upcoming participations are cancelled first (seats go to the waiting list, organizers are
     told); then every participation is anonymised: no volunteer, no message, status and hours kept.
-    The account, its addresses, connected accounts, second factors, tokens, profile and
-    memberships go with it, and so do friendships, blocks, invitations, recommendations and
-    notifications (their rows cascade with the account). The last active tenant admin cannot
-    leave the tenant without admin.
+    The account, its addresses, connected accounts, second factors, tokens, profile,
+    memberships and saved searches (with what their alerts announced) go with it, and so do
+    friendships, blocks, invitations, recommendations and notifications (their rows cascade with
+    the account). The last active tenant admin cannot leave the tenant without admin.
     """
     with transaction.atomic():
         locked = user_lock_for_deletion(user=user, actor=actor)

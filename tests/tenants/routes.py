@@ -223,6 +223,9 @@ FILLERS: dict[str, Filler] = {
     "reminder-answer:token": value("reminder_answer_token"),
     "calendar-feed:token": value("calendar_feed_token"),
     "friend-invitation:token": value("friend_invitation_token"),
+    # saved searches: a Paris saved search's id, and its unsubscribe link
+    "saved_search_id": value("saved_search_id"),
+    "saved-search-unsubscribe:token": value("saved_search_unsubscribe_token"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),
     "account_reset_password_from_key:uidb36": value("password_reset_uidb36"),
@@ -275,6 +278,7 @@ TOKEN_PARAMS = frozenset(
         "reminder-answer:token",
         "calendar-feed:token",
         "friend-invitation:token",
+        "saved-search-unsubscribe:token",
         "account_confirm_email:key",
         "account_reset_password_from_key:uidb36",
         "account_reset_password_from_key:key",

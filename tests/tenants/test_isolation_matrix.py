@@ -50,11 +50,13 @@ from accounts.api_tokens.models import ApiToken
 from accounts.api_tokens.services import api_token_create, api_token_expiry_bounds
 from accounts.models import User
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync, StripeEvent
+from engagement.alerts.services import saved_search_create
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
 from engagement.calendars.services import calendar_feed_create
 from engagement.friends.models import FriendInvitation
 from engagement.missions.models import Mission
+from engagement.missions.search import MissionSearchFilters
 from engagement.missions.short_links import mission_short_code
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
@@ -240,6 +242,12 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         expires_at=timezone.now() + timedelta(hours=1),
         content=f"Mission,Volunteer\r\n{MARKER},{MARKER}\r\n".encode(),
     )
+    saved_search = saved_search_create(
+        user=world.volunteer,
+        name=f"Recherche {MARKER}",
+        frequency="daily",
+        filters=MissionSearchFilters(q=MARKER),
+    )
     address = EmailAddress.objects.get(user=world.volunteer)
     # A "Still coming?" reminder of the volunteer, and its "I can't come" link.
     reminder = Reminder.objects.create(
@@ -273,6 +281,8 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             # The volunteer's feed: their participations, in missions whose titles are marked.
             "calendar_feed_token": calendar_feed_create(owner=world.volunteer).token,
             "friend_invitation_token": friend_link.token,
+            "saved_search_id": str(saved_search.pk),
+            "saved_search_unsubscribe_token": saved_search.unsubscribe_token,
         },
         by_model={
             User: world.volunteer,

@@ -39,11 +39,14 @@ from rest_framework.authtoken.models import Token
 from accounts.api_tokens.services import api_token_create, api_token_expiry_bounds
 from accounts.models import User
 from accounts.services import user_set_password_path
+from engagement.alerts.models import SavedSearch
+from engagement.alerts.services import saved_search_create
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
 from engagement.calendars.services import calendar_feed_create
 from engagement.friends.models import FriendInvitation, Friendship
 from engagement.friends.services import friend_link_create
+from engagement.missions.search import MissionSearchFilters
 from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
 from engagement.organizations.services import organization_invite
 from engagement.reminders.models import Reminder
@@ -480,6 +483,32 @@ def _calendar_feed_use(world: World, target: str, token: str) -> HttpResponse:
     return world.client(target).get(f"/agenda/{token}.ics")
 
 
+# saved-search unsubscribe: a random token stored in the tenant's schema, used without a session.
+
+
+def _unsubscribe_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        saved_search = saved_search_create(
+            user=User.objects.get(pk=VICTIM_PK),
+            name=PROBE,
+            frequency="daily",
+            filters=MissionSearchFilters(),
+        )
+        return saved_search.unsubscribe_token
+
+
+def _unsubscribe_use(world: World, target: str, token: str) -> HttpResponse:
+    return world.client(target).post(f"/alertes/desabonnement/{token}/")
+
+
+def _unsubscribe_snapshot(world: World) -> dict[str, Any]:
+    state = {}
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            state[host] = SavedSearch.objects.filter(is_active=False).count()
+    return state
+
+
 def _shows_the_victim(response: HttpResponse) -> bool:
     # The API answers with the victim's record; the console with its index for staff only.
     return response.status_code == 200
@@ -575,6 +604,15 @@ HARNESSES: dict[str, Harness] = {
         refused=frozenset({401}),
         accepted=frozenset({200}),
         leaked=lambda response: response.status_code == 200,
+    ),
+    "saved_search_unsubscribe": Harness(
+        origins=TENANT_HOSTS,
+        serves=TENANT_HOSTS,
+        mint=_unsubscribe_mint,
+        use=_unsubscribe_use,
+        refused=frozenset({404}),
+        accepted=frozenset({200}),
+        snapshot=_unsubscribe_snapshot,
     ),
     "tenant_api_token": Harness(
         origins=TENANT_HOSTS,

@@ -164,6 +164,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         signed_in(204),
         has_id=False,
     ),
+    # --- saved searches
+    Endpoint("my saved searches", "get", lambda w: "saved-searches/", signed_in(200), has_id=False),
+    Endpoint(
+        "save a search",
+        "post",
+        lambda w: "saved-searches/",
+        signed_in(201),
+        body=lambda w: {"name": "Repas", "frequency": "weekly", "q": "repas"},
+        has_id=False,
+    ),
     # --- organizations
     Endpoint(
         "organization calendar feed",

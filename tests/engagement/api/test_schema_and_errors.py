@@ -21,6 +21,8 @@ API_PATHS = {
     "/api/v1/me/participations/{participation_id}/cancel/": {"post"},
     "/api/v1/me/profile/": {"get", "patch"},
     "/api/v1/me/calendar-feed/": {"get", "post", "delete"},
+    "/api/v1/saved-searches/": {"get", "post"},
+    "/api/v1/saved-searches/{saved_search_id}/": {"get", "patch", "delete"},
     "/api/v1/causes/": {"get"},
     "/api/v1/skills/": {"get"},
     "/api/v1/organizations/": {"get", "post"},
