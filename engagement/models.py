@@ -1,13 +1,15 @@
 """Every model of the engagement app, for Django's app loading and for migrations.
 
 Each model lives in its domain package (taxonomy, organizations, missions, participations,
-volunteers, emails, friends, reminders, backoffice); code imports it from there, not from here.
+volunteers, emails, friends, reminders, organization messages, backoffice); code imports it
+from there, not from here.
 """
 
 from engagement.backoffice.models import ExportJob
-from engagement.emails.models import EmailDelivery, EmailPreferences
+from engagement.emails.models import EmailDelivery, EmailDigestItem, EmailPreferences
 from engagement.friends.models import FriendBlock, Friendship
 from engagement.missions.models import Mission, Slot
+from engagement.organization_messages.models import OrganizationMessage
 from engagement.organizations.models import (
     Organization,
     OrganizationInvitation,
@@ -24,12 +26,14 @@ from engagement.volunteers.models import VolunteerProfile
 __all__ = [
     "Cause",
     "EmailDelivery",
+    "EmailDigestItem",
     "EmailPreferences",
     "ExportJob",
     "FriendBlock",
     "Friendship",
     "Mission",
     "Organization",
+    "OrganizationMessage",
     "OrganizationInvitation",
     "OrganizationMembership",
     "Participation",

@@ -10,6 +10,8 @@ from celery import shared_task
 
 from engagement.backoffice import services_exports as exports
 from engagement.emails import services as emails
+from engagement.emails import tasks as email_digest_tasks  # noqa: F401 - registers its tasks
+from engagement.organization_messages import tasks as organization_message_tasks  # noqa: F401
 from engagement.reminders import tasks as reminders_tasks  # noqa: F401 (registers its tasks)
 from tenants.context import PublicTask, TenantScopedTask
 

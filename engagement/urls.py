@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from engagement.emails import views as emails
 from engagement.missions import views as missions
 from engagement.organizations import views as organizations
 from engagement.participations import views as participations
@@ -31,6 +32,8 @@ urlpatterns = [
     # The answer links of reminder e-mails (signed, no sign-in needed).
     path("rappels/<str:token>/", reminders.reminder_answer, name="reminder-answer"),
     path("profil/", volunteers.profile, name="profile"),
+    path("profil/notifications/", emails.preferences, name="email-preferences"),
+    path("e-mails/desabonnement/<str:token>/", emails.unsubscribe, name="email-unsubscribe"),
     path(
         "organisations/<int:organization_id>/logo.png",
         organizations.organization_logo,

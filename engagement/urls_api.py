@@ -9,7 +9,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
+from engagement.emails import api as emails
 from engagement.missions import api as missions
+from engagement.organization_messages import api as organization_messages
 from engagement.organizations import api as organizations
 from engagement.participations import api as participations
 from engagement.taxonomy import api as taxonomy
@@ -51,6 +53,11 @@ urlpatterns = [
         name="api-my-participation-cancel",
     ),
     path("me/profile/", volunteers.MyProfileApi.as_view(), name="api-my-profile"),
+    path(
+        "me/email-preferences/",
+        emails.MyEmailPreferencesApi.as_view(),
+        name="api-my-email-preferences",
+    ),
     path("causes/", taxonomy.CauseListApi.as_view(), name="api-causes"),
     path("skills/", taxonomy.SkillListApi.as_view(), name="api-skills"),
     # Organizations
@@ -89,6 +96,11 @@ urlpatterns = [
         "invitations/accept/",
         organizations.InvitationAcceptApi.as_view(),
         name="api-invitation-accept",
+    ),
+    path(
+        "missions/<int:mission_id>/messages/",
+        organization_messages.MissionMessagesApi.as_view(),
+        name="api-mission-messages",
     ),
     path(
         "missions/<int:mission_id>/submit/",

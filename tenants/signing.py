@@ -184,6 +184,14 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 "Bearer …`) on /api/v1/ and /accounts/api/: looked up in the schema, and its "
                 "tag must name the tenant that answers",
             ),
+            TokenKind(
+                name="email_unsubscribe",
+                mechanism=Mechanism.SIGNED,
+                minted_by="engagement.emails.delivery.unsubscribe_token (the List-Unsubscribe "
+                "header and footer link of every optional e-mail, {user, category})",
+                checked_by="/e-mails/desabonnement/<token>/ (engagement.emails.views: GET "
+                "confirms, POST turns the category off, RFC 8058 one-click)",
+            ),
         )
     }
 )

@@ -15,6 +15,8 @@ from accounts.services import (
     user_export_account_data,
     user_lock_for_deletion,
 )
+from engagement.emails.delivery import email_preferences
+from engagement.emails.models import EmailDigestItem
 from engagement.errors import EngagementError
 from engagement.organizations.selectors import organization_list_for_user
 from engagement.participations.models import Participation
@@ -43,6 +45,7 @@ def user_export_data(*, user: User) -> dict[str, Any]:
                 for organization in organization_list_for_user(user=user)
             ],
             "participations": [_participation_export(item) for item in participations],
+            "email_preferences": _email_preferences_export(user),
         }
     )
     logger.info("user.data_exported", extra={"user_id": user.pk})
@@ -60,7 +63,21 @@ def _profile_export(profile: VolunteerProfile | None) -> dict[str, object] | Non
         "home": {"lat": home.y, "lng": home.x} if home is not None else None,
         "home_label": profile.home_label,
         "radius_km": profile.radius_km,
+        "display_name": profile.display_name,
+        "phone": profile.phone.as_e164 if profile.phone else "",
+        "friends_see_participations": profile.friends_see_participations,
         "updated_at": isoformat_or_none(profile.updated_at),
+    }
+
+
+def _email_preferences_export(user: User) -> dict[str, object]:
+    preferences = email_preferences(user)
+    return {
+        "reminders": preferences.reminders,
+        "alerts": preferences.alerts,
+        "friends": preferences.friends,
+        "organization_messages": preferences.organization_messages,
+        "news_waiting_for_digest": EmailDigestItem.objects.filter(recipient=user).count(),
     }
 
 

@@ -218,6 +218,7 @@ FILLERS: dict[str, Filler] = {
     "invitation-accept:token": value("invitation_token"),
     "export-download:token": value("export_download_token"),
     "reminder-answer:token": value("reminder_answer_token"),
+    "email-unsubscribe:token": value("email_unsubscribe_token"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),
     "account_reset_password_from_key:uidb36": value("password_reset_uidb36"),
@@ -268,6 +269,7 @@ TOKEN_PARAMS = frozenset(
         "invitation-accept:token",
         "export-download:token",
         "reminder-answer:token",
+        "email-unsubscribe:token",
         "account_confirm_email:key",
         "account_reset_password_from_key:uidb36",
         "account_reset_password_from_key:key",

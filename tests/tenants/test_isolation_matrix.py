@@ -52,6 +52,7 @@ from accounts.models import User
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync, StripeEvent
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
+from engagement.emails.delivery import EmailCategory, unsubscribe_token
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
@@ -263,6 +264,9 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "export_job_id": str(export.pk),
             "export_download_token": export_download_token(job=export),
             "reminder_answer_token": reminder_answer_token(reminder=reminder, action=Action.CANCEL),
+            "email_unsubscribe_token": unsubscribe_token(
+                tenant=paris, user=world.volunteer, category=EmailCategory.ORGANIZATION_MESSAGES
+            ),
             "api_token_id": str(api_token.token.pk),
         },
         by_model={

@@ -41,6 +41,8 @@ from accounts.models import User
 from accounts.services import user_set_password_path
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
+from engagement.emails.delivery import EmailCategory, unsubscribe_token
+from engagement.emails.models import EmailPreferences
 from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
 from engagement.organizations.services import organization_invite
 from engagement.reminders.models import Reminder
@@ -420,6 +422,36 @@ def _tenant_api_token_use(world: World, target: str, token: str) -> HttpResponse
     return world.client(target).get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
+# e-mail unsubscribe: a signed {user, category}; a POST turns the category off (RFC 8058).
+
+
+def _unsubscribe_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        if origin == "public":
+            return tenant_dumps("email_unsubscribe", {"u": VICTIM_PK, "c": "organization_messages"})
+        return unsubscribe_token(
+            tenant=world.tenants[origin],
+            user=User.objects.get(pk=VICTIM_PK),
+            category=EmailCategory.ORGANIZATION_MESSAGES,
+        )
+
+
+def _unsubscribe_use(world: World, target: str, token: str) -> HttpResponse:
+    return world.client(target).post(f"/e-mails/desabonnement/{token}/")
+
+
+def _unsubscribe_snapshot(world: World) -> dict[str, Any]:
+    state = {}
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            state[host] = list(
+                EmailPreferences.objects.filter(user_id=VICTIM_PK).values_list(
+                    "organization_messages", flat=True
+                )
+            )
+    return state
+
+
 def _shows_the_victim(response: HttpResponse) -> bool:
     # The API answers with the victim's record; the console with its index for staff only.
     return response.status_code == 200
@@ -505,6 +537,15 @@ HARNESSES: dict[str, Harness] = {
         refused=frozenset({401}),
         accepted=frozenset({200}),
         leaked=lambda response: response.status_code == 200,
+    ),
+    "email_unsubscribe": Harness(
+        origins=HOSTS,
+        serves=TENANT_HOSTS,
+        mint=_unsubscribe_mint,
+        use=_unsubscribe_use,
+        refused=frozenset({404}),
+        accepted=frozenset({200}),
+        snapshot=_unsubscribe_snapshot,
     ),
     "tenant_api_token": Harness(
         origins=TENANT_HOSTS,
