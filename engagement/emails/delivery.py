@@ -144,7 +144,7 @@ def unsubscribe_token_read(token: str, *, tenant: Tenant) -> tuple[int, EmailCat
     value = tenant_loads(UNSUBSCRIBE_TOKEN_KIND, token, tenant=tenant)
     if not isinstance(value, dict) or not isinstance(value.get("u"), int):
         raise ValueError("malformed unsubscribe token")
-    category = EmailCategory(value.get("c"))
+    category = EmailCategory(str(value.get("c")))
     if category not in OPTIONAL_CATEGORIES:
         raise ValueError("category cannot be turned off")
     return value["u"], category

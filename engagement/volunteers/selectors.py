@@ -45,7 +45,8 @@ def volunteer_display_name(user: User | None) -> str:
     profile = _loaded_profile(user)
     if profile is not None and profile.display_name.strip():
         return profile.display_name.strip()
-    full_name = user.get_full_name().strip()
+    # Not User.get_full_name(): it falls back to the e-mail address.
+    full_name = f"{user.first_name} {user.last_name}".strip()
     if full_name:
         return full_name
     return str(_("Volunteer #%(id)s") % {"id": user.pk})
@@ -59,4 +60,6 @@ def volunteer_phone(user: User | None) -> str:
     profile = _loaded_profile(user)
     if profile is None or not profile.phone:
         return ""
-    return str(profile.phone.as_international)
+    number = profile.phone
+    # Numbers are validated when saved; one written otherwise shows as it was typed.
+    return str(number.as_international) if number.is_valid() else str(number.raw_input)

@@ -20,6 +20,8 @@ API_PATHS = {
     "/api/v1/me/participations/": {"get"},
     "/api/v1/me/participations/{participation_id}/cancel/": {"post"},
     "/api/v1/me/profile/": {"get", "patch"},
+    "/api/v1/me/email-preferences/": {"get", "patch"},
+    "/api/v1/missions/{mission_id}/messages/": {"get", "post"},
     "/api/v1/causes/": {"get"},
     "/api/v1/skills/": {"get"},
     "/api/v1/organizations/": {"get", "post"},

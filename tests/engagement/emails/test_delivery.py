@@ -97,16 +97,16 @@ def test_a_key_is_delivered_once_and_an_inactive_person_gets_no_optional_mail(in
     assert len(smtp_inbox.to("noa@example.org")) == 1
 
 
-def test_an_optional_email_offers_its_preferences_and_a_one_click_unsubscribe(
-    in_paris, smtp_inbox
-):
+def test_an_optional_email_offers_its_preferences_and_a_one_click_unsubscribe(in_paris, smtp_inbox):
     person = UserFactory(email="ines@example.org", language="fr")
     assert _send(in_paris, person, key="u1", category=EmailCategory.REMINDERS)
 
     [received] = smtp_inbox.to("ines@example.org")
     assert received.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
     header = received.header("List-Unsubscribe").strip()  # folded: the URL is long
-    assert header.startswith(f"<{in_paris.base_url}/e-mails/desabonnement/") and header.endswith(">")
+    assert header.startswith(f"<{in_paris.base_url}/e-mails/desabonnement/") and header.endswith(
+        ">"
+    )
     url = header[1:-1]
     assert url in received.text and url in received.html
     assert f"{in_paris.base_url}/profil/notifications/" in received.text
