@@ -63,9 +63,11 @@ class EngagementErrorCode(StrEnum):
     INVITATION_USED = "invitation_used"
     ALREADY_MEMBER = "already_member"
     LAST_ADMIN = "last_admin"
+    NO_RECIPIENTS = "no_recipients"
     # 429: too many at once for this person.
     EXPORT_ALREADY_RUNNING = "export_already_running"
     FRIENDS_TOO_MANY = "friends_too_many"
+    MESSAGE_RATE_LIMITED = "message_rate_limited"
 
 
 _STATUS: dict[EngagementErrorCode, int] = {
@@ -93,8 +95,10 @@ _STATUS: dict[EngagementErrorCode, int] = {
     EngagementErrorCode.INVITATION_USED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.ALREADY_MEMBER: status.HTTP_409_CONFLICT,
     EngagementErrorCode.LAST_ADMIN: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.NO_RECIPIENTS: status.HTTP_409_CONFLICT,
     EngagementErrorCode.EXPORT_ALREADY_RUNNING: status.HTTP_429_TOO_MANY_REQUESTS,
     EngagementErrorCode.FRIENDS_TOO_MANY: status.HTTP_429_TOO_MANY_REQUESTS,
+    EngagementErrorCode.MESSAGE_RATE_LIMITED: status.HTTP_429_TOO_MANY_REQUESTS,
 }
 
 

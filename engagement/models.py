@@ -1,13 +1,14 @@
 """Every model of the engagement app, for Django's app loading and for migrations.
 
 Each model lives in its domain package (taxonomy, organizations, missions, participations,
-volunteers, emails, friends, reminders, backoffice); code imports it from there, not from here.
+volunteers, emails, friends, reminders, organization messages, backoffice); code imports it
+from there, not from here.
 """
 
 from engagement.alerts.models import SavedSearch, SavedSearchAlert
 from engagement.backoffice.models import ExportJob
 from engagement.calendars.models import CalendarFeed
-from engagement.emails.models import EmailDelivery, EmailPreferences
+from engagement.emails.models import EmailDelivery, EmailDigestItem, EmailPreferences
 from engagement.friends.models import (
     FriendBlock,
     FriendInvitation,
@@ -16,6 +17,7 @@ from engagement.friends.models import (
 )
 from engagement.inbox.models import Notification
 from engagement.missions.models import Mission, Slot
+from engagement.organization_messages.models import OrganizationMessage
 from engagement.organizations.models import (
     Organization,
     OrganizationInvitation,
@@ -33,6 +35,7 @@ __all__ = [
     "CalendarFeed",
     "Cause",
     "EmailDelivery",
+    "EmailDigestItem",
     "EmailPreferences",
     "ExportJob",
     "FriendBlock",
@@ -42,6 +45,7 @@ __all__ = [
     "MissionRecommendation",
     "Notification",
     "Organization",
+    "OrganizationMessage",
     "OrganizationInvitation",
     "OrganizationMembership",
     "Participation",

@@ -12,7 +12,9 @@ from engagement.alerts import tasks as alerts_tasks  # noqa: F401 - registers th
 from engagement.backoffice import services_exports as exports
 from engagement.calendars import tasks as calendar_tasks  # noqa: F401 - registers its tasks
 from engagement.emails import services as emails
+from engagement.emails import tasks as email_digest_tasks  # noqa: F401 - registers its tasks
 from engagement.friends import tasks as friends_tasks  # noqa: F401 - registers the friends' tasks
+from engagement.organization_messages import tasks as organization_message_tasks  # noqa: F401
 from engagement.reminders import tasks as reminders_tasks  # noqa: F401 (registers its tasks)
 from tenants.context import PublicTask, TenantScopedTask
 

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from engagement.alerts import views as alerts
 from engagement.calendars import views as calendars
+from engagement.emails import views as emails
 from engagement.friends import views as friends
 from engagement.missions import views as missions
 from engagement.organizations import views as organizations
@@ -102,6 +103,8 @@ urlpatterns = [
         alerts.saved_search_unsubscribe_page,
         name="saved-search-unsubscribe",
     ),
+    path("profil/notifications/", emails.preferences, name="email-preferences"),
+    path("e-mails/desabonnement/<str:token>/", emails.unsubscribe, name="email-unsubscribe"),
     path(
         "organisations/<int:organization_id>/logo.png",
         organizations.organization_logo,

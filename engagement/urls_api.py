@@ -11,8 +11,10 @@ from rest_framework.request import Request
 
 from engagement.alerts import api as alerts
 from engagement.calendars import api as calendars
+from engagement.emails import api as emails
 from engagement.friends import api as friends
 from engagement.missions import api as missions
+from engagement.organization_messages import api as organization_messages
 from engagement.organizations import api as organizations
 from engagement.participations import api as participations
 from engagement.taxonomy import api as taxonomy
@@ -104,6 +106,11 @@ urlpatterns = [
         alerts.SavedSearchDetailApi.as_view(),
         name="api-saved-search",
     ),
+    path(
+        "me/email-preferences/",
+        emails.MyEmailPreferencesApi.as_view(),
+        name="api-my-email-preferences",
+    ),
     path("causes/", taxonomy.CauseListApi.as_view(), name="api-causes"),
     path("skills/", taxonomy.SkillListApi.as_view(), name="api-skills"),
     # Organizations
@@ -147,6 +154,11 @@ urlpatterns = [
         "invitations/accept/",
         organizations.InvitationAcceptApi.as_view(),
         name="api-invitation-accept",
+    ),
+    path(
+        "missions/<int:mission_id>/messages/",
+        organization_messages.MissionMessagesApi.as_view(),
+        name="api-mission-messages",
     ),
     path(
         "missions/<int:mission_id>/submit/",

@@ -5,6 +5,7 @@ from django.urls import path
 from engagement.calendars import views as calendars
 from engagement.missions import views_organization as missions
 from engagement.moderation import views as moderation
+from engagement.organization_messages import views_organization as organization_messages
 from engagement.organizations import views_organization as organizations
 from engagement.participations import views_organization as participations
 
@@ -69,6 +70,11 @@ urlpatterns = [
         "missions/<int:mission_id>/slots/new/",
         missions.slot_create,
         name="organization-slot-create",
+    ),
+    path(
+        "missions/<int:mission_id>/messages/",
+        organization_messages.organization_message_create,
+        name="organization-mission-message",
     ),
     path(
         "missions/<int:mission_id>/participants.csv",

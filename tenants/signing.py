@@ -209,6 +209,14 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 checked_by="/alertes/desabonnement/<token>/ (engagement.alerts.views."
                 "saved_search_unsubscribe: GET confirms, a cookie-less POST unsubscribes)",
             ),
+            TokenKind(
+                name="email_unsubscribe",
+                mechanism=Mechanism.SIGNED,
+                minted_by="engagement.emails.delivery.unsubscribe_token (the List-Unsubscribe "
+                "header and footer link of every optional e-mail, {user, category})",
+                checked_by="/e-mails/desabonnement/<token>/ (engagement.emails.views: GET "
+                "confirms, POST turns the category off, RFC 8058 one-click)",
+            ),
         )
     }
 )

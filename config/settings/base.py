@@ -596,6 +596,9 @@ BACKOFFICE_EXPORT_MAX_ACTIVE_PER_ADMIN = int(env("BACKOFFICE_EXPORT_MAX_ACTIVE_P
 BACKOFFICE_EXPORT_STALE_SECONDS = int(env("BACKOFFICE_EXPORT_STALE_SECONDS", "600"))
 # Rows fetched from PostgreSQL per round trip; the job's progress is saved after each chunk.
 BACKOFFICE_EXPORT_CHUNK_ROWS = int(env("BACKOFFICE_EXPORT_CHUNK_ROWS", "2000"))
+# Messages an organization may send to its participants (engagement/organization_messages/).
+ORGANIZATION_MESSAGES_PER_HOUR = int(env("ORGANIZATION_MESSAGES_PER_HOUR", "5"))
+ORGANIZATION_MESSAGES_PER_DAY = int(env("ORGANIZATION_MESSAGES_PER_DAY", "20"))
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "backoffice-exports-purge": {"task": "engagement.export_jobs_purge", "schedule": 3600},
@@ -605,6 +608,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagement.saved_search_alerts_schedule",
         "schedule": crontab(minute=0),
     },
+    # Hourly: digests leave at 08:00 in each tenant's time zone (engagement/emails/digests.py).
+    "email-digests": {"task": "engagement.email_digests_schedule", "schedule": 3600},
 }
 
 

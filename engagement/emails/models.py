@@ -64,3 +64,30 @@ class EmailPreferences(models.Model):
 
     def __str__(self) -> str:
         return f"e-mail preferences of {self.user_id}"
+
+
+# --- Digests ------------------------------------------------------------------------------------
+
+
+class EmailDigestItem(models.Model):
+    """A message kept for the person's next digest (news from friends, daily or weekly).
+
+    `deliver_email` renders the message when it happens and keeps its subject and text here;
+    the digest task sends one e-mail per person and period with every item, then deletes them.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.CharField(max_length=32)
+    subject = models.CharField(max_length=300)
+    text = models.TextField()
+    link = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recipient_id", "created_at", "id"]
+        indexes = [models.Index(fields=["category", "recipient"], name="email_digest_pending")]
+
+    def __str__(self) -> str:
+        return f"digest item {self.pk} for {self.recipient_id}"

@@ -39,6 +39,7 @@ from engagement.organizations.models import (
 )
 from engagement.participations.calendar import ICS_FILENAME, Method, ics_mimetype, slot_ics
 from engagement.participations.models import Participation
+from engagement.volunteers.selectors import volunteer_display_name
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,9 @@ def _deliver(
 
 def _participation(participation_id: int) -> Participation | None:
     return (
-        Participation.objects.select_related("slot__mission__organization", "volunteer")
+        Participation.objects.select_related(
+            "slot__mission__organization", "volunteer__volunteer_profile"
+        )
         .filter(pk=participation_id)
         .first()
     )
@@ -168,9 +171,7 @@ def send_organizer_email(*, participation_id: int, event: str) -> int:
             context={
                 **_slot_context(participation.slot),
                 "participation": participation,
-                "volunteer_name": (
-                    participation.volunteer.get_full_name() if participation.volunteer else "—"
-                ),
+                "volunteer_name": volunteer_display_name(participation.volunteer),
                 "mission_url": mission_url(tenant, mission),
             },
         )

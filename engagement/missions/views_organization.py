@@ -25,6 +25,8 @@ from engagement.missions.forms import MissionForm, SlotForm
 from engagement.missions.models import Mission, Slot
 from engagement.missions.selectors import slot_list_for_mission
 from engagement.missions.services import mission_update, slot_update
+from engagement.organization_messages.forms import OrganizationMessageForm
+from engagement.organization_messages.selectors import organization_message_list_for_mission
 from engagement.organization_pages import (
     CSV_EXPORT,
     flash_error,
@@ -37,9 +39,10 @@ from engagement.organization_pages import (
 from engagement.organizations.access import organization_get_for_member
 from engagement.participations.forms import AttendanceForm, DeclineForm
 from engagement.participations.models import Participation
-from engagement.participations.selectors import participation_list_for_mission
+from engagement.participations.selectors import participant_phone, participation_list_for_mission
 from engagement.reminders.selectors import participations_with_answers
 from engagement.taxonomy.selectors import cause_list, skill_list
+from engagement.volunteers.selectors import volunteer_display_name
 
 
 def _mission_form(request: HttpRequest, **kwargs: Any) -> MissionForm:
@@ -119,6 +122,10 @@ def mission_edit(request: SignedInRequest, mission_id: int) -> HttpResponse:
     )
 
 
+# The latest messages to participants listed on the mission page.
+SENT_MESSAGES_SHOWN = 20
+
+
 def _participant_rows(
     slots: Iterable[Slot], participations: Iterable[Participation]
 ) -> list[dict[str, Any]]:
@@ -163,6 +170,8 @@ def _participant_row(
     Status = Participation.Status
     return {
         "participation": participation,
+        "name": volunteer_display_name(participation.volunteer),
+        "phone": participant_phone(participation),
         "can_confirm": status in (Status.REQUESTED, Status.WAITLISTED) and accepts_confirmations,
         "can_decline": status in (Status.REQUESTED, Status.WAITLISTED),
         # Attendance once the date has started; attended and no-show can be corrected.
@@ -186,11 +195,25 @@ def _participant_row(
 @require_GET
 def mission_manage(request: HttpRequest, mission_id: int) -> HttpResponse:
     mission = mission_get_for_editor(mission_id=mission_id, user=request.user)
-    slots = slot_list_for_mission(mission=mission, include_past=True)
+    return mission_manage_page(request, mission)
+
+
+def mission_manage_page(
+    request: HttpRequest,
+    mission: Mission,
+    *,
+    message_form: OrganizationMessageForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The organization's page of a mission (also shown again, with its errors, when writing
+    to the participants failed)."""
+    slots = list(slot_list_for_mission(mission=mission, include_past=True))
     # With each volunteer's answers to the reminders ("coming", hours declared): one query.
     participations = participations_with_answers(
         list(participation_list_for_mission(mission=mission))
     )
+    if message_form is None:
+        message_form = OrganizationMessageForm(slots=[(slot, slot_label(slot)) for slot in slots])
     return render(
         request,
         "missions/organization/mission_manage.html",
@@ -202,7 +225,12 @@ def mission_manage(request: HttpRequest, mission_id: int) -> HttpResponse:
             "decline_form": DeclineForm(),
             "can_export": entitlement_has(request.tenant, CSV_EXPORT),
             "moderation_enabled": request.tenant.moderation_enabled,
+            "message_form": message_form,
+            "sent_messages": organization_message_list_for_mission(mission=mission)[
+                :SENT_MESSAGES_SHOWN
+            ],
         },
+        status=status,
     )
 
 

@@ -45,7 +45,7 @@ def membership_list_for_organization(
     *, organization: Organization
 ) -> QuerySet[OrganizationMembership]:
     """The organization's members with their users, admins first, then by name."""
-    return organization.memberships.select_related("user").order_by(
+    return organization.memberships.select_related("user__volunteer_profile").order_by(
         "role", "user__last_name", "user__first_name", "user__email"
     )
 

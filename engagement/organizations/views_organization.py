@@ -39,6 +39,7 @@ from engagement.organizations.services import (
     organization_invite,
     organization_update,
 )
+from engagement.volunteers.selectors import volunteer_display_name
 
 
 @login_required
@@ -211,7 +212,7 @@ def organization_member_remove(
     messages.success(
         request,
         _("%(person)s no longer belongs to the organization.")
-        % {"person": membership.user.get_full_name() or membership.user.email},
+        % {"person": volunteer_display_name(membership.user)},
     )
     return redirect("engagement:organization-members", organization_id)
 

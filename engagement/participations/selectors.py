@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from engagement.missions.models import Mission, Slot
 from engagement.participations.models import Participation
+from engagement.volunteers.selectors import volunteer_phone
 
 ParticipationScope = Literal["upcoming", "past", "all"]
 
@@ -61,6 +62,18 @@ def participation_list_for_mission(
         participations = participations.filter(slot=slot)
     if statuses:
         participations = participations.filter(status__in=list(statuses))
-    return participations.select_related("volunteer", "slot").order_by(
+    return participations.select_related("volunteer__volunteer_profile", "slot").order_by(
         F("slot__starts_at").asc(nulls_last=True), "slot_id", "created_at", "id"
     )
+
+
+# An organization sees the phone of the people who joined one of its missions — asked,
+# confirmed, waiting or came — never of those who cancelled, were declined or did not come.
+PHONE_VISIBLE_STATUSES = (*Participation.ACTIVE_STATUSES, Participation.Status.ATTENDED)
+
+
+def participant_phone(participation: Participation) -> str:
+    """The participant's phone for the organization of the participation's mission, or ""."""
+    if participation.status not in PHONE_VISIBLE_STATUSES:
+        return ""
+    return volunteer_phone(participation.volunteer)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.serializers import OrganizationSummarySerializer
 from engagement.participations.models import Participation
+from engagement.participations.selectors import participant_phone
+from engagement.volunteers.selectors import volunteer_display_name
 
 
 class ParticipationSlotSerializer(serializers.ModelSerializer):
@@ -50,9 +53,12 @@ class ParticipationSerializer(serializers.ModelSerializer):
 
 
 class VolunteerSerializer(serializers.Serializer):
+    """A participant as the organization sees them: a name, never an e-mail address; the phone
+    only while they are in the mission (participant_phone)."""
+
     id = serializers.IntegerField()
-    name = serializers.CharField(source="display_name")
-    email = serializers.EmailField()
+    name = serializers.CharField()
+    phone = serializers.CharField(help_text="International format, or empty.")
 
     class Meta:
         ref_name = "Volunteer"
@@ -61,7 +67,7 @@ class VolunteerSerializer(serializers.Serializer):
 class OrganizerParticipationSerializer(serializers.ModelSerializer):
     """A participation seen by the mission's organization (volunteer null once anonymised)."""
 
-    volunteer = VolunteerSerializer(read_only=True, allow_null=True)
+    volunteer = serializers.SerializerMethodField()
     slot = ParticipationSlotSerializer(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -81,3 +87,13 @@ class OrganizerParticipationSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         ref_name = "OrganizerParticipation"
+
+    @extend_schema_field(VolunteerSerializer(allow_null=True))
+    def get_volunteer(self, participation: Participation) -> dict[str, object] | None:
+        if participation.volunteer is None:
+            return None
+        return {
+            "id": participation.volunteer_id,
+            "name": volunteer_display_name(participation.volunteer),
+            "phone": participant_phone(participation),
+        }

@@ -21,12 +21,13 @@ from engagement.participations import services as participations_services
 from engagement.participations.access import participation_get_for_organizer
 from engagement.participations.forms import AttendanceForm, DeclineForm
 from engagement.participations.models import Participation
-from engagement.participations.selectors import participation_list_for_mission
+from engagement.participations.selectors import participant_phone, participation_list_for_mission
 from engagement.participations.services import (
     participation_mark_attended,
     participation_mark_no_show,
 )
 from engagement.spreadsheets import cell_text
+from engagement.volunteers.selectors import volunteer_display_name
 
 logger = logging.getLogger(__name__)
 
@@ -118,15 +119,15 @@ def participants_csv(request: HttpRequest, mission_id: int) -> HttpResponse:
     # A byte-order mark so spreadsheet programs read the accents as UTF-8.
     response.write("\ufeff")
     writer = csv.writer(response)
+    # Names, never e-mail addresses; the phone of the people who joined (participant_phone).
     writer.writerow(
-        [_("Name"), _("E-mail"), _("Status"), _("Date"), _("Hours"), _("Reason for cancelling")]
+        [_("Name"), _("Phone"), _("Status"), _("Date"), _("Hours"), _("Reason for cancelling")]
     )
     for participation in participations:
-        volunteer = participation.volunteer
         writer.writerow(
             [
-                cell_text(volunteer.get_full_name() if volunteer else _("Deleted account")),
-                cell_text(volunteer.email if volunteer else ""),
+                cell_text(volunteer_display_name(participation.volunteer)),
+                cell_text(participant_phone(participation)),
                 cell_text(participation.get_status_display()),
                 cell_text(slot_label(participation.slot)),
                 cell_text(participation.hours if participation.hours is not None else ""),

@@ -1,5 +1,5 @@
 """Presentation helpers for engagement pages: dates in the tenant's zone and locale, distances,
-seats, and the map's attribution."""
+seats, the map's attribution, and the name organizations see of a person."""
 
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from engagement.volunteers.selectors import volunteer_display_name
+
 register = template.Library()
+
+
+@register.filter
+def volunteer_name(user: Any) -> str:
+    """The name organizations see (engagement.volunteers.selectors.volunteer_display_name)."""
+    return volunteer_display_name(user)
 
 
 @register.filter

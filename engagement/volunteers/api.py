@@ -40,6 +40,19 @@ class ProfileInput(serializers.Serializer):
     home = LatLngSerializer(required=False, allow_null=True)
     home_label = serializers.CharField(max_length=160, required=False, allow_blank=True)
     radius_km = serializers.IntegerField(required=False, min_value=1, max_value=200)
+    display_name = serializers.CharField(
+        max_length=80,
+        required=False,
+        allow_blank=True,
+        help_text="How organizations and friends see me (empty: my full name).",
+    )
+    phone = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="Optional; a national number of the tenant's country, or +<country code>…; "
+        "only the organizations of the missions I join see it.",
+    )
 
     class Meta:
         ref_name = "ProfileInput"
@@ -71,6 +84,8 @@ def _empty_profile() -> dict[str, Any]:
         "home": None,
         "home_label": "",
         "radius_km": defaults.radius_km,
+        "display_name": "",
+        "phone": "",
         "updated_at": None,
     }
 
@@ -101,7 +116,14 @@ class MyProfileApi(AuthenticatedApiView):
             raise exceptions.ValidationError({"non_field_errors": [_("Nothing to change.")]})
         changes: dict[str, Any] = {
             key: data[key]
-            for key in ("cause_ids", "skill_ids", "home_label", "radius_km")
+            for key in (
+                "cause_ids",
+                "skill_ids",
+                "home_label",
+                "radius_km",
+                "display_name",
+                "phone",
+            )
             if key in data
         }
         if "availability" in data:
@@ -114,7 +136,7 @@ class MyProfileApi(AuthenticatedApiView):
                 changes["clear_home"] = True
             else:
                 changes["home_point"] = Point(home["lng"], home["lat"], srid=4326)
-        profile_update(user=request.user, **changes)
+        profile_update(user=request.user, phone_region=request.tenant.country, **changes)
         return Response(ProfileSerializer(profile_for_user(user=request.user)).data)
 
 

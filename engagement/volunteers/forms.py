@@ -73,6 +73,22 @@ class ProfileForm(forms.Form):
     radius_km = forms.TypedChoiceField(
         label=_("How far I would go"), coerce=int, choices=PROFILE_RADIUS_CHOICES, initial=5
     )
+    display_name = forms.CharField(
+        label=_("My name as organizations and friends see it"),
+        help_text=_("Empty: your first and last name. Your e-mail address is never shown."),
+        required=False,
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    phone = forms.CharField(
+        label=_("My phone (optional)"),
+        help_text=_(
+            "Only the organizations of the missions you join see it, to reach you on the day."
+        ),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
 
     def __init__(
         self,
@@ -91,6 +107,8 @@ class ProfileForm(forms.Form):
                 ],
                 "home_label": profile.home_label,
                 "radius_km": profile.radius_km,
+                "display_name": profile.display_name,
+                "phone": profile.phone.as_international if profile.phone else "",
             }
         super().__init__(*args, **kwargs)
         # Choices come from the lists the page already holds; the service checks the ids again.

@@ -17,6 +17,8 @@ from accounts.services import (
 )
 from engagement.alerts.models import SavedSearch
 from engagement.alerts.selectors import saved_search_list_for_user
+from engagement.emails.delivery import email_preferences
+from engagement.emails.models import EmailDigestItem
 from engagement.errors import EngagementError
 from engagement.friends.selectors import friends_export
 from engagement.organizations.selectors import organization_list_for_user
@@ -50,6 +52,7 @@ def user_export_data(*, user: User) -> dict[str, Any]:
             "saved_searches": [
                 _saved_search_export(item) for item in saved_search_list_for_user(user=user)
             ],
+            "email_preferences": _email_preferences_export(user),
         }
     )
     logger.info("user.data_exported", extra={"user_id": user.pk})
@@ -67,6 +70,9 @@ def _profile_export(profile: VolunteerProfile | None) -> dict[str, object] | Non
         "home": {"lat": home.y, "lng": home.x} if home is not None else None,
         "home_label": profile.home_label,
         "radius_km": profile.radius_km,
+        "display_name": profile.display_name,
+        "phone": profile.phone.as_e164 if profile.phone else "",
+        "friends_see_participations": profile.friends_see_participations,
         "updated_at": isoformat_or_none(profile.updated_at),
     }
 
@@ -93,6 +99,17 @@ def _saved_search_export(saved_search: SavedSearch) -> dict[str, object]:
         "beginner_friendly": saved_search.beginner_friendly,
         "created_at": isoformat_or_none(saved_search.created_at),
         "last_sent_at": isoformat_or_none(saved_search.last_sent_at),
+    }
+
+
+def _email_preferences_export(user: User) -> dict[str, object]:
+    preferences = email_preferences(user)
+    return {
+        "reminders": preferences.reminders,
+        "alerts": preferences.alerts,
+        "friends": preferences.friends,
+        "organization_messages": preferences.organization_messages,
+        "news_waiting_for_digest": EmailDigestItem.objects.filter(recipient=user).count(),
     }
 
 

@@ -16,13 +16,15 @@ class ProfileSerializer(serializers.ModelSerializer):
     skills = TaxonomyItemSerializer(many=True, read_only=True)
     availability = serializers.SerializerMethodField()
     home = serializers.SerializerMethodField()
+    # E.164 ("+33612345678") or "": the person's own profile, never a public answer.
+    phone = serializers.SerializerMethodField()
     # None until the profile is first saved (defaults are shown then).
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = VolunteerProfile
         fields = ["causes", "skills", "availability", "availability_mask", "home", "home_label"]
-        fields += ["radius_km", "updated_at"]
+        fields += ["radius_km", "display_name", "phone", "updated_at"]
         ref_name = "VolunteerProfile"
 
     @extend_schema_field({"type": "array", "items": {"type": "string"}})
@@ -32,3 +34,6 @@ class ProfileSerializer(serializers.ModelSerializer):
     @extend_schema_field(LatLngSerializer(allow_null=True))
     def get_home(self, profile: VolunteerProfile) -> dict[str, float] | None:
         return point_as_lat_lng(profile.home_point)
+
+    def get_phone(self, profile: VolunteerProfile) -> str:
+        return profile.phone.as_e164 if profile.phone else ""

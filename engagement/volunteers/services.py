@@ -1,4 +1,5 @@
-"""Volunteer profiles: interests, skills, weekly availability, home point and radius.
+"""Volunteer profiles: interests, skills, weekly availability, home point and radius, and how
+organizations see the person (display name, phone).
 
 A profile is personal data that only its owner changes, so no audit record is written.
 """
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils.translation import gettext as _
+from phonenumber_field.phonenumber import PhoneNumber, to_python
 
 from accounts.models import User
 from engagement.access import require_authenticated
@@ -39,10 +41,14 @@ def profile_update(
     home_label: str | None = None,
     radius_km: int | None = None,
     clear_home: bool = False,
+    display_name: str | None = None,
+    phone: str | None = None,
+    phone_region: str = "FR",
 ) -> VolunteerProfile:
     """Change what is given (None leaves a field as it is); creates the profile if missing.
 
-    `clear_home=True` forgets the home point and its label.
+    `clear_home=True` forgets the home point and its label. `phone` is read as a number of
+    `phone_region` (the tenant's country) unless it starts with +; "" forgets it.
     """
     require_authenticated(user)
     if availability_mask is not None and (
@@ -68,6 +74,14 @@ def profile_update(
         if home_label is not None
         else None
     )
+    name = (
+        clean_texts(
+            {"display_name": display_name}, html_fields={}, text_fields={"display_name": 80}
+        )["display_name"]
+        if display_name is not None
+        else None
+    )
+    number = _phone_number(phone, region=phone_region) if phone is not None else None
     causes, skills = taxonomy_resolve(
         cause_ids=list(cause_ids) if cause_ids is not None else None,
         skill_ids=list(skill_ids) if skill_ids is not None else None,
@@ -86,6 +100,10 @@ def profile_update(
             profile.home_point = point
         if label is not None:
             profile.home_label = label
+        if name is not None:
+            profile.display_name = name
+        if number is not None:
+            profile.phone = number or ""
         validated(profile)
         profile.save()
         if causes is not None:
@@ -94,3 +112,17 @@ def profile_update(
             profile.skills.set(skills)
     logger.info("profile.updated", extra={"user_id": user.pk})
     return profile
+
+
+def _phone_number(value: str, *, region: str) -> PhoneNumber | str:
+    """The number as a PhoneNumber, "" for none, or an EngagementError for the phone field."""
+    value = value.strip()
+    if not value:
+        return ""
+    number = to_python(value, region=region or None)
+    if not isinstance(number, PhoneNumber) or not number.is_valid():
+        raise _invalid(
+            "phone",
+            _("Enter a valid phone number (for another country, start with + and its code)."),
+        )
+    return number

@@ -42,6 +42,8 @@ PROFILE_ERROR_FIELDS = {
     "home_point": "home_label",
     "home_label": "home_label",
     "radius_km": "radius_km",
+    "display_name": "display_name",
+    "phone": "phone",
 }
 
 
@@ -87,6 +89,9 @@ def profile(request: SignedInRequest) -> HttpResponse:
                     home_label=label,
                     radius_km=form.cleaned_data["radius_km"],
                     clear_home=clear,
+                    display_name=form.cleaned_data["display_name"],
+                    phone=form.cleaned_data["phone"],
+                    phone_region=request.tenant.country,
                 )
             except EngagementError as error:
                 for field, errors in (error.fields or {}).items():

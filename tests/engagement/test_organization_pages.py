@@ -44,6 +44,7 @@ from tests.engagement.factories import (
     ParticipationFactory,
     SlotFactory,
     UserFactory,
+    VolunteerProfileFactory,
 )
 from tests.engagement.pictures import picture
 
@@ -566,13 +567,13 @@ def test_mission_page_query_count_is_fixed(
         ParticipationFactory(slot=slots[index % 3], status=Participation.Status.REQUESTED)
     client = signed_in(client_for, paris, membership.user)
 
-    # search_path, session, user, mission (access), slots, participations with volunteers,
-    # their answers to reminders
+    # search_path, session, user, mission (access), slots, participations with volunteers and
+    # their profiles, their answers to reminders, messages sent to participants
     _page_queries(
         client,
         reverse("engagement:organization-mission", args=[mission.pk]),
         django_assert_num_queries,
-        7,
+        8,
     )
 
 
@@ -1215,6 +1216,46 @@ def test_the_mission_page_lists_participants_per_date(client_for, paris, world):
         in page
     )
     assert reverse("engagement:organization-participants-csv", args=[world.mission.pk]) in page
+    # Names, never e-mail addresses.
+    assert world.participation.volunteer.email not in page
+
+
+def test_the_mission_page_shows_display_names_and_phones_of_who_joined_only(
+    client_for, paris, world
+):
+    with tenant_context(paris):
+        VolunteerProfileFactory(
+            user=world.participation.volunteer, display_name="Val le grand", phone="+33612345678"
+        )
+        gone = ParticipationFactory(
+            slot=world.slot,
+            status=Participation.Status.CANCELLED,
+            volunteer=UserFactory(first_name="", last_name="", email="gone@example.org"),
+        )
+        VolunteerProfileFactory(user=gone.volunteer, phone="+33698765432")
+    client = signed_in(client_for, paris, world.editor)
+
+    page = client.get(
+        reverse("engagement:organization-mission", args=[world.mission.pk])
+    ).content.decode()
+
+    assert "Val le grand" in page and "Valentin Volontaire" not in page
+    assert "+33 6 12 34 56 78" in page
+    # Cancelled: neither their phone nor their address; a neutral name.
+    assert "+33 6 98 76 54 32" not in page
+    assert "gone@example.org" not in page
+    assert f"#{gone.volunteer.pk}" in page
+
+
+def test_the_members_page_shows_names_not_addresses(client_for, paris, world):
+    with tenant_context(paris):
+        VolunteerProfileFactory(user=world.editor, display_name="Eddy du canal")
+    client = signed_in(client_for, paris, world.admin)
+    page = client.get(
+        reverse("engagement:organization-members", args=[world.organization.pk])
+    ).content.decode()
+    assert "Eddy du canal" in page
+    assert world.editor.email not in page
 
 
 def test_an_editor_confirms_a_request(client_for, paris, world, django_capture_on_commit_callbacks):
@@ -1343,6 +1384,15 @@ def test_the_csv_lists_only_what_the_organization_needs(client_for, paris, world
             slot=past,
             volunteer=UserFactory(first_name="Zoé", last_name="Présente", email="zoe@example.org"),
         )
+        VolunteerProfileFactory(
+            user=attended.volunteer, display_name="Zoé P.", phone="+33612345678"
+        )
+        cancelled = ParticipationFactory(
+            slot=past,
+            status=Participation.Status.CANCELLED,
+            volunteer=UserFactory(first_name="Paul", last_name="Parti", email="paul@example.org"),
+        )
+        VolunteerProfileFactory(user=cancelled.volunteer, phone="+33698765432")
         Participation.objects.filter(pk=attended.pk).update(status="attended", hours=3)
     client = signed_in(client_for, paris, world.editor)
 
@@ -1360,23 +1410,26 @@ def test_the_csv_lists_only_what_the_organization_needs(client_for, paris, world
     assert rows == [
         [
             fr("Name"),
-            fr("E-mail"),
+            fr("Phone"),
             fr("Status"),
             fr("Date"),
             fr("Hours"),
             fr("Reason for cancelling"),
         ],
+        # The display name; the phone of who joined (attended), not of who cancelled.
         [
-            "Zoé Présente",
-            "zoe@example.org",
+            "Zoé P.",
+            # Like every cell starting with + (formula injection), with a leading apostrophe.
+            "'+33 6 12 34 56 78",
             fr(Participation.Status.ATTENDED.label),
             past_label,
             "3.00",
             "",
         ],
+        ["Paul Parti", "", fr(Participation.Status.CANCELLED.label), past_label, ""],
         [
             "Valentin Volontaire",
-            world.participation.volunteer.email,
+            "",
             fr(Participation.Status.REQUESTED.label),
             _local_label(world.slot),
             "",
@@ -1384,6 +1437,7 @@ def test_the_csv_lists_only_what_the_organization_needs(client_for, paris, world
         ],
     ]
     assert "gants" not in response.content.decode()
+    assert "@" not in response.content.decode()
 
 
 def _local_label(slot: Slot) -> str:

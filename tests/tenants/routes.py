@@ -226,6 +226,7 @@ FILLERS: dict[str, Filler] = {
     # saved searches: a Paris saved search's id, and its unsubscribe link
     "saved_search_id": value("saved_search_id"),
     "saved-search-unsubscribe:token": value("saved_search_unsubscribe_token"),
+    "email-unsubscribe:token": value("email_unsubscribe_token"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),
     "account_reset_password_from_key:uidb36": value("password_reset_uidb36"),
@@ -279,6 +280,7 @@ TOKEN_PARAMS = frozenset(
         "calendar-feed:token",
         "friend-invitation:token",
         "saved-search-unsubscribe:token",
+        "email-unsubscribe:token",
         "account_confirm_email:key",
         "account_reset_password_from_key:uidb36",
         "account_reset_password_from_key:key",

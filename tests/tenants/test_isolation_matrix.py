@@ -54,6 +54,7 @@ from engagement.alerts.services import saved_search_create
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
 from engagement.calendars.services import calendar_feed_create
+from engagement.emails.delivery import EmailCategory, unsubscribe_token
 from engagement.friends.models import FriendInvitation
 from engagement.missions.models import Mission
 from engagement.missions.search import MissionSearchFilters
@@ -277,6 +278,9 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "export_job_id": str(export.pk),
             "export_download_token": export_download_token(job=export),
             "reminder_answer_token": reminder_answer_token(reminder=reminder, action=Action.CANCEL),
+            "email_unsubscribe_token": unsubscribe_token(
+                tenant=paris, user=world.volunteer, category=EmailCategory.ORGANIZATION_MESSAGES
+            ),
             "api_token_id": str(api_token.token.pk),
             # The volunteer's feed: their participations, in missions whose titles are marked.
             "calendar_feed_token": calendar_feed_create(owner=world.volunteer).token,

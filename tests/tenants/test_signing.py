@@ -44,6 +44,8 @@ from engagement.alerts.services import saved_search_create
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
 from engagement.calendars.services import calendar_feed_create
+from engagement.emails.delivery import EmailCategory, unsubscribe_token
+from engagement.emails.models import EmailPreferences
 from engagement.friends.models import FriendInvitation, Friendship
 from engagement.friends.services import friend_link_create
 from engagement.missions.search import MissionSearchFilters
@@ -509,6 +511,36 @@ def _unsubscribe_snapshot(world: World) -> dict[str, Any]:
     return state
 
 
+# e-mail unsubscribe: a signed {user, category}; a POST turns the category off (RFC 8058).
+
+
+def _email_unsubscribe_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        if origin == "public":
+            return tenant_dumps("email_unsubscribe", {"u": VICTIM_PK, "c": "organization_messages"})
+        return unsubscribe_token(
+            tenant=world.tenants[origin],
+            user=User.objects.get(pk=VICTIM_PK),
+            category=EmailCategory.ORGANIZATION_MESSAGES,
+        )
+
+
+def _email_unsubscribe_use(world: World, target: str, token: str) -> HttpResponse:
+    return world.client(target).post(f"/e-mails/desabonnement/{token}/")
+
+
+def _email_unsubscribe_snapshot(world: World) -> dict[str, Any]:
+    state = {}
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            state[host] = list(
+                EmailPreferences.objects.filter(user_id=VICTIM_PK).values_list(
+                    "organization_messages", flat=True
+                )
+            )
+    return state
+
+
 def _shows_the_victim(response: HttpResponse) -> bool:
     # The API answers with the victim's record; the console with its index for staff only.
     return response.status_code == 200
@@ -613,6 +645,15 @@ HARNESSES: dict[str, Harness] = {
         refused=frozenset({404}),
         accepted=frozenset({200}),
         snapshot=_unsubscribe_snapshot,
+    ),
+    "email_unsubscribe": Harness(
+        origins=HOSTS,
+        serves=TENANT_HOSTS,
+        mint=_email_unsubscribe_mint,
+        use=_email_unsubscribe_use,
+        refused=frozenset({404}),
+        accepted=frozenset({200}),
+        snapshot=_email_unsubscribe_snapshot,
     ),
     "tenant_api_token": Harness(
         origins=TENANT_HOSTS,

@@ -11,7 +11,9 @@ from typing import Any
 from django.core import mail
 from django.utils import timezone
 
+from engagement.emails.models import EmailPreferences
 from engagement.missions.models import Mission, Slot
+from engagement.organization_messages.models import OrganizationMessage
 from engagement.organizations.models import (
     Organization,
     OrganizationInvitation,
@@ -173,6 +175,34 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         signed_in(201),
         body=lambda w: {"name": "Repas", "frequency": "weekly", "q": "repas"},
         has_id=False,
+    ),
+    Endpoint(
+        "my e-mail preferences",
+        "get",
+        lambda w: "me/email-preferences/",
+        signed_in(200),
+        has_id=False,
+    ),
+    Endpoint(
+        "update my e-mail preferences",
+        "patch",
+        lambda w: "me/email-preferences/",
+        signed_in(200),
+        body=lambda w: {"friends": "weekly"},
+        has_id=False,
+    ),
+    Endpoint(
+        "messages to a mission's participants",
+        "get",
+        lambda w: f"missions/{w.published.pk}/messages/",
+        organizers(200),
+    ),
+    Endpoint(
+        "write to a mission's participants",
+        "post",
+        lambda w: f"missions/{w.published.pk}/messages/",
+        organizers(201),
+        body=lambda w: {"audience": "confirmed", "subject": "Gants", "body": "Apportez-en."},
     ),
     # --- organizations
     Endpoint(
@@ -411,4 +441,6 @@ def state_snapshot() -> tuple[Any, ...]:
             )
         ),
         list(VolunteerProfile.objects.order_by("pk").values_list("pk", "radius_km")),
+        list(EmailPreferences.objects.order_by("pk").values_list("pk", "friends")),
+        OrganizationMessage.objects.count(),
     )

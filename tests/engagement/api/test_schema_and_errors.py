@@ -23,6 +23,8 @@ API_PATHS = {
     "/api/v1/me/calendar-feed/": {"get", "post", "delete"},
     "/api/v1/saved-searches/": {"get", "post"},
     "/api/v1/saved-searches/{saved_search_id}/": {"get", "patch", "delete"},
+    "/api/v1/me/email-preferences/": {"get", "patch"},
+    "/api/v1/missions/{mission_id}/messages/": {"get", "post"},
     "/api/v1/causes/": {"get"},
     "/api/v1/skills/": {"get"},
     "/api/v1/organizations/": {"get", "post"},

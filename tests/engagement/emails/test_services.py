@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import connection
 
 from engagement import tasks
+from engagement.emails.delivery import sender_address
 from engagement.emails.models import EmailDelivery
 from engagement.errors import EngagementError
 from engagement.missions.models import Mission
@@ -24,6 +25,7 @@ from engagement.participations.services import (
     participation_decline,
     participation_request,
 )
+from engagement.volunteers.models import VolunteerProfile
 from tenants.errors import TenantContextMissing
 from tests.engagement.factories import (
     MembershipFactory,
@@ -92,29 +94,35 @@ def parsed_ics(message: mail.EmailMultiAlternatives) -> icalendar.Event:
 
 
 def test_confirmation_in_french_with_a_calendar_invitation(
-    setting, django_capture_on_commit_callbacks
+    setting, smtp_inbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         participation = participation_request(volunteer=setting["volunteer"], slot=setting["slot"])
 
-    [message] = mails_to("camille@example.org")
+    # Through SMTP: headers, encoded subject, both parts and the attachment as they arrive.
+    [message] = smtp_inbox.to("camille@example.org")
+    assert message.envelope_to == ["camille@example.org"]
     assert message.subject == (
         "[Paris] Votre participation est confirmée : Repair café <du> quartier"
     )
-    assert "Bonjour Camille," in message.body
-    assert "avec L'Atelier Solidaire est confirmée" in message.body
-    assert "le samedi 14 juin 2031, de 10:00 à 13:00" in message.body
-    assert "12 rue de Belleville, 75020 Paris" in message.body
-    assert "http://paris.entraide.test:8000/missions/" in message.body
-    [(html, mimetype)] = message.alternatives
-    assert mimetype == "text/html"
+    assert message.header("From") == sender_address(setting["tenant"])
+    assert "Bonjour Camille," in message.text
+    assert "avec L'Atelier Solidaire est confirmée" in message.text
+    assert "le samedi 14 juin 2031, de 10:00 à 13:00" in message.text
+    assert "12 rue de Belleville, 75020 Paris" in message.text
+    assert "http://paris.entraide.test:8000/missions/" in message.text
+    html = message.html
     assert '<html lang="fr">' in html
     assert "Repair café &lt;du&gt; quartier" in html
     assert "L&#x27;Atelier Solidaire" in html
     assert "#0d2a5c" in html  # Paris's colour
-    assert message.extra_headers["X-Entraide-Tenant"] == "paris"
+    assert message.header("X-Entraide-Tenant") == "paris"
+    # About the person's own participation: no unsubscribe.
+    assert message.header("List-Unsubscribe") is None
 
-    event = parsed_ics(message)
+    [(filename, content_type, content)] = message.attachments()
+    assert (filename, content_type) == ("mission.ics", "text/calendar")
+    [event] = icalendar.Calendar.from_ical(content).walk("VEVENT")
     assert str(event["UID"]) == f"participation-{participation.pk}@paris.entraide.test"
     assert event.decoded("DTSTART") == STARTS
     assert event.decoded("DTEND") == STARTS + timedelta(hours=3)
@@ -171,22 +179,28 @@ def test_an_ongoing_slot_has_no_calendar_invitation(setting, django_capture_on_c
     assert ".ics" not in message.body
 
 
-def test_the_organization_is_told_of_a_new_participant(setting, django_capture_on_commit_callbacks):
+def test_the_organization_is_told_of_a_new_participant(
+    setting, smtp_inbox, django_capture_on_commit_callbacks
+):
+    VolunteerProfile.objects.create(user=setting["volunteer"], display_name="Cam du 20e")
     with django_capture_on_commit_callbacks(execute=True):
         participation_request(
             volunteer=setting["volunteer"], slot=setting["slot"], message="J'apporte mes outils"
         )
 
-    assert sorted(m.to[0] for m in mail.outbox) == [
+    assert sorted(address for m in smtp_inbox.all() for address in m.envelope_to) == [
         "admin-asso@example.org",
         "camille@example.org",
         "editor-asso@example.org",
     ]
-    [notice] = mails_to("admin-asso@example.org")
+    [notice] = smtp_inbox.to("admin-asso@example.org")
     assert notice.subject == "[Paris] Nouvelle inscription : Repair café <du> quartier"
-    assert "participera à « Repair café <du> quartier »" in notice.body
-    assert "Son message : J'apporte mes outils" in notice.body
-    assert "Places confirmées : 1 sur 1." in notice.body
+    # The volunteer's display name, never their address.
+    assert "Cam du 20e participera à « Repair café <du> quartier »" in notice.text
+    assert "camille@example.org" not in notice.text + notice.html
+    assert "Son message : J'apporte mes outils" in notice.text
+    assert "Places confirmées : 1 sur 1." in notice.text
+    assert "Cam du 20e" in notice.html
 
 
 def test_waitlisted_then_promoted_with_a_calendar_invitation(
@@ -328,22 +342,27 @@ def test_an_anonymised_participation_gets_no_mail(setting):
     assert mail.outbox == []
 
 
-def test_an_invitation_carries_its_single_use_link(setting, django_capture_on_commit_callbacks):
+def test_an_invitation_carries_its_single_use_link(
+    setting, smtp_inbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         invitation = organization_invite(
             organization=setting["organization"], actor=setting["admin"], email="lea@example.org"
         )
 
-    [message] = mail.outbox
-    assert message.to == ["lea@example.org"]
+    [message] = smtp_inbox.all()
+    assert message.envelope_to == ["lea@example.org"]
     assert message.subject == "[Paris] Invitation à rejoindre L'Atelier Solidaire"
-    [link] = {word for word in message.body.split() if invitation.token in word}
+    [link] = {word for word in message.text.split() if invitation.token in word}
     assert link.startswith("http://paris.entraide.test:8000/")
     assert link.endswith(f"/{invitation.token}/")
-    assert "en tant que administrateur·rice" in message.body
+    assert f'href="{link}"' in message.html
+    assert "en tant que administrateur·rice" in message.text
 
 
-def test_moderation_outcomes_reach_the_organization(setting, django_capture_on_commit_callbacks):
+def test_moderation_outcomes_reach_the_organization(
+    setting, smtp_inbox, django_capture_on_commit_callbacks
+):
     moderator = ModeratorFactory()
     in_review = MissionFactory(
         organization=setting["organization"], status=Mission.Status.IN_REVIEW, title="Jardin"
@@ -356,10 +375,11 @@ def test_moderation_outcomes_reach_the_organization(setting, django_capture_on_c
         mission_publish(mission=in_review, actor=moderator)
         mission_reject(mission=other, actor=moderator, note="Ajoutez l'horaire.")
 
-    subjects = sorted({m.subject for m in mails_to("admin-asso@example.org")})
+    subjects = sorted({m.subject for m in smtp_inbox.to("admin-asso@example.org")})
     assert subjects == ["[Paris] Mission publiée : Jardin", "[Paris] Mission à revoir : Potager"]
-    [rejected] = [m for m in mails_to("editor-asso@example.org") if "Potager" in m.subject]
-    assert "Leur message : Ajoutez l'horaire." in rejected.body
+    [rejected] = [m for m in smtp_inbox.to("editor-asso@example.org") if "Potager" in m.subject]
+    assert "Leur message : Ajoutez l'horaire." in rejected.text
+    assert "Ajoutez l&#x27;horaire." in rejected.html
 
 
 def test_verification_outcome_reaches_the_organization(setting, django_capture_on_commit_callbacks):

@@ -212,10 +212,11 @@ def test_organizer_confirms_declines_and_records_attendance(world, api_for):
     assert (absent.status_code, absent.json()["status"]) == (200, "no_show")
     world.confirmed_started.refresh_from_db()
     assert world.confirmed_started.hours == Decimal("1.75")
+    # A name and (while they take part) a phone, never an e-mail address.
     assert confirmed.json()["volunteer"] == {
         "id": world.requested.volunteer.pk,
-        "name": world.requested.volunteer.display_name,
-        "email": world.requested.volunteer.email,
+        "name": world.requested.volunteer.get_full_name(),
+        "phone": "",
     }
 
 

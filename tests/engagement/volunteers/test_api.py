@@ -23,6 +23,8 @@ def test_profile_defaults_before_it_is_saved(world, api_for):
         "home": None,
         "home_label": "",
         "radius_km": 5,
+        "display_name": "",
+        "phone": "",
         "updated_at": None,
     }
     assert not VolunteerProfile.objects.filter(user=world.volunteer).exists()
