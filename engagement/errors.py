@@ -28,6 +28,9 @@ class EngagementErrorCode(StrEnum):
     NOTE_REQUIRED = "note_required"
     UNKNOWN_CAUSE = "unknown_cause"
     UNKNOWN_SKILL = "unknown_skill"
+    NOT_A_FRIEND = "not_a_friend"
+    GROUP_TOO_LARGE = "group_too_large"
+    FRIEND_ALREADY_PARTICIPATING = "friend_already_participating"
     # 403: the actor may not do this.
     NOT_ALLOWED = "not_allowed"
     NOT_MODERATOR = "not_moderator"
@@ -52,6 +55,8 @@ class EngagementErrorCode(StrEnum):
     INVITATION_USED = "invitation_used"
     ALREADY_MEMBER = "already_member"
     LAST_ADMIN = "last_admin"
+    GROUP_SIGNUP_UNAVAILABLE = "group_signup_unavailable"
+    SEAT_HOLD_ENDED = "seat_hold_ended"
     # 429: too many at once for this person.
     EXPORT_ALREADY_RUNNING = "export_already_running"
 
@@ -78,6 +83,8 @@ _STATUS: dict[EngagementErrorCode, int] = {
     EngagementErrorCode.INVITATION_USED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.ALREADY_MEMBER: status.HTTP_409_CONFLICT,
     EngagementErrorCode.LAST_ADMIN: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.GROUP_SIGNUP_UNAVAILABLE: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.SEAT_HOLD_ENDED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.EXPORT_ALREADY_RUNNING: status.HTTP_429_TOO_MANY_REQUESTS,
 }
 

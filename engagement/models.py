@@ -1,12 +1,14 @@
 """Every model of the engagement app, for Django's app loading and for migrations.
 
 Each model lives in its domain package (taxonomy, organizations, missions, participations,
-volunteers, emails, friends, reminders, backoffice); code imports it from there, not from here.
+volunteers, emails, friends, groups, reminders, backoffice); code imports it from there, not from
+here.
 """
 
 from engagement.backoffice.models import ExportJob
 from engagement.emails.models import EmailDelivery, EmailPreferences
 from engagement.friends.models import FriendBlock, Friendship
+from engagement.groups.models import SeatHold
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import (
     Organization,
@@ -34,6 +36,7 @@ __all__ = [
     "OrganizationMembership",
     "Participation",
     "Reminder",
+    "SeatHold",
     "Skill",
     "Slot",
     "VolunteerProfile",

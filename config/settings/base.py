@@ -161,6 +161,7 @@ ENGAGEMENT_DOMAINS = (
     "emails",
     "backoffice",
     "reminders",
+    "groups",
 )
 
 TEMPLATES = [
@@ -614,4 +615,12 @@ REMINDERS_EMAILS_PER_TASK = int(env("REMINDERS_EMAILS_PER_TASK", "200"))
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "reminders-send-due": {"task": "engagement.reminders_send_due", "schedule": 15 * 60},
+}
+
+
+# Group sign-up (engagement/groups/services.py): seats held for friends are released when their
+# time is up (HOLD_DURATION there, 24 hours); the sweep runs every five minutes.
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "seat-holds-expire": {"task": "engagement.seat_holds_expire", "schedule": 300},
 }

@@ -1,0 +1,73 @@
+"""Reads of group sign-ups: the friends one can bring, the seats held for or by a volunteer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from engagement.friends.selectors import friend_ids
+from engagement.groups.models import SeatHold
+
+
+def person_name(user: User) -> str:
+    """How a volunteer is named to their friends: the display name of their profile, else their
+    first name (never their e-mail address beyond its local part)."""
+    profile = getattr(user, "volunteer_profile", None)
+    if profile is not None and profile.display_name:
+        return str(profile.display_name)
+    return user.get_short_name()
+
+
+@dataclass(frozen=True)
+class FriendChoice:
+    id: int
+    name: str
+
+
+def friend_choices(*, user: User) -> list[FriendChoice]:
+    """The user's accepted, unblocked, active friends, by name (two queries)."""
+    ids = friend_ids(user.pk)
+    if not ids:
+        return []
+    friends = User.objects.filter(pk__in=ids, is_active=True).select_related("volunteer_profile")
+    return sorted(
+        (FriendChoice(id=friend.pk, name=person_name(friend)) for friend in friends),
+        key=lambda choice: (choice.name.casefold(), choice.id),
+    )
+
+
+def _with_slot(queryset: QuerySet[SeatHold]) -> QuerySet[SeatHold]:
+    return queryset.select_related(
+        "slot__mission__organization",
+        "held_by__volunteer_profile",
+        "for_user__volunteer_profile",
+    )
+
+
+def seat_holds_for_friend(*, user: User) -> QuerySet[SeatHold]:
+    """Seats still held for the user (not expired), soonest expiry first."""
+    return _with_slot(
+        SeatHold.objects.filter(
+            for_user_id=user.pk, status=SeatHold.Status.HELD, expires_at__gt=timezone.now()
+        )
+    ).order_by("expires_at", "id")
+
+
+def seat_holds_by_organizer(*, user: User) -> QuerySet[SeatHold]:
+    """Seats the user holds for friends, still held, soonest expiry first."""
+    return _with_slot(
+        SeatHold.objects.filter(
+            held_by_id=user.pk, status=SeatHold.Status.HELD, expires_at__gt=timezone.now()
+        )
+    ).order_by("expires_at", "id")
+
+
+def seat_holds_of_user(*, user: User) -> QuerySet[SeatHold]:
+    """Every seat held for or by the user, most recent first (the API's list)."""
+    return _with_slot(
+        SeatHold.objects.filter(for_user_id=user.pk) | SeatHold.objects.filter(held_by_id=user.pk)
+    ).order_by("-created_at", "-id")
+
