@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from engagement.groups import views as groups
 from engagement.missions import views as missions
 from engagement.organizations import views as organizations
 from engagement.participations import views as participations
@@ -16,6 +17,20 @@ urlpatterns = [
         "missions/<int:mission_id>/participer/",
         participations.mission_participate,
         name="mission-participate",
+    ),
+    path(
+        "missions/<int:mission_id>/avec-des-amis/",
+        groups.group_signup,
+        name="mission-group-signup",
+    ),
+    path("places-reservees/<int:hold_id>/", groups.seat_hold_detail, name="seat-hold"),
+    path(
+        "places-reservees/<int:hold_id>/accepter/", groups.seat_hold_claim, name="seat-hold-claim"
+    ),
+    path(
+        "places-reservees/<int:hold_id>/refuser/",
+        groups.seat_hold_decline,
+        name="seat-hold-decline",
     ),
     path("mes-engagements/", participations.my_engagements, name="my-engagements"),
     path(

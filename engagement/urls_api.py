@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
+from engagement.groups import api as groups
 from engagement.missions import api as missions
 from engagement.organizations import api as organizations
 from engagement.participations import api as participations
@@ -39,6 +40,22 @@ urlpatterns = [
         "missions/<int:mission_id>/slots/",
         missions.MissionSlotsApi.as_view(),
         name="api-mission-slots",
+    ),
+    path(
+        "slots/<int:slot_id>/group-signup/",
+        groups.SlotGroupSignupApi.as_view(),
+        name="api-slot-group-signup",
+    ),
+    path("seat-holds/", groups.MySeatHoldListApi.as_view(), name="api-seat-holds"),
+    path(
+        "seat-holds/<int:hold_id>/claim/",
+        groups.SeatHoldClaimApi.as_view(),
+        name="api-seat-hold-claim",
+    ),
+    path(
+        "seat-holds/<int:hold_id>/decline/",
+        groups.SeatHoldDeclineApi.as_view(),
+        name="api-seat-hold-decline",
     ),
     path(
         "me/participations/",

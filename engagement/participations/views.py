@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
+from engagement.groups.selectors import seat_holds_by_organizer, seat_holds_for_friend
 from engagement.missions.models import Mission, Slot
 from engagement.missions.views import (
     _my_active_participations,
@@ -138,7 +139,16 @@ def my_engagements(request: SignedInRequest) -> HttpResponse:
             "empty": _("Nothing here yet."),
         },
     ]
-    return render(request, "participations/my_engagements.html", {"sections": sections})
+    return render(
+        request,
+        "participations/my_engagements.html",
+        {
+            "sections": sections,
+            # Seats held for the volunteer by a friend, and the ones they hold for friends.
+            "held_for_me": list(seat_holds_for_friend(user=request.user)),
+            "held_by_me": list(seat_holds_by_organizer(user=request.user)),
+        },
+    )
 
 
 @login_required

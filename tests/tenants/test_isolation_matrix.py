@@ -52,6 +52,7 @@ from accounts.models import User
 from billing.models import BillingAccount, BillingAuditEntry, SeatSync, StripeEvent
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
+from engagement.groups.models import SeatHold
 from engagement.missions.models import Mission
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
@@ -242,6 +243,13 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
     reminder = Reminder.objects.create(
         participation=world.own_participation, kind=Reminder.Kind.STILL_COMING
     )
+    # A seat held for the volunteer on the published mission's slot (a group sign-up).
+    seat_hold = SeatHold.objects.create(
+        slot=world.slot,
+        held_by=world.admin,
+        for_user=world.volunteer,
+        expires_at=timezone.now() + timedelta(hours=24),
+    )
     victim = Victim(
         values={
             "mission_id": str(world.published.pk),
@@ -264,6 +272,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "export_download_token": export_download_token(job=export),
             "reminder_answer_token": reminder_answer_token(reminder=reminder, action=Action.CANCEL),
             "api_token_id": str(api_token.token.pk),
+            "seat_hold_id": str(seat_hold.pk),
         },
         by_model={
             User: world.volunteer,

@@ -123,6 +123,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda w: f"me/participations/{w.own_participation.pk}/cancel/",
         {**signed_in(404), "volunteer": 200},
     ),
+    Endpoint("my held seats", "get", lambda w: "seat-holds/", signed_in(200), has_id=False),
     Endpoint("my profile", "get", lambda w: "me/profile/", signed_in(200), has_id=False),
     Endpoint(
         "update my profile",
