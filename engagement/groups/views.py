@@ -28,7 +28,9 @@ def group_signup(request: SignedInRequest, mission_id: int) -> HttpResponse:
     mission = _viewable_mission(request, mission_id)
     slots = [slot for slot in mission.upcoming_slots if slot.seats_left > 0]
     friends = friend_choices(user=request.user)
-    form = GroupSignupForm(request.POST or None, slots=slots, friends=friends)
+    form = GroupSignupForm(
+        request.POST if request.method == "POST" else None, slots=slots, friends=friends
+    )
     if request.method == "POST" and form.is_valid():
         try:
             result = services.group_signup(
