@@ -17,8 +17,8 @@ from tenants.outbox.services import outbox_enqueue
 
 if TYPE_CHECKING:
     # For the annotations only: shared pieces import no domain (import-linter contract).
-    from engagement.missions.models import Mission
     from engagement.groups.models import SeatHold
+    from engagement.missions.models import Mission
     from engagement.organizations.models import Organization, OrganizationInvitation
     from engagement.participations.models import Participation
 

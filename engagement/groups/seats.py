@@ -60,7 +60,10 @@ def seat_holds_release_for_organizer(
     (claimed seats are the friends' own participations and stay)."""
     return seat_holds_release_locked(
         slot=slot,
-        holds=_held(slot, held_by_id=organizer.pk), status=SeatHold.Status.RELEASED, now=now, actor=actor
+        holds=_held(slot, held_by_id=organizer.pk),
+        status=SeatHold.Status.RELEASED,
+        now=now,
+        actor=actor,
     )
 
 

@@ -70,4 +70,3 @@ def seat_holds_of_user(*, user: User) -> QuerySet[SeatHold]:
     return _with_slot(
         SeatHold.objects.filter(for_user_id=user.pk) | SeatHold.objects.filter(held_by_id=user.pk)
     ).order_by("-created_at", "-id")
-

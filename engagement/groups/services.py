@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django_tenants.utils import get_public_schema_name
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_tenants.utils import get_public_schema_name
 
 from accounts.models import User
 from engagement.access import require_authenticated

@@ -5,12 +5,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from tenants.context import tenant_context
-
 from engagement.emails.models import EmailPreferences
 from engagement.groups.models import SeatHold
 from engagement.groups.services import group_signup
 from engagement.participations.models import Participation
+from tenants.context import tenant_context
 from tests.engagement.factories import MissionFactory, SlotFactory, UserFactory
 from tests.engagement.groups.conftest import befriend
 from tests.engagement.test_resident_pages import html, signed_in, warm_routing_cache
@@ -63,8 +62,8 @@ def test_signing_up_as_a_group_without_javascript(
     url = reverse("mission-group-signup", args=[group_slot.mission_id])
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = post(client, 
-            url, {"slot": group_slot.pk, "friends": [friends[0].pk, friends[1].pk]}
+        response = post(
+            client, url, {"slot": group_slot.pk, "friends": [friends[0].pk, friends[1].pk]}
         )
 
     assert response.status_code == 302 and response["Location"] == reverse("my-engagements")
@@ -98,7 +97,8 @@ def test_a_refused_group_shows_the_form_with_its_error_and_changes_nothing(
     slot = SlotFactory(mission=mission, capacity=2)
     client = signed_in(paris, volunteer)
 
-    response = post(client, 
+    response = post(
+        client,
         reverse("mission-group-signup", args=[mission.pk]),
         {"slot": slot.pk, "friends": [friends[0].pk, friends[1].pk]},
     )
@@ -166,7 +166,9 @@ def test_nobody_else_sees_or_claims_a_held_seat(paris, volunteer, friends, group
     assert hold.status == SeatHold.Status.HELD
 
 
-def test_a_held_seat_of_paris_is_nothing_on_montreal(paris, montreal, volunteer, friends, group_slot):
+def test_a_held_seat_of_paris_is_nothing_on_montreal(
+    paris, montreal, volunteer, friends, group_slot
+):
     hold = group_signup(volunteer=volunteer, slot=group_slot, friend_ids=[friends[0].pk]).holds[0]
     with tenant_context(montreal):
         montreal_user = UserFactory(email="lea@example.org")
@@ -175,8 +177,8 @@ def test_a_held_seat_of_paris_is_nothing_on_montreal(paris, montreal, volunteer,
     paris_session = signed_in(paris, friends[0])
 
     for client in (montreal_client, paris_session):
-        response = post(client, 
-            reverse("seat-hold-claim", args=[hold.pk]), HTTP_HOST=montreal.primary_host
+        response = post(
+            client, reverse("seat-hold-claim", args=[hold.pk]), HTTP_HOST=montreal.primary_host
         )
         assert response.status_code in (302, 404)
         assert "/accounts/login/" in response.get("Location", "") or response.status_code == 404
@@ -191,9 +193,7 @@ def test_the_organizations_slot_list_shows_held_seats(
     group_signup(volunteer=volunteer, slot=group_slot, friend_ids=[f.pk for f in friends])
     client = signed_in(paris, org_admin)
 
-    response = get(client, 
-        reverse("engagement:organization-mission", args=[group_slot.mission_id])
-    )
+    response = get(client, reverse("engagement:organization-mission", args=[group_slot.mission_id]))
 
     assert "2 places gardées pour des amis de bénévoles" in html(response)
 

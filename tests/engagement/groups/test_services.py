@@ -193,12 +193,15 @@ def test_a_slot_that_cannot_take_a_group_changes_nothing(volunteer, friends, mis
     with pytest.raises(EngagementError) as caught:
         group_signup(volunteer=volunteer, slot=slot, friend_ids=[friends[0].pk])
 
-    assert caught.value.code == {
-        "cancelled": EngagementErrorCode.SLOT_CANCELLED,
-        "started": EngagementErrorCode.SLOT_STARTED,
-        "unpublished": EngagementErrorCode.MISSION_NOT_PUBLISHED,
-        "approval": EngagementErrorCode.GROUP_SIGNUP_UNAVAILABLE,
-    }[state]
+    assert (
+        caught.value.code
+        == {
+            "cancelled": EngagementErrorCode.SLOT_CANCELLED,
+            "started": EngagementErrorCode.SLOT_STARTED,
+            "unpublished": EngagementErrorCode.MISSION_NOT_PUBLISHED,
+            "approval": EngagementErrorCode.GROUP_SIGNUP_UNAVAILABLE,
+        }[state]
+    )
     nothing_written(slot, volunteer)
 
 
@@ -298,9 +301,7 @@ def test_expired_holds_are_released_to_the_waiting_list(volunteer, friends, miss
     slot = SlotFactory(mission=mission, capacity=3)
     holds = group_signup(volunteer=volunteer, slot=slot, friend_ids=[f.pk for f in friends]).holds
     waiting = participation_request(volunteer=UserFactory(), slot=slot)
-    SeatHold.objects.filter(pk=holds[0].pk).update(
-        expires_at=timezone.now() - timedelta(seconds=1)
-    )
+    SeatHold.objects.filter(pk=holds[0].pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     assert seat_holds_expire() == 1
     assert seat_holds_expire() == 0
