@@ -27,9 +27,7 @@ def _overdue_hold(tenant, capacity: int = 2):  # type: ignore[no-untyped-def]
         befriend(organizer, friend)
         hold = group_signup(volunteer=organizer, slot=slot, friend_ids=[friend.pk]).holds[0]
         waiting = participation_request(volunteer=UserFactory(), slot=slot)
-        SeatHold.objects.filter(pk=hold.pk).update(
-            expires_at=timezone.now() - timedelta(minutes=1)
-        )
+        SeatHold.objects.filter(pk=hold.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     return hold, waiting
 
 
