@@ -39,6 +39,10 @@ API_PATHS = {
     "/api/v1/participations/{participation_id}/attended/": {"post"},
     "/api/v1/participations/{participation_id}/no-show/": {"post"},
     "/api/v1/moderation/missions/": {"get"},
+    "/api/v1/slots/{slot_id}/group-signup/": {"post"},
+    "/api/v1/seat-holds/": {"get"},
+    "/api/v1/seat-holds/{hold_id}/claim/": {"post"},
+    "/api/v1/seat-holds/{hold_id}/decline/": {"post"},
     "/api/v1/moderation/organizations/": {"get"},
 }
 
