@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -47,22 +47,21 @@ def _with_slot(queryset: QuerySet[SeatHold]) -> QuerySet[SeatHold]:
     )
 
 
-def seat_holds_for_friend(*, user: User) -> QuerySet[SeatHold]:
-    """Seats still held for the user (not expired), soonest expiry first."""
-    return _with_slot(
+def seat_holds_current(*, user: User) -> tuple[list[SeatHold], list[SeatHold]]:
+    """Seats still held for the user, and the ones they hold for friends, soonest expiry first
+    (one query, for "Mes engagements")."""
+    holds = _with_slot(
         SeatHold.objects.filter(
-            for_user_id=user.pk, status=SeatHold.Status.HELD, expires_at__gt=timezone.now()
+            Q(for_user_id=user.pk) | Q(held_by_id=user.pk),
+            status=SeatHold.Status.HELD,
+            expires_at__gt=timezone.now(),
         )
     ).order_by("expires_at", "id")
-
-
-def seat_holds_by_organizer(*, user: User) -> QuerySet[SeatHold]:
-    """Seats the user holds for friends, still held, soonest expiry first."""
-    return _with_slot(
-        SeatHold.objects.filter(
-            held_by_id=user.pk, status=SeatHold.Status.HELD, expires_at__gt=timezone.now()
-        )
-    ).order_by("expires_at", "id")
+    held_for_me: list[SeatHold] = []
+    held_by_me: list[SeatHold] = []
+    for hold in holds:
+        (held_for_me if hold.for_user_id == user.pk else held_by_me).append(hold)
+    return held_for_me, held_by_me
 
 
 def seat_holds_of_user(*, user: User) -> QuerySet[SeatHold]:

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
-from engagement.groups.selectors import seat_holds_by_organizer, seat_holds_for_friend
+from engagement.groups.selectors import seat_holds_current
 from engagement.missions.models import Mission, Slot
 from engagement.missions.views import (
     _my_active_participations,
@@ -139,15 +139,12 @@ def my_engagements(request: SignedInRequest) -> HttpResponse:
             "empty": _("Nothing here yet."),
         },
     ]
+    # Seats held for the volunteer by a friend, and the ones they hold for friends.
+    held_for_me, held_by_me = seat_holds_current(user=request.user)
     return render(
         request,
         "participations/my_engagements.html",
-        {
-            "sections": sections,
-            # Seats held for the volunteer by a friend, and the ones they hold for friends.
-            "held_for_me": list(seat_holds_for_friend(user=request.user)),
-            "held_by_me": list(seat_holds_by_organizer(user=request.user)),
-        },
+        {"sections": sections, "held_for_me": held_for_me, "held_by_me": held_by_me},
     )
 
 
