@@ -36,6 +36,9 @@ class EngagementErrorCode(StrEnum):
     NOT_FRIEND = "not_friend"
     ALREADY_RECOMMENDED = "already_recommended"
     SAVED_SEARCH_LIMIT_REACHED = "saved_search_limit_reached"
+    NOT_A_FRIEND = "not_a_friend"
+    GROUP_TOO_LARGE = "group_too_large"
+    FRIEND_ALREADY_PARTICIPATING = "friend_already_participating"
     # 403: the actor may not do this.
     NOT_ALLOWED = "not_allowed"
     NOT_MODERATOR = "not_moderator"
@@ -64,6 +67,8 @@ class EngagementErrorCode(StrEnum):
     ALREADY_MEMBER = "already_member"
     LAST_ADMIN = "last_admin"
     NO_RECIPIENTS = "no_recipients"
+    GROUP_SIGNUP_UNAVAILABLE = "group_signup_unavailable"
+    SEAT_HOLD_ENDED = "seat_hold_ended"
     # 429: too many at once for this person.
     EXPORT_ALREADY_RUNNING = "export_already_running"
     FRIENDS_TOO_MANY = "friends_too_many"
@@ -96,6 +101,8 @@ _STATUS: dict[EngagementErrorCode, int] = {
     EngagementErrorCode.ALREADY_MEMBER: status.HTTP_409_CONFLICT,
     EngagementErrorCode.LAST_ADMIN: status.HTTP_409_CONFLICT,
     EngagementErrorCode.NO_RECIPIENTS: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.GROUP_SIGNUP_UNAVAILABLE: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.SEAT_HOLD_ENDED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.EXPORT_ALREADY_RUNNING: status.HTTP_429_TOO_MANY_REQUESTS,
     EngagementErrorCode.FRIENDS_TOO_MANY: status.HTTP_429_TOO_MANY_REQUESTS,
     EngagementErrorCode.MESSAGE_RATE_LIMITED: status.HTTP_429_TOO_MANY_REQUESTS,

@@ -1,8 +1,8 @@
 """Every model of the engagement app, for Django's app loading and for migrations.
 
 Each model lives in its domain package (taxonomy, organizations, missions, participations,
-volunteers, emails, friends, reminders, organization messages, backoffice); code imports it
-from there, not from here.
+volunteers, emails, friends, groups, reminders, organization messages, backoffice); code
+imports it from there, not from here.
 """
 
 from engagement.alerts.models import SavedSearch, SavedSearchAlert
@@ -15,6 +15,7 @@ from engagement.friends.models import (
     Friendship,
     MissionRecommendation,
 )
+from engagement.groups.models import SeatHold
 from engagement.inbox.models import Notification
 from engagement.missions.models import Mission, Slot
 from engagement.organization_messages.models import OrganizationMessage
@@ -52,6 +53,7 @@ __all__ = [
     "Reminder",
     "SavedSearch",
     "SavedSearchAlert",
+    "SeatHold",
     "Skill",
     "Slot",
     "VolunteerProfile",

@@ -17,6 +17,7 @@ from tenants.outbox.services import outbox_enqueue
 
 if TYPE_CHECKING:
     # For the annotations only: shared pieces import no domain (import-linter contract).
+    from engagement.groups.models import SeatHold
     from engagement.missions.models import Mission, Slot
     from engagement.organizations.models import Organization, OrganizationInvitation
     from engagement.participations.models import Participation
@@ -77,6 +78,11 @@ def notify_volunteer(participation: Participation, event: Event) -> None:
 
 def notify_organizers(participation: Participation, event: Event) -> None:
     _schedule("organizer_email_send", participation.pk, str(event))
+
+
+def notify_seat_hold(hold: SeatHold) -> None:
+    """Tell a friend that a seat is held for them (engagement.groups)."""
+    _schedule("seat_hold_email_send", hold.pk)
 
 
 def notify_invitation(invitation: OrganizationInvitation) -> None:

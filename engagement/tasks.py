@@ -14,6 +14,7 @@ from engagement.calendars import tasks as calendar_tasks  # noqa: F401 - registe
 from engagement.emails import services as emails
 from engagement.emails import tasks as email_digest_tasks  # noqa: F401 - registers its tasks
 from engagement.friends import tasks as friends_tasks  # noqa: F401 - registers the friends' tasks
+from engagement.groups import services as groups
 from engagement.organization_messages import tasks as organization_message_tasks  # noqa: F401
 from engagement.reminders import tasks as reminders_tasks  # noqa: F401 (registers its tasks)
 from tenants.context import PublicTask, TenantScopedTask
@@ -65,3 +66,15 @@ def export_job_run(job_id: int) -> str | None:
 @shared_task(base=PublicTask, name="engagement.export_jobs_purge")
 def export_jobs_purge() -> int:
     return exports.export_jobs_purge_everywhere()
+
+
+@shared_task(base=TenantScopedTask, name="engagement.seat_hold_email_send", **RETRY)
+def seat_hold_email_send(hold_id: int) -> bool:
+    return groups.send_seat_hold_email(hold_id=hold_id)
+
+
+# Every five minutes (CELERY_BEAT_SCHEDULE): seats held for friends and not claimed in time go
+# back to the waiting lists, in every tenant.
+@shared_task(base=PublicTask, name="engagement.seat_holds_expire")
+def seat_holds_expire() -> int:
+    return groups.seat_holds_expire_everywhere()

@@ -7,6 +7,7 @@ from engagement.alerts import views as alerts
 from engagement.calendars import views as calendars
 from engagement.emails import views as emails
 from engagement.friends import views as friends
+from engagement.groups import views as groups
 from engagement.missions import views as missions
 from engagement.organizations import views as organizations
 from engagement.participations import views as participations
@@ -26,6 +27,20 @@ urlpatterns = [
         "missions/<int:mission_id>/participer/",
         participations.mission_participate,
         name="mission-participate",
+    ),
+    path(
+        "missions/<int:mission_id>/avec-des-amis/",
+        groups.group_signup,
+        name="mission-group-signup",
+    ),
+    path("places-reservees/<int:hold_id>/", groups.seat_hold_detail, name="seat-hold"),
+    path(
+        "places-reservees/<int:hold_id>/accepter/", groups.seat_hold_claim, name="seat-hold-claim"
+    ),
+    path(
+        "places-reservees/<int:hold_id>/refuser/",
+        groups.seat_hold_decline,
+        name="seat-hold-decline",
     ),
     path("mes-engagements/", participations.my_engagements, name="my-engagements"),
     path(

@@ -13,6 +13,7 @@ from engagement.alerts import api as alerts
 from engagement.calendars import api as calendars
 from engagement.emails import api as emails
 from engagement.friends import api as friends
+from engagement.groups import api as groups
 from engagement.missions import api as missions
 from engagement.organization_messages import api as organization_messages
 from engagement.organizations import api as organizations
@@ -44,6 +45,22 @@ urlpatterns = [
         "missions/<int:mission_id>/slots/",
         missions.MissionSlotsApi.as_view(),
         name="api-mission-slots",
+    ),
+    path(
+        "slots/<int:slot_id>/group-signup/",
+        groups.SlotGroupSignupApi.as_view(),
+        name="api-slot-group-signup",
+    ),
+    path("seat-holds/", groups.MySeatHoldListApi.as_view(), name="api-seat-holds"),
+    path(
+        "seat-holds/<int:hold_id>/claim/",
+        groups.SeatHoldClaimApi.as_view(),
+        name="api-seat-hold-claim",
+    ),
+    path(
+        "seat-holds/<int:hold_id>/decline/",
+        groups.SeatHoldDeclineApi.as_view(),
+        name="api-seat-hold-decline",
     ),
     path(
         "me/participations/",

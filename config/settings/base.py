@@ -165,6 +165,7 @@ ENGAGEMENT_DOMAINS = (
     "calendars",
     "friends",
     "alerts",
+    "groups",
 )
 
 TEMPLATES = [
@@ -635,3 +636,11 @@ CELERY_BEAT_SCHEDULE = {
 SAVED_SEARCH_ALERTS_LOCAL_HOUR = int(env("SAVED_SEARCH_ALERTS_LOCAL_HOUR", "8"))
 # The mailbox named in the alerts' List-Unsubscribe mailto (default: DEFAULT_FROM_EMAIL's).
 ALERTS_UNSUBSCRIBE_MAILBOX = env("ALERTS_UNSUBSCRIBE_MAILBOX", "")
+
+
+# Group sign-up (engagement/groups/services.py): seats held for friends are released when their
+# time is up (HOLD_DURATION there, 24 hours); the sweep runs every five minutes.
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "seat-holds-expire": {"task": "engagement.seat_holds_expire", "schedule": 300},
+}

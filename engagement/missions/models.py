@@ -141,9 +141,10 @@ class Mission(models.Model):
 class Slot(models.Model):
     """A date (or an ongoing, undated period) with a number of seats.
 
-    `confirmed_count` is the number of confirmed participations; it is written only under a row
-    lock by the participation services, and the check constraint makes overbooking impossible
-    even if a service were wrong.
+    `confirmed_count` is the number of confirmed participations and `held_count` the number of
+    seats held for named friends of a group sign-up (engagement.groups); both are written only
+    under a row lock by the participation and group services, and the check constraints make
+    overbooking impossible even if a service were wrong.
     """
 
     class Status(models.TextChoices):
@@ -161,6 +162,8 @@ class Slot(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True)
     capacity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     confirmed_count = models.PositiveIntegerField(default=0, editable=False)
+    # Seats held for named friends (engagement.groups.models.SeatHold, status "held").
+    held_count = models.PositiveIntegerField(default=0, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     # Bit (weekday * 3 + period) of the start in the tenant's time zone; None when undated.
     # Lets "available on Saturday mornings" be a bitwise test in SQL.
@@ -191,6 +194,10 @@ class Slot(models.Model):
             models.CheckConstraint(
                 condition=Q(confirmed_count__lte=models.F("capacity")), name="slot_not_overbooked"
             ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=models.F("confirmed_count") + models.F("held_count")),
+                name="slot_not_overbooked_with_holds",
+            ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_capacity_positive"),
             models.CheckConstraint(
                 condition=(Q(starts_at__isnull=True) & Q(ends_at__isnull=True))
@@ -212,7 +219,8 @@ class Slot(models.Model):
 
     @property
     def seats_left(self) -> int:
-        return max(self.capacity - self.confirmed_count, 0)
+        """Seats nobody has: confirmed participations and seats held for friends are taken."""
+        return max(self.capacity - self.confirmed_count - self.held_count, 0)
 
     @property
     def is_past(self) -> bool:

@@ -352,7 +352,9 @@ def _search_ordered(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], l
         next_slot_id=slot_match.subquery("s.id"),
         next_slot_starts_at=slot_match.next_start(),
         next_slot_ends_at=slot_match.subquery("s.ends_at"),
-        seats_left=slot_match.subquery("GREATEST(s.capacity - s.confirmed_count, 0)"),
+        seats_left=slot_match.subquery(
+            "GREATEST(s.capacity - s.confirmed_count - s.held_count, 0)"
+        ),
     )
     # The organization is prefetched for the page rather than joined: the planner cannot push a
     # join above ORDER BY / LIMIT, so a join would be paid for every candidate row.

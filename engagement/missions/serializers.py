@@ -44,6 +44,7 @@ class SlotSerializer(serializers.ModelSerializer):
             "is_ongoing",
             "capacity",
             "confirmed_count",
+            "held_count",
             "seats_left",
             "status",
         ]

@@ -668,6 +668,22 @@ def slot_update(
                     _("%(count)d volunteers are confirmed: keep at least that many seats.")
                     % {"count": locked.confirmed_count},
                 )
+            # Seats held for friends of a group sign-up are promised too: they expire or are
+            # claimed within a day, after which the capacity can go down.
+            if new_capacity < locked.confirmed_count + locked.held_count:
+                raise _invalid(
+                    EngagementErrorCode.CAPACITY_BELOW_CONFIRMED,
+                    "capacity",
+                    _(
+                        "%(count)d volunteers are confirmed and %(held)d seats are held for "
+                        "their friends: keep at least %(total)d seats."
+                    )
+                    % {
+                        "count": locked.confirmed_count,
+                        "held": locked.held_count,
+                        "total": locked.confirmed_count + locked.held_count,
+                    },
+                )
             if new_capacity != locked.capacity:
                 changes["capacity"] = new_capacity
                 locked.capacity = new_capacity

@@ -8,8 +8,12 @@ Rules (README "Participation rules"):
 - a request on a full slot is waitlisted; on a mission that requires approval it is `requested`
   until an organization admin or editor confirms it (confirmed if a seat is free, else waitlisted:
   approved, and promoted like everyone on the list) or declines it;
-- when a seat frees up (a cancellation, a raised capacity, or attendance recorded on an ongoing
-  slot) the earliest waitlisted participation is promoted and told so;
+- when a seat frees up (a cancellation, a raised capacity, a seat held for a friend released, or
+  attendance recorded on an ongoing slot) the earliest waitlisted participation is promoted and
+  told so;
+- seats held for friends of a group sign-up (`Slot.held_count`, engagement.groups) are taken
+  seats; when the volunteer who held them cancels, the seats still held go back (their friends'
+  claimed seats stay), and a cancelled slot releases them all;
 - nobody joins a slot that has started, ended or been cancelled, or a mission that is not
   published; volunteers cancel their own participations until the slot starts;
 - organization admins and editors record attendance (hours > 0, at most the slot's duration, or
@@ -29,6 +33,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from engagement.access import require_authenticated
 from engagement.errors import EngagementError, EngagementErrorCode
+from engagement.groups.seats import seat_holds_release_for_organizer, seat_holds_release_for_slot
 from engagement.missions.models import Mission, Slot
 from engagement.notifications import Event, notify_organizers, notify_volunteer
 from engagement.organizations.access import require_organization_role
@@ -247,15 +252,23 @@ def participation_cancel(
         current.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
         if previous == Status.CONFIRMED:
             _free_seat(slot)
+        released = seat_holds_release_for_organizer(
+            slot=slot, organizer=actor, now=now, actor=actor
+        )
         audit_record(
             actor=actor,
             action="participation.cancelled",
             target=current,
             # Whether a reason was given, not its words (the organization reads them).
-            data={"slot_id": slot.pk, "previous_status": previous, "with_reason": bool(reason)},
+            data={
+                "slot_id": slot.pk,
+                "previous_status": previous,
+                "with_reason": bool(reason),
+                "seats_released": released,
+            },
         )
         notify_organizers(current, Event.ORGANIZER_CANCELLATION)
-        if previous == Status.CONFIRMED:
+        if previous == Status.CONFIRMED or released:
             promote_first_waitlisted(slot=slot, actor=actor)
     copy_fields(participation, current)
     logger.info("participation.cancelled", extra={"participation_id": current.pk})
@@ -468,6 +481,7 @@ def participations_cancel_for_slot(*, slot: Slot, actor: User, now: datetime) ->
         )
         notify_volunteer(participation, Event.CANCELLED_BY_ORGANIZER)
         cancelled += 1
+    seat_holds_release_for_slot(slot=slot, now=now, actor=actor)
     if slot.confirmed_count:
         slot.confirmed_count = 0
         slot.save(update_fields=["confirmed_count"])

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
+from engagement.groups.selectors import seat_holds_current
 from engagement.missions.models import Mission, Slot
 from engagement.missions.views import (
     _my_active_participations,
@@ -138,7 +139,13 @@ def my_engagements(request: SignedInRequest) -> HttpResponse:
             "empty": _("Nothing here yet."),
         },
     ]
-    return render(request, "participations/my_engagements.html", {"sections": sections})
+    # Seats held for the volunteer by a friend, and the ones they hold for friends.
+    held_for_me, held_by_me = seat_holds_current(user=request.user)
+    return render(
+        request,
+        "participations/my_engagements.html",
+        {"sections": sections, "held_for_me": held_for_me, "held_by_me": held_by_me},
+    )
 
 
 @login_required

@@ -209,6 +209,8 @@ FILLERS: dict[str, Filler] = {
     "organization_id": value("organization_id"),
     "membership_id": value("membership_id"),
     "slot_id": value("slot_id"),
+    # a seat held for a friend (engagement.groups)
+    "hold_id": value("seat_hold_id"),
     # back office (people and roles): a Paris user's id
     "user_id": value("user_id"),
     # the back office's custom domains (public-schema rows, scoped to the tenant by the view)

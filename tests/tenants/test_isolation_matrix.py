@@ -56,6 +56,7 @@ from engagement.backoffice.services_exports import export_download_token
 from engagement.calendars.services import calendar_feed_create
 from engagement.emails.delivery import EmailCategory, unsubscribe_token
 from engagement.friends.models import FriendInvitation
+from engagement.groups.models import SeatHold
 from engagement.missions.models import Mission
 from engagement.missions.search import MissionSearchFilters
 from engagement.missions.short_links import mission_short_code
@@ -255,6 +256,13 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         participation=world.own_participation, kind=Reminder.Kind.STILL_COMING
     )
     friend_link = FriendInvitation.objects.create(inviter=world.tenant_admin)
+    # A seat held for the volunteer on the published mission's slot (a group sign-up).
+    seat_hold = SeatHold.objects.create(
+        slot=world.slot,
+        held_by=world.admin,
+        for_user=world.volunteer,
+        expires_at=timezone.now() + timedelta(hours=24),
+    )
     victim = Victim(
         values={
             "mission_id": str(world.published.pk),
@@ -287,6 +295,7 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "friend_invitation_token": friend_link.token,
             "saved_search_id": str(saved_search.pk),
             "saved_search_unsubscribe_token": saved_search.unsubscribe_token,
+            "seat_hold_id": str(seat_hold.pk),
         },
         by_model={
             User: world.volunteer,

@@ -125,6 +125,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda w: f"me/participations/{w.own_participation.pk}/cancel/",
         {**signed_in(404), "volunteer": 200},
     ),
+    Endpoint("my held seats", "get", lambda w: "seat-holds/", signed_in(200), has_id=False),
     Endpoint("my profile", "get", lambda w: "me/profile/", signed_in(200), has_id=False),
     Endpoint("my friends", "get", lambda w: "me/friends/", signed_in(200), has_id=False),
     Endpoint(

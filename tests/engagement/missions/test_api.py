@@ -43,6 +43,7 @@ def test_mission_detail_presents_texts_place_and_upcoming_dates(world, api_for):
         "is_ongoing": False,
         "capacity": 10,
         "confirmed_count": 1,
+        "held_count": 0,
         "seats_left": 9,
         "status": "open",
     }
