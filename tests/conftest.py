@@ -7,6 +7,8 @@ Fixtures:
 - `provisioning_step(name, func, order=...)`: an extra provisioning step, for this test only.
 - `dns_zone`: the zone of a real DNS server on loopback (tests/dns_server.py), emptied, with the
   settings pointing dnspython (tenants/dns.py) at it; the test adds the records it needs.
+- `facebook_graph`: the fake Facebook Graph API (tests/accounts/idp/facebook.py) the settings
+  point at, reset around the test.
 - `smtp_inbox`: what a real SMTP server on loopback (tests/smtp_server.py) received during the
   test; Django sends through SMTP to it for that test (other tests keep the in-memory outbox).
 """
@@ -20,6 +22,7 @@ from celery._state import _set_task_join_will_block
 from django.db import connection
 from django.test import Client
 
+from tests.accounts.idp.facebook import FakeGraph, FakeGraphServer
 from tests.dns_server import LoopbackDnsServer, Zone
 from tests.smtp_server import Inbox, LoopbackSmtpServer
 from tests.tenancy import TEST_TENANTS, create_test_tenants
@@ -188,6 +191,27 @@ def smtp_inbox(_smtp_server: LoopbackSmtpServer, settings) -> Iterator[Inbox]:  
     _smtp_server.inbox.clear()
     yield _smtp_server.inbox
     _smtp_server.inbox.clear()
+
+
+# One fake Facebook Graph per test process, on the port the settings name, for every package's
+# tests (sign-in with Facebook, "find my friends").
+
+
+@pytest.fixture(scope="session")
+def facebook_graph_session() -> Iterator[FakeGraphServer]:
+    from django.conf import settings
+
+    server = FakeGraphServer(settings.FACEBOOK_FAKE_PORT)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def facebook_graph(facebook_graph_session: FakeGraphServer) -> Iterator[FakeGraph]:
+    facebook_graph_session.graph.reset()
+    yield facebook_graph_session.graph
+    facebook_graph_session.graph.reset()
 
 
 __all__ = ["TEST_TENANTS"]

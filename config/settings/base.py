@@ -317,6 +317,8 @@ SPECTACULAR_SETTINGS = {
         "MissionStatusEnum": "engagement.missions.models.Mission.Status",
         "SlotStatusEnum": "engagement.missions.models.Slot.Status",
         "ParticipationStatusEnum": "engagement.participations.models.Participation.Status",
+        "OrganizationKindEnum": "engagement.organizations.models.Organization.Kind",
+        "NotificationKindEnum": "engagement.inbox.models.Notification.Kind",
     },
 }
 

@@ -17,14 +17,12 @@ from allauth.mfa.totp.internal.auth import (
     generate_totp_secret,
     hotp_value,
 )
-from django.conf import settings
 from django.test import Client
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
 from accounts.services import user_create
 from accounts.sso.services import oidc_connection_save, saml_connection_save
-from tests.accounts.idp.facebook import FakeGraph, FakeGraphServer
 from tests.accounts.idp.oidc_provider import OidcProvider, running_provider
 from tests.accounts.idp.saml_idp import EMAIL, GIVEN_NAME, SURNAME, SamlIdp
 
@@ -214,21 +212,3 @@ def acme_oidc(
             client_secret=client_secret,
             allowed_email_domains=["acme.example"],
         )
-
-
-# --- Facebook -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def facebook_graph_session() -> Iterator[FakeGraphServer]:
-    server = FakeGraphServer(settings.FACEBOOK_FAKE_PORT)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def facebook_graph(facebook_graph_session: FakeGraphServer) -> Iterator[FakeGraph]:
-    facebook_graph_session.graph.reset()
-    yield facebook_graph_session.graph
-    facebook_graph_session.graph.reset()

@@ -13,7 +13,6 @@ from django_tenants.utils import tenant_context
 from accounts.sso.services import facebook_app_save
 from engagement.friends import services
 from engagement.friends.models import Friendship
-from tests.accounts.conftest import facebook_graph, facebook_graph_session  # noqa: F401
 from tests.accounts.idp.facebook import FacebookApp
 from tests.accounts.idp.oidc_provider import path_and_query
 from tests.engagement.factories import TenantAdminFactory, UserFactory
@@ -42,7 +41,7 @@ def _with_facebook(user, uid: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def paris_facebook(in_paris, facebook_graph):  # type: ignore[no-untyped-def]  # noqa: F811
+def paris_facebook(in_paris, facebook_graph):  # type: ignore[no-untyped-def]
     facebook_graph.app = FacebookApp(APP_ID, APP_SECRET)
     facebook_app_save(
         tenant=in_paris, actor=TenantAdminFactory(), app_id=APP_ID, app_secret=APP_SECRET
