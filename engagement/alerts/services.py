@@ -429,6 +429,8 @@ def saved_search_alert_send(*, saved_search_id: int, now: datetime | None = None
                 "unsubscribe_url": links.unsubscribe(saved_search),
             },
             category=EmailCategory.ALERTS,
+            # This search's own one-click unsubscribe, not the whole "alerts" category's.
+            unsubscribe=links.unsubscribe(saved_search),
             headers=unsubscribe_headers(links, saved_search),
         )
         if delivered:

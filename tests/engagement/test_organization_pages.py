@@ -1426,7 +1426,7 @@ def test_the_csv_lists_only_what_the_organization_needs(client_for, paris, world
             "3.00",
             "",
         ],
-        ["Paul Parti", "", fr(Participation.Status.CANCELLED.label), past_label, ""],
+        ["Paul Parti", "", fr(Participation.Status.CANCELLED.label), past_label, "", ""],
         [
             "Valentin Volontaire",
             "",
