@@ -284,7 +284,7 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
             cursor,
             "engagement_slot",
             ["id", "mission_id", "starts_at", "ends_at", "capacity", "confirmed_count", "status"]
-            + ["time_bit", "created_at"],
+            + ["time_bit", "created_at", "sequence", "held_count"],
             (
                 (
                     slot_id,
@@ -296,6 +296,8 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
                     "cancelled" if rng.random() < 0.03 else "open",
                     Slot.time_bit_for(start, ZONE_NAME),
                     now,
+                    0,
+                    0,
                 )
                 for slot_id, mission_id, start, end, capacity in slots
             ),
@@ -305,8 +307,8 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
             "engagement_participation",
             ["volunteer_id", "is_anonymised", "slot_id", "status", "message", "hours"]
             + ["decided_at", "decision_note", "cancelled_at", "waitlisted_at"]
-            + ["created_at", "updated_at"],
-            participation_list,
+            + ["created_at", "updated_at", "cancel_reason"],
+            ((*row, "") for row in participation_list),
         )
         for table in ("engagement_organization", "engagement_mission", "engagement_slot"):
             cursor.execute(

@@ -245,8 +245,8 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
             cursor,
             "engagement_slot",
             ["mission_id", "starts_at", "ends_at", "capacity", "confirmed_count", "status"]
-            + ["time_bit", "created_at", "sequence"],
-            ((*row, now, 0) for row in slots()),
+            + ["time_bit", "created_at", "sequence", "held_count"],
+            ((*row, now, 0, 0) for row in slots()),
         )
         for table in ("engagement_organization", "engagement_mission"):
             cursor.execute(
