@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tenants.utils import tenant_context
 
@@ -127,3 +129,24 @@ def test_the_api_lists_and_validates(api_for, paris, world):
     assert listed.status_code == 200
     [item] = listed.json()["results"]
     assert item["subject"] == "Gants"
+
+
+def _list_queries(api, path) -> int:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get(path)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@override_settings(ORGANIZATION_MESSAGES_PER_HOUR=100, ORGANIZATION_MESSAGES_PER_DAY=100)
+def test_the_message_log_costs_the_same_queries_for_1_and_6_messages(api_for, paris, world):
+    api = api_for(paris, world.editor)
+    path = f"missions/{world.published.pk}/messages/"
+    assert api.post(path, BODY).status_code == 201
+    api.get(path)  # warm the host cache
+    with_one = _list_queries(api, path)
+    for _ in range(5):
+        assert api.post(path, BODY).status_code == 201
+    with_six = _list_queries(api, path)
+    assert len(api.get(path).json()["results"]) == 6
+    assert with_one == with_six
