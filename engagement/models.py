@@ -8,6 +8,7 @@ imports it from there, not from here.
 from engagement.alerts.models import SavedSearch, SavedSearchAlert
 from engagement.backoffice.models import ExportJob
 from engagement.calendars.models import CalendarFeed
+from engagement.campaigns.models import Campaign
 from engagement.emails.models import EmailDelivery, EmailDigestItem, EmailPreferences
 from engagement.friends.models import (
     FriendBlock,
@@ -28,11 +29,26 @@ from engagement.organizations.models import (
     _invitation_token,
 )
 from engagement.participations.models import Participation
+from engagement.programmes.models import (
+    EmployeeProfile,
+    ProgrammeSettings,
+    Site,
+    Team,
+    TeamMembership,
+)
 from engagement.reminders.models import Reminder
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
+from engagement.worktime.models import HoursDeclaration
 
 __all__ = [
+    "Campaign",
+    "EmployeeProfile",
+    "HoursDeclaration",
+    "ProgrammeSettings",
+    "Site",
+    "Team",
+    "TeamMembership",
     "CalendarFeed",
     "Cause",
     "EmailDelivery",

@@ -166,6 +166,12 @@ ENGAGEMENT_DOMAINS = (
     "friends",
     "alerts",
     "groups",
+    "programmes",
+    "campaigns",
+    "worktime",
+    "directory",
+    "sharing",
+    "reports",
 )
 
 TEMPLATES = [
