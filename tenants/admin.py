@@ -29,8 +29,16 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Tenant, site=platform_admin_site)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "kind", "status", "default_language", "created_at")
-    list_filter = ("kind", "status")
+    list_display = (
+        "name",
+        "slug",
+        "kind",
+        "is_private",
+        "status",
+        "default_language",
+        "created_at",
+    )
+    list_filter = ("kind", "is_private", "status")
     search_fields = ("name", "slug")
     readonly_fields = ("schema_name", "slug", "created_at", "updated_at")
     inlines = [DomainInline]

@@ -100,6 +100,20 @@ class Tenant(TenantMixin):
         default=list, blank=True, help_text=_("Company tenants: e-mail domains allowed to join.")
     )
 
+    # A private instance (default for companies, tenants.services.tenant_provision): every page
+    # and endpoint needs a signed-in member (tenants.private_access), sign-up is by SSO,
+    # invitation or an allowed e-mail domain only, and the public site never names it.
+    is_private = models.BooleanField(
+        default=False,
+        help_text=_("Only signed-in members see anything; the public site does not list it."),
+    )
+    # With exactly one SSO connection, the sign-in page sends people straight to the identity
+    # provider (`?password=1` still shows the password form, for break-glass admins).
+    sso_auto_redirect = models.BooleanField(
+        default=False,
+        help_text=_("Send people straight to the company's identity provider to sign in."),
+    )
+
     class BillingState(models.TextChoices):
         TRIALING = "trialing", _("Trial")
         ACTIVE = "active", _("Active")

@@ -7,7 +7,9 @@ from tenants.models import DeprovisionJob, Domain, Tenant
 
 
 def tenant_list_public() -> QuerySet[Tenant]:
-    return Tenant.objects.filter(status=Tenant.Status.ACTIVE).only(
+    """What the public site may name: active instances that are not private (a company's
+    programme is its employees' business: neither its name nor that it exists is shown)."""
+    return Tenant.objects.filter(status=Tenant.Status.ACTIVE, is_private=False).only(
         "name", "slug", "kind", "tagline", "primary_color", "accent_color"
     )
 

@@ -107,11 +107,14 @@ def tenant_provision(
     accent_color: str | None = None,
     tagline: str = "",
     map_center: tuple[float, float] | None = None,
+    is_private: bool | None = None,
     rebuild_template: bool = True,
 ) -> ProvisionResult:
     """Create a tenant, its domains, its schema (a clone of the template), then run the steps
     the apps registered (tenants/provisioning_steps.py: its trial, default causes and skills,
     first admin) — all or nothing.
+
+    `is_private` unset: a company's instance is private (its employees only), a city's public.
     """
     started = time.perf_counter()
     slug = (slug or "").strip().lower()
@@ -137,6 +140,7 @@ def tenant_provision(
         timezone=timezone_name,
         country=country.upper(),
         tagline=tagline,
+        is_private=(kind == Tenant.Kind.COMPANY) if is_private is None else is_private,
     )
     if primary_color:
         tenant.primary_color = primary_color

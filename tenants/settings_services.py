@@ -1,5 +1,5 @@
 """Changes tenant admins make to their instance (the back office's settings pages): branding,
-welcome text, map, languages, moderation, footer links.
+welcome text, map, languages, moderation, access (private instance), footer links.
 
 Every function here:
 - refuses anyone but a tenant admin of the tenant (PermissionDenied);
@@ -239,6 +239,17 @@ def tenant_moderation_update(
         "organization_moderation_enabled": bool(organizations),
     }
     return _apply(tenant, actor, "settings.moderation_changed", values, audit_values=True)
+
+
+def tenant_access_update(
+    *, tenant: Tenant, actor: AbstractBaseUser, is_private: bool, sso_auto_redirect: bool
+) -> Tenant:
+    """Who may see the instance: members only (private) or anyone; and whether the sign-in
+    page sends people straight to the company's identity provider. Takes effect on every
+    process's next request (the routing cache carries both, see the module docstring)."""
+    _require_tenant_admin(actor)
+    values = {"is_private": bool(is_private), "sso_auto_redirect": bool(sso_auto_redirect)}
+    return _apply(tenant, actor, "settings.access_changed", values, audit_values=True)
 
 
 def tenant_footer_links_update(

@@ -32,6 +32,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "settings.map_changed": _("Map changed"),
     "settings.languages_changed": _("Languages changed"),
     "settings.moderation_changed": _("Moderation rules changed"),
+    "settings.access_changed": _("Access to the instance changed"),
     "settings.footer_links_changed": _("Footer links changed"),
     "taxonomy.cause_created": _("Cause added"),
     "taxonomy.cause_renamed": _("Cause renamed"),

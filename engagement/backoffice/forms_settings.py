@@ -218,6 +218,26 @@ class ModerationForm(Form):
     )
 
 
+class AccessForm(Form):
+    is_private = forms.BooleanField(
+        label=_("Private instance: members only"),
+        help_text=_(
+            "Every page and the API need a signed-in member; people join through your identity "
+            "provider, an invitation or an address of your allowed domains. The public site and "
+            "search engines do not show this instance."
+        ),
+        required=False,
+    )
+    sso_auto_redirect = forms.BooleanField(
+        label=_("Send people straight to your identity provider to sign in"),
+        help_text=_(
+            "With exactly one SSO connection, the sign-in page opens it at once. Administrators "
+            "can still reach the password form by adding ?password=1 to the sign-in address."
+        ),
+        required=False,
+    )
+
+
 class FooterLinksForm(Form):
     """FOOTER_LINKS_MAX rows of a label and an address (fields added below the class); empty
     rows are left out."""

@@ -69,6 +69,7 @@ urlpatterns = [
     path("reglages/causes/", views_settings.settings_causes, name="settings-causes"),
     path("reglages/competences/", views_settings.settings_skills, name="settings-skills"),
     path("reglages/moderation/", views_settings.settings_moderation, name="settings-moderation"),
+    path("reglages/acces/", views_settings.settings_access, name="settings-access"),
     path("reglages/pied-de-page/", views_settings.settings_footer, name="settings-footer"),
     # Custom domain: add, verify through DNS, make the main address, remove.
     path("domaines/", views_domains.domains, name="domains"),

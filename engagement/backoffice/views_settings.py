@@ -1,5 +1,5 @@
 """Instance settings (/gestion/reglages/), for tenant admins only: branding with a live preview,
-welcome text, map, languages, causes and skills, moderation, footer links.
+welcome text, map, languages, causes and skills, moderation, access, footer links.
 
 Each page reads the routed tenant (no query) and writes through one service: the Tenant's
 settings through tenants.settings_services, causes and skills through
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.requests import SignedInRequest
 from engagement.backoffice.access import backoffice_page
 from engagement.backoffice.forms_settings import (
+    AccessForm,
     BrandingForm,
     FooterLinksForm,
     LanguagesForm,
@@ -51,6 +52,7 @@ from tenants.branding import brand_preview
 from tenants.models import Tenant
 from tenants.settings_services import (
     colour_errors,
+    tenant_access_update,
     tenant_branding_update,
     tenant_footer_links_update,
     tenant_languages_update,
@@ -76,6 +78,7 @@ SECTIONS: tuple[tuple[str, str | Promise], ...] = (
     ("backoffice:settings-causes", gettext_lazy("Causes")),
     ("backoffice:settings-skills", gettext_lazy("Skills")),
     ("backoffice:settings-moderation", gettext_lazy("Moderation")),
+    ("backoffice:settings-access", gettext_lazy("Access")),
     ("backoffice:settings-footer", gettext_lazy("Footer links")),
 )
 
@@ -272,6 +275,30 @@ def settings_moderation(request: SettingsRequest) -> HttpResponse:
         ):
             return _saved(request, "backoffice:settings-moderation")
     return _render(request, "moderation.html", {}, form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@backoffice_page(admins_only=True)
+def settings_access(request: SettingsRequest) -> HttpResponse:
+    tenant = request.tenant
+    form = AccessForm(
+        # Both boxes unticked post nothing: still a submitted form.
+        request.POST if request.method == "POST" else None,
+        initial={"is_private": tenant.is_private, "sso_auto_redirect": tenant.sso_auto_redirect},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _try(
+            form,
+            lambda: tenant_access_update(
+                tenant=tenant,
+                actor=request.user,
+                is_private=data["is_private"],
+                sso_auto_redirect=data["sso_auto_redirect"],
+            ),
+        ):
+            return _saved(request, "backoffice:settings-access")
+    return _render(request, "access.html", {}, form=form)
 
 
 @require_http_methods(["GET", "POST"])

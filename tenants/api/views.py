@@ -79,6 +79,7 @@ class TenantOutput(serializers.Serializer):
     timezone = serializers.CharField()
     country = serializers.CharField()
     billing_state = serializers.CharField()
+    is_private = serializers.BooleanField()
     domains = DomainOutput(many=True)
     created_at = serializers.DateTimeField()
 
@@ -121,6 +122,8 @@ class TenantCreateApi(PlatformApi):
         primary_color = serializers.CharField(required=False, validators=[HEX_COLOUR])
         accent_color = serializers.CharField(required=False, validators=[HEX_COLOUR])
         tagline = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        # Unset: private for a company, public for a city.
+        is_private = serializers.BooleanField(required=False, allow_null=True, default=None)
 
         def validate_timezone(self, value: str) -> str:
             if value not in _time_zones():

@@ -33,6 +33,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--timezone", default="Europe/Paris")
         parser.add_argument("--country", default="FR")
+        privacy = parser.add_mutually_exclusive_group()
+        privacy.add_argument(
+            "--private",
+            action="store_true",
+            default=None,
+            dest="is_private",
+            help="Members only (the default for companies).",
+        )
+        privacy.add_argument(
+            "--public",
+            action="store_false",
+            dest="is_private",
+            help="Anyone may browse (the default for cities).",
+        )
         parser.add_argument(
             "--no-template-rebuild",
             action="store_true",
@@ -51,6 +65,7 @@ class Command(BaseCommand):
                 languages=options["extra_language"],
                 timezone_name=options["timezone"],
                 country=options["country"],
+                is_private=options["is_private"],
                 rebuild_template=not options["no_template_rebuild"],
             )
         except ProvisioningError as error:

@@ -42,6 +42,7 @@ PAGES = [
     "/gestion/reglages/causes/",
     "/gestion/reglages/competences/",
     "/gestion/reglages/moderation/",
+    "/gestion/reglages/acces/",
     "/gestion/reglages/pied-de-page/",
 ]
 BRANDING = "/gestion/reglages/apparence/"
@@ -700,3 +701,32 @@ def test_the_company_tenant_reads_the_settings_in_english(acme, backoffice_admin
     assert _errors_of(refused.content.decode(), "accent_color") == [
         "Focus outline on the page: #fff000 on #f6f7f9 has a contrast of 1.11:1; AA needs 3:1."
     ]
+
+
+# --- access (private instance) -------------------------------------------------------------------
+
+
+def test_an_admin_makes_the_instance_private_and_public_again(paris, backoffice_admin, client_for):
+    admin = backoffice_admin(paris)
+
+    made_private = admin.post("/gestion/reglages/acces/", {"is_private": "on"})
+    anonymous = client_for(paris).get("/")
+    made_public = admin.post("/gestion/reglages/acces/", {})
+
+    assert made_private.status_code == 302
+    assert anonymous.status_code == 302
+    assert anonymous["Location"] == "/accounts/login/?next=%2F"
+    assert made_public.status_code == 302
+    assert client_for(paris).get("/").status_code == 200
+    assert _row(paris)["is_private"] is False
+    assert _audit(paris) == [
+        ("settings.access_changed", {"fields": ["is_private"], "values": {"is_private": True}}),
+        ("settings.access_changed", {"fields": ["is_private"], "values": {"is_private": False}}),
+    ]
+
+
+def test_the_access_page_shows_the_current_settings(acme, backoffice_admin):
+    page = backoffice_admin(acme).get("/gestion/reglages/acces/").content.decode()
+
+    assert re.search(r'name="is_private"[^>]*checked', page)
+    assert not re.search(r'name="sso_auto_redirect"[^>]*checked', page)
