@@ -19,6 +19,7 @@ api_docs = csp_update(
 )(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
 
 urlpatterns = [
+    path("robots.txt", tenant_views.robots_txt, name="robots-txt"),
     path("branding/logo", tenant_views.tenant_logo, name="tenant-logo"),
     path("branding/social-image", tenant_views.tenant_social_image, name="tenant-social-image"),
     path("admin/", admin.site.urls),

@@ -288,6 +288,8 @@ class Branding:
     favicon_url: str
     # The picture link previews show (a path; the page makes it absolute), or "".
     social_image_url: str = ""
+    # A members-only instance: pages give link previews and search engines nothing.
+    is_private: bool = False
 
     @property
     def css_variables(self) -> str:
@@ -305,7 +307,11 @@ def branding_for(tenant: Tenant) -> Branding:
     on_primary = readable_text_on(primary)
     version = int(tenant.updated_at.timestamp()) if tenant.updated_at else 0
     logo_url = f"/branding/logo?v={version}" if tenant.logo else ""
-    social_image_url = f"/branding/social-image?v={version}" if tenant.social_image else ""
+    social_image_url = (
+        f"/branding/social-image?v={version}"
+        if tenant.social_image and not tenant.is_private
+        else ""
+    )
     return Branding(
         name=tenant.name,
         tagline=tenant.tagline,
@@ -320,6 +326,7 @@ def branding_for(tenant: Tenant) -> Branding:
         favicon_url=logo_url
         or favicon_data_uri(initial=tenant.name, background=primary, foreground=on_primary),
         social_image_url=social_image_url,
+        is_private=tenant.is_private,
     )
 
 

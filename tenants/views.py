@@ -21,6 +21,22 @@ def public_home(request: HttpRequest) -> HttpResponse:
     return render(request, "tenants/public_home.html", {"tenants": tenant_list_public()})
 
 
+# A private instance (tenants.private_access) is closed to crawlers as it is to visitors; a
+# public one keeps them out of the areas that are for signed-in people only.
+ROBOTS_PRIVATE = "User-agent: *\nDisallow: /\n"
+ROBOTS_PUBLIC = (
+    "User-agent: *\nDisallow: /accounts/\nDisallow: /gestion/\nDisallow: /organisation/\n"
+    "Disallow: /admin/\nDisallow: /api/\n"
+)
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def robots_txt(request: TenantRequest) -> HttpResponse:
+    body = ROBOTS_PRIVATE if request.tenant.is_private else ROBOTS_PUBLIC
+    return HttpResponse(body, content_type="text/plain; charset=utf-8")
+
+
 @require_GET
 @cache_control(public=True, max_age=3600)
 def tenant_logo(request: TenantRequest) -> FileResponse:

@@ -137,6 +137,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # After sessions: request.user comes from the tenant's session.
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Needs request.user: a private tenant's pages and API for its signed-in members only.
+    "tenants.private_access.PrivateInstanceMiddleware",
     # Needs request.user (admins go to the billing page) and the language (its read-only page).
     "billing.middleware.BillingAccessMiddleware",
     # After sessions (its storage); after billing, whose refusals carry no message.
@@ -463,7 +465,21 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = BASE_URL_SCHEME
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# A whole company signs in from one office address: sign-in attempts per address have a generous
+# ceiling (2,000 people in ten minutes fit in 1000/m), and password guessing is stopped by failed
+# attempts, per address (with a room for an office's typos) and per account whatever the address.
+# Successful sign-ins are counted per account and per SSO connection (accounts.sign_in_limits).
+ACCOUNT_RATE_LIMITS = {
+    "login": "1000/m/ip",
+    "login_failed": "30/m/ip,300/h/ip,5/5m/key",
+}
+ACCOUNTS_SIGN_IN_RATE_LIMITS = {
+    # One person signing in more often than this is a script with their credentials.
+    "sign_in_account": "20/10m/key",
+    # Per SSO connection and per address: the whole company through its identity provider.
+    "sign_in_sso_connection": "1000/m/key",
+    "sign_in_sso_address": "1000/m/ip",
+}
 # Sign-up and password reset answer the same whether an address has an account or not; its owner
 # is told by e-mail instead (accounts.forms.SignupForm, accounts.stages).
 ACCOUNT_PREVENT_ENUMERATION = True

@@ -41,13 +41,15 @@ def test_me_with_a_session(acme, client_for):
     assert client.get("/accounts/api/me/").json()["email"] == "bob@acme.example"
 
 
-def test_anonymous_is_refused(acme, client_for):
-    response = client_for(acme).get("/accounts/api/me/")
+def test_anonymous_is_refused(paris, client_for):
+    # On a public tenant the view refuses (a private one refuses before it, same code and
+    # challenge: tests/tenants/test_private_access.py).
+    response = client_for(paris).get("/accounts/api/me/")
 
     assert response.status_code == 401  # documented in /api/schema/, with a Token challenge
     assert response["WWW-Authenticate"] == "Token"
     assert response.json() == {
-        "detail": "Authentication credentials were not provided.",
+        "detail": "Informations d'authentification non fournies.",
         "code": "not_authenticated",
         "fields": {},
     }

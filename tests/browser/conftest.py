@@ -358,3 +358,26 @@ def url(live_site) -> Callable[..., str]:  # type: ignore[no-untyped-def]
 
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def sign_in_member(page: Any, url: Callable[..., str], slug: str, *, next_path: str = "/") -> str:
+    """A new volunteer of the tenant (terms accepted), signed in through the password form of
+    the sign-in page (folded under the SSO button where the tenant has SSO); returns the
+    e-mail. What a private instance (Acme) needs before it shows any page."""
+    from django_tenants.utils import tenant_context
+
+    from tenants.legal.services import terms_accept_current
+    from tenants.models import Tenant
+    from tests.accounts.conftest import PASSWORD, make_user
+
+    tenant = Tenant.objects.get(slug=slug)
+    email = unique_email("member")
+    user = make_user(tenant, email)
+    with tenant_context(tenant):
+        terms_accept_current(user=user)
+    page.goto(url(slug, f"/accounts/login/?password=1&next={next_path}"))
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form.login button[type=submit]").click()
+    page.wait_for_url(url(slug, next_path))
+    return email

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tenants.branding import contrast_ratio
-from tests.browser.conftest import confirm_sign_up
+from tests.browser.conftest import confirm_sign_up, sign_in_member
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +25,8 @@ def rgb_to_hex(value: str) -> str:
 
 def test_acme_shows_its_own_branding(pages, url, world):
     page = pages.new()
+    # A private instance: its members see it.
+    sign_in_member(page, url, "acme")
     page.goto(url("acme"))
 
     expect(page.locator(".brand-name")).to_have_text("Acme Corp")

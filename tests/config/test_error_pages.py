@@ -72,6 +72,15 @@ def _client(host: str, *, language_cookie: str | None = None, accept: str = "") 
     return client
 
 
+def _member(client: Client, tenant) -> Client:  # type: ignore[no-untyped-def]
+    """On a private tenant (Acme) pages and API answer its signed-in members only: sign one in."""
+    if tenant.is_private:
+        with tenant_context(tenant):
+            user = user_create(email=f"member-{id(client)}@{tenant.slug}.example")
+            client.force_login(user)
+    return client
+
+
 def _assert_tenant_page(response: HttpResponse, tenant, status: int, language: str) -> None:  # type: ignore[no-untyped-def]
     html = response.content.decode()
     assert response.status_code == status
@@ -123,7 +132,8 @@ def test_tenant_error_page_is_branded_in_the_tenant_language(
 ):
     tenant = _tenant(slug, request)
 
-    response = _client(tenant.primary_host, language_cookie=cookie).get(f"/fail/{status}/")
+    client = _member(_client(tenant.primary_host, language_cookie=cookie), tenant)
+    response = client.get(f"/fail/{status}/")
 
     _assert_tenant_page(response, tenant, status, language)
 
@@ -242,7 +252,7 @@ def _get_on_a_new_connection(client: Client, path: str) -> HttpResponse:
 @pytest.mark.parametrize(("slug", "language"), [("paris", "fr"), ("acme", "en")])
 def test_500_page_is_branded_while_the_database_is_down(request, caplog, slug, language):
     tenant = _tenant(slug, request)
-    client = _client(tenant.primary_host)
+    client = _member(_client(tenant.primary_host), tenant)
     assert client.get("/").status_code == 200  # the route of this host is now cached
 
     with _database_unreachable():
@@ -359,7 +369,7 @@ def test_api_500_detail_is_in_the_tenant_language(boom_urls, paris, acme):
         _client(paris.primary_host).get("/api/v1/fail/500/"), 500, "server_error"
     )
     english = _assert_api_error(
-        _client(acme.primary_host).get("/api/v1/fail/500/"), 500, "server_error"
+        _member(_client(acme.primary_host), acme).get("/api/v1/fail/500/"), 500, "server_error"
     )
 
     assert english["detail"] == "A server error occurred."

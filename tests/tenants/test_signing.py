@@ -147,6 +147,15 @@ def _logged_in(world: World, host: str) -> Client:
     return client
 
 
+def _visitor(world: World, host: str) -> Client:
+    """Who follows a link: anyone, except on a private tenant (Acme), whose pages answer its
+    signed-in members only (tenants.private_access): there, the victim signed in."""
+    tenant = world.tenants[host] if host != "public" else None
+    if tenant is not None and tenant.is_private:
+        return _logged_in(world, host)
+    return world.client(host)
+
+
 # --- one harness per registered kind -------------------------------------------------------------
 
 
@@ -243,7 +252,7 @@ def _messages_mint(world: World, origin: str) -> str:
 
 
 def _messages_use(world: World, target: str, cookie: str) -> HttpResponse:
-    client = world.client(target)
+    client = _visitor(world, target)
     client.cookies["messages"] = cookie
     return client.get("/")
 
@@ -431,7 +440,7 @@ def _reminder_mint(world: World, origin: str) -> str:
 
 
 def _reminder_use(world: World, target: str, token: str) -> HttpResponse:
-    return world.client(target).post(f"/rappels/{token}/")
+    return _visitor(world, target).post(f"/rappels/{token}/")
 
 
 def _reminder_snapshot(world: World) -> dict[str, Any]:
