@@ -24,13 +24,14 @@ from urllib.parse import urlsplit, urlunsplit
 import jwt
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.base.constants import AuthError
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.encoding import force_str
 
 from accounts import policy
@@ -38,6 +39,7 @@ from accounts.crypto import is_encrypted, secret_decrypt, secret_encrypt
 from accounts.email_confirmation import TenantEmailConfirmationHMAC
 from accounts.errors import AccountsErrorCode as Code
 from accounts.services import user_signup_record, user_sync_from_identity_provider
+from accounts.sign_in_limits import account_sign_in_allowed, sso_sign_in_allowed
 from accounts.sso import connections
 from accounts.sso.oidc import IssuerMismatch
 from accounts.sso.refusal import sign_in_refused
@@ -88,6 +90,16 @@ class AccountAdapter(DefaultAccountAdapter):
         if tenant is not None:
             context = _on_canonical_origin(context, tenant.base_url, tenant.name)
         super().send_mail(template_prefix, email, context)
+
+    def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
+        response = super().pre_login(request, user, **kwargs)
+        if response is not None:
+            return response
+        # Every way in (password, SSO, Facebook, confirmation link) comes through here.
+        if not account_sign_in_allowed(request, user_id=user.pk):
+            logger.warning("sign_in.rate_limited", extra={"limit": "account"})
+            return ratelimit.respond_429(request)
+        return None
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # allauth's rate limits (login, sign-up, reset, confirmation) count per client address.
@@ -157,6 +169,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 sign_in_refused(request, code=Code.SSO_REQUIRED, provider=provider)
             )
         if provider.id in connections.SSO_PROVIDERS:
+            if not sso_sign_in_allowed(request, connection=_connection_key(provider)):
+                raise ImmediateHttpResponse(
+                    sign_in_refused(request, code=Code.RATE_LIMITED, provider=provider, status=429)
+                )
             self._check_sso_email(request, sociallogin)
         else:
             # Facebook (and any other social provider) never vouches for an address: it stays
@@ -201,7 +217,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if sociallogin.provider.id in connections.SSO_PROVIDERS:
             # Just-in-time accounts for the company's people (domain checked in pre_social_login).
             return True
-        return not tenant.sso_required and tenant.kind == "city"
+        # Facebook sign-up: residents of a public city only (anyone may have a Facebook account).
+        return not tenant.sso_required and tenant.kind == "city" and not tenant.is_private
 
     def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> Any:
         user = super().save_user(request, sociallogin, form=form)
@@ -239,6 +256,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 },
             )
         )
+
+
+def _connection_key(provider: Any) -> str:
+    """One SSO connection (a SocialApp of this tenant's schema): its row, else its id."""
+    app = getattr(provider, "app", None)
+    return f"{provider.id}:{getattr(app, 'pk', None) or getattr(app, 'provider_id', '')}"
 
 
 class MFAAdapter(DefaultMFAAdapter):

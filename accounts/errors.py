@@ -16,6 +16,7 @@ class AccountsErrorCode(StrEnum):
     EMAIL_MISSING = "email_missing"
     EMAIL_DOMAIN_NOT_ALLOWED = "email_domain_not_allowed"
     SSO_REQUIRED = "sso_required"
+    RATE_LIMITED = "rate_limited"
 
     # Configuration and account services.
     FORBIDDEN = "forbidden"

@@ -3,6 +3,7 @@
 - City tenants: open e-mail sign-up (verification sent, optional), Facebook when configured.
 - Company tenants: only SSO users, or e-mail addresses in the tenant's allowed domains (and then
   the address must be confirmed before the account can be used).
+- Private instances (`is_private`, any kind) admit people as companies do.
 - "SSO required": no password login or sign-up, except a break-glass tenant admin with MFA.
 
 Policy values live on the Tenant row (`sso_required`, `allowed_email_domains`, `kind`); the SSO
@@ -44,6 +45,12 @@ def tenant_is_company(tenant: Tenant | None) -> bool:
     return tenant is not None and tenant.kind == "company"
 
 
+def tenant_admits_members_only(tenant: Tenant | None) -> bool:
+    """A company, or any private instance (tenants.private_access): people join through SSO, an
+    invitation or an address of the allowed domains (confirmed before use), never freely."""
+    return tenant is not None and (tenant.kind == "company" or tenant.is_private)
+
+
 def user_has_mfa(user: User | AnonymousUser | None) -> bool:
     """An activated second factor (TOTP or a security key); recovery codes alone do not count."""
     if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
@@ -71,14 +78,14 @@ def password_signup_allowed(*, tenant: Tenant | None) -> bool:
         return False
     if tenant.sso_required:
         return False
-    if tenant_is_company(tenant):
+    if tenant_admits_members_only(tenant):
         return bool(domains_normalize(tenant.allowed_email_domains or []))
     return True
 
 
 def signup_email_allowed(*, tenant: Tenant | None, email: str) -> bool:
     """Whether an address may be used for a password sign-up on this tenant."""
-    if not tenant_is_company(tenant):
+    if not tenant_admits_members_only(tenant):
         return True
     assert tenant is not None
     return email_domain(email) in domains_normalize(tenant.allowed_email_domains or [])
@@ -91,7 +98,7 @@ def email_address_allowed(
 
     Company tenants: the tenant's allowed domains, plus the domains its SSO connections vouch for.
     """
-    if not tenant_is_company(tenant):
+    if not tenant_admits_members_only(tenant):
         return True
     assert tenant is not None
     allowed = domains_normalize([*(tenant.allowed_email_domains or []), *sso_domains])
@@ -104,7 +111,7 @@ def email_verification_required(*, tenant: Tenant | None) -> bool:
     Cities keep verification optional so that "Je participe → sign up → back on the mission"
     finishes in one go; the confirmation e-mail is still sent.
     """
-    return tenant_is_company(tenant)
+    return tenant_admits_members_only(tenant)
 
 
 def social_provider_allowed(*, tenant: Tenant | None, provider: str) -> bool:

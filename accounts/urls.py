@@ -1,13 +1,14 @@
 """Account URLs on tenant hosts, mounted at /accounts/ before allauth's own.
 
-The SAML "finish ACS", OpenID Connect and Facebook login/callback URLs replace allauth's (same
-paths and names) with the stricter views of accounts.sso; the e-mail confirmation link replaces
-allauth's with the view that reads tenant-bound keys (tenants.signing).
+The sign-in page (accounts.sign_in_page: the company's identity provider first), the SAML
+"finish ACS", OpenID Connect and Facebook login/callback URLs replace allauth's (same paths and
+names) with the stricter views of accounts.sso; the e-mail confirmation link replaces allauth's
+with the view that reads tenant-bound keys (tenants.signing).
 """
 
 from django.urls import include, path, re_path
 
-from accounts import api, views
+from accounts import api, sign_in_page, views
 from accounts.sso import facebook, oidc, saml
 
 settings_patterns = [
@@ -20,6 +21,8 @@ settings_patterns = [
 
 # Same paths and URL names as allauth's, resolved first: outside the "accounts" namespace.
 allauth_overrides = [
+    # The company's identity provider first, straight to it when the tenant asks.
+    path("login/", sign_in_page.login, name="account_login"),
     re_path(
         r"^confirm-email/(?P<key>[-:\w]+)/$", views.confirm_email, name="account_confirm_email"
     ),

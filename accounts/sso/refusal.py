@@ -47,6 +47,9 @@ MESSAGES = {
         "Your e-mail address is not in a domain this sign-in method may admit here."
     ),
     Code.SSO_REQUIRED: _("This organisation signs in through its own single sign-on only."),
+    Code.RATE_LIMITED: _(
+        "Too many sign-ins in a short time. Nobody was signed in; try again in a few minutes."
+    ),
 }
 
 

@@ -117,7 +117,8 @@ def test_login_page_leads_with_sso(acme, client_for, acme_sso_required):
     page = client_for(acme).get("/accounts/login/").content.decode()
 
     assert 'action="/accounts/saml/acme/login/?process=login"' in page
-    assert "Sign in with Acme SSO" in page
+    # The company's one connection is the main button, named after the company.
+    assert "Sign in with Acme Corp" in page
     assert 'id="sso-required-notice"' in page
     assert "No account yet?" not in page
 
