@@ -4,7 +4,8 @@ On a private tenant every page and endpoint needs a signed-in member of this ten
 in the tenant's schema, so a signed-in user here is one of its members; a session of another
 tenant means nothing here). This middleware is the one place that rule is applied:
 
-- a page asked for anonymously redirects to the sign-in page, with `next` to come back;
+- a page asked for anonymously redirects to the sign-in page, with `next` to come back (an
+  htmx request gets `HX-Redirect`, so the whole page goes there);
 - the API (`/api/`, `/accounts/api/`) answers 401 in the API's error shape; a request that
   carries an API token (`Authorization: Token …` or `Bearer …`) goes on to DRF, whose
   authenticators either find a member of this tenant or answer 401 themselves
@@ -168,4 +169,11 @@ class PrivateInstanceMiddleware:
                 NOT_AUTHENTICATED,
             )
         query = urlencode({"next": request.get_full_path()})
-        return HttpResponseRedirect(f"{reverse('account_login')}?{query}")
+        sign_in = f"{reverse('account_login')}?{query}"
+        if request.headers.get("HX-Request"):
+            # An htmx fragment (a session that expired mid-page): the whole page goes to the
+            # sign-in page, rather than the sign-in page being swapped into a fragment.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = sign_in
+            return response
+        return HttpResponseRedirect(sign_in)

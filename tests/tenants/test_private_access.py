@@ -7,7 +7,10 @@ the sign-in page (pages) or answers 401 (API), except the explicit list below.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
@@ -131,6 +134,14 @@ def test_a_page_redirects_to_sign_in_and_comes_back(acme, client_for):
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=%2Fmissions%2F42%2F%3Ffrom%3Dmail"
+
+
+def test_an_htmx_request_sends_the_whole_page_to_sign_in(acme, client_for):
+    response = client_for(acme).get("/?q=garden", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2F%3Fq%3Dgarden"
+    assert response.content == b""
 
 
 def test_the_api_answers_401_in_the_error_shape(acme, client_for):
@@ -298,3 +309,35 @@ def test_a_private_city_refuses_open_sign_up(paris, client_for):
     assert 'data-reason="private"' in response.content.decode()
     with tenant_context(paris):
         assert not User.objects.filter(email="stranger@example.org").exists()
+
+
+def test_a_private_city_admits_its_allowed_domains_only(paris, client_for):
+    admin = tenant_admin(paris)
+    with tenant_context(paris):
+        tenant_access_update(tenant=paris, actor=admin, is_private=True, sso_auto_redirect=False)
+    paris.allowed_email_domains = ["paris.fr"]
+    paris.save(update_fields=["allowed_email_domains"])
+    client = client_for(paris)
+
+    def sign_up(email: str) -> Any:
+        return client.post(
+            "/accounts/signup/",
+            {"email": email, "password1": PASSWORD, "password2": PASSWORD, "accept_terms": "on"},
+        )
+
+    refused = sign_up("stranger@example.org")
+    admitted = sign_up("agent@paris.fr")
+
+    assert refused.status_code == 200
+    assert "Inscrivez-vous avec votre adresse professionnelle (paris.fr)." in (
+        refused.content.decode()
+    )
+    assert admitted.status_code == 302
+    with tenant_context(paris):
+        assert list(
+            User.objects.filter(email__in=["stranger@example.org", "agent@paris.fr"]).values_list(
+                "email", flat=True
+            )
+        ) == ["agent@paris.fr"]
+        # Confirmed before use, as in a company.
+        assert EmailAddress.objects.get(email="agent@paris.fr").verified is False

@@ -33,6 +33,7 @@ def test_provision_creates_tenant_domain_schema_taxonomy_and_admin():
 
     tenant = Tenant.objects.get(slug="lyon")
     assert tenant.schema_name == "t_lyon"
+    assert tenant.is_private is False  # a city is public unless asked
     assert list(tenant.domains.values_list("domain", "is_primary", "is_verified")) == [
         ("lyon.entraide.test", True, True)
     ]
@@ -61,6 +62,8 @@ def test_provision_with_custom_domain():
         "globex.entraide.test",
         "benevolat.globex.example",
     }
+    # A company's instance is private unless asked otherwise.
+    assert Tenant.objects.get(slug="globex").is_private is True
 
 
 @pytest.mark.parametrize(
@@ -179,9 +182,11 @@ def test_provision_command_prints_the_set_password_link(capsys):
         "bordeaux",
         "--admin-email",
         "admin@bordeaux.example",
+        "--private",
     )
 
     out = capsys.readouterr().out
+    assert Tenant.objects.get(slug="bordeaux").is_private is True
     assert "Tenant 'bordeaux' ready" in out
     assert "http://bordeaux.entraide.test" in out and "/accounts/password/reset/key/" in out
 

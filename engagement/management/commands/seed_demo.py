@@ -25,4 +25,7 @@ class Command(BaseCommand):
             demo_logo(tenant)
             with tenant_context(tenant):
                 summary = demo_seed(tenant=tenant)
+            if tenant.is_private:
+                # A company's programme: visitors are sent to its sign-in page first.
+                summary = f"private instance (members only), {summary}"
             self.stdout.write(self.style.SUCCESS(f"{tenant.name}: {tenant.base_url}/ — {summary}"))

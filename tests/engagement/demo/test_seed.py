@@ -116,3 +116,20 @@ def test_the_demo_has_its_legal_pages_and_its_people_accepted_the_terms(in_paris
     }
     accepted = set(TermsAcceptance.objects.values_list("user__email", flat=True))
     assert set(demo_accounts("paris").values()) <= accepted
+
+
+def test_the_demo_company_is_private_and_its_accounts_get_in(in_acme, client_for):
+    demo_seed(tenant=in_acme)
+    client = client_for(in_acme)
+
+    visitor = client.get("/")
+    signed_in = client.post(
+        "/accounts/login/",
+        {"login": demo_accounts("acme")["volunteer"], "password": DEMO_PASSWORD},
+    )
+
+    assert in_acme.is_private is True
+    assert visitor.status_code == 302
+    assert visitor["Location"] == "/accounts/login/?next=%2F"
+    assert signed_in.status_code == 302
+    assert client.get("/").status_code == 200
