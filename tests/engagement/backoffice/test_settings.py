@@ -726,7 +726,10 @@ def test_an_admin_makes_the_instance_private_and_public_again(paris, backoffice_
 
 
 def test_the_access_page_shows_the_current_settings(acme, backoffice_admin):
-    page = backoffice_admin(acme).get("/gestion/reglages/acces/").content.decode()
+    client = backoffice_admin(acme)
+    page = client.get("/gestion/reglages/acces/").content.decode()
+    summary = client.get("/gestion/reglages/").content.decode()
 
     assert re.search(r'name="is_private"[^>]*checked', page)
     assert not re.search(r'name="sso_auto_redirect"[^>]*checked', page)
+    assert '<dd id="summary-private">Signed-in members only</dd>' in summary
