@@ -8,6 +8,7 @@ the sign-in page (pages) or answers 401 (API), except the explicit list below.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -368,3 +369,37 @@ def test_a_private_city_admits_its_allowed_domains_only(paris, client_for):
         ) == ["agent@paris.fr"]
         # Confirmed before use, as in a company.
         assert EmailAddress.objects.get(email="agent@paris.fr").verified is False
+
+
+def test_an_invited_person_joins_a_private_tenant_through_the_link(
+    acme, client_for, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from accounts.invitations import user_invite
+    from tests.accounts.conftest import mfa_enable
+
+    acme.allowed_email_domains = ["acme.example"]
+    acme.save(update_fields=["allowed_email_domains"])
+    admin = tenant_admin(acme)
+    mfa_enable(acme, admin)
+    with tenant_context(acme), django_capture_on_commit_callbacks(execute=True):
+        user_invite(actor=admin, email="new.hire@acme.example", role=User.Role.VOLUNTEER)
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body)
+    assert link is not None, mail.outbox[-1].body
+    client = client_for(acme)
+
+    form_page = client.get(link.group(1), follow=True)
+    # allauth moves the key out of the address, into the session, before showing the form.
+    [(form_url, _status)] = form_page.redirect_chain
+    chosen = client.post(
+        form_url,
+        {"password1": "a new hire's long password", "password2": "a new hire's long password"},
+    )
+    signed_in = login(client, "new.hire@acme.example", "a new hire's long password")
+
+    assert form_page.status_code == 200
+    assert 'name="password1"' in form_page.content.decode()
+    assert chosen.status_code == 302
+    assert signed_in.status_code == 302
+    assert client.get("/").status_code == 200
