@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from engagement.backoffice.access import BackofficeRole
+from tenants.context import current_tenant
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class NavEntry:
     url_name: str
     label: str | Promise
     admins_only: bool = True
+    # Shown on company tenants only (the company programme's parts).
+    companies_only: bool = False
 
 
 NAVIGATION: tuple[NavEntry, ...] = (
@@ -35,6 +38,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("backoffice:domains", _("Custom domain")),
     NavEntry("backoffice:legal", _("Legal pages")),
     NavEntry("backoffice:integrations", _("Integrations")),
+    NavEntry("backoffice:directory", _("Company directory (SCIM)"), companies_only=True),
     NavEntry("backoffice:audit-log", _("Audit log")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),
     NavEntry("billing:page", _("Subscription")),
@@ -51,10 +55,12 @@ class NavLink:
 
 def navigation_for(role: BackofficeRole, *, path: str) -> Sequence[NavLink]:
     """The entries this role sees; the one whose URL starts the current path is marked current."""
+    is_company = current_tenant().kind == "company"
     links = [
         (reverse(entry.url_name), entry.label)
         for entry in NAVIGATION
-        if role is BackofficeRole.ADMIN or not entry.admins_only
+        if (role is BackofficeRole.ADMIN or not entry.admins_only)
+        and (is_company or not entry.companies_only)
     ]
     # The longest matching prefix wins, so /gestion/ is current only on the overview itself.
     home = reverse("backoffice:home")

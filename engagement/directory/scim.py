@@ -465,7 +465,8 @@ def patch_apply(resource: Resource, body: Any, *, is_group: bool) -> Resource:
                 raise invalid_value("Without a path, the value is an object of attributes.")
             for key, item in value.items():
                 extension = str(key)
-                if extension.lower() == "schemas":
+                # Okta repeats the resource's id; schemas and meta are not attributes to set.
+                if extension.lower() in {"schemas", "id", "meta"}:
                     continue
                 if extension.lower() in {ENTERPRISE_USER.lower(), ENTRAIDE_USER.lower()}:
                     if not isinstance(item, Mapping):

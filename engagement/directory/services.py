@@ -49,6 +49,7 @@ from engagement.directory.errors import DirectoryErrorCode as Code
 from engagement.directory.models import TOKEN_PREFIX, DirectoryIdentity, DirectoryToken
 from engagement.programmes.models import EmployeeProfile, Site, Team, TeamMembership
 from tenants.audit.services import audit_record
+from tenants.context import current_tenant
 from tenants.signing import tenant_tag
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,10 @@ def token_hash(raw: str) -> str:
 def _require_admin(actor: User) -> None:
     if not actor.is_tenant_admin:
         raise DirectoryError(_("Only tenant administrators."), code=Code.FORBIDDEN)
+    if current_tenant().kind != "company":
+        raise DirectoryError(
+            _("Only a company's site is provisioned from a directory."), code=Code.FORBIDDEN
+        )
 
 
 def _working_token_lock() -> DirectoryToken | None:
