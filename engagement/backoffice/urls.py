@@ -2,8 +2,6 @@
 
 from django.urls import path
 
-from engagement.directory import views as directory_views
-
 from engagement.backoffice import (
     views,
     views_audit_log,
@@ -15,6 +13,7 @@ from engagement.backoffice import (
     views_settings,
     views_statistics,
 )
+from engagement.directory import views as directory_views
 
 app_name = "backoffice"
 

@@ -14,6 +14,13 @@ from django.test import Client
 
 from accounts.models import User
 from engagement.directory.services import directory_token_create
+
+# The back office's signed-in clients, for the directory's back office page.
+from tests.engagement.backoffice.conftest import (  # noqa: F401
+    backoffice_admin,
+    backoffice_moderator,
+    backoffice_volunteer,
+)
 from tests.engagement.factories import TenantAdminFactory
 
 SCIM = "/scim/v2/"

@@ -12,11 +12,6 @@ from django_tenants.utils import tenant_context
 
 from engagement.directory.models import DirectoryToken
 from tenants.audit.models import AuditEvent
-from tests.engagement.backoffice.conftest import (  # noqa: F401 (fixtures)
-    backoffice_admin,
-    backoffice_moderator,
-    backoffice_volunteer,
-)
 from tests.engagement.directory.conftest import ScimClient
 
 PAGE = "/gestion/annuaire/"
