@@ -566,7 +566,7 @@ def employee_profile_sync_from_sign_in(*, user: User, attributes: Mapping[str, s
     employee_number). What it did not send is left as it is; an unknown manager or site leaves
     the field empty."""
     known = {key: value for key, value in attributes.items() if isinstance(value, str)}
-    if not known:
+    if not known or current_tenant().kind != "company":
         return
     with transaction.atomic():
         profile, _created = EmployeeProfile.objects.select_for_update().get_or_create(user=user)

@@ -15,6 +15,17 @@ from django.test import Client
 from accounts.models import User
 from engagement.directory.services import directory_token_create
 
+# The loopback identity providers and Acme's connections to them (sign-in attributes).
+from tests.accounts.conftest import (  # noqa: F401
+    acme_oidc,
+    acme_oidc_client,
+    acme_saml,
+    oidc_provider,
+    oidc_provider_session,
+    saml_idp,
+    saml_idp_session,
+)
+
 # The back office's signed-in clients, for the directory's back office page.
 from tests.engagement.backoffice.conftest import (  # noqa: F401
     backoffice_admin,
