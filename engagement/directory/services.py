@@ -231,7 +231,9 @@ def _user_data_clean(data: DirectoryUserData) -> DirectoryUserData:
 
 
 def _require_unique_identity(data: DirectoryUserData, *, identity_pk: int | None) -> None:
-    others = DirectoryIdentity.objects.exclude(pk=identity_pk)
+    others = DirectoryIdentity.objects.all()
+    if identity_pk is not None:
+        others = others.exclude(pk=identity_pk)
     if others.filter(user_name__iexact=data.user_name).exists():
         raise DirectoryError(
             _("The userName “%(value)s” is already taken.") % {"value": data.user_name},
@@ -496,7 +498,9 @@ def _group_data_clean(data: DirectoryGroupData) -> DirectoryGroupData:
 
 
 def _require_unique_team(data: DirectoryGroupData, *, team_pk: int | None) -> None:
-    others = Team.objects.exclude(pk=team_pk)
+    others = Team.objects.all()
+    if team_pk is not None:
+        others = others.exclude(pk=team_pk)
     if others.filter(name__iexact=data.display_name).exists():
         raise DirectoryError(
             _("A team is already called “%(value)s”.") % {"value": data.display_name},
