@@ -14,7 +14,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from engagement.backoffice.access import BackofficeRole
-from tenants.context import current_tenant
 
 
 @dataclass(frozen=True)
@@ -53,9 +52,11 @@ class NavLink:
     is_current: bool
 
 
-def navigation_for(role: BackofficeRole, *, path: str) -> Sequence[NavLink]:
-    """The entries this role sees; the one whose URL starts the current path is marked current."""
-    is_company = current_tenant().kind == "company"
+def navigation_for(
+    role: BackofficeRole, *, path: str, is_company: bool = True
+) -> Sequence[NavLink]:
+    """The entries this role sees (a city does not see the company programme's); the one whose
+    URL starts the current path is marked current."""
     links = [
         (reverse(entry.url_name), entry.label)
         for entry in NAVIGATION

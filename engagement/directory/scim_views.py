@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -67,6 +68,7 @@ logger = logging.getLogger(__name__)
 BASE_PATH = "/scim/v2/"
 # Bodies larger than this are refused before parsing (a User or a Group of 10,000 members fits).
 MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_START_INDEX = 1_000_000_000
 
 USER_FILTERS = {
     ("userName", None, None): "user_name",
@@ -179,6 +181,8 @@ class ScimView(scim_views.SCIMView):
             if isinstance(error, NotFoundError) and not kwargs.get("uuid"):
                 error.detail = "Not found."
             return scim_error(error)
+        except RequestDataTooBig:
+            return scim_error(SCIMException("The body is too large.", status=413))
         except DirectoryError as error:
             return scim_error(
                 SCIMException(error.detail, status=error.status, scim_type=error.scim_type)
@@ -278,8 +282,10 @@ class _ResourcesView(ScimView):
             raise BadRequestError(
                 "startIndex and count are whole numbers.", scim_type="invalidValue"
             ) from None
-        # RFC 7644 §3.4.2.4: below 1 means 1, a negative count means 0.
-        return max(start, 1), min(max(count, 0), scim_schemas.MAX_RESULTS)
+        # RFC 7644 §3.4.2.4: below 1 means 1, a negative count means 0; far past the end
+        # is past the end (and stays a number PostgreSQL takes as an OFFSET).
+        start = min(max(start, 1), MAX_START_INDEX)
+        return start, min(max(count, 0), scim_schemas.MAX_RESULTS)
 
     def _filtered(self, expression: Any) -> QuerySet[Any]:
         queryset = self.queryset()

@@ -3,6 +3,8 @@ person of one company is nobody in another's directory."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
 
@@ -89,3 +91,38 @@ def test_people_of_a_city_are_never_listed_or_changed_through_acme(scim, paris):
     paris_user.refresh_from_db()
     assert (paris_user.first_name, paris_user.is_active) == ("Paris Ada", True)
     assert DirectoryIdentity.objects.count() == 0
+
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+ODD_BODIES = [
+    None,
+    "",
+    "null",
+    "[]",
+    '"text"',
+    json.dumps({"userName": {"a": 1}}),
+    json.dumps({"displayName": 5, "members": [{"value": 5}]}),
+    json.dumps(
+        {"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "members", "value": [1]}]}
+    ),
+    json.dumps({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": 7}]}),
+    json.dumps({"schemas": [SEARCH], "filter": 'userName eq "\u0000"', "startIndex": 10**20}),
+    json.dumps({"schemas": [SEARCH], "filter": "userName pr", "startIndex": 10**20}),
+    "\udcff".encode("utf-8", "surrogatepass"),
+]
+
+
+def test_no_input_is_a_server_error(scim):
+    user = scim.post("Users", user_body()).json()["id"]
+    group = scim.post("Groups", {"displayName": "Ops", "members": [{"value": user}]}).json()["id"]
+    paths = ["Users", f"Users/{user}", "Groups", f"Groups/{group}", "Users/.search", ".search"]
+    for path in paths:
+        for method in ("post", "put", "patch"):
+            for body in ODD_BODIES:
+                response = scim.request(method, path, body)
+                assert response.status_code < 500, (method, path, body, response.content)
+                if response.status_code >= 400:
+                    assert response.json()["schemas"] == [ERROR_SCHEMA]
+    for query in ("startIndex=99999999999999999999", "count=-5", 'filter=userName eq "\x00"'):
+        assert scim.get(f"Users?{query}").status_code in (200, 400)
