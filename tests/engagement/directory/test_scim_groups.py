@@ -170,3 +170,20 @@ def test_bad_group_patch_changes_nothing(scim):
     assert response.json()["scimType"] == "invalidPath"
     assert _teams() == [("Ops", "directory", "")]
     assert _members("Ops") == ["ada@acme.example"]
+
+
+def test_group_list_costs_the_same_queries_for_one_and_many(scim, django_assert_max_num_queries):
+    ada = _user(scim, "ada@acme.example")
+    scim.post("Groups", {"displayName": "G0", "members": [{"value": ada}]})
+    with django_assert_max_num_queries(10) as one:
+        scim.get("Groups")
+    queries_for_one = len(one)
+    people = [_user(scim, f"p{index}@acme.example") for index in range(4)]
+    for index in range(1, 6):
+        scim.post(
+            "Groups",
+            {"displayName": f"G{index}", "members": [{"value": pk} for pk in [ada, *people]]},
+        )
+    with django_assert_max_num_queries(queries_for_one):
+        response = scim.get("Groups")
+    assert response.json()["totalResults"] == 6
