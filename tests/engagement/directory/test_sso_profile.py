@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
@@ -107,3 +108,26 @@ def test_oidc_sign_ins_fill_then_update_the_profile(acme, client_for, oidc_provi
     assert _profile(acme) == ("Finance", None, "boss@acme.example", "", "")
     with tenant_context(acme):
         assert User.objects.filter(email="jane@acme.example").count() == 1
+
+
+def test_a_person_provisioned_by_the_directory_signs_in_through_saml(
+    acme, scim, client_for, acme_saml
+):
+    connection.set_tenant(acme)
+    created = scim.post(
+        "Users",
+        {
+            "userName": "jane@acme.example",
+            "emails": [{"value": "jane@acme.example"}],
+            "name": {"givenName": "Jane", "familyName": "Doe"},
+        },
+    )
+    assert created.status_code == 201
+
+    _saml_sign_in(client_for, acme, acme_saml, department=["R&D"])
+
+    with tenant_context(acme):
+        user = User.objects.get(email="jane@acme.example")
+        assert str(user.directory_identity.scim_id) == created.json()["id"]
+        assert list(user.socialaccount_set.values_list("provider", flat=True)) == ["saml"]
+    assert _profile(acme)[0] == "R&D"
