@@ -42,6 +42,7 @@ from accounts.services import user_signup_record, user_sync_from_identity_provid
 from accounts.sign_in_limits import account_sign_in_allowed, sso_sign_in_allowed
 from accounts.sso import connections
 from accounts.sso.oidc import IssuerMismatch
+from accounts.sso.profile_attributes import profile_attributes_deliver
 from accounts.sso.refusal import sign_in_refused
 from tenants.client_ip import client_ip
 
@@ -184,6 +185,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             user_sync_from_identity_provider(
                 user=sociallogin.user, names=getattr(sociallogin, "identity_names", {})
             )
+            # And for the rest of the profile (department, site, manager…), at each sign-in.
+            profile_attributes_deliver(
+                user=sociallogin.user, app=provider.app, data=sociallogin.account.extra_data or {}
+            )
 
     def _check_sso_email(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         provider = sociallogin.provider
@@ -223,6 +228,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> Any:
         user = super().save_user(request, sociallogin, form=form)
         user_signup_record(user=user, method=sociallogin.provider.id)
+        if sociallogin.provider.id in connections.SSO_PROVIDERS:
+            profile_attributes_deliver(
+                user=user, app=sociallogin.provider.app, data=sociallogin.account.extra_data or {}
+            )
         return user
 
     def on_authentication_error(

@@ -14,6 +14,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
+from accounts.sso.profile_attributes import (
+    PROFILE_KEYS,
+    app_profile_attributes,
+    default_profile_attributes,
+)
 from accounts.sso.selectors import sso_allowed_domains
 
 # Common attribute names of SAML identity providers (Entra ID / ADFS, Okta, Google, Shibboleth).
@@ -39,6 +44,47 @@ DEFAULT_SAML_ATTRIBUTES = {
 
 def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.replace(",", "\n").splitlines() if line.strip()]
+
+
+PROFILE_ATTRIBUTES_HELP = _(
+    "Read at each sign-in to fill the employee's profile. One line per field — department, "
+    "site, manager (their e-mail address), job_title, employee_number — then a colon and the "
+    "attribute names, separated by commas (the first one present is used)."
+)
+
+
+def profile_attributes_parse(text: str) -> dict[str, list[str]]:
+    """`key: name, name` lines → {key: [names]}; ValidationError on an unknown key or a line
+    without a colon."""
+    mapping: dict[str, list[str]] = {}
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        key, colon, names = line.partition(":")
+        key = key.strip()
+        if not colon or key not in PROFILE_KEYS:
+            raise forms.ValidationError(
+                _("“%(line)s”: start with one of %(keys)s, then a colon.")
+                % {"line": line[:80], "keys": ", ".join(PROFILE_KEYS)}
+            )
+        mapping[key] = [name.strip() for name in names.split(",") if name.strip()]
+    return mapping
+
+
+def profile_attributes_text(mapping: dict[str, list[str]]) -> str:
+    return "\n".join(f"{key}: {', '.join(names)}" for key, names in mapping.items() if names)
+
+
+class ProfileAttributesMixin(forms.Form):
+    profile_attributes = forms.CharField(
+        label=_("Profile attributes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=PROFILE_ATTRIBUTES_HELP,
+    )
+
+    def clean_profile_attributes(self) -> dict[str, list[str]]:
+        return profile_attributes_parse(self.cleaned_data.get("profile_attributes") or "")
 
 
 def _terms_links() -> str:
@@ -140,7 +186,7 @@ class SignInPolicyForm(forms.Form):
         return _lines(self.cleaned_data["allowed_email_domains"])
 
 
-class SamlConnectionForm(forms.Form):
+class SamlConnectionForm(ProfileAttributesMixin, forms.Form):
     name = forms.CharField(
         label=_("Button label"),
         max_length=40,
@@ -206,8 +252,11 @@ class SamlConnectionForm(forms.Form):
     def initial_from(app: Any) -> dict[str, Any]:
         if app is None:
             return {
-                f"attribute_{key}": "\n".join(names)
-                for key, names in DEFAULT_SAML_ATTRIBUTES.items()
+                **{
+                    f"attribute_{key}": "\n".join(names)
+                    for key, names in DEFAULT_SAML_ATTRIBUTES.items()
+                },
+                "profile_attributes": profile_attributes_text(default_profile_attributes("saml")),
             }
         stored = app.settings or {}
         idp = stored.get("idp") or {}
@@ -223,10 +272,19 @@ class SamlConnectionForm(forms.Form):
                 f"attribute_{key}": "\n".join(mapping.get(key) or [])
                 for key in ("email", "first_name", "last_name", "uid")
             },
+            "profile_attributes": profile_attributes_text(app_profile_attributes(app)),
         }
 
 
-class OidcConnectionForm(forms.Form):
+class OidcConnectionForm(ProfileAttributesMixin, forms.Form):
+    field_order = (
+        "name",
+        "issuer",
+        "client_id",
+        "client_secret",
+        "allowed_email_domains",
+        "profile_attributes",
+    )
     name = forms.CharField(label=_("Button label"), max_length=40, required=False)
     issuer = forms.URLField(
         label=_("Issuer URL"),
@@ -252,9 +310,12 @@ class OidcConnectionForm(forms.Form):
     @staticmethod
     def initial_from(app: Any) -> dict[str, Any]:
         if app is None:
-            return {}
+            return {
+                "profile_attributes": profile_attributes_text(default_profile_attributes("oidc"))
+            }
         stored = app.settings or {}
         return {
+            "profile_attributes": profile_attributes_text(app_profile_attributes(app)),
             "name": app.name,
             "issuer": stored.get("server_url", ""),
             "client_id": app.client_id,

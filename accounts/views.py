@@ -156,6 +156,7 @@ class SamlSettingsView(ConnectionSettingsView):
                     idp_certificate=data["idp_certificate"],
                     attribute_mapping=form.attribute_mapping(),
                     allowed_email_domains=data["allowed_email_domains"],
+                    profile_attributes=data["profile_attributes"],
                 )
             except AccountsError as error:
                 _show_error(form, error)
@@ -193,6 +194,7 @@ class OidcSettingsView(ConnectionSettingsView):
                     client_id=data["client_id"],
                     client_secret=data["client_secret"] or None,
                     allowed_email_domains=data["allowed_email_domains"],
+                    profile_attributes=data["profile_attributes"],
                 )
             except AccountsError as error:
                 _show_error(form, error)

@@ -29,6 +29,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("billing/", include("billing.urls")),
     path("api/v1/", include("engagement.urls_api")),
+    # The company directory (SCIM 2.0, bearer token): engagement/directory.
+    path("scim/v2/", include("engagement.directory.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("", include("tenants.legal.urls")),

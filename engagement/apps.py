@@ -12,3 +12,8 @@ class EngagementConfig(AppConfig):
         from tenants.provisioning_steps import register_provisioning_step
 
         register_provisioning_step("engagement.taxonomy", taxonomy_provision, order=20)
+
+        from accounts.sso.profile_attributes import register_profile_consumer
+        from engagement.directory.services import employee_profile_sync_from_sign_in
+
+        register_profile_consumer("engagement.directory", employee_profile_sync_from_sign_in)

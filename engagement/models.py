@@ -9,6 +9,7 @@ from engagement.alerts.models import SavedSearch, SavedSearchAlert
 from engagement.backoffice.models import ExportJob
 from engagement.calendars.models import CalendarFeed
 from engagement.campaigns.models import Campaign
+from engagement.directory.models import DirectoryIdentity, DirectoryToken
 from engagement.emails.models import EmailDelivery, EmailDigestItem, EmailPreferences
 from engagement.friends.models import (
     FriendBlock,
@@ -50,6 +51,8 @@ __all__ = [
     "Team",
     "TeamMembership",
     "CalendarFeed",
+    "DirectoryIdentity",
+    "DirectoryToken",
     "Cause",
     "EmailDelivery",
     "EmailDigestItem",

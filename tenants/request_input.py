@@ -25,6 +25,9 @@ Handler = Callable[[HttpRequest], HttpResponse]
 
 # Paths that answer in the API's error shape ({"detail", "code", "fields"}).
 API_PREFIXES = ("/api/", "/accounts/api/")
+# Paths that answer SCIM error messages (RFC 7644 §3.12): the company directory's endpoints.
+SCIM_PREFIX = "/scim/"
+SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 JSON_NESTING_LIMIT = 64
 
 
@@ -113,6 +116,8 @@ class RequestInputMiddleware:
                 # The body cannot be read again after a failed parse (Django leaves an empty POST,
                 # so the CSRF check would answer 403): answer here, as the API's handler would
                 # (413), or with the 400 page through Django's exception handling.
+                if request.path.startswith(SCIM_PREFIX):
+                    return _scim_error(_("The request body is too large."), status=413)
                 if request.path.startswith(API_PREFIXES):
                     return _too_large()
                 raise error from None
@@ -128,7 +133,22 @@ def _too_large() -> JsonResponse:
     )
 
 
+def _scim_error(detail: str, *, status: int) -> JsonResponse:
+    return JsonResponse(
+        {
+            "schemas": [SCIM_ERROR_SCHEMA],
+            "status": status,
+            "scimType": "invalidValue",
+            "detail": detail,
+        },
+        status=status,
+        content_type="application/scim+json",
+    )
+
+
 def _refusal(request: HttpRequest, error: BadInput) -> HttpResponse:
+    if request.path.startswith(SCIM_PREFIX):
+        return _scim_error(error.message, status=400)
     if request.path.startswith(API_PREFIXES):
         return JsonResponse(
             {"detail": error.message, "code": "invalid", "fields": {error.field: [error.message]}},

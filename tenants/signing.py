@@ -193,6 +193,16 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 "tag must name the tenant that answers",
             ),
             TokenKind(
+                name="directory_token",
+                mechanism=Mechanism.STORED,
+                minted_by="engagement.directory.services.directory_token_create (the back "
+                "office's company directory page): `scim_<tenant_tag>_<random>`, only its SHA-256 "
+                "kept in the schema's engagement_directorytoken table; one works at a time",
+                checked_by="engagement.directory.scim_views.ScimView (`Authorization: Bearer …` "
+                "on /scim/v2/ of a company tenant): its tag must name the tenant that answers, "
+                "then it is looked up in the schema, not revoked",
+            ),
+            TokenKind(
                 name="calendar_feed",
                 mechanism=Mechanism.STORED,
                 minted_by="engagement.calendars.services.calendar_feed_create (a person's "

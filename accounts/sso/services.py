@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlparse
 
 from allauth.socialaccount.models import SocialApp
@@ -24,6 +25,7 @@ from accounts.models import User
 from accounts.services import _audit, email_domains_clean
 from accounts.sso import connections
 from accounts.sso.oidc import issuer_normalize
+from accounts.sso.profile_attributes import MAX_NAMES_PER_KEY, profile_attributes_clean
 from accounts.sso.saml import certificate_normalize, idp_metadata_parse, sp_keypair_generate
 from billing.entitlements import entitlement_has
 from tenants.context import current_schema_name
@@ -99,6 +101,7 @@ def saml_connection_save(
     idp_entity_id: str = "",
     idp_sso_url: str = "",
     idp_certificate: str = "",
+    profile_attributes: Mapping[str, Sequence[str]] | None = None,
 ) -> SocialApp:
     """Create or update the tenant's SAML connection.
 
@@ -110,6 +113,7 @@ def saml_connection_save(
     _require_sso(tenant)
     domains = _sso_domains(allowed_email_domains)
     mapping = _attribute_mapping_clean(attribute_mapping)
+    profile_mapping = _profile_attributes_clean(profile_attributes)
     idp = _idp_resolve(
         metadata_url=metadata_url.strip(),
         metadata_xml=metadata_xml.strip(),
@@ -121,6 +125,7 @@ def saml_connection_save(
         _lock(connections.SAML)
         app = _existing(connections.SAML)
         created = app is None
+        kept_profile = (app.settings or {}).get("profile_attributes") if app is not None else None
         if app is None:
             key_pem, cert_pem = sp_keypair_generate(common_name=f"{tenant.slug} Entraide SP")
             app = SocialApp(provider=connections.SAML, client_id=tenant.slug)
@@ -137,6 +142,7 @@ def saml_connection_save(
             "allowed_email_domains": domains,
             "advanced": advanced,
         }
+        _profile_attributes_store(app, profile_mapping, kept=kept_profile)
         _save(app)
         _audit(
             actor=actor,
@@ -167,6 +173,31 @@ def _attribute_mapping_clean(mapping: Mapping[str, Sequence[str]]) -> dict[str, 
             field="attribute_email",
         )
     return cleaned
+
+
+def _profile_attributes_clean(
+    mapping: Mapping[str, Sequence[str]] | None,
+) -> dict[str, list[str]] | None:
+    if mapping is None:
+        return None
+    try:
+        return profile_attributes_clean(mapping)
+    except ValueError:
+        raise AccountsError(
+            _("Name known profile fields, with at most %(count)d short attribute names each.")
+            % {"count": MAX_NAMES_PER_KEY},
+            code=Code.INVALID,
+            field="profile_attributes",
+        ) from None
+
+
+def _profile_attributes_store(
+    app: SocialApp, mapping: dict[str, list[str]] | None, *, kept: Any
+) -> None:
+    """The connection's profile attributes: those given, else those it had (else defaults)."""
+    value = mapping if mapping is not None else kept
+    if value is not None:
+        app.settings["profile_attributes"] = value
 
 
 def _idp_resolve(
@@ -221,6 +252,7 @@ def oidc_connection_save(
     client_id: str,
     client_secret: str | None,
     allowed_email_domains: Sequence[str],
+    profile_attributes: Mapping[str, Sequence[str]] | None = None,
 ) -> SocialApp:
     """Create or update the tenant's OpenID Connect connection.
 
@@ -231,6 +263,7 @@ def oidc_connection_save(
     _require_admin(actor)
     _require_sso(tenant)
     domains = _sso_domains(allowed_email_domains)
+    profile_mapping = _profile_attributes_clean(profile_attributes)
     discovered_issuer = _discover(issuer)
     if not client_id.strip():
         raise AccountsError(_("The client ID is required."), code=Code.INVALID, field="client_id")
@@ -255,6 +288,7 @@ def oidc_connection_save(
             else previous["secret_encrypted"],
             "allowed_email_domains": domains,
         }
+        _profile_attributes_store(app, profile_mapping, kept=previous.get("profile_attributes"))
         _save(app)
         _audit(
             actor=actor,

@@ -21,6 +21,8 @@ class NavEntry:
     url_name: str
     label: str | Promise
     admins_only: bool = True
+    # Shown on company tenants only (the company programme's parts).
+    companies_only: bool = False
 
 
 NAVIGATION: tuple[NavEntry, ...] = (
@@ -35,6 +37,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("backoffice:domains", _("Custom domain")),
     NavEntry("backoffice:legal", _("Legal pages")),
     NavEntry("backoffice:integrations", _("Integrations")),
+    NavEntry("backoffice:directory", _("Company directory (SCIM)"), companies_only=True),
     NavEntry("backoffice:audit-log", _("Audit log")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),
     NavEntry("billing:page", _("Subscription")),
@@ -49,12 +52,16 @@ class NavLink:
     is_current: bool
 
 
-def navigation_for(role: BackofficeRole, *, path: str) -> Sequence[NavLink]:
-    """The entries this role sees; the one whose URL starts the current path is marked current."""
+def navigation_for(
+    role: BackofficeRole, *, path: str, is_company: bool = True
+) -> Sequence[NavLink]:
+    """The entries this role sees (a city does not see the company programme's); the one whose
+    URL starts the current path is marked current."""
     links = [
         (reverse(entry.url_name), entry.label)
         for entry in NAVIGATION
-        if role is BackofficeRole.ADMIN or not entry.admins_only
+        if (role is BackofficeRole.ADMIN or not entry.admins_only)
+        and (is_company or not entry.companies_only)
     ]
     # The longest matching prefix wins, so /gestion/ is current only on the overview itself.
     home = reverse("backoffice:home")

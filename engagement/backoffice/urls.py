@@ -13,6 +13,7 @@ from engagement.backoffice import (
     views_settings,
     views_statistics,
 )
+from engagement.directory import views as directory_views
 
 app_name = "backoffice"
 
@@ -92,6 +93,14 @@ urlpatterns = [
         "integrations/jetons/<int:token_id>/revoquer/",
         views_integrations.token_revoke,
         name="api-token-revoke",
+    ),
+    # Company directory (SCIM): its address and token (companies only).
+    path("annuaire/", directory_views.directory_page, name="directory"),
+    path("annuaire/jeton/", directory_views.directory_token_new, name="directory-token-create"),
+    path(
+        "annuaire/jeton/revoquer/",
+        directory_views.directory_token_end,
+        name="directory-token-revoke",
     ),
     # Audit log: who did what, when and from where; its CSV export.
     path("journal/", views_audit_log.audit_log, name="audit-log"),

@@ -24,4 +24,7 @@ def backoffice_navigation(context: dict[str, Any]) -> Sequence[NavLink]:
     if request is None:
         return []
     role = backoffice_role(request.user)
-    return [] if role is None else navigation_for(role, path=request.path)
+    if role is None:
+        return []
+    is_company = getattr(getattr(request, "tenant", None), "kind", None) == "company"
+    return navigation_for(role, path=request.path, is_company=is_company)

@@ -290,7 +290,25 @@ TOKEN_PARAMS = frozenset(
 )
 
 # Routes the matrix does not request, each with its reason. Keys are `Route.key`.
-EXEMPT: dict[str, str] = {}
+_SCIM_REASON = (
+    "SCIM (company directory): authenticated by the directory's bearer token only, never a "
+    "session or an API token, and refused on cities (404); its cross-tenant cases (another "
+    "tenant's token → 401, a city's host → 404, another tenant's people never seen nor changed) "
+    "are tests/engagement/directory/test_scim_isolation.py and the directory_token harness of "
+    "tests/tenants/test_signing.py"
+)
+EXEMPT: dict[str, str] = {
+    "tenant:/scim/v2/ServiceProviderConfig": _SCIM_REASON,
+    "tenant:/scim/v2/^ResourceTypes(?:/(?P<uuid>[^/]+))?$": _SCIM_REASON,
+    "tenant:/scim/v2/^Schemas(?:/(?P<uuid>[^/]+))?$": _SCIM_REASON,
+    "tenant:/scim/v2/.search": _SCIM_REASON,
+    "tenant:/scim/v2/Users/.search": _SCIM_REASON,
+    "tenant:/scim/v2/^Users(?:/(?P<uuid>[^/]+))?$": _SCIM_REASON,
+    "tenant:/scim/v2/Groups/.search": _SCIM_REASON,
+    "tenant:/scim/v2/^Groups(?:/(?P<uuid>[^/]+))?$": _SCIM_REASON,
+    "tenant:/scim/v2/^(?:Me|Bulk)$": _SCIM_REASON,
+    "tenant:/scim/v2/^.*$": _SCIM_REASON,
+}
 
 
 def filler_for(route: Route, param: str) -> Filler | None:

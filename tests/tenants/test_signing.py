@@ -44,6 +44,8 @@ from engagement.alerts.services import saved_search_create
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
 from engagement.calendars.services import calendar_feed_create
+from engagement.directory.models import DirectoryIdentity
+from engagement.directory.services import directory_token_create
 from engagement.emails.delivery import EmailCategory, unsubscribe_token
 from engagement.emails.models import EmailPreferences
 from engagement.friends.models import FriendInvitation, Friendship
@@ -471,6 +473,33 @@ def _tenant_api_token_use(world: World, target: str, token: str) -> HttpResponse
     return world.client(target).get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
+# directory token: `scim_<tenant tag>_<secret>`, only its hash stored; SCIM on companies only.
+
+
+def _directory_token_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        User.objects.filter(pk=VICTIM_PK).update(role=User.Role.ADMIN)
+        return directory_token_create(actor=User.objects.get(pk=VICTIM_PK)).secret
+
+
+def _directory_token_use(world: World, target: str, token: str) -> HttpResponse:
+    body = {"userName": f"{PROBE}@example.org", "emails": [{"value": f"{PROBE}@example.org"}]}
+    return world.client(target).post(
+        "/scim/v2/Users",
+        data=body,
+        content_type="application/scim+json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def _directory_token_snapshot(world: World) -> dict[str, Any]:
+    counts = {}
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            counts[host] = DirectoryIdentity.objects.filter(user_name__startswith=PROBE).count()
+    return counts
+
+
 # calendar feed: a random token, only its hash stored in the tenant's schema.
 
 
@@ -673,6 +702,17 @@ HARNESSES: dict[str, Harness] = {
         refused=frozenset({401}),
         accepted=frozenset({200}),
         leaked=lambda response: response.status_code == 200,
+    ),
+    "directory_token": Harness(
+        # Only a company has a directory: the token is made and served on Acme alone.
+        origins=("acme",),
+        serves=("acme",),
+        mint=_directory_token_mint,
+        use=_directory_token_use,
+        # Another tenant's tag: 401 on a company; a city has no /scim/v2/ (404), nor has public.
+        refused=frozenset({401, 404}),
+        accepted=frozenset({201}),
+        snapshot=_directory_token_snapshot,
     ),
     "calendar_feed": Harness(
         origins=TENANT_HOSTS,
