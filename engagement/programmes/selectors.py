@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -328,13 +328,25 @@ def employee_profile_of(user: User) -> EmployeeProfile | None:
 
 def activity_visibility_for(user: User) -> bool | None:
     """The person's "my teams see my activity" choice, or None when they are in no programme
-    (no employee profile, no team: the profile page then shows no switch)."""
-    profile = EmployeeProfile.objects.filter(user_id=user.pk).only("shows_activity_to_team").first()
-    if profile is not None:
-        return bool(profile.shows_activity_to_team)
-    if TeamMembership.objects.filter(user_id=user.pk).exists():
-        return True
-    return None
+    (no employee profile, no team: the profile page then shows no switch). One query."""
+    row = (
+        User.objects.filter(pk=user.pk)
+        .values_list(
+            Subquery(
+                EmployeeProfile.objects.filter(user_id=OuterRef("pk")).values(
+                    "shows_activity_to_team"
+                )[:1]
+            ),
+            Exists(TeamMembership.objects.filter(user_id=OuterRef("pk"))),
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    shows, in_a_team = row
+    if shows is not None:
+        return bool(shows)
+    return True if in_a_team else None
 
 
 def my_team_memberships(*, user: User) -> QuerySet[TeamMembership]:
