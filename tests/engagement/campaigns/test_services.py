@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from engagement.campaigns import services
@@ -12,6 +13,7 @@ from engagement.errors import EngagementError
 from engagement.missions.models import Mission
 from tests.engagement.conftest import audit_actions
 from tests.engagement.factories import MissionFactory
+from tests.engagement.programmes.conftest import post
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +121,19 @@ def test_the_announcement_goes_once_to_each_member_who_wants_it(
     )
     assert len(smtp_inbox.all()) == count - 1
     assert audit_actions().count("campaign.announced") == 1
+
+
+def test_one_click_stops_the_campaign_announcements(
+    company, smtp_inbox, django_capture_on_commit_callbacks
+):
+    campaign = _create(company)
+    services.campaign_set_published(actor=company.admin, campaign=campaign, is_published=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.campaign_announce(actor=company.admin, campaign=campaign)
+    [received] = smtp_inbox.to("alice@acme.example")
+    url = received.header("List-Unsubscribe").strip("<>")
+
+    response = post(Client(HTTP_HOST=company.tenant.primary_host), url.split(":8000", 1)[-1])
+
+    assert response.status_code in (200, 302)
+    assert EmailPreferences.objects.get(user=company.alice).campaigns is False
