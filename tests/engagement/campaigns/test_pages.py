@@ -9,7 +9,12 @@ from django.urls import reverse
 from engagement.campaigns.models import Campaign
 from engagement.campaigns.selectors import running_campaign_banners_forget
 from tests.engagement.conftest import audit_actions
-from tests.engagement.factories import TenantAdminFactory, UserFactory
+from tests.engagement.factories import (
+    MissionFactory,
+    SlotFactory,
+    TenantAdminFactory,
+    UserFactory,
+)
 from tests.engagement.programmes.conftest import (
     admin_client,
     attended,
@@ -137,3 +142,23 @@ def test_another_tenants_campaign_is_not_found_in_the_back_office(company, campa
     connection.set_tenant(company.tenant)
     campaign.refresh_from_db()
     assert campaign.announced_at is None
+
+
+def test_the_campaign_page_costs_the_same_queries_for_one_or_many_missions(
+    company, campaign, django_assert_max_num_queries
+):
+    leaderboards(True)
+    client = signed_in(company.tenant, company.alice)
+    url = reverse("campaign-detail", args=[campaign.slug])
+    get(client, url)
+    with django_assert_max_num_queries(20) as few:
+        get(client, url)
+    few_count = len(few.captured_queries)
+    for index in range(5):
+        mission = MissionFactory(title=f"Collecte {index}")
+        SlotFactory(mission=mission)
+        campaign.featured_missions.add(mission)
+        campaign.partner_organizations.add(mission.organization)
+    with django_assert_max_num_queries(few_count):
+        page = get(client, url).content.decode()
+    assert page.count('class="card mission-card"') == 6

@@ -142,3 +142,12 @@ def test_a_paris_session_is_nobody_on_acme(company, paris):
     response = get(client, reverse("team-detail", args=[company.finance.pk]))
 
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_menu_links_the_teams_on_a_company_only(company, paris):
+    page = get(signed_in(company.tenant, company.outsider), reverse("profile")).content.decode()
+    assert f'href="{reverse("team-list")}"' in page
+    connection.set_tenant(paris)
+    resident = UserFactory(email="resident-menu@paris.example")
+    page = get(signed_in(paris, resident), reverse("profile")).content.decode()
+    assert f'href="{reverse("team-list")}"' not in page
