@@ -11,6 +11,7 @@ from celery import shared_task
 from engagement.alerts import tasks as alerts_tasks  # noqa: F401 - registers the alert tasks
 from engagement.backoffice import services_exports as exports
 from engagement.calendars import tasks as calendar_tasks  # noqa: F401 - registers its tasks
+from engagement.campaigns import tasks as campaign_tasks  # noqa: F401 - registers its tasks
 from engagement.emails import services as emails
 from engagement.emails import tasks as email_digest_tasks  # noqa: F401 - registers its tasks
 from engagement.friends import tasks as friends_tasks  # noqa: F401 - registers the friends' tasks

@@ -5,12 +5,14 @@ from django.views.generic import RedirectView
 
 from engagement.alerts import views as alerts
 from engagement.calendars import views as calendars
+from engagement.campaigns import views as campaigns
 from engagement.emails import views as emails
 from engagement.friends import views as friends
 from engagement.groups import views as groups
 from engagement.missions import views as missions
 from engagement.organizations import views as organizations
 from engagement.participations import views as participations
+from engagement.programmes import views as programmes
 from engagement.reminders import views as reminders
 from engagement.volunteers import views as volunteers
 
@@ -118,6 +120,16 @@ urlpatterns = [
         alerts.saved_search_unsubscribe_page,
         name="saved-search-unsubscribe",
     ),
+    # A company programme's teams, and the campaigns (engagement/programmes, engagement/campaigns).
+    path("equipes/", programmes.team_list, name="team-list"),
+    path("equipes/classement/", programmes.team_leaderboard, name="team-leaderboard"),
+    path(
+        "equipes/visibilite/",
+        programmes.activity_visibility,
+        name="team-activity-visibility",
+    ),
+    path("equipes/<int:team_id>/", programmes.team_detail, name="team-detail"),
+    path("campagnes/<slug:slug>/", campaigns.campaign_detail, name="campaign-detail"),
     path("profil/notifications/", emails.preferences, name="email-preferences"),
     path("e-mails/desabonnement/<str:token>/", emails.unsubscribe, name="email-unsubscribe"),
     path(

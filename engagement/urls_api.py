@@ -11,6 +11,7 @@ from rest_framework.request import Request
 
 from engagement.alerts import api as alerts
 from engagement.calendars import api as calendars
+from engagement.campaigns import api as campaigns
 from engagement.emails import api as emails
 from engagement.friends import api as friends
 from engagement.groups import api as groups
@@ -18,6 +19,7 @@ from engagement.missions import api as missions
 from engagement.organization_messages import api as organization_messages
 from engagement.organizations import api as organizations
 from engagement.participations import api as participations
+from engagement.programmes import api as programmes
 from engagement.taxonomy import api as taxonomy
 from engagement.volunteers import api as volunteers
 
@@ -245,5 +247,9 @@ urlpatterns = [
         organizations.OrganizationVerifyApi.as_view(),
         name="api-organization-verify",
     ),
+    # Campaigns and teams (company programmes; campaigns on any tenant)
+    path("campaigns/", campaigns.CampaignListApi.as_view(), name="api-campaigns"),
+    path("campaigns/<slug:slug>/", campaigns.CampaignDetailApi.as_view(), name="api-campaign"),
+    path("me/teams/", programmes.MyTeamListApi.as_view(), name="api-me-teams"),
     re_path(r"^(?P<unmatched>.*)$", not_found, name="api-not-found"),
 ]

@@ -39,6 +39,11 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("backoffice:integrations", _("Integrations")),
     NavEntry("backoffice:directory", _("Company directory (SCIM)"), companies_only=True),
     NavEntry("backoffice:audit-log", _("Audit log")),
+    # Company programmes (issue 15): settings, sites and teams; campaigns (any tenant).
+    NavEntry("backoffice:programme", _("Programme")),
+    NavEntry("backoffice:sites", _("Sites")),
+    NavEntry("backoffice:teams", _("Teams")),
+    NavEntry("backoffice:campaigns", _("Campaigns")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),
     NavEntry("billing:page", _("Subscription")),
     NavEntry("admin:index", _("Data (Django admin)")),

@@ -14,6 +14,8 @@ from engagement.backoffice import (
     views_statistics,
 )
 from engagement.directory import views as directory_views
+from engagement.campaigns import views_backoffice as campaigns
+from engagement.programmes import views_backoffice as programmes
 
 app_name = "backoffice"
 
@@ -117,5 +119,40 @@ urlpatterns = [
         "pages-legales/<slug:legal_document>/versions/<int:number>/",
         views_legal.legal_version,
         name="legal-version",
+    ),
+    # A company programme: its settings, sites and teams (engagement/programmes).
+    path("programme/", programmes.programme_settings, name="programme"),
+    path("sites/", programmes.site_list, name="sites"),
+    path("sites/nouveau/", programmes.site_create, name="site-create"),
+    path("sites/<int:site_id>/", programmes.site_edit, name="site"),
+    path("sites/<int:site_id>/activation/", programmes.site_activation, name="site-activation"),
+    path("equipes/", programmes.team_list, name="teams"),
+    path("equipes/nouvelle/", programmes.team_create, name="team-create"),
+    path("equipes/<int:team_id>/", programmes.team_detail, name="team"),
+    path("equipes/<int:team_id>/supprimer/", programmes.team_delete, name="team-delete"),
+    path("equipes/<int:team_id>/membres/", programmes.team_member_add, name="team-member-add"),
+    path(
+        "equipes/<int:team_id>/membres/<int:user_id>/retirer/",
+        programmes.team_member_remove,
+        name="team-member-remove",
+    ),
+    path(
+        "equipes/<int:team_id>/membres/<int:user_id>/responsable/",
+        programmes.team_lead,
+        name="team-lead",
+    ),
+    # Campaigns (engagement/campaigns).
+    path("campagnes/", campaigns.campaign_list, name="campaigns"),
+    path("campagnes/nouvelle/", campaigns.campaign_create, name="campaign-create"),
+    path("campagnes/<int:campaign_id>/", campaigns.campaign_edit, name="campaign"),
+    path(
+        "campagnes/<int:campaign_id>/publication/",
+        campaigns.campaign_publication,
+        name="campaign-publication",
+    ),
+    path(
+        "campagnes/<int:campaign_id>/annonce/",
+        campaigns.campaign_announcement,
+        name="campaign-announcement",
     ),
 ]

@@ -34,12 +34,14 @@ from engagement.organizations.models import Organization
 from engagement.organizations.services import organization_create, organization_verify
 from engagement.participations.models import Participation
 from engagement.participations.services import participation_request
+from engagement.programmes.demo import programme_demo_seed
 from engagement.taxonomy.models import Cause, Skill
 from engagement.taxonomy.services import taxonomy_seed_defaults
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.services import profile_update
 from tenants.legal.models import TermsAcceptance
 from tenants.legal.services import legal_defaults_publish, terms_accept_current
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +275,17 @@ def demo_seed(*, tenant: Any) -> str:
                 radius_km=5,
             )
         _volunteer_engagements(volunteer)
+        programme = ""
+        if tenant.kind == Tenant.Kind.COMPANY:
+            # A company tenant is an employee-volunteering programme: sites, teams, a campaign.
+            programme = programme_demo_seed(
+                tenant=tenant,
+                admin=admin,
+                volunteer=volunteer,
+                author=author,
+                neighbours=neighbours,
+                password=DEMO_PASSWORD,
+            )
 
     logger.info("demo.seeded", extra={"tenant": tenant.slug, "missions_created": created})
     published = Mission.objects.filter(status=Mission.Status.PUBLISHED).count()
@@ -282,4 +295,5 @@ def demo_seed(*, tenant: Any) -> str:
         f"sign in as {accounts['volunteer']} (volunteer), {accounts['organization']} "
         f"(organizations), {accounts['moderator']} (moderator) or {accounts['admin']} (tenant "
         f"admin: /gestion/ asks for a second factor first), password {DEMO_PASSWORD}"
+        + (f"; programme: {programme}" if programme else "")
     )

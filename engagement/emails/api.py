@@ -22,7 +22,14 @@ class EmailPreferencesSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EmailPreferences
-        fields = ["reminders", "alerts", "friends", "organization_messages", "updated_at"]
+        fields = [
+            "reminders",
+            "alerts",
+            "friends",
+            "organization_messages",
+            "campaigns",
+            "updated_at",
+        ]
         ref_name = "EmailPreferences"
 
 
@@ -35,6 +42,7 @@ class EmailPreferencesInput(serializers.Serializer):
         help_text="immediately, daily or weekly (a digest), never.",
     )
     organization_messages = serializers.BooleanField(required=False)
+    campaigns = serializers.BooleanField(required=False)
 
     class Meta:
         ref_name = "EmailPreferencesInput"

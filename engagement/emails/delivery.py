@@ -58,6 +58,8 @@ class EmailCategory(StrEnum):
     ALERTS = "alerts"
     FRIENDS = "friends"
     ORGANIZATION_MESSAGES = "organization_messages"
+    # A company programme's announcements (engagement.campaigns).
+    CAMPAIGNS = "campaigns"
 
 
 OPTIONAL_CATEGORIES = frozenset(
@@ -66,6 +68,7 @@ OPTIONAL_CATEGORIES = frozenset(
         EmailCategory.ALERTS,
         EmailCategory.FRIENDS,
         EmailCategory.ORGANIZATION_MESSAGES,
+        EmailCategory.CAMPAIGNS,
     }
 )
 DIGEST_FREQUENCIES = frozenset(
@@ -117,6 +120,8 @@ def _wants(preferences: EmailPreferences, category: EmailCategory) -> bool:
         return preferences.alerts
     if category == EmailCategory.ORGANIZATION_MESSAGES:
         return preferences.organization_messages
+    if category == EmailCategory.CAMPAIGNS:
+        return preferences.campaigns
     return preferences.friends == EmailPreferences.Frequency.IMMEDIATELY
 
 

@@ -22,6 +22,7 @@ class EmailPreferencesForm(forms.Form):
     organization_messages = forms.BooleanField(
         label=_("Messages from the organizations of the missions I joined"), required=False
     )
+    campaigns = forms.BooleanField(label=_("Announcements of campaigns"), required=False)
 
     @staticmethod
     def initial_from(preferences: EmailPreferences) -> dict[str, object]:
@@ -30,4 +31,5 @@ class EmailPreferencesForm(forms.Form):
             "alerts": preferences.alerts,
             "friends": preferences.friends,
             "organization_messages": preferences.organization_messages,
+            "campaigns": preferences.campaigns,
         }

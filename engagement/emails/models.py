@@ -60,6 +60,8 @@ class EmailPreferences(models.Model):
     organization_messages = models.BooleanField(
         _("messages from the organizations I volunteer with"), default=True
     )
+    # Announcements of campaigns (engagement.campaigns).
+    campaigns = models.BooleanField(_("announcements of campaigns"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

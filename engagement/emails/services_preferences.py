@@ -18,7 +18,7 @@ from tenants.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
 
-PREFERENCE_FIELDS = ("reminders", "alerts", "friends", "organization_messages")
+PREFERENCE_FIELDS = ("reminders", "alerts", "friends", "organization_messages", "campaigns")
 
 # What "stop these e-mails" writes for each optional category.
 _OFF: dict[EmailCategory, tuple[str, object]] = {
@@ -26,6 +26,7 @@ _OFF: dict[EmailCategory, tuple[str, object]] = {
     EmailCategory.ALERTS: ("alerts", False),
     EmailCategory.FRIENDS: ("friends", EmailPreferences.Frequency.NEVER),
     EmailCategory.ORGANIZATION_MESSAGES: ("organization_messages", False),
+    EmailCategory.CAMPAIGNS: ("campaigns", False),
 }
 
 

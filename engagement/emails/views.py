@@ -58,6 +58,7 @@ def _category_label(category: EmailCategory) -> str:
             EmailCategory.ALERTS: _("alerts of your saved searches"),
             EmailCategory.FRIENDS: _("news from your friends"),
             EmailCategory.ORGANIZATION_MESSAGES: _("messages from organizations"),
+            EmailCategory.CAMPAIGNS: _("announcements of campaigns"),
         }[category]
     )
 

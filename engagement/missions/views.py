@@ -18,6 +18,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from engagement.campaigns.selectors import running_campaign_banners
 from engagement.friends.selectors import friends_going
 from engagement.missions import selectors as missions_selectors
 from engagement.missions.access import mission_get_for_viewer, mission_get_published
@@ -173,6 +174,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "engagement/_partials/results.html", context)
     else:
+        # The running campaigns' banners: cached per tenant for a minute (no query on a hit).
+        context["campaign_banners"] = running_campaign_banners()
         response = render(request, "missions/home.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

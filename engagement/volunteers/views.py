@@ -22,6 +22,7 @@ from accounts.errors import AccountsError
 from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
 from engagement.missions.geocoding import area_labels, geocode
+from engagement.programmes.selectors import activity_visibility_for
 from engagement.taxonomy.selectors import cause_list, skill_list
 from engagement.volunteers.forms import AccountDeleteForm, ProfileForm
 from engagement.volunteers.models import VolunteerProfile
@@ -107,7 +108,11 @@ def profile(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "volunteers/profile.html",
-        {"form": form, "known_areas": area_labels(tenant=request.tenant)},
+        {
+            "form": form,
+            "known_areas": area_labels(tenant=request.tenant),
+            "team_visibility": activity_visibility_for(request.user),
+        },
     )
 
 

@@ -289,6 +289,8 @@ def test_home_uses_tenant_tiles_and_centre(client_for, montreal, in_montreal):
 
 def test_home_query_count_does_not_grow_with_results(client_for, paris, in_paris):
     def count_queries(client: Client) -> int:
+        # The running campaigns' banners are read once a minute per tenant (engagement.campaigns).
+        client.get("/")
         warm_routing_cache(client, paris)
         with CaptureQueriesContext(connection) as queries:
             response = client.get("/", {"where": "75004", "cause": "solidarite"})
@@ -969,8 +971,9 @@ def test_profile_query_count(paris, in_paris):
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/profil/").status_code == 200
 
-    # search_path, session, user, causes, skills, profile and its causes and skills.
-    assert len(queries) == 8
+    # search_path, session, user, causes, skills, profile and its causes and skills, and
+    # whether the person is in a company programme (the teams' switch, engagement.programmes).
+    assert len(queries) == 9
 
 
 # --- Language -----------------------------------------------------------------------------------

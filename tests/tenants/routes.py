@@ -211,6 +211,12 @@ FILLERS: dict[str, Filler] = {
     "slot_id": value("slot_id"),
     # a seat held for a friend (engagement.groups)
     "hold_id": value("seat_hold_id"),
+    # a company programme's teams and sites, and the campaigns (page, API, back office)
+    "team_id": value("team_id"),
+    "site_id": value("site_id"),
+    "campaign_id": value("campaign_id"),
+    "campaign-detail:slug": value("campaign_slug"),
+    "api-campaign:slug": value("campaign_slug"),
     # back office (people and roles): a Paris user's id
     "user_id": value("user_id"),
     # the back office's custom domains (public-schema rows, scoped to the tenant by the view)

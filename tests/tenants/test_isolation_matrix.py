@@ -54,6 +54,7 @@ from engagement.alerts.services import saved_search_create
 from engagement.backoffice.models import ExportJob
 from engagement.backoffice.services_exports import export_download_token
 from engagement.calendars.services import calendar_feed_create
+from engagement.campaigns.models import Campaign
 from engagement.emails.delivery import EmailCategory, unsubscribe_token
 from engagement.friends.models import FriendInvitation
 from engagement.groups.models import SeatHold
@@ -62,6 +63,7 @@ from engagement.missions.search import MissionSearchFilters
 from engagement.missions.short_links import mission_short_code
 from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
+from engagement.programmes.models import Site, Team, TeamMembership
 from engagement.reminders.models import Reminder
 from engagement.reminders.services import Action, reminder_answer_token
 from engagement.taxonomy.models import Cause, Skill
@@ -263,6 +265,21 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         for_user=world.volunteer,
         expires_at=timezone.now() + timedelta(hours=24),
     )
+    # A company programme's site, team (the volunteer in it) and running campaign.
+    site = Site.objects.create(name=f"Site {MARKER}", address=MARKER)
+    team = Team.objects.create(name=f"Équipe {MARKER}", site=site)
+    TeamMembership.objects.create(team=team, user=world.volunteer, is_lead=True)
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(
+        title=f"Campagne {MARKER}",
+        slug="campagne-de-paris",
+        description=f"<p>{MARKER}</p>",
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=10),
+        goal_value=10,
+        is_published=True,
+    )
+    campaign.featured_missions.add(world.published)
     victim = Victim(
         values={
             "mission_id": str(world.published.pk),
@@ -296,6 +313,10 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "saved_search_id": str(saved_search.pk),
             "saved_search_unsubscribe_token": saved_search.unsubscribe_token,
             "seat_hold_id": str(seat_hold.pk),
+            "team_id": str(team.pk),
+            "site_id": str(site.pk),
+            "campaign_id": str(campaign.pk),
+            "campaign_slug": campaign.slug,
         },
         by_model={
             User: world.volunteer,

@@ -11,6 +11,7 @@ from typing import Any
 from django.core import mail
 from django.utils import timezone
 
+from engagement.campaigns.models import Campaign
 from engagement.emails.models import EmailPreferences
 from engagement.missions.models import Mission, Slot
 from engagement.organization_messages.models import OrganizationMessage
@@ -72,6 +73,23 @@ class Endpoint:
         return self.name
 
 
+def _published_campaign(world: World) -> Campaign:
+    """A running campaign featuring the published mission (made on first use)."""
+    today = timezone.localdate()
+    campaign, _created = Campaign.objects.get_or_create(
+        slug="giving-week",
+        defaults={
+            "title": "Giving week",
+            "starts_on": today,
+            "ends_on": today + timedelta(days=6),
+            "goal_value": 10,
+            "is_published": True,
+        },
+    )
+    campaign.featured_missions.add(world.published)
+    return campaign
+
+
 def _in_days(days: int, hours: int = 0) -> str:
     return (timezone.now() + timedelta(days=days, hours=hours)).isoformat()
 
@@ -126,6 +144,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         {**signed_in(404), "volunteer": 200},
     ),
     Endpoint("my held seats", "get", lambda w: "seat-holds/", signed_in(200), has_id=False),
+    # --- company programmes: campaigns (any tenant) and my teams
+    Endpoint("campaigns", "get", lambda w: "campaigns/", everyone(200), has_id=False),
+    Endpoint(
+        "campaign detail (published)",
+        "get",
+        lambda w: f"campaigns/{_published_campaign(w).slug}/",
+        everyone(200),
+    ),
+    Endpoint("my teams", "get", lambda w: "me/teams/", signed_in(200), has_id=False),
     Endpoint("my profile", "get", lambda w: "me/profile/", signed_in(200), has_id=False),
     Endpoint("my friends", "get", lambda w: "me/friends/", signed_in(200), has_id=False),
     Endpoint(

@@ -71,6 +71,7 @@ def test_the_api_reads_and_changes_preferences(api_for, paris, in_paris):
         "alerts": True,
         "friends": "immediately",
         "organization_messages": True,
+        "campaigns": True,
         "updated_at": None,
     }
     response = api.patch("me/email-preferences/", {"friends": "daily", "alerts": False})
