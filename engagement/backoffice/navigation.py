@@ -36,6 +36,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("backoffice:legal", _("Legal pages")),
     NavEntry("backoffice:integrations", _("Integrations")),
     NavEntry("backoffice:audit-log", _("Audit log")),
+    NavEntry("backoffice:declarations", _("Declared hours")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),
     NavEntry("billing:page", _("Subscription")),
     NavEntry("admin:index", _("Data (Django admin)")),

@@ -13,6 +13,7 @@ from engagement.backoffice import (
     views_settings,
     views_statistics,
 )
+from engagement.worktime import views_backoffice as worktime
 
 app_name = "backoffice"
 
@@ -107,5 +108,17 @@ urlpatterns = [
         "pages-legales/<slug:legal_document>/versions/<int:number>/",
         views_legal.legal_version,
         name="legal-version",
+    ),
+    # Declared hours (engagement/worktime): pending declarations to confirm or refuse.
+    path("heures-declarees/", worktime.declarations, name="declarations"),
+    path(
+        "heures-declarees/<int:declaration_id>/confirmer/",
+        worktime.declaration_confirm,
+        name="declaration-confirm",
+    ),
+    path(
+        "heures-declarees/<int:declaration_id>/refuser/",
+        worktime.declaration_refuse,
+        name="declaration-refuse",
     ),
 ]
