@@ -191,11 +191,8 @@ def approvers_of(work_time_request: WorkTimeRequest) -> list[User]:
     manager = manager_of(work_time_request.employee_id)
     if manager is not None:
         return [manager]
-    return list(
-        User.objects.filter(role=User.Role.ADMIN, is_active=True)
-        .exclude(pk=work_time_request.employee_id)
-        .order_by("pk")
-    )
+    admins = User.objects.filter(role=User.Role.ADMIN, is_active=True).order_by("pk")
+    return [admin for admin in admins if admin.pk != work_time_request.employee_id]
 
 
 def is_approver(user: User, work_time_request: WorkTimeRequest) -> bool:

@@ -9,14 +9,24 @@ from celery import shared_task
 from engagement.worktime import emails
 from tenants.context import TenantScopedTask
 
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
-
-@shared_task(base=TenantScopedTask, name="engagement.work_time_approval_email_send", **RETRY)
+@shared_task(
+    base=TenantScopedTask,
+    name="engagement.work_time_approval_email_send",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def work_time_approval_email_send(request_id: int) -> int:
     return emails.send_approval_emails(request_id=request_id)
 
 
-@shared_task(base=TenantScopedTask, name="engagement.work_time_decision_email_send", **RETRY)
+@shared_task(
+    base=TenantScopedTask,
+    name="engagement.work_time_decision_email_send",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def work_time_decision_email_send(request_id: int) -> bool:
     return emails.send_decision_email(request_id=request_id)

@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db import connection, reset_queries
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -74,6 +76,9 @@ def company(policy: ProgrammeSettings, in_acme: Any) -> Company:
     outsider = UserFactory(email="omar.outsider@acme.example", first_name="Omar")
     for report, boss in ((employee, manager), (colleague, manager), (outsider, other_manager)):
         EmployeeProfile.objects.create(user=report, manager=boss)
+    tenant_admin = TenantAdminFactory(email="rh.admin@acme.example")
+    # Tenant admins use a second factor (the back office asks for it).
+    TOTP.activate(tenant_admin, generate_totp_secret())
     return Company(
         tenant=in_acme,
         manager=manager,
@@ -81,7 +86,7 @@ def company(policy: ProgrammeSettings, in_acme: Any) -> Company:
         colleague=colleague,
         other_manager=other_manager,
         outsider=outsider,
-        tenant_admin=TenantAdminFactory(email="rh.admin@acme.example"),
+        tenant_admin=tenant_admin,
     )
 
 
@@ -115,3 +120,14 @@ def pages() -> Any:
         return Pages(tenant, user)
 
     return make
+
+
+def queries_of(call: Any) -> int:
+    """The SQL queries of one request. The request's start clears the connection's query log
+    (django.db.reset_queries), so it is cleared before too: the count is the request's own."""
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        response = call()
+    assert response.status_code == 200
+    assert len(captured) > 0
+    return len(captured)
