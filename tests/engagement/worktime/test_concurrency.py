@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from engagement.errors import EngagementError, EngagementErrorCode
@@ -96,12 +96,14 @@ def committed(acme) -> Iterator[dict[str, Any]]:
 
 def test_simultaneous_requests_never_pass_the_allowance(acme, committed):
     employee = committed["employee"]
+
+    def ask(participation: Participation) -> Any:
+        # Each thread activates its own language: the messages are asserted in English.
+        with translation.override("en"):
+            return work_time_request_create(employee=employee, participation=participation)
+
     calls = [
-        (
-            lambda participation=participation: work_time_request_create(
-                employee=employee, participation=participation
-            )
-        )
+        (lambda participation=participation: ask(participation))
         for participation in committed["participations"]
     ]
 

@@ -239,3 +239,15 @@ def test_an_old_approved_request_cannot_be_withdrawn(company, pages, policy):
     pages(company.tenant, company.employee).post(f"/temps-benevole/demandes/{approved.pk}/retirer/")
 
     assert WorkTimeRequest.objects.get(pk=approved.pk).status == Status.APPROVED
+
+
+def test_my_commitments_leads_to_work_time_on_a_company(company, pages):
+    participation = company.participation()
+
+    content = pages(company.tenant, company.employee).get("/mes-engagements/").content.decode()
+
+    assert f'href="/temps-benevole/?participation={participation.pk}"' in content
+    page = pages(company.tenant, company.employee).get(
+        "/temps-benevole/", participation=str(participation.pk)
+    )
+    assert f'<option value="{participation.pk}" selected>' in page.content.decode()
