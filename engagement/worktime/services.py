@@ -14,7 +14,8 @@ Rules:
 - without manager approval a request within the balance is approved at once; otherwise the
   employee's manager (EmployeeProfile.manager; if none, the tenant admins) is e-mailed signed
   approve/refuse links and sees the request on /temps-benevole/equipe/. Nobody else decides
-  (not the employee, not another manager); the employee is told of the decision by e-mail;
+  (not the employee, not another manager); the employee is told of the decision by e-mail and
+  by an in-app notification (engagement.inbox);
 - a cancelled (or declined, or no-show) participation frees its hours: see selectors.py;
 - declarations of hours volunteered outside the platform (0.25 to 24 hours, a date not in the
   future) are confirmed or refused by an admin of the named organization or by a tenant admin;
@@ -34,6 +35,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from engagement.access import require_authenticated
 from engagement.errors import EngagementError, EngagementErrorCode
+from engagement.inbox.models import Notification
+from engagement.inbox.services import notification_create
 from engagement.organizations.access import user_organization_role
 from engagement.organizations.models import Organization, OrganizationMembership
 from engagement.participations.models import Participation
@@ -262,6 +265,15 @@ def work_time_request_decide(
             target=current,
             data={"hours": str(current.hours), "with_reason": bool(reason)},
         )
+        if current.employee is not None:
+            notification_create(
+                recipient=current.employee,
+                kind=Notification.Kind.WORK_TIME_APPROVED
+                if approve
+                else Notification.Kind.WORK_TIME_REFUSED,
+                actor=actor,
+                mission=current.participation.slot.mission,
+            )
         outbox_enqueue(DECISION_EMAIL_TASK, current.pk)
     copy_fields(work_time_request, current)
     logger.info(

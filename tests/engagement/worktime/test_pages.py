@@ -251,3 +251,12 @@ def test_my_commitments_leads_to_work_time_on_a_company(company, pages):
         "/temps-benevole/", participation=str(participation.pk)
     )
     assert f'<option value="{participation.pk}" selected>' in page.content.decode()
+
+
+def test_the_employee_finds_the_decision_in_their_notifications(company, pages):
+    pending = _requested(company)
+    pages(company.tenant, company.manager).post(f"/temps-benevole/equipe/{pending.pk}/approuver/")
+
+    content = pages(company.tenant, company.employee).get("/notifications/").content.decode()
+
+    assert "Your work time for “Atelier réparation” is approved." in content

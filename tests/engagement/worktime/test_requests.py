@@ -12,6 +12,7 @@ import pytest
 
 from accounts.models import User
 from engagement.errors import EngagementError, EngagementErrorCode
+from engagement.inbox.models import Notification
 from engagement.participations.models import Participation
 from engagement.participations.services import participation_cancel
 from engagement.programmes.models import EmployeeProfile
@@ -253,6 +254,9 @@ def test_the_manager_is_emailed_signed_links_and_the_employee_the_decision(
     assert to_employee.envelope_to == ["emma.employee@acme.example"]
     assert "Inventaire" in to_employee.text
     assert AuditEvent.objects.filter(action="work_time.refused").count() == 1
+    assert list(
+        Notification.objects.filter(recipient=company.employee).values_list("kind", "actor_id")
+    ) == [("work_time_refused", company.manager.pk)]
 
 
 def test_nobody_but_the_manager_decides(company):
@@ -291,6 +295,8 @@ def test_without_a_manager_the_tenant_admins_decide(
     assert len(smtp_inbox) == len(admins)
     with pytest.raises(EngagementError):
         work_time_request_decide(work_time_request=created, actor=company.manager, approve=True)
+    assert list(pending_requests_for_approver(approver=company.tenant_admin)) == [created]
+    assert list(pending_requests_for_approver(approver=company.manager)) == []
 
     decided = work_time_request_decide(
         work_time_request=created, actor=company.tenant_admin, approve=True
