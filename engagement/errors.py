@@ -39,6 +39,7 @@ class EngagementErrorCode(StrEnum):
     NOT_A_FRIEND = "not_a_friend"
     GROUP_TOO_LARGE = "group_too_large"
     FRIEND_ALREADY_PARTICIPATING = "friend_already_participating"
+    WORK_TIME_BALANCE_EXCEEDED = "work_time_balance_exceeded"
     # 403: the actor may not do this.
     NOT_ALLOWED = "not_allowed"
     NOT_MODERATOR = "not_moderator"
@@ -69,6 +70,7 @@ class EngagementErrorCode(StrEnum):
     NO_RECIPIENTS = "no_recipients"
     GROUP_SIGNUP_UNAVAILABLE = "group_signup_unavailable"
     SEAT_HOLD_ENDED = "seat_hold_ended"
+    WORK_TIME_ALREADY_REQUESTED = "work_time_already_requested"
     # 429: too many at once for this person.
     EXPORT_ALREADY_RUNNING = "export_already_running"
     FRIENDS_TOO_MANY = "friends_too_many"
@@ -103,6 +105,7 @@ _STATUS: dict[EngagementErrorCode, int] = {
     EngagementErrorCode.NO_RECIPIENTS: status.HTTP_409_CONFLICT,
     EngagementErrorCode.GROUP_SIGNUP_UNAVAILABLE: status.HTTP_409_CONFLICT,
     EngagementErrorCode.SEAT_HOLD_ENDED: status.HTTP_409_CONFLICT,
+    EngagementErrorCode.WORK_TIME_ALREADY_REQUESTED: status.HTTP_409_CONFLICT,
     EngagementErrorCode.EXPORT_ALREADY_RUNNING: status.HTTP_429_TOO_MANY_REQUESTS,
     EngagementErrorCode.FRIENDS_TOO_MANY: status.HTTP_429_TOO_MANY_REQUESTS,
     EngagementErrorCode.MESSAGE_RATE_LIMITED: status.HTTP_429_TOO_MANY_REQUESTS,

@@ -40,12 +40,14 @@ from engagement.programmes.models import (
 from engagement.reminders.models import Reminder
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
-from engagement.worktime.models import HoursDeclaration
+from engagement.worktime.models import HoursDeclaration, WorkTimeBalance, WorkTimeRequest
 
 __all__ = [
     "Campaign",
     "EmployeeProfile",
     "HoursDeclaration",
+    "WorkTimeBalance",
+    "WorkTimeRequest",
     "ProgrammeSettings",
     "Site",
     "Team",

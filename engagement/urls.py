@@ -15,6 +15,7 @@ from engagement.participations import views as participations
 from engagement.programmes import views as programmes
 from engagement.reminders import views as reminders
 from engagement.volunteers import views as volunteers
+from engagement.worktime import views as worktime
 
 urlpatterns = [
     path("", missions.home, name="home"),
@@ -130,6 +131,32 @@ urlpatterns = [
     ),
     path("equipes/<int:team_id>/", programmes.team_detail, name="team-detail"),
     path("campagnes/<slug:slug>/", campaigns.campaign_detail, name="campaign-detail"),
+    # Volunteering time (engagement/worktime/views.py)
+    path("temps-benevole/", worktime.work_time, name="work-time"),
+    path("temps-benevole/demander/", worktime.work_time_request_new, name="work-time-request-new"),
+    path(
+        "temps-benevole/demandes/<int:work_time_request_id>/retirer/",
+        worktime.work_time_request_withdraw,
+        name="work-time-request-withdraw",
+    ),
+    path("temps-benevole/declarer/", worktime.hours_declaration_new, name="hours-declaration-new"),
+    path("temps-benevole/equipe/", worktime.work_time_team, name="work-time-team"),
+    path(
+        "temps-benevole/equipe/<int:work_time_request_id>/approuver/",
+        worktime.work_time_team_approve,
+        name="work-time-team-approve",
+    ),
+    path(
+        "temps-benevole/equipe/<int:work_time_request_id>/refuser/",
+        worktime.work_time_team_refuse,
+        name="work-time-team-refuse",
+    ),
+    # The approve / refuse links of the manager's e-mail (signed; the approver signs in).
+    path(
+        "temps-benevole/decision/<str:token>/",
+        worktime.work_time_decision,
+        name="work-time-decision",
+    ),
     path("profil/notifications/", emails.preferences, name="email-preferences"),
     path("e-mails/desabonnement/<str:token>/", emails.unsubscribe, name="email-unsubscribe"),
     path(

@@ -22,6 +22,7 @@ from engagement.participations import api as participations
 from engagement.programmes import api as programmes
 from engagement.taxonomy import api as taxonomy
 from engagement.volunteers import api as volunteers
+from engagement.worktime import api as worktime
 
 
 @extend_schema(exclude=True)
@@ -129,6 +130,28 @@ urlpatterns = [
         "me/email-preferences/",
         emails.MyEmailPreferencesApi.as_view(),
         name="api-my-email-preferences",
+    ),
+    # Volunteering time (engagement/worktime)
+    path("me/work-time/", worktime.MyWorkTimeApi.as_view(), name="api-my-work-time"),
+    path(
+        "me/work-time/requests/",
+        worktime.MyWorkTimeRequestsApi.as_view(),
+        name="api-my-work-time-requests",
+    ),
+    path(
+        "work-time/requests/<int:work_time_request_id>/approve/",
+        worktime.WorkTimeRequestApproveApi.as_view(),
+        name="api-work-time-request-approve",
+    ),
+    path(
+        "work-time/requests/<int:work_time_request_id>/refuse/",
+        worktime.WorkTimeRequestRefuseApi.as_view(),
+        name="api-work-time-request-refuse",
+    ),
+    path(
+        "me/hours-declarations/",
+        worktime.MyHoursDeclarationsApi.as_view(),
+        name="api-my-hours-declarations",
     ),
     path("causes/", taxonomy.CauseListApi.as_view(), name="api-causes"),
     path("skills/", taxonomy.SkillListApi.as_view(), name="api-skills"),

@@ -8,6 +8,7 @@ from engagement.moderation import views as moderation
 from engagement.organization_messages import views_organization as organization_messages
 from engagement.organizations import views_organization as organizations
 from engagement.participations import views_organization as participations
+from engagement.worktime import views_organization as worktime
 
 app_name = "engagement"
 
@@ -45,6 +46,21 @@ urlpatterns = [
         "<int:organization_id>/missions/new/",
         missions.mission_create,
         name="organization-mission-create",
+    ),
+    path(
+        "<int:organization_id>/heures-declarees/",
+        worktime.organization_declarations,
+        name="organization-declarations",
+    ),
+    path(
+        "<int:organization_id>/heures-declarees/<int:declaration_id>/confirmer/",
+        worktime.organization_declaration_confirm,
+        name="organization-declaration-confirm",
+    ),
+    path(
+        "<int:organization_id>/heures-declarees/<int:declaration_id>/refuser/",
+        worktime.organization_declaration_refuse,
+        name="organization-declaration-refuse",
     ),
     path("invitation/<str:token>/", organizations.invitation_accept, name="invitation-accept"),
     path("missions/<int:mission_id>/", missions.mission_manage, name="organization-mission"),

@@ -107,6 +107,10 @@ def _reminder_answer_max_age() -> int:
     return int(settings.REMINDERS_LINK_SECONDS)
 
 
+def _work_time_decision_max_age() -> int:
+    return int(getattr(settings, "WORKTIME_DECISION_LINK_SECONDS", 14 * 24 * 3600))
+
+
 REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
     {
         kind.name: kind
@@ -226,6 +230,16 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 "header and footer link of every optional e-mail, {user, category})",
                 checked_by="/e-mails/desabonnement/<token>/ (engagement.emails.views: GET "
                 "confirms, POST turns the category off, RFC 8058 one-click)",
+            ),
+            TokenKind(
+                name="work_time_decision",
+                mechanism=Mechanism.SIGNED,
+                minted_by="engagement.worktime.links.work_time_decision_token (the approve and "
+                "refuse links of the e-mail to an employee's manager: {request, action})",
+                checked_by="/temps-benevole/decision/<token>/ (engagement.worktime.views."
+                "work_time_decision: signed in as the request's approver; GET asks to confirm, "
+                "the POST decides once, a decided request is never decided again)",
+                max_age=_work_time_decision_max_age,
             ),
         )
     }

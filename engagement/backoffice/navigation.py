@@ -44,6 +44,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("backoffice:sites", _("Sites")),
     NavEntry("backoffice:teams", _("Teams")),
     NavEntry("backoffice:campaigns", _("Campaigns")),
+    NavEntry("backoffice:declarations", _("Declared hours")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),
     NavEntry("billing:page", _("Subscription")),
     NavEntry("admin:index", _("Data (Django admin)")),

@@ -16,6 +16,7 @@ from engagement.backoffice import (
 from engagement.directory import views as directory_views
 from engagement.campaigns import views_backoffice as campaigns
 from engagement.programmes import views_backoffice as programmes
+from engagement.worktime import views_backoffice as worktime
 
 app_name = "backoffice"
 
@@ -154,5 +155,17 @@ urlpatterns = [
         "campagnes/<int:campaign_id>/annonce/",
         campaigns.campaign_announcement,
         name="campaign-announcement",
+    ),
+    # Declared hours (engagement/worktime): pending declarations to confirm or refuse.
+    path("heures-declarees/", worktime.declarations, name="declarations"),
+    path(
+        "heures-declarees/<int:declaration_id>/confirmer/",
+        worktime.declaration_confirm,
+        name="declaration-confirm",
+    ),
+    path(
+        "heures-declarees/<int:declaration_id>/refuser/",
+        worktime.declaration_refuse,
+        name="declaration-refuse",
     ),
 ]

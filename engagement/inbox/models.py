@@ -20,6 +20,9 @@ class Notification(models.Model):
         FRIEND_REQUEST = "friend_request", _("Friend request")
         FRIEND_ACCEPTED = "friend_accepted", _("Friend request accepted")
         MISSION_RECOMMENDED = "mission_recommended", _("Mission recommended")
+        # Volunteering time (engagement.worktime): the manager decided on a request.
+        WORK_TIME_APPROVED = "work_time_approved", _("Work time approved")
+        WORK_TIME_REFUSED = "work_time_refused", _("Work time refused")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -217,6 +217,9 @@ FILLERS: dict[str, Filler] = {
     "campaign_id": value("campaign_id"),
     "campaign-detail:slug": value("campaign_slug"),
     "api-campaign:slug": value("campaign_slug"),
+    # volunteering time (engagement.worktime): a request, a declaration of hours
+    "work_time_request_id": value("work_time_request_id"),
+    "declaration_id": value("hours_declaration_id"),
     # back office (people and roles): a Paris user's id
     "user_id": value("user_id"),
     # the back office's custom domains (public-schema rows, scoped to the tenant by the view)
@@ -235,6 +238,7 @@ FILLERS: dict[str, Filler] = {
     "saved_search_id": value("saved_search_id"),
     "saved-search-unsubscribe:token": value("saved_search_unsubscribe_token"),
     "email-unsubscribe:token": value("email_unsubscribe_token"),
+    "work-time-decision:token": value("work_time_decision_token"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),
     "account_reset_password_from_key:uidb36": value("password_reset_uidb36"),
@@ -289,6 +293,7 @@ TOKEN_PARAMS = frozenset(
         "friend-invitation:token",
         "saved-search-unsubscribe:token",
         "email-unsubscribe:token",
+        "work-time-decision:token",
         "account_confirm_email:key",
         "account_reset_password_from_key:uidb36",
         "account_reset_password_from_key:key",

@@ -67,6 +67,8 @@ from engagement.programmes.models import Site, Team, TeamMembership
 from engagement.reminders.models import Reminder
 from engagement.reminders.services import Action, reminder_answer_token
 from engagement.taxonomy.models import Cause, Skill
+from engagement.worktime.links import Decision, work_time_decision_token
+from engagement.worktime.models import HoursDeclaration, WorkTimeRequest
 from tenants.audit.models import AuditEvent
 from tenants.audit.services import audit_record
 from tenants.models import DeprovisionJob, Domain, Tenant
@@ -280,6 +282,23 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         is_published=True,
     )
     campaign.featured_missions.add(world.published)
+    # The volunteer's work-time request (the tenant admin decides: no manager), its approve link,
+    # and hours they declared for the organization.
+    work_time_request = WorkTimeRequest.objects.create(
+        participation=world.own_participation,
+        employee=world.volunteer,
+        hours=1,
+        year=world.own_participation.slot.starts_at.year,
+        reason=MARKER,
+    )
+    world.work_time_request = work_time_request  # type: ignore[attr-defined] # the API's too
+    declaration = HoursDeclaration.objects.create(
+        volunteer=world.volunteer,
+        organization=world.organization,
+        description=f"Heures {MARKER}",
+        date=timezone.localdate(),
+        hours=2,
+    )
     victim = Victim(
         values={
             "mission_id": str(world.published.pk),
@@ -317,6 +336,11 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "site_id": str(site.pk),
             "campaign_id": str(campaign.pk),
             "campaign_slug": campaign.slug,
+            "work_time_request_id": str(work_time_request.pk),
+            "hours_declaration_id": str(declaration.pk),
+            "work_time_decision_token": work_time_decision_token(
+                work_time_request=work_time_request, decision=Decision.APPROVE
+            ),
         },
         by_model={
             User: world.volunteer,

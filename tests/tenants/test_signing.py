@@ -53,8 +53,11 @@ from engagement.friends.services import friend_link_create
 from engagement.missions.search import MissionSearchFilters
 from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
 from engagement.organizations.services import organization_invite
+from engagement.programmes.models import EmployeeProfile
 from engagement.reminders.models import Reminder
 from engagement.reminders.services import Action, reminder_answer_token
+from engagement.worktime.links import Decision, work_time_decision_token
+from engagement.worktime.models import WorkTimeRequest
 from tenants.audit.models import AuditEvent
 from tenants.context import tenant_context
 from tenants.signing import (
@@ -579,6 +582,51 @@ def _email_unsubscribe_snapshot(world: World) -> dict[str, Any]:
     return state
 
 
+# work-time decision: the approve / refuse links of the e-mail to an employee's manager.
+
+WORK_TIME_REQUEST_PK = 990_001
+
+
+def _work_time_prepare(world: World) -> None:
+    """In every tenant the victim manages an employee whose pending request has the same pk:
+    only the link's tenant binding tells them apart."""
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            employee = UserFactory()
+            EmployeeProfile.objects.create(user=employee, manager_id=VICTIM_PK)
+            WorkTimeRequest.objects.create(
+                pk=WORK_TIME_REQUEST_PK,
+                participation=ParticipationFactory(volunteer=employee),
+                employee=employee,
+                hours=1,
+                year=timezone.now().year,
+            )
+
+
+def _work_time_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        if origin == "public":
+            # No requests on the public host: a link signed in its scope, as a forger would.
+            return tenant_dumps("work_time_decision", {"r": WORK_TIME_REQUEST_PK, "a": "approve"})
+        return work_time_decision_token(
+            work_time_request=WorkTimeRequest.objects.get(pk=WORK_TIME_REQUEST_PK),
+            decision=Decision.APPROVE,
+        )
+
+
+def _work_time_use(world: World, target: str, token: str) -> HttpResponse:
+    # The victim, the request's approver in every tenant, is signed in on the target.
+    return _logged_in(world, target).post(f"/temps-benevole/decision/{token}/")
+
+
+def _work_time_snapshot(world: World) -> dict[str, Any]:
+    state = {}
+    for host in TENANT_HOSTS:
+        with world.scope(host):
+            state[host] = WorkTimeRequest.objects.filter(status="approved").count()
+    return state
+
+
 def _shows_the_victim(response: HttpResponse) -> bool:
     # The API answers with the victim's record; the console with its index for staff only.
     return response.status_code == 200
@@ -664,6 +712,16 @@ HARNESSES: dict[str, Harness] = {
         refused=frozenset({404}),
         accepted=frozenset({302}),
         snapshot=_reminder_snapshot,
+    ),
+    "work_time_decision": Harness(
+        origins=HOSTS,
+        serves=TENANT_HOSTS,
+        prepare=_work_time_prepare,
+        mint=_work_time_mint,
+        use=_work_time_use,
+        refused=frozenset({404}),
+        accepted=frozenset({302}),
+        snapshot=_work_time_snapshot,
     ),
     "api_token": Harness(
         origins=HOSTS,

@@ -21,7 +21,10 @@ from engagement.organizations.models import (
     OrganizationMembership,
 )
 from engagement.participations.models import Participation
+from engagement.programmes.models import EmployeeProfile
+from engagement.programmes.selectors import programme_settings
 from engagement.volunteers.models import VolunteerProfile
+from engagement.worktime.models import WorkTimeRequest
 from tenants.audit.models import AuditEvent
 from tests.engagement.conftest import ACTORS, World
 
@@ -92,6 +95,44 @@ def _published_campaign(world: World) -> Campaign:
 
 def _in_days(days: int, hours: int = 0) -> str:
     return (timezone.now() + timedelta(days=days, hours=hours)).isoformat()
+
+
+def _work_time_policy(w: World) -> None:
+    """Ten hours of work time a year, approved by a manager (Paris has none by default)."""
+    policy = programme_settings()
+    if policy.work_hours_per_year != 10:
+        policy.work_hours_per_year = 10
+        policy.save(update_fields=["work_hours_per_year", "updated_at"])
+
+
+def _ask_for_work_time_path(w: World) -> str:
+    _work_time_policy(w)
+    return "me/work-time/requests/"
+
+
+def _pending_work_time_request(w: World) -> WorkTimeRequest:
+    """The volunteer's request for their participation, pending; `other_member` is their
+    manager. Made once per world (rows written directly: no audit, no e-mail)."""
+    found: WorkTimeRequest | None = getattr(w, "work_time_request", None)
+    if found is None:
+        _work_time_policy(w)
+        EmployeeProfile.objects.update_or_create(
+            user=w.volunteer, defaults={"manager": w.other_member}
+        )
+        found = WorkTimeRequest.objects.create(
+            participation=w.own_participation,
+            employee=w.volunteer,
+            hours=1,
+            year=w.own_participation.slot.starts_at.year,
+        )
+        w.work_time_request = found  # type: ignore[attr-defined]
+    return found
+
+
+def the_manager(code: int) -> dict[str, int]:
+    """The volunteer's manager (other_member) decides; the volunteer is told they may not (403);
+    to everyone else the request does not exist."""
+    return {**signed_in(404), "volunteer": 403, "other_member": code}
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -192,6 +233,55 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "delete",
         lambda w: "me/calendar-feed/",
         signed_in(204),
+        has_id=False,
+    ),
+    # --- volunteering time (engagement/worktime)
+    Endpoint(
+        "my work-time balance", "get", lambda w: "me/work-time/", signed_in(200), has_id=False
+    ),
+    Endpoint(
+        "my work-time requests",
+        "get",
+        lambda w: "me/work-time/requests/",
+        signed_in(200),
+        has_id=False,
+    ),
+    Endpoint(
+        "ask for work time",
+        "post",
+        _ask_for_work_time_path,
+        # The participation in the body is the volunteer's: anyone else's is a 404.
+        {**signed_in(404), "volunteer": 201},
+        body=lambda w: {"participation": w.own_participation.pk},
+        has_id=False,
+    ),
+    Endpoint(
+        "approve work time",
+        "post",
+        lambda w: f"work-time/requests/{_pending_work_time_request(w).pk}/approve/",
+        the_manager(200),
+    ),
+    Endpoint(
+        "refuse work time",
+        "post",
+        lambda w: f"work-time/requests/{_pending_work_time_request(w).pk}/refuse/",
+        the_manager(200),
+        body=lambda w: {"reason": "Inventaire"},
+    ),
+    Endpoint(
+        "my declared hours", "get", lambda w: "me/hours-declarations/", signed_in(200), has_id=False
+    ),
+    Endpoint(
+        "declare hours",
+        "post",
+        lambda w: "me/hours-declarations/",
+        signed_in(201),
+        body=lambda w: {
+            "organization_name": "Secours populaire",
+            "description": "Tri des dons",
+            "date": (timezone.localdate() - timedelta(days=1)).isoformat(),
+            "hours": "2",
+        },
         has_id=False,
     ),
     # --- saved searches

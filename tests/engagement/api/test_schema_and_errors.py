@@ -67,6 +67,11 @@ API_PATHS = {
     "/api/v1/missions/{mission_id}/recommend-to-friends/": {"post"},
     "/api/v1/me/notifications/": {"get"},
     "/api/v1/me/notifications/read/": {"post"},
+    "/api/v1/me/work-time/": {"get"},
+    "/api/v1/me/work-time/requests/": {"get", "post"},
+    "/api/v1/work-time/requests/{work_time_request_id}/approve/": {"post"},
+    "/api/v1/work-time/requests/{work_time_request_id}/refuse/": {"post"},
+    "/api/v1/me/hours-declarations/": {"get", "post"},
 }
 
 
