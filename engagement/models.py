@@ -37,6 +37,14 @@ from engagement.programmes.models import (
     TeamMembership,
 )
 from engagement.reminders.models import Reminder
+from engagement.sharing.models import (
+    CitySubscription,
+    CompanyGuest,
+    SharedMission,
+    SharedParticipation,
+    SharingSettings,
+    SharingSubscriber,
+)
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
 from engagement.worktime.models import HoursDeclaration
@@ -67,6 +75,12 @@ __all__ = [
     "OrganizationMembership",
     "Participation",
     "Reminder",
+    "CitySubscription",
+    "CompanyGuest",
+    "SharedMission",
+    "SharedParticipation",
+    "SharingSettings",
+    "SharingSubscriber",
     "SavedSearch",
     "SavedSearchAlert",
     "SeatHold",
