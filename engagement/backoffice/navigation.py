@@ -34,6 +34,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("backoffice:settings", _("Settings")),
     NavEntry("backoffice:domains", _("Custom domain")),
     NavEntry("backoffice:legal", _("Legal pages")),
+    NavEntry("backoffice:sharing", _("Mission sharing")),
     NavEntry("backoffice:integrations", _("Integrations")),
     NavEntry("backoffice:audit-log", _("Audit log")),
     NavEntry("accounts:sign-in-settings", _("Sign-in and SSO")),

@@ -17,15 +17,19 @@ Tenants are named by their public-schema id, never by a foreign key (no key cros
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from engagement.organizations.models import Organization
 from engagement.programmes.models import Site
+from engagement.taxonomy.models import translated_label
 
 RADIUS_KM_MAX = 100
 
@@ -168,6 +172,22 @@ class SharedMission(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def open_slots(self) -> list[dict[str, Any]]:
+        """The mirrored dates with their times as datetimes (for templates)."""
+        return [
+            {
+                **slot,
+                "starts_at": parse_datetime(slot["starts_at"]) if slot.get("starts_at") else None,
+                "ends_at": parse_datetime(slot["ends_at"]) if slot.get("ends_at") else None,
+            }
+            for slot in self.slots
+        ]
+
+    @property
+    def cause_labels(self) -> list[str]:
+        return [translated_label(cause["fr"], cause["en"]) for cause in self.causes]
 
 
 class SharedParticipation(models.Model):

@@ -49,6 +49,10 @@ def city_subscription_list() -> QuerySet[CitySubscription]:
     return CitySubscription.objects.prefetch_related("sites").order_by("-is_active", "city_name")
 
 
+def city_subscription_get(*, subscription_id: int) -> CitySubscription | None:
+    return CitySubscription.objects.filter(pk=subscription_id).first()
+
+
 def my_shared_participations(*, user: User) -> QuerySet[SharedParticipation]:
     return SharedParticipation.objects.filter(volunteer_id=user.pk).order_by("-starts_at", "-id")
 
@@ -109,6 +113,10 @@ def shared_hours_by_volunteer(
 
 def sharing_subscriber_list() -> QuerySet[SharingSubscriber]:
     return SharingSubscriber.objects.order_by("-is_active", "company_name")
+
+
+def sharing_subscriber_get(*, subscriber_id: int) -> SharingSubscriber | None:
+    return SharingSubscriber.objects.filter(pk=subscriber_id).first()
 
 
 def company_guest_participations(*, limit: int = 100) -> list[dict[str, Any]]:
