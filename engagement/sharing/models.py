@@ -33,7 +33,7 @@ from engagement.taxonomy.models import translated_label
 
 RADIUS_KM_MAX = 100
 
-# --- The city's side ------------------------------------------------------------------------------
+# --- The city's side ------------------------------------------------------------------------
 
 
 class SharingSettings(models.Model):
@@ -41,9 +41,7 @@ class SharingSettings(models.Model):
 
     is_sharing = models.BooleanField(_("share missions with companies"), default=False)
     # All verified organizations, or only those listed below (still only while verified).
-    all_verified_organizations = models.BooleanField(
-        _("all verified organizations"), default=True
-    )
+    all_verified_organizations = models.BooleanField(_("all verified organizations"), default=True)
     organizations = models.ManyToManyField(
         Organization, blank=True, related_name="+", verbose_name=_("organizations")
     )
@@ -109,7 +107,7 @@ class CompanyGuest(models.Model):
         return f"{self.company_name} #{self.company_user_id}"
 
 
-# --- The company's side -----------------------------------------------------------------------------
+# --- The company's side ---------------------------------------------------------------------
 
 
 class CitySubscription(models.Model):

@@ -57,9 +57,9 @@ def my_shared_participations(*, user: User) -> QuerySet[SharedParticipation]:
     return SharedParticipation.objects.filter(volunteer_id=user.pk).order_by("-starts_at", "-id")
 
 
-def my_shared_participation_get(*, user: User, shared_participation_id: int) -> (
-    SharedParticipation | None
-):
+def my_shared_participation_get(
+    *, user: User, shared_participation_id: int
+) -> SharedParticipation | None:
     return SharedParticipation.objects.filter(
         pk=shared_participation_id, volunteer_id=user.pk
     ).first()
@@ -85,9 +85,9 @@ def shared_hours(
     """Hours the employees gave on the cities' missions, as the cities' organizations recorded
     them (attended participations), within the period; add them to the confirmed hours.
     `volunteers` None: the whole company. One query."""
-    rows = SharedParticipation.objects.filter(
-        status=SharedParticipation.Status.ATTENDED
-    ).filter(_period(starts_on, ends_on))
+    rows = SharedParticipation.objects.filter(status=SharedParticipation.Status.ATTENDED).filter(
+        _period(starts_on, ends_on)
+    )
     if volunteers is not None:
         rows = rows.filter(volunteer_id__in=[user.pk for user in volunteers])
     return rows.aggregate(total=Sum("hours"))["total"] or Decimal("0")

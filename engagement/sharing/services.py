@@ -27,7 +27,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
@@ -82,7 +82,7 @@ SYNC_DAYS = 90
 # --- Tenants and settings -------------------------------------------------------------------
 
 
-def _refuse(message: str, code: EngagementErrorCode = EngagementErrorCode.NOT_ALLOWED) -> None:
+def _refuse(message: str, code: EngagementErrorCode = EngagementErrorCode.NOT_ALLOWED) -> NoReturn:
     raise EngagementError(message, code=code)
 
 
@@ -346,10 +346,14 @@ def city_subscribe(
     located = [site for site in chosen if site.is_active and site.point is not None]
     if not all_sites and (not chosen or len(located) != len(chosen)):
         message = _("Choose at least one active site with a position on the map.")
-        raise EngagementError(message, code=EngagementErrorCode.INVALID, fields={"sites": [message]})
+        raise EngagementError(
+            message, code=EngagementErrorCode.INVALID, fields={"sites": [message]}
+        )
     if all_sites and not Site.objects.filter(is_active=True, point__isnull=False).exists():
         message = _("Add the address of at least one office site first.")
-        raise EngagementError(message, code=EngagementErrorCode.INVALID, fields={"sites": [message]})
+        raise EngagementError(
+            message, code=EngagementErrorCode.INVALID, fields={"sites": [message]}
+        )
     city = _active_tenant(city_tenant_id, kind=Tenant.Kind.CITY)
     now = timezone.now()
     data = {"city": city.slug, "company": company.slug, "radius_km": radius}
@@ -463,6 +467,12 @@ def _shared_missions_in_city(
     )
 
 
+def _open_slots(mission: Mission) -> list[Slot]:
+    """The open dates ahead prefetched by _shared_missions_in_city (its to_attr)."""
+    slots: list[Slot] = getattr(mission, "open_slots", [])
+    return slots
+
+
 def _slot_values(slot: Slot) -> dict[str, Any]:
     return {
         "id": slot.pk,
@@ -500,7 +510,7 @@ def shared_missions_refresh(*, subscription_id: int) -> int:
                         points=points, radius_km=subscription.radius_km, now=now
                     )
                     for mission in missions[: MIRROR_LIMIT * 2]:
-                        if not mission.open_slots:
+                        if not _open_slots(mission):
                             continue
                         rows.append(_mirror_row(subscription, mission, city=city, now=now))
                         if len(rows) == MIRROR_LIMIT:
@@ -539,7 +549,7 @@ def shared_missions_refresh(*, subscription_id: int) -> int:
 def _mirror_row(
     subscription: CitySubscription, mission: Mission, *, city: Tenant, now: datetime
 ) -> SharedMission:
-    slots = mission.open_slots[:MIRROR_SLOTS]
+    slots = _open_slots(mission)[:MIRROR_SLOTS]
     return SharedMission(
         subscription=subscription,
         source_mission_id=mission.pk,
@@ -730,7 +740,9 @@ def _mirror_seats_update(shared_mission: SharedMission, *, slot_id: int, seats_l
     shared_mission.slots = slots
 
 
-def _guest_participation(*, company: Tenant, employee_id: int, participation_id: int):  # type: ignore[no-untyped-def]
+def _guest_participation(
+    *, company: Tenant, employee_id: int, participation_id: int
+) -> Participation | None:
     """In the city's schema: the participation, if it is this company employee's."""
     return (
         Participation.objects.select_related("volunteer")
@@ -770,8 +782,9 @@ def shared_participation_cancel(
                     employee_id=volunteer.pk,
                     participation_id=current.source_participation_id,
                 )
-                if participation is not None and participation.is_active:
-                    participation_cancel(participation=participation, actor=participation.volunteer)
+                guest = participation.volunteer if participation is not None else None
+                if participation is not None and guest is not None and participation.is_active:
+                    participation_cancel(participation=participation, actor=guest)
                     _audit_other_side(
                         action="sharing.participation_cancelled",
                         target=participation,

@@ -69,7 +69,9 @@ def city(paris) -> City:
         slot = SlotFactory(mission=near, capacity=1)
         other_slot = SlotFactory(mission=near, capacity=5)
         far = MissionFactory(
-            organization=organization, title="Jardin à Versailles", location=paris_point(2.13, 48.80)
+            organization=organization,
+            title="Jardin à Versailles",
+            location=paris_point(2.13, 48.80),
         )
         SlotFactory(mission=far)
         unverified_mission = MissionFactory(organization=unverified, title="Non vérifiée")
