@@ -684,7 +684,13 @@ def shared_participation_join(
             guest = _guest_for(company=company, employee=volunteer)
             # The guest's address takes no mail: the employee hears from their own site.
             with notifications_muted():
-                participation = participation_request(volunteer=guest, slot=slot)
+                # The organization's participant list shows the message: who sent this person.
+                participation = participation_request(
+                    volunteer=guest,
+                    slot=slot,
+                    message=_("Employee of %(company)s (missions shared with companies)")
+                    % {"company": company.name},
+                )
             notify_organizers(participation, Event.ORGANIZER_NEW_PARTICIPATION)
             _audit_other_side(
                 action="sharing.participation_joined",

@@ -32,7 +32,7 @@ from engagement.sharing.services import (
     sharing_subscriber_stop,
 )
 from tenants.audit.models import AuditEvent
-from tests.engagement.factories import MembershipFactory, ParticipationFactory
+from tests.engagement.factories import MembershipFactory, ParticipationFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("english_messages")
 
@@ -220,6 +220,9 @@ def test_joining_creates_the_city_participation_and_the_company_copy(city, compa
         )
         guest = participation.volunteer
         assert (participation.status, participation.slot_id) == ("confirmed", city.slot.pk)
+        assert participation.message == (
+            f"Employee of {company.tenant.name} (missions shared with companies)"
+        )
         assert guest.display_name == "Léa Martin"
         assert guest.email == f"acme-{company.employee.pk}@guests.invalid"
         assert guest.has_usable_password() is False
@@ -422,3 +425,32 @@ def test_a_refresh_after_the_city_stopped_empties_the_mirror(city, company):
 def test_the_fan_out_schedules_each_active_subscription(city, company):
     _subscribe(company, city)
     assert services.sharing_refresh_everywhere() == 1
+
+
+def test_another_companys_employee_is_out_of_reach(city, company):
+    """A participation of another company's guest, named by a forged company-side row: the sync
+    does not read it and cancelling does not touch it."""
+    _subscribe(company, city)
+    with tenant_context(city.tenant):
+        other_guest = UserFactory(first_name="Autre", last_name="Salarié")
+        CompanyGuest.objects.create(
+            user=other_guest, company_tenant_id=999_999, company_name="Globex", company_user_id=1
+        )
+        theirs = ParticipationFactory(slot=city.other_slot, volunteer=other_guest)
+    with tenant_context(company.tenant):
+        forged = SharedParticipation.objects.create(
+            volunteer=company.employee,
+            city_tenant_id=city.tenant.pk,
+            city_name="Paris",
+            source_participation_id=theirs.pk,
+            source_mission_id=city.near.pk,
+            source_slot_id=city.other_slot.pk,
+            mission_title="x",
+            organization_name="y",
+            status="requested",
+            synced_at=timezone.now(),
+        )
+        assert shared_participations_sync() == 0
+        shared_participation_cancel(volunteer=company.employee, shared_participation=forged)
+    with tenant_context(city.tenant):
+        assert Participation.objects.get(pk=theirs.pk).status == "confirmed"
