@@ -33,6 +33,7 @@ from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
@@ -42,7 +43,6 @@ from accounts.services import user_create
 from engagement.access import require_authenticated, require_tenant_admin
 from engagement.emails.models import EmailPreferences
 from engagement.errors import EngagementError, EngagementErrorCode
-from engagement.links import mission_url
 from engagement.missions.models import Mission, Slot
 from engagement.notifications import Event, notifications_muted, notify_organizers
 from engagement.organizations.models import Organization
@@ -504,6 +504,8 @@ def shared_missions_refresh(*, subscription_id: int) -> int:
         )
         points = _subscription_points(subscription) if city is not None else []
         if city is not None and points:
+            # Read once: the canonical host is a query (custom domains).
+            base_url = city.base_url
             with tenant_context(city):
                 if _active_subscriber(company) is not None:
                     missions = _shared_missions_in_city(
@@ -512,7 +514,7 @@ def shared_missions_refresh(*, subscription_id: int) -> int:
                     for mission in missions[: MIRROR_LIMIT * 2]:
                         if not _open_slots(mission):
                             continue
-                        rows.append(_mirror_row(subscription, mission, city=city, now=now))
+                        rows.append(_mirror_row(subscription, mission, base_url=base_url, now=now))
                         if len(rows) == MIRROR_LIMIT:
                             break
         kept = [row.source_mission_id for row in rows]
@@ -547,7 +549,7 @@ def shared_missions_refresh(*, subscription_id: int) -> int:
 
 
 def _mirror_row(
-    subscription: CitySubscription, mission: Mission, *, city: Tenant, now: datetime
+    subscription: CitySubscription, mission: Mission, *, base_url: str, now: datetime
 ) -> SharedMission:
     slots = _open_slots(mission)[:MIRROR_SLOTS]
     return SharedMission(
@@ -565,7 +567,7 @@ def _mirror_row(
         requires_approval=mission.requires_approval,
         slots=[_slot_values(slot) for slot in slots],
         next_starts_at=next((slot.starts_at for slot in slots if slot.starts_at), None),
-        url=mission_url(city, mission),
+        url=base_url + reverse("mission-detail", kwargs={"mission_id": mission.pk}),
         refreshed_at=now,
     )
 

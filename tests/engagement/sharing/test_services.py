@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -32,7 +34,13 @@ from engagement.sharing.services import (
     sharing_subscriber_stop,
 )
 from tenants.audit.models import AuditEvent
-from tests.engagement.factories import MembershipFactory, ParticipationFactory, UserFactory
+from tests.engagement.factories import (
+    MembershipFactory,
+    MissionFactory,
+    ParticipationFactory,
+    SlotFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.usefixtures("english_messages")
 
@@ -454,3 +462,15 @@ def test_another_companys_employee_is_out_of_reach(city, company):
         shared_participation_cancel(volunteer=company.employee, shared_participation=forged)
     with tenant_context(city.tenant):
         assert Participation.objects.get(pk=theirs.pk).status == "confirmed"
+
+
+def test_a_refresh_costs_the_same_queries_for_1_and_4_missions(city, company):
+    subscription = _subscribe(company, city)
+    with tenant_context(company.tenant), CaptureQueriesContext(connection) as one:
+        assert shared_missions_refresh(subscription_id=subscription.pk) == 1
+    with tenant_context(city.tenant):
+        for number in range(3):
+            SlotFactory(mission=MissionFactory(organization=city.organization, title=f"M{number}"))
+    with tenant_context(company.tenant), CaptureQueriesContext(connection) as four:
+        assert shared_missions_refresh(subscription_id=subscription.pk) == 4
+    assert len(four.captured_queries) == len(one.captured_queries)
