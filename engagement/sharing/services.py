@@ -66,6 +66,7 @@ from tenants.outbox.services import outbox_enqueue
 logger = logging.getLogger("engagement.sharing")
 
 REFRESH_TASK = "engagement.sharing_subscription_refresh"
+SYNC_TASK = "engagement.sharing_participations_sync"
 # Shared missions mirrored per subscription (the nearest dates first): a company's search shows
 # a neighbourhood's missions, not a whole city's catalogue.
 MIRROR_LIMIT = 200
@@ -589,9 +590,6 @@ def sharing_refresh_everywhere() -> int:
             if SharedParticipation.objects.exists():
                 outbox_enqueue(SYNC_TASK, coalesce=True)
     return count
-
-
-SYNC_TASK = "engagement.sharing_participations_sync"
 
 
 # --- Employees on the city's missions ------------------------------------------------------------
