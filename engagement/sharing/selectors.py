@@ -139,3 +139,18 @@ def company_guest_participations(*, limit: int = 100) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def shared_participations_export(*, user: User) -> list[dict[str, Any]]:
+    """The employee's participations on the cities' missions, for the GDPR export (art. 15)."""
+    return [
+        {
+            "city": row.city_name,
+            "mission": row.mission_title,
+            "organization": row.organization_name,
+            "starts_at": row.starts_at.isoformat() if row.starts_at else None,
+            "status": row.status,
+            "hours": str(row.hours) if row.hours is not None else None,
+        }
+        for row in my_shared_participations(user=user)
+    ]

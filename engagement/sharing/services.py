@@ -852,3 +852,59 @@ def shared_participations_sync() -> int:
             changed, ["status", "hours", "decided_at", "synced_at"]
         )
     return len(changed)
+
+
+# --- The employee's data (GDPR) ------------------------------------------------------------------
+
+
+def shared_guest_forget(*, employee: User) -> int:
+    """Erase what the cities hold for this employee (GDPR art. 17), before the employee's account
+    is deleted in the company (engagement.volunteers.privacy.user_delete_account calls it first:
+    the company's rows name the cities). In each city: upcoming participations are cancelled
+    (seats go to the waiting list), every participation is anonymised (status and hours kept,
+    as for a resident), and the guest account is deleted. Returns the cities reached."""
+    company = current_tenant()
+    city_ids = sorted(
+        set(
+            SharedParticipation.objects.filter(volunteer_id=employee.pk).values_list(
+                "city_tenant_id", flat=True
+            )
+        )
+    )
+    reached = 0
+    with transaction.atomic():
+        for city in Tenant.objects.filter(pk__in=city_ids).order_by("pk"):
+            with tenant_context(city):
+                guest = (
+                    CompanyGuest.objects.select_related("user")
+                    .filter(company_tenant_id=company.pk, company_user_id=employee.pk)
+                    .first()
+                )
+                if guest is None:
+                    continue
+                user = guest.user
+                for participation in Participation.objects.filter(
+                    volunteer=user, status__in=Participation.ACTIVE_STATUSES
+                ):
+                    try:
+                        participation_cancel(participation=participation, actor=user)
+                    except EngagementError:
+                        # Already started: the organization records attendance, anonymously.
+                        continue
+                anonymised = Participation.objects.filter(volunteer=user).update(
+                    volunteer=None, is_anonymised=True, message=""
+                )
+                _audit_other_side(
+                    action="sharing.guest_forgotten",
+                    target=guest,
+                    by=company,
+                    actor=None,
+                    data={"participations_anonymised": anonymised},
+                )
+                user.delete()
+                reached += 1
+        SharedParticipation.objects.filter(
+            volunteer_id=employee.pk, status__in=SharedParticipation.ACTIVE_STATUSES
+        ).update(status=SharedParticipation.Status.CANCELLED, synced_at=timezone.now())
+    logger.info("sharing.guest_forgotten", extra={"cities": reached})
+    return reached

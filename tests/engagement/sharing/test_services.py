@@ -474,3 +474,26 @@ def test_a_refresh_costs_the_same_queries_for_1_and_4_missions(city, company):
     with tenant_context(company.tenant), CaptureQueriesContext(connection) as four:
         assert shared_missions_refresh(subscription_id=subscription.pk) == 4
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_forgetting_an_employee_erases_the_city_guest_and_keeps_the_counts(city, company):
+    _subscribe(company, city)
+    with tenant_context(company.tenant):
+        shared = shared_participation_join(
+            volunteer=company.employee,
+            shared_mission=SharedMission.objects.get(),
+            slot_id=city.slot.pk,
+        )
+        assert selectors.shared_participations_export(user=company.employee)[0]["city"] == (
+            city.tenant.name
+        )
+        assert services.shared_guest_forget(employee=company.employee) == 1
+        assert SharedParticipation.objects.get().status == "cancelled"
+    with tenant_context(city.tenant):
+        participation = Participation.objects.get(pk=shared.source_participation_id)
+        assert (participation.volunteer_id, participation.is_anonymised) == (None, True)
+        assert participation.status == "cancelled"
+        assert CompanyGuest.objects.count() == 0
+        city.slot.refresh_from_db()
+        assert city.slot.confirmed_count == 0
+        assert AuditEvent.objects.filter(action="sharing.guest_forgotten").count() == 1
