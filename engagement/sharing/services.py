@@ -116,6 +116,12 @@ def sharing_settings() -> SharingSettings:
     return found
 
 
+def _settings_read() -> SharingSettings:
+    """The city's settings without writing (a company's read must not write in the city): off
+    when the city never saved any."""
+    return SharingSettings.objects.filter(pk=1).first() or SharingSettings(pk=1, is_sharing=False)
+
+
 def _shared_organizations(settings_row: SharingSettings) -> QuerySet[Organization]:
     organizations = Organization.objects.filter(
         verification_status=Organization.Verification.VERIFIED
@@ -129,7 +135,7 @@ def _shared_organizations(settings_row: SharingSettings) -> QuerySet[Organizatio
 
 def _active_subscriber(company: Tenant) -> SharingSubscriber | None:
     """In the city's schema: the company's subscription, if the city shares and it is active."""
-    if not sharing_settings().is_sharing:
+    if not _settings_read().is_sharing:
         return None
     return SharingSubscriber.objects.filter(company_tenant_id=company.pk, is_active=True).first()
 
@@ -446,7 +452,9 @@ def _shared_missions_in_city(
 ) -> QuerySet[Mission]:
     """In the city's schema: the published missions of shared organizations placed within
     `radius_km` of one of `points`, with their open dates ahead."""
-    settings_row = sharing_settings()
+    settings_row = _settings_read()
+    if not settings_row.is_sharing:
+        return Mission.objects.none()
     near = Q()
     for point in points:
         near |= Q(location__dwithin=(point, D(km=radius_km)))
