@@ -38,6 +38,14 @@ from engagement.programmes.models import (
     TeamMembership,
 )
 from engagement.reminders.models import Reminder
+from engagement.sharing.models import (
+    CitySubscription,
+    CompanyGuest,
+    SharedMission,
+    SharedParticipation,
+    SharingSettings,
+    SharingSubscriber,
+)
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
 from engagement.worktime.models import HoursDeclaration, WorkTimeBalance, WorkTimeRequest
@@ -72,6 +80,12 @@ __all__ = [
     "OrganizationMembership",
     "Participation",
     "Reminder",
+    "CitySubscription",
+    "CompanyGuest",
+    "SharedMission",
+    "SharedParticipation",
+    "SharingSettings",
+    "SharingSubscriber",
     "SavedSearch",
     "SavedSearchAlert",
     "SeatHold",

@@ -14,6 +14,7 @@ from engagement.organizations import views as organizations
 from engagement.participations import views as participations
 from engagement.programmes import views as programmes
 from engagement.reminders import views as reminders
+from engagement.sharing import views as sharing
 from engagement.volunteers import views as volunteers
 from engagement.worktime import views as worktime
 
@@ -44,6 +45,18 @@ urlpatterns = [
         "places-reservees/<int:hold_id>/refuser/",
         groups.seat_hold_decline,
         name="seat-hold-decline",
+    ),
+    # A company's missions from the cities near its offices (engagement/sharing/views.py).
+    path("missions-des-villes/", sharing.shared_missions, name="shared-missions"),
+    path(
+        "missions-des-villes/participer/",
+        sharing.shared_mission_join,
+        name="shared-mission-join",
+    ),
+    path(
+        "missions-des-villes/annuler/",
+        sharing.shared_participation_cancel,
+        name="shared-participation-cancel",
     ),
     path("mes-engagements/", participations.my_engagements, name="my-engagements"),
     path(

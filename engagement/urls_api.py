@@ -20,6 +20,7 @@ from engagement.organization_messages import api as organization_messages
 from engagement.organizations import api as organizations
 from engagement.participations import api as participations
 from engagement.programmes import api as programmes
+from engagement.sharing import api as sharing
 from engagement.taxonomy import api as taxonomy
 from engagement.volunteers import api as volunteers
 from engagement.worktime import api as worktime
@@ -38,6 +39,8 @@ urlpatterns = [
     # Volunteers
     path("missions/", missions.MissionSearchApi.as_view(), name="api-missions"),
     path("missions/map/", missions.MissionMapApi.as_view(), name="api-missions-map"),
+    # The cities' shared missions near a company's offices (engagement/sharing/).
+    path("shared-missions/", sharing.SharedMissionListApi.as_view(), name="api-shared-missions"),
     path("missions/<int:mission_id>/", missions.MissionDetailApi.as_view(), name="api-mission"),
     path(
         "missions/<int:mission_id>/participations/",

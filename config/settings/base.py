@@ -668,3 +668,11 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "seat-holds-expire": {"task": "engagement.seat_holds_expire", "schedule": 300},
 }
+
+
+# Missions near the offices, from the cities (engagement/sharing/): every 30 minutes each
+# company's copy of the cities' shared missions and its employees' hours are brought up to date.
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "sharing-refresh": {"task": "engagement.sharing_refresh_everywhere", "schedule": 30 * 60},
+}

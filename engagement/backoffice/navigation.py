@@ -36,6 +36,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("backoffice:settings", _("Settings")),
     NavEntry("backoffice:domains", _("Custom domain")),
     NavEntry("backoffice:legal", _("Legal pages")),
+    NavEntry("backoffice:sharing", _("Mission sharing")),
     NavEntry("backoffice:integrations", _("Integrations")),
     NavEntry("backoffice:directory", _("Company directory (SCIM)"), companies_only=True),
     NavEntry("backoffice:audit-log", _("Audit log")),

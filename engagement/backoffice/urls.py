@@ -11,6 +11,7 @@ from engagement.backoffice import (
     views_legal,
     views_people,
     views_settings,
+    views_sharing,
     views_statistics,
 )
 from engagement.directory import views as directory_views
@@ -90,6 +91,20 @@ urlpatterns = [
     ),
     path("domaines/<int:domain_id>/supprimer/", views_domains.domain_remove, name="domain-remove"),
     # Integrations: API tokens, and the way to the SSO and subscription pages.
+    # Mission sharing between cities and companies (engagement/sharing/).
+    path("partage/", views_sharing.sharing, name="sharing"),
+    path("partage/reglages/", views_sharing.sharing_settings, name="sharing-settings"),
+    path(
+        "partage/arreter-entreprise/",
+        views_sharing.sharing_subscriber_stop,
+        name="sharing-subscriber-stop",
+    ),
+    path("partage/abonnement/", views_sharing.city_subscribe, name="sharing-subscribe"),
+    path(
+        "partage/arreter-ville/",
+        views_sharing.city_subscription_stop,
+        name="sharing-subscription-stop",
+    ),
     path("integrations/", views_integrations.integrations, name="integrations"),
     path("integrations/jetons/", views_integrations.token_create, name="api-token-create"),
     path(

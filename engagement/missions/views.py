@@ -30,13 +30,17 @@ from engagement.missions.share_card import share_card_cached_png, share_card_for
 from engagement.missions.short_links import mission_id_from_short_code, mission_short_code
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_volunteer
+from engagement.sharing.selectors import shared_mission_list
 from engagement.taxonomy.selectors import cause_list, skill_list
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.selectors import profile_for_user
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
+# The cities' shared missions shown on a company's search page (the rest on their own page).
+HOME_SHARED_MISSIONS = 6
 
 
 # --- "Autour de moi" ----------------------------------------------------------------------------
@@ -169,6 +173,13 @@ def home(request: HttpRequest) -> HttpResponse:
             friends_going(viewer=user, mission_ids=[mission.pk for mission in page.object_list])
             if user.is_authenticated
             else {}
+        ),
+        # A company's own section "Near our offices, from the cities" (engagement.sharing): its
+        # local copy, one query; none on a city.
+        "shared_missions": (
+            list(shared_mission_list()[:HOME_SHARED_MISSIONS])
+            if tenant.kind == Tenant.Kind.COMPANY and user.is_authenticated
+            else []
         ),
     }
     if request.htmx and not request.htmx.history_restore_request:

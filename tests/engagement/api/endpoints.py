@@ -139,6 +139,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # --- public reads
     Endpoint("search", "get", lambda w: "missions/", everyone(200), has_id=False),
     Endpoint("map", "get", lambda w: "missions/map/", everyone(200), has_id=False),
+    # The cities' shared missions (engagement.sharing): signed-in members; a city's list is empty.
+    Endpoint("shared missions", "get", lambda w: "shared-missions/", signed_in(200), has_id=False),
     Endpoint("causes", "get", lambda w: "causes/", everyone(200), has_id=False),
     Endpoint("skills", "get", lambda w: "skills/", everyone(200), has_id=False),
     Endpoint(
