@@ -37,6 +37,7 @@ from engagement.programmes.models import (
     TeamMembership,
 )
 from engagement.reminders.models import Reminder
+from engagement.reports.models import Certificate
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
 from engagement.worktime.models import HoursDeclaration
@@ -50,6 +51,7 @@ __all__ = [
     "Team",
     "TeamMembership",
     "CalendarFeed",
+    "Certificate",
     "Cause",
     "EmailDelivery",
     "EmailDigestItem",

@@ -10,6 +10,7 @@ from engagement.backoffice import (
     views_integrations,
     views_legal,
     views_people,
+    views_reports,
     views_settings,
     views_statistics,
 )
@@ -20,6 +21,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     # Statistics (dashboard figures and breakdowns).
     path("statistiques/", views_statistics.statistics, name="statistics"),
+    # CSR report (year or campaign; page, PDF, CSV, XLSX) and the certificates issued.
+    path("rapports/", views_reports.reports, name="reports"),
+    path(
+        "rapports/certificats/<int:certificate_id>/revoquer/",
+        views_reports.certificate_revoke_by_admin,
+        name="certificate-revoke",
+    ),
     # Exports (volunteers, participations, hours): ask, follow, download.
     path("exports/", views_exports.exports, name="exports"),
     path("exports/<int:export_job_id>/", views_exports.export_job, name="export-job"),

@@ -22,7 +22,7 @@ from engagement.access import require_tenant_admin
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.limits import is_valid_id
 from engagement.sanitizing import sanitize_text
-from engagement.taxonomy.defaults import DEFAULT_CAUSES, DEFAULT_SKILLS
+from engagement.taxonomy.defaults import DEFAULT_CAUSE_SDG_GOALS, DEFAULT_CAUSES, DEFAULT_SKILLS
 from engagement.taxonomy.models import Cause, Skill
 from tenants.audit.services import audit_record
 from tenants.context import current_schema_name
@@ -35,7 +35,14 @@ def taxonomy_seed_defaults() -> tuple[int, int]:
     """Create the default causes and skills that are missing; returns how many were added."""
     existing_causes = set(Cause.objects.values_list("slug", flat=True))
     causes = [
-        Cause(slug=slug, name_fr=fr, name_en=en, icon=icon, position=position)
+        Cause(
+            slug=slug,
+            name_fr=fr,
+            name_en=en,
+            icon=icon,
+            position=position,
+            sdg_goals=list(DEFAULT_CAUSE_SDG_GOALS.get(slug, ())),
+        )
         for position, (slug, fr, en, icon) in enumerate(DEFAULT_CAUSES)
         if slug not in existing_causes
     ]

@@ -26,6 +26,7 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -64,10 +65,12 @@ from engagement.organizations.models import Organization, OrganizationInvitation
 from engagement.participations.models import Participation
 from engagement.reminders.models import Reminder
 from engagement.reminders.services import Action, reminder_answer_token
+from engagement.reports.models import Certificate
 from engagement.taxonomy.models import Cause, Skill
 from tenants.audit.models import AuditEvent
 from tenants.audit.services import audit_record
 from tenants.models import DeprovisionJob, Domain, Tenant
+from tenants.signing import stored_token
 from tests.engagement.api.endpoints import ENDPOINTS
 from tests.engagement.conftest import API, World, build_world
 from tests.engagement.factories import (
@@ -263,6 +266,16 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         for_user=world.volunteer,
         expires_at=timezone.now() + timedelta(hours=24),
     )
+    # A certificate of the volunteer, its holder's name marked.
+    certificate = Certificate.objects.create(
+        volunteer=world.volunteer,
+        token=stored_token("certificate"),
+        holder_name=f"Bénévole {MARKER}",
+        period_ends_on=timezone.localdate(),
+        hours=Decimal("3"),
+        activities=[],
+        issued_at=timezone.now(),
+    )
     victim = Victim(
         values={
             "mission_id": str(world.published.pk),
@@ -296,6 +309,8 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "saved_search_id": str(saved_search.pk),
             "saved_search_unsubscribe_token": saved_search.unsubscribe_token,
             "seat_hold_id": str(seat_hold.pk),
+            "certificate_id": str(certificate.pk),
+            "certificate_token": certificate.token,
         },
         by_model={
             User: world.volunteer,
@@ -739,6 +754,7 @@ def test_paris_url_on_montreal_host_as_its_admin(matrix: Matrix, route: Route) -
         "/accounts/api/me/",
         "/gestion/exports/telechargement/{export_download_token}/",
         "/agenda/{calendar_feed_token}.ics",
+        "/certificats/{certificate_token}/",
     ],
 )
 def test_the_markers_show_on_paris_itself(matrix: Matrix, path: str) -> None:
