@@ -23,6 +23,7 @@ urlpatterns = [
     path("statistiques/", views_statistics.statistics, name="statistics"),
     # CSR report (year or campaign; page, PDF, CSV, XLSX) and the certificates issued.
     path("rapports/", views_reports.reports, name="reports"),
+    path("rapports/objectifs/", views_reports.report_goals, name="report-goals"),
     path(
         "rapports/certificats/<int:certificate_id>/revoquer/",
         views_reports.certificate_revoke_by_admin,

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import SignedInRequest
 from engagement.backoffice.access import backoffice_page
@@ -25,6 +25,7 @@ from engagement.errors import EngagementError
 from engagement.reports.access import certificate_get_for_admin
 from engagement.reports.exports import report_context, report_csv, report_pdf, report_xlsx
 from engagement.reports.forms import ReportForm, ReportFormat
+from engagement.reports.sdg import SDG_NUMBERS, sdg_label
 from engagement.reports.selectors import (
     FIRST_REPORT_YEAR,
     ReportScope,
@@ -36,6 +37,9 @@ from engagement.reports.selectors import (
     report_years,
 )
 from engagement.reports.services import certificate_revoke
+from engagement.taxonomy.access import cause_get_for_admin
+from engagement.taxonomy.selectors import cause_list_for_settings
+from engagement.taxonomy.services import cause_sdg_goals_set
 from tenants.models import Tenant
 
 logger = logging.getLogger("engagement.views")
@@ -122,7 +126,34 @@ def certificate_revoke_by_admin(request: SignedInRequest, certificate_id: int) -
     try:
         certificate_revoke(certificate=certificate, actor=request.user)
     except EngagementError as error:
-        messages.error(request, error.detail)
+        messages.error(request, str(error.detail))
     else:
         messages.success(request, _("The certificate is revoked: its page now says so."))
     return redirect("backoffice:reports")
+
+
+@require_http_methods(["GET", "POST"])
+@backoffice_page(admins_only=True)
+def report_goals(request: SignedInRequest) -> HttpResponse:
+    """Which UN Sustainable Development Goals each cause serves (the report's "by goal"). Each
+    cause's form posts its id and the goals ticked; nothing else changes."""
+    status = 200
+    if request.method == "POST":
+        cause = cause_get_for_admin(cause_id=request.POST.get("cause", ""), user=request.user)
+        try:
+            cause_sdg_goals_set(
+                cause=cause, actor=request.user, goals=request.POST.getlist("goals")
+            )
+        except EngagementError as error:
+            messages.error(request, str(error.detail))
+            status = 400
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("backoffice:report-goals")
+    goals = [(number, sdg_label(number)) for number in SDG_NUMBERS]
+    return backoffice_render(
+        request,
+        "reports/backoffice_goals.html",
+        {"causes": list(cause_list_for_settings()), "goals": goals},
+        status=status,
+    )

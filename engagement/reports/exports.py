@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import segno
-import weasyprint
+import weasyprint  # type: ignore[import-untyped]
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
 from engagement.reports.charts import hours_bars, month_columns
 from engagement.reports.frame import (

@@ -79,7 +79,7 @@ def certificates(request: SignedInRequest) -> HttpResponse:
             for message in errors:
                 form.add_error(field if field in form.fields else None, message)
         if not error.fields:
-            form.add_error(None, error.detail)
+            form.add_error(None, str(error.detail))
         return _page(request, form, status=400)
     messages.success(request, _("Your certificate is ready."))
     return redirect("certificate-pdf", certificate_id=certificate.pk)
@@ -128,7 +128,7 @@ def certificate_revoke_by_holder(request: SignedInRequest, certificate_id: int) 
     try:
         certificate_revoke(certificate=certificate, actor=request.user)
     except EngagementError as error:
-        messages.error(request, error.detail)
+        messages.error(request, str(error.detail))
     else:
         messages.success(request, _("The certificate is revoked: its page now says so."))
     return redirect("certificates")

@@ -282,3 +282,37 @@ def skill_retire(*, skill: Skill, actor: User) -> Skill:
 def skill_restore(*, skill: Skill, actor: User) -> Skill:
     _set_active(skill, actor=actor, active=True)
     return skill
+
+
+# --- the UN Sustainable Development Goals of a cause (CSR reports) ------------------------------
+
+SDG_FIRST, SDG_LAST = 1, 17
+
+
+def cause_sdg_goals_set(*, cause: Cause, actor: User, goals: Iterable[int | str]) -> Cause:
+    """The goals (1–17) the cause serves, replacing the previous ones; a number outside 1–17 is
+    a 400 and changes nothing."""
+    require_tenant_admin(actor)
+    try:
+        wanted = sorted({int(goal) for goal in goals})
+    except (TypeError, ValueError):
+        wanted = [0]
+    if any(not SDG_FIRST <= goal <= SDG_LAST for goal in wanted):
+        message = _("A Sustainable Development Goal is a number from 1 to 17.")
+        raise EngagementError(
+            message, code=EngagementErrorCode.INVALID, fields={"goals": [message]}
+        )
+    with transaction.atomic():
+        locked = Cause.objects.select_for_update().get(pk=cause.pk)
+        if list(locked.sdg_goals) != wanted:
+            before = list(locked.sdg_goals)
+            locked.sdg_goals = wanted
+            locked.save(update_fields=["sdg_goals"])
+            audit_record(
+                actor=actor,
+                action="taxonomy.cause_goals_changed",
+                target=locked,
+                data={"before": before, "after": wanted},
+            )
+    cause.sdg_goals = locked.sdg_goals
+    return cause

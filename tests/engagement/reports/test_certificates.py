@@ -60,6 +60,7 @@ def test_issue_freezes_the_confirmed_hours(report_world: ReportWorld) -> None:
     assert all_time.period_starts_on is None
 
 
+@pytest.mark.usefixtures("english_messages")
 def test_pending_hours_certify_nothing(report_world: ReportWorld) -> None:
     """Carol has a confirmed participation (no hours yet) and a pending declaration."""
     with pytest.raises(EngagementError) as refused:

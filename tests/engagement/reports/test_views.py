@@ -16,7 +16,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from engagement.reports import exports
+from engagement.taxonomy.models import Cause
+from tenants.audit.models import AuditEvent
 from tenants.context import tenant_context
+from tests.engagement.factories import ParticipationFactory, SlotFactory
 from tests.engagement.reports.conftest import YEAR, ReportWorld, build_report_world
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +81,7 @@ def test_page_shows_the_year_in_the_frame(acme_admin: Client, acme_world: Report
     assert "<svg" in page
     assert f'data-row="{acme_world.finance.pk}"' in page
     # The certificates list is part of the page, and the navigation names it.
-    assert "backoffice:reports" and reverse("backoffice:reports") in page
+    assert reverse("backoffice:report-goals") in page
 
 
 def test_page_defaults_to_this_year(acme_admin: Client, acme_world: ReportWorld) -> None:
@@ -172,8 +175,6 @@ def test_pdf_fetches_nothing_but_static_files() -> None:
 def test_page_queries_do_not_grow_with_participations(
     acme_admin: Client, acme_world: ReportWorld, acme: Any, django_assert_max_num_queries: Any
 ) -> None:
-    from tests.engagement.factories import ParticipationFactory, SlotFactory
-
     acme_admin.get(URL, {"year": YEAR})
     with django_assert_max_num_queries(40) as first:
         acme_admin.get(URL, {"year": YEAR})
@@ -218,3 +219,31 @@ def test_paris_admin_cannot_fetch_acme_report(
     paris_admin.defaults["HTTP_HOST"] = acme.primary_host
     response = paris_admin.get(URL, {"year": YEAR, "format": "csv"})
     assert response.status_code == 302
+
+
+def test_admin_sets_the_goals_of_a_cause(
+    acme: Any,
+    acme_admin: Client,
+    backoffice_moderator: Callable[..., Client],
+    backoffice_admin: Callable[..., Client],
+    paris: Any,
+) -> None:
+    goals_url = reverse("backoffice:report-goals")
+    with tenant_context(acme):
+        cause = Cause.objects.create(slug="report-goals", name_fr="But", name_en="Goal")
+    assert acme_admin.get(goals_url).status_code == 200
+    response = acme_admin.post(goals_url, {"cause": cause.pk, "goals": ["17", "3", "3"]})
+    assert response.status_code == 302
+    with tenant_context(acme):
+        cause.refresh_from_db()
+        assert cause.sdg_goals == [3, 17]
+        assert AuditEvent.objects.filter(action="taxonomy.cause_goals_changed").count() == 1
+    for goals in (["18"], ["0"], ["x"]):
+        assert acme_admin.post(goals_url, {"cause": cause.pk, "goals": goals}).status_code == 400
+    assert acme_admin.post(goals_url, {"cause": "987654", "goals": ["1"]}).status_code == 404
+    assert backoffice_moderator(acme).post(goals_url, {"cause": cause.pk}).status_code == 403
+    # Paris's admin names Acme's cause id: it is not Acme's cause that changes.
+    backoffice_admin(paris).post(goals_url, {"cause": cause.pk, "goals": ["5"]})
+    with tenant_context(acme):
+        cause.refresh_from_db()
+        assert cause.sdg_goals == [3, 17]
