@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -165,18 +165,19 @@ def _shared_mission_hours(scope: ReportScope) -> Sequence[SharedMissionHours]:
 
 
 def _contributions(scope: ReportScope) -> tuple[str, list[Any]]:
-    """`WITH contributions AS (...)`: one row per counted participation, confirmed declaration
-    and shared-mission participation: (source, ref, volunteer_id, organization_key,
-    organization_label, day, hours, participations, cause_ids)."""
+    """The statement that fills the temporary table `contributions`: one row per counted
+    participation, confirmed declaration and shared-mission participation: (source, ref,
+    volunteer_id, organization_key, organization_label, day, hours, participations,
+    cause_ids)."""
     participations_sql, participations_params = (
-        scope_participations(scope).values("id").query.sql_with_params()
+        scope_participations(scope).order_by().values("id").query.sql_with_params()
     )
     declarations_sql, declarations_params = (
-        scope_declarations(scope).values("id").query.sql_with_params()
+        scope_declarations(scope).order_by().values("id").query.sql_with_params()
     )
     shared = list(_shared_mission_hours(scope))
     sql = f"""
-WITH contributions AS (
+CREATE TEMPORARY TABLE contributions ON COMMIT DROP AS
     SELECT
         'participation' AS source,
         participation.id AS ref,
@@ -230,7 +231,6 @@ WITH contributions AS (
         ARRAY[]::bigint[]
     FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::numeric[])
         WITH ORDINALITY AS shared(volunteer_id, organization_name, day, hours, ordinality)
-)
 """  # noqa: S608 (the subqueries are the ORM's compiled SQL; every value is a parameter)
     params: list[Any] = [
         timezone.get_current_timezone_name(),
@@ -274,21 +274,19 @@ ORDER BY 5 DESC, cause.position, cause.id
 # A contribution whose causes share a goal counts once for that goal.
 _BY_SDG = """
 SELECT
-    per_goal.goal,
-    coalesce(sum(per_goal.hours), 0),
-    coalesce(sum(per_goal.participations), 0),
-    count(DISTINCT per_goal.volunteer_id)
-FROM (
-    SELECT DISTINCT
-        contributions.source, contributions.ref, goal.number AS goal,
-        contributions.hours, contributions.participations, contributions.volunteer_id
-    FROM contributions
-    CROSS JOIN LATERAL unnest(contributions.cause_ids) AS mission_cause(cause_id)
+    goals.goal,
+    coalesce(sum(contributions.hours), 0),
+    coalesce(sum(contributions.participations), 0),
+    count(DISTINCT contributions.volunteer_id)
+FROM contributions
+CROSS JOIN LATERAL (
+    SELECT DISTINCT goal.number AS goal
+    FROM unnest(contributions.cause_ids) AS mission_cause(cause_id)
     JOIN engagement_cause AS cause ON cause.id = mission_cause.cause_id
     CROSS JOIN LATERAL unnest(cause.sdg_goals) AS goal(number)
-) AS per_goal
-GROUP BY per_goal.goal
-ORDER BY per_goal.goal
+) AS goals
+GROUP BY goals.goal
+ORDER BY goals.goal
 """
 
 # Every team (a person in two teams counts in both), then the people in no team.
@@ -445,9 +443,9 @@ class CsrReport:
         return not self.totals.participations and not self.totals.hours
 
 
-def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+def _rows(sql: str) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql)
         return list(cursor.fetchall())
 
 
@@ -460,12 +458,18 @@ def _months(scope: ReportScope) -> list[date]:
     return months
 
 
+@transaction.atomic
 def csr_report(
     *, scope: ReportScope, hourly_rate: Decimal | None = None, currency: str = "EUR"
 ) -> CsrReport:
-    """The figures of a year or a campaign: seven statements (totals, by cause, by goal, by team,
-    by site, by month, by organization), plus those of the shared-missions source."""
+    """The figures of a year or a campaign: nine statements whatever the data (the contributions
+    gathered once into a temporary table dropped at commit, then totals, by cause, by goal, by
+    team, by site, by month, by organization), plus those of the shared-missions source."""
     contributions, params = _contributions(scope)
+    with connection.cursor() as cursor:
+        # A report made earlier in the same transaction (tests, a page that makes two).
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.contributions")
+        cursor.execute(contributions, params)
 
     (
         (
@@ -478,7 +482,7 @@ def csr_report(
             organizations,
             active_members,
         ),
-    ) = _rows(contributions + _TOTALS, params)
+    ) = _rows(_TOTALS)
     totals = ReportTotals(
         hours=Decimal(hours),
         participation_hours=Decimal(participation_hours),
@@ -507,7 +511,7 @@ def csr_report(
             row_hours,
             row_participations,
             row_volunteers,
-        ) in _rows(contributions + _BY_CAUSE, params)
+        ) in _rows(_BY_CAUSE)
     ]
     by_sdg = [
         ReportRow(
@@ -518,16 +522,12 @@ def csr_report(
             volunteers=row_volunteers,
             sdg_goals=(goal,),
         )
-        for goal, row_hours, row_participations, row_volunteers in _rows(
-            contributions + _BY_SDG, params
-        )
+        for goal, row_hours, row_participations, row_volunteers in _rows(_BY_SDG)
     ]
 
     def grouped(sql: str, nobody: str) -> list[ReportRow]:
         rows = []
-        for key, name, row_hours, row_participations, row_volunteers, members in _rows(
-            contributions + sql, params
-        ):
+        for key, name, row_hours, row_participations, row_volunteers, members in _rows(sql):
             if key is None and not row_participations and not row_hours:
                 continue
             rows.append(
@@ -547,9 +547,7 @@ def csr_report(
 
     per_month = {
         month: (Decimal(row_hours), row_participations, row_volunteers)
-        for month, row_hours, row_participations, row_volunteers in _rows(
-            contributions + _BY_MONTH, params
-        )
+        for month, row_hours, row_participations, row_volunteers in _rows(_BY_MONTH)
     }
     by_month = [
         ReportRow(
@@ -569,9 +567,7 @@ def csr_report(
             participations=row_participations,
             volunteers=row_volunteers,
         )
-        for key, label, row_hours, row_participations, row_volunteers in _rows(
-            contributions + _BY_ORGANIZATION, params
-        )
+        for key, label, row_hours, row_participations, row_volunteers in _rows(_BY_ORGANIZATION)
     ]
     largest = {
         name: max((row.hours for row in rows), default=ZERO)
