@@ -85,8 +85,7 @@ class Migration(migrations.Migration):
                 (
                     "volunteer",
                     models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="certificates",
                         to=settings.AUTH_USER_MODEL,
                     ),

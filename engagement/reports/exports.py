@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import mimetypes
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -36,6 +37,9 @@ from engagement.reports.frame import (
 )
 from engagement.reports.selectors import CsrReport, ReportRow
 from engagement.spreadsheets import cell_text
+
+# WeasyPrint reports each step of every rendering at INFO: noise in the logs of every process.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # Relative addresses in the templates resolve against this origin, which is never fetched: the
 # fetcher maps it to the static folders.

@@ -15,12 +15,9 @@ class Certificate(models.Model):
     its public verification page; it names nothing in another tenant's schema. Revoked, the page
     says so and nothing else."""
 
-    # NULL once the person deleted their account: the page then still says what was stated.
+    # A deleted account's certificates go with it (GDPR): their page then knows nothing.
     volunteer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="certificates",
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
     )
     token = models.CharField(max_length=64, unique=True)
     holder_name = models.CharField(max_length=320)

@@ -18,6 +18,7 @@ from accounts.models import User
 from engagement.errors import EngagementError
 from engagement.reports.models import Certificate
 from engagement.reports.services import certificate_issue, certificate_revoke
+from engagement.volunteers.privacy import user_delete_account, user_export_data
 from tenants.audit.models import AuditEvent
 from tenants.context import tenant_context
 from tests.accounts.conftest import login
@@ -173,3 +174,17 @@ def test_only_the_holder_or_an_admin_revokes(
         with pytest.raises(EngagementError):
             certificate_revoke(certificate=revoked, actor=acme_world.bob)
     assert admin.post("/gestion/rapports/certificats/987654/revoquer/").status_code == 404
+
+
+def test_deleting_the_account_deletes_its_certificates(
+    acme: Any, acme_world: ReportWorld, client_for: Callable[..., Client]
+) -> None:
+    with tenant_context(acme):
+        certificate = certificate_issue(volunteer=acme_world.bob, year=YEAR)
+        exported = user_export_data(user=acme_world.bob)["certificates"]
+        assert [(item["hours"], item["period_starts_on"]) for item in exported] == [
+            ("7.50", f"{YEAR}-01-01")
+        ]
+        user_delete_account(user=acme_world.bob, actor=acme_world.bob)
+        assert not Certificate.objects.exists()
+    assert client_for(acme).get(f"/certificats/{certificate.token}/").status_code == 404
