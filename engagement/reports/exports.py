@@ -21,6 +21,7 @@ import weasyprint  # type: ignore[import-untyped]
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -93,6 +94,7 @@ def qr_svg(url: str) -> SafeString:
 def report_context(report: CsrReport, *, tenant_name: str) -> dict[str, Any]:
     """What the HTML preview and the PDF both show."""
     return {
+        "language": get_language() or "fr",
         "report": report,
         "tenant_name": tenant_name,
         "frame_name": FRAME_NAME,
@@ -183,6 +185,14 @@ def _xlsx_text(value: object) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", cell_text(value))
 
 
+_SHEET_NAME_FORBIDDEN = str.maketrans({character: " " for character in "[]:*?/\\"})
+
+
+def _sheet_name(title: object) -> str:
+    """A worksheet's name: at most 31 characters, none of []:*?/\\."""
+    return _xlsx_text(title).translate(_SHEET_NAME_FORBIDDEN).strip()[:31] or "Sheet"
+
+
 def _xlsx_value(value: Decimal | int | None) -> float | int | None:
     if isinstance(value, Decimal):
         return float(value)
@@ -196,7 +206,7 @@ def report_xlsx(report: CsrReport, *, tenant_name: str) -> bytes:
     bold = Font(bold=True)
     figures_sheet = workbook.active
     assert figures_sheet is not None
-    figures_sheet.title = _xlsx_text(_("Figures"))[:31]
+    figures_sheet.title = _sheet_name(_("Figures"))
     figures_sheet.append([_xlsx_text(tenant_name), _xlsx_text(report.scope.title)])
     figures_sheet.append([_xlsx_text(_("Reporting frame")), FRAME_NAME])
     figures_sheet.append([])
@@ -219,7 +229,7 @@ def report_xlsx(report: CsrReport, *, tenant_name: str) -> bytes:
     figures_sheet.column_dimensions["A"].width = 48
     figures_sheet.column_dimensions["D"].width = 44
     for title, reference, rows in _breakdown_rows(report):
-        sheet = workbook.create_sheet(_xlsx_text(title)[:31])
+        sheet = workbook.create_sheet(_sheet_name(title))
         sheet.append([_xlsx_text(title), _xlsx_text(reference)])
         sheet.append(
             [_xlsx_text(text) for text in ("", _("Hours"), _("Participations"), _("Volunteers"))]
@@ -231,7 +241,7 @@ def report_xlsx(report: CsrReport, *, tenant_name: str) -> bytes:
                 [_xlsx_text(row.label), float(row.hours), row.participations, row.volunteers]
             )
         sheet.column_dimensions["A"].width = 44
-    missing = workbook.create_sheet(_xlsx_text(_("Not measured"))[:31])
+    missing = workbook.create_sheet(_sheet_name(_("Not measured")))
     missing.append([_xlsx_text(_("What the frame asks that these figures do not measure"))])
     for line in not_measured():
         missing.append([_xlsx_text(line)])

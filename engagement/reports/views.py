@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -100,6 +101,7 @@ def certificate_pdf(request: SignedInRequest, certificate_id: int) -> HttpRespon
     html = render_to_string(
         "reports/certificate_pdf.html",
         {
+            "language": get_language() or "fr",
             "certificate": certificate,
             "activities": _activities(certificate),
             "tenant_name": tenant.name,
