@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, serve :8000
 run: setup
@@ -61,7 +61,7 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts
+bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
@@ -88,6 +88,8 @@ bench-share-cards:
 	$(PY) bench/share_cards.py $(or $(N),40)
 bench-alerts:
 	$(PY) bench/alerts.py $(or $(N),100000) --searches $(or $(SEARCHES),10000)
+bench-reports:
+	$(PY) bench/reports.py $(or $(N),5000)
 
 bench-billing:
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=bench $(VENV)/bin/pytest bench/billing_figures.py -q -s -p no:warnings

@@ -38,6 +38,7 @@ from engagement.programmes.models import (
     TeamMembership,
 )
 from engagement.reminders.models import Reminder
+from engagement.reports.models import Certificate
 from engagement.sharing.models import (
     CitySubscription,
     CompanyGuest,
@@ -63,6 +64,7 @@ __all__ = [
     "CalendarFeed",
     "DirectoryIdentity",
     "DirectoryToken",
+    "Certificate",
     "Cause",
     "EmailDelivery",
     "EmailDigestItem",

@@ -18,8 +18,8 @@ from engagement.friends import tasks as friends_tasks  # noqa: F401 - registers 
 from engagement.groups import services as groups
 from engagement.organization_messages import tasks as organization_message_tasks  # noqa: F401
 from engagement.reminders import tasks as reminders_tasks  # noqa: F401 (registers its tasks)
-from engagement.worktime import tasks as worktime_tasks  # noqa: F401 - registers its tasks
 from engagement.sharing import tasks as sharing_tasks  # noqa: F401 - registers its tasks
+from engagement.worktime import tasks as worktime_tasks  # noqa: F401 - registers its tasks
 from tenants.context import PublicTask, TenantScopedTask
 
 

@@ -14,6 +14,7 @@ from engagement.organizations import views as organizations
 from engagement.participations import views as participations
 from engagement.programmes import views as programmes
 from engagement.reminders import views as reminders
+from engagement.reports import views as reports
 from engagement.sharing import views as sharing
 from engagement.volunteers import views as volunteers
 from engagement.worktime import views as worktime
@@ -172,6 +173,20 @@ urlpatterns = [
     ),
     path("profil/notifications/", emails.preferences, name="email-preferences"),
     path("e-mails/desabonnement/<str:token>/", emails.unsubscribe, name="email-unsubscribe"),
+    # Certificates of volunteering (engagement/reports/views.py); the verification page is
+    # public: its token is the key.
+    path("profil/certificat/", reports.certificates, name="certificates"),
+    path(
+        "profil/certificat/<int:certificate_id>/pdf/",
+        reports.certificate_pdf,
+        name="certificate-pdf",
+    ),
+    path(
+        "profil/certificat/<int:certificate_id>/revoquer/",
+        reports.certificate_revoke_by_holder,
+        name="certificate-revoke",
+    ),
+    path("certificats/<str:token>/", reports.certificate_verify, name="certificate-verify"),
     path(
         "organisations/<int:organization_id>/logo.png",
         organizations.organization_logo,

@@ -224,6 +224,16 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 "saved_search_unsubscribe: GET confirms, a cookie-less POST unsubscribes)",
             ),
             TokenKind(
+                name="certificate",
+                mechanism=Mechanism.STORED,
+                minted_by="engagement.reports.services.certificate_issue (stored_token, kept in "
+                "the schema's engagement_certificate table; printed as the QR code and address "
+                "of the volunteer's certificate)",
+                checked_by="/certificats/<token>/ (engagement.reports.views.certificate_verify, "
+                "public): looked up in the schema, shows what the certificate states or that "
+                "it was revoked",
+            ),
+            TokenKind(
                 name="email_unsubscribe",
                 mechanism=Mechanism.SIGNED,
                 minted_by="engagement.emails.delivery.unsubscribe_token (the List-Unsubscribe "

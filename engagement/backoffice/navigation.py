@@ -31,6 +31,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     # Parts of issue 13 insert their entries below, one line each, in this order:
     # statistics, exports, people, settings, domains, legal, integrations, audit.
     NavEntry("backoffice:statistics", _("Statistics")),
+    NavEntry("backoffice:reports", _("CSR report")),
     NavEntry("backoffice:exports", _("Exports")),
     NavEntry("backoffice:people", _("People")),
     NavEntry("backoffice:settings", _("Settings")),

@@ -10,12 +10,13 @@ from engagement.backoffice import (
     views_integrations,
     views_legal,
     views_people,
+    views_reports,
     views_settings,
     views_sharing,
     views_statistics,
 )
-from engagement.directory import views as directory_views
 from engagement.campaigns import views_backoffice as campaigns
+from engagement.directory import views as directory_views
 from engagement.programmes import views_backoffice as programmes
 from engagement.worktime import views_backoffice as worktime
 
@@ -25,6 +26,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     # Statistics (dashboard figures and breakdowns).
     path("statistiques/", views_statistics.statistics, name="statistics"),
+    # CSR report (year or campaign; page, PDF, CSV, XLSX) and the certificates issued.
+    path("rapports/", views_reports.reports, name="reports"),
+    path("rapports/objectifs/", views_reports.report_goals, name="report-goals"),
+    path(
+        "rapports/certificats/<int:certificate_id>/revoquer/",
+        views_reports.certificate_revoke_by_admin,
+        name="certificate-revoke",
+    ),
     # Exports (volunteers, participations, hours): ask, follow, download.
     path("exports/", views_exports.exports, name="exports"),
     path("exports/<int:export_job_id>/", views_exports.export_job, name="export-job"),

@@ -16,6 +16,22 @@ DEFAULT_CAUSES: tuple[tuple[str, str, str, str], ...] = (
     ("animaux", "Protection animale", "Animal welfare", "paw"),
 )
 
+# The UN Sustainable Development Goals each default cause serves (engagement.reports.sdg).
+DEFAULT_CAUSE_SDG_GOALS: dict[str, tuple[int, ...]] = {
+    "solidarite": (1, 10),
+    "environnement": (13, 15),
+    "education": (4,),
+    "sante": (3,),
+    "seniors": (3, 10),
+    "enfance": (4, 10),
+    "culture": (11,),
+    "sport": (3,),
+    "handicap": (10,),
+    "alimentation": (2,),
+    "refugies": (10,),
+    "animaux": (15,),
+}
+
 DEFAULT_SKILLS: tuple[tuple[str, str, str], ...] = (
     ("cuisine", "Cuisine", "Cooking"),
     ("conduite", "Conduite (permis B)", "Driving (car licence)"),

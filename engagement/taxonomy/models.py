@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,15 @@ class Cause(TranslatedLabelMixin):
     icon = models.CharField(max_length=40, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # The UN Sustainable Development Goals (1–17) this cause serves; the CSR report's figures by
+    # goal add up through it (goal names: engagement.reports.sdg).
+    sdg_goals = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(17)]),
+        verbose_name=_("Sustainable Development Goals"),
+        default=list,
+        blank=True,
+        size=17,
+    )
 
     class Meta:
         ordering = ["position", "slug"]

@@ -22,7 +22,7 @@ from engagement.access import require_tenant_admin
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.limits import is_valid_id
 from engagement.sanitizing import sanitize_text
-from engagement.taxonomy.defaults import DEFAULT_CAUSES, DEFAULT_SKILLS
+from engagement.taxonomy.defaults import DEFAULT_CAUSE_SDG_GOALS, DEFAULT_CAUSES, DEFAULT_SKILLS
 from engagement.taxonomy.models import Cause, Skill
 from tenants.audit.services import audit_record
 from tenants.context import current_schema_name
@@ -35,7 +35,14 @@ def taxonomy_seed_defaults() -> tuple[int, int]:
     """Create the default causes and skills that are missing; returns how many were added."""
     existing_causes = set(Cause.objects.values_list("slug", flat=True))
     causes = [
-        Cause(slug=slug, name_fr=fr, name_en=en, icon=icon, position=position)
+        Cause(
+            slug=slug,
+            name_fr=fr,
+            name_en=en,
+            icon=icon,
+            position=position,
+            sdg_goals=list(DEFAULT_CAUSE_SDG_GOALS.get(slug, ())),
+        )
         for position, (slug, fr, en, icon) in enumerate(DEFAULT_CAUSES)
         if slug not in existing_causes
     ]
@@ -275,3 +282,37 @@ def skill_retire(*, skill: Skill, actor: User) -> Skill:
 def skill_restore(*, skill: Skill, actor: User) -> Skill:
     _set_active(skill, actor=actor, active=True)
     return skill
+
+
+# --- the UN Sustainable Development Goals of a cause (CSR reports) ------------------------------
+
+SDG_FIRST, SDG_LAST = 1, 17
+
+
+def cause_sdg_goals_set(*, cause: Cause, actor: User, goals: Iterable[int | str]) -> Cause:
+    """The goals (1–17) the cause serves, replacing the previous ones; a number outside 1–17 is
+    a 400 and changes nothing."""
+    require_tenant_admin(actor)
+    try:
+        wanted = sorted({int(goal) for goal in goals})
+    except (TypeError, ValueError):
+        wanted = [0]
+    if any(not SDG_FIRST <= goal <= SDG_LAST for goal in wanted):
+        message = _("A Sustainable Development Goal is a number from 1 to 17.")
+        raise EngagementError(
+            message, code=EngagementErrorCode.INVALID, fields={"goals": [message]}
+        )
+    with transaction.atomic():
+        locked = Cause.objects.select_for_update().get(pk=cause.pk)
+        if list(locked.sdg_goals) != wanted:
+            before = list(locked.sdg_goals)
+            locked.sdg_goals = wanted
+            locked.save(update_fields=["sdg_goals"])
+            audit_record(
+                actor=actor,
+                action="taxonomy.cause_goals_changed",
+                target=locked,
+                data={"before": before, "after": wanted},
+            )
+    cause.sdg_goals = locked.sdg_goals
+    return cause

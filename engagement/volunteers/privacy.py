@@ -25,6 +25,7 @@ from engagement.organizations.selectors import organization_list_for_user
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_volunteer
 from engagement.participations.services import participation_cancel
+from engagement.reports.selectors import certificates_of
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.selectors import profile_for_user
 
@@ -53,6 +54,21 @@ def user_export_data(*, user: User) -> dict[str, Any]:
                 _saved_search_export(item) for item in saved_search_list_for_user(user=user)
             ],
             "email_preferences": _email_preferences_export(user),
+            "certificates": [
+                {
+                    "issued_at": isoformat_or_none(certificate.issued_at),
+                    "holder_name": certificate.holder_name,
+                    "period_starts_on": (
+                        certificate.period_starts_on.isoformat()
+                        if certificate.period_starts_on is not None
+                        else None
+                    ),
+                    "period_ends_on": certificate.period_ends_on.isoformat(),
+                    "hours": str(certificate.hours),
+                    "revoked_at": isoformat_or_none(certificate.revoked_at),
+                }
+                for certificate in certificates_of(volunteer=user)
+            ],
         }
     )
     logger.info("user.data_exported", extra={"user_id": user.pk})
@@ -137,7 +153,8 @@ def user_delete_account(*, user: User, actor: User) -> None:
     Upcoming participations are cancelled first (seats go to the waiting list, organizers are
     told); then every participation is anonymised: no volunteer, no message, status and hours kept.
     The account, its addresses, connected accounts, second factors, tokens, profile,
-    memberships and saved searches (with what their alerts announced) go with it, and so do
+    memberships, saved searches (with what their alerts announced) and certificates (their
+    verification pages then know nothing) go with it, and so do
     friendships, blocks, invitations, recommendations and notifications (their rows cascade with
     the account). The last active tenant admin cannot leave the tenant without admin.
     """

@@ -234,6 +234,9 @@ FILLERS: dict[str, Filler] = {
     "reminder-answer:token": value("reminder_answer_token"),
     "calendar-feed:token": value("calendar_feed_token"),
     "friend-invitation:token": value("friend_invitation_token"),
+    # certificates of volunteering: a Paris certificate's id, and its public verification page
+    "certificate_id": value("certificate_id"),
+    "certificate-verify:token": value("certificate_token"),
     # saved searches: a Paris saved search's id, and its unsubscribe link
     "saved_search_id": value("saved_search_id"),
     "saved-search-unsubscribe:token": value("saved_search_unsubscribe_token"),
@@ -291,6 +294,7 @@ TOKEN_PARAMS = frozenset(
         "reminder-answer:token",
         "calendar-feed:token",
         "friend-invitation:token",
+        "certificate-verify:token",
         "saved-search-unsubscribe:token",
         "email-unsubscribe:token",
         "work-time-decision:token",

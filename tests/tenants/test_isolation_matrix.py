@@ -26,6 +26,7 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -66,12 +67,14 @@ from engagement.participations.models import Participation
 from engagement.programmes.models import Site, Team, TeamMembership
 from engagement.reminders.models import Reminder
 from engagement.reminders.services import Action, reminder_answer_token
+from engagement.reports.models import Certificate
 from engagement.taxonomy.models import Cause, Skill
 from engagement.worktime.links import Decision, work_time_decision_token
 from engagement.worktime.models import HoursDeclaration, WorkTimeRequest
 from tenants.audit.models import AuditEvent
 from tenants.audit.services import audit_record
 from tenants.models import DeprovisionJob, Domain, Tenant
+from tenants.signing import stored_token
 from tests.engagement.api.endpoints import ENDPOINTS
 from tests.engagement.conftest import API, World, build_world
 from tests.engagement.factories import (
@@ -299,6 +302,16 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
         date=timezone.localdate(),
         hours=2,
     )
+    # A certificate of the volunteer, its holder's name marked.
+    certificate = Certificate.objects.create(
+        volunteer=world.volunteer,
+        token=stored_token("certificate"),
+        holder_name=f"Bénévole {MARKER}",
+        period_ends_on=timezone.localdate(),
+        hours=Decimal("3"),
+        activities=[],
+        issued_at=timezone.now(),
+    )
     victim = Victim(
         values={
             "mission_id": str(world.published.pk),
@@ -341,6 +354,8 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             "work_time_decision_token": work_time_decision_token(
                 work_time_request=work_time_request, decision=Decision.APPROVE
             ),
+            "certificate_id": str(certificate.pk),
+            "certificate_token": certificate.token,
         },
         by_model={
             User: world.volunteer,
@@ -784,6 +799,7 @@ def test_paris_url_on_montreal_host_as_its_admin(matrix: Matrix, route: Route) -
         "/accounts/api/me/",
         "/gestion/exports/telechargement/{export_download_token}/",
         "/agenda/{calendar_feed_token}.ics",
+        "/certificats/{certificate_token}/",
     ],
 )
 def test_the_markers_show_on_paris_itself(matrix: Matrix, path: str) -> None:

@@ -53,9 +53,11 @@ from engagement.friends.services import friend_link_create
 from engagement.missions.search import MissionSearchFilters
 from engagement.organizations.models import OrganizationInvitation, OrganizationMembership
 from engagement.organizations.services import organization_invite
+from engagement.participations.models import Participation
 from engagement.programmes.models import EmployeeProfile
 from engagement.reminders.models import Reminder
 from engagement.reminders.services import Action, reminder_answer_token
+from engagement.reports.services import certificate_issue
 from engagement.worktime.links import Decision, work_time_decision_token
 from engagement.worktime.models import WorkTimeRequest
 from tenants.audit.models import AuditEvent
@@ -627,6 +629,28 @@ def _work_time_snapshot(world: World) -> dict[str, Any]:
     return state
 
 
+# certificate: a random token stored in the tenant's schema; its public page shows what the
+# certificate states (here the holder's name, marked with the probe).
+
+
+def _certificate_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        User.objects.filter(pk=VICTIM_PK).update(first_name=PROBE, last_name=origin)
+        started = timezone.now() - timedelta(days=2)
+        ParticipationFactory(
+            volunteer_id=VICTIM_PK,
+            slot=SlotFactory(starts_at=started, ends_at=started + timedelta(hours=3)),
+            status=Participation.Status.ATTENDED,
+            hours=2,
+            decided_at=timezone.now(),
+        )
+        return certificate_issue(volunteer=User.objects.get(pk=VICTIM_PK), year=None).token
+
+
+def _certificate_use(world: World, target: str, token: str) -> HttpResponse:
+    return world.client(target).get(f"/certificats/{token}/")
+
+
 def _shows_the_victim(response: HttpResponse) -> bool:
     # The API answers with the victim's record; the console with its index for staff only.
     return response.status_code == 200
@@ -771,6 +795,15 @@ HARNESSES: dict[str, Harness] = {
         refused=frozenset({401, 404}),
         accepted=frozenset({201}),
         snapshot=_directory_token_snapshot,
+    ),
+    "certificate": Harness(
+        origins=TENANT_HOSTS,
+        serves=TENANT_HOSTS,
+        mint=_certificate_mint,
+        use=_certificate_use,
+        refused=frozenset({404}),
+        accepted=frozenset({200}),
+        leaked=lambda response: PROBE in response.content.decode(),
     ),
     "calendar_feed": Harness(
         origins=TENANT_HOSTS,
