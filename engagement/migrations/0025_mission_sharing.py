@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagement', '0021_company_programmes'),
+        ('engagement', '0024_work_time_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

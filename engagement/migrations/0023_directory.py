@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagement', '0021_company_programmes'),
+        ('engagement', '0022_campaign_announcements'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

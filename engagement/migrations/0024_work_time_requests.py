@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagement', '0021_company_programmes'),
+        ('engagement', '0023_directory'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

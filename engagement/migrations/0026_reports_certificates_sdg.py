@@ -34,7 +34,7 @@ def map_default_causes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("engagement", "0021_company_programmes"),
+        ("engagement", "0025_mission_sharing"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
