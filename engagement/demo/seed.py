@@ -34,11 +34,13 @@ from engagement.organizations.models import Organization
 from engagement.organizations.services import organization_create, organization_verify
 from engagement.participations.models import Participation
 from engagement.participations.services import participation_request
-from engagement.programmes.demo import programme_demo_seed
+from engagement.programmes.demo import programme_demo_seed, programme_history_seed
+from engagement.programmes.models import EmployeeProfile
 from engagement.taxonomy.models import Cause, Skill
 from engagement.taxonomy.services import taxonomy_seed_defaults
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.services import profile_update
+from engagement.worktime.demo import work_time_demo
 from tenants.legal.models import TermsAcceptance
 from tenants.legal.services import legal_defaults_publish, terms_accept_current
 from tenants.models import Tenant
@@ -286,6 +288,21 @@ def demo_seed(*, tenant: Any) -> str:
                 neighbours=neighbours,
                 password=DEMO_PASSWORD,
             )
+            # Dates of the last days that employees attended (hours recorded), and the demo
+            # volunteer's work time (one request approved by their manager, one waiting) and
+            # declared hours: the campaign, the standings and the CSR report have figures.
+            employees = list(
+                User.objects.filter(employee_profile__isnull=False, is_active=True).order_by("id")
+            )
+            programme_history_seed(organizer=author, employees=employees, zone=tz)
+            manager = EmployeeProfile.objects.get(user=volunteer).manager
+            if manager is not None:
+                work_time_demo(
+                    employee=volunteer,
+                    manager=manager,
+                    organization=next(iter(by_key.values())),
+                    confirmed_by=author,
+                )
 
     logger.info("demo.seeded", extra={"tenant": tenant.slug, "missions_created": created})
     published = Mission.objects.filter(status=Mission.Status.PUBLISHED).count()

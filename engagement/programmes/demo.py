@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,8 +21,10 @@ from accounts.models import User
 from accounts.services import user_create
 from engagement.campaigns.models import Campaign
 from engagement.campaigns.services import campaign_create, campaign_set_published
-from engagement.missions.models import Mission
+from engagement.missions.models import Mission, Slot
+from engagement.missions.services import mission_search_columns_refresh
 from engagement.organizations.models import Organization
+from engagement.participations.models import Participation
 from engagement.programmes.models import EmployeeProfile, Site, Team, TeamMembership
 from engagement.programmes.services import (
     programme_settings_update,
@@ -181,3 +184,42 @@ def programme_demo_seed(
         f"{Site.objects.count()} sites, {Team.objects.count()} teams, "
         f"campaign /campagnes/{campaign.slug}/; the demo volunteer's manager is {manager.email}"
     )
+
+
+def programme_history_seed(*, organizer: User, employees: list[User], zone: ZoneInfo) -> int:
+    """Dates of the last days that employees attended, with the hours the organization recorded:
+    the campaign's progress, the team standings, the CSR report and the certificates have figures
+    from the first run. Rows are written directly (nobody is e-mailed); a second run adds nothing.
+    Returns the attended participations created."""
+    if Participation.objects.filter(status=Participation.Status.ATTENDED).exists():
+        return 0
+    missions = list(
+        Mission.objects.filter(status=Mission.Status.PUBLISHED, requires_approval=False).order_by(
+            "id"
+        )[:3]
+    )
+    now = timezone.now()
+    created = 0
+    with transaction.atomic():
+        for index, mission in enumerate(missions):
+            day = timezone.localtime(now, zone) - timedelta(days=2 + 2 * index)
+            starts_at = day.replace(hour=9 + index, minute=0, second=0, microsecond=0)
+            slot = Slot.objects.create(
+                mission=mission,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=3),
+                capacity=10,
+                time_bit=Slot.time_bit_for(starts_at, str(zone)),
+            )
+            for employee in employees[index::3]:
+                Participation.objects.create(
+                    slot=slot,
+                    volunteer=employee,
+                    status=Participation.Status.ATTENDED,
+                    hours=Decimal("3") if index != 1 else Decimal("2.5"),
+                    decided_by=organizer,
+                    decided_at=now,
+                )
+                created += 1
+        mission_search_columns_refresh(mission_ids=[mission.pk for mission in missions])
+    return created

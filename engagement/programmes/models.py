@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ProgrammeSettings(models.Model):
-    """How the company runs its programme. One row (pk 1) per tenant schema, created on first
-    read by engagement.programmes.selectors.programme_settings()."""
+    """How the company runs its programme. One row (pk 1) per tenant schema, created when an
+    admin first saves them; engagement.programmes.selectors.programme_settings() reads it (the
+    defaults until then)."""
 
     # Team standings (campaign pages, team pages) are shown only where the company wants them.
     leaderboards_enabled = models.BooleanField(_("team leaderboards"), default=False)

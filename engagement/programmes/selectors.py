@@ -36,9 +36,9 @@ PEOPLE_SEARCH_LIMIT = 20
 
 
 def programme_settings() -> ProgrammeSettings:
-    """The current tenant's programme settings (the row is created with defaults on first read)."""
-    settings_row, _created = ProgrammeSettings.objects.get_or_create(pk=1)
-    return settings_row
+    """The current tenant's programme settings: the defaults until an admin saves them (a read
+    never writes; engagement.programmes.services.programme_settings_update creates the row)."""
+    return ProgrammeSettings.objects.filter(pk=1).first() or ProgrammeSettings(pk=1)
 
 
 # --- Periods ------------------------------------------------------------------------------------

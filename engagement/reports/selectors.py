@@ -13,7 +13,7 @@ statement (`_contributions`):
 - **shared city missions**: hours of the employees on missions a city shares with the company
   (`_shared_mission_hours`, the one place where that source plugs in).
 
-Every figure of the report is an aggregate over these rows: a fixed number of statements (nine,
+Every figure of the report is an aggregate over these rows: a fixed number of statements (ten,
 see `csr_report`) whatever the amount of data (tests/engagement/reports/test_selectors.py checks
 it; bench/reports.py measures it).
 """
@@ -41,6 +41,7 @@ from engagement.campaigns.selectors import (
 from engagement.participations.models import Participation
 from engagement.reports.models import Certificate
 from engagement.reports.sdg import sdg_label
+from engagement.sharing.selectors import shared_attended_participations
 from engagement.taxonomy.models import translated_label
 from engagement.worktime.models import HoursDeclaration
 
@@ -142,16 +143,24 @@ class SharedMissionHours:
     hours: Decimal
 
 
-def _no_shared_mission_hours(*, starts_on: date, ends_on: date) -> Sequence[SharedMissionHours]:
-    return ()
+def _shared_city_mission_hours(*, starts_on: date, ends_on: date) -> Sequence[SharedMissionHours]:
+    """Hours the cities' organizations recorded for the employees on the missions they share
+    (engagement.sharing keeps the company's copy of those participations). One query."""
+    zone = timezone.get_current_timezone()
+    return [
+        SharedMissionHours(
+            volunteer_id=row.volunteer_id,
+            organization_name=f"{row.organization_name} ({row.city_name})",
+            day=timezone.localtime(row.starts_at, zone).date(),
+            hours=row.hours,
+        )
+        for row in shared_attended_participations(starts_on=starts_on, ends_on=ends_on)
+        if row.volunteer_id is not None and row.starts_at is not None and row.hours is not None
+    ]
 
 
-# INTEGRATION POINT — hours of shared city missions. Until missions shared by cities exist, this
-# source is empty. Plug `engagement.sharing.selectors.shared_hours` here (adapted to return
-# SharedMissionHours rows for the days from `starts_on` to `ends_on`, at a fixed number of
-# queries); tests/engagement/reports/test_selectors.py::test_shared_city_mission_hours_are_a_source
-# fails as long as sharing has `shared_hours` and this still points at the empty source.
-SHARED_MISSION_HOURS_SOURCE = _no_shared_mission_hours
+# The one place where hours of missions shared by the cities enter the report (tests swap it).
+SHARED_MISSION_HOURS_SOURCE = _shared_city_mission_hours
 
 
 def _shared_mission_hours(scope: ReportScope) -> Sequence[SharedMissionHours]:
@@ -462,9 +471,10 @@ def _months(scope: ReportScope) -> list[date]:
 def csr_report(
     *, scope: ReportScope, hourly_rate: Decimal | None = None, currency: str = "EUR"
 ) -> CsrReport:
-    """The figures of a year or a campaign: nine statements whatever the data (the contributions
-    gathered once into a temporary table dropped at commit, then totals, by cause, by goal, by
-    team, by site, by month, by organization), plus those of the shared-missions source."""
+    """The figures of a year or a campaign, whatever the data: the shared-missions source (one
+    statement for a year, none for a campaign), then the contributions gathered once into a
+    temporary table dropped at commit, then totals, by cause, by goal, by team, by site, by month,
+    by organization."""
     contributions, params = _contributions(scope)
     with connection.cursor() as cursor:
         # A report made earlier in the same transaction (tests, a page that makes two).

@@ -93,6 +93,23 @@ def shared_hours(
     return rows.aggregate(total=Sum("hours"))["total"] or Decimal("0")
 
 
+def shared_attended_participations(
+    *, starts_on: date | None = None, ends_on: date | None = None
+) -> QuerySet[SharedParticipation]:
+    """The employees' attended participations on the cities' missions, with their hours, within
+    the period: the CSR report's third source (engagement.reports.selectors). One query."""
+    return (
+        SharedParticipation.objects.filter(
+            status=SharedParticipation.Status.ATTENDED,
+            volunteer__isnull=False,
+            hours__isnull=False,
+            starts_at__isnull=False,
+        )
+        .filter(_period(starts_on, ends_on))
+        .only("volunteer_id", "organization_name", "city_name", "starts_at", "hours")
+    )
+
+
 def shared_hours_by_volunteer(
     *, starts_on: date | None = None, ends_on: date | None = None
 ) -> dict[int, Decimal]:

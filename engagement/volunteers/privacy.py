@@ -26,6 +26,8 @@ from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_volunteer
 from engagement.participations.services import participation_cancel
 from engagement.reports.selectors import certificates_of
+from engagement.sharing.selectors import shared_participations_export
+from engagement.sharing.services import shared_guest_forget
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.selectors import profile_for_user
 
@@ -49,6 +51,8 @@ def user_export_data(*, user: User) -> dict[str, Any]:
                 for organization in organization_list_for_user(user=user)
             ],
             "participations": [_participation_export(item) for item in participations],
+            # On the missions cities share with the company (engagement.sharing).
+            "shared_city_participations": shared_participations_export(user=user),
             **friends_export(user=user),
             "saved_searches": [
                 _saved_search_export(item) for item in saved_search_list_for_user(user=user)
@@ -154,7 +158,8 @@ def user_delete_account(*, user: User, actor: User) -> None:
     told); then every participation is anonymised: no volunteer, no message, status and hours kept.
     The account, its addresses, connected accounts, second factors, tokens, profile,
     memberships, saved searches (with what their alerts announced) and certificates (their
-    verification pages then know nothing) go with it, and so do
+    verification pages then know nothing) go with it, the cities' guest accounts of an employee
+    who joined their shared missions are erased, and so do
     friendships, blocks, invitations, recommendations and notifications (their rows cascade with
     the account). The last active tenant admin cannot leave the tenant without admin.
     """
@@ -171,6 +176,9 @@ def user_delete_account(*, user: User, actor: User) -> None:
             except EngagementError:
                 # Already started: the organization still records attendance, anonymously.
                 continue
+        # What the cities hold for an employee who joined their shared missions goes first: the
+        # company's rows name the cities (engagement.sharing, GDPR art. 17 there too).
+        shared_guest_forget(employee=locked)
         anonymised = Participation.objects.filter(volunteer=locked).update(
             volunteer=None, is_anonymised=True, message=""
         )

@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from engagement.organizations.models import Organization
-from engagement.programmes.models import EmployeeProfile
-from engagement.programmes.selectors import programme_settings
+from engagement.programmes.models import EmployeeProfile, ProgrammeSettings
 from engagement.worktime.models import HoursDeclaration, WorkTimeRequest
 from engagement.worktime.selectors import allowance_year, requestable_participations
 
@@ -37,7 +36,7 @@ def work_time_demo(
     allowance to 16 h a year if the company has none. Returns how many rows of each it wrote."""
     written = {"requests": 0, "declarations": 0}
     with transaction.atomic():
-        policy = programme_settings()
+        policy, _created = ProgrammeSettings.objects.get_or_create(pk=1)
         if policy.work_hours_per_year == 0:
             policy.work_hours_per_year = DEMO_ALLOWANCE
             policy.save(update_fields=["work_hours_per_year", "updated_at"])

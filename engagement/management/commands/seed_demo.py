@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django_tenants.utils import tenant_context
 
 from engagement.demo.seed import demo_seed
+from engagement.sharing.demo import demo_sharing_seed
 from tenants.demo import DEMO_TENANTS, demo_logo
 from tenants.models import Tenant
 from tenants.services import tenant_provision
@@ -29,3 +30,6 @@ class Command(BaseCommand):
                 # A company's programme: visitors are sent to its sign-in page first.
                 summary = f"private instance (members only), {summary}"
             self.stdout.write(self.style.SUCCESS(f"{tenant.name}: {tenant.base_url}/ — {summary}"))
+        # Paris shares its verified organizations' missions; Acme subscribes around its offices.
+        shared = demo_sharing_seed(city_slug="paris", company_slug="acme")
+        self.stdout.write(f"Paris shares {shared} missions near Acme's offices.")

@@ -5,13 +5,20 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import authenticate
 from django.db.models import F
+from django.utils import timezone
 
+from accounts.models import User
+from engagement.campaigns.models import Campaign
+from engagement.campaigns.selectors import campaign_progress
 from engagement.demo.content import DEMO_PASSWORD
 from engagement.demo.seed import demo_accounts, demo_seed
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import Organization, OrganizationMembership
 from engagement.participations.models import Participation
+from engagement.programmes.models import Team
+from engagement.reports.selectors import csr_report, report_scope_for_year
 from engagement.volunteers.models import VolunteerProfile
+from engagement.worktime.models import WorkTimeRequest
 from tenants.audit.models import AuditEvent
 from tenants.legal.models import LegalDocument, LegalVersion, TermsAcceptance
 
@@ -91,7 +98,11 @@ def test_demo_accounts_sign_in_with_the_known_password(request, slug):
     statuses = sorted(
         Participation.objects.filter(volunteer=volunteer).values_list("status", flat=True)
     )
-    assert statuses == ["confirmed", "waitlisted"]
+    # A company's demo volunteer also attended a date of the last days (the programme's history).
+    expected = (
+        ["confirmed", "waitlisted"] if slug == "paris" else ["attended", "confirmed", "waitlisted"]
+    )
+    assert statuses == expected
     profile = VolunteerProfile.objects.get(user=volunteer)
     assert profile.availability_mask and profile.home_point is not None
 
@@ -133,3 +144,20 @@ def test_the_demo_company_is_private_and_its_accounts_get_in(in_acme, client_for
     assert visitor["Location"] == "/accounts/login/?next=%2F"
     assert signed_in.status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_the_demo_company_runs_a_programme_with_figures(in_acme):
+    demo_seed(tenant=in_acme)
+    demo_seed(tenant=in_acme)  # idempotent: nothing twice
+    volunteer = User.objects.get(email=demo_accounts("acme")["volunteer"])
+    assert Team.objects.count() >= 3
+    campaign = Campaign.objects.get(is_published=True)
+    today = timezone.localdate()
+    assert campaign.starts_on <= today <= campaign.ends_on
+    assert campaign_progress(campaign).hours > 0
+    report = csr_report(scope=report_scope_for_year(today.year))
+    assert report.totals.participation_hours > 0
+    assert report.totals.declared_hours > 0
+    assert sorted(
+        WorkTimeRequest.objects.filter(employee=volunteer).values_list("status", flat=True)
+    ) == ["approved", "requested"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,6 +19,7 @@ from engagement.reports.selectors import (
     report_scope_for_campaign,
     report_scope_for_year,
 )
+from engagement.sharing.models import SharedParticipation
 from engagement.worktime.models import HoursDeclaration
 from tests.engagement.factories import MissionFactory, ParticipationFactory, SlotFactory
 from tests.engagement.reports.conftest import YEAR, ReportWorld, at
@@ -27,8 +27,9 @@ from tests.engagement.reports.conftest import YEAR, ReportWorld, at
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-# The temporary table (dropped, created) and its seven aggregates, in a savepoint (two more).
-QUERIES = 11
+# The hours of shared city missions, the temporary table (dropped, created) and its seven
+# aggregates, in a savepoint (two more).
+QUERIES = 12
 
 
 def figures(rows: list[ReportRow]) -> dict[str, tuple[Decimal, int, int]]:
@@ -179,17 +180,34 @@ def test_shared_city_mission_hours_are_counted(
     assert figures(report.by_site)[""] == (D("4"), 2, 2)
 
 
-def test_shared_city_mission_hours_are_a_source() -> None:
-    """Once missions shared by cities exist (engagement.sharing.selectors.shared_hours), the
-    report must count them: this fails until the source is plugged in selectors.py."""
-    try:
-        sharing = importlib.import_module("engagement.sharing.selectors")
-    except ModuleNotFoundError:
-        sharing = None
-    if sharing is not None and hasattr(sharing, "shared_hours"):
-        assert selectors.SHARED_MISSION_HOURS_SOURCE is not selectors._no_shared_mission_hours, (
-            "engagement.sharing.selectors.shared_hours exists: plug it into "
-            "engagement.reports.selectors.SHARED_MISSION_HOURS_SOURCE"
+def test_attended_shared_city_missions_of_the_year_count_with_their_city(
+    report_world: ReportWorld,
+) -> None:
+    """The real source: the company's copy of its employees' participations on the cities'
+    missions (engagement.sharing), attended ones within the year only."""
+
+    def shared(day: date, status: str, hours: str | None) -> None:
+        SharedParticipation.objects.create(
+            volunteer=report_world.carol,
+            city_tenant_id=1,
+            city_name="Paris",
+            source_participation_id=day.toordinal(),
+            source_mission_id=1,
+            source_slot_id=1,
+            mission_title="Maraude",
+            organization_name="Les Restos",
+            starts_at=at(day),
+            ends_at=at(day, 15),
+            status=status,
+            hours=D(hours) if hours else None,
+            synced_at=timezone.now(),
         )
-    else:
-        assert selectors.SHARED_MISSION_HOURS_SOURCE is selectors._no_shared_mission_hours
+
+    shared(date(YEAR, 7, 2), SharedParticipation.Status.ATTENDED, "2.5")
+    shared(date(YEAR, 8, 2), SharedParticipation.Status.CONFIRMED, None)
+    shared(date(YEAR + 1, 1, 3), SharedParticipation.Status.ATTENDED, "4")
+    report = csr_report(scope=report_scope_for_year(YEAR))
+    assert report.totals.shared_mission_hours == D("2.5")
+    assert report.totals.hours == D("16.5")
+    assert report.totals.organizations == 4
+    assert "Les Restos (Paris)" in {row.label for row in report.by_organization}

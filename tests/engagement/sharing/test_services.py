@@ -33,6 +33,7 @@ from engagement.sharing.services import (
     sharing_settings_update,
     sharing_subscriber_stop,
 )
+from engagement.volunteers.privacy import user_delete_account, user_export_data
 from tenants.audit.models import AuditEvent
 from tests.engagement.factories import (
     MembershipFactory,
@@ -497,3 +498,21 @@ def test_forgetting_an_employee_erases_the_city_guest_and_keeps_the_counts(city,
         city.slot.refresh_from_db()
         assert city.slot.confirmed_count == 0
         assert AuditEvent.objects.filter(action="sharing.guest_forgotten").count() == 1
+
+
+def test_deleting_the_employees_account_erases_the_city_guest_and_exports_it_first(city, company):
+    _subscribe(company, city)
+    with tenant_context(company.tenant):
+        shared = shared_participation_join(
+            volunteer=company.employee,
+            shared_mission=SharedMission.objects.get(),
+            slot_id=city.slot.pk,
+        )
+        exported = user_export_data(user=company.employee)["shared_city_participations"]
+        assert [row["city"] for row in exported] == [city.tenant.name]
+        user_delete_account(user=company.employee, actor=company.employee)
+        assert SharedParticipation.objects.filter(volunteer__isnull=False).count() == 0
+    with tenant_context(city.tenant):
+        participation = Participation.objects.get(pk=shared.source_participation_id)
+        assert (participation.volunteer_id, participation.is_anonymised) == (None, True)
+        assert CompanyGuest.objects.count() == 0

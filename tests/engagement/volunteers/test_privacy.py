@@ -209,7 +209,7 @@ def test_export_costs_a_fixed_number_of_queries(paris, lea, engaged, django_asse
             ParticipationFactory(volunteer=lea)
         # Friends add one query per list: friendships, blocks, invitations, recommendations
         # and notifications (engagement.friends.selectors.friends_export); certificates one.
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(19):
             data = user_export_data(user=lea)
 
     assert len(data["participations"]) == 7
