@@ -80,6 +80,17 @@ def report_figures(report: CsrReport) -> list[Figure]:
             inputs_time,
         ),
         Figure(
+            "time_hours_work_time",
+            _("Paid working time approved for these participations"),
+            _hours(totals.work_time_hours),
+            _("hours"),
+            inputs_time,
+            _(
+                "Approved work-time requests; a confirmed participation counts before the "
+                "organization records its hours. The rest of the time is the employees' own."
+            ),
+        ),
+        Figure(
             "time_value",
             _("Value of the volunteering time"),
             report.valued_hours,
@@ -177,8 +188,9 @@ def not_measured() -> Sequence[str]:
             "this report multiplies hours by one flat rate chosen by you, or does not value them."
         ),
         _(
-            "Time given during paid working hours versus the employee's own time (B4SI treats "
-            "the latter as leverage): not told apart in these figures."
+            "Paid working time versus the employee's own time (B4SI treats the latter as "
+            "leverage): told apart for the missions joined on the platform (approved work-time "
+            "requests), not for declared hours nor missions shared by cities."
         ),
         _("The motivation of each contribution (charitable, community investment, commercial)."),
         _("Beneficiaries reached, and impacts on people, employees and the business."),

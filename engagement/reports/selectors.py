@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,7 +43,7 @@ from engagement.reports.models import Certificate
 from engagement.reports.sdg import sdg_label
 from engagement.sharing.selectors import shared_attended_participations
 from engagement.taxonomy.models import translated_label
-from engagement.worktime.models import HoursDeclaration
+from engagement.worktime.models import HoursDeclaration, WorkTimeRequest
 
 ZERO = Decimal("0")
 ATTENDED = Participation.Status.ATTENDED
@@ -102,6 +102,15 @@ def _window(starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
         datetime.combine(starts_on, time.min, tzinfo=zone),
         datetime.combine(ends_on + timedelta(days=1), time.min, tzinfo=zone),
     )
+
+
+def _work_time_hours(scope: ReportScope) -> Decimal:
+    """Hours of the approved work-time requests of the participations the report counts."""
+    total = WorkTimeRequest.objects.filter(
+        status=WorkTimeRequest.Status.APPROVED,
+        participation__in=scope_participations(scope).values("id"),
+    ).aggregate(total=Sum("hours"))["total"]
+    return Decimal(total or 0)
 
 
 def scope_participations(scope: ReportScope) -> QuerySet[Participation]:
@@ -405,6 +414,9 @@ class ReportTotals:
     participation_hours: Decimal
     declared_hours: Decimal
     shared_mission_hours: Decimal
+    # Paid working time approved for the counted participations (engagement.worktime): a part of
+    # the time B4SI counts as the company's input, the rest being the employees' own time.
+    work_time_hours: Decimal
     participations: int
     volunteers: int
     organizations: int
@@ -498,6 +510,7 @@ def csr_report(
         participation_hours=Decimal(participation_hours),
         declared_hours=Decimal(declared_hours),
         shared_mission_hours=Decimal(shared_hours),
+        work_time_hours=_work_time_hours(scope),
         participations=participations,
         volunteers=volunteers,
         organizations=organizations,

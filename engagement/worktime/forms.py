@@ -89,6 +89,9 @@ class HoursDeclarationForm(SummarisedErrorsForm):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown on the same page as the work-time request form, whose fields share names: ids of
+        # its own keep each label on its field.
+        kwargs.setdefault("auto_id", "declaration_%s")
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
             verification_status=Organization.Verification.VERIFIED

@@ -40,7 +40,8 @@ def sign_in_as_admin(pages, url, *, slug: str = "paris", phone: bool = False, **
     _terms_accepted(tenant, admin)
     secret = mfa_enable(tenant, admin)
     page = pages.new(phone=phone, **options)
-    page.goto(url(slug, "/accounts/login/?next=/gestion/"))
+    # ?password=1 unfolds the password form where the tenant signs in with its SSO first.
+    page.goto(url(slug, "/accounts/login/?password=1&next=/gestion/"))
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("form.login button[type=submit]").click()

@@ -20,16 +20,16 @@ from engagement.reports.selectors import (
     report_scope_for_year,
 )
 from engagement.sharing.models import SharedParticipation
-from engagement.worktime.models import HoursDeclaration
+from engagement.worktime.models import HoursDeclaration, WorkTimeRequest
 from tests.engagement.factories import MissionFactory, ParticipationFactory, SlotFactory
 from tests.engagement.reports.conftest import YEAR, ReportWorld, at
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-# The hours of shared city missions, the temporary table (dropped, created) and its seven
-# aggregates, in a savepoint (two more).
-QUERIES = 12
+# The hours of shared city missions, the temporary table (dropped, created), its seven
+# aggregates and the approved work time, in a savepoint (two more).
+QUERIES = 13
 
 
 def figures(rows: list[ReportRow]) -> dict[str, tuple[Decimal, int, int]]:
@@ -43,6 +43,7 @@ def test_year_totals(report_world: ReportWorld) -> None:
     assert totals.participation_hours == D("9.5")
     assert totals.declared_hours == D("4.5")
     assert totals.shared_mission_hours == D("0")
+    assert totals.work_time_hours == D("0")
     assert totals.participations == 4
     assert totals.volunteers == 4
     assert totals.organizations == 3
@@ -211,3 +212,31 @@ def test_attended_shared_city_missions_of_the_year_count_with_their_city(
     assert report.totals.hours == D("16.5")
     assert report.totals.organizations == 4
     assert "Les Restos (Paris)" in {row.label for row in report.by_organization}
+
+
+def test_approved_work_time_of_counted_participations_is_told_apart(
+    report_world: ReportWorld,
+) -> None:
+    counted = list(
+        Participation.objects.filter(
+            status__in=("confirmed", "attended"), slot__starts_at__year=YEAR
+        ).order_by("id")[:2]
+    )
+    cancelled = Participation.objects.filter(status="cancelled").first()
+    assert len(counted) == 2 and cancelled is not None
+    for participation, status, hours in (
+        (counted[0], "approved", "3"),
+        (counted[1], "requested", "2"),
+        (cancelled, "approved", "4"),
+    ):
+        WorkTimeRequest.objects.create(
+            participation=participation,
+            employee=participation.volunteer,
+            hours=D(hours),
+            year=YEAR,
+            status=status,
+            decided_at=timezone.now() if status == "approved" else None,
+        )
+    totals = csr_report(scope=report_scope_for_year(YEAR)).totals
+    assert totals.work_time_hours == D("3")
+    assert totals.hours == D("14")  # the time itself is counted once, as before
