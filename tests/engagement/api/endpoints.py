@@ -21,8 +21,7 @@ from engagement.organizations.models import (
     OrganizationMembership,
 )
 from engagement.participations.models import Participation
-from engagement.programmes.models import EmployeeProfile
-from engagement.programmes.selectors import programme_settings
+from engagement.programmes.models import EmployeeProfile, ProgrammeSettings
 from engagement.volunteers.models import VolunteerProfile
 from engagement.worktime.models import WorkTimeRequest
 from tenants.audit.models import AuditEvent
@@ -99,10 +98,7 @@ def _in_days(days: int, hours: int = 0) -> str:
 
 def _work_time_policy(w: World) -> None:
     """Ten hours of work time a year, approved by a manager (Paris has none by default)."""
-    policy = programme_settings()
-    if policy.work_hours_per_year != 10:
-        policy.work_hours_per_year = 10
-        policy.save(update_fields=["work_hours_per_year", "updated_at"])
+    ProgrammeSettings.objects.update_or_create(pk=1, defaults={"work_hours_per_year": 10})
 
 
 def _ask_for_work_time_path(w: World) -> str:
