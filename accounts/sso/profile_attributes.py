@@ -1,5 +1,6 @@
 """What the company's identity provider says of a person beyond their name — department, site,
-manager, job title, employee number — read at each sign-in and handed to whoever keeps it.
+manager, job title, employee number, the groups they belong to — read at each sign-in and handed
+to whoever keeps it.
 
 accounts keeps no such profile (and never imports a domain): a domain registers a consumer in its
 AppConfig.ready (`register_profile_consumer`, as tenants.provisioning_steps does for provisioning
@@ -13,6 +14,7 @@ it, the defaults below.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -23,7 +25,12 @@ from accounts.models import User
 logger = logging.getLogger(__name__)
 
 # Our keys, in the order the settings pages show them.
-PROFILE_KEYS = ("department", "site", "manager", "job_title", "employee_number")
+PROFILE_KEYS = ("department", "site", "manager", "job_title", "employee_number", "teams")
+# Keys whose attribute carries several values (each one a name): handed over as a list.
+MULTI_VALUED_KEYS = frozenset({"teams"})
+MAX_VALUES_PER_KEY = 50
+# An LDAP distinguished name's first part (memberOf: "CN=Finance,OU=Groups,DC=acme,DC=com").
+DISTINGUISHED_NAME = re.compile(r"^\s*cn=([^,]+),", re.IGNORECASE)
 MAX_NAMES_PER_KEY = 5
 MAX_NAME_LENGTH = 200
 # Longer values are cut (the profile's fields are shorter anyway).
@@ -40,6 +47,8 @@ DEFAULT_SAML_PROFILE_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
     "job_title": ("title", "jobTitle", "urn:oid:2.5.4.12"),
     # employeeNumber (inetOrgPerson) is urn:oid:2.16.840.1.113730.3.1.3.
     "employee_number": ("employeeNumber", "urn:oid:2.16.840.1.113730.3.1.3"),
+    # The person's groups, which become teams; memberOf is urn:oid:1.2.840.113556.1.2.102.
+    "teams": ("groups", "memberOf", "urn:oid:1.2.840.113556.1.2.102"),
 }
 DEFAULT_OIDC_PROFILE_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
     "department": ("department",),
@@ -47,6 +56,7 @@ DEFAULT_OIDC_PROFILE_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
     "manager": ("manager_email",),
     "job_title": ("job_title",),
     "employee_number": ("employee_number",),
+    "teams": ("groups",),
 }
 
 ProfileConsumer = Callable[..., None]
@@ -55,7 +65,8 @@ _consumers: dict[str, ProfileConsumer] = {}
 
 def register_profile_consumer(name: str, consumer: ProfileConsumer) -> None:
     """`consumer(user=..., attributes=...)` runs at each SSO sign-in, inside the sign-in's
-    request, with the values found (our keys → text). Registering a name again replaces it."""
+    request, with the values found (our keys → text; a list of names for MULTI_VALUED_KEYS).
+    Registering a name again replaces it."""
     _consumers[name] = consumer
 
 
@@ -105,7 +116,21 @@ def _first_text(value: Any) -> str | None:
     return None
 
 
-def profile_values(app: SocialApp, data: Mapping[str, Any]) -> dict[str, str]:
+def _texts(value: Any) -> list[str]:
+    """Every value of a multi-valued attribute, as names (an LDAP DN gives its CN)."""
+    values = value if isinstance(value, list | tuple) else [value]
+    names: list[str] = []
+    for item in values:
+        if not isinstance(item, str) or not item.strip():
+            continue
+        dn = DISTINGUISHED_NAME.match(item)
+        name = (dn.group(1) if dn else item).strip()[:MAX_VALUE_LENGTH]
+        if name and name not in names:
+            names.append(name)
+    return names[:MAX_VALUES_PER_KEY]
+
+
+def profile_values(app: SocialApp, data: Mapping[str, Any]) -> dict[str, str | list[str]]:
     """The values `data` (SAML attributes, lists of values; or OIDC claims) carries, by our
     keys. A key whose attributes are all absent is left out (nothing to change)."""
     userinfo, id_token = data.get("userinfo"), data.get("id_token")
@@ -115,9 +140,13 @@ def profile_values(app: SocialApp, data: Mapping[str, Any]) -> dict[str, str]:
             **(id_token if isinstance(id_token, Mapping) else {}),
             **(userinfo if isinstance(userinfo, Mapping) else {}),
         }
-    found: dict[str, str] = {}
+    found: dict[str, str | list[str]] = {}
     for key, names in app_profile_attributes(app).items():
         for name in names:
+            if name in data and key in MULTI_VALUED_KEYS:
+                # An empty list is an answer too: the person belongs to no group any more.
+                found[key] = _texts(data[name])
+                break
             if name in data:
                 value = _first_text(data[name])
                 if value is not None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -564,15 +564,22 @@ def directory_team_delete(*, team: Team) -> None:
 # --- Sign-in attributes --------------------------------------------------------------------------
 
 
-def employee_profile_sync_from_sign_in(*, user: User, attributes: Mapping[str, str]) -> None:
+def employee_profile_sync_from_sign_in(
+    *, user: User, attributes: Mapping[str, str | list[str]]
+) -> None:
     """Fill the person's employee profile from what the company's identity provider sent at
     sign-in (already mapped to our names: department, site, manager, job_title,
-    employee_number). What it did not send is left as it is; an unknown manager or site leaves
-    the field empty."""
+    employee_number, teams). What it did not send is left as it is; an unknown manager or site
+    leaves the field empty; the groups it sends become the person's teams of source SSO."""
     known = {key: value for key, value in attributes.items() if isinstance(value, str)}
-    if not known or current_tenant().kind != "company":
+    groups = attributes.get("teams")
+    if (not known and groups is None) or current_tenant().kind != "company":
         return
     with transaction.atomic():
+        if isinstance(groups, list):
+            _sso_teams_sync(user=user, names=groups)
+        if not known:
+            return
         profile, _created = EmployeeProfile.objects.select_for_update().get_or_create(user=user)
         for name, max_length in PROFILE_FIELD_MAX_LENGTHS.items():
             if name in known:
@@ -588,3 +595,25 @@ def employee_profile_sync_from_sign_in(*, user: User, attributes: Mapping[str, s
             )
             profile.manager = manager
         profile.save()
+
+
+def _sso_teams_sync(*, user: User, names: Sequence[str]) -> None:
+    """The person belongs to exactly the SSO teams named by their groups: a missing one is
+    created (source SSO), memberships of SSO teams they left are removed. A team of the same name
+    managed here or by the directory is left alone: SSO never changes those."""
+    wanted = list(dict.fromkeys(name.strip()[:120] for name in names if name.strip()))
+    existing = {team.name: team for team in Team.objects.filter(name__in=wanted)}
+    keep: list[int] = []
+    for name in wanted:
+        team = existing.get(name)
+        if team is None:
+            team, _created = Team.objects.get_or_create(
+                name=name, defaults={"source": Team.Source.SSO}
+            )
+        if team.source != Team.Source.SSO:
+            continue
+        keep.append(team.pk)
+        TeamMembership.objects.get_or_create(team=team, user=user)
+    TeamMembership.objects.filter(user=user, team__source=Team.Source.SSO).exclude(
+        team_id__in=keep
+    ).delete()

@@ -11,7 +11,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import User
 from accounts.sso.services import saml_connection_save
-from engagement.programmes.models import EmployeeProfile, Site
+from engagement.programmes.models import EmployeeProfile, Site, Team, TeamMembership
 from tests.accounts.conftest import SAML_MAPPING
 from tests.accounts.sso import saml_flow
 from tests.accounts.sso.test_oidc import JANE as OIDC_JANE
@@ -131,3 +131,37 @@ def test_a_person_provisioned_by_the_directory_signs_in_through_saml(
         assert str(user.directory_identity.scim_id) == created.json()["id"]
         assert list(user.socialaccount_set.values_list("provider", flat=True)) == ["saml"]
     assert _profile(acme)[0] == "R&D"
+
+
+def _sso_teams(tenant: Any, email: str = "jane@acme.example") -> list[tuple[str, str]]:
+    with tenant_context(tenant):
+        return sorted(
+            TeamMembership.objects.filter(user__email=email).values_list(
+                "team__name", "team__source"
+            )
+        )
+
+
+def test_saml_groups_become_teams_and_follow_each_sign_in(acme, client_for, acme_saml):
+    with tenant_context(acme):
+        # Managed by hand: the company's groups never change its members.
+        Team.objects.create(name="Comité des fêtes", source=Team.Source.MANUAL)
+
+    _saml_sign_in(
+        client_for,
+        acme,
+        acme_saml,
+        memberOf=["CN=Finance,OU=Groups,DC=acme,DC=example", "Bénévoles", "Comité des fêtes"],
+    )
+    assert _sso_teams(acme) == [("Bénévoles", "sso"), ("Finance", "sso")]
+
+    # She left Finance for Data: her teams follow; the team she left stays (with its history).
+    _saml_sign_in(client_for, acme, acme_saml, memberOf=["CN=Data,OU=Groups,DC=acme", "Bénévoles"])
+    assert _sso_teams(acme) == [("Bénévoles", "sso"), ("Data", "sso")]
+    with tenant_context(acme):
+        assert Team.objects.filter(name="Finance", source="sso").exists()
+        assert not TeamMembership.objects.filter(team__name="Comité des fêtes").exists()
+
+    # A sign-in without the attribute leaves her teams as they are.
+    _saml_sign_in(client_for, acme, acme_saml)
+    assert _sso_teams(acme) == [("Bénévoles", "sso"), ("Data", "sso")]
