@@ -1,12 +1,7 @@
 """Demo data of mission sharing: the demo city shares, the demo company subscribes.
 
-For the integrator's seed (engagement/demo/seed.py calls it once the tenants and their content
-exist; it is idempotent):
-
-    from engagement.sharing.demo import demo_sharing_seed
-    demo_sharing_seed(city_slug="paris", company_slug="acme", radius_km=5)
-
-It turns sharing on in the city (every verified organization), gives the company a "Paris
+The seed_demo command calls it once every demo tenant and its content exist (it is idempotent):
+`demo_sharing_seed(city_slug="paris", company_slug="acme")`. It turns sharing on in the city (every verified organization), gives the company a "Paris
 head office" site near the city's map centre if it has no located site yet, subscribes the
 company with `radius_km` around all its sites, and fills its mirror right away (no worker
 needed). It acts as the first tenant admin of each side (each side's audit shows it). Returns

@@ -31,5 +31,5 @@ class Command(BaseCommand):
                 summary = f"private instance (members only), {summary}"
             self.stdout.write(self.style.SUCCESS(f"{tenant.name}: {tenant.base_url}/ — {summary}"))
         # Paris shares its verified organizations' missions; Acme subscribes around its offices.
-        shared = demo_sharing_seed(city_slug="paris", company_slug="acme")
+        shared = demo_sharing_seed(city_slug="paris", company_slug="acme", radius_km=15)
         self.stdout.write(f"Paris shares {shared} missions near Acme's offices.")
