@@ -1,11 +1,12 @@
 """Demo data of mission sharing: the demo city shares, the demo company subscribes.
 
 The seed_demo command calls it once every demo tenant and its content exist (it is idempotent):
-`demo_sharing_seed(city_slug="paris", company_slug="acme")`. It turns sharing on in the city (every verified organization), gives the company a "Paris
-head office" site near the city's map centre if it has no located site yet, subscribes the
-company with `radius_km` around all its sites, and fills its mirror right away (no worker
-needed). It acts as the first tenant admin of each side (each side's audit shows it). Returns
-the number of shared missions the company now sees.
+`demo_sharing_seed(city_slug="paris", company_slug="acme", radius_km=15)`. It turns sharing on
+in the city (every verified organization), gives the company a "Paris head office" site near the
+city's map centre if it has no located site yet, subscribes the company with `radius_km` around
+all its sites, and fills its mirror right away (no worker needed). It acts as the first tenant
+admin of each side (each side's audit shows it). Returns the number of shared missions the
+company now sees.
 """
 
 from __future__ import annotations
