@@ -175,9 +175,14 @@ def home(request: HttpRequest) -> HttpResponse:
             else {}
         ),
         # A company's own section "Near our offices, from the cities" (engagement.sharing): its
-        # local copy, one query; none on a city.
+        # local copy, narrowed by the search's words and causes, one query; none on a city.
         "shared_missions": (
-            list(shared_mission_list()[:HOME_SHARED_MISSIONS])
+            list(
+                shared_mission_list(
+                    q=form.cleaned_data.get("q") or "",
+                    causes=form.cleaned_data.get("cause") or (),
+                )[:HOME_SHARED_MISSIONS]
+            )
             if tenant.kind == Tenant.Kind.COMPANY and user.is_authenticated
             else []
         ),

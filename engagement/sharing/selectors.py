@@ -3,7 +3,7 @@ engagement.sharing.services). A fixed number of queries each."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -23,8 +23,11 @@ from engagement.sharing.models import (
 # --- The company's side -------------------------------------------------------------------------
 
 
-def shared_mission_list(*, q: str = "", cause: str = "") -> QuerySet[SharedMission]:
-    """The mirrored missions of the cities this company still subscribes to, soonest first."""
+def shared_mission_list(
+    *, q: str = "", cause: str = "", causes: Sequence[str] = ()
+) -> QuerySet[SharedMission]:
+    """The mirrored missions of the cities this company still subscribes to, soonest first;
+    `q` searches the words, `cause` (or any of `causes`, slugs) narrows by cause."""
     missions = SharedMission.objects.filter(subscription__is_active=True).select_related(
         "subscription"
     )
@@ -32,8 +35,12 @@ def shared_mission_list(*, q: str = "", cause: str = "") -> QuerySet[SharedMissi
         missions = missions.filter(
             Q(title__icontains=q) | Q(organization_name__icontains=q) | Q(summary__icontains=q)
         )
-    if cause:
-        missions = missions.filter(causes__contains=[{"slug": cause}])
+    wanted = [slug for slug in (cause, *causes) if slug]
+    if wanted:
+        any_cause = Q()
+        for slug in wanted:
+            any_cause |= Q(causes__contains=[{"slug": slug}])
+        missions = missions.filter(any_cause)
     return missions.order_by("next_starts_at", "id")
 
 

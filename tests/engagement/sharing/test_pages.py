@@ -311,3 +311,17 @@ def test_the_api_refuses_anonymous_and_shows_a_city_nothing(city, company, api_f
     assert api_for(company.tenant).get("shared-missions/").status_code in (401, 403)
     response = api_for(city.tenant, city.admin).get("shared-missions/")
     assert response.json()["count"] == 0
+
+
+def test_the_section_follows_the_search_of_the_page(city, company):
+    _subscribe(company, city)
+    client = signed_in(company.tenant, company.employee)
+    section = said(company.tenant, "Near our offices, from the cities")
+
+    found = client.get("/", {"q": "repas"}).content.decode()
+    assert section in found and "Distribution de repas" in found
+
+    # Words no shared mission has: no section; a search by htmx renders it with the results.
+    assert section not in client.get("/", {"q": "astronomie"}).content.decode()
+    partial = client.get("/", {"q": "repas"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Distribution de repas" in partial
