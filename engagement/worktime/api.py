@@ -19,14 +19,14 @@ from engagement.api.base import (
     paginated_serializer,
     validated_data,
 )
-from engagement.organizations.models import Organization
-from engagement.taxonomy.models import Cause
+from engagement.taxonomy.selectors import cause_list
 from engagement.worktime import services
 from engagement.worktime.access import (
     participation_get_for_work_time,
     work_time_request_get_for_approver,
 )
 from engagement.worktime.selectors import (
+    declarable_organizations,
     hours_declarations_of,
     work_time_balance,
     work_time_requests_of,
@@ -204,14 +204,14 @@ class MyHoursDeclarationsApi(AuthenticatedApiView):
         data = validated_data(self.DeclarationInput, request.data)
         organization = None
         if data.get("organization"):
-            organization = Organization.objects.filter(pk=data["organization"]).first()
+            organization = declarable_organizations().filter(pk=data["organization"]).first()
             if organization is None:
                 raise exceptions.ValidationError(
-                    {"organization": [_("No such organization on this site.")]}
+                    {"organization": [_("Choose a verified organization of this site.")]}
                 )
         cause = None
         if data.get("cause"):
-            cause = Cause.objects.filter(pk=data["cause"], is_active=True).first()
+            cause = cause_list().filter(pk=data["cause"]).first()
             if cause is None:
                 raise exceptions.ValidationError({"cause": [_("No such cause.")]})
         declaration = services.hours_declaration_create(

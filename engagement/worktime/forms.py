@@ -14,6 +14,8 @@ from engagement.form_fields import SummarisedErrorsForm
 from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
 from engagement.taxonomy.models import Cause
+from engagement.taxonomy.selectors import cause_list
+from engagement.worktime.selectors import declarable_organizations
 from engagement.worktime.services import (
     DESCRIPTION_MAX_LENGTH,
     ORGANIZATION_NAME_MAX_LENGTH,
@@ -93,7 +95,5 @@ class HoursDeclarationForm(SummarisedErrorsForm):
         # its own keep each label on its field.
         kwargs.setdefault("auto_id", "declaration_%s")
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
-            verification_status=Organization.Verification.VERIFIED
-        ).order_by("name")
-        self.fields["cause"].queryset = Cause.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["organization"].queryset = declarable_organizations()  # type: ignore[attr-defined]
+        self.fields["cause"].queryset = cause_list()  # type: ignore[attr-defined]

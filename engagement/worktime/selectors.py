@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
 from engagement.programmes.models import EmployeeProfile, ProgrammeSettings
 from engagement.programmes.selectors import programme_settings
@@ -257,3 +258,11 @@ def confirmed_declared_hours(*, volunteer: User) -> Decimal:
         volunteer_id=volunteer.pk, status=HoursDeclaration.Status.CONFIRMED
     ).aggregate(total=Coalesce(Sum("hours"), ZERO))["total"]
     return Decimal(total)
+
+
+def declarable_organizations() -> QuerySet[Organization]:
+    """The organizations of this site hours can be declared for (they confirm them): verified
+    ones, by name. The form's choices and the API's lookup both read it."""
+    return Organization.objects.filter(
+        verification_status=Organization.Verification.VERIFIED
+    ).order_by("name")
