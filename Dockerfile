@@ -20,10 +20,12 @@ RUN pip install --upgrade pip \
 
 FROM python:3.11-slim-bookworm
 # GDAL/GEOS/PROJ for GeoDjango, xmlsec for SAML, pg_dump for deprovisioning exports, DejaVu for
-# the mission share pictures (engagement/missions/share_card.py).
+# the mission share pictures (engagement/missions/share_card.py), Pango and HarfBuzz for WeasyPrint
+# (CSR reports and certificates, engagement/reports/).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgdal32 libgeos-c1v5 libproj25 libxmlsec1 \
       libxmlsec1-openssl postgresql-client fonts-dejavu-core \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 entraide \
  && useradd --system --uid 10001 --gid entraide --home-dir /app --shell /usr/sbin/nologin entraide

@@ -20,7 +20,9 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 if [ -n "$pg_version" ] && ! have "postgresql-${pg_version}-postgis-3"; then
   need_packages+=("postgresql-${pg_version}-postgis-3")
 fi
-for package in gdal-bin libgdal-dev xmlsec1 libxmlsec1-dev pkg-config redis-server postgresql-client; do
+# libpango, libpangoft2 and libharfbuzz-subset: WeasyPrint's libraries (CSR reports, certificates).
+for package in gdal-bin libgdal-dev xmlsec1 libxmlsec1-dev pkg-config redis-server postgresql-client \
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do
   have "$package" || need_packages+=("$package")
 done
 # npm brings the accessibility engine the browser tests inject (package.json).
