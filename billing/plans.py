@@ -42,6 +42,14 @@ class Plan:
     limits: MappingProxyType[str, int | None] = field(default_factory=lambda: MappingProxyType({}))
     intervals: tuple[Interval, ...] = (Interval.MONTH, Interval.YEAR)
     is_default_for_kind: bool = False
+    # List prices in the smallest unit of CURRENCY (cents), excluding VAT, per interval: per month
+    # or per year for flat plans, per seat and per month or year for per-seat plans. The pricing
+    # page shows these; the Stripe Prices of each environment are created with the same amounts.
+    prices: MappingProxyType[Interval, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    def price_amount(self, interval: Interval | str) -> int | None:
+        """The list price in cents for an interval, None when the plan has no public price."""
+        return self.prices.get(Interval(interval))
 
     def price_id(self, interval: Interval | str) -> str:
         """The Stripe Price id configured for this plan and interval ('' if not configured)."""
@@ -50,6 +58,14 @@ class Plan:
     @property
     def is_per_seat(self) -> bool:
         return self.pricing == Pricing.PER_SEAT
+
+
+# Every list price is in this currency (Stripe Prices included).
+CURRENCY: Final = "EUR"
+
+
+def _prices(month: int, year: int) -> MappingProxyType[Interval, int]:
+    return MappingProxyType({Interval.MONTH: month, Interval.YEAR: year})
 
 
 def _limits(**values: int | None) -> MappingProxyType[str, int | None]:
@@ -69,6 +85,7 @@ PLANS: Final[MappingProxyType[str, Plan]] = MappingProxyType(
                 features=frozenset({"csv_export"}),
                 limits=_limits(max_organizations=50, max_tenant_admins=5, max_custom_domains=0),
                 is_default_for_kind=True,
+                prices=_prices(4900, 49000),
             ),
             Plan(
                 code="city_premium",
@@ -80,6 +97,7 @@ PLANS: Final[MappingProxyType[str, Plan]] = MappingProxyType(
                 limits=_limits(
                     max_organizations=None, max_tenant_admins=None, max_custom_domains=3
                 ),
+                prices=_prices(14900, 149000),
             ),
             Plan(
                 code="company_standard",
@@ -90,6 +108,7 @@ PLANS: Final[MappingProxyType[str, Plan]] = MappingProxyType(
                 features=frozenset({"csv_export", "sso"}),
                 limits=_limits(max_organizations=20, max_tenant_admins=10, max_custom_domains=0),
                 is_default_for_kind=True,
+                prices=_prices(400, 4000),
             ),
             Plan(
                 code="company_enterprise",
@@ -101,6 +120,7 @@ PLANS: Final[MappingProxyType[str, Plan]] = MappingProxyType(
                 limits=_limits(
                     max_organizations=None, max_tenant_admins=None, max_custom_domains=3
                 ),
+                prices=_prices(800, 8000),
             ),
         )
     }

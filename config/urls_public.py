@@ -7,6 +7,9 @@ from tenants.admin import platform_admin_site
 
 urlpatterns = [
     path("", tenant_views.public_home, name="public_home"),
+    path("", include("website.urls")),
+    path("", include("signup.urls")),
+    path("", include("console.urls")),
     path("console/", platform_admin_site.urls),
     path("billing/", include("billing.urls_public")),
     path("api/platform/v1/", include("tenants.api.urls")),

@@ -43,8 +43,18 @@ class Tenant(TenantMixin):
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
-        # Taken offline by platform staff (or being deprovisioned): its hosts answer 404.
+        # Suspended by platform staff (the console or the platform API): its hosts answer a page
+        # saying the instance is suspended, nothing else; reactivating restores it as it was.
+        SUSPENDED = "suspended", _("Suspended")
+        # Being deprovisioned (archived: exported, then dropped): its hosts answer 404.
         DISABLED = "disabled", _("Disabled")
+
+    class Geocoder(models.TextChoices):
+        # Places typed by people become points through this service (engagement/places/).
+        # "offline" answers from the gazetteer shipped with the code, with no network.
+        OFFLINE = "offline", _("Built-in gazetteer (offline)")
+        BAN = "ban", _("Base Adresse Nationale (France)")
+        NOMINATIM = "nominatim", _("Nominatim (OpenStreetMap)")
 
     class Language(models.TextChoices):
         FR = "fr", "Français"
@@ -60,6 +70,10 @@ class Tenant(TenantMixin):
     languages = models.JSONField(default=list, blank=True)
     timezone = models.CharField(max_length=64, default="Europe/Paris")
     country = models.CharField(max_length=2, default="FR")
+    geocoder = models.CharField(max_length=16, choices=Geocoder.choices, default=Geocoder.OFFLINE)
+    # Set when platform staff suspend the instance (Status.SUSPENDED), with their reason.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=300, blank=True)
 
     logo = models.FileField(upload_to=branding_upload_to, storage=branding_storage, blank=True)
     primary_color = models.CharField(max_length=7, default="#1f4e8c", validators=[HEX_COLOUR])

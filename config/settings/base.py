@@ -69,6 +69,13 @@ SHARED_APPS = [
     "django_filters",
     "django_htmx",
     "leaflet",
+    # The platform console's TOTP devices (public schema only: platform staff).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    # The public host (BASE_DOMAIN): product site, self-serve sign-up, platform console.
+    "website",
+    "signup",
+    "console",
 ]
 
 TENANT_APPS = [

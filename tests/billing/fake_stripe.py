@@ -22,16 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from billing.plans import PLANS
+
+# price id → unit amount in cents (EUR), the plan catalogue's list prices (billing/plans.py) under
+# the price ids the test settings configure.
 PRICES: dict[str, int] = {
-    # price id → unit amount in cents (EUR)
-    "price_test_city_essential_month": 49_00,
-    "price_test_city_essential_year": 490_00,
-    "price_test_city_premium_month": 149_00,
-    "price_test_city_premium_year": 1490_00,
-    "price_test_company_standard_month": 4_00,
-    "price_test_company_standard_year": 40_00,
-    "price_test_company_enterprise_month": 8_00,
-    "price_test_company_enterprise_year": 80_00,
+    f"price_test_{plan.code}_{interval}": amount
+    for plan in PLANS.values()
+    for interval, amount in plan.prices.items()
 }
 PERIOD_SECONDS = 30 * 24 * 3600
 
