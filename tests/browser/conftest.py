@@ -44,7 +44,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
-    "--host-resolver-rules=MAP *.entraide.test 127.0.0.1",
+    "--host-resolver-rules=MAP *.entraide.test 127.0.0.1, MAP entraide.test 127.0.0.1",
 ]
 # Chromium reports these on plain-http test hosts; they say nothing about the page.
 IGNORED_CONSOLE = ("Cross-Origin-Opener-Policy header has been ignored",)
