@@ -11,9 +11,11 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
 .PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports clean
 
-## make run: install what is missing, create and migrate the database, seed the demo, serve :8000
+## make run: install what is missing, create and migrate the database, seed the demo, then serve
+## :8000 with a Celery worker and beat (Procfile.dev; Ctrl-C stops them all)
 run: setup
-	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+	@mkdir -p .run
+	PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile.dev --app-root . start
 
 setup: system venv database migrate seed
 
