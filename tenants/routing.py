@@ -132,8 +132,13 @@ class _Generation:
         token = cast("bytes | None", client.get(key))
         if token is None:
             # First use, or evicted: start a new generation (every cached route is then ignored).
-            client.set(key, secrets.token_hex(8).encode(), nx=True)
-            token = cast("bytes", client.get(key))
+            fresh = secrets.token_hex(8).encode()
+            if client.set(key, fresh, nx=True):
+                return fresh
+            # Another process started one first; read it. Deleted again in between (a flush):
+            # this request uses its own token, which only costs it a cache miss.
+            token = cast("bytes | None", client.get(key))
+            return bytes(token) if token is not None else fresh
         return bytes(token)
 
     def bump(self) -> None:
