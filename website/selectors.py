@@ -1,7 +1,8 @@
 """Reads of the product site: the plan catalogue as the pricing page shows it, the demo instances.
 
 Every amount comes from billing.plans (PLANS, CURRENCY): nothing here or in the templates writes a
-price. Money is formatted for the page's language ("49 € HT / mois", "€49 excl. VAT / month").
+price. Money is formatted for the page's language: the amount before "€ HT / mois" in French,
+after "€" and before "excl. VAT / month" in English.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def _number(value: Decimal, language: str) -> str:
 
 
 def money_format(cents: int, *, language: str, currency: str = CURRENCY) -> str:
-    """An amount in the page's language: "1 490 €" in French, "€1,490" in English (cents only
+    """An amount in the page's language: the symbol after the number and a narrow space between
+    thousands in French, the symbol first and a comma between thousands in English (cents only
     when there are some)."""
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
     language = site_language(language)
@@ -73,7 +75,8 @@ def money_format(cents: int, *, language: str, currency: str = CURRENCY) -> str:
 
 
 def price_format(plan: Plan, interval: Interval, *, language: str) -> str:
-    """The list price as the pricing page writes it, e.g. "49 € HT / mois"; '' without a price."""
+    """The list price as the pricing page writes it, with the tax and the interval (and "per
+    person" for per-seat plans); '' without a price."""
     cents = plan.price_amount(interval)
     if cents is None:
         return ""

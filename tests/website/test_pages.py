@@ -206,3 +206,19 @@ def test_a_tenant_host_keeps_its_own_robots_and_home(client_for, paris):
 
 def test_pricing_answers_only_get(client_for):
     assert client_for().post("/pricing/").status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/", "/pricing/"])
+def test_pages_load_nothing_from_elsewhere_and_nothing_inline(client_for, paris, path):
+    response = client_for().get(path)
+    page = response.content.decode()
+
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert " style=" not in page
+    assert "<style" not in page
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/js/entraide.js" defer>']
+    # Scripts, pictures and style sheets from this host only (no CDN).
+    loaded = re.findall(r'src="([^"]*)"', page) + re.findall(
+        r'<link rel="stylesheet" href="([^"]*)"', page
+    )
+    assert loaded and all(address.startswith("/static/") for address in loaded)
