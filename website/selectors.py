@@ -116,14 +116,20 @@ class PlanCard:
     signup_path: str
 
 
+# A feature a limit line already says ("Up to 3 custom domains" says "your own domain").
+FEATURES_SAID_BY_LIMITS = {"max_custom_domains": "custom_domain"}
+
+
 def _plan_lines(plan: Plan) -> list[str]:
     lines: list[str] = []
+    said: set[str] = set()
     for key, value in plan.limits.items():
         counted, unlimited = LIMIT_LABELS[key]
         if value == 0:
             continue
         lines.append(str(unlimited) if value is None else str(counted) % {"count": value})
-    lines.extend(str(FEATURE_LABELS[key]) for key in sorted(plan.features))
+        said.add(FEATURES_SAID_BY_LIMITS.get(key, ""))
+    lines.extend(str(FEATURE_LABELS[key]) for key in sorted(plan.features) if key not in said)
     return lines
 
 

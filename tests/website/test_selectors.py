@@ -91,3 +91,13 @@ def test_screenshots_are_small_and_have_the_declared_size(step):
     with Image.open(path) as image:
         assert image.format == "WEBP"
         assert image.size == (step.width, step.height)
+
+
+def test_a_feature_said_by_a_limit_is_not_said_twice():
+    with translation.override("en"):
+        premium = plan_cards(interval=Interval.YEAR, language="en")["city"][1]
+
+    assert premium.code == "city_premium"
+    assert "Up to 3 custom domains" in premium.features
+    assert "Your own domain name" not in premium.features
+    assert "Single sign-on (SAML, OpenID Connect)" in premium.features
