@@ -60,9 +60,7 @@ def test_from_the_home_page_to_a_trial_link_in_english(pages, url, world, phone)
         "€40 excl. VAT / person / year"
     )
     trial = essential.locator("a[data-trial]")
-    expect(trial).to_have_attribute(
-        "href", "/signup/?kind=city&plan=city_essential&interval=year"
-    )
+    expect(trial).to_have_attribute("href", "/signup/?kind=city&plan=city_essential&interval=year")
     found["pricing yearly"] = axe_violations(page)
 
     # Back to French, still yearly.
