@@ -70,3 +70,27 @@ def test_from_the_home_page_to_a_trial_link_in_english(pages, url, world, phone)
 
     assert found == {name: [] for name in found}
     assert pages.errors == []
+
+
+def test_the_home_page_weighs_little_everything_included(pages, url, world):
+    """HTML, CSS, JS and the three screenshots, on the wire, from this host only."""
+    page = pages.new()
+    requests = []
+    page.on("requestfinished", lambda request: requests.append(request))
+
+    page.goto(url(None, "/"))
+    page.locator("#contact").scroll_into_view_if_needed()
+    page.wait_for_load_state("networkidle")
+
+    totals: dict[str, int] = {}
+    for request in requests:
+        assert request.url.startswith(url(None, "")), request.url
+        sizes = request.sizes()
+        kind = request.resource_type
+        totals[kind] = (
+            totals.get(kind, 0) + sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        )
+    total = sum(totals.values())
+    print(f"\nproduct home transferred: {totals} — {total / 1024:.1f} KB")
+    assert totals.get("image", 0) > 0
+    assert total <= 150 * 1024
