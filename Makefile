@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format screenshots-website bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, then serve
 ## :8000 with a Celery worker and beat (Procfile.dev; Ctrl-C stops them all)
@@ -62,6 +62,10 @@ lint:
 format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+## make screenshots-website: the product site's pictures of the three clicks (website/static/website/walk/)
+screenshots-website:
+	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=screenshots $(VENV)/bin/pytest -m browser tests/browser/website_screenshots.py -q
 
 bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports
 

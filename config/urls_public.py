@@ -2,11 +2,12 @@
 
 from django.urls import include, path
 
-from tenants import views as tenant_views
 from tenants.admin import platform_admin_site
+from website import views as website_views
 
 urlpatterns = [
-    path("", tenant_views.public_home, name="public_home"),
+    # The product site's home keeps its historical name too (`{% url 'public_home' %}`).
+    path("", website_views.home, name="public_home"),
     path("", include("website.urls")),
     path("", include("signup.urls")),
     path("", include("console.urls")),

@@ -1,24 +1,17 @@
-"""Pages of the public host and the tenant's branding assets."""
+"""The tenant's robots.txt and branding assets (the public host's pages are in website/)."""
 
 import mimetypes
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from tenants.middleware import TenantRequest
-from tenants.selectors import tenant_list_public
 
 RASTER_CONTENT_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 LOGO_CONTENT_TYPES = RASTER_CONTENT_TYPES | {"image/svg+xml"}
 # Files users upload: nothing runs, nothing loads, even when opened directly on the tenant's origin.
 UPLOADED_FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-
-
-@require_GET
-def public_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenants/public_home.html", {"tenants": tenant_list_public()})
 
 
 # A private instance (tenants.private_access) is closed to crawlers as it is to visitors; a

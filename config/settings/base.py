@@ -686,3 +686,7 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "sharing-refresh": {"task": "engagement.sharing_refresh_everywhere", "schedule": 30 * 60},
 }
+
+
+# Product site (website/): the address its contact links write to.
+WEBSITE_CONTACT_EMAIL = env("WEBSITE_CONTACT_EMAIL", "contact@entraide.localhost")

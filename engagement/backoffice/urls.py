@@ -14,6 +14,7 @@ from engagement.backoffice import (
     views_settings,
     views_sharing,
     views_statistics,
+    views_welcome,
 )
 from engagement.campaigns import views_backoffice as campaigns
 from engagement.directory import views as directory_views
@@ -24,6 +25,14 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The welcome wizard for a new instance's admin (the sign-up lands here).
+    path("bienvenue/", views_welcome.welcome, name="welcome"),
+    path("bienvenue/apparence/", views_welcome.welcome_branding, name="welcome-branding"),
+    path(
+        "bienvenue/organisation/", views_welcome.welcome_organization, name="welcome-organization"
+    ),
+    path("bienvenue/connexion/", views_welcome.welcome_sso, name="welcome-sso"),
+    path("bienvenue/termine/", views_welcome.welcome_done, name="welcome-done"),
     # Statistics (dashboard figures and breakdowns).
     path("statistiques/", views_statistics.statistics, name="statistics"),
     # CSR report (year or campaign; page, PDF, CSV, XLSX) and the certificates issued.

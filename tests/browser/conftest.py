@@ -49,7 +49,7 @@ CHROMIUM_ARGS = [
 # Chromium reports these on plain-http test hosts; they say nothing about the page.
 IGNORED_CONSOLE = ("Cross-Origin-Opener-Policy header has been ignored",)
 # Everything that is not the live server: answered locally.
-OUTSIDE = re.compile(r"^https?://(?![a-z0-9-]+\.entraide\.test[:/])")
+OUTSIDE = re.compile(r"^https?://(?!([a-z0-9-]+\.)?entraide\.test[:/])")
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 PHONE = {
