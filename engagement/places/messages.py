@@ -11,4 +11,4 @@ def place_error_message(*, unavailable: bool) -> str:
             "The place search is unavailable right now. Use “Locate me”, the map, or try again "
             "in a few minutes."
         )
-    return _("Place not found. Try a postcode, a district or a city, or use “Locate me”.")
+    return _("We could not find this place. Try a postcode or a district.")
