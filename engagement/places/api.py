@@ -30,29 +30,34 @@ TAG = "places"
 RATE_WINDOW_SECONDS = 60
 
 
+class PlaceSerializer(serializers.Serializer):
+    # A field named like Field.label (a string there): the attribute is the field here.
+    label = serializers.CharField()  # type: ignore[assignment]
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    precision = serializers.ChoiceField(
+        choices=["address", "street", "postcode", "district", "city"]
+    )
+    postcode = serializers.CharField(allow_blank=True)
+    city = serializers.CharField(allow_blank=True)
+
+
+class PlaceSuggestionsSerializer(serializers.Serializer):
+    results = PlaceSerializer(many=True)
+    unavailable = serializers.BooleanField(
+        help_text="The tenant's geocoding service did not answer: suggestions come from the "
+        "offline gazetteer only."
+    )
+
+
 class PlaceSuggestionsApi(EngagementApiView):
     class Input(serializers.Serializer):
         q = serializers.CharField(
             min_length=SUGGEST_MIN_LENGTH, max_length=QUERY_MAX_LENGTH, trim_whitespace=True
         )
 
-    class PlaceOutput(serializers.Serializer):
-        # A field named like Field.label (a string there): the attribute is the field here.
-        label = serializers.CharField()  # type: ignore[assignment]
-        lat = serializers.FloatField()
-        lng = serializers.FloatField()
-        precision = serializers.ChoiceField(
-            choices=["address", "street", "postcode", "district", "city"]
-        )
-        postcode = serializers.CharField(allow_blank=True)
-        city = serializers.CharField(allow_blank=True)
-
-    class Output(serializers.Serializer):
-        results = serializers.ListField(child=serializers.DictField())
-        unavailable = serializers.BooleanField(
-            help_text="The tenant's geocoding service did not answer: suggestions come from the "
-            "offline gazetteer only."
-        )
+        class Meta:
+            ref_name = "PlaceSuggestionsInput"
 
     @extend_schema(
         tags=[TAG],
@@ -60,7 +65,7 @@ class PlaceSuggestionsApi(EngagementApiView):
         summary="Places completing what was typed (at least 3 characters), from the instance's "
         "geocoder",
         parameters=[OpenApiParameter("q", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True)],
-        responses={200: Output, **error_responses(400, 401, 429)},
+        responses={200: PlaceSuggestionsSerializer, **error_responses(400, 401, 429)},
     )
     def get(self, request: Request) -> Response:
         serializer = self.Input(data={"q": request.query_params.get("q", "")})
@@ -70,7 +75,7 @@ class PlaceSuggestionsApi(EngagementApiView):
         places, unavailable = suggest(serializer.validated_data["q"], tenant=current_tenant())
         return Response(
             {
-                "results": self.PlaceOutput([place.as_dict() for place in places], many=True).data,
+                "results": PlaceSerializer([place.as_dict() for place in places], many=True).data,
                 "unavailable": unavailable,
             }
         )
