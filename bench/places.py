@@ -62,16 +62,21 @@ def main() -> None:
         gazetteer.country_index("CA")
         build_ca = time.perf_counter() - started
         names = len(gazetteer.country_index("FR").names)
-        print(f"gazetteer index: FR {build_fr * 1000:.0f} ms ({names} names), CA {build_ca * 1000:.0f} ms")
+        fr_ms, ca_ms = build_fr * 1000, build_ca * 1000
+        print(f"gazetteer index: FR {fr_ms:.0f} ms ({names} names), CA {ca_ms:.0f} ms")
         print()
         print(f"{'operation':<52}{'median µs':>11}{'p95 µs':>10}{'count':>8}")
         _row(
             "offline lookup (5 kinds of query)",
-            _timed_us(lambda i: gazetteer.offline_geocode(LOOKUPS[i % 5], country="FR"), ITERATIONS),
+            _timed_us(
+                lambda i: gazetteer.offline_geocode(LOOKUPS[i % 5], country="FR"), ITERATIONS
+            ),
         )
         _row(
             "offline completion (8 prefixes)",
-            _timed_us(lambda i: gazetteer.offline_suggest(PREFIXES[i % 8], country="FR"), ITERATIONS),
+            _timed_us(
+                lambda i: gazetteer.offline_suggest(PREFIXES[i % 8], country="FR"), ITERATIONS
+            ),
         )
 
         paris = tenant_provision(
