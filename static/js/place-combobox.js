@@ -106,6 +106,11 @@
       var text = results.length
         ? (input.getAttribute("data-place-count-text") || "{count}").replace("{count}", results.length)
         : input.getAttribute("data-place-none-text") || "";
+      // An answer that arrives after the person moved on to another field opens nothing.
+      if (document.activeElement !== input) {
+        close();
+        return;
+      }
       status.textContent = text;
       if (results.length) open();
       else close();
