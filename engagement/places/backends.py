@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from engagement.places.types import Place, Precision, place_checked
+from tenants.cache import redis_health
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +210,8 @@ def shared_key(name: str) -> str:
 def shared_redis_client() -> Any:
     """The raw Redis client behind the cache, for keys shared by every tenant (the cache's key
     function adds the tenant's schema to every key)."""
+    if not redis_health.available():  # a recent failure: skip Redis for a while
+        return None
     backend = getattr(cache, "_cache", None)
     get_client = getattr(backend, "get_client", None)
     if get_client is None:
