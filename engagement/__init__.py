@@ -2,7 +2,8 @@
 
 - taxonomy/        causes and skills
 - organizations/   organizations, members, invitations, logos
-- missions/        missions and their slots, search and discovery, places (geocoding)
+- missions/        missions and their slots, search and discovery
+- places/          geocoding (offline gazetteer, BAN, Nominatim) and place suggestions
 - participations/  sign-ups, waiting lists, confirmations, attendance, calendar files
 - volunteers/      profiles, and a volunteer's data (GDPR export and deletion)
 - emails/          rendering and sending the e-mails that notifications.py schedules

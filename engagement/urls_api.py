@@ -19,6 +19,7 @@ from engagement.missions import api as missions
 from engagement.organization_messages import api as organization_messages
 from engagement.organizations import api as organizations
 from engagement.participations import api as participations
+from engagement.places import api as places
 from engagement.programmes import api as programmes
 from engagement.sharing import api as sharing
 from engagement.taxonomy import api as taxonomy
@@ -39,6 +40,8 @@ urlpatterns = [
     # Volunteers
     path("missions/", missions.MissionSearchApi.as_view(), name="api-missions"),
     path("missions/map/", missions.MissionMapApi.as_view(), name="api-missions-map"),
+    # Place suggestions for the address fields (engagement/places/).
+    path("places/", places.PlaceSuggestionsApi.as_view(), name="api-places"),
     # The cities' shared missions near a company's offices (engagement/sharing/).
     path("shared-missions/", sharing.SharedMissionListApi.as_view(), name="api-shared-missions"),
     path("missions/<int:mission_id>/", missions.MissionDetailApi.as_view(), name="api-mission"),

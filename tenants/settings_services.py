@@ -172,11 +172,21 @@ def tenant_welcome_text_update(
 
 
 def tenant_map_update(
-    *, tenant: Tenant, actor: AbstractBaseUser, latitude: float, longitude: float, zoom: int
+    *,
+    tenant: Tenant,
+    actor: AbstractBaseUser,
+    latitude: float,
+    longitude: float,
+    zoom: int,
+    geocoder: str | None = None,
 ) -> Tenant:
-    """Where the maps of the site open: a point on Earth and a zoom level."""
+    """Where the maps of the site open (a point on Earth and a zoom level) and, when given, the
+    service that locates addresses (`Tenant.Geocoder`: offline, Base Adresse Nationale or
+    Nominatim; engagement/places/)."""
     _require_tenant_admin(actor)
     errors: dict[str, list[str]] = {}
+    if geocoder is not None and geocoder not in Tenant.Geocoder.values:
+        errors["geocoder"] = [_("Choose among the services listed.")]
     if not _number_within(latitude, -90, 90):
         errors["latitude"] = [_("A latitude between -90 and 90.")]
     if not _number_within(longitude, -180, 180):
@@ -192,7 +202,10 @@ def tenant_map_update(
         ]
     _raise(errors)
     centre = Point(round(float(longitude), 6), round(float(latitude), 6), srid=4326)
-    return _apply(tenant, actor, "settings.map_changed", {"map_center": centre, "map_zoom": zoom})
+    values: dict[str, Any] = {"map_center": centre, "map_zoom": zoom}
+    if geocoder is not None:
+        values["geocoder"] = geocoder
+    return _apply(tenant, actor, "settings.map_changed", values)
 
 
 def tenant_languages_update(

@@ -690,3 +690,17 @@ CELERY_BEAT_SCHEDULE = {
 
 # Product site (website/): the address its contact links write to.
 WEBSITE_CONTACT_EMAIL = env("WEBSITE_CONTACT_EMAIL", "contact@entraide.localhost")
+
+# Places (engagement/places/): each tenant chooses its geocoder (Tenant.geocoder: offline, ban or
+# nominatim). The services' addresses are settings so tests point them at a loopback server.
+PLACES_BAN_URL = env("PLACES_BAN_URL", "https://api-adresse.data.gouv.fr")
+PLACES_NOMINATIM_URL = env("PLACES_NOMINATIM_URL", "https://nominatim.openstreetmap.org")
+# Nominatim's usage policy: a user agent naming the application and a contact.
+PLACES_CONTACT_EMAIL = env("PLACES_CONTACT_EMAIL", "contact@entraide.localhost")
+PLACES_HTTP_TIMEOUT_SECONDS = float(env("PLACES_HTTP_TIMEOUT_SECONDS", "3"))
+# How long a request waits for its turn at Nominatim (one request per second) before giving up.
+PLACES_NOMINATIM_MAX_WAIT_SECONDS = float(env("PLACES_NOMINATIM_MAX_WAIT_SECONDS", "2"))
+# A service that failed is left alone this long (unless its Retry-After says otherwise).
+PLACES_CIRCUIT_OPEN_SECONDS = float(env("PLACES_CIRCUIT_OPEN_SECONDS", "30"))
+# The autocomplete endpoint, per client IP.
+PLACES_SUGGEST_RATE_PER_MINUTE = int(env("PLACES_SUGGEST_RATE_PER_MINUTE", "120"))

@@ -73,3 +73,10 @@ SOCIALACCOUNT_PROVIDERS["facebook"]["GRAPH_API_URL"] = (  # noqa: F405
 SOCIALACCOUNT_PROVIDERS["facebook"]["AUTHORIZE_URL"] = (  # noqa: F405
     f"http://127.0.0.1:{FACEBOOK_FAKE_PORT}/v19.0/dialog/oauth"
 )
+
+# Places: the remote geocoders are loopback servers in tests (tests/engagement/places/); this
+# address refuses connections, so nothing ever reaches the real services.
+PLACES_BAN_URL = "http://127.0.0.1:9"
+PLACES_NOMINATIM_URL = "http://127.0.0.1:9"
+PLACES_CONTACT_EMAIL = "places@entraide.test"
+PLACES_HTTP_TIMEOUT_SECONDS = 0.5

@@ -167,6 +167,19 @@ class MapForm(Form):
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     zoom = forms.IntegerField(label=_("Zoom level"), min_value=MAP_ZOOM_MIN, max_value=MAP_ZOOM_MAX)
+    geocoder = forms.ChoiceField(
+        label=_("Address search"),
+        help_text=_(
+            "What locates the addresses typed by residents and organizations. Built-in: cities "
+            "and the districts we know, without any outside service. Base Adresse Nationale: "
+            "every address in France. Nominatim (OpenStreetMap): anywhere, without suggestions "
+            "while typing beyond the places already found."
+        ),
+        choices=Tenant.Geocoder.choices,
+        widget=ChipRadios,
+        # Absent from an older form: left as it is.
+        required=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -181,6 +194,7 @@ class MapForm(Form):
             "latitude": round(tenant.map_center.y, 6),
             "longitude": round(tenant.map_center.x, 6),
             "zoom": tenant.map_zoom,
+            "geocoder": tenant.geocoder,
         }
 
 

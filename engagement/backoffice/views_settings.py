@@ -219,6 +219,7 @@ def settings_map(request: SettingsRequest) -> HttpResponse:
                 latitude=data["latitude"],
                 longitude=data["longitude"],
                 zoom=data["zoom"],
+                geocoder=data["geocoder"] or None,
             ),
         ):
             return _saved(request, "backoffice:settings-map")

@@ -28,8 +28,10 @@ from engagement.form_fields import (
     TaxonomyMultipleChoiceField,
 )
 from engagement.limits import validate_search_date
-from engagement.missions.geocoding import geocode
 from engagement.missions.models import Mission, Slot
+from engagement.places.gazetteer import normalize as normalize_address
+from engagement.places.geocoding import lookup
+from engagement.places.widgets import place_combobox_attrs
 from engagement.taxonomy.models import Cause, Skill
 
 # --- Missions -----------------------------------------------------------------------------------
@@ -76,7 +78,17 @@ class MissionForm(SummarisedErrorsForm):
         label=_("Address"),
         required=False,
         max_length=255,
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "street-address",
+                **place_combobox_attrs(
+                    latitude="id_latitude",
+                    longitude="id_longitude",
+                    postcode="id_postcode",
+                    city="id_city",
+                ),
+            }
+        ),
     )
     postcode = forms.CharField(
         label=_("Postcode"),
@@ -130,6 +142,8 @@ class MissionForm(SummarisedErrorsForm):
         self.tenant = tenant
         # Set when the point came from the address (the page tells where the pin went).
         self.geocoded_label = ""
+        # Set when the address could not be located because the geocoding service is down.
+        self.geocoder_unavailable = False
         # The choices come from engagement.taxonomy.selectors (cause_list, skill_list): one
         # query each.
         self.fields["causes"].queryset = causes
@@ -167,11 +181,32 @@ class MissionForm(SummarisedErrorsForm):
             self.add_error(missing, _("Give both the latitude and the longitude, or neither."))
             return cleaned
         location: Point | None = None
-        if latitude is not None and longitude is not None:
+        if latitude is not None and longitude is not None and self._address_moved(cleaned):
+            # The address changed but the pin is where the old address put it: locate the new
+            # one. An unchanged address is never located again (the stored point stays, even
+            # while the geocoding service is down).
+            location = self._geocoded_location(cleaned)
+            if location is None:
+                self.add_error(
+                    "address",
+                    _(
+                        "The address changed and we could not locate the new one. Move the pin "
+                        "on the map or enter the latitude and longitude."
+                    ),
+                )
+        elif latitude is not None and longitude is not None:
             location = Point(longitude, latitude, srid=4326)
         elif not cleaned.get("is_remote"):
             location = self._geocoded_location(cleaned)
-            if location is None:
+            if location is None and self.geocoder_unavailable:
+                self.add_error(
+                    "address",
+                    _(
+                        "The address search is unavailable right now. Place the pin on the map "
+                        "or enter the latitude and longitude — or try again in a few minutes."
+                    ),
+                )
+            elif location is None:
                 self.add_error(
                     "address" if self._address_query(cleaned) else None,
                     _(
@@ -182,6 +217,18 @@ class MissionForm(SummarisedErrorsForm):
         cleaned["location"] = location
         return cleaned
 
+    def _address_moved(self, cleaned: Mapping[str, Any]) -> bool:
+        """Editing: the address differs from the stored one while the coordinates did not move."""
+        stored_latitude = self.initial.get("latitude")
+        if stored_latitude is None:
+            return False
+        same_point = cleaned.get("latitude") == stored_latitude and cleaned.get(
+            "longitude"
+        ) == self.initial.get("longitude")
+        return same_point and normalize_address(self._address_query(cleaned)) != normalize_address(
+            self._address_query(self.initial)
+        )
+
     @staticmethod
     def _address_query(cleaned: Mapping[str, Any]) -> str:
         parts = (cleaned.get("address"), cleaned.get("postcode"), cleaned.get("city"))
@@ -191,7 +238,9 @@ class MissionForm(SummarisedErrorsForm):
         query = self._address_query(cleaned)
         if not query:
             return None
-        place = geocode(query, tenant=self.tenant)
+        found = lookup(query, tenant=self.tenant)
+        self.geocoder_unavailable = found.is_unavailable
+        place = found.place
         if place is None:
             return None
         self.geocoded_label = place.label
@@ -370,7 +419,12 @@ class MissionFilterForm(forms.Form):
         required=False,
         max_length=200,
         widget=forms.TextInput(
-            attrs={"autocomplete": "postal-code", "list": "known-areas", "data-address": ""}
+            attrs={
+                "autocomplete": "postal-code",
+                "list": "known-areas",
+                "data-address": "",
+                **place_combobox_attrs(),
+            }
         ),
     )
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)

@@ -23,13 +23,14 @@ from engagement.friends.selectors import friends_going
 from engagement.missions import selectors as missions_selectors
 from engagement.missions.access import mission_get_for_viewer, mission_get_published
 from engagement.missions.forms import MissionFilterForm, Origin
-from engagement.missions.geocoding import area_labels, geocode
 from engagement.missions.models import Mission
 from engagement.missions.search import MissionSearchFilters, SearchResult, mission_search_paginated
 from engagement.missions.share_card import share_card_cached_png, share_card_for
 from engagement.missions.short_links import mission_id_from_short_code, mission_short_code
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_for_volunteer
+from engagement.places.geocoding import area_labels, lookup
+from engagement.places.messages import place_error_message
 from engagement.sharing.selectors import shared_mission_list
 from engagement.taxonomy.selectors import cause_list, skill_list
 from engagement.volunteers.models import VolunteerProfile
@@ -56,12 +57,11 @@ def _origin(
         return Origin(lat=lat, lng=lng, label=_("your position"))
     where = form.value("where")
     if where:
-        place = geocode(where, tenant=request.tenant)
-        if place is None:
-            form.add_error(
-                "where", _("We could not find this place. Try a postcode or a district.")
-            )
+        found = lookup(where, tenant=request.tenant)
+        if found.place is None:
+            form.add_error("where", place_error_message(unavailable=found.is_unavailable))
             return None
+        place = found.place
         return Origin(lat=place.lat, lng=place.lng, label=place.label)
     if form.value("for_me") and profile is not None and profile.home_point is not None:
         return Origin(

@@ -22,8 +22,8 @@ from engagement.backoffice.access import backoffice_page
 from engagement.backoffice.rendering import backoffice_render
 from engagement.errors import EngagementError
 from engagement.form_fields import SummarisedErrorsForm
-from engagement.missions.geocoding import geocode
 from engagement.organization_pages import flash_error, show_service_error
+from engagement.places.geocoding import geocode
 from engagement.programmes import selectors, services
 from engagement.programmes.access import site_get_for_admin, team_get_for_admin
 from engagement.programmes.forms import (
@@ -93,7 +93,7 @@ def _site_fields(request: ProgrammeRequest, form: SiteForm) -> dict[str, object]
     data = form.cleaned_data
     latitude, longitude = data.get("latitude"), data.get("longitude")
     if latitude is None and longitude is None and data.get("address"):
-        # The same place lookup as the missions' (engagement.missions.geocoding).
+        # The same place lookup as the missions' (engagement.places).
         place = geocode(data["address"], tenant=request.tenant)
         if place is not None:
             latitude, longitude = place.lat, place.lng

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from engagement.missions.forms import PERIODS, PROFILE_RADIUS_CHOICES, WEEKDAYS
+from engagement.places.widgets import place_combobox_attrs
 from engagement.taxonomy.models import Cause, Skill
 from engagement.volunteers.models import VolunteerProfile
 
@@ -65,7 +66,12 @@ class ProfileForm(forms.Form):
         required=False,
         max_length=160,
         widget=forms.TextInput(
-            attrs={"autocomplete": "postal-code", "list": "known-areas", "data-address": ""}
+            attrs={
+                "autocomplete": "postal-code",
+                "list": "known-areas",
+                "data-address": "",
+                **place_combobox_attrs(),
+            }
         ),
     )
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)

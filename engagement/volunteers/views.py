@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods
 from accounts.errors import AccountsError
 from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
-from engagement.missions.geocoding import area_labels, geocode
+from engagement.places.geocoding import area_labels, lookup
+from engagement.places.messages import place_error_message
 from engagement.programmes.selectors import activity_visibility_for
 from engagement.taxonomy.selectors import cause_list, skill_list
 from engagement.volunteers.forms import AccountDeleteForm, ProfileForm
@@ -60,13 +61,11 @@ def _home_area(
         return None, None, bool(profile and profile.home_point is not None)
     if profile is not None and profile.home_point is not None and label == profile.home_label:
         return None, None, False
-    place = geocode(label, tenant=request.tenant)
-    if place is None:
-        form.add_error(
-            "home_label", _("We could not find this place. Try a postcode or a district.")
-        )
+    found = lookup(label, tenant=request.tenant)
+    if found.place is None:
+        form.add_error("home_label", place_error_message(unavailable=found.is_unavailable))
         return None
-    return Point(place.lng, place.lat, srid=4326), label, False
+    return Point(found.place.lng, found.place.lat, srid=4326), label, False
 
 
 @login_required

@@ -95,6 +95,15 @@
     announce(null, null);
   }
 
+  // A place picked in the address field's suggestions (place-combobox.js) moves the pin.
+  lngInput.addEventListener("change", function () {
+    var lat = parse(latInput.value);
+    var lng = parse(lngInput.value);
+    if (lat !== null && lng !== null) {
+      place(L.latLng(lat, lng), true);
+    }
+  });
+
   map.on("click", function (event) {
     place(event.latlng, false);
   });

@@ -38,7 +38,7 @@ from tests.engagement.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Around the 11th arrondissement (engagement/missions/geocoding.py: 75011 → 48.8590, 2.3800).
+# Around the 11th arrondissement (engagement/places/gazetteer.py: 75011 → 48.8590, 2.3800).
 BASTILLE = Point(2.3695, 48.8532, srid=4326)  # ~1 km from the 11e centroid
 REPUBLIQUE = Point(2.3631, 48.8674, srid=4326)  # ~1.6 km
 TROCADERO = Point(2.2875, 48.8620, srid=4326)  # ~6.8 km

@@ -9,6 +9,7 @@ pytestmark = pytest.mark.django_db
 API_PATHS = {
     "/api/v1/missions/": {"get"},
     "/api/v1/missions/map/": {"get"},
+    "/api/v1/places/": {"get"},
     "/api/v1/shared-missions/": {"get"},
     "/api/v1/missions/{mission_id}/": {"get", "patch"},
     "/api/v1/missions/{mission_id}/participations/": {"get", "post"},
