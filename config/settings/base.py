@@ -683,3 +683,14 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "sharing-refresh": {"task": "engagement.sharing_refresh_everywhere", "schedule": 30 * 60},
 }
+
+
+# The platform console's usage figures (tenants/usage.py): every hour, and on demand.
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "tenant-usage-refresh": {"task": "tenants.tasks.usage_refresh", "schedule": 60 * 60},
+}
+# Who a suspended instance's page tells visitors to contact (tenants/middleware.py).
+PLATFORM_SUPPORT_EMAIL = env("PLATFORM_SUPPORT_EMAIL", "support@entraide.app")
+# Seconds a suspended instance's 503 asks clients to wait before trying again.
+TENANT_SUSPENDED_RETRY_AFTER = 3600
