@@ -44,7 +44,9 @@ def public_client() -> Client:
 
 def verified_client(user: User, device: TOTPDevice | None = None) -> Client:
     """A console session past the password and the second factor."""
-    device = device or TOTPDevice.objects.filter(user=user, confirmed=True).first() or give_device(user)
+    device = (
+        device or TOTPDevice.objects.filter(user=user, confirmed=True).first() or give_device(user)
+    )
     client = public_client()
     client.force_login(user)
     session = client.session

@@ -158,7 +158,12 @@ def _rows(count: int) -> None:
             billing_plan="city_essential" if index % 3 == 0 else "",
             is_private=bool(index % 2),
         )
-        Domain.objects.create(domain=f"ville{index:02d}.entraide.test", tenant=tenant, is_primary=True, is_verified=True)
+        Domain.objects.create(
+            domain=f"ville{index:02d}.entraide.test",
+            tenant=tenant,
+            is_primary=True,
+            is_verified=True,
+        )
         TenantUsage.objects.create(
             tenant=tenant, members=index, missions=2 * index, refreshed_at=timezone.now()
         )
@@ -226,7 +231,9 @@ def test_suspend_and_reactivate_from_the_tenant_page(console, staff, paris, clie
     paris.refresh_from_db()
     assert paris.status == Tenant.Status.ACTIVE
     assert client_for(paris).get("/").status_code == 200
-    assert PlatformAuditEntry.objects.filter(action="tenant.reactivate", source="console").count() == 1
+    assert (
+        PlatformAuditEntry.objects.filter(action="tenant.reactivate", source="console").count() == 1
+    )
 
 
 def test_suspend_needs_a_reason(console, paris):
@@ -252,7 +259,9 @@ def test_actions_need_post_and_csrf(staff, paris):
     client.handler.enforce_csrf_checks = True
     assert client.get("/console/tenant/paris/suspend/").status_code == 405
     assert client.post("/console/tenant/paris/suspend/", {"reason": "x"}).status_code == 403
-    assert client.post("/console/tenant/paris/archive/", {"confirm_slug": "paris"}).status_code == 403
+    assert (
+        client.post("/console/tenant/paris/archive/", {"confirm_slug": "paris"}).status_code == 403
+    )
     paris.refresh_from_db()
     assert paris.status == Tenant.Status.ACTIVE
     assert not DeprovisionJob.objects.exists()
