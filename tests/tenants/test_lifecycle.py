@@ -124,3 +124,33 @@ def test_a_tenant_being_archived_is_neither_suspended_nor_reactivated(paris):
 def test_other_tenants_are_untouched(client_for, paris, montreal):
     tenant_suspend(slug="paris", reason="Unpaid", actor=None, source="api")
     assert client_for(montreal).get("/").status_code == 200
+
+
+def test_tenant_suspend_command(paris):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    output = StringIO()
+    call_command("tenant_suspend", "--slug", "paris", "--reason", "Unpaid", stdout=output)
+    assert "suspended" in output.getvalue()
+    assert Tenant.objects.get(slug="paris").status == Tenant.Status.SUSPENDED
+    call_command("tenant_suspend", "--slug", "paris", "--reactivate", stdout=output)
+    assert Tenant.objects.get(slug="paris").status == Tenant.Status.ACTIVE
+    assert list(PlatformAuditEntry.objects.values_list("source", flat=True)) == [
+        "command",
+        "command",
+    ]
+    with pytest.raises(CommandError, match="reason"):
+        call_command("tenant_suspend", "--slug", "paris")
+    with pytest.raises(CommandError, match="No tenant"):
+        call_command("tenant_suspend", "--slug", "nowhere", "--reason", "x")
+
+
+def test_tenant_restore_command_refuses_bad_input(paris):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="slug is required"):
+        call_command("tenant_restore", "--archive", "1")
+    with pytest.raises(CommandError, match="No archive"):
+        call_command("tenant_restore", "--archive", "999999", "--slug", "lille")

@@ -240,3 +240,19 @@ def test_restore_request_is_audited(archived, django_db_blocker):
 def test_deprovision_request_still_works_without_the_console(archived, django_db_blocker):
     with django_db_blocker.unblock(), pytest.raises(ProvisioningError):
         deprovision_job_request(slug="rouen")  # gone: archived
+
+
+def test_restore_command(archived, django_db_blocker):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    output = StringIO()
+    with django_db_blocker.unblock():
+        call_command("tenant_restore", stdout=output)
+        assert "rouen" in output.getvalue()
+        call_command(
+            "tenant_restore", "--archive", str(archived.pk), "--slug", "caen", stdout=output
+        )
+        assert "Restored to 'caen'" in output.getvalue()
+        assert Tenant.objects.get(slug="caen").status == Tenant.Status.ACTIVE
