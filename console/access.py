@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
@@ -20,10 +21,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tenants.middleware import request_is_public
-from tenants.platform_staff import is_platform_staff, verified_device
+from tenants.platform_staff import confirmed_device, is_platform_staff, verified_device
 
 View = Callable[..., HttpResponse]
 
@@ -39,9 +39,9 @@ def safe_next(request: HttpRequest, default: str) -> str:
 
 def second_factor_redirect(request: HttpRequest) -> HttpResponse:
     """Staff signed in with a password: to the enrolment or the verification page."""
-    has_device = TOTPDevice.objects.filter(user_id=request.user.pk, confirmed=True).exists()
+    has_device = confirmed_device(request.user) is not None
     name = "console:mfa-verify" if has_device else "console:mfa-enrol"
-    return redirect(f"{reverse(name)}?next={request.get_full_path()}")
+    return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
 
 
 def console_staff_required(view: View) -> View:
@@ -52,7 +52,7 @@ def console_staff_required(view: View) -> View:
         user = request.user
         if not user.is_authenticated:
             login = reverse("platform_admin:login")
-            return redirect(f"{login}?{REDIRECT_FIELD_NAME}={request.get_full_path()}")
+            return redirect(f"{login}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}")
         if not is_platform_staff(user):
             raise PermissionDenied
         if verified_device(request) is None:
@@ -72,7 +72,7 @@ def console_password_only(view: View) -> View:
         user = request.user
         if not user.is_authenticated:
             login = reverse("platform_admin:login")
-            return redirect(f"{login}?{REDIRECT_FIELD_NAME}={request.get_full_path()}")
+            return redirect(f"{login}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}")
         if not is_platform_staff(user):
             raise PermissionDenied
         return view(request, *args, **kwargs)

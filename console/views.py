@@ -5,6 +5,7 @@ console.selectors, writes through tenants.lifecycle / tenants.usage, which audit
 from __future__ import annotations
 
 from base64 import b32encode
+from urllib.parse import urlencode
 
 import django_otp
 import segno
@@ -15,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from console.access import console_password_only, console_staff_required, safe_next
 from console.forms import ConfirmSlugForm, RestoreForm, SuspendForm, TenantFilterForm, TotpForm
@@ -38,6 +38,7 @@ from tenants.lifecycle import (
 )
 from tenants.models import DeprovisionJob, PlatformAuditEntry, RestoreJob
 from tenants.platform_audit import Action, audit_record
+from tenants.platform_staff import confirmed_device, pending_device
 from tenants.usage import usage_refresh_tenant
 
 PAGE_SIZE = 50
@@ -235,11 +236,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 def mfa_enrol(request: HttpRequest) -> HttpResponse:
     """A staff member without a device creates one: scan the QR code, type a code."""
     next_url = safe_next(request, reverse("console:tenants"))
-    if TOTPDevice.objects.filter(user_id=request.user.pk, confirmed=True).exists():
-        return redirect(f"{reverse('console:mfa-verify')}?next={next_url}")
-    device = TOTPDevice.objects.filter(user_id=request.user.pk, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="console", confirmed=False)
+    if confirmed_device(request.user) is not None:
+        return redirect(f"{reverse('console:mfa-verify')}?{urlencode({'next': next_url})}")
+    device = pending_device(request.user)
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"].strip()):
@@ -267,9 +266,9 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
 @console_password_only
 def mfa_verify(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request, reverse("console:tenants"))
-    device = TOTPDevice.objects.filter(user_id=request.user.pk, confirmed=True).first()
+    device = confirmed_device(request.user)
     if device is None:
-        return redirect(f"{reverse('console:mfa-enrol')}?next={next_url}")
+        return redirect(f"{reverse('console:mfa-enrol')}?{urlencode({'next': next_url})}")
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"].strip()):

@@ -10,10 +10,9 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tenants.models import Domain, Tenant
-from tenants.platform_staff import is_console_verified, is_platform_staff
+from tenants.platform_staff import confirmed_device, is_console_verified, is_platform_staff
 
 
 class PlatformAdminSite(AdminSite):
@@ -29,7 +28,7 @@ class PlatformAdminSite(AdminSite):
         # Signed in with the password but not past the second factor: to the console's TOTP
         # step (enrolment or verification), never back to the password form.
         if request.method == "GET" and is_platform_staff(request.user):
-            has_device = TOTPDevice.objects.filter(user_id=request.user.pk, confirmed=True).exists()
+            has_device = confirmed_device(request.user) is not None
             name = "console:mfa-verify" if has_device else "console:mfa-enrol"
             target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("console:tenants")
             if is_console_verified(request):

@@ -28,11 +28,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
 from tenants import archives, provisioning
+from tenants.db import connection
 from tenants.deprovisioning import deprovision_job_request
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.models import DeprovisionJob, Domain, RestoreJob, Tenant, is_platform_host

@@ -24,8 +24,8 @@ def is_platform_staff(user: Any) -> bool:
 def verified_device(request: HttpRequest) -> TOTPDevice | None:
     """The confirmed device this session passed, if it belongs to the signed-in user (one
     query per request; none without a device in the session)."""
-    cached = getattr(request, "_platform_otp_device", False)
-    if cached is not False:
+    if hasattr(request, "_platform_otp_device"):
+        cached: TOTPDevice | None = request._platform_otp_device
         return cached
     device = _verified_device(request)
     request._platform_otp_device = device  # type: ignore[attr-defined]
@@ -49,3 +49,16 @@ def _verified_device(request: HttpRequest) -> TOTPDevice | None:
 
 def is_console_verified(request: HttpRequest) -> bool:
     return is_platform_staff(request.user) and verified_device(request) is not None
+
+
+def confirmed_device(user: Any) -> TOTPDevice | None:
+    """The staff member's confirmed TOTP device, if any."""
+    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).first()
+
+
+def pending_device(user: Any) -> TOTPDevice:
+    """The device being enrolled (created on first use), confirmed by a first good code."""
+    device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="console", confirmed=False)
+    return device

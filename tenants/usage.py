@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from tenants.db import connection
 from tenants.models import Tenant, TenantUsage
 
 logger = logging.getLogger(__name__)

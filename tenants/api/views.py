@@ -390,7 +390,7 @@ class AuditEntryOutput(serializers.Serializer):
     actor_email = serializers.CharField()
     action = serializers.CharField()
     tenant_slug = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field named "source"
     details = serializers.JSONField()
 
 
