@@ -238,7 +238,13 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request, reverse("console:tenants"))
     if confirmed_device(request.user) is not None:
         return redirect(f"{reverse('console:mfa-verify')}?{urlencode({'next': next_url})}")
-    device = pending_device(request.user)
+    if request.method == "POST":
+        device = pending_device(request.user, create=False)
+        if device is None:  # no enrolment under way: start one (nothing written on a POST)
+            return redirect(f"{reverse('console:mfa-enrol')}?{urlencode({'next': next_url})}")
+    else:
+        device = pending_device(request.user)
+    assert device is not None
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"].strip()):

@@ -56,9 +56,10 @@ def confirmed_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).first()
 
 
-def pending_device(user: Any) -> TOTPDevice:
-    """The device being enrolled (created on first use), confirmed by a first good code."""
+def pending_device(user: Any, *, create: bool = True) -> TOTPDevice | None:
+    """The device being enrolled (created on first use unless `create` is off), confirmed by a
+    first good code."""
     device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).first()
-    if device is None:
+    if device is None and create:
         device = TOTPDevice.objects.create(user=user, name="console", confirmed=False)
     return device

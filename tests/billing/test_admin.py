@@ -16,10 +16,10 @@ PAGES = [
 
 @pytest.fixture
 def staff(client_for):
-    from accounts.models import User
-
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
 
     user = User.objects.create_superuser(email="staff@entraide.test", password="x" * 12)
     client = client_for(None)
