@@ -99,8 +99,8 @@ def main() -> None:
             archive_seconds = time.perf_counter() - t0
             media = result.media_export_path.stat().st_size if result.media_export_path else 0
             print(
-                f"archive {slug}: {archive_seconds:.2f} s (dump {result.export_bytes / 1e6:.2f} MB, "
-                f"files {media / 1e6:.2f} MB)"
+                f"archive {slug}: {archive_seconds:.2f} s "
+                f"(dump {result.export_bytes / 1e6:.2f} MB, files {media / 1e6:.2f} MB)"
             )
             archive = DeprovisionJob.objects.create(
                 tenant_slug=slug,
