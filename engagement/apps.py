@@ -17,3 +17,8 @@ class EngagementConfig(AppConfig):
         from engagement.directory.services import employee_profile_sync_from_sign_in
 
         register_profile_consumer("engagement.directory", employee_profile_sync_from_sign_in)
+
+        from engagement.usage import engagement_usage
+        from tenants.usage import register_usage_provider
+
+        register_usage_provider("engagement", engagement_usage)

@@ -1,11 +1,18 @@
 """The platform console's admin (public host only). Tenant hosts use Django's default admin site,
 which never registers Tenant or Domain, so a tenant admin cannot see other tenants."""
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib import admin
 from django.contrib.admin import AdminSite
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from tenants.models import Domain, Tenant
+from tenants.platform_staff import confirmed_device, is_console_verified, is_platform_staff
 
 
 class PlatformAdminSite(AdminSite):
@@ -14,8 +21,20 @@ class PlatformAdminSite(AdminSite):
     index_title = "Tenants and billing"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return bool(user.is_active and user.is_staff and user.is_superuser)
+        # Platform staff who passed their second factor in this session (tenants/platform_staff).
+        return is_console_verified(request)
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # Signed in with the password but not past the second factor: to the console's TOTP
+        # step (enrolment or verification), never back to the password form.
+        if request.method == "GET" and is_platform_staff(request.user):
+            has_device = confirmed_device(request.user) is not None
+            name = "console:mfa-verify" if has_device else "console:mfa-enrol"
+            target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("console:tenants")
+            if is_console_verified(request):
+                return redirect(target if target.startswith("/") else reverse("console:tenants"))
+            return redirect(f"{reverse(name)}?{urlencode({'next': target})}")
+        return super().login(request, extra_context)
 
 
 platform_admin_site = PlatformAdminSite(name="platform_admin")

@@ -86,6 +86,19 @@ SERVER_ERROR = ErrorPage(
 )
 
 
+SUSPENDED = ErrorPage(
+    503,
+    "tenant_suspended",
+    _("This instance is suspended"),
+    _(
+        "This Entraide instance is suspended for now: its pages and services are unavailable. "
+        "Accounts and data are kept, and everything will be back as it was when it is "
+        "reactivated."
+    ),
+    _("This instance is suspended."),
+)
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/")
 
@@ -102,7 +115,9 @@ def _language(request: HttpRequest, tenant: Tenant | None) -> str:
     return translation.get_language_from_request(request)
 
 
-def error_response(request: HttpRequest, page: ErrorPage, *, host: str = "") -> HttpResponse:
+def error_response(
+    request: HttpRequest, page: ErrorPage, *, host: str = "", contact: str = ""
+) -> HttpResponse:
     tenant = request_tenant(request)
     language = _language(request, tenant)
     with translation.override(language):
@@ -120,6 +135,7 @@ def error_response(request: HttpRequest, page: ErrorPage, *, host: str = "") -> 
                 "is_tenant": tenant is not None,
                 "language_code": language,
                 "host": host,
+                "contact": contact,
                 "request_id": getattr(request, "request_id", ""),
                 # django-csp's per-request nonce, when it is installed.
                 "csp_nonce": str(getattr(request, "csp_nonce", "") or ""),
@@ -154,3 +170,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def unknown_host(request: HttpRequest, host: str) -> HttpResponse:
     """No tenant answers at this host: a 404 in the product's look, never the public site."""
     return error_response(request, NOT_FOUND, host=host)
+
+
+def tenant_suspended(request: HttpRequest) -> HttpResponse:
+    """Every page and endpoint of a suspended tenant (tenants/lifecycle.py): 503 with
+    Retry-After — the instance is unavailable for a while, not forbidden to this visitor, and
+    crawlers keep its pages rather than dropping them — in the tenant's look and language, JSON
+    in the API's error shape under /api/."""
+    response = error_response(request, SUSPENDED, contact=settings.PLATFORM_SUPPORT_EMAIL)
+    response.headers["Retry-After"] = str(settings.TENANT_SUSPENDED_RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response

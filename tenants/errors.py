@@ -15,6 +15,15 @@ class TenantErrorCode(StrEnum):
     CLONE_FAILED = "clone_failed"
     TENANT_NOT_FOUND = "tenant_not_found"
     EXPORT_FAILED = "export_failed"
+    # Lifecycle (tenants/lifecycle.py).
+    TENANT_NOT_ACTIVE = "tenant_not_active"
+    TENANT_BEING_ARCHIVED = "tenant_being_archived"
+    ARCHIVE_NOT_FOUND = "archive_not_found"
+    ARCHIVE_INVALID = "archive_invalid"
+    ARCHIVE_TOO_NEW = "archive_too_new"
+    SCHEMA_IN_USE = "schema_in_use"
+    RESTORE_FAILED = "restore_failed"
+    REASON_INVALID = "reason_invalid"
 
 
 class TenantContextMissing(RuntimeError):

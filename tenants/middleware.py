@@ -24,7 +24,7 @@ from django_tenants.utils import get_public_schema_name
 
 from tenants.cache import redis_ping
 from tenants.db import connection
-from tenants.error_pages import request_language, unknown_host
+from tenants.error_pages import request_language, tenant_suspended, unknown_host
 from tenants.models import Tenant
 from tenants.routing import normalize_host, request_tenant, resolve_host
 
@@ -119,6 +119,10 @@ class TenantRoutingMiddleware:
         elif route.kind == "tenant" and route.tenant is not None:
             tenant = route.tenant
             tenant.domain_url = host
+            if tenant.status == Tenant.Status.SUSPENDED:
+                # Before sessions, users and the schema: the page needs none of them.
+                routed.tenant = tenant
+                return tenant_suspended(request)
             connection.set_tenant(tenant)
             routed.tenant = tenant
             if not validate_host(host, settings.ALLOWED_HOSTS):

@@ -319,3 +319,99 @@ class DeprovisionJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_slug} {self.status} {self.percent}%"
+
+
+class RestoreJob(models.Model):
+    """One restore of an archive (a succeeded DeprovisionJob's export) to a slug, run by a
+    worker, with its progress (tenants/lifecycle.py). All or nothing: on failure the schema it
+    created is dropped, the rows it wrote are deleted, and the error is kept here."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Step(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        CHECKING = "checking", _("Checking the export")
+        RESTORING_SCHEMA = "restoring_schema", _("Restoring the database schema")
+        MIGRATING = "migrating", _("Bringing the schema up to date")
+        RESTORING_FILES = "restoring_files", _("Restoring the uploaded files")
+        ACTIVATING = "activating", _("Bringing the tenant online")
+        DONE = "done", _("Done")
+
+    archive = models.ForeignKey(
+        DeprovisionJob, on_delete=models.PROTECT, related_name="restore_jobs"
+    )
+    target_slug = models.CharField(max_length=40)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=20, choices=Step.choices, default=Step.QUEUED)
+    percent = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    requested_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target_slug"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="tenants_restore_one_in_progress",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_slug} {self.status} {self.percent}%"
+
+
+class PlatformAuditEntry(models.Model):
+    """One action of platform staff on a tenant (public schema): who, what, where from, when."""
+
+    class Source(models.TextChoices):
+        CONSOLE = "console", _("Console")
+        API = "api", _("Platform API")
+        COMMAND = "command", _("Command")
+        SYSTEM = "system", _("System")
+
+    # The platform user (public schema), kept as plain values: the entry outlives the account.
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=40, db_index=True)
+    tenant_slug = models.CharField(max_length=40, blank=True, db_index=True)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.tenant_slug}"
+        )
+
+
+class TenantUsage(models.Model):
+    """The last measured usage of a tenant (tenants/usage.py refreshes it): lists read this
+    snapshot, never the tenant schemas."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="usage")
+    members = models.PositiveIntegerField(default=0)
+    missions = models.PositiveIntegerField(default=0)
+    participations = models.PositiveIntegerField(default=0)
+    # Tables and indexes of the schema plus the uploaded files, in bytes.
+    schema_bytes = models.BigIntegerField(default=0)
+    media_bytes = models.BigIntegerField(default=0)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"usage of {self.tenant_id}"
+
+    @property
+    def storage_bytes(self) -> int:
+        return self.schema_bytes + self.media_bytes

@@ -56,6 +56,7 @@ _GENERATION_KEY = "tenant-route:generation"
 _MISS_SECONDS = 60
 # The process layer is dropped whole when it grows past this (a scan of random host names).
 _LOCAL_MAX_ENTRIES = 10_000
+_ROUTED_STATUSES = frozenset({Tenant.Status.ACTIVE, Tenant.Status.SUSPENDED})
 
 
 @dataclass(frozen=True)
@@ -200,8 +201,10 @@ def _lifetime(route: Route) -> int:
 
 def _lookup(host: str) -> Route:
     domain = Domain.objects.select_related("tenant").filter(domain=host, is_verified=True).first()
-    if domain is None or not domain.tenant.is_active:
+    if domain is None or domain.tenant.status not in _ROUTED_STATUSES:
         return NOWHERE
+    # A suspended tenant is routed too: the middleware answers its suspended page from the
+    # cached row (status, branding, language), with no session and no query.
     return Route("tenant", domain.tenant)
 
 

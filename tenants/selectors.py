@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db.models import QuerySet
 
-from tenants.models import DeprovisionJob, Domain, Tenant
+from tenants.models import DeprovisionJob, Domain, RestoreJob, Tenant
 
 
 def tenant_list_public() -> QuerySet[Tenant]:
@@ -19,7 +19,11 @@ def tenant_list_for_platform(
 ) -> QuerySet[Tenant]:
     """Every tenant with its domains, oldest first, for platform staff: a page costs a fixed
     number of queries."""
-    tenants = Tenant.objects.prefetch_related("domains").order_by("created_at", "pk")
+    tenants = (
+        Tenant.objects.select_related("usage")
+        .prefetch_related("domains")
+        .order_by("created_at", "pk")
+    )
     if status:
         tenants = tenants.filter(status=status)
     if kind:
@@ -28,11 +32,24 @@ def tenant_list_for_platform(
 
 
 def tenant_get_for_platform(*, slug: str) -> Tenant | None:
-    return Tenant.objects.prefetch_related("domains").filter(slug=slug).first()
+    return (
+        Tenant.objects.select_related("usage").prefetch_related("domains").filter(slug=slug).first()
+    )
 
 
 def deprovision_job_get(*, job_id: int) -> DeprovisionJob | None:
     return DeprovisionJob.objects.filter(pk=job_id).first()
+
+
+def restore_job_get(*, job_id: int) -> RestoreJob | None:
+    return RestoreJob.objects.filter(pk=job_id).first()
+
+
+def archive_list_for_platform() -> QuerySet[DeprovisionJob]:
+    """Archives (succeeded deprovisionings), newest first."""
+    return DeprovisionJob.objects.filter(status=DeprovisionJob.Status.SUCCEEDED).order_by(
+        "-finished_at", "-pk"
+    )
 
 
 def custom_domains_of(*, tenant: Tenant) -> QuerySet[Domain]:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
-from tenants import provisioning
+from tenants import archives, provisioning
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.models import SLUG_PATTERN, DeprovisionJob, Domain, Tenant
 from tenants.provisioning_steps import (
@@ -56,6 +56,11 @@ def _validate_slug(slug: str) -> None:
         raise ProvisioningError(
             f"The slug {slug!r} is already taken.", code=TenantErrorCode.SLUG_TAKEN, field="slug"
         )
+
+
+def slug_check_available(slug: str) -> None:
+    """ProvisioningError (invalid, reserved or taken) unless a new tenant may take `slug`."""
+    _validate_slug(slug)
 
 
 def _validate_domain(domain: str, *, primary_host: str) -> str:
@@ -196,6 +201,8 @@ class DeprovisionResult:
     export_bytes: int
     # The tenant's uploaded files (MEDIA_ROOT/<schema>/) as a .tar.gz, when it had any.
     media_export_path: Path | None = None
+    # Its public-schema rows (tenants/archives.py), what a restore rebuilds them from.
+    manifest_path: Path | None = None
 
 
 # Called with (step, percent) as deprovisioning goes (a DeprovisionJob.Step value).
@@ -233,6 +240,7 @@ def tenant_deprovision(
     media_path = provisioning.media_export(
         tenant.schema_name, Path(export_dir) / f"{tenant.slug}-{stamp}-media"
     )
+    manifest_path = archives.manifest_write(tenant, archives.manifest_path_for(export_path))
 
     progress(DeprovisionJob.Step.DROPPING, 80)
     with transaction.atomic():
@@ -242,5 +250,9 @@ def tenant_deprovision(
     progress(DeprovisionJob.Step.DONE, 100)
     logger.info("tenant.deprovisioned", extra={"tenant": slug, "export_bytes": size})
     return DeprovisionResult(
-        slug=slug, export_path=export_path, export_bytes=size, media_export_path=media_path
+        slug=slug,
+        export_path=export_path,
+        export_bytes=size,
+        media_export_path=media_path,
+        manifest_path=manifest_path,
     )

@@ -704,3 +704,13 @@ PLACES_NOMINATIM_MAX_WAIT_SECONDS = float(env("PLACES_NOMINATIM_MAX_WAIT_SECONDS
 PLACES_CIRCUIT_OPEN_SECONDS = float(env("PLACES_CIRCUIT_OPEN_SECONDS", "30"))
 # The autocomplete endpoint, per client IP.
 PLACES_SUGGEST_RATE_PER_MINUTE = int(env("PLACES_SUGGEST_RATE_PER_MINUTE", "120"))
+
+# The platform console's usage figures (tenants/usage.py): every hour, and on demand.
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "tenant-usage-refresh": {"task": "tenants.tasks.usage_refresh", "schedule": 60 * 60},
+}
+# Who a suspended instance's page tells visitors to contact (tenants/middleware.py).
+PLATFORM_SUPPORT_EMAIL = env("PLATFORM_SUPPORT_EMAIL", "support@entraide.app")
+# Seconds a suspended instance's 503 asks clients to wait before trying again.
+TENANT_SUSPENDED_RETRY_AFTER = 3600

@@ -22,10 +22,29 @@ from rest_framework.views import APIView
 
 from tenants.api.permissions import IsPlatformStaff
 from tenants.api_conventions import ApiError, Pagination
-from tenants.deprovisioning import deprovision_job_request
 from tenants.errors import ProvisioningError, TenantErrorCode
-from tenants.models import HEX_COLOUR, DeprovisionJob, Tenant
-from tenants.selectors import deprovision_job_get, tenant_get_for_platform, tenant_list_for_platform
+from tenants.lifecycle import (
+    restore_job_request,
+    tenant_archive_request,
+    tenant_reactivate,
+    tenant_suspend,
+)
+from tenants.models import (
+    HEX_COLOUR,
+    DeprovisionJob,
+    PlatformAuditEntry,
+    RestoreJob,
+    Tenant,
+    TenantUsage,
+)
+from tenants.platform_audit import audit_list
+from tenants.selectors import (
+    archive_list_for_platform,
+    deprovision_job_get,
+    restore_job_get,
+    tenant_get_for_platform,
+    tenant_list_for_platform,
+)
 from tenants.services import tenant_provision
 
 logger = logging.getLogger(__name__)
@@ -39,7 +58,13 @@ _STATUS_FOR_CODE = {
     TenantErrorCode.TEMPLATE_STALE: status.HTTP_503_SERVICE_UNAVAILABLE,
     TenantErrorCode.CLONE_FAILED: status.HTTP_500_INTERNAL_SERVER_ERROR,
     TenantErrorCode.EXPORT_FAILED: status.HTTP_500_INTERNAL_SERVER_ERROR,
+    TenantErrorCode.TENANT_BEING_ARCHIVED: status.HTTP_409_CONFLICT,
+    TenantErrorCode.ARCHIVE_NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    TenantErrorCode.ARCHIVE_TOO_NEW: status.HTTP_409_CONFLICT,
+    TenantErrorCode.SCHEMA_IN_USE: status.HTTP_409_CONFLICT,
+    TenantErrorCode.RESTORE_FAILED: status.HTTP_500_INTERNAL_SERVER_ERROR,
 }
+API = PlatformAuditEntry.Source.API
 
 
 def _api_error(error: ProvisioningError) -> ApiError:
@@ -67,6 +92,17 @@ class DomainOutput(serializers.Serializer):
     is_verified = serializers.BooleanField()
 
 
+class UsageOutput(serializers.Serializer):
+    members = serializers.IntegerField()
+    missions = serializers.IntegerField()
+    participations = serializers.IntegerField()
+    storage_bytes = serializers.IntegerField()
+    schema_bytes = serializers.IntegerField()
+    media_bytes = serializers.IntegerField()
+    last_activity_at = serializers.DateTimeField(allow_null=True)
+    refreshed_at = serializers.DateTimeField()
+
+
 class TenantOutput(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
@@ -79,12 +115,24 @@ class TenantOutput(serializers.Serializer):
     timezone = serializers.CharField()
     country = serializers.CharField()
     billing_state = serializers.CharField()
+    billing_plan = serializers.CharField()
     is_private = serializers.BooleanField()
+    suspended_at = serializers.DateTimeField(allow_null=True)
+    suspension_reason = serializers.CharField()
     domains = DomainOutput(many=True)
+    # The last measured usage (tenants/usage.py), null until the first measure.
+    usage = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
     def get_url(self, tenant: Tenant) -> str:
         return tenant.base_url
+
+    def get_usage(self, tenant: Tenant) -> dict[str, Any] | None:
+        try:
+            usage = tenant.usage
+        except TenantUsage.DoesNotExist:
+            return None
+        return dict(UsageOutput(usage).data)
 
 
 class TenantListApi(PlatformApi):
@@ -213,7 +261,7 @@ class TenantDeprovisionApi(PlatformApi):
                 fields={"confirm_slug": ["Does not match the slug in the URL."]},
             )
         try:
-            job = deprovision_job_request(slug=slug, requested_by_id=request.user.pk)
+            job = tenant_archive_request(slug=slug, actor=request.user, source=API)
         except ProvisioningError as error:
             raise _api_error(error) from None
         logger.info(
@@ -234,6 +282,135 @@ class DeprovisionJobDetailApi(PlatformApi):
         if job is None:
             raise NotFound
         return Response(DeprovisionJobOutput(job).data)
+
+
+class TenantSuspendApi(PlatformApi):
+    """Suspend the tenant: its hosts answer the suspended page. 200 with the tenant; suspending
+    a suspended tenant is idempotent (200, `changed: false`, its first reason kept)."""
+
+    class Input(serializers.Serializer):
+        reason = serializers.CharField(max_length=300)
+
+    def post(self, request: Request, slug: str) -> Response:
+        payload = self.Input(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            tenant, changed = tenant_suspend(
+                slug=slug, reason=payload.validated_data["reason"], actor=request.user, source=API
+            )
+        except ProvisioningError as error:
+            raise _api_error(error) from None
+        return Response({"changed": changed, "tenant": TenantOutput(tenant).data})
+
+
+class TenantReactivateApi(PlatformApi):
+    """Reactivate a suspended tenant; an active one answers 200 with `changed: false`."""
+
+    def post(self, request: Request, slug: str) -> Response:
+        try:
+            tenant, changed = tenant_reactivate(slug=slug, actor=request.user, source=API)
+        except ProvisioningError as error:
+            raise _api_error(error) from None
+        return Response({"changed": changed, "tenant": TenantOutput(tenant).data})
+
+
+class ArchiveOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    tenant_slug = serializers.CharField()
+    export_path = serializers.CharField()
+    export_bytes = serializers.IntegerField(allow_null=True)
+    media_export_path = serializers.CharField()
+    archived_at = serializers.DateTimeField(source="finished_at")
+
+
+class ArchiveListApi(PlatformApi):
+    """Archives a tenant can be restored from (succeeded deprovisioning jobs), newest first."""
+
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(archive_list_for_platform(), request, view=self)
+        return paginator.get_paginated_response(ArchiveOutput(page, many=True).data)
+
+
+class RestoreJobOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    archive_id = serializers.IntegerField()
+    target_slug = serializers.CharField()
+    status = serializers.CharField()
+    step = serializers.CharField()
+    percent = serializers.IntegerField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    status_url = serializers.SerializerMethodField()
+
+    def get_status_url(self, job: RestoreJob) -> str:
+        return reverse("platform_api:restore-job", kwargs={"job_id": job.pk})
+
+
+class ArchiveRestoreApi(PlatformApi):
+    """Queue the restore of an archive to `target_slug` (its own slug or a new one): 202 with
+    the job. The archive and the slug are checked at once (404 unknown archive, 400 invalid
+    slug or unreadable archive, 409 slug taken, schema in use or archive from newer code)."""
+
+    class Input(serializers.Serializer):
+        target_slug = serializers.CharField(max_length=60)
+
+    def post(self, request: Request, archive_id: int) -> Response:
+        payload = self.Input(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            job = restore_job_request(
+                archive_id=archive_id,
+                target_slug=payload.validated_data["target_slug"],
+                actor=request.user,
+                source=API,
+            )
+        except ProvisioningError as error:
+            raise _api_error(error) from None
+        data = RestoreJobOutput(job).data
+        return Response(
+            data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["status_url"]}
+        )
+
+
+class RestoreJobDetailApi(PlatformApi):
+    def get(self, request: Request, job_id: int) -> Response:
+        job = restore_job_get(job_id=job_id)
+        if job is None:
+            raise NotFound
+        return Response(RestoreJobOutput(job).data)
+
+
+class AuditEntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_email = serializers.CharField()
+    action = serializers.CharField()
+    tenant_slug = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field named "source"
+    details = serializers.JSONField()
+
+
+class AuditListApi(PlatformApi):
+    """The platform audit, newest first; `?tenant=<slug>` and `?action=` narrow it."""
+
+    class FilterInput(serializers.Serializer):
+        tenant = serializers.SlugField(required=False, max_length=40)
+        action = serializers.CharField(required=False, max_length=40)
+
+    def get(self, request: Request) -> Response:
+        filters = self.FilterInput(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        entries = audit_list(
+            tenant_slug=filters.validated_data.get("tenant"),
+            action=filters.validated_data.get("action"),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(entries, request, view=self)
+        return paginator.get_paginated_response(AuditEntryOutput(page, many=True).data)
 
 
 def by_method(**views: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -16,11 +16,19 @@ PAGES = [
 
 @pytest.fixture
 def staff(client_for):
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     from accounts.models import User
 
     user = User.objects.create_superuser(email="staff@entraide.test", password="x" * 12)
     client = client_for(None)
     client.force_login(user)
+    # The console needs the second factor too (tenants/platform_staff.py).
+    device = TOTPDevice.objects.create(user=user, name="console", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client
 
 

@@ -267,6 +267,14 @@ FILLERS: dict[str, Filler] = {
     "tenant:slug": value("tenant_slug"),
     "tenant-deprovision:slug": value("tenant_slug"),
     "deprovision-job:job_id": value("deprovision_job_id"),
+    # lifecycle (console and platform API): the victim tenant's slug, its archive and jobs
+    "tenant-suspend:slug": value("tenant_slug"),
+    "tenant-reactivate:slug": value("tenant_slug"),
+    "tenant-archive:slug": value("tenant_slug"),
+    "tenant-usage-refresh:slug": value("tenant_slug"),
+    "archive-restore:archive_id": value("deprovision_job_id"),
+    "archive-job:job_id": value("deprovision_job_id"),
+    "restore-job:job_id": value("restore_job_id"),
 }
 
 # Parameters filled with a constant name nothing of the victim.

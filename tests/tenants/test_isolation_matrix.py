@@ -73,7 +73,7 @@ from engagement.worktime.links import Decision, work_time_decision_token
 from engagement.worktime.models import HoursDeclaration, WorkTimeRequest
 from tenants.audit.models import AuditEvent
 from tenants.audit.services import audit_record
-from tenants.models import DeprovisionJob, Domain, Tenant
+from tenants.models import DeprovisionJob, Domain, RestoreJob, Tenant
 from tenants.signing import stored_token
 from tests.engagement.api.endpoints import ENDPOINTS
 from tests.engagement.conftest import API, World, build_world
@@ -423,10 +423,14 @@ def _public_victim(paris: Tenant) -> Victim:
         status=DeprovisionJob.Status.FAILED,
         error=f"export failed {MARKER}",
     )
+    restore = RestoreJob.objects.create(
+        archive=job, target_slug=paris.slug, status=RestoreJob.Status.FAILED
+    )
     return Victim(
         values={
             "tenant_slug": paris.slug,
             "deprovision_job_id": str(job.pk),
+            "restore_job_id": str(restore.pk),
             "user_id": str(staff.pk),
             "view_on_site_content_type_id": str(ContentType.objects.get_for_model(Tenant).pk),
             "view_on_site_object_id": str(paris.pk),

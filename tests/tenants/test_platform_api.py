@@ -46,6 +46,10 @@ def _tenant_body(slug: str) -> dict:
         "timezone": tenant.timezone,
         "country": tenant.country,
         "billing_state": tenant.billing_state,
+        "billing_plan": tenant.billing_plan,
+        "suspended_at": None,
+        "suspension_reason": "",
+        "usage": None,
         # Provisioning's default: a company's instance is private, a city's is not.
         "is_private": tenant.kind == "company",
         "domains": [{"domain": f"{slug}.entraide.test", "is_primary": True, "is_verified": True}],

@@ -150,7 +150,19 @@ def world(paris: Any, montreal: Any, acme: Any, client_for: Callable[..., Client
 def _logged_in(world: World, host: str) -> Client:
     client = world.client(host)
     with world.scope(host):
-        client.force_login(User.objects.get(pk=VICTIM_PK))
+        user = User.objects.get(pk=VICTIM_PK)
+        client.force_login(user)
+        if host == "public":
+            # Platform staff: the console also wants the second factor passed in the session.
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device, _ = TOTPDevice.objects.get_or_create(
+                user=user, name="console", defaults={"confirmed": True}
+            )
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
     return client
 
 
