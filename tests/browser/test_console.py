@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -24,7 +23,6 @@ from accounts.models import User
 from tenants.models import DeprovisionJob, PlatformAuditEntry, RestoreJob, Tenant
 from tenants.provisioning import schema_drop
 from tenants.services import tenant_provision
-from tests.browser.conftest import OUTSIDE, _answer_outside
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +30,6 @@ SLUG = f"brest{os.getpid() % 10000}"
 RESTORED = f"{SLUG}-bis"
 STAFF = f"ops{os.getpid()}@platform.example"
 PASSWORD = "console-pass-Word-9"
-OUTSIDE_BUT_PLATFORM = re.compile(r"^https?://(?!([a-z0-9-]+\.)?entraide\.test[:/])")
 
 
 def _cleanup() -> None:
@@ -74,18 +71,9 @@ def _code(secret: str) -> str:
     return f"{totp(base64.b32decode(secret), step=30, t0=0, digits=6):06d}"
 
 
-def _console_page(pages):  # type: ignore[no-untyped-def]
-    """A page whose context lets the base domain through too (the shared OUTSIDE pattern lets
-    tenant subdomains only)."""
-    page = pages.new()
-    page.context.unroute(OUTSIDE)
-    page.context.route(OUTSIDE_BUT_PLATFORM, _answer_outside)
-    return page
-
-
 def test_staff_suspends_archives_and_restores_a_tenant(pages, url, throwaway):
     started = time.monotonic()
-    page = _console_page(pages)
+    page = pages.new()
 
     # Password, then a device to enrol: the console is out of reach until the code is given.
     page.goto(url(None, "/console/"))
