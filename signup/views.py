@@ -135,7 +135,11 @@ def signup_verify(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def signup_checkout(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     signup = _own_signup(request, public_id)
-    if signup.status not in {SignupRequest.Status.VERIFIED, SignupRequest.Status.CHECKOUT}:
+    if signup.status not in {
+        SignupRequest.Status.EMAIL_SENT,
+        SignupRequest.Status.VERIFIED,
+        SignupRequest.Status.CHECKOUT,
+    }:
         return redirect("signup:progress", public_id=signup.public_id)
     try:
         url = services.signup_checkout_url(signup=signup, locale=request.LANGUAGE_CODE or "auto")
