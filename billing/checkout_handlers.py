@@ -32,7 +32,9 @@ class SignupCheckoutHandler(Protocol):
 _handlers: dict[str, SignupCheckoutHandler] = {}
 
 
-def register_signup_checkout_handler(handler: SignupCheckoutHandler, *, name: str = "signup") -> None:
+def register_signup_checkout_handler(
+    handler: SignupCheckoutHandler, *, name: str = "signup"
+) -> None:
     known = _handlers.get(name)
     if known is not None and known is not handler:
         raise ImproperlyConfigured(f"A sign-up checkout handler {name!r} is registered twice.")

@@ -15,12 +15,20 @@ from tenants.client_ip import client_ip
 APP = "signup"
 
 
+def _rates() -> dict[str, str]:
+    """The settings' rates, each counted per the key given here ("10/h" → "10/h/key")."""
+    return {
+        action: rate if rate.count("/") >= 2 else f"{rate}/key"
+        for action, rate in settings.SIGNUP_RATE_LIMITS.items()
+    }
+
+
 def _consume(request: HttpRequest, action: str, key: str) -> bool:
     usage = ratelimit.consume(
         request,
         app=APP,
         action=action,
-        config=dict(settings.SIGNUP_RATE_LIMITS),
+        config=_rates(),
         key=key,
         limit_get=True,
     )

@@ -155,9 +155,7 @@ def slug_propose(name: str) -> str:
     """An address proposed from the instance's name: accents dropped ("Saint-Étienne" →
     "saint-etienne"), other characters turned into hyphens, cut to 40 characters at a hyphen
     when it can. May still be refused (taken, reserved, lookalike): it is only a proposal."""
-    ascii_name = (
-        unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode("ascii")
-    )
+    ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode("ascii")
     slug = slugify(ascii_name.replace("_", "-"))
     slug = re.sub(r"-{2,}", "-", slug).strip("-")
     slug = slug.lstrip("0123456789-")

@@ -144,9 +144,7 @@ def signup_checkout(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         url = services.signup_checkout_url(signup=signup, locale=request.LANGUAGE_CODE or "auto")
     except services.SignupError as error:
-        return render(
-            request, "signup/checkout_error.html", {"message": error.message}, status=400
-        )
+        return render(request, "signup/checkout_error.html", {"message": error.message}, status=400)
     return redirect(url, permanent=False)
 
 
@@ -162,7 +160,11 @@ def _progress_context(signup: SignupRequest) -> dict[str, object]:
     return {
         "signup": signup,
         "steps": [
-            {"label": label, "done": index < current or signup.status == "ready", "now": index == current}
+            {
+                "label": label,
+                "done": index < current or signup.status == "ready",
+                "now": index == current,
+            }
             for index, (_status, label) in enumerate(steps)
         ],
         "poll_seconds": POLL_SECONDS,

@@ -222,9 +222,7 @@ def _signup_checkout_dispatch(record: StripeEvent) -> bool:
     if not session.signup_id:
         return False
     subscription = (
-        stripe_client.subscription_get(session.subscription_id)
-        if session.subscription_id
-        else None
+        stripe_client.subscription_get(session.subscription_id) if session.subscription_id else None
     )
     handlers = signup_checkout_handlers()
     if not handlers:

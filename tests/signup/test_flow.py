@@ -46,7 +46,9 @@ def test_forged_or_foreign_verification_links_are_refused(public_client: Any, pa
     response = public_client.get("/signup/verify/garbage/")
     assert response.status_code == 400
     # Signed in a tenant's scope: not valid on the base domain.
-    token = tenant_dumps("signup_email", {"s": "00000000-0000-0000-0000-000000000000"}, tenant=paris)
+    token = tenant_dumps(
+        "signup_email", {"s": "00000000-0000-0000-0000-000000000000"}, tenant=paris
+    )
     connection.set_schema_to_public()
     assert public_client.get(f"/signup/verify/{token}/").status_code == 400
 
@@ -54,7 +56,9 @@ def test_forged_or_foreign_verification_links_are_refused(public_client: Any, pa
 def test_checkout_starts_with_the_plan_and_its_trial(
     signup_verified: Callable[..., Any], stripe_fake: Any
 ) -> None:
-    client, signup = signup_verified(kind="company", slug="globexcorp", plan="company_standard", interval="year")
+    client, signup = signup_verified(
+        kind="company", slug="globexcorp", plan="company_standard", interval="year"
+    )
     response = client.get(f"/signup/{signup.public_id}/checkout/")
     assert response.status_code == 302
     [call] = stripe_fake.calls("POST", "/v1/checkout/sessions")
@@ -63,10 +67,13 @@ def test_checkout_starts_with_the_plan_and_its_trial(
     assert params["metadata"] == {"signup_id": str(signup.public_id)}
     assert params["client_reference_id"] == f"signup_{signup.public_id}"
     assert params["line_items"] == [{"price": "price_test_company_standard_year", "quantity": "1"}]
-    assert params["subscription_data"]["trial_period_days"] == "30" or int(
-        params["subscription_data"]["trial_period_days"]
-    ) > 0
-    assert params["success_url"].endswith(f"/signup/{signup.public_id}/progress/?session_id={{CHECKOUT_SESSION_ID}}")
+    assert (
+        params["subscription_data"]["trial_period_days"] == "30"
+        or int(params["subscription_data"]["trial_period_days"]) > 0
+    )
+    assert params["success_url"].endswith(
+        f"/signup/{signup.public_id}/progress/?session_id={{CHECKOUT_SESSION_ID}}"
+    )
     [customer] = stripe_fake.calls("POST", "/v1/customers")
     assert customer.params["email"] == "maire@testville.example"
     signup.refresh_from_db()
@@ -88,7 +95,11 @@ def test_the_whole_walk_provisions_a_tenant_with_the_checkout_subscription(
     assert account.stripe_status == "trialing"
     assert tenant.billing_state == Tenant.BillingState.TRIALING
     # The set-password e-mail, so the admin can sign in again later.
-    [ready] = [m for m in smtp_inbox.to("maire@testville.example") if "/accounts/password/reset/key/" in m.text]
+    [ready] = [
+        m
+        for m in smtp_inbox.to("maire@testville.example")
+        if "/accounts/password/reset/key/" in m.text
+    ]
     assert "testville.entraide.test" in ready.text
 
     # The progress page (this browser only) sends the admin on, signed in, once.
@@ -140,7 +151,10 @@ def test_replayed_webhook_creates_nothing_more(
     assert response.status_code == 200
     # Another event for the same session (Stripe sends several; an attacker could too).
     session = stripe_fake.sessions[signup.stripe_checkout_session_id]
-    assert deliver(stripe_fake, stripe_fake.event("checkout.session.completed", session)).status_code == 200
+    assert (
+        deliver(stripe_fake, stripe_fake.event("checkout.session.completed", session)).status_code
+        == 200
+    )
     assert Tenant.objects.count() == tenants
     signup.refresh_from_db()
     assert signup.attempts == 1
@@ -172,7 +186,10 @@ def test_an_event_for_an_unpaid_session_creates_nothing(
     response = client.get(f"/signup/{signup.public_id}/checkout/")
     session_id = response["Location"].rsplit("/", 1)[1]
     claimed = dict(stripe_fake.sessions[session_id], status="complete", subscription="sub_forged")
-    assert deliver(stripe_fake, stripe_fake.event("checkout.session.completed", claimed)).status_code == 200
+    assert (
+        deliver(stripe_fake, stripe_fake.event("checkout.session.completed", claimed)).status_code
+        == 200
+    )
     assert not Tenant.objects.filter(slug="testville").exists()
     signup.refresh_from_db()
     assert signup.status == SignupRequest.Status.CHECKOUT
@@ -193,7 +210,10 @@ def test_an_unverified_sign_up_is_never_provisioned_even_if_paid(
     )  # fmt: skip
     SignupRequest.objects.filter(pk=signup.pk).update(stripe_customer_id=session.customer_id)
     stripe_fake.checkout_complete(session.id)
-    deliver(stripe_fake, stripe_fake.event("checkout.session.completed", stripe_fake.sessions[session.id]))
+    deliver(
+        stripe_fake,
+        stripe_fake.event("checkout.session.completed", stripe_fake.sessions[session.id]),
+    )
     assert not Tenant.objects.filter(slug="testville").exists()
     signup.refresh_from_db()
     assert signup.status == SignupRequest.Status.EMAIL_SENT
@@ -238,7 +258,10 @@ def test_failed_provisioning_rolls_back_is_retried_reported_and_can_complete_lat
     session_id = response["Location"].rsplit("/", 1)[1]
     stripe_fake.checkout_complete(session_id)
     with caplog.at_level("ERROR"):
-        deliver(stripe_fake, stripe_fake.event("checkout.session.completed", stripe_fake.sessions[session_id]))
+        deliver(
+            stripe_fake,
+            stripe_fake.event("checkout.session.completed", stripe_fake.sessions[session_id]),
+        )
     signup.refresh_from_db()
     assert signup.status == SignupRequest.Status.FAILED
     assert signup.attempts == 5  # the first try and 4 retries

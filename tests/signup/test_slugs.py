@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from signup.slugs import Reason, skeleton, slug_propose, slug_refusal
 from tenants.models import SLUG_PATTERN, Tenant
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
 
 TAKEN = {"paris", "montreal", "acme", "lyon"}
 RESERVED = settings.TENANT_RESERVED_SLUGS

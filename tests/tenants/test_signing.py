@@ -59,9 +59,9 @@ from engagement.reminders.models import Reminder
 from engagement.reminders.services import Action, reminder_answer_token
 from engagement.reports.services import certificate_issue
 from engagement.worktime.links import Decision, work_time_decision_token
+from engagement.worktime.models import WorkTimeRequest
 from signup.models import SignupRequest
 from signup.services import signup_handoff_url
-from engagement.worktime.models import WorkTimeRequest
 from tenants.audit.models import AuditEvent
 from tenants.context import tenant_context
 from tenants.signing import (
@@ -684,9 +684,7 @@ def _signup_email_use(world: World, target: str, token: str) -> HttpResponse:
 
 def _signup_email_snapshot(world: World) -> dict[str, Any]:
     with world.scope("public"):
-        return {
-            "public": SignupRequest.objects.filter(email_verified_at__isnull=False).count()
-        }
+        return {"public": SignupRequest.objects.filter(email_verified_at__isnull=False).count()}
 
 
 # signup_handoff: the progress page's single-use link that signs the new admin in.
