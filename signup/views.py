@@ -190,6 +190,9 @@ def signup_progress(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         response = render(request, "signup/_progress.html", context)
         if signup.status == SignupRequest.Status.READY and signup.handoff_used_at is None:
             response["HX-Redirect"] = str(context["go_url"])
+    elif signup.status == SignupRequest.Status.READY and signup.handoff_used_at is None:
+        # Ready before the page was ever shown (a fast worker): straight on to the instance.
+        return redirect(str(context["go_url"]))
     else:
         response = render(request, "signup/progress.html", context)
     patch_vary_headers(response, ["HX-Request"])
