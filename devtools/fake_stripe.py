@@ -144,7 +144,7 @@ class FakeStripe:
     def base_url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def reset(self) -> None:
         with self._lock:
@@ -438,7 +438,7 @@ class FakeStripe:
                     ],
                 },
             }
-            self.subscriptions[subscription["id"]] = subscription
+            self.subscriptions[str(subscription["id"])] = subscription
             return subscription
 
     def checkout_complete(self, session_id: str) -> dict[str, Any]:
@@ -515,9 +515,13 @@ class FakeStripe:
         headers = {"Content-Type": "application/json", "Stripe-Signature": self.sign(payload)}
         if self.webhook_host:
             headers["Host"] = self.webhook_host
-        request = Request(self.webhook_url, data=payload, headers=headers, method="POST")
+        if not self.webhook_url.startswith(("http://", "https://")):
+            raise ValueError("webhook_url must be an http(s) URL")
+        request = Request(  # noqa: S310 (an http(s) URL, checked above)
+            self.webhook_url, data=payload, headers=headers, method="POST"
+        )
         try:
-            with urlopen(request, timeout=30) as response:  # noqa: S310 (loopback, configured)
+            with urlopen(request, timeout=30) as response:  # noqa: S310 (checked above)
                 status = int(response.status)
         except URLError as error:
             status = int(getattr(error, "code", 0) or 0)

@@ -155,7 +155,7 @@ def _progress_context(signup: SignupRequest) -> dict[str, object]:
         (SignupRequest.Status.CONFIGURING, _("Configuring it")),
         (SignupRequest.Status.READY, _("Ready")),
     ]
-    order = [status for status, _label in steps]
+    order: list[str] = [str(status) for status, _label in steps]
     current = order.index(signup.status) if signup.status in order else -1
     return {
         "signup": signup,

@@ -161,7 +161,10 @@ def test_each_reason_has_its_own_message() -> None:
         ("  ACME  Corp. ", "acme-corp"),
         ("L'Haÿ-les-Roses", "lhay-les-roses"),
         ("2024 Ville", "ville"),
-        ("Communauté d'agglomération du Grand Besançon Métropole et environs", "communaute-dagglomeration-du-grand"),
+        (
+            "Communauté d'agglomération du Grand Besançon Métropole et environs",
+            "communaute-dagglomeration-du-grand",
+        ),
         ("", ""),
     ],
 )  # fmt: skip
