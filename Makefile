@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-signup clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, serve :8000
 run: setup
@@ -68,6 +68,9 @@ bench-routing:
 
 bench-provisioning:
 	$(PY) bench/provisioning.py $(or $(N),200)
+
+bench-signup:
+	$(PY) bench/signup_provisioning.py $(or $(N),1000) $(or $(SIGNUPS),20)
 
 bench-search:
 	$(PY) bench/search.py $(or $(N),100000)
