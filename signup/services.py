@@ -10,6 +10,7 @@ the request paid and schedules provisioning through the outbox, in one transacti
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import secrets
@@ -44,6 +45,8 @@ logger = logging.getLogger(__name__)
 SIGNUP_PROVISION_TASK = "signup.tasks.signup_provision"
 HANDOFF_PATH = "/accounts/bienvenue/{token}/"
 WELCOME_PATH = "/gestion/bienvenue/"
+# A worker that claimed a sign-up and vanished: after this long another may take it over.
+PROVISIONING_STALE = dt.timedelta(minutes=5)
 TIMEZONES = {"FR": "Europe/Paris", "CA": "America/Toronto", "BE": "Europe/Brussels"}
 
 
@@ -281,6 +284,12 @@ def _claim(signup_pk: int) -> SignupRequest | None:
     with transaction.atomic():
         signup = SignupRequest.objects.select_for_update().get(pk=signup_pk)
         if signup.status not in {SignupRequest.Status.PAID, SignupRequest.Status.CREATING}:
+            return None
+        if (
+            signup.status == SignupRequest.Status.CREATING
+            and timezone.now() - signup.updated_at < PROVISIONING_STALE
+        ):
+            # Another worker is at it (a duplicate delivery): only a stale claim is taken over.
             return None
         if signup.email_verified_at is None or not signup.stripe_subscription_id:
             return None

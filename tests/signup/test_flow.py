@@ -303,3 +303,17 @@ def test_handoff_of_one_tenant_is_nobody_on_another(
     tenant = Tenant.objects.get(slug="testville")
     assert client_for(tenant).get(path).status_code == 302
     connection.set_schema_to_public()
+
+
+def test_a_duplicate_delivery_of_the_provisioning_task_does_nothing_while_one_runs(
+    signup_verified: Callable[..., Any], stripe_fake: Any
+) -> None:
+    from signup.services import signup_provision
+
+    _client, signup = signup_verified()
+    SignupRequest.objects.filter(pk=signup.pk).update(
+        status=SignupRequest.Status.CREATING, stripe_subscription_id="sub_x"
+    )
+    assert signup_provision(signup_pk=signup.pk).status == SignupRequest.Status.CREATING
+    assert not Tenant.objects.filter(slug="testville").exists()
+    assert not stripe_fake.calls("GET", "/v1/subscriptions")
