@@ -129,7 +129,8 @@ def main() -> None:
         fake.stop()
 
         print(f"load after: {os.getloadavg()[0]:.2f}")
-        print(f"{'webhook → ready, with ' + str(TENANTS) + ' tenants':<48}{'median':>8}{'p95':>8}{'n':>5}")
+        title = f"webhook → ready, with {TENANTS} tenants"
+        print(f"{title:<48}{'median':>8}{'p95':>8}{'n':>5}")
         for label, values in (
             ("webhook POST → sign-up ready (eager tasks)", total),
             ("  of which the webhook request", request_only),
