@@ -317,3 +317,21 @@ def test_a_duplicate_delivery_of_the_provisioning_task_does_nothing_while_one_ru
     assert signup_provision(signup_pk=signup.pk).status == SignupRequest.Status.CREATING
     assert not Tenant.objects.filter(slug="testville").exists()
     assert not stripe_fake.calls("GET", "/v1/subscriptions")
+
+
+def test_progress_page_polls_with_fixed_queries(
+    signup_verified: Callable[..., Any], django_assert_num_queries: Any
+) -> None:
+    """Waiting for Stripe: the page polls itself (htmx, each second; a meta refresh without
+    JavaScript), each poll a fixed number of queries: the routing's host, the session, the
+    sign-up."""
+    client, signup = signup_verified()
+    page = client.get(f"/signup/{signup.public_id}/progress/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert 'hx-trigger="every 1s"' in content
+    assert '<noscript><meta http-equiv="refresh" content="1"></noscript>' in content
+    with django_assert_num_queries(3):
+        poll = client.get(f"/signup/{signup.public_id}/progress/", HTTP_HX_REQUEST="true")
+    assert 'data-status="verified"' in poll.content.decode()
+    assert "HX-Redirect" not in poll
