@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format screenshots-website bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format screenshots-website bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, then serve
 ## :8000 with a Celery worker and beat (Procfile.dev; Ctrl-C stops them all)
@@ -67,7 +67,7 @@ format:
 screenshots-website:
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=screenshots $(VENV)/bin/pytest -m browser tests/browser/website_screenshots.py -q
 
-bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle
+bench: bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
@@ -77,6 +77,9 @@ bench-lifecycle:
 
 bench-provisioning:
 	$(PY) bench/provisioning.py $(or $(N),200)
+
+bench-signup:
+	$(PY) bench/signup_provisioning.py $(or $(N),1000) $(or $(SIGNUPS),20)
 
 bench-search:
 	$(PY) bench/search.py $(or $(N),100000)

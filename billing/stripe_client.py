@@ -90,6 +90,8 @@ class CheckoutSessionSnapshot:
     client_reference_id: str
     subscription_id: str
     status: str
+    # metadata["signup_id"]: the session of a self-serve sign-up (no tenant exists yet).
+    signup_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def _checkout_snapshot(data: Mapping[str, Any]) -> CheckoutSessionSnapshot:
         client_reference_id=str(data.get("client_reference_id") or ""),
         subscription_id=_id(data.get("subscription")),
         status=str(data.get("status") or ""),
+        signup_id=str((data.get("metadata") or {}).get("signup_id") or ""),
     )
 
 
@@ -323,6 +326,53 @@ def checkout_session_create(
             "mode": "subscription",
             "customer": customer_id,
             "client_reference_id": str(tenant_id),
+            "line_items": [{"price": price_id, "quantity": quantity}],
+            "subscription_data": subscription_data,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "locale": locale,
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return _checkout_snapshot(_as_dict(session))
+
+
+def signup_customer_create(*, signup_id: str, name: str, email: str, idempotency_key: str) -> str:
+    """The Stripe customer of a self-serve sign-up, before its tenant exists."""
+    customer = _call(
+        "customer_create",
+        client().v1.customers.create,
+        params={"name": name, "email": email, "metadata": {"signup_id": signup_id}},
+        options={"idempotency_key": idempotency_key},
+    )
+    return str(customer.id)
+
+
+def signup_checkout_session_create(
+    *,
+    customer_id: str,
+    signup_id: str,
+    price_id: str,
+    quantity: int,
+    trial_days: int,
+    success_url: str,
+    cancel_url: str,
+    locale: str,
+    idempotency_key: str,
+) -> CheckoutSessionSnapshot:
+    """A Checkout session (subscription mode) for a sign-up: the sign-up's id in the session's
+    metadata and client reference, and in the subscription's metadata."""
+    subscription_data: dict[str, Any] = {"metadata": {"signup_id": signup_id}}
+    if trial_days:
+        subscription_data["trial_period_days"] = trial_days
+    session = _call(
+        "checkout_session_create",
+        client().v1.checkout.sessions.create,
+        params={
+            "mode": "subscription",
+            "customer": customer_id,
+            "client_reference_id": f"signup_{signup_id}",
+            "metadata": {"signup_id": signup_id},
             "line_items": [{"price": price_id, "quantity": quantity}],
             "subscription_data": subscription_data,
             "success_url": success_url,

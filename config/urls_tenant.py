@@ -24,6 +24,8 @@ urlpatterns = [
     path("branding/social-image", tenant_views.tenant_social_image, name="tenant-social-image"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The hand-off from the sign-up's progress page (signup/urls_tenant.py).
+    path("", include("signup.urls_tenant")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("engagement.volunteers.urls")),
     path("accounts/", include("allauth.urls")),

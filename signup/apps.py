@@ -7,3 +7,9 @@ class SignupConfig(AppConfig):
 
     name = "signup"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from billing.checkout_handlers import register_signup_checkout_handler
+        from signup.services import signup_checkout_completed
+
+        register_signup_checkout_handler(signup_checkout_completed)

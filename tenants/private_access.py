@@ -90,6 +90,8 @@ EXEMPT_URL_NAMES: dict[str, str] = {
     "email-unsubscribe": "one-click unsubscribe: mail clients post it without cookies",
     "saved-search-unsubscribe": "one-click unsubscribe of a saved search's alerts",
     "calendar-feed": "calendar apps have no session; the token in the address is the proof",
+    "signup-handoff": "the first admin arrives from sign-up's progress page, not signed in yet: "
+    "the single-use token is the proof (signup.views_tenant)",
     # Answers `Disallow: /` on a private tenant (tenants.views.robots_txt).
     "robots-txt": "crawlers read it; it tells them to stay out",
 }

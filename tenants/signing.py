@@ -111,6 +111,14 @@ def _work_time_decision_max_age() -> int:
     return int(getattr(settings, "WORKTIME_DECISION_LINK_SECONDS", 14 * 24 * 3600))
 
 
+def _signup_email_max_age() -> int:
+    return int(settings.SIGNUP_EMAIL_LINK_SECONDS)
+
+
+def _signup_handoff_max_age() -> int:
+    return int(settings.SIGNUP_HANDOFF_SECONDS)
+
+
 REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
     {
         kind.name: kind
@@ -250,6 +258,25 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 "work_time_decision: signed in as the request's approver; GET asks to confirm, "
                 "the POST decides once, a decided request is never decided again)",
                 max_age=_work_time_decision_max_age,
+            ),
+            TokenKind(
+                name="signup_email",
+                mechanism=Mechanism.SIGNED,
+                minted_by="signup.services.signup_create (the link of the e-mail that confirms "
+                "a sign-up's address, {s: public id}, in the public scope)",
+                checked_by="/signup/verify/<token>/ on the base domain (signup.views."
+                "signup_verify: marks the e-mail confirmed, then on to the checkout)",
+                max_age=_signup_email_max_age,
+            ),
+            TokenKind(
+                name="signup_handoff",
+                mechanism=Mechanism.SIGNED,
+                minted_by="signup.services.signup_handoff_token (the progress page's link to the "
+                "new instance, {s: public id, u: admin user, j: id}, in the new tenant's scope)",
+                checked_by="/accounts/bienvenue/<token>/ on the tenant's host (signup."
+                "views_tenant.signup_handoff: once, its id's hash stored on the sign-up; signs "
+                "the admin in)",
+                max_age=_signup_handoff_max_age,
             ),
         )
     }

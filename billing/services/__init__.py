@@ -18,6 +18,12 @@ from billing.services.events import (
     stripe_events_retry_stale,
 )
 from billing.services.seats import seats_sync
+from billing.services.signup_checkout import (
+    billing_signup_attach,
+    signup_checkout_start,
+    signup_plan,
+    signup_subscription_get,
+)
 from billing.services.sync import SyncResult, billing_deadlines_enforce, subscription_sync
 from billing.services.trial import billing_trial_provision, billing_trial_start, plan_assign
 
@@ -25,6 +31,7 @@ __all__ = [
     "HANDLED_EVENT_TYPES",
     "SyncResult",
     "billing_deadlines_enforce",
+    "billing_signup_attach",
     "billing_trial_provision",
     "billing_trial_start",
     "checkout_return",
@@ -32,6 +39,9 @@ __all__ = [
     "plan_assign",
     "portal_session_create",
     "seats_sync",
+    "signup_checkout_start",
+    "signup_plan",
+    "signup_subscription_get",
     "stripe_event_process",
     "stripe_event_receive",
     "stripe_events_requeue",

@@ -14,6 +14,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from billing import stripe_client
+from billing.checkout_handlers import signup_checkout_handlers
 from billing.models import BillingAccount, BillingAuditEntry, StripeEvent
 from billing.services.common import Action, Source, _audit
 from billing.services.sync import subscription_sync
@@ -164,6 +166,13 @@ def stripe_event_process(*, event_pk: int) -> StripeEvent:
         return StripeEvent.objects.get(pk=event_pk)
     tenant: Tenant | None = None
     try:
+        if _signup_checkout_dispatch(record):
+            _event_finish(record=record, status=StripeEvent.Status.PROCESSED, tenant=None)
+            logger.info(
+                "billing.event.processed",
+                extra={"event_id": record.event_id, "type": record.type, "signup": True},
+            )
+            return StripeEvent.objects.get(pk=event_pk)
         tenant = _event_tenant(record)
         if tenant is None:
             logger.warning(
@@ -199,6 +208,28 @@ def stripe_event_process(*, event_pk: int) -> StripeEvent:
         extra={"event_id": record.event_id, "type": record.type, "tenant_id": tenant.pk},
     )
     return StripeEvent.objects.get(pk=event_pk)
+
+
+def _signup_checkout_dispatch(record: StripeEvent) -> bool:
+    """A completed Checkout of a self-serve sign-up (no tenant yet): re-fetch the session and its
+    subscription from Stripe and hand them to the sign-up's handler. False when the event is not
+    about a sign-up's checkout (a tenant's own checkout names the tenant instead)."""
+    if record.type != "checkout.session.completed" or record.claimed_tenant_id is not None:
+        return False
+    if not record.object_id:
+        return False
+    session = stripe_client.checkout_session_get(record.object_id)
+    if not session.signup_id:
+        return False
+    subscription = (
+        stripe_client.subscription_get(session.subscription_id) if session.subscription_id else None
+    )
+    handlers = signup_checkout_handlers()
+    if not handlers:
+        logger.error("billing.event.signup_unhandled", extra={"event_id": record.event_id})
+    for handler in handlers:
+        handler(session=session, subscription=subscription, stripe_event_id=record.event_id)
+    return True
 
 
 def _event_side_effects(*, record: StripeEvent, tenant: Tenant) -> None:

@@ -441,8 +441,72 @@ TENANT_RESERVED_SLUGS = frozenset(
         "information_schema",
         # The name custom domains point their CNAME at (PLATFORM_CNAME_TARGET below).
         "ingress",
+        # Names a visitor could mistake for the platform's own (self-serve sign-up refuses them,
+        # and their lookalikes: signup/slugs.py).
+        "entraide",
+        "smtp",
+        "imap",
+        "pop",
+        "pop3",
+        "ftp",
+        "sftp",
+        "ssh",
+        "vpn",
+        "dns",
+        "ns",
+        "ns1",
+        "ns2",
+        "mx",
+        "webmail",
+        "email",
+        "sso",
+        "oauth",
+        "saml",
+        "scim",
+        "id",
+        "account",
+        "accounts",
+        "dashboard",
+        "pricing",
+        "dev",
+        "staging",
+        "test",
+        "demo",
+        "root",
+        "security",
+        "abuse",
+        "postmaster",
+        "hostmaster",
+        "webmaster",
+        "noreply",
+        "no-reply",
+        "stripe",
+        "payments",
+        "pay",
+        "checkout",
+        "legal",
+        "privacy",
+        "terms",
+        "gestion",
+        "platform",
+        "internal",
+        "localhost",
     }
 )
+
+# Self-serve sign-up (signup/) ---------------------------------------------------------------
+# How long a sign-up holds its address before its e-mail is verified and its checkout done.
+SIGNUP_SLUG_HOLD_SECONDS = int(env("SIGNUP_SLUG_HOLD_SECONDS", str(2 * 3600)))
+# How long the e-mailed verification link works.
+SIGNUP_EMAIL_LINK_SECONDS = int(env("SIGNUP_EMAIL_LINK_SECONDS", str(24 * 3600)))
+# How long the hand-off from the progress page to the new instance works (single use).
+SIGNUP_HANDOFF_SECONDS = int(env("SIGNUP_HANDOFF_SECONDS", "600"))
+# Sliding-window rates (allauth's syntax "<n>/<period>"), per client address and per e-mail.
+SIGNUP_RATE_LIMITS = {
+    "signup_ip": env("SIGNUP_RATE_LIMIT_IP", "10/h"),
+    "signup_email": env("SIGNUP_RATE_LIMIT_EMAIL", "3/h"),
+    "signup_check": env("SIGNUP_RATE_LIMIT_CHECK", "120/m"),
+}
 
 # Custom domains (tenants/domains.py, tenants/dns.py) -------------------------------------------
 # A tenant admin's domain routes once the DNS shows a CNAME to this name and a TXT record

@@ -29,7 +29,7 @@ STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
-# Billing: Stripe is a local fake (tests/billing/fake_stripe.py); this address refuses
+# Billing: Stripe is a local fake (devtools/fake_stripe.py); this address refuses
 # connections, so nothing ever reaches the real Stripe. Tests that talk to Stripe override it.
 STRIPE_SECRET_KEY = "sk_test_entraide"
 STRIPE_WEBHOOK_SECRET = "whsec_test_entraide"

@@ -16,7 +16,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from billing.stripe_client import STRIPE_API_VERSION
-from tests.billing.fake_stripe import FakeStripe
+from devtools.fake_stripe import FakeStripe
 
 WEBHOOK_URL = "/billing/stripe/webhook/"
 

@@ -242,6 +242,10 @@ FILLERS: dict[str, Filler] = {
     "saved-search-unsubscribe:token": value("saved_search_unsubscribe_token"),
     "email-unsubscribe:token": value("email_unsubscribe_token"),
     "work-time-decision:token": value("work_time_decision_token"),
+    # sign-up: the hand-off on a tenant; on the public host, a sign-up's links
+    "signup-handoff:token": value("signup_handoff_token"),
+    "verify:token": value("signup_email_token"),
+    "public_id": value("signup_public_id"),
     # allauth, accounts
     "account_confirm_email:key": value("email_confirmation_key"),
     "account_reset_password_from_key:uidb36": value("password_reset_uidb36"),
@@ -306,6 +310,8 @@ TOKEN_PARAMS = frozenset(
         "saved-search-unsubscribe:token",
         "email-unsubscribe:token",
         "work-time-decision:token",
+        "signup-handoff:token",
+        "verify:token",
         "account_confirm_email:key",
         "account_reset_password_from_key:uidb36",
         "account_reset_password_from_key:key",

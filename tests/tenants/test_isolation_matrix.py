@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import types
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -74,7 +75,7 @@ from engagement.worktime.models import HoursDeclaration, WorkTimeRequest
 from tenants.audit.models import AuditEvent
 from tenants.audit.services import audit_record
 from tenants.models import DeprovisionJob, Domain, RestoreJob, Tenant
-from tenants.signing import stored_token
+from tenants.signing import stored_token, tenant_dumps
 from tests.engagement.api.endpoints import ENDPOINTS
 from tests.engagement.conftest import API, World, build_world
 from tests.engagement.factories import (
@@ -356,6 +357,12 @@ def _build(paris: Tenant, montreal: Tenant) -> Matrix:
             ),
             "certificate_id": str(certificate.pk),
             "certificate_token": certificate.token,
+            # Sign-up: a hand-off minted for Paris's admin.
+            "signup_handoff_token": tenant_dumps(
+                "signup_handoff",
+                {"s": str(uuid.uuid4()), "u": world.volunteer.pk, "j": "x"},
+                tenant=paris,
+            ),
         },
         by_model={
             User: world.volunteer,
@@ -435,6 +442,12 @@ def _public_victim(paris: Tenant) -> Victim:
             "view_on_site_content_type_id": str(ContentType.objects.get_for_model(Tenant).pk),
             "view_on_site_object_id": str(paris.pk),
             "admin_app_label": "tenants",
+            # A sign-up's links (no sign-up of this browser: each page of one is a 404 to anyone
+            # else), its e-mail link signed in Paris's scope (refused on the base domain).
+            "signup_email_token": tenant_dumps(
+                "signup_email", {"s": str(uuid.uuid4())}, tenant=paris
+            ),
+            "signup_public_id": str(uuid.uuid4()),
         },
         by_model={
             Tenant: paris,

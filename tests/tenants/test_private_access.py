@@ -62,6 +62,7 @@ EXPECTED_EXEMPT_NAMES = frozenset(
         "email-unsubscribe",
         "saved-search-unsubscribe",
         "calendar-feed",
+        "signup-handoff",
         "robots-txt",
     }
 )

@@ -60,6 +60,8 @@ from engagement.reminders.services import Action, reminder_answer_token
 from engagement.reports.services import certificate_issue
 from engagement.worktime.links import Decision, work_time_decision_token
 from engagement.worktime.models import WorkTimeRequest
+from signup.models import SignupRequest
+from signup.services import signup_handoff_url
 from tenants.audit.models import AuditEvent
 from tenants.context import tenant_context
 from tenants.signing import (
@@ -663,12 +665,104 @@ def _certificate_use(world: World, target: str, token: str) -> HttpResponse:
     return world.client(target).get(f"/certificats/{token}/")
 
 
+# signup_email: the link of the e-mail that confirms a sign-up's address (base domain only).
+
+SIGNUP_PUBLIC_ID = "5e1f0000-0000-4000-8000-00000000beef"
+
+
+def _signup_email_prepare(world: World) -> None:
+    with world.scope("public"):
+        SignupRequest.objects.create(
+            public_id=SIGNUP_PUBLIC_ID,
+            kind="city",
+            name="Probe",
+            slug="signing-probe",
+            country="FR",
+            language="fr",
+            email=VICTIM_EMAIL,
+            plan_code="city_essential",
+            terms_accepted_at=timezone.now(),
+        )
+
+
+def _signup_email_mint(world: World, origin: str) -> str:
+    with world.scope(origin):
+        return tenant_dumps("signup_email", {"s": SIGNUP_PUBLIC_ID})
+
+
+def _signup_email_use(world: World, target: str, token: str) -> HttpResponse:
+    return world.client(target).get(f"/signup/verify/{token}/")
+
+
+def _signup_email_snapshot(world: World) -> dict[str, Any]:
+    with world.scope("public"):
+        return {"public": SignupRequest.objects.filter(email_verified_at__isnull=False).count()}
+
+
+# signup_handoff: the progress page's single-use link that signs the new admin in.
+
+
+def _signup_handoff_mint(world: World, origin: str) -> str:
+    tenant = world.tenants[origin]
+    with world.scope("public"):
+        signup = SignupRequest.objects.create(
+            kind=tenant.kind,
+            name=tenant.name,
+            slug=f"handoff-{origin}",
+            country="FR",
+            language="fr",
+            email=VICTIM_EMAIL,
+            plan_code="city_essential",
+            terms_accepted_at=timezone.now(),
+            status=SignupRequest.Status.READY,
+            tenant=tenant,
+            admin_user_id=VICTIM_PK,
+        )
+        url = signup_handoff_url(signup=signup)
+    assert url is not None
+    return url.rstrip("/").rsplit("/", 1)[1]
+
+
+def _signup_handoff_use(world: World, target: str, token: str) -> HttpResponse:
+    return world.client(target).get(f"/accounts/bienvenue/{token}/")
+
+
+def _signup_handoff_snapshot(world: World) -> dict[str, Any]:
+    with world.scope("public"):
+        return {
+            host: SignupRequest.objects.filter(
+                tenant=world.tenants[host], handoff_used_at__isnull=False
+            ).count()
+            for host in TENANT_HOSTS
+        }
+
+
 def _shows_the_victim(response: HttpResponse) -> bool:
     # The API answers with the victim's record; the console with its index for staff only.
     return response.status_code == 200
 
 
 HARNESSES: dict[str, Harness] = {
+    "signup_email": Harness(
+        origins=HOSTS,
+        serves=("public",),
+        prepare=_signup_email_prepare,
+        mint=_signup_email_mint,
+        use=_signup_email_use,
+        # The "invalid link" page on the base domain; no such route on tenants.
+        refused=frozenset({400, 404}),
+        accepted=frozenset({302}),
+        snapshot=_signup_email_snapshot,
+    ),
+    "signup_handoff": Harness(
+        origins=TENANT_HOSTS,
+        serves=TENANT_HOSTS,
+        mint=_signup_handoff_mint,
+        use=_signup_handoff_use,
+        refused=frozenset({404}),
+        accepted=frozenset({302}),
+        snapshot=_signup_handoff_snapshot,
+    ),
     "email_confirmation": Harness(
         origins=HOSTS,
         serves=TENANT_HOSTS,

@@ -6,6 +6,12 @@ Idempotency-Key on every POST (a replay with the same parameters returns the fir
 without applying twice; a reuse with other parameters is refused, as Stripe does), and each
 endpoint's required parameters. Tests drive the "Stripe side" directly (complete a checkout,
 fail a payment, cancel) and sign webhook events with Stripe's real scheme.
+
+It also serves the hosted Checkout page at each session's `url` (`/c/pay/<session id>`): GET
+shows the amount and a button; its POST completes the session, sends the signed
+`checkout.session.completed` event to `webhook_url` (as Stripe delivers webhooks: a JSON POST
+with a Stripe-Signature header) and answers 303 to the session's success_url. The browser test
+walks through it, and `python -m devtools.fake_stripe` runs it for `make run` (offline sign-up).
 """
 
 from __future__ import annotations
@@ -18,9 +24,12 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.error import URLError
 from urllib.parse import parse_qsl, urlsplit
+from urllib.request import Request, urlopen
 
 from billing.plans import PLANS
 
@@ -94,6 +103,14 @@ class FakeStripe:
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _server: ThreadingHTTPServer | None = None
+    # Where the hosted Checkout page delivers its webhook (empty: it delivers none), and the Host
+    # header to send there (a test server on 127.0.0.1 routing by host name).
+    webhook_url: str = ""
+    webhook_host: str = ""
+    host: str = "127.0.0.1"
+    port: int = 0
+    # Deliveries of the hosted page: (event id, HTTP status, or 0 when unreachable).
+    deliveries: list[tuple[str, int]] = field(default_factory=list)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -113,7 +130,7 @@ class FakeStripe:
             def do_DELETE(self) -> None:
                 fake._handle(self, "DELETE")
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -127,7 +144,7 @@ class FakeStripe:
     def base_url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def reset(self) -> None:
         with self._lock:
@@ -137,6 +154,7 @@ class FakeStripe:
             self.requests.clear()
             self.failures.clear()
             self._idempotency.clear()
+            self.deliveries.clear()
 
     def fail_next(self, method: str, path_prefix: str, status: int = 500) -> None:
         with self._lock:
@@ -159,6 +177,9 @@ class FakeStripe:
         url = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length).decode() if length else ""
+        if url.path.startswith("/c/pay/"):
+            self._hosted_page(handler, method, url.path.rsplit("/", 1)[1])
+            return
         pairs = parse_qsl(url.query, keep_blank_values=True) + parse_qsl(
             body, keep_blank_values=True
         )
@@ -257,12 +278,14 @@ class FakeStripe:
 
     def _customer_create(self, params: dict[str, Any]) -> dict[str, Any]:
         self._require(params, "name")
-        if not (params.get("metadata") or {}).get("tenant_id"):
-            raise FakeStripeError(400, "metadata[tenant_id] expected by Entraide")
+        metadata = params.get("metadata") or {}
+        if not (metadata.get("tenant_id") or metadata.get("signup_id")):
+            raise FakeStripeError(400, "metadata[tenant_id] or metadata[signup_id] expected")
         customer = {
             "id": self._new_id("cus"),
             "object": "customer",
             "name": params["name"],
+            "email": params.get("email"),
             "metadata": params["metadata"],
             "created": int(time.time()),
         }
@@ -288,21 +311,40 @@ class FakeStripe:
         if quantity < 1:
             raise FakeStripeError(400, "quantity must be at least 1")
         data = params.get("subscription_data") or {}
-        if not (data.get("metadata") or {}).get("tenant_id"):
-            raise FakeStripeError(400, "subscription_data[metadata][tenant_id] expected")
+        sub_metadata = data.get("metadata") or {}
+        if not (sub_metadata.get("tenant_id") or sub_metadata.get("signup_id")):
+            raise FakeStripeError(
+                400, "subscription_data[metadata][tenant_id] or [signup_id] expected"
+            )
         if "trial_end" in data and int(data["trial_end"]) < time.time() + 48 * 3600:
             raise FakeStripeError(400, "trial_end must be at least 48 hours in the future")
+        if "trial_end" in data and "trial_period_days" in data:
+            raise FakeStripeError(400, "You may only specify one of trial_end, trial_period_days")
+        if "trial_period_days" in data and not 1 <= int(data["trial_period_days"]) <= 730:
+            raise FakeStripeError(400, "trial_period_days must be between 1 and 730")
         session_id = self._new_id("cs_test")
+        # Tenants' own checkouts keep Stripe's production-looking address (never opened in
+        # tests); sign-ups' sessions point at this server's hosted page.
+        hosted = (
+            f"{self.base_url}/c/pay/{session_id}"
+            if "signup_id" in sub_metadata
+            else f"https://checkout.stripe.test/c/pay/{session_id}"
+        )
         session = {
             "id": session_id,
             "object": "checkout.session",
             "mode": "subscription",
             "status": "open",
-            "url": f"https://checkout.stripe.test/c/pay/{session_id}",
+            "payment_status": "unpaid",
+            "url": hosted,
             "customer": params["customer"],
             "client_reference_id": params["client_reference_id"],
+            "metadata": params.get("metadata") or {},
             "subscription": None,
+            "currency": "eur",
+            "amount_total": PRICES[price] * quantity,
             "locale": params.get("locale"),
+            "cancel_url": params["cancel_url"],
             "success_url": params["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id),
             "_line_item": {"price": price, "quantity": quantity},
             "_subscription_data": data,
@@ -396,7 +438,7 @@ class FakeStripe:
                     ],
                 },
             }
-            self.subscriptions[subscription["id"]] = subscription
+            self.subscriptions[str(subscription["id"])] = subscription
             return subscription
 
     def checkout_complete(self, session_id: str) -> dict[str, Any]:
@@ -405,17 +447,87 @@ class FakeStripe:
             session = self.sessions[session_id]
             data = session["_subscription_data"]
             trial_end = int(data["trial_end"]) if "trial_end" in data else None
+            if "trial_period_days" in data:
+                trial_end = int(time.time()) + int(data["trial_period_days"]) * 24 * 3600
+            metadata = data.get("metadata") or {}
             subscription = self.subscription_create(
                 customer=session["customer"],
                 price=session["_line_item"]["price"],
                 quantity=session["_line_item"]["quantity"],
                 status="trialing" if trial_end else "active",
-                tenant_id=int(data["metadata"]["tenant_id"]),
+                tenant_id=int(metadata["tenant_id"]) if metadata.get("tenant_id") else None,
                 trial_end=trial_end,
             )
+            subscription["metadata"] = dict(metadata)
             session["status"] = "complete"
+            session["payment_status"] = "no_payment_required" if trial_end else "paid"
             session["subscription"] = subscription["id"]
             return subscription
+
+    # --- the hosted Checkout page --------------------------------------------------------------
+
+    def _hosted_page(self, handler: BaseHTTPRequestHandler, method: str, session_id: str) -> None:
+        with self._lock:
+            session = self.sessions.get(session_id)
+        if session is None:
+            self._html(handler, 404, "<h1>This checkout session does not exist.</h1>")
+            return
+        if method == "POST":
+            if session["status"] == "open":
+                self.checkout_complete(session_id)
+                self.deliver("checkout.session.completed", self.sessions[session_id])
+            handler.send_response(303)
+            handler.send_header("Location", session["success_url"])
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        amount = session["amount_total"]
+        trial = (session["_subscription_data"] or {}).get("trial_period_days")
+        button = f"Start trial ({escape(str(trial))} days)" if trial else "Pay"
+        body = (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<title>Fake Stripe Checkout</title></head><body><main>"
+            "<h1>Fake Stripe Checkout</h1>"
+            f"<p data-amount>{amount // 100}.{amount % 100:02d} EUR</p>"
+            f"<p>Status: <span data-status>{escape(session['status'])}</span></p>"
+            f"<form method='post' action='/c/pay/{escape(session_id)}'>"
+            f"<button type='submit'>{button}</button></form>"
+            f"<p><a href='{escape(session['cancel_url'])}'>Back</a></p>"
+            "</main></body></html>"
+        )
+        self._html(handler, 200, body)
+
+    @staticmethod
+    def _html(handler: BaseHTTPRequestHandler, status: int, body: str) -> None:
+        data = body.encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def deliver(self, event_type: str, obj: Mapping[str, Any]) -> int:
+        """Send a signed event to webhook_url, as Stripe does; the HTTP status (0: unreachable)."""
+        if not self.webhook_url:
+            return 0
+        payload = self.event(event_type, obj)
+        event_id = json.loads(payload)["id"]
+        headers = {"Content-Type": "application/json", "Stripe-Signature": self.sign(payload)}
+        if self.webhook_host:
+            headers["Host"] = self.webhook_host
+        if not self.webhook_url.startswith(("http://", "https://")):
+            raise ValueError("webhook_url must be an http(s) URL")
+        request = Request(  # noqa: S310 (an http(s) URL, checked above)
+            self.webhook_url, data=payload, headers=headers, method="POST"
+        )
+        try:
+            with urlopen(request, timeout=30) as response:  # noqa: S310 (checked above)
+                status = int(response.status)
+        except URLError as error:
+            status = int(getattr(error, "code", 0) or 0)
+        with self._lock:
+            self.deliveries.append((event_id, status))
+        return status
 
     def subscription_status_set(self, subscription_id: str, status: str) -> dict[str, Any]:
         with self._lock:
@@ -470,3 +582,56 @@ class FakeStripe:
             (secret or self.webhook_secret).encode(), signed, hashlib.sha256
         ).hexdigest()
         return f"t={timestamp},v1={signature}"
+
+
+# --- `python -m devtools.fake_stripe`: the fake for `make run` --------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the fake on a loopback port until interrupted; sign-ups then walk offline."""
+    import argparse
+    import os
+
+    from billing.stripe_client import STRIPE_API_VERSION
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--host", default=os.environ.get("FAKE_STRIPE_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("FAKE_STRIPE_PORT", "12111"))
+    )
+    parser.add_argument(
+        "--webhook-url",
+        default=os.environ.get(
+            "FAKE_STRIPE_WEBHOOK_URL", "http://localhost:8000/billing/stripe/webhook/"
+        ),
+    )
+    parser.add_argument(
+        "--api-key", default=os.environ.get("STRIPE_SECRET_KEY", "sk_test_entraide_local")
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        default=os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_entraide_local"),
+    )
+    args = parser.parse_args(argv)
+    if args.host not in {"127.0.0.1", "::1", "localhost"}:
+        parser.error("the fake Stripe listens on loopback only")
+    fake = FakeStripe(
+        api_key=args.api_key,
+        api_version=STRIPE_API_VERSION,
+        webhook_secret=args.webhook_secret,
+        webhook_url=args.webhook_url,
+        host=args.host,
+        port=args.port,
+    ).start()
+    print(f"Fake Stripe on {fake.base_url}, webhooks to {args.webhook_url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

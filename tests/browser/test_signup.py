@@ -1,0 +1,99 @@
+"""Self-serve sign-up in a real browser, from the form on the base domain to the new instance:
+the address proposed and checked as the name is typed, the e-mail link (over SMTP), the fake
+Stripe's hosted Checkout (its webhook, signed, to the live server), the progress page, and the
+hand-off that lands the new admin signed in on their instance."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from playwright.sync_api import expect
+
+from billing.stripe_client import STRIPE_API_VERSION
+from devtools.fake_stripe import FakeStripe
+from signup.models import SignupRequest
+from tenants.models import Tenant
+
+pytestmark = pytest.mark.browser
+
+# The base domain and the fake Stripe on loopback: let the browser reach them (the shared
+# context answers everything but tenant hosts locally).
+LOCAL = re.compile(r"^http://(entraide\.test|127\.0\.0\.1):\d+/")
+
+
+@pytest.fixture
+def fake_stripe(live_site: Any, settings: Any) -> Iterator[FakeStripe]:
+    fake = FakeStripe(
+        api_key="sk_test_entraide",
+        api_version=STRIPE_API_VERSION,
+        webhook_secret="whsec_test_entraide",
+        webhook_url=f"http://127.0.0.1:{live_site.port}/billing/stripe/webhook/",
+        webhook_host=f"{settings.BASE_DOMAIN}:{live_site.port}",
+    ).start()
+    settings.STRIPE_API_BASE = fake.base_url
+    # Absolute links (e-mails, Stripe's return addresses, the hand-off) name the live server.
+    settings.BASE_PORT = str(live_site.port)
+    settings.STRIPE_SECRET_KEY = fake.api_key
+    settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def new_slug() -> Iterator[str]:
+    slug = f"bourg-{uuid.uuid4().hex[:6]}"
+    yield slug
+    connection.set_schema_to_public()
+    SignupRequest.objects.filter(slug=slug).delete()
+    for tenant in Tenant.objects.filter(slug=slug):
+        tenant.delete(force_drop=True)
+
+
+def test_from_the_form_to_the_new_instance_signed_in(
+    pages: Any, url: Any, smtp_inbox: Any, fake_stripe: FakeStripe, new_slug: str
+) -> None:
+    page = pages.new()
+    page.context.route(LOCAL, lambda route: route.continue_())
+    page.goto(url(None, "/signup/?kind=city&plan=city_essential&interval=month"))
+    expect(page.locator("h1")).to_have_text("Créez votre instance Entraide")
+
+    # The address is proposed from the name and checked as it is typed.
+    page.get_by_label("Nom de l'instance").fill("Bourg Solidaire")
+    expect(page.locator("[name=slug]")).to_have_value("bourg-solidaire")
+    page.locator("[name=slug]").fill("p\u0430ris")
+    expect(page.locator("[data-slug-status]")).to_contain_text("CYRILLIC SMALL LETTER A")
+    page.locator("[name=slug]").fill(new_slug)
+    expect(page.locator("[data-slug-status]")).to_have_text("Cette adresse est disponible.")
+    email = f"{new_slug}@example.org"
+    page.get_by_label("Votre e-mail").fill(email)
+    page.locator("[name=terms]").check()
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.locator("h1")).to_have_text("Consultez vos e-mails")
+
+    # The e-mail link (over SMTP), opened in the same browser.
+    [message] = smtp_inbox.to(email)
+    link = re.search(r"https?://\S+/signup/verify/\S+/", message.text)
+    assert link is not None, message.text
+    page.goto(link.group(0))
+
+    # Stripe's hosted Checkout (the fake): the plan's amount, the trial, then back.
+    expect(page.locator("[data-amount]")).to_have_text("49.00 EUR")
+    page.get_by_role("button", name=re.compile("Start trial")).click()
+
+    # The progress page, then the hand-off: the new instance, signed in.
+    page.wait_for_url(re.compile(rf"^http://{new_slug}\.entraide\.test:\d+/gestion/bienvenue/$"))
+    signup = SignupRequest.objects.get(slug=new_slug)
+    assert signup.status == SignupRequest.Status.READY
+    assert signup.handoff_used_at is not None
+    tenant = Tenant.objects.get(slug=new_slug)
+    assert tenant.billing_account.stripe_subscription_id == signup.stripe_subscription_id
+    # Signed in as its admin: the back office asks for the instance's terms of use, then for the
+    # second factor admins must set up (an anonymous visitor is sent to the sign-in page).
+    page.goto(url(new_slug, "/gestion/"))
+    expect(page).to_have_url(re.compile(r"/conditions/accepter/\?next=%2Faccounts%2F2fa%2F"))
+    assert [status for _event, status in fake_stripe.deliveries] == [200]
