@@ -20,8 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.signals import user_logged_in
 from allauth.mfa.signals import authentication_failed as second_factor_failed
+from django.contrib.auth import login
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
 
@@ -40,6 +42,23 @@ def user_sign_in_record(*, user: User, methods: Sequence[str] = ()) -> None:
     if policy.current_tenant_or_none() is None:
         return
     audit_record(actor=user, action="auth.sign_in", target=user, data={"methods": list(methods)})
+
+
+# The backend that signs people in to a tenant (accounts/backends.py).
+TENANT_BACKEND = "accounts.backends.TenantAuthenticationBackend"
+
+
+def user_sign_in_by_email_link(request: HttpRequest, *, user: User, via: str) -> None:
+    """Sign in someone who has just proved they hold their e-mail address through a single-use
+    link of ours (the self-serve sign-up's hand-off): recorded for allauth as a sign-in by e-mail
+    code — the same proof its "code" reauthentication asks for — so the next few minutes'
+    sensitive steps (setting up the second factor) do not ask a person with no password yet for
+    one. Audited like any sign-in."""
+    login(request, user, backend=TENANT_BACKEND)
+    record_authentication(
+        request, user, method="code", email=user.email, reauthenticated=True, via=via
+    )
+    user_sign_in_record(user=user, methods=[f"code:{via}"])
 
 
 def user_sign_in_failure_record(

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
+from accounts.sign_ins import user_sign_in_by_email_link
 from signup import services
 from tenants.middleware import TenantRequest
-
-BACKEND = "accounts.backends.TenantAuthenticationBackend"
 
 
 @require_GET
@@ -23,7 +22,7 @@ def signup_handoff(request: TenantRequest, token: str) -> HttpResponse:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         raise Http404
-    login(request, user, backend=BACKEND)
+    user_sign_in_by_email_link(request, user=user, via="signup_handoff")
     response = redirect(services.WELCOME_PATH)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,7 +1,8 @@
-"""Self-serve sign-up in a real browser, from the form on the base domain to the new instance:
-the address proposed and checked as the name is typed, the e-mail link (over SMTP), the fake
-Stripe's hosted Checkout (its webhook, signed, to the live server), the progress page, and the
-hand-off that lands the new admin signed in on their instance."""
+"""Self-serve sign-up in a real browser, from the product site to a branded instance: the pricing
+page's trial link, the address proposed and checked as the name is typed, the e-mail link (over
+SMTP), the fake Stripe's hosted Checkout (its webhook, signed, to the live server), the progress
+page, the hand-off that lands the new admin signed in on their instance, the terms and second
+factor every admin goes through, and the welcome wizard's colours on the instance's pages."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from billing.stripe_client import STRIPE_API_VERSION
 from devtools.fake_stripe import FakeStripe
 from signup.models import SignupRequest
 from tenants.models import Tenant
+from tests.accounts.conftest import totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -59,8 +61,14 @@ def test_from_the_form_to_the_new_instance_signed_in(
 ) -> None:
     page = pages.new()
     page.context.route(LOCAL, lambda route: route.continue_())
-    page.goto(url(None, "/signup/?kind=city&plan=city_essential&interval=month"))
+    # The product page, its prices, and the first plan's trial.
+    page.goto(url(None, "/"))
+    page.locator("main a[href='/pricing/']").first.click()
+    expect(page).to_have_url(re.compile(r"/pricing/$"))
+    page.locator("a[data-trial][href*='plan=city_essential']").click()
+    expect(page).to_have_url(re.compile(r"/signup/\?kind=city&plan=city_essential&interval=month$"))
     expect(page.locator("h1")).to_have_text("Créez votre instance Entraide")
+    page.wait_for_load_state("load")  # the form's script proposes the address as the name is typed
 
     # The address is proposed from the name and checked as it is typed.
     page.get_by_label("Nom de l'instance").fill("Bourg Solidaire")
@@ -85,15 +93,35 @@ def test_from_the_form_to_the_new_instance_signed_in(
     expect(page.locator("[data-amount]")).to_have_text("49.00 EUR")
     page.get_by_role("button", name=re.compile("Start trial")).click()
 
-    # The progress page, then the hand-off: the new instance, signed in.
-    page.wait_for_url(re.compile(rf"^http://{new_slug}\.entraide\.test:\d+/gestion/bienvenue/$"))
+    # The progress page, then the hand-off: the new instance, signed in as its admin. The welcome
+    # wizard is an admin area: the instance's terms of use first, then the second factor every
+    # admin sets up, then the wizard itself.
+    page.wait_for_url(re.compile(rf"^http://{new_slug}\.entraide\.test:\d+/conditions/accepter/"))
     signup = SignupRequest.objects.get(slug=new_slug)
     assert signup.status == SignupRequest.Status.READY
     assert signup.handoff_used_at is not None
     tenant = Tenant.objects.get(slug=new_slug)
     assert tenant.billing_account.stripe_subscription_id == signup.stripe_subscription_id
-    # Signed in as its admin: the back office asks for the instance's terms of use, then for the
-    # second factor admins must set up (an anonymous visitor is sent to the sign-in page).
-    page.goto(url(new_slug, "/gestion/"))
-    expect(page).to_have_url(re.compile(r"/conditions/accepter/\?next=%2Faccounts%2F2fa%2F"))
     assert [status for _event, status in fake_stripe.deliveries] == [200]
+
+    page.locator("input[name=accept]").check()
+    page.get_by_role("button", name="Accepter et continuer").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    secret = page.locator("#authenticator_secret").input_value()
+    page.locator("input[name=code]").fill(totp_code(secret))
+    page.locator("input[name=code]").press("Enter")
+
+    # The recovery codes allauth shows once, then the wizard: the instance's colours.
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    page.goto(url(new_slug, "/gestion/bienvenue/"))
+    expect(page.locator("h1")).to_have_text("Logo et couleurs")
+    page.locator("[name=primary_color]").fill("#0b5d3b")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page).to_have_url(re.compile(r"/gestion/bienvenue/organisation/"))
+
+    # Branded: the instance's pages wear the colour chosen.
+    page.goto(url(new_slug, "/"))
+    primary = page.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--brand-primary').trim()"
+    )
+    assert primary.lower() == "#0b5d3b"

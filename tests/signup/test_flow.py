@@ -335,3 +335,26 @@ def test_progress_page_polls_with_fixed_queries(
         poll = client.get(f"/signup/{signup.public_id}/progress/", HTTP_HX_REQUEST="true")
     assert 'data-status="verified"' in poll.content.decode()
     assert "HX-Redirect" not in poll
+
+
+def test_handoff_signs_the_admin_in_fresh_enough_to_set_up_the_second_factor(
+    signup_paid: Callable[..., Any], client_for: Any
+) -> None:
+    from django_tenants.utils import tenant_context
+
+    from tenants.audit.models import AuditEvent
+
+    client, signup, _payload = signup_paid()
+    go = client.get(f"/signup/{signup.public_id}/go/")
+    path = "/" + go["Location"].split("/", 3)[3]
+    tenant = Tenant.objects.get(slug="testville")
+    on_tenant = client_for(tenant)
+    assert on_tenant.get(path)["Location"] == "/gestion/bienvenue/"
+    # The admin has no password yet: the e-mail proof just made counts as a fresh sign-in, so
+    # setting up the second factor does not ask for one.
+    activate = on_tenant.get("/accounts/2fa/totp/activate/")
+    assert activate.status_code == 200
+    with tenant_context(tenant):
+        [event] = AuditEvent.objects.filter(action="auth.sign_in")
+        assert event.data == {"methods": ["code:signup_handoff"]}
+    connection.set_schema_to_public()
