@@ -27,10 +27,10 @@ class Command(BaseCommand):
             failed = SignupRequest.objects.filter(status=SignupRequest.Status.FAILED).order_by(
                 "-updated_at"
             )
-            for signup in failed:
+            for failure in failed:
                 self.stdout.write(
-                    f"{signup.public_id}  {signup.slug}  {signup.email}  "
-                    f"{signup.updated_at:%Y-%m-%d %H:%M}  {signup.error[:120]}"
+                    f"{failure.public_id}  {failure.slug}  {failure.email}  "
+                    f"{failure.updated_at:%Y-%m-%d %H:%M}  {failure.error[:120]}"
                 )
             if not failed:
                 self.stdout.write("No failed sign-up.")
@@ -39,9 +39,10 @@ class Command(BaseCommand):
             key = uuid.UUID(public_id)
         except ValueError:
             raise CommandError(f"{public_id!r} is not a sign-up id (a UUID).") from None
-        signup = SignupRequest.objects.filter(public_id=key).first()
-        if signup is None:
+        found = SignupRequest.objects.filter(public_id=key).first()
+        if found is None:
             raise CommandError(f"No sign-up {public_id}.")
+        signup = found
         if not signup_retry(signup=signup):
             raise CommandError(
                 f"Sign-up {public_id} is {signup.status}, not failed after a paid checkout: "
