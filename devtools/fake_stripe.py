@@ -16,10 +16,12 @@ walks through it, and `python -m devtools.fake_stripe` runs it for `make run` (o
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import hmac
 import itertools
 import json
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -32,6 +34,7 @@ from urllib.parse import parse_qsl, urlsplit
 from urllib.request import Request, urlopen
 
 from billing.plans import PLANS
+from billing.stripe_client import STRIPE_API_VERSION
 
 # price id → unit amount in cents (EUR), the plan catalogue's list prices (billing/plans.py) under
 # the price ids the test settings configure.
@@ -589,11 +592,6 @@ class FakeStripe:
 
 def main(argv: list[str] | None = None) -> int:
     """Serve the fake on a loopback port until interrupted; sign-ups then walk offline."""
-    import argparse
-    import os
-
-    from billing.stripe_client import STRIPE_API_VERSION
-
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--host", default=os.environ.get("FAKE_STRIPE_HOST", "127.0.0.1"))
     parser.add_argument(
