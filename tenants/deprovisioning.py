@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenants.errors import ProvisioningError, TenantErrorCode
+from tenants.jobs import job_claim
 from tenants.models import DeprovisionJob, Tenant
 from tenants.outbox.services import outbox_enqueue
 from tenants.services import tenant_deprovision
@@ -48,30 +49,9 @@ def deprovision_job_request(*, slug: str, requested_by_id: int | None = None) ->
     return job
 
 
-def _claim(job_id: int) -> DeprovisionJob | None:
-    now = timezone.now()
-    with transaction.atomic():
-        job = DeprovisionJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status in {
-            DeprovisionJob.Status.SUCCEEDED,
-            DeprovisionJob.Status.FAILED,
-        }:
-            return None
-        if (
-            job.status == DeprovisionJob.Status.RUNNING
-            and job.started_at is not None
-            and now - job.started_at < RUNNING_STALE
-        ):
-            return None
-        job.status = DeprovisionJob.Status.RUNNING
-        job.started_at = now
-        job.save(update_fields=["status", "started_at"])
-        return job
-
-
 def deprovision_job_run(*, job_id: int, export_dir: Path) -> DeprovisionJob | None:
     """Run a queued job (worker side); None when it is not this delivery's to run."""
-    job = _claim(job_id)
+    job = job_claim(DeprovisionJob, job_id, stale_after=RUNNING_STALE)
     if job is None:
         return None
 

@@ -36,6 +36,7 @@ from tenants import archives, provisioning
 from tenants.db import connection
 from tenants.deprovisioning import deprovision_job_request
 from tenants.errors import ProvisioningError, TenantErrorCode
+from tenants.jobs import job_claim
 from tenants.models import DeprovisionJob, Domain, RestoreJob, Tenant, is_platform_host
 from tenants.outbox.services import outbox_enqueue
 from tenants.platform_audit import Action, audit_record
@@ -383,27 +384,9 @@ def _restore_undo(tenant: Tenant | None, schema_name: str, media_dir: Path) -> N
     shutil.rmtree(media_dir, ignore_errors=True)
 
 
-def _restore_claim(job_id: int) -> RestoreJob | None:
-    now = timezone.now()
-    with transaction.atomic():
-        job = RestoreJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status in {RestoreJob.Status.SUCCEEDED, RestoreJob.Status.FAILED}:
-            return None
-        if (
-            job.status == RestoreJob.Status.RUNNING
-            and job.started_at is not None
-            and now - job.started_at < RESTORE_RUNNING_STALE
-        ):
-            return None
-        job.status = RestoreJob.Status.RUNNING
-        job.started_at = now
-        job.save(update_fields=["status", "started_at"])
-        return job
-
-
 def restore_job_run(*, job_id: int) -> RestoreJob | None:
     """Run a queued restore (worker side); None when it is not this delivery's to run."""
-    job = _restore_claim(job_id)
+    job = job_claim(RestoreJob, job_id, stale_after=RESTORE_RUNNING_STALE)
     if job is None:
         return None
 

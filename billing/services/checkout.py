@@ -26,11 +26,13 @@ logger = logging.getLogger(__name__)
 STRIPE_MIN_TRIAL = dt.timedelta(hours=49)
 
 
-def _plan_for_checkout(*, tenant: Tenant, plan_code: str, interval: str) -> tuple[Plan, str]:
+def checkout_plan(*, kind: str, plan_code: str, interval: str) -> tuple[Plan, str]:
+    """The plan asked for, checked against the tenant kind and the periods it is sold by, and its
+    Stripe Price id (a tenant's checkout and a sign-up's, before any tenant exists)."""
     plan = plan_get(plan_code)
     if plan is None:
         raise BillingError(_("Unknown plan."), code=BillingErrorCode.PLAN_UNKNOWN, field="plan")
-    if plan.kind != tenant.kind:
+    if plan.kind != kind:
         raise BillingError(
             _("This plan is not available for your organisation."),
             code=BillingErrorCode.PLAN_NOT_FOR_KIND,
@@ -50,6 +52,10 @@ def _plan_for_checkout(*, tenant: Tenant, plan_code: str, interval: str) -> tupl
             field="plan",
         )
     return plan, price_id
+
+
+def _plan_for_checkout(*, tenant: Tenant, plan_code: str, interval: str) -> tuple[Plan, str]:
+    return checkout_plan(kind=tenant.kind, plan_code=plan_code, interval=interval)
 
 
 def _customer_ensure(*, tenant: Tenant) -> str:

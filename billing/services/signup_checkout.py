@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from billing import state, stripe_client
 from billing.errors import BillingError, BillingErrorCode
 from billing.models import BillingAccount
-from billing.plans import Plan, plan_get
+from billing.plans import Plan
+from billing.services.checkout import checkout_plan
 from billing.services.common import Action, Source, _audit, _tenant_fields_set
 from billing.services.sync import _account_values
 from billing.stripe_client import (
@@ -35,28 +36,7 @@ logger = logging.getLogger(__name__)
 
 def signup_plan(*, kind: str, plan_code: str, interval: str) -> Plan:
     """The plan a sign-up asked for, checked against its kind and the periods it is sold by."""
-    plan = plan_get(plan_code)
-    if plan is None:
-        raise BillingError(_("Unknown plan."), code=BillingErrorCode.PLAN_UNKNOWN, field="plan")
-    if plan.kind != kind:
-        raise BillingError(
-            _("This plan is not available for your organisation."),
-            code=BillingErrorCode.PLAN_NOT_FOR_KIND,
-            field="plan",
-        )
-    if interval not in plan.intervals:
-        raise BillingError(
-            _("This billing period is not available for this plan."),
-            code=BillingErrorCode.INTERVAL_UNAVAILABLE,
-            field="interval",
-        )
-    if not plan.price_id(interval):
-        raise BillingError(
-            _("This plan cannot be bought online yet; please contact us."),
-            code=BillingErrorCode.PRICE_NOT_CONFIGURED,
-            field="plan",
-        )
-    return plan
+    return checkout_plan(kind=kind, plan_code=plan_code, interval=interval)[0]
 
 
 def signup_checkout_start(
