@@ -344,6 +344,7 @@ def tenant_restore(*, archive: DeprovisionJob, target_slug: str, progress: Progr
                     )
             if Domain.objects.filter(tenant=tenant, is_primary=True).count() > 1:
                 Domain.objects.filter(tenant=tenant, domain=primary_host).update(is_primary=False)
+            archives.branding_files_restore(tenant, manifest)
 
         progress(RestoreJob.Step.MIGRATING, 55)
         call_command("migrate_schemas", schema_name=target_schema, interactive=False, verbosity=0)
@@ -380,6 +381,7 @@ def _restore_undo(tenant: Tenant | None, schema_name: str, media_dir: Path) -> N
     connection.set_schema_to_public()
     if tenant is not None and tenant.pk is not None:
         Tenant.objects.filter(pk=tenant.pk).delete()
+        archives.branding_files_drop(tenant.slug)
     provisioning.schema_drop(schema_name)
     shutil.rmtree(media_dir, ignore_errors=True)
 

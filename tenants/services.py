@@ -247,6 +247,8 @@ def tenant_deprovision(
         provisioning.schema_drop(tenant.schema_name)
         Tenant.objects.filter(pk=tenant.pk).delete()
     provisioning.media_drop(tenant.schema_name)
+    # Its logo and link-preview picture are in the manifest now.
+    archives.branding_files_drop(tenant.slug)
     progress(DeprovisionJob.Step.DONE, 100)
     logger.info("tenant.deprovisioned", extra={"tenant": slug, "export_bytes": size})
     return DeprovisionResult(

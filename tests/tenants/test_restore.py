@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import connection
 from django_tenants.utils import schema_exists, tenant_context
 
 from accounts.models import User
+from tenants.archives import branding_files_drop
 from tenants.deprovisioning import deprovision_job_request, deprovision_job_run
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.lifecycle import restore_job_request, restore_job_run, tenant_archive_request
@@ -29,6 +31,7 @@ def _cleanup() -> None:
     for slug in SLUGS:
         Tenant.objects.filter(slug=slug).delete()
         schema_drop(Tenant.schema_name_for(slug))
+        branding_files_drop(slug)
     RestoreJob.objects.filter(target_slug__in=SLUGS).delete()
     DeprovisionJob.objects.filter(tenant_slug__in=SLUGS).delete()
     PlatformAuditEntry.objects.filter(tenant_slug__in=SLUGS).delete()
@@ -53,6 +56,7 @@ def archived(django_db_blocker, tmp_path: Path, settings):
             primary_color="#123456",
         ).tenant
         Tenant.objects.filter(pk=tenant.pk).update(billing_plan="city_essential")
+        tenant.logo.save("rouen.png", ContentFile(b"\x89PNG brand"), save=True)
         with tenant_context(tenant):
             User.objects.create_user(email="marie@rouen.example", password="x" * 12)
         connection.set_schema_to_public()
@@ -90,6 +94,22 @@ def test_archive_writes_the_manifest_beside_the_dump(archived, django_db_blocker
     assert ["accounts", "0001_initial"] in manifest["migrations"]
     with django_db_blocker.unblock():
         assert not schema_exists("t_rouen")
+
+
+def test_the_branding_files_travel_with_the_archive(archived, django_db_blocker):
+    manifest = json.loads(Path(archived.export_path).with_suffix(".json").read_text())
+    assert set(manifest["branding_files"]) == {"logo"}
+    assert manifest["branding_files"]["logo"]["name"] == "rouen.png"
+    # Archived: the platform's copy is gone with the tenant.
+    assert not (Path(settings.MEDIA_ROOT) / "platform" / "branding" / "rouen").exists()
+    with django_db_blocker.unblock():
+        job = _restore(archived, "rouen-bis")
+        assert job.status == RestoreJob.Status.SUCCEEDED, job.error
+        tenant = Tenant.objects.get(slug="rouen-bis")
+        assert tenant.logo.name == "branding/rouen-bis/rouen.png"
+        with tenant.logo.open("rb") as logo:
+            assert logo.read() == b"\x89PNG brand"
+        assert not tenant.social_image
 
 
 def test_restore_to_a_new_slug_then_to_its_own(archived, django_db_blocker):
@@ -219,6 +239,7 @@ def test_a_failure_midway_leaves_no_half_tenant(archived, django_db_blocker, mon
         assert not Domain.objects.filter(domain="caen.entraide.test").exists()
         assert not schema_exists("t_caen") and not schema_exists("t_rouen")
         assert not (Path(settings.MEDIA_ROOT) / "t_caen").exists()
+        assert not (Path(settings.MEDIA_ROOT) / "platform" / "branding" / "caen").exists()
         # And the archive is still good: the same restore succeeds once the cause is gone.
         monkeypatch.undo()
         assert _restore(archived, "caen").status == RestoreJob.Status.SUCCEEDED
