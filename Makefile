@@ -15,7 +15,7 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.local
 ## :8000 with a Celery worker and beat (Procfile.dev; Ctrl-C stops them all)
 run: setup
 	@mkdir -p .run
-	PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile.dev --app-root . start
+	ENTRAIDE_PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile.dev --app-root . start
 
 setup: system venv database migrate seed
 
