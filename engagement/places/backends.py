@@ -178,27 +178,33 @@ class NominatimRateLimiter:
         self._last = 0.0
 
     def wait_turn(self, *, deadline: float) -> bool:
-        """True when it is our turn; False if it would not come before `deadline` (monotonic)."""
+        """True when it is our turn; False if it would not come before `deadline` (monotonic).
+
+        This process also keeps its own last turn, whichever way it was taken: when Redis comes
+        and goes, switching between the shared key and the local pacing never lets two requests
+        through less than `interval` apart."""
         client = shared_redis_client()
         while True:
-            if client is not None:
-                try:
-                    turn = shared_key("nominatim:turn")
-                    if client.set(turn, "1", nx=True, px=int(self.interval * 1000)):
-                        return True
-                except Exception:  # Redis down: fall back to this process's own pacing
-                    logger.warning("places.rate_limiter_without_redis")
-                    client = None
-                    continue
-            else:
-                with self._lock:
-                    now = time.monotonic()
-                    if now - self._last >= self.interval:
-                        self._last = now
-                        return True
+            with self._lock:
+                now = time.monotonic()
+                if now - self._last >= self.interval and self._take_shared(client):
+                    self._last = now
+                    return True
             if time.monotonic() + 0.05 > deadline:
                 return False
             time.sleep(0.05)
+
+    def _take_shared(self, client: Any) -> bool:
+        """The deployment-wide turn (always granted without Redis: local pacing only)."""
+        if client is None:
+            return True
+        try:
+            return bool(
+                client.set(shared_key("nominatim:turn"), "1", nx=True, px=int(self.interval * 1000))
+            )
+        except Exception:  # Redis down: this process's own pacing only
+            logger.warning("places.rate_limiter_without_redis")
+            return True
 
 
 def shared_key(name: str) -> str:

@@ -72,6 +72,7 @@ from engagement.reports.models import Certificate
 from engagement.taxonomy.models import Cause, Skill
 from engagement.worktime.links import Decision, work_time_decision_token
 from engagement.worktime.models import HoursDeclaration, WorkTimeRequest
+from signup.models import SignupRequest
 from tenants.audit.models import AuditEvent
 from tenants.audit.services import audit_record
 from tenants.models import DeprovisionJob, Domain, RestoreJob, Tenant
@@ -471,6 +472,17 @@ def _public_victim(paris: Tenant) -> Victim:
                 changes={"note": MARKER},
             ),
             User: staff,
+            SignupRequest: SignupRequest.objects.create(
+                kind="city",
+                name=f"Sign-up {MARKER}",
+                slug="paris-bis",
+                country="FR",
+                language="fr",
+                email=f"signup.{MARKER}@platform.example",
+                plan_code="city_essential",
+                terms_accepted_at=timezone.now(),
+                tenant=paris,
+            ),
         },
         markers=(MARKER,),
     )

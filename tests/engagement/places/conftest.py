@@ -11,6 +11,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from engagement.places.backends import shared_redis_client
 from engagement.places.geocoding import reset_circuits
+from tenants.cache import redis_health
 from tests.engagement.places.fake_geocoders import FakeGeocoders
 
 
@@ -23,7 +24,10 @@ def _geocoders_server() -> Iterator[FakeGeocoders]:
 
 @pytest.fixture
 def geocoders(_geocoders_server: FakeGeocoders, settings: Any) -> Iterator[FakeGeocoders]:
-    """Both services on loopback, empty; the cache and the circuit breakers cleared."""
+    """Both services on loopback, empty; the cache and the circuit breakers cleared, and Redis
+    taken as up (an earlier test of this process may have left it marked down, which moves the
+    Nominatim limiter to its local pacing)."""
+    redis_health.reset()
     _geocoders_server.reset()
     settings.PLACES_BAN_URL = _geocoders_server.base_url
     settings.PLACES_NOMINATIM_URL = _geocoders_server.base_url

@@ -5,13 +5,15 @@ as "not found" or "unavailable" (never an exception), with the circuit breaker."
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from django.db import connection
 
-from engagement.places.backends import shared_key, shared_redis_client
+from engagement.places.backends import NominatimRateLimiter, shared_key, shared_redis_client
 from engagement.places.geocoding import lookup, suggest
 from engagement.places.types import Outcome, Place
+from tenants.cache import redis_health
 
 RIVOLI = "12 rue de Rivoli"
 
@@ -287,3 +289,15 @@ def test_nominatim_is_never_asked_while_typing(montreal_nominatim, geocoders):
         "Le Plateau-Mont-Royal",
     ]
     assert len(geocoders.calls()) == 1  # the lookup only
+
+
+def test_nominatim_pacing_holds_when_redis_goes_down_between_two_requests(geocoders):
+    limiter = NominatimRateLimiter(interval=0.3)
+    started = time.monotonic()
+    assert limiter.wait_turn(deadline=started + 2)  # the shared turn, through Redis
+    redis_health.failed(ConnectionError("gone"))  # from now on: this process's own pacing
+    try:
+        assert limiter.wait_turn(deadline=started + 2)
+        assert time.monotonic() - started >= 0.3
+    finally:
+        redis_health.reset()
