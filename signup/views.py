@@ -27,6 +27,7 @@ from signup import limits, selectors, services
 from signup.forms import SignupForm
 from signup.models import SignupRequest
 from signup.slugs import slug_propose
+from tenants.public_language import language_alternates, with_site_language
 
 SESSION_KEY = "signup_requests"
 POLL_SECONDS = 1
@@ -51,7 +52,20 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return render(request, "signup/rate_limited.html", status=429)
 
 
+def _form_context(request: HttpRequest, form: SignupForm) -> dict[str, object]:
+    # The language switch keeps what /pricing/ asked for (kind, plan, period).
+    kept = {
+        key: request.GET[key][:40] for key in ("kind", "plan", "interval") if key in request.GET
+    }
+    return {
+        "form": form,
+        "domain": settings.BASE_DOMAIN,
+        "site_alternates": language_alternates(request, **kept),
+    }
+
+
 @require_http_methods(["GET", "POST"])
+@with_site_language
 def signup_form(request: HttpRequest) -> HttpResponse:
     domain = settings.BASE_DOMAIN
     if request.method == "POST":
@@ -82,7 +96,7 @@ def signup_form(request: HttpRequest) -> HttpResponse:
             else:
                 _remember(request, signup)
                 return redirect("signup:sent")
-        return render(request, "signup/form.html", {"form": form, "domain": domain}, status=400)
+        return render(request, "signup/form.html", _form_context(request, form), status=400)
     kind = request.GET.get("kind", "city")
     form = SignupForm(
         initial={
@@ -94,7 +108,7 @@ def signup_form(request: HttpRequest) -> HttpResponse:
         },
         domain=domain,
     )
-    return render(request, "signup/form.html", {"form": form, "domain": domain})
+    return render(request, "signup/form.html", _form_context(request, form))
 
 
 @require_GET

@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy
 
 from billing.plans import CURRENCY, PLANS, Interval, Plan
 from tenants.models import Tenant
+from tenants.public_language import site_language
 from tenants.selectors import tenant_list_public
 
 # The languages of the product site, French first (the default).
-SITE_LANGUAGES: tuple[str, ...] = ("fr", "en")
 CURRENCY_SYMBOLS = {"EUR": "€"}
 
 # What each entitlement key of the catalogue means to a buyer. A key the catalogue gains without
@@ -46,12 +46,6 @@ LIMIT_LABELS: dict[str, tuple[str | Promise, str | Promise]] = {
         gettext_lazy("Unlimited custom domains"),
     ),
 }
-
-
-def site_language(language: str | None) -> str:
-    """One of SITE_LANGUAGES for any language code (fr-ca reads French; unknown: French)."""
-    base = (language or "").lower().split("-")[0]
-    return base if base in SITE_LANGUAGES else SITE_LANGUAGES[0]
 
 
 def _number(value: Decimal, language: str) -> str:

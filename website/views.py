@@ -13,9 +13,7 @@ after it turned private.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,10 +27,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from billing.plans import Interval
-from website.selectors import SITE_LANGUAGES, demo_instance_list, plan_cards, site_language
-
-# The language switcher shows each language named in itself.
-LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+from tenants.public_language import language_alternates, site_language, with_site_language
+from website.selectors import demo_instance_list, plan_cards
 
 
 @dataclass(frozen=True)
@@ -70,51 +66,9 @@ WALK = (
 )
 
 
-def _with_site_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Render in the visitor's site language, and remember an explicit choice (`?lang=`)."""
-
-    @wraps(view)
-    def localized(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        requested = request.GET.get("lang", "")
-        chosen = requested if requested in SITE_LANGUAGES else None
-        language = chosen or site_language(translation.get_language())
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-        response = view(request, *args, **kwargs)
-        if chosen is not None and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != chosen:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                chosen,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                path=settings.LANGUAGE_COOKIE_PATH,
-                domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=settings.LANGUAGE_COOKIE_SECURE or request.is_secure(),
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
-            )
-        return response
-
-    return localized
-
-
-def _alternates(request: HttpRequest, **query: str) -> list[dict[str, str]]:
-    """The page's address in each site language (`hreflang` links and the switcher)."""
-    return [
-        {
-            "code": code,
-            "name": LANGUAGE_NAMES[code],
-            "url": request.build_absolute_uri(
-                request.path + "?" + urlencode({**query, "lang": code})
-            ),
-            "path": request.path + "?" + urlencode({**query, "lang": code}),
-        }
-        for code in SITE_LANGUAGES
-    ]
-
-
 def _page_context(request: HttpRequest, **query: str) -> dict[str, Any]:
     return {
-        "site_alternates": _alternates(request, **query),
+        "site_alternates": language_alternates(request, **query),
         "site_url": request.build_absolute_uri(request.path),
         "contact_email": settings.WEBSITE_CONTACT_EMAIL,
         "instance_port": _port_suffix(request),
@@ -128,7 +82,7 @@ def _port_suffix(request: HttpRequest) -> str:
 
 
 @require_GET
-@_with_site_language
+@with_site_language
 def home(request: HttpRequest) -> HttpResponse:
     """What Entraide does, the three clicks, our commitments, the demo instances, contact.
     One query (the public instances)."""
@@ -141,7 +95,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@_with_site_language
+@with_site_language
 def pricing(request: HttpRequest) -> HttpResponse:
     """The plan catalogue (billing.plans), monthly or yearly (`?interval=year`); an unknown
     interval shows the monthly prices. No query."""

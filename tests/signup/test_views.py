@@ -164,3 +164,21 @@ def test_slug_check_is_rate_limited(public_client: Any, settings: Any) -> None:
 
 def test_sign_up_pages_are_not_on_tenant_hosts(client_for: Any, paris: Any) -> None:
     assert client_for(paris).get("/signup/").status_code == 404
+
+
+def test_the_product_sites_language_switch_carries_over_to_the_form(public_client: Any) -> None:
+    public_client.get("/?lang=en")
+    page = public_client.get("/signup/").content.decode()
+    assert 'lang="en"' in page and "Address" in page
+    public_client.get("/?lang=fr")
+    assert "Adresse" in public_client.get("/signup/").content.decode()
+
+
+def test_the_form_has_its_own_language_switch_keeping_the_plan(public_client: Any) -> None:
+    page = public_client.get("/signup/?kind=city&plan=city_premium&interval=year").content.decode()
+    assert 'href="/signup/?kind=city&amp;plan=city_premium&amp;interval=year&amp;lang=en"' in page
+    english = public_client.get("/signup/?kind=city&plan=city_premium&interval=year&lang=en")
+    assert 'lang="en"' in english.content.decode()
+    assert 'value="city_premium"' in english.content.decode()
+    # Remembered on the base domain.
+    assert "Address" in public_client.get("/signup/").content.decode()

@@ -10,12 +10,12 @@ from django.utils import translation
 from PIL import Image
 
 from billing.plans import PLANS, Interval
+from tenants.public_language import site_language
 from website.selectors import (
     FEATURE_LABELS,
     LIMIT_LABELS,
     plan_cards,
     signup_path,
-    site_language,
     yearly_saving_percent,
 )
 from website.views import WALK
