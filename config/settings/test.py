@@ -21,7 +21,11 @@ CACHES["default"]["KEY_PREFIX"] = f"test{_run}:{os.getpid()}"  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
-MEDIA_ROOT = str(BASE_DIR / "var" / f"test-media{_run}")  # noqa: F405
+# Per run and per pytest-xdist worker: the workers' databases are apart, their files must be too
+# (a test that unpacks or removes a tenant's folder would otherwise race its twin on the other
+# worker). A Celery worker started by a test inherits the variable, so it shares its test's files.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+MEDIA_ROOT = str(BASE_DIR / "var" / f"test-media{_run}{_xdist_worker}")  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
 # Static files straight from the app folders (no collectstatic needed).

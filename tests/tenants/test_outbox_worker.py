@@ -30,6 +30,8 @@ def _worker(broker_url: str) -> subprocess.Popen[bytes]:
         queue=django_settings.CELERY_TASK_DEFAULT_QUEUE,
         include="tests.tenants.worker_tasks",
         broker_url=broker_url,
+        # Each task received and finished is in the output the failure message shows.
+        log_level="INFO",
     )
 
 
@@ -63,7 +65,8 @@ def test_a_real_worker_runs_a_swept_message_once_even_delivered_twice(
             assert server.client().llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 2
 
             worker = _worker(server.url)
-            deadline = time.monotonic() + 90
+            started = time.monotonic()
+            deadline = started + 90
             while time.monotonic() < deadline and worker.poll() is None:
                 if server.client().llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 0:
                     with tenant_context(paris):
@@ -80,6 +83,9 @@ def test_a_real_worker_runs_a_swept_message_once_even_delivered_twice(
                 OutboxMessage.objects.all().delete()
             server.stop()
 
-    assert counter.get(f"entraide-test:runs:{token}") == b"1", output
+    # What the next person needs when this fails: how long it waited, whether the row is still
+    # there (never run) or gone (run elsewhere), and the worker's own output.
+    waited = round(time.monotonic() - started, 1)
+    assert counter.get(f"entraide-test:runs:{token}") == b"1", (waited, remaining, output)
     assert not remaining
     counter.delete(f"entraide-test:runs:{token}")
