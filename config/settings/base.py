@@ -66,6 +66,8 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's files, pinned, from our static files (the API docs load nothing from a CDN).
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "leaflet",
@@ -323,6 +325,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Find and join volunteering missions on an Entraide tenant.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tenants.api_conventions.document_error_responses",
