@@ -86,6 +86,7 @@ def test_a_real_worker_runs_a_swept_message_once_even_delivered_twice(
     # What the next person needs when this fails: how long it waited, whether the row is still
     # there (never run) or gone (run elsewhere), and the worker's own output.
     waited = round(time.monotonic() - started, 1)
-    assert counter.get(f"entraide-test:runs:{token}") == b"1", (waited, remaining, output)
+    runs = counter.get(f"entraide-test:runs:{token}")
+    assert runs == b"1", f"runs={runs!r} waited={waited}s row_left={remaining}\n{output[-3000:]}"
     assert not remaining
     counter.delete(f"entraide-test:runs:{token}")
