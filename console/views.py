@@ -37,9 +37,8 @@ from tenants.lifecycle import (
     tenant_suspend,
 )
 from tenants.models import DeprovisionJob, PlatformAuditEntry, RestoreJob
-from tenants.platform_audit import Action, audit_record
-from tenants.platform_staff import confirmed_device, pending_device
-from tenants.usage import usage_refresh_tenant
+from tenants.platform_staff import confirmed_device, pending_device, pending_device_confirm
+from tenants.usage import usage_refresh_requested
 
 PAGE_SIZE = 50
 CONSOLE = PlatformAuditEntry.Source.CONSOLE
@@ -160,8 +159,7 @@ def tenant_usage_refresh_view(request: HttpRequest, slug: str) -> HttpResponse:
     tenant = console_tenant_get(slug=slug)
     if tenant is None:
         raise Http404
-    usage_refresh_tenant(tenant)
-    audit_record(actor=request.user, action=Action.USAGE_REFRESH, source=CONSOLE, tenant_slug=slug)
+    usage_refresh_requested(tenant=tenant, actor=request.user, source=CONSOLE)
     messages.success(request, _("Usage measured again."))
     return redirect("console:tenant", slug=slug)
 
@@ -247,11 +245,9 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
     assert device is not None
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["otp_token"].strip()):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        token = form.cleaned_data["otp_token"]
+        if pending_device_confirm(user=request.user, device=device, token=token, source=CONSOLE):
             django_otp.login(request, device)
-            audit_record(actor=request.user, action=Action.MFA_ENROL, source=CONSOLE)
             return redirect(next_url)
         form.add_error("otp_token", _("This code is not valid. Check your app's clock and retry."))
     qr = segno.make(device.config_url, error="m")

@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tenants.platform_audit import Action, audit_record
+
 
 def is_platform_staff(user: Any) -> bool:
     return bool(
@@ -63,3 +65,14 @@ def pending_device(user: Any, *, create: bool = True) -> TOTPDevice | None:
     if device is None and create:
         device = TOTPDevice.objects.create(user=user, name="console", confirmed=False)
     return device
+
+
+def pending_device_confirm(*, user: Any, device: TOTPDevice, token: str, source: str) -> bool:
+    """Confirm the device being enrolled with a first good code, and audit it; False (nothing
+    written) when the code is wrong."""
+    if not device.verify_token(token.strip()):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(actor=user, action=Action.MFA_ENROL, source=source)
+    return True

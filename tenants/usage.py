@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django_tenants.utils import schema_context
 
 from tenants.db import connection
 from tenants.models import Tenant, TenantUsage
+from tenants.platform_audit import Action, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +98,13 @@ def usage_refresh_tenant(tenant: Tenant) -> TenantUsage:
             "refreshed_at": timezone.now(),
         },
     )
+    return usage
+
+
+def usage_refresh_requested(*, tenant: Tenant, actor: Any, source: str) -> TenantUsage:
+    """A staff member's "measure now": the tenant's usage measured again, and audited."""
+    usage = usage_refresh_tenant(tenant)
+    audit_record(actor=actor, action=Action.USAGE_REFRESH, source=source, tenant_slug=tenant.slug)
     return usage
 
 
