@@ -220,23 +220,32 @@ class TenantDetailApi(PlatformApi):
         return Response(TenantOutput(tenant).data)
 
 
-class DeprovisionJobOutput(serializers.Serializer):
+class _JobOutput(serializers.Serializer):
+    """What every platform job shows (archive, restore): its progress and where to follow it."""
+
+    status_route = ""
+
     id = serializers.IntegerField()
-    tenant_slug = serializers.CharField()
     status = serializers.CharField()
     step = serializers.CharField()
     percent = serializers.IntegerField()
     error = serializers.CharField()
-    export_path = serializers.CharField()
-    export_bytes = serializers.IntegerField(allow_null=True)
-    media_export_path = serializers.CharField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     status_url = serializers.SerializerMethodField()
 
-    def get_status_url(self, job: DeprovisionJob) -> str:
-        return reverse("platform_api:deprovision-job", kwargs={"job_id": job.pk})
+    def get_status_url(self, job: DeprovisionJob | RestoreJob) -> str:
+        return reverse(self.status_route, kwargs={"job_id": job.pk})
+
+
+class DeprovisionJobOutput(_JobOutput):
+    status_route = "platform_api:deprovision-job"
+
+    tenant_slug = serializers.CharField()
+    export_path = serializers.CharField()
+    export_bytes = serializers.IntegerField(allow_null=True)
+    media_export_path = serializers.CharField()
 
 
 class TenantDeprovisionApi(PlatformApi):
@@ -332,21 +341,11 @@ class ArchiveListApi(PlatformApi):
         return paginator.get_paginated_response(ArchiveOutput(page, many=True).data)
 
 
-class RestoreJobOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+class RestoreJobOutput(_JobOutput):
+    status_route = "platform_api:restore-job"
+
     archive_id = serializers.IntegerField()
     target_slug = serializers.CharField()
-    status = serializers.CharField()
-    step = serializers.CharField()
-    percent = serializers.IntegerField()
-    error = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    started_at = serializers.DateTimeField(allow_null=True)
-    finished_at = serializers.DateTimeField(allow_null=True)
-    status_url = serializers.SerializerMethodField()
-
-    def get_status_url(self, job: RestoreJob) -> str:
-        return reverse("platform_api:restore-job", kwargs={"job_id": job.pk})
 
 
 class ArchiveRestoreApi(PlatformApi):
