@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from tests.billing.conftest import _fake_stripe_server, deliver, stripe_fake  # noqa: F401
+from tests.cache import cache_clear_own
 
 LINK = re.compile(r"https?://\S+/signup/verify/\S+/")
 
@@ -35,7 +35,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
-    cache.clear()
+    cache_clear_own()
 
 
 @pytest.fixture

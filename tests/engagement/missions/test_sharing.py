@@ -21,6 +21,7 @@ from engagement.missions.models import Mission
 from engagement.missions.share_card import ShareCard, share_card_png
 from engagement.missions.short_links import mission_id_from_short_code, mission_short_code
 from tenants.models import Tenant
+from tests.cache import cache_clear_own
 from tests.engagement.factories import (
     MembershipFactory,
     MissionFactory,
@@ -212,7 +213,7 @@ def test_the_tenant_logo_is_drawn_and_a_broken_one_is_left_out(client_for, paris
         assert with_logo.convert("RGB").getpixel((64 + 40, 60)) == (0, 255, 0)
 
         tenant.logo.storage.delete(tenant.logo.name)  # the file is gone, the name stays
-        cache.clear()
+        cache_clear_own()
         response = client_for(paris).get(f"/missions/{shared_mission.pk}/apercu.png")
         assert response.status_code == 200
         assert read(response.content).convert("RGB").getpixel((64 + 40, 60)) != (0, 255, 0)
