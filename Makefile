@@ -22,11 +22,26 @@ setup: system venv database migrate seed
 system:
 	@bash scripts/bootstrap_system.sh
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency comes pinned, with its hashes, from the lock files (requirements/*.txt, written
+# by `make lock` from pyproject.toml); the project itself is installed on top without deps.
+$(VENV)/.installed: pyproject.toml requirements/dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q --require-hashes -r requirements/dev.txt
+	$(PIP) install -q --no-deps -e .
+	$(PY) scripts/lock_check.py
 	@touch $@
+
+## make lock: pin every dependency (and its hashes) from pyproject.toml, keeping current pins
+## where they still satisfy it; `make lock UPGRADE=1` moves every pin to its newest release.
+LOCK_FLAGS = --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes \
+	--no-header -q $(if $(UPGRADE),--upgrade,)
+lock:
+	SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt $(VENV)/bin/uv pip compile pyproject.toml \
+		$(LOCK_FLAGS) -o requirements/production.txt
+	SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt $(VENV)/bin/uv pip compile pyproject.toml \
+		--extra dev $(LOCK_FLAGS) -o requirements/dev.txt
+	$(PY) scripts/lock_check.py
 
 venv: $(VENV)/.installed node_modules/.installed
 
@@ -58,6 +73,7 @@ test: system venv
 
 # mypy checks the files listed in pyproject.toml ([tool.mypy] files), with its options there.
 lint:
+	$(PY) scripts/lock_check.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
