@@ -127,14 +127,17 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Before routing, as the line above (it reads the tenant's tile origin on the way out).
     "config.security.SecurityHeadersMiddleware",
+    # Static files before routing: the same files for every host, served with no host lookup, no
+    # session and no query (hashed names cached for a year; ManifestStaticFilesStorage in
+    # production). Below the two lines above, so they carry the security headers too; TLS is the
+    # ingress's, so Django's HTTPS redirect is not needed for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Host → tenant: schema, URLconf; an unknown host stops here (404) before any session.
     "tenants.middleware.TenantRoutingMiddleware",
     # Right after routing: unsafe input (NUL bytes, deep JSON) is refused before anything reads it.
     "tenants.request_input.RequestInputMiddleware",
     # After routing: its HTTPS redirect reads request.get_host(), which needs the routed host.
     "django.middleware.security.SecurityMiddleware",
-    # Right after SecurityMiddleware (WhiteNoise's rule): static files skip sessions and the rest.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     # After routing: sessions live in the tenant's schema.
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Language and time zone, once, before anything below can render a page (replaces Django's
@@ -404,6 +407,10 @@ LOGGING = {
 }
 # Workers log through LOGGING too (Celery would otherwise replace the root logger's handlers).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Beat's scheduler touches the heartbeat `python -m config.probes beat` reads, and wakes at least
+# this often (config/probes.py BEAT_MAX_LOOP_SECONDS) so a live beat always has a fresh one.
+CELERY_BEAT_SCHEDULER = "config.heartbeats:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
 
 # Host → tenant cache lifetime; entries are also deleted whenever a Tenant or Domain changes.
 TENANT_ROUTING_CACHE_SECONDS = int(env("TENANT_ROUTING_CACHE_SECONDS", "3600"))

@@ -1,0 +1,67 @@
+"""Liveness probes of the Celery worker and beat: `python -m config.probes worker|beat`.
+
+Neither process serves HTTP, so they cannot share web's `/healthz`. Each touches a heartbeat file
+from inside its own loop (config/heartbeats.py): the worker's consumer every
+`WORKER_HEARTBEAT_SECONDS` while it holds its broker connection, beat on every scheduler tick. The
+probe only reads the file's age — no Django, no Celery, no broker round trip — so it costs a few
+milliseconds and answers the one question a liveness probe should: is the loop still turning?
+
+Exit status 0: healthy; 1: the file is missing or older than allowed (the message says which).
+The Helm chart runs it as an exec liveness probe, `make image-test` in the built image.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+WORKER_HEARTBEAT_SECONDS = 10
+# Beat sleeps at most this long between ticks (CELERY_BEAT_MAX_LOOP_INTERVAL in the settings).
+BEAT_MAX_LOOP_SECONDS = 30
+# A loop is dead after missing this many beats in a row.
+_MISSED_BEATS = 4
+MAX_AGE_SECONDS = {
+    "worker": WORKER_HEARTBEAT_SECONDS * _MISSED_BEATS,
+    "beat": BEAT_MAX_LOOP_SECONDS * _MISSED_BEATS,
+}
+
+
+def heartbeat_path(process: str) -> Path:
+    """Where `process` ("worker" or "beat") leaves its heartbeat (a writable folder: /tmp)."""
+    folder = os.environ.get("ENTRAIDE_HEARTBEAT_DIR", "/tmp")  # noqa: S108 - per-container /tmp
+    return Path(folder) / f"entraide-{process}.heartbeat"
+
+
+def heartbeat_age(process: str, *, now: float | None = None) -> float | None:
+    """Seconds since `process` last beat; None when it never did."""
+    try:
+        touched = heartbeat_path(process).stat().st_mtime
+    except FileNotFoundError:
+        return None
+    return max(0.0, (time.time() if now is None else now) - touched)
+
+
+def check(process: str, *, now: float | None = None) -> tuple[bool, str]:
+    """(healthy, a one-line explanation)."""
+    limit = MAX_AGE_SECONDS[process]
+    age = heartbeat_age(process, now=now)
+    if age is None:
+        return False, f"{process}: no heartbeat at {heartbeat_path(process)}"
+    if age > limit:
+        return False, f"{process}: last heartbeat {age:.0f} s ago (limit {limit} s)"
+    return True, f"{process}: alive, last heartbeat {age:.0f} s ago"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in MAX_AGE_SECONDS:
+        print("usage: python -m config.probes worker|beat", file=sys.stderr)
+        return 2
+    healthy, message = check(argv[0])
+    print(message, file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,99 @@
+"""`python -m config.probes worker|beat`: the heartbeat files' age decides (config/probes.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from config import probes
+from config.celery import app
+from config.heartbeats import HeartbeatScheduler, touch
+
+
+@pytest.fixture
+def heartbeat_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("ENTRAIDE_HEARTBEAT_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _probe(process: str, folder) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "config.probes", process],
+        env={**os.environ, "ENTRAIDE_HEARTBEAT_DIR": str(folder)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("process", ["worker", "beat"])
+def test_no_heartbeat_is_unhealthy(heartbeat_dir, process):
+    healthy, message = probes.check(process)
+    assert not healthy
+    assert "no heartbeat" in message
+
+
+@pytest.mark.parametrize("process", ["worker", "beat"])
+def test_a_fresh_heartbeat_is_healthy_and_a_stale_one_is_not(heartbeat_dir, process):
+    touch(process)
+    assert probes.check(process)[0]
+
+    limit = probes.MAX_AGE_SECONDS[process]
+    stale = time.time() - limit - 1
+    os.utime(probes.heartbeat_path(process), (stale, stale))
+    healthy, message = probes.check(process)
+    assert not healthy
+    assert f"limit {limit} s" in message
+
+
+def test_the_command_exits_0_when_alive_1_when_not_and_2_on_bad_usage(tmp_path):
+    missing = _probe("worker", tmp_path)
+    assert missing.returncode == 1
+    assert "no heartbeat" in missing.stderr
+
+    (tmp_path / "entraide-worker.heartbeat").touch()
+    alive = _probe("worker", tmp_path)
+    assert alive.returncode == 0, alive.stderr
+    assert "worker: alive" in alive.stdout
+
+    wrong = _probe("web", tmp_path)
+    assert wrong.returncode == 2
+    assert "usage" in wrong.stderr
+
+
+def test_the_probe_is_cheap_django_is_never_set_up(tmp_path):
+    """A liveness probe runs every few seconds in each pod: it reads a file's age and never sets
+    Django up (no apps, no database connection). Importing the `config` package still loads the
+    Celery app object (config/__init__.py), ~0.15 s here."""
+    code = (
+        "import sys, config.probes; "
+        "print(sorted(m for m in sys.modules if m.startswith(('django.apps', 'django.db.backends',"
+        " 'django.contrib', 'psycopg', 'tenants', 'engagement'))))"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_beat_ticks_touch_the_heartbeat(heartbeat_dir, settings, tmp_path):
+    scheduler = HeartbeatScheduler(app=app, schedule_filename=str(tmp_path / "schedule"), lazy=True)
+    scheduler.setup_schedule()
+    try:
+        scheduler.tick()
+    finally:
+        scheduler.close()
+    assert probes.check("beat")[0]
+
+
+def test_beat_wakes_often_enough_for_its_probe(settings):
+    """Beat sleeps up to CELERY_BEAT_MAX_LOOP_INTERVAL between ticks; the probe's limit allows
+    several such sleeps before declaring it dead."""
+    assert settings.CELERY_BEAT_MAX_LOOP_INTERVAL == probes.BEAT_MAX_LOOP_SECONDS
+    assert probes.MAX_AGE_SECONDS["beat"] >= 3 * settings.CELERY_BEAT_MAX_LOOP_INTERVAL
+    assert settings.CELERY_BEAT_SCHEDULER == "config.heartbeats:HeartbeatScheduler"
