@@ -69,17 +69,31 @@ def manifests() -> Manifests:
     return _render_manifests()
 
 
-@pytest.fixture(scope="module")
-def production() -> Manifests:
-    """Everything on: S3, SMTP, PgBouncer, ServiceMonitor, dashboard, the edge."""
+def _everything_on() -> dict[str, Any]:
+    """S3, SMTP, PgBouncer, ServiceMonitor, dashboard, the edge."""
     values = copy.deepcopy(S3_VALUES) | copy.deepcopy(EDGE_VALUES)
     values["config"] = {"emailHost": "smtp.entraide.fr"}
     values["database"] = {"connMaxAge": 0, "pgbouncer": {"enabled": True}}
     values["metrics"] = {"serviceMonitor": {"enabled": True}, "grafanaDashboard": {"enabled": True}}
-    return _by_kind_and_name(_validate(values))
+    return values
+
+
+@pytest.fixture(scope="module")
+def production() -> Manifests:
+    return _by_kind_and_name(_validate(_everything_on()))
+
+
+def test_everything_on_lints_clean_in_strict_mode():
+    report = helm.lint(
+        CHART, _everything_on(), strict=True, kube_version=f"v{KUBERNETES_VERSION}.0"
+    )
+
+    assert report["errors"] == []
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
 
 
 def test_everything_on_renders_valid_kubernetes(production):
+    assert len(production) == 24
     assert sorted(key for key in production if key[0] in {"NetworkPolicy", "Service"}) == [
         ("NetworkPolicy", "entraide-beat"),
         ("NetworkPolicy", "entraide-default-deny"),
