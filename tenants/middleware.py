@@ -27,6 +27,7 @@ from tenants.db import connection
 from tenants.error_pages import request_language, tenant_suspended, unknown_host
 from tenants.models import Tenant
 from tenants.routing import normalize_host, request_tenant, resolve_host
+from tenants.tls import TLS_ASK_PATH, tls_ask
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -50,7 +51,8 @@ class TenantRequest(RoutedRequest):
 
 class HealthCheckMiddleware:
     """/healthz (process alive, no database) and /readyz (can this process serve pages?), on any
-    host.
+    host; and the TLS edge's question /tls-ask (tenants/tls.py), which concerns a name given as a
+    parameter, not the host it arrives on.
 
     Pages need PostgreSQL: without it /readyz answers 503. They no longer need Redis (routing
     from PostgreSQL, cache misses, tasks kept in the outbox), so a Redis outage is reported as
@@ -77,6 +79,8 @@ class HealthCheckMiddleware:
             else:
                 state, status = "ok", 200
             return JsonResponse({"status": state, "checks": checks}, status=status)
+        if request.path == TLS_ASK_PATH:
+            return tls_ask(request)
         return self.get_response(request)
 
 

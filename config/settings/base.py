@@ -790,3 +790,25 @@ CELERY_BEAT_SCHEDULE = {
 PLATFORM_SUPPORT_EMAIL = env("PLATFORM_SUPPORT_EMAIL", "support@entraide.app")
 # Seconds a suspended instance's 503 asks clients to wait before trying again.
 TENANT_SUSPENDED_RETRY_AFTER = 3600
+
+
+# Deployment: connection pooling and secret rotation (issue 17, Helm chart) -----------------------
+# DATABASE_POOL_MODE says what DATABASE_URL points at: `direct` (PostgreSQL) or `session` (a
+# PgBouncer in session mode; then DATABASE_CONN_MAX_AGE=0 gives each request's server connection
+# back to the pool). `transaction` is refused: django-tenants keeps the tenant's search_path as
+# session state (sent once per request with TENANT_LIMIT_SET_CALLS, outside any transaction),
+# provisioning holds a session advisory lock across the template's transactions, and exports read
+# through server-side cursors; under transaction pooling the next statement may run on another
+# server connection, in another tenant's schema.
+DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", "direct").strip().lower()
+if DATABASE_POOL_MODE not in {"direct", "session"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"DATABASE_POOL_MODE={DATABASE_POOL_MODE!r}: use 'direct' or 'session' (PgBouncer's "
+        "transaction pooling would mix tenants' search_path; see docs/operations.md)."
+    )
+# Older secret keys, still accepted for signatures while DJANGO_SECRET_KEY is being rotated
+# (sessions, password reset links, signed URLs); comma-separated, newest first.
+SECRET_KEY_FALLBACKS: list[bytes | str] = list(env_list("DJANGO_SECRET_KEY_FALLBACKS", ""))
+# End of the deployment block ------------------------------------------------------------------

@@ -67,7 +67,14 @@ def test_default_render_has_every_component(default_manifests):
         ("HorizontalPodAutoscaler", "entraide-web"),
         ("Ingress", "entraide"),
         ("Job", "entraide-migrations"),
+        ("NetworkPolicy", "entraide-beat"),
+        ("NetworkPolicy", "entraide-default-deny"),
+        ("NetworkPolicy", "entraide-migrations"),
+        ("NetworkPolicy", "entraide-web"),
+        ("NetworkPolicy", "entraide-worker"),
         ("PodDisruptionBudget", "entraide-web"),
+        ("PodDisruptionBudget", "entraide-worker"),
+        ("Service", "entraide-metrics"),
         ("Service", "entraide-web"),
         ("ServiceAccount", "entraide"),
     ]
@@ -114,6 +121,8 @@ def test_migrations_run_as_a_pre_install_and_pre_upgrade_hook_with_a_deadline(de
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     container = _container(job)
     assert container["command"][:2] == ["sh", "-ec"]
+    # Migrations: shared schema, tenant schemas, then the template (see test_helm_production.py
+    # for the wait for the database and the retries).
     assert container["command"][2].splitlines() == [
         "python manage.py migrate_schemas --shared --noinput",
         "python manage.py migrate_schemas --tenant --executor=multiprocessing --noinput",
@@ -148,7 +157,9 @@ def test_credentials_come_only_from_the_existing_secret(default_manifests):
     assert not [key for key in default_manifests if key[0] == "Secret"]
     for name in ("entraide-web", "entraide-worker", "entraide-beat"):
         env = _container(default_manifests[("Deployment", name)])["env"]
-        references = {item["name"]: item["valueFrom"]["secretKeyRef"] for item in env}
+        references = {
+            item["name"]: item["valueFrom"]["secretKeyRef"] for item in env if "valueFrom" in item
+        }
         assert set(references) == {
             "DJANGO_SECRET_KEY",
             "DATABASE_URL",
@@ -158,6 +169,7 @@ def test_credentials_come_only_from_the_existing_secret(default_manifests):
             "SENTRY_DSN",
             "STRIPE_SECRET_KEY",
             "STRIPE_WEBHOOK_SECRET",
+            "DJANGO_SECRET_KEY_FALLBACKS",
         }
         assert {ref["name"] for ref in references.values()} == {"entraide"}
         for required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "ENTRAIDE_SECRET_ENCRYPTION_KEYS"):

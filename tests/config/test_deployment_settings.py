@@ -1,0 +1,72 @@
+"""Deployment switches of the settings (the Helm chart sets them): PgBouncer's pool mode and the
+secret key's fallbacks. Each case imports the production settings in a subprocess, with the
+environment a pod would have."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+PRINT = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.DATABASE_POOL_MODE); print(settings.SECRET_KEY_FALLBACKS); "
+    "print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+)
+
+
+def _production(**variables: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "DATABASE_", "PYTEST_"))
+    }
+    environment |= {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "ENTRAIDE_SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        **variables,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", PRINT],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_session_pooling_and_secret_key_fallbacks_are_read_from_the_environment():
+    old_keys = [secrets.token_urlsafe(50), secrets.token_urlsafe(50)]
+
+    result = _production(
+        DATABASE_POOL_MODE="session",
+        DATABASE_CONN_MAX_AGE="0",
+        DJANGO_SECRET_KEY_FALLBACKS=f" {old_keys[0]} ,{old_keys[1]},",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["session", repr(old_keys), "0"]
+
+
+def test_defaults_are_a_direct_connection_and_no_fallback():
+    result = _production()
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["direct", "[]", "60"]
+
+
+def test_transaction_pooling_is_refused_at_start_up():
+    result = _production(DATABASE_POOL_MODE="transaction")
+
+    assert result.returncode == 1
+    assert "ImproperlyConfigured: DATABASE_POOL_MODE='transaction'" in result.stderr
+    assert "search_path" in result.stderr
+    assert result.stdout == ""
