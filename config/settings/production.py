@@ -28,6 +28,8 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Only the hashed copies are written (the pages name nothing else), halving the static files.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 if SENTRY_DSN:  # noqa: F405
     from config.observability import sentry_init

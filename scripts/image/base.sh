@@ -36,7 +36,7 @@ ENV LANG=C.UTF-8 PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/b
 COPY debian.sources /etc/apt/sources.list.d/debian.sources
 RUN rm -f /etc/apt/sources.list && apt-get update \
  && apt-get install -y --no-install-recommends python3 python3-venv python3-pip ca-certificates netbase tzdata \
- && rm -rf /var/lib/apt/lists/* /usr/lib/python3.11/EXTERNALLY-MANAGED \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/lib/python3.11/EXTERNALLY-MANAGED \
  && ln -s /usr/bin/python3 /usr/local/bin/python && ln -s /usr/bin/python3 /usr/local/bin/python3 \
  && ln -s /usr/bin/pip3 /usr/local/bin/pip && ln -s /usr/bin/pip3 /usr/local/bin/pip3
 LABEL org.entraide.stand-in="true"

@@ -1,6 +1,7 @@
-"""Print, as JSON, how the Helm chart runs each part of the image: command, literal env, exec
-probes, per component (migrations, web, worker, beat). `make image-test` runs the image with
-exactly these, so the image is tested the way the chart deploys it.
+"""Print, as JSON, how the Helm chart runs each part of the image: command, literal env, volume
+mounts, probes and init containers, per component (migrations, web, worker, beat).
+`make image-test` runs the image with exactly these, so the image is tested the way the chart
+deploys it.
 
 Rendered offline with the chart's defaults and the local image (helm-python-sdk, as the chart
 tests do).
@@ -31,6 +32,30 @@ def _probe(container: dict[str, Any], name: str) -> dict[str, Any] | None:
     return {"other": sorted(probe)}
 
 
+def _mounts(pod: dict[str, Any], container: dict[str, Any]) -> dict[str, str]:
+    """Mount path → the kind of volume behind it (emptyDir, persistentVolumeClaim, …)."""
+    kinds = {
+        volume["name"]: next((key for key in volume if key != "name"), "unknown")
+        for volume in pod.get("volumes", [])
+    }
+    return {
+        mount["mountPath"]: kinds.get(mount["name"], "unknown")
+        for mount in container.get("volumeMounts", [])
+    }
+
+
+def _container(pod: dict[str, Any], container: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "command": list(container.get("command", [])) + list(container.get("args", [])),
+        "env": {e["name"]: e["value"] for e in container.get("env", []) if "value" in e},
+        "mounts": _mounts(pod, container),
+        "liveness": _probe(container, "livenessProbe"),
+        "readiness": _probe(container, "readinessProbe"),
+        "startup": _probe(container, "startupProbe"),
+        "read_only_root": container.get("securityContext", {}).get("readOnlyRootFilesystem"),
+    }
+
+
 def commands(image: str) -> dict[str, dict[str, Any]]:
     repository, _, tag = image.rpartition(":")
     values = {"image": {"repository": repository, "tag": tag, "pullPolicy": "Never"}}
@@ -46,17 +71,10 @@ def commands(image: str) -> dict[str, dict[str, Any]]:
             if component not in COMPONENTS:
                 continue
             pod = document["spec"]["template"]["spec"]
-            container = pod["containers"][0]
             found[component] = {
-                "command": list(container.get("command", [])) + list(container.get("args", [])),
-                "env": {e["name"]: e["value"] for e in container.get("env", []) if "value" in e},
-                "liveness": _probe(container, "livenessProbe"),
-                "readiness": _probe(container, "readinessProbe"),
-                "startup": _probe(container, "startupProbe"),
+                **_container(pod, pod["containers"][0]),
+                "init": [_container(pod, init) for init in pod.get("initContainers", [])],
                 "user": pod.get("securityContext", {}).get("runAsUser"),
-                "read_only_root": container.get("securityContext", {}).get(
-                    "readOnlyRootFilesystem"
-                ),
             }
     missing = [name for name in COMPONENTS if name not in found]
     if missing:

@@ -89,13 +89,30 @@ class Run:
 
     def __init__(self, env_file: Path, web_port: int, metrics_port: int) -> None:
         self.env_file = env_file
+        self.env_names = [line.split("=", 1)[0] for line in env_file.read_text().splitlines()]
         self.web_port = web_port
         self.metrics_port = metrics_port
         self.names: list[str] = []
         self.volumes = [f"entraide-media-{RUN_ID}", f"entraide-exports-{RUN_ID}"]
 
-    def flags(self) -> list[str]:
+    def flags(self, spec: dict[str, Any] | None = None) -> list[str]:
+        """podman flags for a container the chart describes as `spec`: its literal env (what the
+        env file does not set), and a tmpfs for each of its emptyDirs (media and exports are
+        volumes shared by every container here, as a PVC or S3 would be)."""
+        spec = spec or {}
+        extra = [
+            f"--tmpfs={path}:rw,size=64m,uid=10001,gid=10001"
+            for path in spec.get("mounts", {})
+            if path not in ("/tmp", "/app/var/media", "/app/var/exports")  # noqa: S108
+        ]
+        ours = set(self.env_names)
+        extra += [
+            f"--env={name}={value}"
+            for name, value in spec.get("env", {}).items()
+            if name not in ours
+        ]
         return [
+            *extra,
             *ULIMITS,
             "--network=host",
             f"--env-file={self.env_file}",
@@ -107,19 +124,21 @@ class Run:
             "--security-opt=no-new-privileges",
         ]
 
-    def once(self, command: list[str], *, timeout: float = 900) -> subprocess.CompletedProcess:
+    def once(
+        self, command: list[str], *, spec: dict[str, Any] | None = None, timeout: float = 900
+    ) -> subprocess.CompletedProcess:
         return podman(
             "run",
             "--rm",
             "--no-healthcheck",
-            *self.flags(),
+            *self.flags(spec),
             IMAGE,
             *command,
             check=False,
             timeout=timeout,
         )
 
-    def start(self, role: str, command: list[str], **env: str) -> str:
+    def start(self, role: str, spec: dict[str, Any], command: list[str], **env: str) -> str:
         """Start a long-running role. The image's own HEALTHCHECK stays (checked with `podman
         healthcheck run`; no systemd here to run it on a timer)."""
         name = f"entraide-{role}-{RUN_ID}"
@@ -130,7 +149,7 @@ class Run:
             f"--name={name}",
             f"--hostname={name}",
             "--health-interval=disable",
-            *self.flags(),
+            *self.flags(spec),
             *env_flags,
             IMAGE,
             *command,
@@ -292,10 +311,19 @@ def main() -> int:
 
 
 def exercise(run: Run, chart: dict[str, dict[str, Any]]) -> None:
-    # The migrations Job, twice: a retried Job must find nothing to do and succeed again.
+    # The migrations Job (its init containers first: waiting for the database), twice: a
+    # retried Job must find nothing to do and succeed again.
+    migrations = chart["migrations"]
     for attempt in ("first", "again"):
         started = time.monotonic()
-        job = run.once(chart["migrations"]["command"])
+        for init in migrations["init"]:
+            waited = run.once(init["command"], spec=init)
+            check(
+                f"migrations Job's init container {init['command'][-2:]}",
+                waited.returncode == 0,
+                waited.stderr.strip()[-300:],
+            )
+        job = run.once(migrations["command"], spec=migrations)
         seconds = time.monotonic() - started
         figures[f"migrations Job ({attempt})"] = f"{seconds:.1f} s"
         check(
@@ -313,10 +341,12 @@ def exercise(run: Run, chart: dict[str, dict[str, Any]]) -> None:
         for part in chart["web"]["command"]
     ]
     # PORT: where the image's HEALTHCHECK looks for web (8000 unless the bind moved).
-    web = run.start("web", web_command, PORT=str(run.web_port))
+    web = run.start("web", chart["web"], web_command, PORT=str(run.web_port))
     # Host networking: the worker's metrics need a port of their own here (a pod each in the chart).
-    worker = run.start("worker", chart["worker"]["command"], METRICS_PORT=str(free_port()))
-    beat = run.start("beat", chart["beat"]["command"])
+    worker = run.start(
+        "worker", chart["worker"], chart["worker"]["command"], METRICS_PORT=str(free_port())
+    )
+    beat = run.start("beat", chart["beat"], chart["beat"]["command"])
 
     ready = wait_until(
         "/healthz", lambda: http(run.web_port, "/healthz", "x").status_code == 200, 90
