@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import subprocess
-import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
-from tenants import archives, provisioning
+from tenants import archives, provisioning, storage
 from tenants.db import connection
 from tenants.deprovisioning import deprovision_job_request
 from tenants.errors import ProvisioningError, TenantErrorCode
@@ -311,7 +310,6 @@ def tenant_restore(*, archive: DeprovisionJob, target_slug: str, progress: Progr
             code=TenantErrorCode.RESTORE_FAILED,
         )
     tenant: Tenant | None = None
-    media_dir = provisioning._media_dir(target_schema)
     try:
         connection.set_schema_to_public()
         if source_schema != target_schema:
@@ -352,15 +350,13 @@ def tenant_restore(*, archive: DeprovisionJob, target_slug: str, progress: Progr
 
         progress(RestoreJob.Step.RESTORING_FILES, 75)
         if archive.media_export_path:
-            media_dir.mkdir(parents=True, exist_ok=True)
-            with tarfile.open(archive.media_export_path, "r:gz") as bundle:
-                bundle.extractall(media_dir, filter="data")
+            storage.tenant_media_restore(target_schema, Path(archive.media_export_path))
 
         progress(RestoreJob.Step.ACTIVATING, 95)
         tenant.status = Tenant.Status.ACTIVE
         tenant.save(update_fields=["status", "updated_at"])
     except BaseException as error:
-        _restore_undo(tenant, target_schema, media_dir)
+        _restore_undo(tenant, target_schema)
         if isinstance(error, ProvisioningError):
             raise
         if isinstance(error, Exception):
@@ -377,13 +373,13 @@ def tenant_restore(*, archive: DeprovisionJob, target_slug: str, progress: Progr
     return tenant
 
 
-def _restore_undo(tenant: Tenant | None, schema_name: str, media_dir: Path) -> None:
+def _restore_undo(tenant: Tenant | None, schema_name: str) -> None:
     connection.set_schema_to_public()
     if tenant is not None and tenant.pk is not None:
         Tenant.objects.filter(pk=tenant.pk).delete()
         archives.branding_files_drop(tenant.slug)
     provisioning.schema_drop(schema_name)
-    shutil.rmtree(media_dir, ignore_errors=True)
+    storage.tenant_media_drop(schema_name)
 
 
 def restore_job_run(*, job_id: int) -> RestoreJob | None:
