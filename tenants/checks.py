@@ -21,7 +21,7 @@ def media_storage_settings_check(app_configs: Any, **kwargs: Any) -> list[Error]
         return [
             Error(
                 f"MEDIA_STORAGE is {kind!r}.",
-                hint="Set it to 'local' (files under MEDIA_ROOT) or 's3' (an S3-compatible bucket).",
+                hint="Set it to 'local' (files under MEDIA_ROOT) or 's3' (an S3 bucket).",
                 id="tenants.E001",
             )
         ]

@@ -28,17 +28,18 @@ import shutil
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.core.signals import setting_changed
-from django.db import connection
 from django.db.models.fields.files import FieldFile
 from django.utils.functional import LazyObject, empty
 from django_tenants.utils import get_public_schema_name
 from storages.backends.s3 import S3Storage
+
+from tenants.db import connection
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class _S3MediaStorage(S3Storage):
 class TenantS3Storage(_S3MediaStorage):
     """The default storage with MEDIA_STORAGE=s3: keys under the current schema's name."""
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         schema = connection.schema_name or get_public_schema_name()
         return PLATFORM_PREFIX if schema == get_public_schema_name() else schema
@@ -127,7 +128,7 @@ class PrefixS3Storage(_S3MediaStorage):
         self._prefix = prefix
         super().__init__(**overrides)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return self._prefix
 
@@ -137,18 +138,21 @@ class PlatformStorage(LazyObject):
     switch MEDIA_STORAGE and MEDIA_ROOT)."""
 
     def _setup(self) -> None:
+        wrapped: Storage
         if is_s3():
-            self._wrapped = PlatformS3Storage()
+            wrapped = PlatformS3Storage()
         else:
-            self._wrapped = FileSystemStorage(location=Path(settings.MEDIA_ROOT) / PLATFORM_FOLDER)
+            wrapped = FileSystemStorage(location=Path(settings.MEDIA_ROOT) / PLATFORM_FOLDER)
+        self._wrapped = wrapped
 
 
-platform_storage = PlatformStorage()
+_platform_storage = PlatformStorage()
+platform_storage = cast(Storage, _platform_storage)
 
 
 def _reset_on_settings_change(*, setting: str, **kwargs: Any) -> None:
     if setting in {"MEDIA_STORAGE", "MEDIA_S3", "MEDIA_ROOT", "STORAGES"}:
-        platform_storage._wrapped = empty
+        _platform_storage._wrapped = empty  # type: ignore[assignment] # set up again when read
 
 
 setting_changed.connect(_reset_on_settings_change)
@@ -162,7 +166,7 @@ def stored_file_read(field_file: FieldFile) -> bytes:
     if not field_file:
         raise StoredFileMissing("No file.")
     try:
-        with field_file.storage.open(field_file.name, "rb") as handle:
+        with field_file.storage.open(str(field_file.name), "rb") as handle:
             data: bytes = handle.read()
     except StoredFileMissing:
         raise
@@ -185,7 +189,7 @@ def public_url(field_file: FieldFile) -> str | None:
     storage = _s3_storage_of(field_file) if field_file else None
     if not base or storage is None:
         return None
-    return f"{base}/{storage.key_for(field_file.name)}"
+    return f"{base}/{storage.key_for(str(field_file.name))}"
 
 
 def signed_download_url(
@@ -372,7 +376,47 @@ def default_storage_is_s3() -> bool:
 
 def _unwrapped(storage: Storage) -> Storage:
     if isinstance(storage, LazyObject):
-        if storage._wrapped is empty:  # type: ignore[attr-defined]
-            storage._setup()
-        return storage._wrapped  # type: ignore[attr-defined,no-any-return]
+        storage.exists  # noqa: B018 - a LazyObject sets itself up on its first attribute read
+        wrapped: Storage = storage._wrapped  # type: ignore[attr-defined]
+        return wrapped
     return storage
+
+
+# --- moving local media to the bucket ------------------------------------------------------------
+
+
+def local_media_to_bucket(*, media_root: Path, dry_run: bool = False) -> tuple[int, int, int]:
+    """Copy the files under `media_root` (the local layout) to the bucket (MEDIA_S3): the
+    platform's folder to `public/`, each schema's folder to `<schema>/`, same relative names,
+    so the database's file names stay right. An object already there with the same size is
+    left alone, so it can be run again (before and after the switch). Returns (copied,
+    skipped, bytes copied)."""
+    storage = PlatformS3Storage()
+    client = storage.connection.meta.client
+    copied = skipped = size = 0
+    for path in sorted(media_root.rglob("*")):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(media_root).as_posix()
+        top, _, rest = relative.partition("/")
+        if not rest:
+            continue  # a file at the root belongs to no schema
+        key = f"{PLATFORM_PREFIX if top == PLATFORM_FOLDER else top}/{rest}"
+        length = path.stat().st_size
+        try:
+            existing = client.head_object(Bucket=storage.bucket_name, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in {"404", "NoSuchKey"}:
+                raise
+            existing = None
+        if existing is not None and int(existing["ContentLength"]) == length:
+            skipped += 1
+            continue
+        if not dry_run:
+            with path.open("rb") as source:
+                storage.bucket.Object(key).upload_fileobj(
+                    source, ExtraArgs=storage._get_write_parameters(key)
+                )
+        copied += 1
+        size += length
+    return copied, skipped, size

@@ -69,7 +69,7 @@ def presigned_url_problem(
         expires = int(values["X-Amz-Expires"])
         access_key, _day, region, service, _end = values["X-Amz-Credential"].split("/")
     except (KeyError, ValueError):
-        return "Query-string authentication requires the X-Amz-Date, X-Amz-Expires and X-Amz-Credential parameters."
+        return "Query-string authentication requires X-Amz-Date, X-Amz-Expires, X-Amz-Credential."
     if access_key != ACCESS_KEY_ID:
         return "The AWS Access Key Id you provided does not exist in our records."
     if (now or dt.datetime.now(dt.UTC)) > signed_at + dt.timedelta(seconds=expires):

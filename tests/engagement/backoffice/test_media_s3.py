@@ -83,7 +83,9 @@ def test_a_logo_whose_object_is_gone_is_a_404_and_the_pages_still_render(
     assert home.status_code == 200
 
 
-def test_with_a_cdn_the_logo_url_sends_to_it(s3_media, paris, backoffice_admin, client_for, settings):
+def test_with_a_cdn_the_logo_url_sends_to_it(
+    s3_media, paris, backoffice_admin, client_for, settings
+):
     tenant = _upload_logo(backoffice_admin(paris), paris)
     settings.S3_PUBLIC_BASE_URL = "https://media.entraide.test"
 
