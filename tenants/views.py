@@ -1,8 +1,9 @@
 """The tenant's robots.txt and branding assets (the public host's pages are in website/)."""
 
 import mimetypes
+from io import BytesIO
 
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -51,7 +52,7 @@ def tenant_logo(request: TenantRequest) -> HttpResponse:
         data = stored_file_read(logo)
     except StoredFileMissing:  # the stored name names a file that is gone or unreadable
         raise Http404 from None
-    response = HttpResponse(data, content_type=content_type)
+    response = FileResponse(BytesIO(data), content_type=content_type)
     response["Content-Security-Policy"] = UPLOADED_FILE_POLICY
     response["X-Content-Type-Options"] = "nosniff"
     disposition = "inline" if content_type in RASTER_CONTENT_TYPES else "attachment"
@@ -75,7 +76,7 @@ def tenant_social_image(request: TenantRequest) -> HttpResponse:
         data = stored_file_read(picture)
     except StoredFileMissing:
         raise Http404 from None
-    response = HttpResponse(data, content_type="image/jpeg")
+    response = FileResponse(BytesIO(data), content_type="image/jpeg")
     response["Content-Security-Policy"] = UPLOADED_FILE_POLICY
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = 'inline; filename="social-image.jpg"'

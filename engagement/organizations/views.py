@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from io import BytesIO
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -35,7 +36,7 @@ def organization_logo(request: HttpRequest, organization_id: int) -> HttpRespons
         data = stored_file_read(organization.logo)
     except StoredFileMissing:  # gone, unreadable, or a directory where the file should be
         raise Http404 from None
-    response = HttpResponse(data, content_type="image/png")
+    response = FileResponse(BytesIO(data), content_type="image/png")
     visibility = "public" if organization.is_verified else "private"
     response["Cache-Control"] = f"{visibility}, max-age=86400"
     response["Content-Security-Policy"] = "default-src 'none'"

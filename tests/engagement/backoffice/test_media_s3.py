@@ -65,7 +65,7 @@ def test_a_logo_uploaded_in_the_back_office_is_an_object_named_for_its_tenant(
     served = client_for(paris).get("/branding/logo")
     assert served.status_code == 200
     assert served["Content-Type"] == "image/png"
-    assert served.content == s3_media.get(f"public/{tenant.logo.name}")
+    assert b"".join(served.streaming_content) == s3_media.get(f"public/{tenant.logo.name}")
     # Montréal has no logo: its URL is a 404, never Paris's object.
     assert client_for(montreal).get("/branding/logo").status_code == 404
     assert s3_media.keys("public/branding/montreal/") == []
