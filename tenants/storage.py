@@ -26,7 +26,7 @@ import os
 import posixpath
 import shutil
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -348,6 +348,74 @@ def platform_folder_drop(folder: str) -> None:
         Path(storage.path(folder)).rmdir()
     except OSError:  # something else was put there: left alone
         pass
+
+
+# --- archives (tenants/archives.py) -------------------------------------------------------------
+# pg_dump writes, and pg_restore reads, a local file in TENANT_EXPORT_DIR. With the bucket, an
+# archive's files are uploaded to `public/archives/<file name>` before the tenant is dropped and
+# their local copies deleted afterwards; a restore fetches them back into TENANT_EXPORT_DIR (any
+# worker can: the folder need not outlive the pod) and deletes them when done. The archive keeps
+# its name (DeprovisionJob.export_path) either way.
+
+ARCHIVE_FOLDER = "archives"
+
+
+def _archive_key(path: Path) -> str:
+    return f"{PLATFORM_PREFIX}/{ARCHIVE_FOLDER}/{path.name}"
+
+
+def archive_files_store(paths: Iterable[Path]) -> None:
+    """With the bucket: upload an archive's files (multipart, streamed from disk). Raises
+    ClientError/BotoCoreError/OSError when one cannot be stored."""
+    if not is_s3():
+        return
+    storage = PlatformS3Storage()
+    for path in paths:
+        storage.bucket.upload_file(
+            str(path),
+            _archive_key(path),
+            ExtraArgs={
+                "ContentType": "application/octet-stream",
+                "CacheControl": PRIVATE_CACHE_CONTROL,
+            },
+            Config=storage.transfer_config,
+        )
+
+
+def archive_files_forget_local(paths: Iterable[Path]) -> None:
+    """With the bucket: delete the local copies of an archive's files (they are in the bucket)."""
+    if not is_s3():
+        return
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def archive_file_exists(path: Path) -> bool:
+    if path.is_file():
+        return True
+    if not is_s3():
+        return False
+    return bool(PlatformS3Storage().exists(f"{ARCHIVE_FOLDER}/{path.name}"))
+
+
+def archive_file_fetch(path: Path) -> bool:
+    """Make sure the archive's file is at `path` (fetched from the bucket when it is not);
+    False when it is nowhere."""
+    if path.is_file():
+        return True
+    if not is_s3() or not archive_file_exists(path):
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.part")
+    storage = PlatformS3Storage()
+    try:
+        storage.bucket.download_file(
+            _archive_key(path), str(partial), Config=storage.transfer_config
+        )
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return True
 
 
 # --- the bucket, checked -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import mimetypes
 from io import BytesIO
 
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -34,7 +35,7 @@ def robots_txt(request: TenantRequest) -> HttpResponse:
 
 @require_GET
 @cache_control(public=True, max_age=3600)
-def tenant_logo(request: TenantRequest) -> HttpResponse:
+def tenant_logo(request: TenantRequest) -> HttpResponseBase:
     logo = request.tenant.logo
     if not logo:
         raise Http404
@@ -63,7 +64,7 @@ def tenant_logo(request: TenantRequest) -> HttpResponse:
 
 @require_GET
 @cache_control(public=True, max_age=3600)
-def tenant_social_image(request: TenantRequest) -> HttpResponse:
+def tenant_social_image(request: TenantRequest) -> HttpResponseBase:
     """The picture link previews show (<meta property="og:image">): a JPEG that
     tenants.settings_services wrote, never the uploaded bytes."""
     picture = request.tenant.social_image

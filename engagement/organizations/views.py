@@ -6,6 +6,7 @@ import logging
 from io import BytesIO
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 @require_GET
-def organization_logo(request: HttpRequest, organization_id: int) -> HttpResponse:
+def organization_logo(request: HttpRequest, organization_id: int) -> HttpResponseBase:
     """The organization's logo (a PNG we wrote, engagement.images): public for verified
     organizations, else for their members and the moderators. The URL carries the file's
     version (Organization.logo_url), so it may be cached for long, privately unless public."""
