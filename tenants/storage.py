@@ -30,12 +30,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.core.signals import setting_changed
 from django.db.models.fields.files import FieldFile
 from django.utils.functional import LazyObject, empty
+from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import get_public_schema_name
 from storages.backends.s3 import S3Storage
 
@@ -57,6 +59,14 @@ PRIVATE_CACHE_CONTROL = "private, no-store"
 
 class StoredFileMissing(OSError):
     """A stored file that cannot be read: gone, or its store unreachable."""
+
+
+class StorageUnavailable(OSError):
+    """A file that cannot be stored: the store refuses or does not answer."""
+
+
+# Shown next to the upload field when the store refused a file (services catch StorageUnavailable).
+STORAGE_UNAVAILABLE_MESSAGE = _("The file could not be stored just now; please try again later.")
 
 
 def media_storage_kind() -> str:
@@ -101,6 +111,22 @@ class _S3MediaStorage(S3Storage):
         except (ClientError, BotoCoreError) as error:
             logger.warning("storage.s3_unreadable", extra={"error": error.__class__.__name__})
             raise StoredFileMissing(f"The object store did not answer: {error}") from None
+
+    def _save(self, name: str, content: Any) -> str:
+        try:
+            saved: str = super()._save(name, content)
+        except (ClientError, BotoCoreError) as error:
+            logger.error("storage.s3_unwritable", extra={"error": error.__class__.__name__})
+            raise StorageUnavailable(f"The object store refused the file: {error}") from None
+        return saved
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        try:
+            available: str = super().get_available_name(name, max_length)
+        except (ClientError, BotoCoreError) as error:  # the HEAD that looks for a free name
+            logger.error("storage.s3_unwritable", extra={"error": error.__class__.__name__})
+            raise StorageUnavailable(f"The object store did not answer: {error}") from None
+        return available
 
     def key_for(self, name: str) -> str:
         return str(self._normalize_name(name))
@@ -422,8 +448,17 @@ def archive_file_fetch(path: Path) -> bool:
 
 
 def bucket_check() -> str | None:
-    """None when the bucket answers; else what is wrong, in words."""
-    storage = PlatformS3Storage()
+    """None when the bucket answers; else what is wrong, in words (within seconds: a store
+    that does not answer is not waited for with the client's default minute and retries)."""
+    storage = PlatformS3Storage(
+        client_config=Config(
+            s3={"addressing_style": s3_options().get("addressing_style", "path")},
+            signature_version="s3v4",
+            connect_timeout=5,
+            read_timeout=10,
+            retries={"max_attempts": 2, "mode": "standard"},
+        )
+    )
     try:
         storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
     except ClientError as error:

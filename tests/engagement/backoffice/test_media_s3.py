@@ -15,7 +15,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from engagement.backoffice.models import ExportJob
-from engagement.backoffice.services_exports import export_download_token
+from engagement.backoffice.services_exports import export_download_token, export_jobs_purge
+from engagement.errors import EngagementError
 from engagement.organizations.models import Organization
 from engagement.organizations.services import organization_update
 from tenants.audit.models import AuditEvent
@@ -226,10 +227,36 @@ def test_an_export_whose_object_is_gone_is_a_410_not_a_500(s3_media, paris, back
 
 
 def test_the_purge_deletes_the_object(s3_media, paris, backoffice_admin):
-    from engagement.backoffice.services_exports import export_jobs_purge
-
     job = _done_job(paris, backoffice_admin(paris).user)
     with tenant_context(paris):
         ExportJob.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
         assert export_jobs_purge() == 1
     assert s3_media.keys() == []
+
+
+# --- a bucket that is gone: readable failures, never a 500 ---------------------------------------
+
+
+def test_an_upload_to_a_missing_bucket_is_a_field_error_and_nothing_changes(
+    s3_media, settings, paris, backoffice_admin
+):
+    client = backoffice_admin(paris)
+    settings.MEDIA_S3 = s3_media.options(bucket_name="entraide-nowhere")
+    upload = SimpleUploadedFile("logo.png", picture("PNG", size=(800, 400)), "image/png")
+
+    response = client.post(BRANDING, _branding_data(paris, logo=upload))
+
+    assert response.status_code == 400
+    assert "Le fichier n&#x27;a pas pu être enregistré pour le moment" in response.content.decode()
+    assert not Tenant.objects.get(pk=paris.pk).logo
+
+
+def test_an_organization_logo_to_a_missing_bucket_is_a_400_on_logo(s3_media, settings, paris):
+    settings.MEDIA_S3 = s3_media.options(bucket_name="entraide-nowhere")
+    with tenant_context(paris):
+        organization = OrganizationFactory()
+        editor = MembershipFactory(organization=organization).user
+        with pytest.raises(EngagementError) as error:
+            organization_update(organization=organization, actor=editor, logo=picture("PNG"))
+        assert list(error.value.fields) == ["logo"]
+        assert not Organization.objects.get(pk=organization.pk).logo
