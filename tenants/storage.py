@@ -120,6 +120,13 @@ class _S3MediaStorage(S3Storage):
             raise StorageUnavailable(f"The object store refused the file: {error}") from None
         return saved
 
+    def delete(self, name: str) -> None:
+        try:
+            super().delete(name)
+        except (ClientError, BotoCoreError) as error:
+            logger.error("storage.s3_unwritable", extra={"error": error.__class__.__name__})
+            raise StorageUnavailable(f"The object store did not delete {name}: {error}") from None
+
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         try:
             available: str = super().get_available_name(name, max_length)
@@ -192,7 +199,7 @@ def stored_file_read(field_file: FieldFile) -> bytes:
     if not field_file:
         raise StoredFileMissing("No file.")
     try:
-        with field_file.storage.open(str(field_file.name), "rb") as handle:
+        with field_file.open("rb") as handle:
             data: bytes = handle.read()
     except StoredFileMissing:
         raise
