@@ -33,7 +33,7 @@ from typing import Any, cast
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.signals import setting_changed
 from django.db.models.fields.files import FieldFile
 from django.utils.functional import LazyObject, empty
@@ -478,10 +478,6 @@ def bucket_check() -> str | None:
     except BotoCoreError as error:
         return f"the object store cannot be reached: {error}"
     return None
-
-
-def default_storage_is_s3() -> bool:
-    return isinstance(_unwrapped(default_storage), _S3MediaStorage)
 
 
 def _unwrapped(storage: Storage) -> Storage:
