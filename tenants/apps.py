@@ -7,7 +7,7 @@ class TenantsConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: both modules import models, loaded once the apps are ready.
-        from tenants import context, routing
+        from tenants import checks, context, routing  # noqa: F401 - checks registers itself
 
         routing.connect_invalidation()
         context.connect_log_scope_to_tasks()

@@ -25,7 +25,8 @@ from django.db import connection
 from django.db.models import JSONField
 
 from tenants.errors import ProvisioningError, TenantErrorCode
-from tenants.models import Domain, Tenant, branding_storage
+from tenants.models import Domain, Tenant
+from tenants.storage import platform_folder_drop
 
 MANIFEST_FORMAT = 1
 # Not carried over: identity (the restore chooses the slug), lifecycle and bookkeeping.
@@ -62,17 +63,7 @@ def _branding_files(tenant: Tenant) -> dict[str, dict[str, str]]:
 
 def branding_files_drop(slug: str) -> None:
     """Delete a tenant's branding folder (once it is archived, or a failed restore's)."""
-    storage = branding_storage()
-    folder = f"branding/{slug}"
-    if not storage.exists(folder):
-        return
-    _dirs, files = storage.listdir(folder)
-    for name in files:
-        storage.delete(f"{folder}/{name}")
-    try:
-        Path(storage.path(folder)).rmdir()
-    except OSError:  # something else was put there: left alone
-        pass
+    platform_folder_drop(f"branding/{slug}")
 
 
 def branding_files_restore(tenant: Tenant, manifest: Manifest) -> None:

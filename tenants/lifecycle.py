@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import subprocess
-import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
-from tenants import archives, provisioning
+from tenants import archives, provisioning, storage
 from tenants.db import connection
 from tenants.deprovisioning import deprovision_job_request
 from tenants.errors import ProvisioningError, TenantErrorCode
@@ -208,21 +207,31 @@ def archive_check(archive: DeprovisionJob) -> archives.Manifest:
     """The archive's manifest once its files are there and readable, and its schema is one this
     code can bring up to date; else ARCHIVE_INVALID or ARCHIVE_TOO_NEW."""
     dump = Path(archive.export_path)
-    if not dump.is_file():
+    if not storage.archive_file_exists(dump):
         raise ProvisioningError(
             f"The archive's dump {dump.name} is missing.",
             code=TenantErrorCode.ARCHIVE_INVALID,
             field="archive",
         )
-    manifest = archives.manifest_read(archives.manifest_path_for(dump))
-    listing = _pg_restore("--list", str(dump))
-    if listing.returncode != 0:
+    manifest_path = archives.manifest_path_for(dump)
+    was_local = manifest_path.is_file()
+    storage.archive_file_fetch(manifest_path)  # small; from the bucket when it is there
+    try:
+        manifest = archives.manifest_read(manifest_path)
+    finally:
+        if not was_local:
+            storage.archive_files_forget_local([manifest_path])
+    # A dump still in the bucket is read once the worker has fetched it (tenant_restore).
+    listing = _pg_restore("--list", str(dump)) if dump.is_file() else None
+    if listing is not None and listing.returncode != 0:
         raise ProvisioningError(
             f"The archive's dump {dump.name} is unreadable: {listing.stderr.strip()[:300]}",
             code=TenantErrorCode.ARCHIVE_INVALID,
             field="archive",
         )
-    if archive.media_export_path and not Path(archive.media_export_path).is_file():
+    if archive.media_export_path and not storage.archive_file_exists(
+        Path(archive.media_export_path)
+    ):
         raise ProvisioningError(
             f"The archive's files {Path(archive.media_export_path).name} are missing.",
             code=TenantErrorCode.ARCHIVE_INVALID,
@@ -282,6 +291,20 @@ def tenant_restore(*, archive: DeprovisionJob, target_slug: str, progress: Progr
     """Rebuild a tenant from an archive under `target_slug`: all or nothing (see the module)."""
     progress(RestoreJob.Step.CHECKING, 5)
     slug_check_available(target_slug)
+    # With the bucket, the archive's files come back to TENANT_EXPORT_DIR for pg_restore, and
+    # go once the restore is over.
+    fetched = [
+        Path(name)
+        for name in (archive.export_path, archive.media_export_path)
+        if name and not Path(name).is_file() and storage.archive_file_fetch(Path(name))
+    ]
+    try:
+        return _tenant_restore(archive, target_slug, progress)
+    finally:
+        storage.archive_files_forget_local(fetched)
+
+
+def _tenant_restore(archive: DeprovisionJob, target_slug: str, progress: Progress) -> Tenant:
     manifest = archive_check(archive)
     source_schema = manifest.schema_name
     target_schema = Tenant.schema_name_for(target_slug)
@@ -311,7 +334,6 @@ def tenant_restore(*, archive: DeprovisionJob, target_slug: str, progress: Progr
             code=TenantErrorCode.RESTORE_FAILED,
         )
     tenant: Tenant | None = None
-    media_dir = provisioning._media_dir(target_schema)
     try:
         connection.set_schema_to_public()
         if source_schema != target_schema:
@@ -352,15 +374,13 @@ def tenant_restore(*, archive: DeprovisionJob, target_slug: str, progress: Progr
 
         progress(RestoreJob.Step.RESTORING_FILES, 75)
         if archive.media_export_path:
-            media_dir.mkdir(parents=True, exist_ok=True)
-            with tarfile.open(archive.media_export_path, "r:gz") as bundle:
-                bundle.extractall(media_dir, filter="data")
+            storage.tenant_media_restore(target_schema, Path(archive.media_export_path))
 
         progress(RestoreJob.Step.ACTIVATING, 95)
         tenant.status = Tenant.Status.ACTIVE
         tenant.save(update_fields=["status", "updated_at"])
     except BaseException as error:
-        _restore_undo(tenant, target_schema, media_dir)
+        _restore_undo(tenant, target_schema)
         if isinstance(error, ProvisioningError):
             raise
         if isinstance(error, Exception):
@@ -377,13 +397,13 @@ def tenant_restore(*, archive: DeprovisionJob, target_slug: str, progress: Progr
     return tenant
 
 
-def _restore_undo(tenant: Tenant | None, schema_name: str, media_dir: Path) -> None:
+def _restore_undo(tenant: Tenant | None, schema_name: str) -> None:
     connection.set_schema_to_public()
     if tenant is not None and tenant.pk is not None:
         Tenant.objects.filter(pk=tenant.pk).delete()
         archives.branding_files_drop(tenant.slug)
     provisioning.schema_drop(schema_name)
-    shutil.rmtree(media_dir, ignore_errors=True)
+    storage.tenant_media_drop(schema_name)
 
 
 def restore_job_run(*, job_id: int) -> RestoreJob | None:

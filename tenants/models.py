@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+
+from tenants.storage import platform_storage
 
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f6feb."))
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
@@ -24,10 +25,11 @@ def branding_upload_to(instance: Tenant, filename: str) -> str:
     return f"branding/{instance.slug}/{filename}"
 
 
-def branding_storage() -> FileSystemStorage:
+def branding_storage() -> Storage:
     # Branding belongs to the Tenant row (public schema), so it is not stored under a tenant
-    # schema's media folder; the path still names the tenant.
-    return FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "platform")
+    # schema's media folder (MEDIA_ROOT/platform/ on disk, `public/` in the bucket: see
+    # tenants.storage); the path still names the tenant.
+    return platform_storage
 
 
 def default_map_center() -> Point:

@@ -17,12 +17,14 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
+from tenants import storage
 from tenants.db import connection
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.schema_clone import clone_schema
@@ -220,28 +222,20 @@ def schema_export(schema_name: str, path: Path) -> int:
     return path.stat().st_size
 
 
-def _media_dir(schema_name: str) -> Path:
-    """Where django-tenants' TenantFileSystemStorage keeps the schema's uploads."""
-    return Path(settings.MEDIA_ROOT) / (settings.MULTITENANT_RELATIVE_MEDIA_ROOT % schema_name)
-
-
 def media_export(schema_name: str, base: Path) -> Path | None:
-    """The schema's uploaded files as `base`.tar.gz, or None when it has none."""
-    directory = _media_dir(schema_name)
-    if not directory.is_dir() or not any(directory.iterdir()):
-        return None
+    """The schema's uploaded files (on disk or in the bucket: tenants.storage) as
+    `base`.tar.gz, or None when it has none."""
     try:
-        archive = shutil.make_archive(str(base), "gztar", root_dir=directory)
-    except OSError as error:
+        return storage.tenant_media_export(schema_name, base)
+    except (OSError, ClientError, BotoCoreError) as error:
         raise ProvisioningError(
-            f"Export of the files of {schema_name!r} failed: {error}",
+            f"Export of the files of {schema_name!r} failed: {error}"[:500],
             code=TenantErrorCode.EXPORT_FAILED,
         ) from None
-    return Path(archive)
 
 
 def media_drop(schema_name: str) -> None:
-    shutil.rmtree(_media_dir(schema_name), ignore_errors=True)
+    storage.tenant_media_drop(schema_name)
 
 
 def schema_drop(schema_name: str) -> None:

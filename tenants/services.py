@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
-from tenants import archives, provisioning
+from tenants import archives, provisioning, storage
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.models import SLUG_PATTERN, DeprovisionJob, Domain, Tenant
 from tenants.provisioning_steps import (
@@ -241,6 +242,14 @@ def tenant_deprovision(
         tenant.schema_name, Path(export_dir) / f"{tenant.slug}-{stamp}-media"
     )
     manifest_path = archives.manifest_write(tenant, archives.manifest_path_for(export_path))
+    archive_files = [export_path, manifest_path, *([media_path] if media_path else [])]
+    try:
+        # With MEDIA_STORAGE=s3 the archive goes to the bucket before anything is dropped.
+        storage.archive_files_store(archive_files)
+    except (OSError, ClientError, BotoCoreError) as error:
+        raise ProvisioningError(
+            f"The archive could not be stored: {error}"[:500], code=TenantErrorCode.EXPORT_FAILED
+        ) from None
 
     progress(DeprovisionJob.Step.DROPPING, 80)
     with transaction.atomic():
@@ -249,6 +258,7 @@ def tenant_deprovision(
     provisioning.media_drop(tenant.schema_name)
     # Its logo and link-preview picture are in the manifest now.
     archives.branding_files_drop(tenant.slug)
+    storage.archive_files_forget_local(archive_files)
     progress(DeprovisionJob.Step.DONE, 100)
     logger.info("tenant.deprovisioned", extra={"tenant": slug, "export_bytes": size})
     return DeprovisionResult(

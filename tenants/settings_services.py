@@ -43,6 +43,7 @@ from tenants.branding import HEX_PATTERN, brand_contrast_checks
 from tenants.images import ImageRejected, picture_reencoded
 from tenants.models import MAP_ZOOM_MAX, MAP_ZOOM_MIN, Tenant
 from tenants.sanitizing import clean_html, clean_text
+from tenants.storage import STORAGE_UNAVAILABLE_MESSAGE, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -398,7 +399,10 @@ def _apply(
         for name, change in (pictures or {}).items():
             if change is KEEP or (change is None and not getattr(locked, name)):
                 continue
-            _replace_picture(locked, name, change)
+            try:
+                _replace_picture(locked, name, change)
+            except StorageUnavailable:
+                raise ValidationError({name: [str(STORAGE_UNAVAILABLE_MESSAGE)]}) from None
             changed.append(name)
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenants.db import connection
 from tenants.models import Tenant, TenantUsage
 from tenants.platform_audit import Action, audit_record
+from tenants.storage import tenant_media_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -69,15 +67,8 @@ def schema_bytes(schema_name: str) -> int:
 
 
 def media_bytes(schema_name: str) -> int:
-    directory = Path(settings.MEDIA_ROOT) / (settings.MULTITENANT_RELATIVE_MEDIA_ROOT % schema_name)
-    total = 0
-    for root, _dirs, files in os.walk(directory):
-        for name in files:
-            try:
-                total += (Path(root) / name).stat().st_size
-            except OSError:
-                continue
-    return total
+    """The schema's uploaded files, in bytes (on disk or in the bucket: tenants.storage)."""
+    return tenant_media_bytes(schema_name)
 
 
 def usage_refresh_tenant(tenant: Tenant) -> TenantUsage:

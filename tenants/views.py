@@ -1,12 +1,15 @@
 """The tenant's robots.txt and branding assets (the public host's pages are in website/)."""
 
 import mimetypes
+from io import BytesIO
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from tenants.middleware import TenantRequest
+from tenants.storage import StoredFileMissing, public_url, stored_file_read
 
 RASTER_CONTENT_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 LOGO_CONTENT_TYPES = RASTER_CONTENT_TYPES | {"image/svg+xml"}
@@ -32,10 +35,13 @@ def robots_txt(request: TenantRequest) -> HttpResponse:
 
 @require_GET
 @cache_control(public=True, max_age=3600)
-def tenant_logo(request: TenantRequest) -> FileResponse:
+def tenant_logo(request: TenantRequest) -> HttpResponseBase:
     logo = request.tenant.logo
     if not logo:
         raise Http404
+    cdn_url = public_url(logo)
+    if cdn_url:
+        return HttpResponseRedirect(cdn_url)
     content_type = mimetypes.guess_type(logo.name)[0] or ""
     # Whatever was uploaded, it is shown as an image and never runs on the tenant's origin: an SVG
     # can carry scripts (harmless inside <img>, not when the file is opened directly), so the
@@ -44,10 +50,10 @@ def tenant_logo(request: TenantRequest) -> FileResponse:
     if content_type not in LOGO_CONTENT_TYPES:
         content_type = "application/octet-stream"
     try:
-        file = logo.open("rb")
-    except OSError:  # the stored path names a file that is gone or unreadable
+        data = stored_file_read(logo)
+    except StoredFileMissing:  # the stored name names a file that is gone or unreadable
         raise Http404 from None
-    response = FileResponse(file, content_type=content_type)
+    response = FileResponse(BytesIO(data), content_type=content_type)
     response["Content-Security-Policy"] = UPLOADED_FILE_POLICY
     response["X-Content-Type-Options"] = "nosniff"
     disposition = "inline" if content_type in RASTER_CONTENT_TYPES else "attachment"
@@ -58,17 +64,20 @@ def tenant_logo(request: TenantRequest) -> FileResponse:
 
 @require_GET
 @cache_control(public=True, max_age=3600)
-def tenant_social_image(request: TenantRequest) -> FileResponse:
+def tenant_social_image(request: TenantRequest) -> HttpResponseBase:
     """The picture link previews show (<meta property="og:image">): a JPEG that
     tenants.settings_services wrote, never the uploaded bytes."""
     picture = request.tenant.social_image
     if not picture:
         raise Http404
+    cdn_url = public_url(picture)
+    if cdn_url:
+        return HttpResponseRedirect(cdn_url)
     try:
-        file = picture.open("rb")
-    except OSError:
+        data = stored_file_read(picture)
+    except StoredFileMissing:
         raise Http404 from None
-    response = FileResponse(file, content_type="image/jpeg")
+    response = FileResponse(BytesIO(data), content_type="image/jpeg")
     response["Content-Security-Policy"] = UPLOADED_FILE_POLICY
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = 'inline; filename="social-image.jpg"'

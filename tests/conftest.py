@@ -11,6 +11,9 @@ Fixtures:
   point at, reset around the test.
 - `smtp_inbox`: what a real SMTP server on loopback (tests/smtp_server.py) received during the
   test; Django sends through SMTP to it for that test (other tests keep the in-memory outbox).
+- `s3_media`: uploaded files go to a new bucket of a real S3-compatible server on loopback
+  (moto's server mode, tests/s3_server.py) for this test (MEDIA_STORAGE=s3); other tests keep
+  local disk.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.test import Client
 
 from tests.accounts.idp.facebook import FakeGraph, FakeGraphServer
 from tests.dns_server import LoopbackDnsServer, Zone
+from tests.s3_server import LoopbackS3Server, S3Media
 from tests.smtp_server import Inbox, LoopbackSmtpServer
 from tests.tenancy import TEST_TENANTS, create_test_tenants
 
@@ -215,3 +219,25 @@ def facebook_graph(facebook_graph_session: FakeGraphServer) -> Iterator[FakeGrap
 
 
 __all__ = ["TEST_TENANTS"]
+
+
+@pytest.fixture(scope="session")
+def _s3_server() -> Iterator[LoopbackS3Server]:
+    server = LoopbackS3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_media(_s3_server: LoopbackS3Server, settings) -> Iterator[S3Media]:  # type: ignore[no-untyped-def]
+    """MEDIA_STORAGE=s3 for this test, on a new (private) bucket of the loopback S3 server."""
+    media = S3Media.create(_s3_server)
+    settings.S3_PUBLIC_BASE_URL = ""
+    settings.MEDIA_S3 = media.options()
+    settings.MEDIA_STORAGE = "s3"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tenants.storage.TenantS3Storage"},
+    }
+    yield media
+    media.destroy()

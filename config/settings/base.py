@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from pythonjsonlogger.core import RESERVED_ATTRS
 from redis.backoff import NoBackoff
@@ -802,8 +803,6 @@ TENANT_SUSPENDED_RETRY_AFTER = 3600
 # server connection, in another tenant's schema.
 DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", "direct").strip().lower()
 if DATABASE_POOL_MODE not in {"direct", "session"}:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"DATABASE_POOL_MODE={DATABASE_POOL_MODE!r}: use 'direct' or 'session' (PgBouncer's "
         "transaction pooling would mix tenants' search_path; see docs/operations.md)."
@@ -812,3 +811,28 @@ if DATABASE_POOL_MODE not in {"direct", "session"}:
 # (sessions, password reset links, signed URLs); comma-separated, newest first.
 SECRET_KEY_FALLBACKS: list[bytes | str] = list(env_list("DJANGO_SECRET_KEY_FALLBACKS", ""))
 # End of the deployment block ------------------------------------------------------------------
+
+# --- Media on object storage (tenants/storage.py) ------------------------------------------------
+# MEDIA_STORAGE=local (the default, `make run`): uploads on disk under MEDIA_ROOT/<schema>/ and the
+# platform's files under MEDIA_ROOT/platform/, as above. MEDIA_STORAGE=s3: one private bucket of an
+# S3-compatible store, keys `<schema>/<name>` (the tenant's schema) and `public/<name>` (the
+# platform's: tenant branding). Nothing is public in the bucket: the app serves logos itself (or
+# sends them to S3_PUBLIC_BASE_URL, a CDN in front of the bucket) and hands out exports through
+# short-lived signed URLs after its own permission checks. The system checks tenants.E001/E002
+# say what is missing or unreachable.
+MEDIA_STORAGE = env("MEDIA_STORAGE", "local").strip().lower() or "local"
+MEDIA_S3 = {
+    "bucket_name": env("S3_BUCKET"),
+    "endpoint_url": env("S3_ENDPOINT_URL") or None,  # empty: AWS
+    "region_name": env("S3_REGION") or None,
+    "addressing_style": env("S3_ADDRESSING_STYLE", "path") or "path",
+    "access_key": env("S3_ACCESS_KEY_ID") or None,
+    "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+    "querystring_expire": int(env("S3_SIGNED_URL_SECONDS", "3600") or "3600"),
+}
+# Optional: a CDN or custom domain serving the bucket's public objects (tenant branding and
+# verified organizations' logos), e.g. https://media.entraide.example.
+S3_PUBLIC_BASE_URL = env("S3_PUBLIC_BASE_URL").rstrip("/")
+if MEDIA_STORAGE == "s3":
+    STORAGES = {**STORAGES, "default": {"BACKEND": "tenants.storage.TenantS3Storage"}}
+# --- end of media on object storage --------------------------------------------------------------

@@ -36,7 +36,7 @@ from django_tenants.utils import get_public_schema_name
 from accounts.models import User
 from accounts.permissions import user_is_tenant_admin
 from billing.entitlements import entitlement_has
-from engagement.backoffice.export_files import sheet_writer
+from engagement.backoffice.export_files import CONTENT_TYPES, sheet_writer
 from engagement.backoffice.models import ExportJob, export_storage
 from engagement.backoffice.selectors_exports import Period, Row, export_table
 from engagement.errors import EngagementError, EngagementErrorCode
@@ -45,6 +45,7 @@ from tenants.context import current_tenant, tenant_context
 from tenants.models import Tenant
 from tenants.outbox.services import outbox_enqueue
 from tenants.signing import InvalidToken, TokenExpired, tenant_dumps, tenant_loads
+from tenants.storage import StoredFileMissing, signed_download_url
 
 logger = logging.getLogger(__name__)
 
@@ -348,6 +349,34 @@ def export_job_download(*, job: ExportJob, actor: User) -> File[bytes]:
         file = job.file.open("rb")
     except OSError:
         raise ExportLinkExpired from None
+    _audit_download(job, actor)
+    return file
+
+
+def export_job_download_url(*, job: ExportJob, actor: User) -> str | None:
+    """With the files on an object store: a signed URL of the job's file for the admin who
+    asked for it (audited), valid S3_SIGNED_URL_SECONDS and never beyond the job's expiry.
+    None when the files are on local disk (export_job_download streams it then). Raises
+    ExportLinkExpired once its time is up or its file is gone."""
+    now = timezone.now()
+    if not job.is_downloadable(now):
+        raise ExportLinkExpired
+    assert job.expires_at is not None  # is_downloadable
+    try:
+        url = signed_download_url(
+            job.file,
+            filename=job.download_name(),
+            content_type=CONTENT_TYPES[ExportJob.Format(job.format)],
+            max_seconds=(job.expires_at - now).total_seconds(),
+        )
+    except StoredFileMissing:
+        raise ExportLinkExpired from None
+    if url is not None:
+        _audit_download(job, actor)
+    return url
+
+
+def _audit_download(job: ExportJob, actor: User) -> None:
     audit_record(
         actor=actor,
         action="export.downloaded",
@@ -355,7 +384,6 @@ def export_job_download(*, job: ExportJob, actor: User) -> File[bytes]:
         data={"kind": job.kind, "format": job.format, "rows": job.rows},
     )
     logger.info("export.downloaded", extra={"job_id": job.pk})
-    return file
 
 
 # --- forgetting it -------------------------------------------------------------------------------

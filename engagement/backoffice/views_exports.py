@@ -20,7 +20,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -46,6 +46,7 @@ from engagement.backoffice.services_exports import (
     export_download_token,
     export_formats_allowed,
     export_job_download,
+    export_job_download_url,
     export_request,
 )
 from engagement.errors import EngagementError
@@ -156,6 +157,13 @@ def export_download(request: SignedInRequest, token: str) -> HttpResponse:
         raise Http404
     job = export_job_get_for_requester(job_id=claim.job_id, user=request.user)
     try:
+        # On the object store: a redirect to a short-lived signed URL of the object.
+        signed_url = export_job_download_url(job=job, actor=request.user)
+        if signed_url is not None:
+            response = HttpResponseRedirect(signed_url)
+            response["Cache-Control"] = "private, no-store"
+            response["Referrer-Policy"] = "no-referrer"
+            return response
         file = export_job_download(job=job, actor=request.user)
     except ExportLinkExpired:
         return _expired(request)

@@ -33,6 +33,7 @@ from engagement.templatetags.engagement_tags import when
 from tenants.branding import SURFACE_BACKGROUND, branding_for, readable_link_colour
 from tenants.images import MAX_PIXELS
 from tenants.models import Tenant
+from tenants.storage import stored_file_read
 
 logger = logging.getLogger(__name__)
 
@@ -183,8 +184,7 @@ def _logo(file: FieldFile | None) -> Image.Image | None:
     if not file:
         return None
     try:
-        with file.open("rb") as handle:
-            data = handle.read()
+        data = stored_file_read(file)
         with Image.open(BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
                 return None

@@ -40,6 +40,7 @@ from engagement.organizations.models import (
 from engagement.validation import clean_texts, copy_fields, validated
 from tenants.audit.services import audit_record
 from tenants.context import current_schema_name, current_tenant
+from tenants.storage import STORAGE_UNAVAILABLE_MESSAGE, StorageUnavailable
 
 logger = logging.getLogger("engagement.services")
 
@@ -201,7 +202,13 @@ def _replace_logo(organization: Organization, png: bytes | None) -> None:
         organization.logo = ""
     else:
         name = f"{organization.slug}-{secrets.token_hex(6)}.png"
-        organization.logo.save(name, ContentFile(png), save=False)
+        try:
+            organization.logo.save(name, ContentFile(png), save=False)
+        except StorageUnavailable:
+            message = str(STORAGE_UNAVAILABLE_MESSAGE)
+            raise EngagementError(
+                message, code=EngagementErrorCode.INVALID, fields={"logo": [message]}
+            ) from None
     if previous:
         storage = organization.logo.storage
         schema = current_schema_name()

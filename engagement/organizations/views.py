@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from io import BytesIO
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -14,23 +16,28 @@ from engagement.organizations.access import (
     organization_get_for_public_page,
     organization_get_for_viewer,
 )
+from tenants.storage import StoredFileMissing, public_url, stored_file_read
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
-def organization_logo(request: HttpRequest, organization_id: int) -> HttpResponse:
+def organization_logo(request: HttpRequest, organization_id: int) -> HttpResponseBase:
     """The organization's logo (a PNG we wrote, engagement.images): public for verified
     organizations, else for their members and the moderators. The URL carries the file's
     version (Organization.logo_url), so it may be cached for long, privately unless public."""
     organization = organization_get_for_viewer(organization_id=organization_id, user=request.user)
     if not organization.logo:
         raise Http404
+    # Verified organizations' logos are public: a CDN in front of the bucket may serve them.
+    cdn_url = public_url(organization.logo) if organization.is_verified else None
+    if cdn_url:
+        return HttpResponseRedirect(cdn_url)
     try:
-        file = organization.logo.open("rb")
-    except OSError:  # gone, unreadable, or a directory where the file should be
+        data = stored_file_read(organization.logo)
+    except StoredFileMissing:  # gone, unreadable, or a directory where the file should be
         raise Http404 from None
-    response = FileResponse(file, content_type="image/png")
+    response = FileResponse(BytesIO(data), content_type="image/png")
     visibility = "public" if organization.is_verified else "private"
     response["Cache-Control"] = f"{visibility}, max-age=86400"
     response["Content-Security-Policy"] = "default-src 'none'"

@@ -218,7 +218,10 @@ def test_home_refuses_extreme_pages_and_dates_without_failing(
     assert "3 missions" in html(response)
 
 
-def test_a_logo_file_gone_from_storage_is_a_404(client_for, paris, in_paris):
+@pytest.mark.parametrize("media", ["local", "s3"])
+def test_a_logo_file_gone_from_storage_is_a_404(request, media, client_for, paris, in_paris):
+    if media == "s3":
+        request.getfixturevalue("s3_media")  # a stale name in the bucket: no such object
     organization = OrganizationFactory()
     organization.logo.name = f"organizations/{organization.pk}/gone.png"
     organization.save(update_fields=["logo"])

@@ -205,7 +205,12 @@ def test_another_tenants_mission_has_no_picture_here(client_for, paris, montreal
     assert client_for(montreal).get(f"/missions/{mission.pk}/apercu.png").status_code == 200
 
 
-def test_the_tenant_logo_is_drawn_and_a_broken_one_is_left_out(client_for, paris, shared_mission):
+@pytest.mark.parametrize("media", ["local", "s3"])
+def test_the_tenant_logo_is_drawn_and_a_broken_one_is_left_out(
+    request, media, client_for, paris, shared_mission
+):
+    if media == "s3":
+        request.getfixturevalue("s3_media")  # the logo is an object of a bucket
     tenant = Tenant.objects.get(pk=paris.pk)
     tenant.logo.save("logo.png", ContentFile(picture("PNG", (200, 200), "#00ff00")), save=True)
     try:
