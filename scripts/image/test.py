@@ -35,6 +35,17 @@ import psycopg
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+# The tests' S3-compatible server (moto, with S3's presigned-URL checks): the image's media
+# on object storage are exercised against it.
+from tests.s3_server import (  # noqa: E402
+    ACCESS_KEY_ID,
+    REGION,
+    SECRET_ACCESS_KEY,
+    LoopbackS3Server,
+    S3Media,
+)
+
 IMAGE = os.environ.get("ENTRAIDE_IMAGE", "localhost/entraide:dev")
 BASE_IMAGE = "docker.io/library/python:3.11-slim-bookworm"
 # The official python:3.11-slim-bookworm weighs ~130 MB unpacked (amd64); where the base here
@@ -125,13 +136,19 @@ class Run:
         ]
 
     def once(
-        self, command: list[str], *, spec: dict[str, Any] | None = None, timeout: float = 900
+        self,
+        command: list[str],
+        *,
+        spec: dict[str, Any] | None = None,
+        timeout: float = 900,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess:
         return podman(
             "run",
             "--rm",
             "--no-healthcheck",
             *self.flags(spec),
+            *[f"--env={key}={value}" for key, value in (env or {}).items()],
             IMAGE,
             *command,
             check=False,
@@ -258,6 +275,85 @@ with tenant_context(tenant):
 tenant.refresh_from_db()
 print("LOGO", tenant.logo.name)
 """
+
+
+def media_on_object_storage(
+    run: Run, chart: dict[str, dict[str, Any]], web_command: list[str]
+) -> None:
+    """A second web with MEDIA_STORAGE=s3 (the chart's media.storage: s3) on a local
+    S3-compatible server: the logo goes to the bucket under the platform's prefix and is served
+    back; a missing object is a 404."""
+    server = LoopbackS3Server().start()
+    bucket = S3Media.create(server)
+    try:
+        env = {
+            "MEDIA_STORAGE": "s3",
+            "S3_BUCKET": bucket.name,
+            "S3_ENDPOINT_URL": server.endpoint_url,
+            "S3_REGION": REGION,
+            "S3_ADDRESSING_STYLE": "path",
+            "S3_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "S3_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+        }
+        deploy = run.once(
+            ["python", "manage.py", "check", "--deploy", "--tag", "media_storage"], env=env
+        )
+        check(
+            "S3: the bucket check passes",
+            deploy.returncode == 0,
+            (deploy.stderr or deploy.stdout).strip()[-300:],
+        )
+        port = free_port()
+        command = [
+            f"--bind=127.0.0.1:{port}"
+            if part.startswith("--bind=")
+            else "--workers=1"
+            if part.startswith("--workers=")
+            else part
+            for part in web_command
+        ]
+        web = run.start(
+            "web-s3", chart["web"], command, PORT=str(port), METRICS_PORT=str(free_port()), **env
+        )
+        wait_until("web on S3", lambda: http(port, "/healthz", "x").status_code == 200, 90)
+        logo = run.exec(web, "python", "manage.py", "shell", "-c", LOGO_SCRIPT)
+        check(
+            "S3: a logo is uploaded by the non-root web process",
+            logo.returncode == 0,
+            (logo.stderr or logo.stdout).strip()[-300:],
+        )
+        keys = bucket.keys()
+        figures["S3 keys after the logo upload"] = ", ".join(keys) or "none"
+        check(
+            "S3: the logo is in the bucket under the platform's prefix",
+            any(key.startswith("public/branding/paris/") for key in keys),
+            str(keys),
+        )
+        host = f"paris.{BASE_DOMAIN}"
+        served = http(port, "/branding/logo", host)
+        check(
+            "S3: the logo is served back",
+            served.status_code == 200
+            and served.headers.get("Content-Type", "").startswith("image/"),
+            f"{served.status_code} {served.headers.get('Content-Type')}",
+        )
+        for key in keys:
+            bucket.delete(key)
+        gone = http(port, "/branding/logo", host)
+        check(
+            "S3: a missing object is a 404, not a 500",
+            gone.status_code == 404,
+            str(gone.status_code),
+        )
+        page = http(port, "/", host)
+        check(
+            "S3: the home page still renders without its logo",
+            page.status_code == 200,
+            str(page.status_code),
+        )
+    finally:
+        bucket.destroy()
+        server.stop()
 
 
 GEO_SCRIPT = """
@@ -482,6 +578,8 @@ def exercise(run: Run, chart: dict[str, dict[str, Any]]) -> None:
         dump.returncode == 0 and int(dump.stdout.strip() or 0) > 50,
         (dump.stderr or dump.stdout).strip()[-300:],
     )
+
+    media_on_object_storage(run, chart, web_command)
 
     # GeoDjango on the image's own GDAL build: a coordinate transformation through PROJ.
     geo = run.exec(web, "python", "manage.py", "shell", "-c", GEO_SCRIPT)
