@@ -7,7 +7,8 @@ class TenantsConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: both modules import models, loaded once the apps are ready.
-        from tenants import context, routing
+        from tenants import context, metrics, routing
 
         routing.connect_invalidation()
         context.connect_log_scope_to_tasks()
+        metrics.celery_metrics_connect()
