@@ -70,7 +70,8 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], path: str = "/healthz
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(process.communicate()[0].decode(errors="replace"))
+            output = process.communicate()[0] if process.stdout is not None else b""
+            raise AssertionError(f"exited with {process.returncode}: {output!r}")
         try:
             _get(port, path)
             return
@@ -110,14 +111,21 @@ class Gunicorn:
                 **environment,
             }
         )
-        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
+        # A file, not a pipe: nobody reads a pipe while requests run, and a full one blocks.
+        self.log = directory.parent / "gunicorn.log"
+        with self.log.open("wb") as output:
+            self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+                command, env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
 
     def stop(self) -> str:
         if self.process.poll() is None:
             self.process.terminate()
-        return self.process.communicate(timeout=30)[0].decode(errors="replace")
+        self.process.wait(timeout=30)
+        return self.output()
 
     def worker_pids_with(self, name: str, **labels: str) -> set[int]:
         """The worker processes whose own file holds a non-zero value of this sample."""
