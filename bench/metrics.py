@@ -13,8 +13,10 @@ Figures:
 
 from __future__ import annotations
 
+import atexit
 import http.client
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +28,16 @@ from pathlib import Path
 # Multiprocess mode for this process too, before anything imports prometheus_client.
 _DIRECTORY = tempfile.mkdtemp(prefix="entraide-bench-metrics-")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _DIRECTORY
+
+
+def _temporary_directory(prefix: str) -> str:
+    """A directory removed when the script ends."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+atexit.register(shutil.rmtree, _DIRECTORY, True)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -50,7 +62,7 @@ def _counter_cost(multiprocess: bool) -> float:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     if multiprocess:
-        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="entraide-bench-counter-")
+        env["PROMETHEUS_MULTIPROC_DIR"] = _temporary_directory("entraide-bench-counter-")
     code = (
         "import time\n"
         "from tenants.metrics import routing_cache_count\n"
@@ -132,7 +144,7 @@ def _wait(port: int, process: subprocess.Popen[bytes]) -> None:
 
 def _scrape_figures(workers: int, hosts: list[str]) -> tuple[float, float, int, int]:
     port, metrics_port = _free_port(), _free_port()
-    directory = tempfile.mkdtemp(prefix="entraide-bench-gunicorn-")
+    directory = _temporary_directory("entraide-bench-gunicorn-")
     env = {
         **os.environ,
         "METRICS_PORT": str(metrics_port),
