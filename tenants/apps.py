@@ -7,7 +7,8 @@ class TenantsConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: both modules import models, loaded once the apps are ready.
-        from tenants import checks, context, routing  # noqa: F401 - checks registers itself
+        from tenants import checks, context, metrics, routing  # noqa: F401 - checks registers itself
 
         routing.connect_invalidation()
         context.connect_log_scope_to_tasks()
+        metrics.celery_metrics_connect()

@@ -25,6 +25,14 @@ from django_tenants.utils import get_public_schema_name
 from tenants.cache import redis_ping
 from tenants.db import connection
 from tenants.error_pages import request_language, tenant_suspended, unknown_host
+from tenants.metrics import (
+    BAD_HOST,
+    HEALTHZ,
+    READYZ,
+    TENANT_SUSPENDED,
+    UNKNOWN_HOST,
+    request_answered_by,
+)
 from tenants.models import Tenant
 from tenants.routing import normalize_host, request_tenant, resolve_host
 from tenants.tls import TLS_ASK_PATH, tls_ask
@@ -66,8 +74,10 @@ class HealthCheckMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path == "/healthz":
+            request_answered_by(request, HEALTHZ)
             return JsonResponse({"status": "ok"})
         if request.path == "/readyz":
+            request_answered_by(request, READYZ)
             checks = {
                 "database": "ok" if _database_answers() else "down",
                 "redis": "ok" if redis_ping() else "down",
@@ -111,6 +121,7 @@ class TenantRoutingMiddleware:
         # public site. Django's own grammar decides what is malformed (control bytes, spaces...).
         raw_host = request.META.get("HTTP_HOST", "")
         if not raw_host or not split_domain_port(raw_host)[0]:
+            request_answered_by(request, BAD_HOST)
             return HttpResponseBadRequest(render_to_string("tenants/bad_host.html"))
         host = normalize_host(raw_host)
         route = resolve_host(host)
@@ -126,6 +137,7 @@ class TenantRoutingMiddleware:
             if tenant.status == Tenant.Status.SUSPENDED:
                 # Before sessions, users and the schema: the page needs none of them.
                 routed.tenant = tenant
+                request_answered_by(request, TENANT_SUSPENDED)
                 return tenant_suspended(request)
             connection.set_tenant(tenant)
             routed.tenant = tenant
@@ -134,6 +146,7 @@ class TenantRoutingMiddleware:
             routed.urlconf = settings.ROOT_URLCONF
             set_urlconf(routed.urlconf)
         else:
+            request_answered_by(request, UNKNOWN_HOST)
             return unknown_host(request, host)
         try:
             return self.get_response(request)

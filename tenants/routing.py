@@ -46,6 +46,7 @@ from django_tenants.utils import get_public_schema_name
 
 from tenants.cache import REDIS_ERRORS, redis_client, redis_health
 from tenants.db import connection
+from tenants.metrics import routing_cache_count
 from tenants.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
@@ -159,7 +160,12 @@ def resolve_host(host: str) -> Route:
     Redis is down."""
     if host == settings.BASE_DOMAIN:
         return PUBLIC
-    return redis_health.call(lambda: _resolve_cached(host), lambda: _lookup(host))
+    return redis_health.call(lambda: _resolve_cached(host), lambda: _fallback(host))
+
+
+def _fallback(host: str) -> Route:
+    routing_cache_count("fallback")
+    return _lookup(host)
 
 
 def _resolve_cached(host: str) -> Route:
@@ -173,6 +179,7 @@ def _resolve_cached(host: str) -> Route:
 
     local = _local.get(host)
     if local is not None and local[0] == token and local[1] > now:
+        routing_cache_count("hit_local")
         return pickle.loads(local[2])  # noqa: S301 - written by this process
 
     key = _route_key(host)
@@ -182,10 +189,12 @@ def _resolve_cached(host: str) -> Route:
         shared = cache.get(key)
     if shared is not None and shared[0] == token:
         route = shared[1]
+        routing_cache_count("hit_shared")
     else:
         # The token was read before the lookup: a change committed meanwhile replaces it, so what
         # is stored here under the old token is ignored on the next request.
         route = _lookup(host)
+        routing_cache_count("miss")
         with _public_schema_keys():
             cache.set(key, (token, route), _lifetime(route))
 

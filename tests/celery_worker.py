@@ -1,7 +1,8 @@
 """A real Celery worker process for the tests that need one (marked `worker`).
 
 It runs the project's Celery app on the test database (the one this test session created) with
-eager mode off, one task at a time (`--pool solo`), and imports the given test task modules.
+eager mode off, one task at a time (`--pool solo`, unless told otherwise), and imports the given
+test task modules.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ def worker_start(
     broker_url: str | None = None,
     environment: Mapping[str, str] | None = None,
     log_level: str | None = "WARNING",
+    pool: str = "solo",
+    concurrency: int = 1,
 ) -> subprocess.Popen[bytes]:
     database = connection.settings_dict
     env = {
@@ -36,7 +39,8 @@ def worker_start(
     }
     command = [
         sys.executable,
-        *("-m", "celery", "-A", "config", "worker", "--pool", "solo", "--concurrency", "1"),
+        *("-m", "celery", "-A", "config", "worker"),
+        *("--pool", pool, "--concurrency", str(concurrency)),
         *("-Q", queue, "--include", include),
         *("--without-heartbeat", "--without-gossip", "--without-mingle"),
         *(("--loglevel", log_level) if log_level else ()),

@@ -120,7 +120,10 @@ TENANT_COLOR_ADMIN_APPS = False
 
 # Outermost first; each entry says why it sits where it does.
 MIDDLEWARE = [
-    # First: one request id and one access line for every answer, the refusals below included.
+    # Outermost: request metrics (tenants/metrics.py) time and count every answer, the refusals
+    # and probes below included, under a fixed name when no view gave it.
+    "tenants.metrics.RequestMetricsBeforeMiddleware",
+    # Next: one request id and one access line for every answer, the refusals below included.
     "tenants.request_log.RequestLogMiddleware",
     # Before routing: /healthz and /readyz answer on any host, /healthz without the database.
     "tenants.middleware.HealthCheckMiddleware",
@@ -162,9 +165,12 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Needs request.user and allauth's state (staff reach admin areas only with MFA).
     "accounts.middleware.AdminAreaMfaMiddleware",
-    # Last: needs request.user and the resolved URL; after the MFA guard, whose redirect to the
+    # Needs request.user and the resolved URL; after the MFA guard, whose redirect to the
     # second-factor set-up comes first (the terms are then asked on the next page).
     "tenants.legal.middleware.TermsAcceptanceMiddleware",
+    # Innermost: the view's name (resolved URL pattern), status and latency; answers given by a
+    # middleware above never get here and are recorded by the first one.
+    "tenants.metrics.RequestMetricsAfterMiddleware",
 ]
 
 # engagement/<domain>/ subpackages with templates of their own.

@@ -5,6 +5,8 @@ import sentry_sdk
 from sentry_sdk.transport import Transport
 
 from config.observability import sentry_init
+from tenants.context import tenant_context
+from tests.config.metrics_tasks import tenant_task_fails
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +70,17 @@ def test_view_error_is_tagged_with_the_tenant_without_personal_data(
     assert "resident@paris.example" not in serialized
     assert "203.0.113.9" not in serialized
     assert "sessionid" not in serialized
+
+
+def test_task_error_is_tagged_with_the_tenant_that_sent_it(sentry_events, paris):
+    transport, _ = sentry_events
+    with tenant_context(paris):
+        # As a worker runs it: the error is caught by the task's trace, not raised here.
+        result = tenant_task_fails.apply(throw=False)
+    sentry_sdk.flush()
+
+    assert result.state == "FAILURE"
+    events = _events(transport)
+    assert len(events) == 1
+    assert events[0]["tags"]["tenant"] == paris.schema_name
+    assert events[0]["exception"]["values"][0]["value"] == "boom in a tenant task"

@@ -589,6 +589,7 @@ def test_values_schema_refuses_bad_s3_values(media):
 def test_web_and_worker_expose_metrics_on_an_internal_port(manifests):
     config = manifests[("ConfigMap", "entraide-config")]["data"]
     assert config["METRICS_PORT"] == "9100"
+    assert config["METRICS_ADDRESS"] == "0.0.0.0"  # the pod's address, not loopback only
     for name in ("entraide-web", "entraide-worker"):
         deployment = manifests[("Deployment", name)]
         container = _container(deployment)
@@ -665,6 +666,7 @@ def test_metrics_off_removes_port_volume_and_service():
     assert [port["name"] for port in _container(web)["ports"]] == ["http"]
     assert "PROMETHEUS_MULTIPROC_DIR" not in _env(_container(web))
     assert "METRICS_PORT" not in manifests[("ConfigMap", "entraide-config")]["data"]
+    assert "METRICS_ADDRESS" not in manifests[("ConfigMap", "entraide-config")]["data"]
     assert "ports" not in _container(manifests[("Deployment", "entraide-worker")])
 
 

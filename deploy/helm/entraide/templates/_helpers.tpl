@@ -74,6 +74,9 @@ DATABASE_CONN_MAX_AGE: {{ .Values.database.connMaxAge | quote }}
 DATABASE_POOL_MODE: {{ ternary .Values.database.pgbouncer.poolMode "direct" .Values.database.pgbouncer.enabled | quote }}
 {{- if .Values.metrics.enabled }}
 METRICS_PORT: {{ .Values.metrics.port | quote }}
+{{- /* Every interface of the pod: Prometheus scrapes the pod's address (the app's default is
+loopback only). The NetworkPolicies let only the monitoring namespace reach this port. */}}
+METRICS_ADDRESS: "0.0.0.0"
 {{- end }}
 {{- range $name, $value := .Values.config.extraEnv }}
 {{ $name }}: {{ $value | quote }}
