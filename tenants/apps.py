@@ -7,7 +7,12 @@ class TenantsConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: both modules import models, loaded once the apps are ready.
-        from tenants import checks, context, metrics, routing  # noqa: F401 - checks registers itself
+        from tenants import (  # noqa: F401 - checks registers itself
+            checks,
+            context,
+            metrics,
+            routing,
+        )
 
         routing.connect_invalidation()
         context.connect_log_scope_to_tasks()
