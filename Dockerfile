@@ -55,8 +55,11 @@ RUN apt-get update \
 COPY --from=gdal /opt/gdal /opt/gdal
 # GDAL's folder joins the loader's path: Django finds it as it would a system libgdal.
 RUN echo /opt/gdal/lib > /etc/ld.so.conf.d/entraide-gdal.conf && ldconfig
+# XDG_CACHE_HOME: fontconfig (WeasyPrint, share pictures) wants a writable cache; /tmp is the
+# one writable place besides /app/var.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    XDG_CACHE_HOME=/tmp/.cache \
     DJANGO_SETTINGS_MODULE=config.settings.production
 
 # --- Python dependencies (from the lock file, wheels only), static files, PostgreSQL client --

@@ -345,11 +345,17 @@ def metrics_address_from_env() -> str:
 
 
 def multiprocess_dir_reset(path: str) -> None:
-    """Empty the directory the processes write their values to (a restart starts from zero)."""
+    """Empty the directory the processes write their values to (a restart starts from zero).
+
+    Its contents only: the directory itself is usually a mount point (the chart's emptyDir, a
+    tmpfs), which cannot be removed."""
     directory = Path(path)
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    for entry in directory.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def metrics_registry() -> CollectorRegistry:

@@ -25,7 +25,7 @@ from tenants import routing
 from tenants.cache import redis_health
 from tenants.context import tenant_context
 from tenants.lifecycle import tenant_suspend
-from tenants.metrics import OTHER_TASK, ScrapeCollector, task_label
+from tenants.metrics import OTHER_TASK, ScrapeCollector, multiprocess_dir_reset, task_label
 from tenants.outbox.models import OutboxMessage
 from tenants.outbox.services import outbox_sweep
 from tests.config.metrics_tasks import always_fails
@@ -327,3 +327,22 @@ def test_the_measurement_is_one_key_in_the_cache_redis(private_redis, settings):
     assert keys == [f"{settings.CACHES['default']['KEY_PREFIX']}:metrics:outbox-backlog"]
     stored = json.loads(private_redis.client().get(keys[0]))
     assert set(stored) == {"backlog", "oldest_seconds", "measured_at"}
+
+
+def test_the_multiprocess_directory_is_emptied_in_place(tmp_path):
+    """It is a mount point in production (an emptyDir, a tmpfs): emptied, never removed."""
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    (directory / "counter_123.db").write_bytes(b"x")
+    (directory / "stale").mkdir()
+    (directory / "stale" / "histogram_9.db").write_bytes(b"x")
+    inode = directory.stat().st_ino
+
+    multiprocess_dir_reset(str(directory))
+
+    assert directory.is_dir() and list(directory.iterdir()) == []
+    assert directory.stat().st_ino == inode
+
+    missing = tmp_path / "new" / "metrics"
+    multiprocess_dir_reset(str(missing))
+    assert missing.is_dir()
