@@ -15,7 +15,9 @@ from config.probes import WORKER_HEARTBEAT_SECONDS
 from tenants.cache import redis_client
 from tests.celery_worker import worker_start
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# No django_db mark: a transactional test empties every table afterwards, the session's tenants
+# included. The worker only needs the test database to exist (django_db_setup).
+pytestmark = pytest.mark.worker
 
 
 def _probe(process: str, folder: Path) -> int:
@@ -44,7 +46,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def test_a_running_worker_beats_and_its_probe_passes(tmp_path):
+def test_a_running_worker_beats_and_its_probe_passes(django_db_setup, tmp_path):
     queue = f"probe-{uuid.uuid4().hex[:8]}"
     worker = worker_start(
         queue=queue,
@@ -66,7 +68,7 @@ def test_a_running_worker_beats_and_its_probe_passes(tmp_path):
     assert heartbeat.stat().st_mtime == stopped, "something else touches the heartbeat"
 
 
-def test_a_running_beat_beats_and_its_probe_passes(tmp_path):
+def test_a_running_beat_beats_and_its_probe_passes(django_db_setup, tmp_path):
     queue = f"probe-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,

@@ -12,30 +12,17 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
 from django_tenants.utils import tenant_context
 
-from tenants.archives import branding_files_drop
 from tenants.errors import ProvisioningError, TenantErrorCode
 from tenants.lifecycle import restore_job_request, restore_job_run, tenant_archive_request
-from tenants.models import DeprovisionJob, PlatformAuditEntry, RestoreJob, Tenant
+from tenants.models import DeprovisionJob, RestoreJob, Tenant
 from tenants.outbox.models import OutboxMessage
-from tenants.provisioning import schema_drop
 from tenants.services import tenant_provision
 from tests.engagement.pictures import picture
+from tests.tenants.test_restore import tenants_forget
 
 SLUGS = ("brest", "brest-bis")
-
-
-def _cleanup() -> None:
-    connection.set_schema_to_public()
-    for slug in SLUGS:
-        Tenant.objects.filter(slug=slug).delete()
-        schema_drop(Tenant.schema_name_for(slug))
-        branding_files_drop(slug)
-    RestoreJob.objects.filter(target_slug__in=SLUGS).delete()
-    DeprovisionJob.objects.filter(tenant_slug__in=SLUGS).delete()
-    PlatformAuditEntry.objects.filter(tenant_slug__in=SLUGS).delete()
 
 
 @pytest.fixture
@@ -43,7 +30,7 @@ def archived(s3_media, django_db_blocker, tmp_path: Path, settings):  # type: ig
     """Brest, with an export file and a logo in the bucket, archived (eager tasks)."""
     settings.TENANT_EXPORT_DIR = str(tmp_path)
     with django_db_blocker.unblock():
-        _cleanup()
+        tenants_forget(SLUGS)
         tenant = tenant_provision(
             kind="city", name="Brest", slug="brest", admin_email="admin@brest.example"
         ).tenant
@@ -58,7 +45,7 @@ def archived(s3_media, django_db_blocker, tmp_path: Path, settings):  # type: ig
         job = DeprovisionJob.objects.get(pk=queued.pk)
         assert job.status == DeprovisionJob.Status.SUCCEEDED, job.error
         yield job, name
-        _cleanup()
+        tenants_forget(SLUGS)
         OutboxMessage.objects.all().delete()
 
 

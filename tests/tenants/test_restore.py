@@ -26,15 +26,16 @@ from tenants.services import tenant_provision
 SLUGS = ("rouen", "rouen-bis", "rouen-ter", "caen")
 
 
-def _cleanup() -> None:
+def tenants_forget(slugs: tuple[str, ...] = SLUGS) -> None:
+    """Remove every trace of these tenants (rows, schema, branding files, jobs, audit)."""
     connection.set_schema_to_public()
-    for slug in SLUGS:
+    for slug in slugs:
         Tenant.objects.filter(slug=slug).delete()
         schema_drop(Tenant.schema_name_for(slug))
         branding_files_drop(slug)
-    RestoreJob.objects.filter(target_slug__in=SLUGS).delete()
-    DeprovisionJob.objects.filter(tenant_slug__in=SLUGS).delete()
-    PlatformAuditEntry.objects.filter(tenant_slug__in=SLUGS).delete()
+    RestoreJob.objects.filter(target_slug__in=slugs).delete()
+    DeprovisionJob.objects.filter(tenant_slug__in=slugs).delete()
+    PlatformAuditEntry.objects.filter(tenant_slug__in=slugs).delete()
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def archived(django_db_blocker, tmp_path: Path, settings):
     settings.TENANT_EXPORT_DIR = str(tmp_path)
     assert connection.settings_dict["NAME"].startswith("test_")
     with django_db_blocker.unblock():
-        _cleanup()
+        tenants_forget()
         tenant = tenant_provision(
             kind="city",
             name="Rouen",
@@ -69,7 +70,7 @@ def archived(django_db_blocker, tmp_path: Path, settings):
         job = DeprovisionJob.objects.get(pk=queued.pk)
         assert job.status == DeprovisionJob.Status.SUCCEEDED, job.error
         yield job
-        _cleanup()
+        tenants_forget()
         OutboxMessage.objects.all().delete()
         for slug in SLUGS:
             import shutil
