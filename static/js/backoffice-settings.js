@@ -11,6 +11,17 @@
 (function () {
   "use strict";
 
+  // Leaflet finds its default pin by cutting "marker-icon.png" off a URL in its CSS; with hashed
+  // static names (production) that fails, so the template gives the pin's URLs.
+  function pinIcon(element) {
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({
+      iconUrl: element.dataset.markerIcon,
+      iconRetinaUrl: element.dataset.markerIconRetina,
+      shadowUrl: element.dataset.markerShadow,
+    });
+  }
+
   var HEX = /^#[0-9a-fA-F]{6}$/;
   var DARK_TEXT = "#111111";
   var LIGHT_TEXT = "#ffffff";
@@ -145,6 +156,7 @@
     var minZoom = parseInt(zoomInput.min, 10) || 2;
     var maxZoom = parseInt(zoomInput.max, 10) || 18;
     picker.hidden = false;
+    pinIcon(picker);
     var map = L.map(picker.querySelector("[data-map-centre-map]"), {
       center: [number(latInput, 0), number(lngInput, 0)],
       zoom: number(zoomInput, 12),

@@ -7,6 +7,17 @@
 (function () {
   "use strict";
 
+  // Leaflet finds its default pin by cutting "marker-icon.png" off a URL in its CSS; with hashed
+  // static names (production) that fails, so the template gives the pin's URLs.
+  function pinIcon(element) {
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({
+      iconUrl: element.dataset.markerIcon,
+      iconRetinaUrl: element.dataset.markerIconRetina,
+      shadowUrl: element.dataset.markerShadow,
+    });
+  }
+
   var picker = document.querySelector("[data-map-picker]");
   if (!picker || typeof window.L === "undefined") {
     return;
@@ -32,6 +43,7 @@
     coordinates.hidden = true;
   }
 
+  pinIcon(picker);
   var centre = [parse(picker.dataset.centerLat) || 0, parse(picker.dataset.centerLng) || 0];
   var map = L.map(picker.querySelector("[data-map-picker-map]"), {
     center: centre,

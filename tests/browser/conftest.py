@@ -136,6 +136,8 @@ def production_static(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         STORAGES=storages,
         WHITENOISE_USE_FINDERS=False,
         WHITENOISE_AUTOREFRESH=False,
+        # As in production: only hashed copies, so a page asking for an unhashed name fails.
+        WHITENOISE_KEEP_ONLY_HASHED_FILES=True,
     ):
         call_command(
             "collectstatic",
