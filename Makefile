@@ -54,7 +54,7 @@ database:
 
 migrate:
 	$(PY) manage.py migrate_schemas --shared --noinput -v 0
-	$(PY) manage.py migrate_schemas --tenant --noinput -v 0
+	$(PY) manage.py migrate_tenants -v 0
 	$(PY) manage.py tenant_template --rebuild
 
 seed:
