@@ -334,7 +334,7 @@ def test_command_lists_the_failed_schemas_and_exits_non_zero(
 
     assert "1 tenant schema(s) not migrated: t_paris." in str(raised.value)
     captured = capsys.readouterr()
-    assert "3 tenant schema(s): 0 up to date, 3 to migrate (6 migrations) in 1 process(es)." in (
+    assert "3 tenant schema(s): 0 up to date, 3 to migrate (6 migration(s)) in 1 process(es)." in (
         captured.out
     )
     assert "3/3 schemas (100%)" in captured.out
@@ -349,7 +349,7 @@ def test_command_with_nothing_to_do_migrates_nothing(paris, montreal, acme, caps
     call_command("migrate_tenants")
 
     out = capsys.readouterr().out
-    assert "3 tenant schema(s): 3 up to date, 0 to migrate (0 migrations)" in out
+    assert "3 tenant schema(s): 3 up to date, 0 to migrate (0 migration(s))" in out
     assert "0 schema(s) migrated, 0 failed" in out
 
 

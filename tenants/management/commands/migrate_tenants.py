@@ -99,7 +99,7 @@ class Command(BaseCommand):
             workers = max(1, min(chosen, len(plans) or 1))
             self.stdout.write(
                 f"{len(schemas)} tenant schema(s): {len(schemas) - len(plans)} up to date, "
-                f"{len(plans)} to migrate ({migrations} migrations) in {workers} process(es)."
+                f"{len(plans)} to migrate ({migrations} migration(s)) in {workers} process(es)."
             )
 
         report = tenant_migrations.tenant_migrations_run(
