@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format lock image image-test screenshots-website bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-metrics bench-media clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format lock image image-test screenshots-website bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-metrics bench-media bench-tenant-migrations clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, then serve
 ## :8000 with a Celery worker and beat (Procfile.dev; Ctrl-C stops them all)
@@ -54,7 +54,7 @@ database:
 
 migrate:
 	$(PY) manage.py migrate_schemas --shared --noinput -v 0
-	$(PY) manage.py migrate_schemas --tenant --noinput -v 0
+	$(PY) manage.py migrate_tenants -v 0
 	$(PY) manage.py tenant_template --rebuild
 
 seed:
@@ -98,7 +98,7 @@ image-test: system venv
 screenshots-website:
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=screenshots $(VENV)/bin/pytest -m browser tests/browser/website_screenshots.py -q
 
-bench: bench-routing bench-metrics bench-media bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup
+bench: bench-routing bench-metrics bench-media bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-tenant-migrations
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
@@ -115,6 +115,11 @@ bench-lifecycle:
 
 bench-provisioning:
 	$(PY) bench/provisioning.py $(or $(N),200)
+
+# One migration over N tenants (default 1000) with migrate_tenants; django-tenants' executors at
+# COMPARE tenants (default 100).
+bench-tenant-migrations:
+	$(PY) bench/tenant_migrations.py $(or $(N),1000) --compare $(or $(COMPARE),100)
 
 bench-signup:
 	$(PY) bench/signup_provisioning.py $(or $(N),1000) $(or $(SIGNUPS),20)

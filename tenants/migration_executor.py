@@ -12,6 +12,9 @@ and so does the public schema, always. A skipped schema gets neither the post_mi
 only creates content types and permissions, which exist already once every migration has run) nor
 django-tenants' schema_migrated signal.
 
+The Helm Job and `make migrate` run `migrate_tenants` (tenants/tenant_migrations.py) for the
+tenant schemas instead; this filter keeps `migrate_schemas --tenant` cheap when run by hand.
+
 Enabled by GET_EXECUTOR_FUNCTION = "tenants.migration_executor.get_executor"; turned off by
 TENANT_MIGRATIONS_SKIP_UP_TO_DATE = False.
 """

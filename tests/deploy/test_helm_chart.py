@@ -125,7 +125,7 @@ def test_migrations_run_as_a_pre_install_and_pre_upgrade_hook_with_a_deadline(de
     # for the wait for the database and the retries).
     assert container["command"][2].splitlines() == [
         "python manage.py migrate_schemas --shared --noinput",
-        "python manage.py migrate_schemas --tenant --executor=multiprocessing --noinput",
+        "python manage.py migrate_tenants --processes=2",
         "python manage.py tenant_template --rebuild",
     ]
     # The ConfigMap does not exist yet at pre-install: the job carries the settings itself.
