@@ -213,6 +213,24 @@ def _lighthouse(page: Page, output: Path) -> None:
             page.opportunities[audit["id"]] = max(page.opportunities.get(audit["id"], 0), saving)
 
 
+def _report(pages: list[Page]) -> None:
+    print(
+        f"Lighthouse {_lighthouse_version()}, mobile, simulated throttling, median of {RUNS} runs"
+    )
+    print(f"{'page':<18} {'score':>5} {'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} {'CLS':>6}")
+    for page in pages:
+        print(
+            f"{page.label:<18} {statistics.median(page.scores):>5.0f} "
+            f"{statistics.median(page.fcp):>7.0f} {statistics.median(page.lcp):>7.0f} "
+            f"{statistics.median(page.tbt):>7.0f} {statistics.median(page.cls):>6.3f}"
+            f"   (scores {', '.join(f'{score:.0f}' for score in page.scores)})"
+        )
+        for name, score in sorted(page.shifts.items(), key=lambda item: -item[1])[:3]:
+            print(f"    layout shift {score:.3f}: {name}")
+        for name, saving in sorted(page.opportunities.items(), key=lambda item: -item[1])[:4]:
+            print(f"    opportunity {name}: ~{saving:.0f} ms")
+
+
 def main() -> None:
     if not LIGHTHOUSE.exists():
         raise SystemExit("lighthouse is missing: npm install (package.json)")
@@ -249,22 +267,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
             shutil.rmtree(Path(work) / "static", ignore_errors=True)
-
-    print(
-        f"Lighthouse {_lighthouse_version()}, mobile, simulated throttling, median of {RUNS} runs"
-    )
-    print(f"{'page':<18} {'score':>5} {'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} {'CLS':>6}")
-    for page in pages:
-        print(
-            f"{page.label:<18} {statistics.median(page.scores):>5.0f} "
-            f"{statistics.median(page.fcp):>7.0f} {statistics.median(page.lcp):>7.0f} "
-            f"{statistics.median(page.tbt):>7.0f} {statistics.median(page.cls):>6.3f}"
-            f"   (scores {', '.join(f'{score:.0f}' for score in page.scores)})"
-        )
-        for name, score in sorted(page.shifts.items(), key=lambda item: -item[1])[:3]:
-            print(f"    layout shift {score:.3f}: {name}")
-        for name, saving in sorted(page.opportunities.items(), key=lambda item: -item[1])[:4]:
-            print(f"    opportunity {name}: ~{saving:.0f} ms")
+        _report(pages)  # before the database is dropped (that can wait on a checkpoint)
 
 
 def _lighthouse_version() -> str:
