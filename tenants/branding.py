@@ -301,11 +301,16 @@ class Branding:
         )
 
 
+def branding_version(tenant: Tenant) -> int:
+    """What the branding files' URLs carry (?v=): changes whenever the tenant is saved."""
+    return int(tenant.updated_at.timestamp()) if tenant.updated_at else 0
+
+
 def branding_for(tenant: Tenant) -> Branding:
     primary = valid_colour(tenant.primary_color, FALLBACK_PRIMARY)
     accent = valid_colour(tenant.accent_color, FALLBACK_ACCENT)
     on_primary = readable_text_on(primary)
-    version = int(tenant.updated_at.timestamp()) if tenant.updated_at else 0
+    version = branding_version(tenant)
     logo_url = f"/branding/logo?v={version}" if tenant.logo else ""
     social_image_url = (
         f"/branding/social-image?v={version}"

@@ -5,9 +5,11 @@ from io import BytesIO
 
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from tenants.branding import branding_version
 from tenants.middleware import TenantRequest
 from tenants.storage import StoredFileMissing, public_url, stored_file_read
 
@@ -33,9 +35,24 @@ def robots_txt(request: TenantRequest) -> HttpResponse:
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
 
 
+LOGO_SECONDS = 3600
+LOGO_VERSIONED_SECONDS = 365 * 24 * 3600
+
+
 @require_GET
-@cache_control(public=True, max_age=3600)
 def tenant_logo(request: TenantRequest) -> HttpResponseBase:
+    response = _logo_response(request)
+    if request.GET.get("v") == str(branding_version(request.tenant)):
+        # The pages name the logo with the tenant's version: the bytes behind that URL never
+        # change (a new logo comes with a new version), so browsers keep it like a hashed static
+        # file instead of asking again every hour.
+        patch_cache_control(response, public=True, max_age=LOGO_VERSIONED_SECONDS, immutable=True)
+    else:
+        patch_cache_control(response, public=True, max_age=LOGO_SECONDS)
+    return response
+
+
+def _logo_response(request: TenantRequest) -> HttpResponseBase:
     logo = request.tenant.logo
     if not logo:
         raise Http404

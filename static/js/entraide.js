@@ -25,11 +25,12 @@
   /* "Locate me": fills the hidden lat/lng fields of the button's form, sorts by distance and
      submits. The address field stays as the fallback when geolocation is refused. */
   function setUpGeolocation(button) {
-    if (!("geolocation" in navigator)) return;
     var form = button.form || document.getElementById(button.getAttribute("data-form"));
-    if (!form) return;
+    if (!("geolocation" in navigator) || !form) {
+      button.hidden = true;
+      return;
+    }
     var status = document.getElementById(button.getAttribute("data-status"));
-    button.hidden = false;
     button.addEventListener("click", function () {
       say(status, button.getAttribute("data-locating"));
       button.disabled = true;
@@ -119,17 +120,17 @@
     if (live && count) say(live, count.textContent.trim());
   }
 
-  /* On small screens the menu folds behind a "Menu" button (without JS it simply wraps). */
+  /* On small screens the menu folds behind a "Menu" button: the stylesheet folds it and shows
+     the button from the first paint (scripting media query), so nothing moves when this runs;
+     the button opens and closes it. Without JS it simply wraps. */
   function setUpMenu(button) {
     var menu = document.getElementById(button.getAttribute("aria-controls"));
     var nav = menu && menu.closest("nav");
     if (!nav) return;
-    button.hidden = false;
-    nav.classList.add("is-collapsed");
     button.addEventListener("click", function () {
       var open = button.getAttribute("aria-expanded") !== "true";
       button.setAttribute("aria-expanded", String(open));
-      nav.classList.toggle("is-collapsed", !open);
+      nav.classList.toggle("is-open", open);
     });
   }
 

@@ -3,7 +3,13 @@
    lists its points; the list next to it carries the same missions, so the map is an extra. */
 (function () {
   "use strict";
-  if (typeof L === "undefined") return;
+  if (typeof L === "undefined") {
+    // Leaflet did not load: the place the stylesheet kept for the map goes (the list remains).
+    document.querySelectorAll("[data-map]").forEach(function (element) {
+      element.hidden = true;
+    });
+    return;
+  }
 
   function readPoints(id) {
     var script = id && document.getElementById(id);
@@ -97,8 +103,21 @@
     }
   }
 
+  /* Leaflet's stylesheet comes with media="print" (data-map-stylesheet) so that it does not hold
+     the first paint back: the maps are drawn after it, once it applies to the screen. */
+  function whenStyled(callback) {
+    var link = document.querySelector("link[data-map-stylesheet]");
+    if (!link) return callback();
+    link.media = "all";
+    if (link.sheet) return callback();
+    link.addEventListener("load", callback);
+    link.addEventListener("error", callback);
+  }
+
   function start() {
-    document.querySelectorAll("[data-map]").forEach(setUp);
+    whenStyled(function () {
+      document.querySelectorAll("[data-map]").forEach(setUp);
+    });
   }
   if (document.readyState !== "loading") start();
   else document.addEventListener("DOMContentLoaded", start);

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.files.base import ContentFile
 
+from tenants.branding import branding_for
+
 EVIL_SVG = (
     b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.domain)">'
     b"<script>fetch('/api/v1/me/participations/').then(r => r.text()).then(alert)</script>"
@@ -54,3 +56,21 @@ def test_a_png_logo_is_shown_inline(paris, client_for, logo):
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == 'inline; filename="logo.png"'
     assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_the_logo_under_its_current_version_is_kept_a_year_any_other_url_an_hour(
+    paris, client_for, logo
+):
+    logo("logo.png", b"\x89PNG\r\n\x1a\n")
+    paris.refresh_from_db()
+    client = client_for(paris)
+    current = branding_for(paris).logo_url
+
+    versioned = client.get(current)
+    stale = client.get("/branding/logo?v=1")
+    bare = client.get("/branding/logo")
+
+    assert current == f"/branding/logo?v={int(paris.updated_at.timestamp())}"
+    assert versioned["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert stale["Cache-Control"] == "public, max-age=3600"
+    assert bare["Cache-Control"] == "public, max-age=3600"
