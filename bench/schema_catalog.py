@@ -4,14 +4,17 @@
 
 In a database of its own (BENCH_DATABASE, default `entraide_schema_catalog_bench`, dropped at
 the end), it provisions tenants through `tenants.services.tenant_provision` (the copy of the
-template schema, as production does) and, at each checkpoint (the template alone, 100 tenants,
+template schema, as production does) and, at each checkpoint (the template alone, 100, 500 and
 N tenants), measures:
 
 1. the catalog: rows of pg_class, pg_attribute, pg_index, pg_constraint, pg_depend, the on-disk
    size of the pg_catalog relations, the whole database's size, and what one tenant schema adds;
 2. `pg_dump -Fc` of the whole database and of one tenant schema (`-n`): seconds and bytes, or
-   the error when it fails;
-3. a new connection: connect + `SELECT 1` (ms), then the first query on a tenant's tables on
+   the error when it fails; the whole database only while it locks fewer tables than half the
+   server's lock slots (beyond, it exhausts the lock table every session shares);
+3. one connection querying every table of 1, 10, 50, 100 tenant schemas: the memory of its
+   contexts (relation and catalog caches), what a pooled server connection accumulates;
+4. a new connection: connect + `SELECT 1` (ms), then the first query on a tenant's tables on
    that connection (its relation cache is cold), and the planning time of a mission × slot join
    reported by EXPLAIN, cold (first on a new connection) and warm (same query again).
 
@@ -39,7 +42,9 @@ from _common import _server_url, bench_database, machine_description  # noqa: E4
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 SMALL_N = 100
+MIDDLE_N = 500
 CONNECTION_SAMPLES = 20
+BACKEND_MEMORY_SCHEMAS = 100
 PG_DUMP_TIMEOUT_SECONDS = 1800
 CATALOGS = ("pg_class", "pg_attribute", "pg_index", "pg_constraint", "pg_depend", "pg_type")
 PLANNED_QUERY = (
@@ -133,6 +138,20 @@ def _pg_dump(database: str, schema: str | None) -> tuple[float | None, int, str]
         return elapsed, target.stat().st_size, ""
 
 
+def _lock_needs(database: str) -> tuple[int, int]:
+    """(tables pg_dump would lock, lock slots of the whole server)."""
+    with _connect(database) as connection:
+        tables = connection.execute(
+            "SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p', 'm', 'v', 'f', 'S')"
+        ).fetchone()[0]
+        slots = connection.execute(
+            "SELECT current_setting('max_locks_per_transaction')::int * "
+            "(current_setting('max_connections')::int + "
+            "current_setting('max_prepared_transactions')::int)"
+        ).fetchone()[0]
+    return int(tables), int(slots)
+
+
 def _planning_ms(connection) -> float:  # type: ignore[no-untyped-def]
     row = connection.execute(f"EXPLAIN (FORMAT JSON, SUMMARY TRUE) {PLANNED_QUERY}").fetchone()
     plan = row[0] if isinstance(row[0], list) else json.loads(row[0])
@@ -159,6 +178,33 @@ def _connections(database: str, schema: str) -> dict[str, float]:
         "cold_planning_ms": statistics.median(cold_planning_ms),
         "warm_planning_ms": statistics.median(warm_planning_ms),
     }
+
+
+def _backend_memory(database: str, schemas: list[str]) -> list[tuple[int, float]]:
+    """(schemas touched, MiB of the backend's memory contexts) as one connection queries every
+    table of more and more tenant schemas, as a pooled server connection serving many tenants
+    does: its relation and catalog caches keep an entry per table and index it has seen."""
+    points = []
+    with _connect(database) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1",
+                [schemas[0]],
+            ).fetchall()
+        ]
+        marks = {0, 1, 10, len(schemas) // 2, len(schemas)}
+        for touched in range(len(schemas) + 1):
+            if touched in marks:
+                total = connection.execute(
+                    "SELECT sum(total_bytes) FROM pg_backend_memory_contexts"
+                ).fetchone()[0]
+                points.append((touched, float(total) / 1024 / 1024))
+            if touched < len(schemas):
+                for table in tables:
+                    connection.execute(f'SELECT 1 FROM "{schemas[touched]}"."{table}" LIMIT 0')
+    return points
 
 
 def _provision(start: int, stop: int, total: int) -> float:
@@ -195,7 +241,29 @@ def _measure(database: str, tenants: int) -> dict[str, object]:
     figures: dict[str, object] = {"tenants": tenants, "schema": schema}
     figures.update(_catalog(database, schema))
     figures.update(_connections(database, schema))
-    figures["dump_all"] = _pg_dump(database, None)
+    schemas = list(
+        Tenant.objects.exclude(schema_name="public")
+        .order_by("schema_name")
+        .values_list("schema_name", flat=True)[:BACKEND_MEMORY_SCHEMAS]
+    )
+    connections.close_all()
+    figures["backend_memory"] = _backend_memory(database, schemas) if schemas else []
+    tables, lock_slots = _lock_needs(database)
+    figures["lock_needs"] = (tables, lock_slots)
+    if tables * 2 < lock_slots:
+        figures["dump_all"] = _pg_dump(database, None)
+    else:
+        # pg_dump holds a lock on every table until it ends, in the lock table every session of
+        # the server shares: past the slots it fails, and on the way it makes other sessions'
+        # transactions fail with "out of shared memory" (seen here: it broke a provisioning).
+        figures["dump_all"] = (
+            None,
+            0,
+            f"skipped: it would lock up to {tables:,} relations (tables, sequences, views) at "
+            "once; the server's lock table has "
+            f"{lock_slots:,} slots for all sessions (max_locks_per_transaction x "
+            "(max_connections + max_prepared_transactions))",
+        )
     figures["dump_one"] = _pg_dump(database, schema)
     return figures
 
@@ -220,6 +288,12 @@ def _print(figures: dict[str, object]) -> None:
         f"{figures['cold_planning_ms']:.2f} ms, warm {figures['warm_planning_ms']:.3f} ms "
         f"(medians of {CONNECTION_SAMPLES} connections)"
     )
+    if figures["backend_memory"]:
+        shown = ", ".join(
+            f"{touched}: {mib:.1f}"
+            for touched, mib in figures["backend_memory"]  # type: ignore[attr-defined]
+        )
+        print(f"  one backend's memory (MiB) after querying every table of K schemas, K: {shown}")
     for label, key in (("whole database", "dump_all"), ("one tenant schema", "dump_one")):
         seconds, size, error = figures[key]  # type: ignore[misc]
         if error:
@@ -250,7 +324,7 @@ def main() -> None:
     with bench_database() as info:
         print(f"machine: {machine_description()}")
         print(f"bench database {info.database} ready in {info.seconds_to_prepare:.1f} s")
-        checkpoints = sorted({0, min(SMALL_N, N), N})
+        checkpoints = sorted({0, min(SMALL_N, N), min(MIDDLE_N, N), N})
         results = []
         provisioned = 0
         for checkpoint in checkpoints:
