@@ -85,6 +85,7 @@ CROSS_SCHEMA_MODULES: dict[str, str] = {
     "engagement/reminders/services.py": "fan-out",
     "engagement/management/commands/seed_demo.py": "fan-out",
     "tenants/audit/services.py": "fan-out",
+    "tenants/tenant_migrations.py": "fan-out",
     # Public-schema code reading or writing one tenant's schema.
     "billing/selectors.py": "public+tenant",
     "billing/services/events.py": "public+tenant",
