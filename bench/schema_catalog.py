@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 os.environ.setdefault("BENCH_DATABASE", "entraide_schema_catalog_bench")
 
-from _common import _server_url, bench_database, machine_description  # noqa: E402
+from _common import _admin_connect, _server_url, bench_database, machine_description  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 SMALL_N = 100
@@ -54,23 +54,9 @@ PLANNED_QUERY = (
 )
 
 
-def _connect(database: str):  # type: ignore[no-untyped-def]
-    import psycopg
-
-    parts = urlsplit(_server_url())
-    return psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname=database,
-        autocommit=True,
-    )
-
-
 def _catalog(database: str, schema: str | None) -> dict[str, float]:
     figures: dict[str, float] = {}
-    with _connect(database) as connection:
+    with _admin_connect(database) as connection:
         for catalog in CATALOGS:
             figures[catalog] = connection.execute(f"SELECT count(*) FROM {catalog}").fetchone()[0]
         figures["catalog_bytes"] = connection.execute(
@@ -140,7 +126,7 @@ def _pg_dump(database: str, schema: str | None) -> tuple[float | None, int, str]
 
 def _lock_needs(database: str) -> tuple[int, int]:
     """(tables pg_dump would lock, lock slots of the whole server)."""
-    with _connect(database) as connection:
+    with _admin_connect(database) as connection:
         tables = connection.execute(
             "SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p', 'm', 'v', 'f', 'S')"
         ).fetchone()[0]
@@ -162,7 +148,7 @@ def _connections(database: str, schema: str) -> dict[str, float]:
     connect_ms, first_query_ms, cold_planning_ms, warm_planning_ms = [], [], [], []
     for _ in range(CONNECTION_SAMPLES):
         started = time.perf_counter()
-        connection = _connect(database)
+        connection = _admin_connect(database)
         connection.execute("SELECT 1").fetchone()
         connect_ms.append((time.perf_counter() - started) * 1000)
         with connection:
@@ -185,7 +171,7 @@ def _backend_memory(database: str, schemas: list[str]) -> list[tuple[int, float]
     table of more and more tenant schemas, as a pooled server connection serving many tenants
     does: its relation and catalog caches keep an entry per table and index it has seen."""
     points = []
-    with _connect(database) as connection:
+    with _admin_connect(database) as connection:
         tables = [
             row[0]
             for row in connection.execute(
