@@ -14,6 +14,9 @@ Its own database (BENCH_DATABASE, default entraide_tenant_migrations_bench), dro
 4. Provisions up to N tenants, gives one tenant a conflicting column, then runs `migrate_tenants`
    at N: that tenant must be reported and every other one migrated; drops the conflicting column
    and runs it again (only that tenant is left), then once more with nothing to do.
+5. With the temporary migration removed, provisions `--provision K` more tenants (default 20)
+   through `tenants.services.tenant_provision`, the real service (template clone, billing trial,
+   default causes and skills, first admin), with N tenants already in the database.
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 os.environ.setdefault("BENCH_DATABASE", "entraide_tenant_migrations_bench")
 
-from _common import ROOT, bench_database, machine_description  # noqa: E402
+from _common import ROOT, bench_database, machine_description, summarize  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 1000
 COMPARE = int(sys.argv[sys.argv.index("--compare") + 1]) if "--compare" in sys.argv else 100
 MIGRATION_NAME = "9901_bench_tenant_migration"
 MIGRATION_FILE = ROOT / "engagement" / "migrations" / f"{MIGRATION_NAME}.py"
 COLUMN = "bench_probe"
+PROVISION = int(sys.argv[sys.argv.index("--provision") + 1]) if "--provision" in sys.argv else 20
 PROCESSES = 2
 TARGET_SECONDS = 120
 
@@ -88,6 +92,21 @@ def _provision(start: int, stop: int) -> float:
         if (batch + 1) % 100 == 0:
             print(f"  provisioned {batch + 1}/{stop} tenants", flush=True)
     return time.perf_counter() - began
+
+
+def _provision_with_service(count: int) -> list[float]:
+    """Seconds per `tenant_provision` call, `count` calls."""
+    from tenants.services import tenant_provision
+
+    samples = []
+    for index in range(count):
+        slug = f"provisioned{index:03d}"
+        started = time.perf_counter()
+        tenant_provision(
+            kind="city", name=f"Provisioned {index}", slug=slug, admin_email=f"admin@{slug}.example"
+        )
+        samples.append(time.perf_counter() - started)
+    return samples
 
 
 def _write_migration() -> None:
@@ -259,6 +278,14 @@ def main() -> None:
                 f"  no-op migrate_schemas --tenant (multiprocessing, skips up to date): "
                 f"{noop_stock:.2f} s, exit {stock_code}"
             )
+
+            _remove_migration()
+            if PROVISION:
+                provisioned = summarize(_provision_with_service(PROVISION))
+                print(
+                    f"  tenant_provision with {len(schemas)} tenants in the database: median "
+                    f"{provisioned.median:.3f} s, p95 {provisioned.p95:.3f} s ({provisioned.count})"
+                )
 
             print()
             ok = code != 0 and migrated == len(schemas) - 1 and rerun_code == 0

@@ -5,14 +5,20 @@ requests for a tenant host; only the middleware call is timed. Runs alternate in
 machine slows both alike. SQL statements per request are counted with CaptureQueriesContext
 (the stock middleware's `SET search_path` is visible to it on this django-tenants).
 
-    .venv/bin/python bench/tenant_routing.py [ITERATIONS]
+    .venv/bin/python bench/tenant_routing.py [ITERATIONS] [--tenants N]
 
 Figures: median and p95 in µs for a cache hit (steady state), a miss (entry invalidated before
 every request: one lookup, then cached) and an unknown host; statements per request; ratio.
+
+--tenants N (default 3) adds Tenant and Domain rows up to N tenants (bulk, in the public schema:
+routing reads no tenant schema, so none is created) and spreads the requests over all N hosts,
+each request to a host drawn at random: every process then holds N routes, the Redis cache N
+entries, and a miss looks one host up among N domains.
 """
 
 from __future__ import annotations
 
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -22,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import BENCH_BASE_DOMAIN, bench_database, machine_description, summarize  # noqa: E402
 
-ITERATIONS = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+ITERATIONS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 20_000
+TENANTS = int(sys.argv[sys.argv.index("--tenants") + 1]) if "--tenants" in sys.argv else 3
 BLOCK = 500
 COLD_ITERATIONS = 1_000
 
@@ -36,6 +43,37 @@ def _provision_tenants() -> list[str]:
             kind=kind, name=slug.title(), slug=slug, admin_email=f"admin@{slug}.example"
         )
         hosts.append(result.tenant.primary_host)
+    return hosts
+
+
+def _add_routing_rows(count: int) -> list[str]:
+    """`count` more tenants as rows only (Tenant + verified primary Domain), in batches."""
+    from django.conf import settings
+
+    from tenants.models import Domain, Tenant
+
+    hosts = []
+    for start in range(0, count, 1000):
+        indexes = range(start, min(count, start + 1000))
+        tenants = Tenant.objects.bulk_create(
+            Tenant(
+                kind="city",
+                name=f"Routing {index}",
+                slug=f"routing{index:05d}",
+                schema_name=f"t_routing{index:05d}",
+            )
+            for index in indexes
+        )
+        Domain.objects.bulk_create(
+            Domain(
+                domain=f"{tenant.slug}.{settings.BASE_DOMAIN}",
+                tenant=tenant,
+                is_primary=True,
+                is_verified=True,
+            )
+            for tenant in tenants
+        )
+        hosts += [f"{tenant.slug}.{settings.BASE_DOMAIN}" for tenant in tenants]
     return hosts
 
 
@@ -80,7 +118,12 @@ def main() -> None:
         from tenants.routing import invalidate_hosts
 
         hosts = _provision_tenants()
+        if TENANTS > len(hosts):
+            started = time.perf_counter()
+            hosts += _add_routing_rows(TENANTS - len(hosts))
+            print(f"{len(hosts)} tenants' routing rows in {time.perf_counter() - started:.1f} s")
         host = hosts[0]
+        draw = random.Random(18).choice
         factory = RequestFactory()
 
         def view(request):  # type: ignore[no-untyped-def]
@@ -90,7 +133,7 @@ def main() -> None:
         stock = TenantMainMiddleware(view)
 
         def tenant_request():  # type: ignore[no-untyped-def]
-            return factory.get("/", HTTP_HOST=host)
+            return factory.get("/", HTTP_HOST=draw(hosts) if TENANTS > 3 else host)
 
         def unknown_request():  # type: ignore[no-untyped-def]
             return factory.get("/", HTTP_HOST=f"nowhere.{BENCH_BASE_DOMAIN}")
@@ -99,7 +142,10 @@ def main() -> None:
             cursor.execute("SHOW server_version")
             server_version = cursor.fetchone()[0]
 
-        # Warm up both paths (imports, connection, cache entry).
+        # Warm up both paths (imports, connection, cache entries: every host once when many).
+        if TENANTS > 3:
+            for warm_host in hosts:
+                ours(factory.get("/", HTTP_HOST=warm_host))
         _time_calls(ours, tenant_request, None, 500)
         _time_calls(stock, tenant_request, None, 500)
 
@@ -109,13 +155,21 @@ def main() -> None:
             ours_hit += _time_calls(ours, tenant_request, None, BLOCK)
             stock_hit += _time_calls(stock, tenant_request, None, BLOCK)
 
+        # Before the misses: each of them starts a new routing generation.
+        statements_ours_hit = _statements_per_request(ours, tenant_request)
+        statements_stock = _statements_per_request(stock, tenant_request)
+
+        miss_host = [host]
+
+        def miss_request():  # type: ignore[no-untyped-def]
+            miss_host[0] = draw(hosts) if TENANTS > 3 else host
+            return factory.get("/", HTTP_HOST=miss_host[0])
+
         ours_miss = _time_calls(
-            ours, tenant_request, lambda: invalidate_hosts([host]), COLD_ITERATIONS
+            ours, miss_request, lambda: invalidate_hosts(miss_host), COLD_ITERATIONS
         )
         ours_unknown = _time_calls(ours, unknown_request, None, COLD_ITERATIONS)
 
-        statements_ours_hit = _statements_per_request(ours, tenant_request)
-        statements_stock = _statements_per_request(stock, tenant_request)
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as queries:
@@ -132,6 +186,7 @@ def main() -> None:
         unknown = summarize(ours_unknown)
         print(f"machine: {machine_description()}; PostgreSQL server {server_version}")
         print(f"bench database {info.database} ready in {info.seconds_to_prepare:.1f} s")
+        print(f"tenants: {len(hosts)} (requests spread over all of them: {TENANTS > 3})")
         print(f"requests per figure: hit {hit.count}, stock {base.count}, miss {miss.count}")
         print()
         print(f"{'path':<34}{'median µs':>11}{'p95 µs':>10}{'mean µs':>10}{'SQL/req':>9}")
