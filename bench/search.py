@@ -358,6 +358,34 @@ def _point_only_query(rng: random.Random, today: date) -> dict[str, Any]:
     return {"lat": f"{lat:.5f}", "lng": f"{lng:.5f}"}
 
 
+def _date_range(rng: random.Random, today: date) -> dict[str, Any]:
+    start = today + timedelta(days=rng.randint(0, 14))
+    return {
+        "date_from": start.isoformat(),
+        "date_to": (start + timedelta(days=rng.choice((2, 7, 14)))).isoformat(),
+    }
+
+
+def _dates_only_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return _date_range(rng, today)
+
+
+def _cause_only_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {"cause": rng.choice(QUERY_CAUSES)}
+
+
+def _cause_dates_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {"cause": rng.choice(QUERY_CAUSES), **_date_range(rng, today)}
+
+
+def _point_cause_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {**_point_only_query(rng, today), "cause": rng.choice(QUERY_CAUSES)}
+
+
+def _text_dates_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {"q": rng.choice(QUERY_WORDS), **_date_range(rng, today)}
+
+
 # The issue's three typical queries; the other rows are for information.
 TARGET_QUERIES = ("5 km + cause + dates", "bbox (viewport)", "text")
 QUERY_CAUSES = ["solidarite", "environnement", "education", "sante", "seniors", "culture"]
@@ -371,6 +399,13 @@ QUERIES: dict[str, tuple[str, Callable[[random.Random, date], dict[str, Any]]]] 
     # candidate, counted exactly and ordered (docs/benchmarks.md, "Broad queries").
     "no filter (soonest)": ("/api/v1/missions/", _no_filter_query),
     "point, no radius": ("/api/v1/missions/", _point_only_query),
+    # Broad shapes of issue 18 (docs/benchmarks.md, "Broad search"): one filter, or two broad
+    # ones, over the whole tenant.
+    "dates only": ("/api/v1/missions/", _dates_only_query),
+    "one cause only": ("/api/v1/missions/", _cause_only_query),
+    "cause + dates": ("/api/v1/missions/", _cause_dates_query),
+    "point + cause": ("/api/v1/missions/", _point_cause_query),
+    "text + dates": ("/api/v1/missions/", _text_dates_query),
 }
 
 

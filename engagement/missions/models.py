@@ -189,6 +189,15 @@ class Slot(models.Model):
                 condition=Q(status="open"),
                 name="slot_open_by_mission",
             ),
+            # Soonest-first searches without a place or words walk the open slots in start order
+            # and stop after a page (engagement.missions.search._soonest_page_ids): index-only,
+            # with what the date and availability filters test.
+            models.Index(
+                fields=["starts_at", "mission"],
+                include=["ends_at", "time_bit"],
+                condition=Q(status="open"),
+                name="slot_open_by_start",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
