@@ -599,15 +599,19 @@ def _soonest_page_ids(base: _SearchBase, *, offset: int, limit: int) -> RawSQL:
         # No open dated slot to come: the latest one has started (or there is none).
         ongoing = ongoing.exclude(last_open_slot_start__gt=bounds.now)
     ongoing_sql, ongoing_params = _sql(ongoing.order_by("pk").values("pk")[:wanted])
+    # The ongoing branch is read only when the walk did not fill the page (a one-time filter):
+    # its rows come after every dated one, and finding them costs a scan of the candidates.
     sql = (
-        "SELECT page.id FROM ("  # noqa: S608 - constant identifiers, values are parameters
-        f"(SELECT DISTINCT ON (w.starts_at, w.mission_id) w.mission_id AS id, "
+        "WITH walk AS MATERIALIZED ("  # noqa: S608 - constant identifiers, values are parameters
+        f"SELECT DISTINCT ON (w.starts_at, w.mission_id) w.mission_id AS id, "
         f"w.starts_at AS next_start FROM {SLOT_TABLE} w WHERE {walked} "
         f"AND w.mission_id IN ({missions_sql}) "
         f"AND NOT EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE s.mission_id = w.mission_id "
         f"AND {earlier} AND s.starts_at < w.starts_at) "
         "ORDER BY w.starts_at, w.mission_id LIMIT %s) "
-        f"UNION ALL (SELECT ongoing.pk, NULL FROM ({ongoing_sql}) AS ongoing)"
+        "SELECT page.id FROM ((SELECT walk.id, walk.next_start FROM walk) "
+        f"UNION ALL (SELECT ongoing.pk, NULL FROM ({ongoing_sql}) AS ongoing "
+        "WHERE (SELECT count(*) FROM walk) < %s)"
         ") AS page ORDER BY page.next_start ASC NULLS LAST, page.id ASC LIMIT %s OFFSET %s"
     )
     params = (
@@ -616,6 +620,76 @@ def _soonest_page_ids(base: _SearchBase, *, offset: int, limit: int) -> RawSQL:
         *earlier_params,
         wanted,
         *ongoing_params,
+        wanted,
+        limit,
+        offset,
+    )
+    return RawSQL(sql, params)  # noqa: S611
+
+
+def _nearest_first_over_the_tenant(filters: MissionSearchFilters) -> bool:
+    """Nearest first without a radius, a box or words: most of the tenant is a candidate, so
+    the page is read from the location index in distance order (_nearest_page_ids). With a
+    radius or a box the candidates are few and found by the box; a distance-ordered scan would
+    not stop at the circle's edge when its other filters match nothing."""
+    return (
+        filters.effective_sort == "distance"
+        and filters.radius_km is None
+        and filters.bbox is None
+        and not filters.q
+    )
+
+
+def _nearest_page_ids(
+    base: _SearchBase, *, point: tuple[float, float], offset: int, limit: int
+) -> RawSQL:
+    """The ids of one page of a nearest-first search over the whole tenant (rows offset to
+    offset + limit), in mission_search's order (distance, NULLs last; id).
+
+    PostgreSQL reads a location index in distance order (KNN, `<->`) only when the distance is
+    the whole ORDER BY, so the id tie-break is applied to a prefix: the first offset + limit + 1
+    candidates by distance alone (`nearest`). If the candidate after them is farther than the
+    last of them, that prefix holds exactly the first offset + limit rows of the full order and
+    is sorted again by (distance, id); if they tie (several missions at one address across the
+    page's edge), the gate fails and the candidates are sorted whole, as before. Missions
+    without a location (remote) come last, by id, and are only read when the located ones do
+    not fill the page.
+    """
+    wanted = offset + limit
+    located = base.missions.filter(location__isnull=False).annotate(
+        distance=NearestTo(F("location"), GeographyPoint(*point))
+    )
+    nearest_sql, nearest_params = _sql(
+        located.order_by("distance").values_list("pk", "distance")[: wanted + 1]
+    )
+    sorted_sql, sorted_params = _sql(
+        located.order_by("distance", "pk").values_list("pk", "distance")[:wanted]
+    )
+    remote_sql, remote_params = _sql(
+        base.missions.filter(location__isnull=True).order_by("pk").values("pk")[:wanted]
+    )
+    prefix_is_exact = (
+        "((SELECT count(*) FROM nearest) <= %s OR (SELECT nearest.distance FROM nearest "
+        "ORDER BY nearest.distance LIMIT 1 OFFSET %s) < (SELECT max(nearest.distance) FROM nearest))"
+    )
+    sql = (
+        f"WITH nearest AS MATERIALIZED ({nearest_sql}) "  # noqa: S608 - values are parameters
+        "SELECT page.id FROM ("
+        f"(SELECT nearest.pk AS id, nearest.distance FROM nearest WHERE {prefix_is_exact}) "
+        f"UNION ALL (SELECT ordered.pk, ordered.distance FROM ({sorted_sql}) AS ordered "
+        f"WHERE NOT {prefix_is_exact}) "
+        f"UNION ALL (SELECT remote.pk, NULL FROM ({remote_sql}) AS remote "
+        "WHERE (SELECT count(*) FROM nearest) < %s)"
+        ") AS page ORDER BY page.distance ASC NULLS LAST, page.id ASC LIMIT %s OFFSET %s"
+    )
+    gate = (wanted, max(wanted - 1, 0))
+    params = (
+        *nearest_params,
+        *gate,
+        *sorted_params,
+        *gate,
+        *remote_params,
+        wanted,
         limit,
         offset,
     )
@@ -649,6 +723,10 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
         # The page's ids come from the walk (which applied the offset); the rows are then
         # ordered again by the same key, computed for these rows only.
         rows = rows.filter(pk__in=_soonest_page_ids(base, offset=offset, limit=limit + 1))
+        start = 0
+    elif _nearest_first_over_the_tenant(filters) and filters.point is not None:
+        page_ids = _nearest_page_ids(base, point=filters.point, offset=offset, limit=limit + 1)
+        rows = rows.filter(pk__in=page_ids)
         start = 0
     else:
         start = offset

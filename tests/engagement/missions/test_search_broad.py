@@ -236,3 +236,19 @@ def test_pages_beyond_the_cap_say_more_than_and_stop_at_its_last_page(world, cap
     assert (first.paginator.count, first.paginator.count_is_exact) == (3, False)
     assert (first.paginator.num_pages, far.number) == (2, 2)
     assert ids(far.object_list) == ids(mission_search(filters=MissionSearchFilters()))[2:4]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_nearest_first_keeps_the_id_order_of_missions_at_one_address_across_pages(in_paris, size):
+    """Ties in distance across a page's edge: the distance-only prefix is not enough there, so
+    the candidates are sorted whole (the gate of _nearest_page_ids)."""
+    same_place = point_at(500, 90)
+    for _index in range(5):
+        SlotFactory(mission=MissionFactory(location=same_place))
+    SlotFactory(mission=MissionFactory(location=point_at(100, 0)))
+    SlotFactory(mission=MissionFactory(location=point_at(900, 0)))
+    filters = MissionSearchFilters(lat=48.8566, lng=2.3522)
+    expected = ids(mission_search(filters=filters))
+
+    assert every_page(filters, size=size) == expected
+    assert len(expected) == 7
