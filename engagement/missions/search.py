@@ -584,7 +584,14 @@ def _soonest_page_ids(base: _SearchBase, *, offset: int, limit: int) -> RawSQL:
     wanted = offset + limit
     walked, walked_params = _dated_slot_match(bounds, "w")
     earlier, earlier_params = _dated_slot_match(bounds, "s")
-    missions_sql, missions_params = _sql(base.by_mission.order_by().values("pk"))
+    # The slot's mission must match the other filters: a correlated probe of the mission's
+    # primary key per walked slot. OFFSET 0 keeps PostgreSQL from turning it into a join: it
+    # estimates the causes' `&&` at 0.7 % of the missions whatever the cause (the ids are a
+    # parameter), and then hashed every mission of the cause (13,000 at 100k, 42 ms) instead
+    # of stopping after a page.
+    missions_sql, missions_params = _sql(
+        base.by_mission.order_by().filter(pk=RawSQL("w.mission_id", ())).values("pk")  # noqa: S611
+    )
     ongoing = base.by_mission.filter(has_open_ongoing_slot=True)
     if bounds.narrowed:
         ongoing = ongoing.exclude(
@@ -605,7 +612,7 @@ def _soonest_page_ids(base: _SearchBase, *, offset: int, limit: int) -> RawSQL:
         "WITH walk AS MATERIALIZED ("  # noqa: S608 - constant identifiers, values are parameters
         f"SELECT DISTINCT ON (w.starts_at, w.mission_id) w.mission_id AS id, "
         f"w.starts_at AS next_start FROM {SLOT_TABLE} w WHERE {walked} "
-        f"AND w.mission_id IN ({missions_sql}) "
+        f"AND EXISTS ({missions_sql} OFFSET 0) "
         f"AND NOT EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE s.mission_id = w.mission_id "
         f"AND {earlier} AND s.starts_at < w.starts_at) "
         "ORDER BY w.starts_at, w.mission_id LIMIT %s) "
@@ -670,7 +677,8 @@ def _nearest_page_ids(
     )
     prefix_is_exact = (
         "((SELECT count(*) FROM nearest) <= %s OR (SELECT nearest.distance FROM nearest "
-        "ORDER BY nearest.distance LIMIT 1 OFFSET %s) < (SELECT max(nearest.distance) FROM nearest))"
+        "ORDER BY nearest.distance LIMIT 1 OFFSET %s) < "
+        "(SELECT max(nearest.distance) FROM nearest))"
     )
     sql = (
         f"WITH nearest AS MATERIALIZED ({nearest_sql}) "  # noqa: S608 - values are parameters
@@ -700,43 +708,57 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     """One page of mission_search, for a list of results, with the total number of results
     (exact up to SEARCH_EXACT_TOTAL_LIMIT) and whether more rows follow.
 
-    One query: the page's rows, one more to know whether a next page exists, and the total
-    counted up to the cap in an InitPlan; the organization and the causes of the page's rows
-    from subqueries in the output columns. A soonest-first search without a place or words
-    finds its page by walking the slots (_soonest_page_ids); the others let the ORDER BY and
-    LIMIT use the candidates' indexes (KNN on the location for the nearest first). A page past
-    the end has no row to carry the total, so only then is the total counted separately.
+    One query: the page's rows, one more to know whether a next page exists, the total, and
+    the organization and the causes of the page's rows from subqueries in the output columns.
+    Two plans:
+    - broad searches (no place, no words) soonest or nearest first: the page is found without
+      reading every candidate, by walking the slots in start order (_soonest_page_ids) or the
+      location index in distance order (_nearest_page_ids), and the total is counted up to
+      SEARCH_EXACT_TOTAL_LIMIT + 1 in an InitPlan (exact up to the limit, "more than" beyond);
+    - a place (radius, box) or words: the candidates are few thousand at most and all read and
+      sorted for the page, so the exact total is a window over them, whatever its size.
+    A page past the end has no row to carry the total, so only then is the total counted
+    separately (up to the limit).
 
     Plain SearchResult rows rather than Mission instances: at this size building model
     instances and prefetching their relations cost as much as the SQL (bench/search.py).
     """
     geometry = location_as_geometry()
-    missions, _order, base = _search_ordered(filters)
+    missions, order, base = _search_ordered(filters)
     rows = missions.prefetch_related(None).annotate(
-        search_total=_capped_total(base.missions),
         lat=PointY(geometry),
         lng=PointX(geometry),
         organization_summary=RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
         cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
     )
+    start = 0
     if _walks_slots(filters):
         # The page's ids come from the walk (which applied the offset); the rows are then
         # ordered again by the same key, computed for these rows only.
-        rows = rows.filter(pk__in=_soonest_page_ids(base, offset=offset, limit=limit + 1))
-        start = 0
+        page_ids = _soonest_page_ids(base, offset=offset, limit=limit + 1)
     elif _nearest_first_over_the_tenant(filters) and filters.point is not None:
         page_ids = _nearest_page_ids(base, point=filters.point, offset=offset, limit=limit + 1)
-        rows = rows.filter(pk__in=page_ids)
-        start = 0
     else:
+        page_ids = None
         start = offset
+    if page_ids is not None:
+        rows = rows.filter(pk__in=page_ids).annotate(search_total=_capped_total(base.missions))
+    else:
+        # A place or words: every candidate is read and sorted for the page anyway, so the
+        # exact total is a window over them, ordered like the page (PostgreSQL then sorts the
+        # candidates once and keeps narrow rows for the count; `OVER ()` kept the search
+        # vector and spilled to disk past ~8,000 text matches).
+        rows = rows.annotate(
+            search_total=Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None))
+        )
     page = list(rows.values_list(*_PAGE_COLUMNS, "search_total")[start : start + limit + 1])
     if page:
         total = page[0][-1]
+        is_exact = page_ids is None or total <= SEARCH_EXACT_TOTAL_LIMIT
         return SearchPage(
             results=[SearchResult(*row[:-1]) for row in page[:limit]],
-            total=min(total, SEARCH_EXACT_TOTAL_LIMIT),
-            total_is_exact=total <= SEARCH_EXACT_TOTAL_LIMIT,
+            total=total if is_exact else SEARCH_EXACT_TOTAL_LIMIT,
+            total_is_exact=is_exact,
             has_next=len(page) > limit,
         )
     if offset == 0:
