@@ -84,6 +84,15 @@ def world(in_paris):  # type: ignore[no-untyped-def]
     for index in range(4):
         missions[f"one date {index}"] = MissionFactory(causes=[food] if index % 2 else [garden])
         dated(missions[f"one date {index}"], 3 + index * 4, hour=(10, 14, 18, 19)[index])
+    # Four days from day 2: it runs on the first day of the date ranges below, so it matches
+    # them by a start before that day (found by its period, not by the walk from that day).
+    missions["long period"] = MissionFactory(causes=[garden])
+    long_start = day(2)
+    SlotFactory(
+        mission=missions["long period"],
+        starts_at=long_start,
+        ends_at=long_start + timedelta(days=4),
+    )
     # Nobody can join these: never listed.
     missions["draft"] = MissionFactory(status=Mission.Status.DRAFT)
     dated(missions["draft"], 2)
@@ -139,6 +148,15 @@ def test_the_walk_lists_dated_missions_by_next_date_then_ongoing_ones_by_id(worl
     assert (
         first.next_slot_starts_at == world["three dates"].slots.order_by("starts_at")[0].starts_at
     )
+
+
+def test_a_slot_running_on_the_first_day_of_the_range_comes_by_its_start(world):
+    filters = MissionSearchFilters(**_range(4, 10))
+
+    rows = mission_search_page(filters=filters, offset=0, limit=50).results
+
+    assert rows[0].pk == world["long period"].pk
+    assert rows[0].next_slot_starts_at == world["long period"].slots.get().starts_at
 
 
 def test_a_mission_with_an_ongoing_slot_and_a_date_is_listed_by_its_date(world):
