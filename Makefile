@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format lock image image-test screenshots-website bench bench-routing bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-metrics bench-media bench-tenant-migrations bench-lighthouse bench-schema-catalog clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format lock image image-test screenshots-website bench bench-routing bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-metrics bench-media bench-tenant-migrations bench-lighthouse bench-schema-catalog clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, then serve
 ## :8000 with a Celery worker and beat (Procfile.dev; Ctrl-C stops them all)
@@ -98,7 +98,7 @@ image-test: system venv
 screenshots-website:
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=screenshots $(VENV)/bin/pytest -m browser tests/browser/website_screenshots.py -q
 
-bench: bench-routing bench-metrics bench-media bench-provisioning bench-search bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-tenant-migrations bench-lighthouse bench-schema-catalog
+bench: bench-routing bench-metrics bench-media bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-tenant-migrations bench-lighthouse bench-schema-catalog
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
@@ -133,6 +133,10 @@ bench-signup:
 
 bench-search:
 	$(PY) bench/search.py $(or $(N),100000)
+
+## make bench-search-1m: the search at 1,000,000 missions in one tenant (loading ~15 min)
+bench-search-1m:
+	$(PY) bench/search.py 1000000 --samples 50
 
 bench-statistics:
 	$(PY) bench/backoffice_statistics.py $(or $(N),100000)

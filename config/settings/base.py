@@ -228,6 +228,13 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# No JIT compilation for the application's sessions: its queries read a page, and a plan
+# whose cost estimate crosses jit_above_cost (a misestimated filter) paid 26-104 ms of
+# compilation for a few ms of execution (docs/benchmarks.md, "Broad search"). Sent as a
+# start-up option, so it holds for every connection of web and workers, whatever the role's
+# settings; DATABASE_JIT=true gives the server's setting back.
+if not env_bool("DATABASE_JIT"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 ORIGINAL_BACKEND = "django.contrib.gis.db.backends.postgis"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

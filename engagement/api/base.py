@@ -114,13 +114,24 @@ def page_params(request: Request) -> tuple[int, int]:
 
 
 def counted_page_response(
-    request: Request, results: list[Any], *, total: int, page: int, size: int
+    request: Request,
+    results: list[Any],
+    *,
+    total: int,
+    page: int,
+    size: int,
+    total_is_exact: bool | None = None,
+    has_next: bool | None = None,
 ) -> Response:
-    """The same body as StrictPagination for a page whose total is already known."""
+    """The same body as StrictPagination for a page whose total is already known. With
+    `total_is_exact` (True or False), the body also says whether `count` is exact or a lower
+    bound ("more than `count`"); `has_next` then says whether a page follows."""
     if not results and page > 1:
         raise exceptions.ValidationError({"page": [_("This page does not exist.")]})
     url = request.build_absolute_uri()
-    next_url = replace_query_param(url, "page", page + 1) if page * size < total else None
+    if has_next is None:
+        has_next = page * size < total
+    next_url = replace_query_param(url, "page", page + 1) if has_next else None
     previous_url = None
     if page > 1:
         previous_url = (
@@ -128,9 +139,11 @@ def counted_page_response(
             if page > 2
             else remove_query_param(url, "page")
         )
-    return Response(
-        {"count": total, "next": next_url, "previous": previous_url, "results": results}
-    )
+    body: dict[str, Any] = {"count": total}
+    if total_is_exact is not None:
+        body["count_is_exact"] = total_is_exact
+    body.update({"next": next_url, "previous": previous_url, "results": results})
+    return Response(body)
 
 
 def _is_positive_int(value: str) -> bool:
@@ -157,15 +170,31 @@ _paginated_serializers: dict[str, type[serializers.Serializer]] = {}
 
 
 def paginated_serializer(
-    item_serializer: type[serializers.Serializer], name: str
+    item_serializer: type[serializers.Serializer], name: str, *, exact_count_limit: int = 0
 ) -> type[serializers.Serializer]:
-    """The schema of one page of `item_serializer`: count, next, previous, results."""
+    """The schema of one page of `item_serializer`: count, next, previous, results; with
+    `exact_count_limit`, also count_is_exact (the count is exact up to that many results)."""
     if name not in _paginated_serializers:
+        fields: dict[str, Any] = {
+            "count": serializers.IntegerField(help_text="Total number of results.")
+        }
+        if exact_count_limit:
+            fields["count"] = serializers.IntegerField(
+                help_text=(
+                    f"Total number of results when count_is_exact; beyond {exact_count_limit:,} "
+                    f"results, {exact_count_limit:,} and count_is_exact false (there are more: "
+                    "follow `next`, or narrow the search)."
+                )
+            )
+            fields["count_is_exact"] = serializers.BooleanField(
+                help_text=f"Whether `count` is exact (up to {exact_count_limit:,} results) or a "
+                "lower bound."
+            )
         _paginated_serializers[name] = type(
             f"{name}Serializer",
             (serializers.Serializer,),
             {
-                "count": serializers.IntegerField(help_text="Total number of results."),
+                **fields,
                 "next": serializers.URLField(allow_null=True),
                 "previous": serializers.URLField(allow_null=True),
                 "results": item_serializer(many=True),

@@ -44,7 +44,12 @@ from engagement.missions.access import (
 )
 from engagement.missions.filters import SEARCH_PARAMETERS, parse_search_params
 from engagement.missions.models import Mission
-from engagement.missions.search import MAP_POINTS_LIMIT, mission_map_points, mission_search_page
+from engagement.missions.search import (
+    MAP_POINTS_LIMIT,
+    SEARCH_EXACT_TOTAL_LIMIT,
+    mission_map_points,
+    mission_search_page,
+)
 from engagement.missions.selectors import (
     mission_detail,
     mission_list_for_moderation,
@@ -147,20 +152,34 @@ class MissionSearchApi(EngagementApiView):
         description=(
             "Published missions that can still be joined, filtered and sorted; each carries its "
             "distance (with a point), its next matching date and the seats left on it. A radius "
-            "or a box only matches missions with a location."
+            "or a box only matches missions with a location. `count` is exact up to "
+            f"{SEARCH_EXACT_TOTAL_LIMIT:,} results; beyond, it is {SEARCH_EXACT_TOTAL_LIMIT:,} "
+            "and `count_is_exact` is false, and `next` still leads to the following page."
         ),
         parameters=SEARCH_PARAMETERS + PAGE_PARAMETERS,
         responses={
-            200: paginated_serializer(MissionListItemSerializer, "PaginatedMissionList"),
+            200: paginated_serializer(
+                MissionListItemSerializer,
+                "PaginatedMissionList",
+                exact_count_limit=SEARCH_EXACT_TOTAL_LIMIT,
+            ),
             **error_responses(400, 401),
         },
     )
     def get(self, request: Request) -> Response:
         filters = parse_search_params(request.query_params, user=request.user)
         page, size = page_params(request)
-        missions, total = mission_search_page(filters=filters, offset=(page - 1) * size, limit=size)
-        results = MissionListItemSerializer(missions, many=True).data
-        return counted_page_response(request, results, total=total, page=page, size=size)
+        found = mission_search_page(filters=filters, offset=(page - 1) * size, limit=size)
+        results = MissionListItemSerializer(found.results, many=True).data
+        return counted_page_response(
+            request,
+            results,
+            total=found.total,
+            page=page,
+            size=size,
+            total_is_exact=found.total_is_exact,
+            has_next=found.has_next,
+        )
 
 
 class MissionMapApi(EngagementApiView):

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -188,6 +188,27 @@ class Slot(models.Model):
                 include=["ends_at", "time_bit"],
                 condition=Q(status="open"),
                 name="slot_open_by_mission",
+            ),
+            # Soonest-first searches without a place or words walk the open slots in start order
+            # and stop after a page (engagement.missions.search._soonest_page_ids): index-only,
+            # with what the date and availability filters test.
+            models.Index(
+                fields=["starts_at", "mission"],
+                include=["ends_at", "time_bit"],
+                condition=Q(status="open"),
+                name="slot_open_by_start",
+            ),
+            # The open dated slots running at an instant (the first day of a date range): for
+            # that walk, those that started before the day and end after it.
+            GistIndex(
+                Func(
+                    F("starts_at"),
+                    F("ends_at"),
+                    function="tstzrange",
+                    output_field=DateTimeRangeField(),
+                ),
+                condition=Q(status="open", starts_at__isnull=False),
+                name="slot_open_period",
             ),
         ]
         constraints = [

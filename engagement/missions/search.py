@@ -198,27 +198,80 @@ SLOT_TABLE = Slot._meta.db_table
 MISSION_TABLE = Mission._meta.db_table
 
 
-def _slot_match(filters: MissionSearchFilters, *, now: datetime) -> _SlotMatch:
+@dataclass(frozen=True)
+class _SlotBounds:
+    """The date and availability filters as values: computed once per search (the profile's
+    grid is one query), written into every slot condition of it."""
+
+    now: datetime
+    ends_after: datetime | None = None
+    starts_before: datetime | None = None
+    time_bits: list[int] | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        return (
+            self.ends_after is not None
+            or self.starts_before is not None
+            or self.time_bits is not None
+        )
+
+
+def _slot_bounds(filters: MissionSearchFilters, *, now: datetime) -> _SlotBounds:
+    zone = tenant_zone()
+    mask = (
+        _profile_availability(filters.user) if filters.availability_mine else filters.availability
+    )
+    return _SlotBounds(
+        now=now,
+        ends_after=(
+            None
+            if filters.date_from is None
+            else datetime.combine(filters.date_from, time.min, tzinfo=zone)
+        ),
+        starts_before=(
+            None
+            if filters.date_to is None
+            else datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=zone)
+        ),
+        time_bits=None if mask is None else availability_bits(mask),
+    )
+
+
+def _slot_match(bounds: _SlotBounds) -> _SlotMatch:
     conditions = [
         f's.mission_id = "{MISSION_TABLE}"."id"',
         "s.status = %s",
         "(s.starts_at IS NULL OR s.starts_at > %s)",
     ]
-    params: list[object] = [Slot.Status.OPEN.value, now]
-    zone = tenant_zone()
-    if filters.date_from is not None:
+    params: list[object] = [Slot.Status.OPEN.value, bounds.now]
+    if bounds.ends_after is not None:
         conditions.append("(s.starts_at IS NULL OR s.ends_at > %s)")
-        params.append(datetime.combine(filters.date_from, time.min, tzinfo=zone))
-    if filters.date_to is not None:
+        params.append(bounds.ends_after)
+    if bounds.starts_before is not None:
         conditions.append("(s.starts_at IS NULL OR s.starts_at < %s)")
-        params.append(datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=zone))
-    mask = (
-        _profile_availability(filters.user) if filters.availability_mine else filters.availability
-    )
-    if mask is not None:
+        params.append(bounds.starts_before)
+    if bounds.time_bits is not None:
         conditions.append("(s.starts_at IS NULL OR s.time_bit = ANY(%s))")
-        params.append(availability_bits(mask))
-    return _SlotMatch(" AND ".join(conditions), tuple(params), narrowed=len(conditions) > 3)
+        params.append(bounds.time_bits)
+    return _SlotMatch(" AND ".join(conditions), tuple(params), narrowed=bounds.narrowed)
+
+
+def _dated_slot_match(bounds: _SlotBounds, alias: str) -> tuple[str, list[object]]:
+    """The same condition as _slot_match for dated slots only (alias `alias`, not tied to a
+    mission), written as plain ranges so that an index on the start can bound them."""
+    conditions = [f"{alias}.status = %s", f"{alias}.starts_at > %s"]
+    params: list[object] = [Slot.Status.OPEN.value, bounds.now]
+    if bounds.ends_after is not None:
+        conditions.append(f"{alias}.ends_at > %s")
+        params.append(bounds.ends_after)
+    if bounds.starts_before is not None:
+        conditions.append(f"{alias}.starts_at < %s")
+        params.append(bounds.starts_before)
+    if bounds.time_bits is not None:
+        conditions.append(f"{alias}.time_bit = ANY(%s)")
+        params.append(bounds.time_bits)
+    return " AND ".join(conditions), params
 
 
 def joinable_condition(*, now: datetime) -> Q:
@@ -259,8 +312,26 @@ def _has_any(
     )
 
 
+@dataclass(frozen=True)
+class _SearchBase:
+    """A search's candidates: `missions` match every filter; `by_mission` every filter but the
+    date and availability ones, which `slot_match` (any matching slot of the mission) and
+    `bounds` (their values) carry."""
+
+    missions: QuerySet[Mission]
+    by_mission: QuerySet[Mission]
+    slot_match: _SlotMatch
+    bounds: _SlotBounds
+
+
 def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _SlotMatch]:
     """Published missions matching every filter, and the matching-slot condition."""
+    base = _search_candidates(filters)
+    return base.missions, base.slot_match
+
+
+def _search_candidates(filters: MissionSearchFilters) -> _SearchBase:
+    """Published missions matching every filter, with the parts the page plans need."""
     if filters.radius_km is not None and not filters.has_point:
         raise ValueError("radius_km needs lat and lng")
     if filters.effective_sort == "distance" and not filters.has_point:
@@ -298,13 +369,14 @@ def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _Slo
     if filters.q:
         conditions.append(Q(search_vector=search_query(filters.q)))
     now = timezone.now()
-    slot_match = _slot_match(filters, now=now)
+    bounds = _slot_bounds(filters, now=now)
+    slot_match = _slot_match(bounds)
     # Joinable, from the mission row; the slots themselves are only probed when dates or
     # availabilities narrow them (and then only for the joinable candidates).
     conditions.append(joinable_condition(now=now))
-    if slot_match.narrowed:
-        conditions.append(slot_match.exists())
-    return Mission.objects.filter(*conditions), slot_match
+    by_mission = Mission.objects.filter(*conditions)
+    missions = by_mission.filter(slot_match.exists()) if slot_match.narrowed else by_mission
+    return _SearchBase(missions, by_mission, slot_match, bounds)
 
 
 def _order_by(filters: MissionSearchFilters, slot_match: _SlotMatch) -> list[OrderBy]:
@@ -338,9 +410,13 @@ def mission_search(*, filters: MissionSearchFilters) -> QuerySet[Mission]:
     return _search_ordered(filters)[0]
 
 
-def _search_ordered(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], list[OrderBy]]:
-    """mission_search and its ORDER BY expressions (the same `now`, so the same SQL)."""
-    missions, slot_match = _search_base(filters)
+def _search_ordered(
+    filters: MissionSearchFilters,
+) -> tuple[QuerySet[Mission], list[OrderBy], _SearchBase]:
+    """mission_search, its ORDER BY expressions (the same `now`, so the same SQL) and its
+    candidates."""
+    base = _search_candidates(filters)
+    missions, slot_match = base.missions, base.slot_match
     point = filters.point
     distance_km: Expression
     if point is not None:
@@ -367,7 +443,7 @@ def _search_ordered(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], l
         )
         .defer("search_vector", "description")
     )
-    return missions, order
+    return missions, order, base
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,46 +514,282 @@ _PAGE_COLUMNS = tuple(
 )
 
 
-def mission_search_page(
-    *, filters: MissionSearchFilters, offset: int, limit: int
-) -> tuple[list[SearchResult], int]:
-    """One page of mission_search, for a list of results, and the total number of results.
+# A total up to this many results is exact; beyond it the total says "more than this many".
+# Counting costs one row read per candidate (and one slot probe each with dates), so an exact
+# total of the 87,000 missions of a broad search costs more than the page itself (bench/search.py,
+# docs/benchmarks.md, "Broad search").
+SEARCH_EXACT_TOTAL_LIMIT = 1_000
 
-    One query: the total comes from a window count over all the candidates (read once instead
-    of a COUNT then the page, which halves the SQL time of a search), the organization and the
-    causes of the page's rows from subqueries in the output columns. A page past the end has
-    no row to carry the total, so only then is the total counted separately.
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results. `total` is exact when `total_is_exact`; otherwise there are more
+    than `total` (= SEARCH_EXACT_TOTAL_LIMIT) results. `has_next` says whether a row follows
+    the page."""
+
+    results: list[SearchResult]
+    total: int
+    total_is_exact: bool = True
+    has_next: bool = False
+
+
+def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _capped_total(missions: QuerySet[Mission]) -> RawSQL:
+    """The number of candidates, counted up to SEARCH_EXACT_TOTAL_LIMIT + 1: an uncorrelated
+    subquery, so PostgreSQL runs it once per statement (an InitPlan) and stops reading
+    candidates at the cap."""
+    sql, params = _sql(missions.order_by().values("pk")[: SEARCH_EXACT_TOTAL_LIMIT + 1])
+    return RawSQL(f"SELECT count(*) FROM ({sql}) AS capped", params)  # noqa: S611, S608
+
+
+def _capped_count(missions: QuerySet[Mission]) -> int:
+    """_capped_total on its own (a page past the end has no row to carry it)."""
+    sql, params = _sql(missions.order_by().values("pk")[: SEARCH_EXACT_TOTAL_LIMIT + 1])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql}) AS capped", params)  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def _walks_slots(filters: MissionSearchFilters) -> bool:
+    """Soonest first without a place or words: the candidates are most of the tenant, so the
+    page is read by walking the open slots in start order (_soonest_page_ids) instead of
+    probing and sorting every candidate. A box, a radius or words narrow the candidates to a
+    few thousand at most, which the candidates' own indexes find faster."""
+    return (
+        filters.effective_sort == "soonest"
+        and filters.bbox is None
+        and filters.radius_km is None
+        and not filters.q
+    )
+
+
+def _soonest_page_ids(base: _SearchBase, *, offset: int, limit: int) -> RawSQL:
+    """The ids of one page of a soonest-first search (rows offset to offset + limit), read
+    without visiting every candidate.
+
+    The missions with a matching dated slot come first, by the start of that slot: walking the
+    open slots in start order (index slot_open_by_start), a mission's first matching slot is
+    its next one (none of its matching slots starts earlier: an index-only probe of
+    slot_open_by_mission), and the walk stops after the page. The missions whose only match is
+    an ongoing slot follow, by id. Each branch stops after offset + limit rows, so a page
+    costs what precedes it, not the whole tenant. Same order as mission_search: (start of the
+    next matching slot, NULLs last; id).
+    """
+    bounds = base.bounds
+    wanted = offset + limit
+    walked, walked_params = _dated_slot_match(bounds, "w")
+    earlier, earlier_params = _dated_slot_match(bounds, "s")
+    # The slot's mission must match the other filters: a correlated probe of the mission's
+    # primary key per walked slot. OFFSET 0 keeps PostgreSQL from turning it into a join: it
+    # estimates the causes' `&&` at 0.7 % of the missions whatever the cause (the ids are a
+    # parameter), and then hashed every mission of the cause (13,000 at 100k, 42 ms) instead
+    # of stopping after a page.
+    missions_sql, missions_params = _sql(
+        base.by_mission.order_by().filter(pk=RawSQL("w.mission_id", ())).values("pk")  # noqa: S611
+    )
+    ongoing = base.by_mission.filter(has_open_ongoing_slot=True)
+    if bounds.narrowed:
+        ongoing = ongoing.exclude(
+            RawSQL(  # noqa: S611 - constant identifiers, values are parameters
+                f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE "  # noqa: S608
+                f's.mission_id = "{MISSION_TABLE}"."id" AND {earlier})',
+                tuple(earlier_params),
+                output_field=BooleanField(),
+            )
+        )
+    else:
+        # No open dated slot to come: the latest one has started (or there is none).
+        ongoing = ongoing.exclude(last_open_slot_start__gt=bounds.now)
+    ongoing_sql, ongoing_params = _sql(ongoing.order_by("pk").values("pk")[:wanted])
+
+    def walk(extra: str, extra_params: list[object], *, limited: bool) -> tuple[str, list[object]]:
+        sql = (
+            "SELECT DISTINCT ON (w.starts_at, w.mission_id) w.mission_id AS id, "  # noqa: S608
+            f"w.starts_at AS next_start FROM {SLOT_TABLE} w WHERE {walked}{extra} "
+            f"AND EXISTS ({missions_sql} OFFSET 0) "
+            f"AND NOT EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE s.mission_id = w.mission_id "
+            f"AND {earlier} AND s.starts_at < w.starts_at) "
+            "ORDER BY w.starts_at, w.mission_id" + (" LIMIT %s" if limited else "")
+        )
+        params = [*walked_params, *extra_params, *missions_params, *earlier_params]
+        return sql, params + [wanted] if limited else params
+
+    first_day = bounds.ends_after
+    if first_day is None or first_day <= bounds.now:
+        walk_sql, walk_params = walk("", [], limited=True)
+        ctes = f"walk AS MATERIALIZED ({walk_sql})"
+    else:
+        # From a first day on, a walk from now would skip every slot ending before that day
+        # (22,000 index entries for a week ahead at 100k missions, ten times as many at 1M).
+        # So the slots starting that day or later are walked from it, and the few that started
+        # before it and still run then are found by their period (index slot_open_period).
+        # A mission's first matching slot is in one or the other, never both; the first
+        # `wanted` rows of the whole order are among the first `wanted` of the walk plus all
+        # the running ones.
+        ahead_sql, ahead_params = walk(" AND w.starts_at >= %s", [first_day], limited=True)
+        running_sql, running_params = walk(
+            " AND w.starts_at < %s AND tstzrange(w.starts_at, w.ends_at) @> %s::timestamptz",
+            [first_day, first_day],
+            limited=False,
+        )
+        ctes = (
+            f"ahead AS MATERIALIZED ({ahead_sql}), running AS MATERIALIZED ({running_sql}), "  # noqa: S608
+            "walk AS (SELECT * FROM ahead UNION ALL SELECT * FROM running)"
+        )
+        walk_params = [*ahead_params, *running_params]
+    # The ongoing branch is read only when the walk did not fill the page (a one-time filter):
+    # its rows come after every dated one, and finding them costs a scan of the candidates.
+    sql = (
+        f"WITH {ctes} "  # noqa: S608 - constant identifiers, values are parameters
+        "SELECT page.id FROM ((SELECT walk.id, walk.next_start FROM walk) "
+        f"UNION ALL (SELECT ongoing.pk, NULL FROM ({ongoing_sql}) AS ongoing "
+        "WHERE (SELECT count(*) FROM walk) < %s)"
+        ") AS page ORDER BY page.next_start ASC NULLS LAST, page.id ASC LIMIT %s OFFSET %s"
+    )
+    params = (*walk_params, *ongoing_params, wanted, limit, offset)
+    return RawSQL(sql, params)  # noqa: S611
+
+
+def _nearest_first_over_the_tenant(filters: MissionSearchFilters) -> bool:
+    """Nearest first without a radius, a box or words: most of the tenant is a candidate, so
+    the page is read from the location index in distance order (_nearest_page_ids). With a
+    radius or a box the candidates are few and found by the box; a distance-ordered scan would
+    not stop at the circle's edge when its other filters match nothing."""
+    return (
+        filters.effective_sort == "distance"
+        and filters.radius_km is None
+        and filters.bbox is None
+        and not filters.q
+    )
+
+
+def _nearest_page_ids(
+    base: _SearchBase, *, point: tuple[float, float], offset: int, limit: int
+) -> RawSQL:
+    """The ids of one page of a nearest-first search over the whole tenant (rows offset to
+    offset + limit), in mission_search's order (distance, NULLs last; id).
+
+    PostgreSQL reads a location index in distance order (KNN, `<->`) only when the distance is
+    the whole ORDER BY, so the id tie-break is applied to a prefix: the first offset + limit + 1
+    candidates by distance alone (`nearest`). If the candidate after them is farther than the
+    last of them, that prefix holds exactly the first offset + limit rows of the full order and
+    is sorted again by (distance, id); if they tie (several missions at one address across the
+    page's edge), the gate fails and the candidates are sorted whole, as before. Missions
+    without a location (remote) come last, by id, and are only read when the located ones do
+    not fill the page.
+    """
+    wanted = offset + limit
+    located = base.missions.filter(location__isnull=False).annotate(
+        distance=NearestTo(F("location"), GeographyPoint(*point))
+    )
+    nearest_sql, nearest_params = _sql(
+        located.order_by("distance").values_list("pk", "distance")[: wanted + 1]
+    )
+    sorted_sql, sorted_params = _sql(
+        located.order_by("distance", "pk").values_list("pk", "distance")[:wanted]
+    )
+    remote_sql, remote_params = _sql(
+        base.missions.filter(location__isnull=True).order_by("pk").values("pk")[:wanted]
+    )
+    prefix_is_exact = (
+        "((SELECT count(*) FROM nearest) <= %s OR (SELECT nearest.distance FROM nearest "
+        "ORDER BY nearest.distance LIMIT 1 OFFSET %s) < "
+        "(SELECT max(nearest.distance) FROM nearest))"
+    )
+    sql = (
+        f"WITH nearest AS MATERIALIZED ({nearest_sql}) "  # noqa: S608 - values are parameters
+        "SELECT page.id FROM ("
+        f"(SELECT nearest.pk AS id, nearest.distance FROM nearest WHERE {prefix_is_exact}) "
+        f"UNION ALL (SELECT ordered.pk, ordered.distance FROM ({sorted_sql}) AS ordered "
+        f"WHERE NOT {prefix_is_exact}) "
+        f"UNION ALL (SELECT remote.pk, NULL FROM ({remote_sql}) AS remote "
+        "WHERE (SELECT count(*) FROM nearest) < %s)"
+        ") AS page ORDER BY page.distance ASC NULLS LAST, page.id ASC LIMIT %s OFFSET %s"
+    )
+    gate = (wanted, max(wanted - 1, 0))
+    params = (
+        *nearest_params,
+        *gate,
+        *sorted_params,
+        *gate,
+        *remote_params,
+        wanted,
+        limit,
+        offset,
+    )
+    return RawSQL(sql, params)  # noqa: S611
+
+
+def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: int) -> SearchPage:
+    """One page of mission_search, for a list of results, with the total number of results
+    (exact up to SEARCH_EXACT_TOTAL_LIMIT) and whether more rows follow.
+
+    One query: the page's rows, one more to know whether a next page exists, the total, and
+    the organization and the causes of the page's rows from subqueries in the output columns.
+    Two plans:
+    - broad searches (no place, no words) soonest or nearest first: the page is found without
+      reading every candidate, by walking the slots in start order (_soonest_page_ids) or the
+      location index in distance order (_nearest_page_ids), and the total is counted up to
+      SEARCH_EXACT_TOTAL_LIMIT + 1 in an InitPlan (exact up to the limit, "more than" beyond);
+    - a place (radius, box) or words: the candidates are few thousand at most and all read and
+      sorted for the page, so the exact total is a window over them, whatever its size.
+    A page past the end has no row to carry the total, so only then is the total counted
+    separately (up to the limit).
 
     Plain SearchResult rows rather than Mission instances: at this size building model
     instances and prefetching their relations cost as much as the SQL (bench/search.py).
     """
     geometry = location_as_geometry()
-    missions, order = _search_ordered(filters)
-    rows = (
-        missions.prefetch_related(None)
-        .annotate(
-            # Ordered like the page: PostgreSQL then sorts the candidates once, computing the
-            # sort key (e.g. ts_rank) below the window, so the rows it keeps for the count stay
-            # narrow. `OVER ()` kept every column the sort key needs (the search vector) and
-            # spilled to disk past ~8,000 text matches (bench/search.py, docs/benchmarks.md).
-            search_total=Window(
-                Count("pk"),
-                order_by=order,
-                frame=RowRange(start=None, end=None),
-            ),
-            lat=PointY(geometry),
-            lng=PointX(geometry),
-            organization_summary=RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
-            cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
-        )
-        .values_list(*_PAGE_COLUMNS, "search_total")
+    missions, order, base = _search_ordered(filters)
+    rows = missions.prefetch_related(None).annotate(
+        lat=PointY(geometry),
+        lng=PointX(geometry),
+        organization_summary=RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
+        cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
     )
-    page = list(rows[offset : offset + limit])
+    start = 0
+    if _walks_slots(filters):
+        # The page's ids come from the walk (which applied the offset); the rows are then
+        # ordered again by the same key, computed for these rows only.
+        page_ids = _soonest_page_ids(base, offset=offset, limit=limit + 1)
+    elif _nearest_first_over_the_tenant(filters) and filters.point is not None:
+        page_ids = _nearest_page_ids(base, point=filters.point, offset=offset, limit=limit + 1)
+    else:
+        page_ids = None
+        start = offset
+    if page_ids is not None:
+        rows = rows.filter(pk__in=page_ids).annotate(search_total=_capped_total(base.missions))
+    else:
+        # A place or words: every candidate is read and sorted for the page anyway, so the
+        # exact total is a window over them, ordered like the page (PostgreSQL then sorts the
+        # candidates once and keeps narrow rows for the count; `OVER ()` kept the search
+        # vector and spilled to disk past ~8,000 text matches).
+        rows = rows.annotate(
+            search_total=Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None))
+        )
+    page = list(rows.values_list(*_PAGE_COLUMNS, "search_total")[start : start + limit + 1])
     if page:
-        return [SearchResult(*row[:-1]) for row in page], page[0][-1]
+        total = page[0][-1]
+        is_exact = page_ids is None or total <= SEARCH_EXACT_TOTAL_LIMIT
+        return SearchPage(
+            results=[SearchResult(*row[:-1]) for row in page[:limit]],
+            total=total if is_exact else SEARCH_EXACT_TOTAL_LIMIT,
+            total_is_exact=is_exact,
+            has_next=len(page) > limit,
+        )
     if offset == 0:
-        return [], 0
-    return [], mission_search(filters=filters).count()
+        return SearchPage(results=[], total=0)
+    total = _capped_count(base.missions)
+    return SearchPage(
+        results=[],
+        total=min(total, SEARCH_EXACT_TOTAL_LIMIT),
+        total_is_exact=total <= SEARCH_EXACT_TOTAL_LIMIT,
+    )
 
 
 class _PageWithTotal(Sequence[SearchResult]):
@@ -502,6 +814,16 @@ class _PageWithTotal(Sequence[SearchResult]):
         return self.rows
 
 
+class SearchPaginator(Paginator):
+    """Django's Paginator over a page already read, knowing whether its count is exact: beyond
+    SEARCH_EXACT_TOTAL_LIMIT results the pages say "more than" that many and stop at the cap's
+    last page (narrow the search to see further)."""
+
+    def __init__(self, page: SearchPage, *, offset: int, size: int) -> None:
+        super().__init__(_PageWithTotal(page.results, total=page.total, offset=offset), size)
+        self.count_is_exact = page.total_is_exact
+
+
 MAX_PAGE_NUMBER = 100_000
 
 
@@ -509,22 +831,20 @@ def mission_search_paginated(
     *, filters: MissionSearchFilters, page: int | str | None, size: int
 ) -> Page[SearchResult]:
     """mission_search_page as a Django Page for the pages: one query for the rows and the
-    total (a page number past the end shows the last page, as Paginator.get_page does)."""
+    total (a page number past the end shows the last page, as Paginator.get_page does).
+    `page.paginator.count_is_exact` is False beyond SEARCH_EXACT_TOTAL_LIMIT results."""
     try:
         number = int(page) if page is not None else 1
     except (TypeError, ValueError):
         number = 1
     # Past the end shows the last page anyway; the bound keeps OFFSET within a bigint.
     number = min(number, MAX_PAGE_NUMBER)
-    rows, total = mission_search_page(
-        filters=filters, offset=(max(number, 1) - 1) * size, limit=size
-    )
-    last = max(1, -(-total // size))
+    found = mission_search_page(filters=filters, offset=(max(number, 1) - 1) * size, limit=size)
+    last = max(1, -(-found.total // size))
     if not 1 <= number <= last:
         number = last if number > 1 else 1
-        rows, total = mission_search_page(filters=filters, offset=(number - 1) * size, limit=size)
-    paginator = Paginator(_PageWithTotal(rows, total=total, offset=(number - 1) * size), size)
-    return paginator.page(number)
+        found = mission_search_page(filters=filters, offset=(number - 1) * size, limit=size)
+    return SearchPaginator(found, offset=(number - 1) * size, size=size).page(number)
 
 
 def mission_map_points(

@@ -1016,3 +1016,21 @@ def test_canadian_french_wording(client_for, montreal, in_montreal):
 
     assert ">Courriel</a>" in page
     assert ">Je participe</button>" in page
+
+
+def test_home_says_more_than_the_exact_limit_when_the_total_is_not_counted(
+    client_for, paris, in_paris, monkeypatch
+):
+    from engagement.missions import search
+
+    monkeypatch.setattr(search, "SEARCH_EXACT_TOTAL_LIMIT", 2)
+    for index in range(3):
+        SlotFactory(mission=MissionFactory(title=f"Broad {index}"))
+    connection.set_tenant(paris)
+
+    beyond = html(client_for(paris).get("/"))
+    monkeypatch.setattr(search, "SEARCH_EXACT_TOTAL_LIMIT", 3)
+    exact = html(client_for(paris).get("/"))
+
+    assert re.search(r"data-results-count>\s*Plus de 2 missions\s*<", beyond)
+    assert re.search(r"data-results-count>\s*3 missions\s*<", exact)

@@ -109,7 +109,8 @@ def test_schema_lists_every_api_operation(in_paris, api_for):
         "page_size",
     }
     listing = schema["components"]["schemas"]["PaginatedMissionList"]
-    assert set(listing["properties"]) == {"count", "next", "previous", "results"}
+    assert set(listing["properties"]) == {"count", "count_is_exact", "next", "previous", "results"}
+    assert listing["properties"]["count_is_exact"]["type"] == "boolean"
     assert set(schema["components"]["schemas"]["Error"]["properties"]) == {
         "detail",
         "code",

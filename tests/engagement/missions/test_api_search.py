@@ -239,11 +239,33 @@ def test_pagination_gives_the_total_and_links(in_paris, api_for):
     first = client.get("missions/", {**NEAR, "page_size": 2}).json()
     last = client.get("missions/", {**NEAR, "page_size": 2, "page": 3}).json()
 
-    assert first["count"] == 5
+    assert (first["count"], first["count_is_exact"]) == (5, True)
     assert [item["id"] for item in first["results"]] == [missions[0].pk, missions[1].pk]
     assert "page=2" in first["next"] and first["previous"] is None
     assert [item["id"] for item in last["results"]] == [missions[4].pk]
     assert last["next"] is None
+
+
+def test_beyond_the_exact_total_the_count_is_a_lower_bound_and_next_goes_on(
+    in_paris, api_for, monkeypatch
+):
+    from engagement.missions import search
+
+    monkeypatch.setattr(search, "SEARCH_EXACT_TOTAL_LIMIT", 3)
+    missions = [mission_at(point_at(100 * (index + 1), 0)) for index in range(5)]
+    client = api_for(in_paris)
+
+    first = client.get("missions/", {**NEAR, "page_size": 2}).json()
+    second = client.get("missions/", {**NEAR, "page_size": 2, "page": 2}).json()
+    third = client.get("missions/", {**NEAR, "page_size": 2, "page": 3}).json()
+    beyond = client.get("missions/", {**NEAR, "page_size": 2, "page": 4})
+
+    assert (first["count"], first["count_is_exact"]) == (3, False)
+    assert "page=2" in first["next"] and "page=3" in second["next"]
+    assert [item["id"] for item in third["results"]] == [missions[4].pk]
+    assert third["next"] is None
+    assert beyond.status_code == 400
+    assert set(beyond.json()["fields"]) == {"page"}
 
 
 @pytest.mark.parametrize(

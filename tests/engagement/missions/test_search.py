@@ -553,16 +553,21 @@ def test_search_page_carries_the_total_in_one_query(in_paris, django_assert_num_
     missions = [mission_with_slot(location=point_at(100 * (index + 1), 0)) for index in range(5)]
 
     with django_assert_num_queries(1):
-        first, total = mission_search_page(filters=near(), offset=0, limit=2)
-    last, last_total = mission_search_page(filters=near(), offset=4, limit=2)
+        first = mission_search_page(filters=near(), offset=0, limit=2)
+    last = mission_search_page(filters=near(), offset=4, limit=2)
     with django_assert_num_queries(2):  # the empty page, then a COUNT
-        beyond, beyond_total = mission_search_page(filters=near(), offset=10, limit=2)
+        beyond = mission_search_page(filters=near(), offset=10, limit=2)
     empty = mission_search_page(filters=near(q="introuvable"), offset=0, limit=2)
 
-    assert (ids(first), total) == ([missions[0].pk, missions[1].pk], 5)
-    assert (ids(last), last_total) == ([missions[4].pk], 5)
-    assert (beyond, beyond_total) == ([], 5)
-    assert empty == ([], 0)
+    assert (ids(first.results), first.total, first.has_next) == (
+        [missions[0].pk, missions[1].pk],
+        5,
+        True,
+    )
+    assert (ids(last.results), last.total, last.has_next) == ([missions[4].pk], 5, False)
+    assert (beyond.results, beyond.total, beyond.has_next) == ([], 5, False)
+    assert (empty.results, empty.total, empty.has_next) == ([], 0, False)
+    assert first.total_is_exact and last.total_is_exact and beyond.total_is_exact
 
 
 def test_search_page_rows_carry_their_organization_and_causes_in_order(in_paris):
@@ -579,9 +584,10 @@ def test_search_page_rows_carry_their_organization_and_causes_in_order(in_paris)
     )
     bare = mission_with_slot(location=point_at(2000, 0))
 
-    (with_causes, without), total = mission_search_page(filters=near(), offset=0, limit=5)
+    found = mission_search_page(filters=near(), offset=0, limit=5)
+    with_causes, without = found.results
 
-    assert total == 2
+    assert found.total == 2
     assert (with_causes.pk, without.pk) == (mission.pk, bare.pk)
     assert with_causes.organization == {
         "id": pending.pk,
@@ -607,7 +613,7 @@ def test_search_page_rows_carry_their_organization_and_causes_in_order(in_paris)
 
 @pytest.mark.parametrize("sort", ["distance", "soonest", "newest", "relevance"])
 def test_search_page_total_counts_every_match_whatever_the_sort(in_paris, sort):
-    """The total is a window over the whole result, ordered like the page (one sort)."""
+    """The total counts the whole result, whatever the page's plan."""
     matching = [
         mission_with_slot(title=f"Atelier couture {index}", location=point_at(100 * index, 0))
         for index in range(1, 8)
@@ -615,11 +621,11 @@ def test_search_page_total_counts_every_match_whatever_the_sort(in_paris, sort):
     mission_with_slot(title="Collecte alimentaire", location=point_at(50, 0))
     filters = near(q="couture", sort=sort)
 
-    page, total = mission_search_page(filters=filters, offset=2, limit=3)
+    page = mission_search_page(filters=filters, offset=2, limit=3)
 
-    assert total == 7
-    assert ids(page) == ids(mission_search(filters=filters))[2:5]
-    assert set(ids(page)) <= {mission.pk for mission in matching}
+    assert (page.total, page.total_is_exact, page.has_next) == (7, True, True)
+    assert ids(page.results) == ids(mission_search(filters=filters))[2:5]
+    assert set(ids(page.results)) <= {mission.pk for mission in matching}
 
 
 def test_search_pages_for_the_pages_read_rows_and_total_in_one_query(

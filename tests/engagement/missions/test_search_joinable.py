@@ -142,9 +142,9 @@ def test_the_search_follows_slot_services(in_paris):
 
     moved = start + timedelta(days=10)
     slot_update(slot=slot, actor=admin, starts_at=moved, ends_at=moved + timedelta(hours=2))
-    page, total = mission_search_page(filters=everything, offset=0, limit=20)
-    assert ([m.pk for m in page], total) == ([mission.pk], 1)
-    assert page[0].next_slot_starts_at == moved
+    page = mission_search_page(filters=everything, offset=0, limit=20)
+    assert ([m.pk for m in page.results], page.total) == ([mission.pk], 1)
+    assert page.results[0].next_slot_starts_at == moved
 
     slot_cancel(slot=slot, actor=admin)
     assert ids(mission_search(filters=everything)) == []

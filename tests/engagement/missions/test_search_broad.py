@@ -1,0 +1,272 @@
+"""Broad searches (no place, no words): the soonest-first page read by walking the slots, nearest
+first over the whole tenant, and totals exact only up to SEARCH_EXACT_TOTAL_LIMIT. Every page
+plan must give the rows of mission_search (the reference order) in the same order."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from engagement.missions import search
+from engagement.missions.models import Mission, Slot
+from engagement.missions.search import (
+    MissionSearchFilters,
+    mission_search,
+    mission_search_page,
+    mission_search_paginated,
+)
+from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory
+from tests.engagement.missions.search_support import PARIS_ZONE, paris_time, point_at
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(rows) -> list[int]:  # type: ignore[no-untyped-def]
+    return [row.pk for row in rows]
+
+
+def every_page(filters: MissionSearchFilters, *, size: int) -> list[int]:
+    """The ids of every page of mission_search_page, page after page, checking `has_next`."""
+    found: list[int] = []
+    offset = 0
+    while True:
+        page = mission_search_page(filters=filters, offset=offset, limit=size)
+        found += ids(page.results)
+        if not page.has_next:
+            assert len(page.results) <= size
+            return found
+        assert len(page.results) == size
+        offset += size
+
+
+def today_in_paris() -> date:
+    return timezone.now().astimezone(PARIS_ZONE).date()
+
+
+@pytest.fixture
+def world(in_paris):  # type: ignore[no-untyped-def]
+    """Missions whose next slot is tricky: several dates, equal starts, past and cancelled
+    slots, ongoing periods alone or beside dates, missions nobody can join."""
+    food, garden = CauseFactory(slug="b-food"), CauseFactory(slug="b-garden")
+    today = today_in_paris()
+    day = lambda offset, hour=10: paris_time(today + timedelta(days=offset), hour)  # noqa: E731
+
+    def dated(mission: Mission, offset: int, hour: int = 10, **fields) -> Slot:  # type: ignore[no-untyped-def]
+        start = day(offset, hour)
+        return SlotFactory(
+            mission=mission, starts_at=start, ends_at=start + timedelta(hours=2), **fields
+        )
+
+    missions: dict[str, Mission] = {}
+    missions["three dates"] = MissionFactory(causes=[food])
+    for offset in (9, 3, 20):
+        dated(missions["three dates"], offset)
+    missions["same start twice"] = MissionFactory(causes=[garden])
+    dated(missions["same start twice"], 3)
+    dated(missions["same start twice"], 3)
+    missions["past then later"] = MissionFactory(causes=[food, garden])
+    past = timezone.now() - timedelta(days=2)
+    SlotFactory(
+        mission=missions["past then later"], starts_at=past, ends_at=past + timedelta(hours=1)
+    )
+    dated(missions["past then later"], 5, hour=18)
+    missions["cancelled first"] = MissionFactory(is_remote=True, location=None)
+    dated(missions["cancelled first"], 1, status=Slot.Status.CANCELLED)
+    dated(missions["cancelled first"], 12)
+    missions["ongoing and dated"] = MissionFactory(causes=[garden])
+    SlotFactory(mission=missions["ongoing and dated"], starts_at=None, ends_at=None)
+    dated(missions["ongoing and dated"], 7, hour=14)
+    for index in range(3):
+        missions[f"ongoing {index}"] = MissionFactory(causes=[food] if index else [])
+        SlotFactory(mission=missions[f"ongoing {index}"], starts_at=None, ends_at=None)
+    for index in range(4):
+        missions[f"one date {index}"] = MissionFactory(causes=[food] if index % 2 else [garden])
+        dated(missions[f"one date {index}"], 3 + index * 4, hour=(10, 14, 18, 19)[index])
+    # Four days from day 2: it runs on the first day of the date ranges below, so it matches
+    # them by a start before that day (found by its period, not by the walk from that day).
+    missions["long period"] = MissionFactory(causes=[garden])
+    long_start = day(2)
+    SlotFactory(
+        mission=missions["long period"],
+        starts_at=long_start,
+        ends_at=long_start + timedelta(days=4),
+    )
+    # Nobody can join these: never listed.
+    missions["draft"] = MissionFactory(status=Mission.Status.DRAFT)
+    dated(missions["draft"], 2)
+    missions["only past"] = MissionFactory()
+    SlotFactory(mission=missions["only past"], starts_at=past, ends_at=past + timedelta(hours=1))
+    missions["only cancelled"] = MissionFactory()
+    dated(missions["only cancelled"], 2, status=Slot.Status.CANCELLED)
+    return missions
+
+
+def _range(first: int, last: int) -> dict[str, date]:
+    today = today_in_paris()
+    return {"date_from": today + timedelta(days=first), "date_to": today + timedelta(days=last)}
+
+
+BROAD_SHAPES = {
+    "no filter": {},
+    "dates only": _range(4, 10),
+    "from a date on": {"date_from": today_in_paris() + timedelta(days=6)},
+    "until a date": {"date_to": today_in_paris() + timedelta(days=4)},
+    "one cause": {"causes": ("b-food",)},
+    "cause + dates": {"causes": ("b-garden",), **_range(0, 8)},
+    "availability": {"availability": 1 << (3 * 0 + 0) | 1 << (3 * 1 + 0) | 1 << (3 * 2 + 0)},
+    "remote": {"remote": True},
+    "explicit soonest": {"sort": "soonest"},
+}
+
+
+@pytest.mark.parametrize("shape", BROAD_SHAPES)
+@pytest.mark.parametrize("size", [1, 2, 5, 50])
+def test_soonest_pages_walk_the_slots_in_the_reference_order(world, shape, size):
+    filters = MissionSearchFilters(**BROAD_SHAPES[shape])
+    expected = ids(mission_search(filters=filters))
+
+    assert every_page(filters, size=size) == expected
+    assert mission_search_page(filters=filters, offset=0, limit=size).total == len(expected)
+
+
+def test_the_walk_lists_dated_missions_by_next_date_then_ongoing_ones_by_id(world):
+    page = mission_search_page(filters=MissionSearchFilters(), offset=0, limit=50)
+
+    dated = [row for row in page.results if row.next_slot_starts_at is not None]
+    ongoing = [row for row in page.results if row.next_slot_starts_at is None]
+    assert page.results == dated + ongoing
+    assert [row.next_slot_starts_at for row in dated] == sorted(
+        row.next_slot_starts_at for row in dated
+    )
+    assert ids(ongoing) == sorted(ids(ongoing))
+    listed = set(ids(page.results))
+    assert {world["draft"].pk, world["only past"].pk, world["only cancelled"].pk} & listed == set()
+    assert ids(page.results).count(world["same start twice"].pk) == 1
+    first = page.results[ids(page.results).index(world["three dates"].pk)]
+    assert (
+        first.next_slot_starts_at == world["three dates"].slots.order_by("starts_at")[0].starts_at
+    )
+
+
+def test_a_slot_running_on_the_first_day_of_the_range_comes_by_its_start(world):
+    filters = MissionSearchFilters(**_range(4, 10))
+
+    rows = mission_search_page(filters=filters, offset=0, limit=50).results
+
+    assert rows[0].pk == world["long period"].pk
+    assert rows[0].next_slot_starts_at == world["long period"].slots.get().starts_at
+
+
+def test_a_mission_with_an_ongoing_slot_and_a_date_is_listed_by_its_date(world):
+    rows = mission_search_page(filters=MissionSearchFilters(), offset=0, limit=50).results
+    row = rows[ids(rows).index(world["ongoing and dated"].pk)]
+
+    assert row.next_slot_starts_at is not None
+
+
+@pytest.mark.parametrize("size", [1, 3, 50])
+@pytest.mark.parametrize("causes", [(), ("b-food",)])
+def test_nearest_first_over_the_whole_tenant_pages_in_the_reference_order(in_paris, size, causes):
+    food = CauseFactory(slug="b-food")
+    for index in range(7):
+        mission = MissionFactory(
+            location=point_at(300 * (7 - index), 40 * index), causes=[food] if index % 2 else []
+        )
+        SlotFactory(mission=mission)
+    remote = MissionFactory(is_remote=True, location=None, causes=[food])
+    SlotFactory(mission=remote)
+    filters = MissionSearchFilters(lat=48.8566, lng=2.3522, causes=causes)
+    expected = ids(mission_search(filters=filters))
+
+    assert every_page(filters, size=size) == expected
+    assert expected[-1] == remote.pk
+
+
+def test_a_soonest_page_is_one_query(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        page = mission_search_page(filters=MissionSearchFilters(**_range(0, 30)), offset=2, limit=3)
+
+    assert len(page.results) == 3
+
+
+def test_the_walk_stays_in_the_current_tenant(world, montreal):
+    from django.db import connection
+
+    paris = connection.tenant
+    soon = timezone.now() + timedelta(hours=1)
+    connection.set_tenant(montreal)
+    try:
+        SlotFactory(
+            mission=MissionFactory(title="Only in Montreal"),
+            starts_at=soon,
+            ends_at=soon + timedelta(hours=2),
+        )
+        in_montreal = mission_search_page(filters=MissionSearchFilters(), offset=0, limit=50)
+    finally:
+        connection.set_tenant(paris)
+    in_paris = mission_search_page(filters=MissionSearchFilters(), offset=0, limit=50)
+
+    assert [row.title for row in in_montreal.results] == ["Only in Montreal"]
+    assert "Only in Montreal" not in {row.title for row in in_paris.results}
+    assert ids(in_paris.results) == ids(mission_search(filters=MissionSearchFilters()))
+
+
+# --- Totals beyond the cap ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def cap_of_three(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "SEARCH_EXACT_TOTAL_LIMIT", 3)
+
+
+@pytest.mark.parametrize("shape", ["no filter", "dates only", "one cause"])
+def test_beyond_the_cap_the_total_is_a_lower_bound_and_pages_go_on(world, cap_of_three, shape):
+    filters = MissionSearchFilters(**BROAD_SHAPES[shape])
+    expected = ids(mission_search(filters=filters))
+    assert len(expected) > 4
+
+    first = mission_search_page(filters=filters, offset=0, limit=2)
+    beyond_the_cap = mission_search_page(filters=filters, offset=4, limit=2)
+
+    assert (first.total, first.total_is_exact, first.has_next) == (3, False, True)
+    assert ids(beyond_the_cap.results) == expected[4:6]
+    assert (beyond_the_cap.total, beyond_the_cap.total_is_exact) == (3, False)
+    assert every_page(filters, size=2) == expected
+
+
+def test_at_the_cap_the_total_is_exact(in_paris, cap_of_three):
+    for _index in range(3):
+        SlotFactory(mission=MissionFactory())
+
+    page = mission_search_page(filters=MissionSearchFilters(), offset=0, limit=2)
+    past_the_end = mission_search_page(filters=MissionSearchFilters(), offset=10, limit=2)
+
+    assert (page.total, page.total_is_exact, page.has_next) == (3, True, True)
+    assert (past_the_end.results, past_the_end.total, past_the_end.total_is_exact) == ([], 3, True)
+
+
+def test_pages_beyond_the_cap_say_more_than_and_stop_at_its_last_page(world, cap_of_three):
+    first = mission_search_paginated(filters=MissionSearchFilters(), page="1", size=2)
+    far = mission_search_paginated(filters=MissionSearchFilters(), page="9", size=2)
+
+    assert (first.paginator.count, first.paginator.count_is_exact) == (3, False)
+    assert (first.paginator.num_pages, far.number) == (2, 2)
+    assert ids(far.object_list) == ids(mission_search(filters=MissionSearchFilters()))[2:4]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_nearest_first_keeps_the_id_order_of_missions_at_one_address_across_pages(in_paris, size):
+    """Ties in distance across a page's edge: the distance-only prefix is not enough there, so
+    the candidates are sorted whole (the gate of _nearest_page_ids)."""
+    same_place = point_at(500, 90)
+    for _index in range(5):
+        SlotFactory(mission=MissionFactory(location=same_place))
+    SlotFactory(mission=MissionFactory(location=point_at(100, 0)))
+    SlotFactory(mission=MissionFactory(location=point_at(900, 0)))
+    filters = MissionSearchFilters(lat=48.8566, lng=2.3522)
+    expected = ids(mission_search(filters=filters))
+
+    assert every_page(filters, size=size) == expected
+    assert len(expected) == 7
