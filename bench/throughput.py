@@ -21,7 +21,8 @@ think time), each picking a tenant at random (Host `<slug>.bench.test`) and a ta
 - home page "Autour de moi", anonymous, as it first opens or with a cause chosen (30);
 - search API `/api/v1/missions/` with typical filters: a point and a radius, a cause, dates,
   some with words (35);
-- a mission page, anonymous (25);
+- a mission page, anonymous (25): 70 % of these views go to 20 of the tenant's missions (its
+  popular ones: the 20 lowest ids), 30 % to any of its published missions;
 - "Je participe" (10): a signed-in volunteer opens a mission page (its CSRF token), posts the
   date, opens "Mes engagements" and cancels that participation (four requests).
 
@@ -90,6 +91,8 @@ QUERY_WORDS = ["repas", "jardin", "devoirs", "garden", "hopital"]
 # Missions 1..JOIN_MISSIONS of every tenant: published, no approval, one date in ten days with
 # room for every volunteer ("Je participe" always confirms, then is cancelled).
 JOIN_MISSIONS = 5
+POPULAR_MISSIONS = 20
+POPULAR_SHARE = 0.7
 TASK_WEIGHTS = {"home": 30, "search": 35, "mission": 25, "join": 10}
 ENDPOINTS = [
     "home",
@@ -330,7 +333,9 @@ def _spec(users: int, seed: int) -> dict[str, Any]:
             continue
         with tenant_context(tenant):
             published = list(
-                Mission.objects.filter(status=Mission.Status.PUBLISHED).values_list("pk", flat=True)
+                Mission.objects.filter(status=Mission.Status.PUBLISHED)
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
             join = [
                 [slot.mission_id, slot.pk]
@@ -530,7 +535,11 @@ class VirtualUser:
         )
 
     def mission(self, tenant: dict[str, Any]) -> None:
-        mission_id = self.rng.choice(tenant["missions"])
+        # Views are skewed as on a real site: most go to the missions a list shows first.
+        popular = self.rng.random() < POPULAR_SHARE
+        mission_id = self.rng.choice(
+            tenant["missions"][:POPULAR_MISSIONS] if popular else tenant["missions"]
+        )
         self.request("mission page", tenant, "GET", f"/missions/{mission_id}/", expect=200)
 
     def join(self, tenant: dict[str, Any]) -> None:

@@ -11,9 +11,11 @@ query, no template). Rules, each tested (tests/tenants/test_page_cache.py):
   its query string, the tenant's branding version (a Tenant save changes it) and the tenant's
   page generation.
 - The generation is a token in the cache; `page_cache_invalidate()` replaces it (now and again
-  when the transaction commits), which orphans every stored page of that tenant. The domains
-  connect it to the writes that change what these pages show (engagement/page_cache.py); the
-  expiry bounds what no write announces (time passing: a date becomes past, a campaign starts).
+  when the transaction commits), which orphans every stored page of that tenant. A page may
+  also depend on a narrower generation (a mission's page on its mission's, `mission_scope`),
+  which a change of that object alone renews. The domains connect these to the writes that
+  change what the pages show (engagement/page_cache.py); the expiry bounds what no write
+  announces (time passing: a date becomes past, a campaign starts).
 - CSRF: the stored copy holds a placeholder where the rendering had the form token; each visitor
   gets their own token put there (get_token, which also sets their CSRF cookie as usual).
 - Only a 200 with no cookie of its own is stored.
@@ -25,7 +27,7 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -45,6 +47,7 @@ PAGE_CACHE_SECONDS = 60
 # The generation token lives longer than any page it names.
 GENERATION_SECONDS = 24 * 3600
 CSRF_PLACEHOLDER = b"entraide-csrf-token"
+TENANT_SCOPE = "tenant"
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 # Response headers a stored copy keeps (the middlewares add the others on every answer).
 _KEPT_HEADERS = ("Content-Type", "Vary", "Cache-Control", "Content-Language")
@@ -52,30 +55,41 @@ _KEPT_HEADERS = ("Content-Type", "Vary", "Cache-Control", "Content-Language")
 View = Callable[..., HttpResponseBase]
 
 
-def _generation_key() -> str:
-    return tenant_cache_key("page-generation")
+def _generation_key(scope: str) -> str:
+    return tenant_cache_key("page-generation", scope)
 
 
-def page_cache_generation() -> str:
-    """The current tenant's page generation (created on first use)."""
-    key = _generation_key()
-    generation = cache.get(key)
-    if generation is None:
-        cache.add(key, secrets.token_hex(8), GENERATION_SECONDS)
-        generation = cache.get(key) or "none"
-    return str(generation)
+def page_cache_generations(*scopes: str) -> list[str]:
+    """The current tenant's page generations of these scopes (each created on first use), in
+    one cache round trip when they exist."""
+    keys = [_generation_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    generations = []
+    for key in keys:
+        generation = found.get(key)
+        if generation is None:
+            cache.add(key, secrets.token_hex(8), GENERATION_SECONDS)
+            generation = cache.get(key) or "none"
+        generations.append(str(generation))
+    return generations
 
 
-def page_cache_invalidate() -> None:
-    """Forget every cached anonymous page of the current tenant: now, and once more on commit
-    (a page rendered from the old rows in between is stored under a generation left behind)."""
-    key = _generation_key()
+def page_cache_invalidate(*, scope: str = TENANT_SCOPE) -> None:
+    """Forget the current tenant's cached anonymous pages: all of them (the tenant scope), or
+    only those of one scope (a mission's page: `mission_scope(id)`). Now, and once more on
+    commit (a page rendered from the old rows in between is stored under a generation left
+    behind)."""
+    key = _generation_key(scope)
 
     def renew() -> None:
         cache.set(key, secrets.token_hex(8), GENERATION_SECONDS)
 
     renew()
     transaction.on_commit(renew)
+
+
+def mission_scope(mission_id: object) -> str:
+    return f"mission-{mission_id}"
 
 
 def _is_anonymous_visitor(request: HttpRequest) -> bool:
@@ -86,7 +100,7 @@ def _is_anonymous_visitor(request: HttpRequest) -> bool:
     )
 
 
-def _page_key(request: HttpRequest, name: str) -> str | None:
+def _page_key(request: HttpRequest, name: str, scopes: Sequence[str]) -> str | None:
     tenant = request_tenant(request)
     if tenant is None:
         return None
@@ -98,7 +112,7 @@ def _page_key(request: HttpRequest, name: str) -> str | None:
     return tenant_cache_key(
         "page",
         name,
-        page_cache_generation(),
+        *page_cache_generations(TENANT_SCOPE, *scopes),
         branding_version(tenant),
         request.get_host(),
         translation.get_language(),
@@ -127,13 +141,19 @@ def _stored(response: HttpResponseBase) -> dict[str, Any] | None:
     }
 
 
-def anonymous_page_cache(name: str) -> Callable[[View], View]:
-    """Serve the view's page to anonymous visitors from the tenant's page cache (see above)."""
+def anonymous_page_cache(
+    name: str, *, scope: Callable[..., str] | None = None
+) -> Callable[[View], View]:
+    """Serve the view's page to anonymous visitors from the tenant's page cache (see above).
+
+    `scope(**view_kwargs)` names a narrower generation the page also depends on (a mission's
+    page: its own, renewed when only its seats change)."""
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            key = _page_key(request, name) if _is_anonymous_visitor(request) else None
+            scopes = [scope(**kwargs)] if scope is not None else []
+            key = _page_key(request, name, scopes) if _is_anonymous_visitor(request) else None
             if key is None:
                 return view(request, *args, **kwargs)
             stored = cache.get(key)

@@ -36,7 +36,7 @@ from engagement.taxonomy.selectors import cause_list, skill_list
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.selectors import profile_for_user
 from tenants.models import Tenant
-from tenants.page_cache import anonymous_page_cache
+from tenants.page_cache import anonymous_page_cache, mission_scope
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ def _slot_choice_context(
 
 
 @require_GET
-@anonymous_page_cache("mission")
+@anonymous_page_cache("mission", scope=mission_scope)
 def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
     mission = _viewable_mission(request, mission_id)
     mine = _my_active_participations(request, mission)

@@ -177,17 +177,37 @@ def test_a_change_to_a_mission_is_shown_at_once(paris, paris_mission):
     assert "Distribution République" in home.content.decode()
 
 
-def test_a_participation_changes_the_seats_shown(paris, paris_mission):
+def test_a_participation_renews_its_mission_page_only(paris, paris_mission):
     mission, slot = paris_mission
+    with tenant_context(paris):
+        other = MissionFactory(title="Jardin partagé")
+        SlotFactory(mission=other)
     before = visitor(paris).get(f"/missions/{mission.pk}/")
-    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "hit"
+    assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "miss"
+    assert cache_state(visitor(paris).get("/")) == "miss"
 
     with tenant_context(paris):
         participation_request(volunteer=UserFactory(), slot=slot)
 
     after = visitor(paris).get(f"/missions/{mission.pk}/")
     assert cache_state(after) == "miss"
-    assert after.content != before.content
+    assert "5 places restantes" in before.content.decode()
+    assert "4 places restantes" in after.content.decode()
+    # The other mission's page and the list keep theirs (the list's seats until it expires).
+    assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "hit"
+    assert cache_state(visitor(paris).get("/")) == "hit"
+
+
+def test_a_new_date_renews_every_page(paris, paris_mission):
+    mission, slot = paris_mission
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+
+    with tenant_context(paris):
+        SlotFactory(mission=mission, capacity=3)
+
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
 
 
 def test_a_change_of_branding_is_shown_at_once(paris, paris_mission):
