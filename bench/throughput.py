@@ -27,7 +27,8 @@ think time), each picking a tenant at random (Host `<slug>.bench.test`) and a ta
   date, opens "Mes engagements" and cancels that participation (four requests).
 
 It prints, per phase, the requests per second and p50/p95/p99 per endpoint and in all, and the
-errors (any unexpected status or failed connection); then the bare view alone under the same
+errors (any unexpected status or failed connection), the share of answers served from the page
+cache (X-Page-Cache: hit); then the bare view alone under the same
 load, and the ratio of the mix's throughput to the bare view's. Figures go to docs/benchmarks.md
 ("Throughput (issue 18)") with the load average printed here.
 """
@@ -489,7 +490,7 @@ class VirtualUser:
             response = self.connection.getresponse()
             content = response.read()
         except (OSError, http.client.HTTPException) as error:
-            self.samples.append((endpoint, (time.perf_counter() - started) * 1000, False))
+            self.samples.append((endpoint, (time.perf_counter() - started) * 1000, False, False))
             self.errors.append(f"{endpoint} {path}: {error!r}")
             if self.connection is not None:
                 self.connection.close()
@@ -497,7 +498,8 @@ class VirtualUser:
             raise Failure from error
         elapsed = (time.perf_counter() - started) * 1000
         ok = response.status == expect
-        self.samples.append((endpoint, elapsed, ok))
+        cached = response.getheader("X-Page-Cache") == "hit"
+        self.samples.append((endpoint, elapsed, ok, cached))
         if signed_in:
             for header in response.msg.get_all("Set-Cookie") or []:
                 for name, morsel in SimpleCookie(header).items():
@@ -649,7 +651,7 @@ def _table(result: dict[str, Any], endpoints: list[str]) -> tuple[float, int]:
     samples = result["samples"]
     print(
         f"{'endpoint':<26}{'requests':>9}{'req/s':>8}"
-        f"{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'errors':>7}"
+        f"{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'errors':>7}{'cached':>8}"
     )
     rows = [(name, [s for s in samples if s[0] == name]) for name in endpoints]
     rows.append(("all", samples))
@@ -658,10 +660,11 @@ def _table(result: dict[str, Any], endpoints: list[str]) -> tuple[float, int]:
             continue
         times = [s[1] for s in chosen]
         errors = sum(1 for s in chosen if not s[2])
+        cached = sum(1 for s in chosen if s[3]) / len(chosen)
         print(
             f"{name:<26}{len(chosen):>9}{len(chosen) / seconds:>8.1f}"
             f"{percentile(times, 0.50):>8.1f}{percentile(times, 0.95):>8.1f}"
-            f"{percentile(times, 0.99):>8.1f}{errors:>7}"
+            f"{percentile(times, 0.99):>8.1f}{errors:>7}{100 * cached:>7.0f}%"
         )
     for error in result["errors"][:10]:
         print(f"    error: {error}")

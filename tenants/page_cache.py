@@ -158,11 +158,11 @@ def anonymous_page_cache(
                 return view(request, *args, **kwargs)
             stored = cache.get(key)
             if stored is not None:
-                response = HttpResponse(_with_token(request, stored["content"]))
+                served = HttpResponse(_with_token(request, stored["content"]))
                 for header, value in stored["headers"].items():
-                    response[header] = value
-                response["X-Page-Cache"] = "hit"
-                return response
+                    served[header] = value
+                served["X-Page-Cache"] = "hit"
+                return served
             response = view(request, *args, **kwargs)
             copy = _stored(response)
             if copy is not None:
