@@ -18,19 +18,20 @@ same middleware), and runs the load generator in another process (this script wi
 --generate): a closed loop of U simulated users (threads, one keep-alive connection each, no
 think time), each picking a tenant at random (Host `<slug>.bench.test`) and a task by weight:
 
-- home page "Autour de moi", anonymous, as it first opens or with a cause chosen (30);
+- home page "Autour de moi", anonymous, as it first opens or with a cause chosen (35);
 - search API `/api/v1/missions/` with typical filters: a point and a radius, a cause, dates,
-  some with words (35);
-- a mission page, anonymous (25): 70 % of these views go to 20 of the tenant's missions (its
+  some with words (30);
+- a mission page, anonymous (30): 70 % of these views go to 20 of the tenant's missions (its
   popular ones: the 20 lowest ids), 30 % to any of its published missions;
-- "Je participe" (10): a signed-in volunteer opens a mission page (its CSRF token), posts the
-  date, opens "Mes engagements" and cancels that participation (four requests).
+- "Je participe" (5: one task in twenty is a sign-up): a signed-in volunteer opens a mission
+  page (its CSRF token), posts the date, opens "Mes engagements" and cancels that participation
+  (four requests).
 
-It prints, per phase, the requests per second and p50/p95/p99 per endpoint and in all, and the
-errors (any unexpected status or failed connection), the share of answers served from the page
-cache (X-Page-Cache: hit); then the bare view alone under the same
-load, and the ratio of the mix's throughput to the bare view's. Figures go to docs/benchmarks.md
-("Throughput (issue 18)") with the load average printed here.
+It prints, per phase, the requests per second and p50/p95/p99 per endpoint and in all, the
+errors (any unexpected status or failed connection) and the share of answers served from the
+page cache (X-Page-Cache: hit); then the bare view alone under the same load, and the ratio of
+the mix's throughput to the bare view's. Figures go to docs/benchmarks.md ("Throughput (issue
+18)") with the load average printed here.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ QUERY_WORDS = ["repas", "jardin", "devoirs", "garden", "hopital"]
 JOIN_MISSIONS = 5
 POPULAR_MISSIONS = 20
 POPULAR_SHARE = 0.7
-TASK_WEIGHTS = {"home": 30, "search": 35, "mission": 25, "join": 10}
+TASK_WEIGHTS = {"home": 35, "search": 30, "mission": 30, "join": 5}
 ENDPOINTS = [
     "home",
     "search API",
