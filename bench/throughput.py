@@ -1,7 +1,7 @@
 """Throughput of the tenant pages under load: gunicorn as the Helm chart runs it, 100 tenants.
 
     .venv/bin/python bench/throughput.py [--tenants 100] [--missions 300] [--users 20]
-        [--duration 40] [--workers 2,4] [--keep] [--reuse] [--only mix|bare]
+        [--duration 40] [--workers 2,4] [--keep] [--reuse] [--only mix|bare] [--profile]
 
 Prepares a database of its own (BENCH_DATABASE, default `entraide_throughput_bench`; --keep
 leaves it, --reuse runs on a kept one): N tenants provisioned with `tenant_provision` (the copy
@@ -32,6 +32,10 @@ errors (any unexpected status or failed connection) and the share of answers ser
 page cache (X-Page-Cache: hit); then the bare view alone under the same load, and the ratio of
 the mix's throughput to the bare view's. Figures go to docs/benchmarks.md ("Throughput (issue
 18)") with the load average printed here.
+
+--profile, instead of the load: in this process, the CPU time per request and cProfile's top
+items of each page (anonymous home and mission page, cached and not, the search API, the
+signed-in mission page and "Mes engagements") on the first tenant.
 """
 
 from __future__ import annotations
@@ -709,6 +713,73 @@ def _measure(args: argparse.Namespace, database: str, prefix: str) -> None:
         shutil.rmtree(Path(work) / "static", ignore_errors=True)
 
 
+PROFILE_REQUESTS = 60
+# The middleware stack every request crosses (the bare view's cost): left out of the listing.
+MIDDLEWARE_FRAMES = ("middleware", "request_log.py", "request_input.py", "private_access.py")
+# Frames worth showing: the project's code and the template, form and ORM machinery.
+PROFILE_FILTER = (
+    r"/(engagement|tenants|accounts|billing|config)/|template/(base|loader_tags|defaulttags)"
+    r"|forms/(renderers|widgets)|db/models/(query|sql/compiler)|rest_framework/(views|serializers)"
+)
+
+
+def _profile() -> None:
+    """CPU time per request (no profiler) and cProfile's top items, page by page, in this
+    process (django.test.Client on the first tenant; misses forced by an unused parameter)."""
+    import cProfile
+    import io
+    import pstats
+    from collections.abc import Callable
+
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+
+    from accounts.models import User
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.filter(slug__startswith="city").order_by("slug").first()
+    assert tenant is not None, "no bench tenant: run without --reuse first"
+    anonymous = Client(HTTP_HOST=tenant.primary_host)
+    member = Client(HTTP_HOST=tenant.primary_host)
+    with tenant_context(tenant):
+        member.force_login(User.objects.get(email=f"volunteer0@{tenant.slug}.example.org"))
+    mission = f"/missions/{JOIN_MISSIONS + 2}/"
+    search = "/api/v1/missions/?lat=48.85&lng=2.35&radius_km=10"
+    cases: list[tuple[str, Client, Callable[[int], str]]] = [
+        ("home, anonymous", anonymous, lambda i: "/"),
+        ("home, anonymous, uncached", anonymous, lambda i: f"/?visit={i}"),
+        ("mission page, anonymous", anonymous, lambda i: mission),
+        ("mission page, anonymous, uncached", anonymous, lambda i: f"{mission}?visit={i}"),
+        ("search API", anonymous, lambda i: f"{search}&visit={i}"),
+        ("mission page, signed in", member, lambda i: "/missions/1/"),
+        ("Mes engagements", member, lambda i: "/mes-engagements/"),
+    ]
+    for label, client, path in cases:
+        for index in range(10):
+            assert client.get(path(index)).status_code == 200, label
+        started = time.process_time()
+        for index in range(PROFILE_REQUESTS):
+            client.get(path(1000 + index))
+        cpu = (time.process_time() - started) / PROFILE_REQUESTS * 1000
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for index in range(PROFILE_REQUESTS):
+            client.get(path(2000 + index))
+        profiler.disable()
+        output = io.StringIO()
+        stats = pstats.Stats(profiler, stream=output).sort_stats("cumulative")
+        stats.print_stats(PROFILE_FILTER, 40)
+        print(f"\n## {label}: {cpu:.1f} ms of CPU per request (without the profiler)")
+        lines = output.getvalue().splitlines()
+        start = next((n for n, line in enumerate(lines) if "ncalls" in line), 0)
+        shown = [
+            line[:150]
+            for line in lines[start + 1 :]
+            if line.strip() and not any(frame in line for frame in MIDDLEWARE_FRAMES)
+        ]
+        print("\n".join([lines[start], *shown[:14]]))
+
+
 def _delete_queue(name: str) -> None:
     """The tasks the server enqueued (kombu's list named after the queue, and its bindings)."""
     from django.core.cache import cache
@@ -726,6 +797,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=40.0, help="seconds per phase")
     parser.add_argument("--workers", default="2,4")
     parser.add_argument("--only", choices=("all", "mix", "bare"), default="all")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of the load: CPU per request and cProfile's top items, in-process",
+    )
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="use a kept database as it is")
@@ -753,10 +829,19 @@ def main() -> None:
             provisioning.template_ensure(rebuild=True)
             _prepare(args.tenants, args.missions, args.users, args.seed)
         print(
-            f"database {database}: {args.tenants} tenants x {args.missions} missions, "
-            f"{args.users} volunteers each; ready in {time.perf_counter() - started:.0f} s"
+            f"database {database}"
+            + (
+                " (kept from an earlier run)"
+                if args.reuse
+                else f": {args.tenants} tenants x {args.missions} missions, "
+                f"{args.users} volunteers each"
+            )
+            + f"; ready in {time.perf_counter() - started:.0f} s"
         )
-        _measure(args, database, prefix)
+        if args.profile:
+            _profile()
+        else:
+            _measure(args, database, prefix)
     finally:
         from django.db import connections
 
