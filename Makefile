@@ -122,9 +122,10 @@ bench-schema-catalog:
 
 # Pages under load: gunicorn as the chart runs it, TENANTS tenants (default 100), USERS simulated
 # users (default 20), on 2 and 4 workers; the mix against a bare view behind the same middleware.
+BENCH_THROUGHPUT_WORKERS := 2,4
 bench-throughput: venv
 	$(PY) bench/throughput.py --tenants $(or $(TENANTS),100) --users $(or $(USERS),20) \
-		--workers $(or $(WORKERS),2,4) --duration $(or $(SECONDS),40)
+		--workers $(or $(WORKERS),$(BENCH_THROUGHPUT_WORKERS)) --duration $(or $(SECONDS),40)
 
 bench-provisioning:
 	$(PY) bench/provisioning.py $(or $(N),200)
