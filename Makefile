@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format lock image image-test screenshots-website bench bench-routing bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-metrics bench-media bench-tenant-migrations bench-lighthouse bench-schema-catalog clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format lock image image-test screenshots-website bench bench-routing bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-metrics bench-media bench-tenant-migrations bench-lighthouse bench-schema-catalog bench-throughput bench-routing-scale bench-scale clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, then serve
 ## :8000 with a Celery worker and beat (Procfile.dev; Ctrl-C stops them all)
@@ -98,10 +98,19 @@ image-test: system venv
 screenshots-website:
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=screenshots $(VENV)/bin/pytest -m browser tests/browser/website_screenshots.py -q
 
-bench: bench-routing bench-metrics bench-media bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-tenant-migrations bench-lighthouse bench-schema-catalog
+bench: bench-routing bench-metrics bench-media bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-tenant-migrations bench-lighthouse bench-schema-catalog bench-throughput bench-routing-scale
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
+
+# Issue 18's figures: every search shape at 100k and 1M missions, one migration over 1,000
+# tenants (and tenant_provision with them), routing over 1,000 and 10,000 tenants' hosts,
+# throughput under load, mobile Lighthouse, one PostgreSQL's catalog at 1,000 schemas.
+bench-scale: bench-search bench-search-1m bench-tenant-migrations bench-routing-scale bench-throughput bench-lighthouse bench-schema-catalog
+
+bench-routing-scale:
+	$(PY) bench/tenant_routing.py 20000 --tenants 1000
+	$(PY) bench/tenant_routing.py 20000 --tenants 10000
 
 bench-metrics:
 	$(PY) bench/metrics.py
@@ -119,6 +128,13 @@ bench-lifecycle:
 
 bench-schema-catalog:
 	$(PY) bench/schema_catalog.py $(or $(N),1000)
+
+# Pages under load: gunicorn as the chart runs it, TENANTS tenants (default 100), USERS simulated
+# users (default 20), on 2 and 4 workers; the mix against a bare view behind the same middleware.
+BENCH_THROUGHPUT_WORKERS := 2,4
+bench-throughput: venv
+	$(PY) bench/throughput.py --tenants $(or $(TENANTS),100) --users $(or $(USERS),20) \
+		--workers $(or $(WORKERS),$(BENCH_THROUGHPUT_WORKERS)) --duration $(or $(SECONDS),40)
 
 bench-provisioning:
 	$(PY) bench/provisioning.py $(or $(N),200)

@@ -22,3 +22,7 @@ class EngagementConfig(AppConfig):
         from tenants.usage import register_usage_provider
 
         register_usage_provider("engagement", engagement_usage)
+
+        from engagement.page_cache import connect_page_cache_invalidation
+
+        connect_page_cache_invalidation()

@@ -12,6 +12,7 @@ The corrections stay for colours set elsewhere (provisioning, the platform API).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -306,10 +307,23 @@ def branding_version(tenant: Tenant) -> int:
     return int(tenant.updated_at.timestamp()) if tenant.updated_at else 0
 
 
+@functools.lru_cache(maxsize=1024)
+def _palette(primary: str, accent: str) -> tuple[str, str, str, str, str]:
+    """The colours derived from the two brand colours (contrast searches: computed once per
+    pair and process, not on every page)."""
+    return (
+        readable_text_on(primary),
+        readable_text_on(accent),
+        readable_link_colour(primary, PAGE_BACKGROUND),
+        readable_link_colour(accent, PAGE_BACKGROUND),
+        readable_link_colour(accent, PAGE_BACKGROUND, MINIMUM_NON_TEXT_CONTRAST),
+    )
+
+
 def branding_for(tenant: Tenant) -> Branding:
     primary = valid_colour(tenant.primary_color, FALLBACK_PRIMARY)
     accent = valid_colour(tenant.accent_color, FALLBACK_ACCENT)
-    on_primary = readable_text_on(primary)
+    on_primary, on_accent, link, accent_text, focus = _palette(primary, accent)
     version = branding_version(tenant)
     logo_url = f"/branding/logo?v={version}" if tenant.logo else ""
     social_image_url = (
@@ -323,10 +337,10 @@ def branding_for(tenant: Tenant) -> Branding:
         primary=primary,
         accent=accent,
         on_primary=on_primary,
-        on_accent=readable_text_on(accent),
-        link=readable_link_colour(primary, PAGE_BACKGROUND),
-        accent_text=readable_link_colour(accent, PAGE_BACKGROUND),
-        focus=readable_link_colour(accent, PAGE_BACKGROUND, MINIMUM_NON_TEXT_CONTRAST),
+        on_accent=on_accent,
+        link=link,
+        accent_text=accent_text,
+        focus=focus,
         logo_url=logo_url,
         favicon_url=logo_url
         or favicon_data_uri(initial=tenant.name, background=primary, foreground=on_primary),

@@ -36,6 +36,7 @@ from engagement.taxonomy.selectors import cause_list, skill_list
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.selectors import profile_for_user
 from tenants.models import Tenant
+from tenants.page_cache import anonymous_page_cache, mission_scope
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ def _map_data(
 
 
 @require_GET
+@anonymous_page_cache("home")
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = MissionFilterForm(request.GET, causes=list(cause_list()), skills=list(skill_list()))
@@ -235,6 +237,7 @@ def _slot_choice_context(
 
 
 @require_GET
+@anonymous_page_cache("mission", scope=mission_scope)
 def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
     mission = _viewable_mission(request, mission_id)
     mine = _my_active_participations(request, mission)

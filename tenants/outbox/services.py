@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,15 +47,21 @@ _RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "i
 _PROBE_CHUNK = 50
 
 Status = OutboxMessage.Status
+_TASK_MODULES_IMPORT = threading.Lock()
 
 
 def task_by_name(name: str) -> Task:
     """The Celery task registered under `name`. A web process has not imported the task modules
-    (nothing there imports them): the first miss imports every module Celery autodiscovers."""
+    (nothing there imports them): the first miss imports every module Celery autodiscovers.
+
+    One thread at a time: under gunicorn's threads, a second request missing while the first
+    is still importing found the registry half filled (NotRegistered, a 500 on "Je participe"
+    under load, bench/throughput.py)."""
     try:
         return current_app.tasks[name]
     except KeyError:
-        current_app.loader.import_default_modules()
+        with _TASK_MODULES_IMPORT:
+            current_app.loader.import_default_modules()
         return current_app.tasks[name]
 
 

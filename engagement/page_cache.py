@@ -1,0 +1,52 @@
+"""What empties the tenant's cache of anonymous pages (tenants/page_cache.py): a write to a row
+the home page or a mission page shows — a mission, its dates and seats, its causes and skills,
+its organization, the taxonomy, a campaign banner.
+
+A change of seats only (a participation confirmed or cancelled, a seat held: a Slot saved with
+only its counters) renews that mission's page at once; the lists that show seats left (the home
+page) keep theirs until they expire (PAGE_CACHE_SECONDS): with many volunteers signing up, every
+sign-up would otherwise empty every page of the tenant. Any other write renews every page.
+
+Model signals, not services: this is cache coherence, as for host routing (tenants/routing.py),
+and it must follow every save whichever service makes it. Bulk `QuerySet.update()` calls send no
+signal; the pages' short expiry bounds those.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from engagement.campaigns.models import Campaign
+from engagement.missions.models import Mission, Slot
+from engagement.organizations.models import Organization
+from engagement.taxonomy.models import Cause, Skill
+from tenants.page_cache import mission_scope, page_cache_invalidate
+
+SHOWN_ON_PAGES = (Mission, Organization, Cause, Skill, Campaign)
+SEAT_COUNTERS = frozenset({"confirmed_count", "held_count"})
+
+
+def _on_change(sender: type, **kwargs: Any) -> None:
+    page_cache_invalidate()
+
+
+def _on_slot_change(sender: type, instance: Slot, **kwargs: Any) -> None:
+    update_fields = kwargs.get("update_fields")
+    if update_fields and set(update_fields) <= SEAT_COUNTERS:
+        page_cache_invalidate(scope=mission_scope(instance.mission_id))
+    else:
+        page_cache_invalidate()
+
+
+def connect_page_cache_invalidation() -> None:
+    for model in SHOWN_ON_PAGES:
+        name = model._meta.label_lower
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"page-cache-save-{name}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"page-cache-delete-{name}")
+    post_save.connect(_on_slot_change, sender=Slot, dispatch_uid="page-cache-save-slot")
+    post_delete.connect(_on_change, sender=Slot, dispatch_uid="page-cache-delete-slot")
+    for through in (Mission.causes.through, Mission.skills.through):
+        name = through._meta.label_lower
+        m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"page-cache-m2m-{name}")

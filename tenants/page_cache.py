@@ -1,0 +1,175 @@
+"""Anonymous pages cached per tenant: what a visitor without a session sees, rendered once.
+
+A page view decorated with `anonymous_page_cache` is rendered for the first anonymous visitor
+and stored for PAGE_CACHE_SECONDS; the next ones get the stored copy (one or two cache reads, no
+query, no template). Rules, each tested (tests/tenants/test_page_cache.py):
+
+- Only GET, only a visitor who sends no session cookie and no messages cookie: a signed-in
+  person (or one with a message to show) always gets their own rendering, which is never stored.
+- The key names the tenant's schema (tenant_cache_key; the cache KEY_FUNCTION adds it again),
+  the host (absolute links), the language, the htmx headers the view reads, the full path with
+  its query string, the tenant's branding version (a Tenant save changes it) and the tenant's
+  page generation.
+- The generation is a token in the cache; `page_cache_invalidate()` replaces it (now and again
+  when the transaction commits), which orphans every stored page of that tenant. A page may
+  also depend on a narrower generation (a mission's page on its mission's, `mission_scope`),
+  which a change of that object alone renews. The domains connect these to the writes that
+  change what the pages show (engagement/page_cache.py); the expiry bounds what no write
+  announces (time passing: a date becomes past, a campaign starts).
+- CSRF: the stored copy holds a placeholder where the rendering had the form token; each visitor
+  gets their own token put there (get_token, which also sets their CSRF cookie as usual).
+- Only a 200 with no cookie of its own is stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
+from django.utils import translation
+
+from tenants.branding import branding_version
+from tenants.context import tenant_cache_key
+from tenants.routing import request_tenant
+from tenants.signing import TenantCookieStorage
+
+PAGE_CACHE_SECONDS = 60
+# The generation token lives longer than any page it names.
+GENERATION_SECONDS = 24 * 3600
+CSRF_PLACEHOLDER = b"entraide-csrf-token"
+TENANT_SCOPE = "tenant"
+_CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+# Response headers a stored copy keeps (the middlewares add the others on every answer).
+_KEPT_HEADERS = ("Content-Type", "Vary", "Cache-Control", "Content-Language")
+
+View = Callable[..., HttpResponseBase]
+
+
+def _generation_key(scope: str) -> str:
+    return tenant_cache_key("page-generation", scope)
+
+
+def page_cache_generations(*scopes: str) -> list[str]:
+    """The current tenant's page generations of these scopes (each created on first use), in
+    one cache round trip when they exist."""
+    keys = [_generation_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    generations = []
+    for key in keys:
+        generation = found.get(key)
+        if generation is None:
+            cache.add(key, secrets.token_hex(8), GENERATION_SECONDS)
+            generation = cache.get(key) or "none"
+        generations.append(str(generation))
+    return generations
+
+
+def page_cache_invalidate(*, scope: str = TENANT_SCOPE) -> None:
+    """Forget the current tenant's cached anonymous pages: all of them (the tenant scope), or
+    only those of one scope (a mission's page: `mission_scope(id)`). Now, and once more on
+    commit (a page rendered from the old rows in between is stored under a generation left
+    behind)."""
+    key = _generation_key(scope)
+
+    def renew() -> None:
+        cache.set(key, secrets.token_hex(8), GENERATION_SECONDS)
+
+    renew()
+    transaction.on_commit(renew)
+
+
+def mission_scope(mission_id: object) -> str:
+    return f"mission-{mission_id}"
+
+
+def _is_anonymous_visitor(request: HttpRequest) -> bool:
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and TenantCookieStorage.cookie_name not in request.COOKIES
+    )
+
+
+def _page_key(request: HttpRequest, name: str, scopes: Sequence[str]) -> str | None:
+    tenant = request_tenant(request)
+    if tenant is None:
+        return None
+    htmx = (
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-History-Restore-Request", ""),
+    )
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return tenant_cache_key(
+        "page",
+        name,
+        *page_cache_generations(TENANT_SCOPE, *scopes),
+        branding_version(tenant),
+        request.get_host(),
+        translation.get_language(),
+        *htmx,
+        path,
+    )
+
+
+def _with_token(request: HttpRequest, content: bytes) -> bytes:
+    if CSRF_PLACEHOLDER not in content:
+        return content
+    return content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+
+
+def _stored(response: HttpResponseBase) -> dict[str, Any] | None:
+    if (
+        response.status_code != 200
+        or response.cookies
+        or getattr(response, "streaming", False)
+        or not isinstance(response, HttpResponse)
+    ):
+        return None
+    return {
+        "content": _CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content),
+        "headers": {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)},
+    }
+
+
+def anonymous_page_cache(
+    name: str, *, scope: Callable[..., str] | None = None
+) -> Callable[[View], View]:
+    """Serve the view's page to anonymous visitors from the tenant's page cache (see above).
+
+    `scope(**view_kwargs)` names a narrower generation the page also depends on (a mission's
+    page: its own, renewed when only its seats change)."""
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            scopes = [scope(**kwargs)] if scope is not None else []
+            key = _page_key(request, name, scopes) if _is_anonymous_visitor(request) else None
+            if key is None:
+                return view(request, *args, **kwargs)
+            stored = cache.get(key)
+            if stored is not None:
+                served = HttpResponse(_with_token(request, stored["content"]))
+                for header, value in stored["headers"].items():
+                    served[header] = value
+                served["X-Page-Cache"] = "hit"
+                return served
+            response = view(request, *args, **kwargs)
+            copy = _stored(response)
+            if copy is not None:
+                cache.set(key, copy, PAGE_CACHE_SECONDS)
+                response["X-Page-Cache"] = "miss"
+            return response
+
+        return wrapped
+
+    return decorator

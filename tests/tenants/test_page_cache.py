@@ -1,0 +1,242 @@
+"""Anonymous pages cached per tenant (tenants/page_cache.py): the home page and the mission page
+are rendered once per tenant, host, language and address, served to visitors without a session
+with their own CSRF token, never to (nor from) a signed-in person, never on another tenant, and
+rendered afresh when what they show changes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from engagement.participations.services import participation_request
+from tenants.settings_services import tenant_branding_update
+from tests.engagement.factories import (
+    MissionFactory,
+    SlotFactory,
+    TenantAdminFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def visitor(tenant, **extra) -> Client:  # type: ignore[no-untyped-def]
+    return Client(HTTP_HOST=tenant.primary_host, **extra)
+
+
+def signed_in(tenant, user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client(HTTP_HOST=tenant.primary_host)
+    with tenant_context(tenant):
+        client.force_login(user)
+    return client
+
+
+def cache_state(response) -> str | None:  # type: ignore[no-untyped-def]
+    return response.headers.get("X-Page-Cache")
+
+
+@pytest.fixture
+def paris_mission(paris):  # type: ignore[no-untyped-def]
+    with tenant_context(paris):
+        mission = MissionFactory(title="Distribution Bastille")
+        slot = SlotFactory(mission=mission, capacity=5)
+    return mission, slot
+
+
+def test_anonymous_home_is_rendered_once_then_served_without_a_query(client_for, paris):
+    first = visitor(paris).get("/")
+    assert first.status_code == 200
+    assert cache_state(first) == "miss"
+
+    second = visitor(paris)
+    second.get("/healthz")  # nothing cached by this: the host's route is already warm
+    with CaptureQueriesContext(connection) as queries:
+        response = second.get("/")
+
+    assert response.status_code == 200
+    assert cache_state(response) == "hit"
+    assert len(queries) == 0
+    assert CSRF_INPUT.sub("", response.content.decode()) == CSRF_INPUT.sub(
+        "", first.content.decode()
+    )
+
+
+def test_anonymous_mission_page_is_cached_and_a_missing_one_is_not(paris, paris_mission):
+    mission, _slot = paris_mission
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+    with CaptureQueriesContext(connection) as queries:
+        response = visitor(paris).get(f"/missions/{mission.pk}/")
+    assert cache_state(response) == "hit"
+    assert len(queries) == 0
+    assert "Distribution Bastille" in response.content.decode()
+
+    for _ in range(2):
+        missing = visitor(paris).get("/missions/999999/")
+        assert missing.status_code == 404
+        assert cache_state(missing) is None
+
+
+def test_a_cached_page_of_one_tenant_is_never_served_on_another(paris, montreal, paris_mission):
+    mission, _slot = paris_mission
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+
+    montreal_home = visitor(montreal).get("/")
+    montreal_mission = visitor(montreal).get(f"/missions/{mission.pk}/")
+
+    assert cache_state(montreal_home) == "miss"
+    assert "Montr" in montreal_home.content.decode()
+    assert "Paris" not in re.sub(r"<[^>]+>", "", montreal_home.content.decode()).split("Montr")[0]
+    # The Paris mission's id means nothing on Montréal: its page there is still a 404.
+    assert montreal_mission.status_code == 404
+    assert cache_state(montreal_mission) is None
+
+
+def test_a_signed_in_person_never_gets_nor_leaves_a_cached_page(paris, paris_mission):
+    mission, _slot = paris_mission
+    with tenant_context(paris):
+        volunteer = UserFactory()
+    member = signed_in(paris, volunteer)
+
+    # Signed in first: rendered for them, nothing stored.
+    mine = member.get(f"/missions/{mission.pk}/")
+    assert mine.status_code == 200
+    assert cache_state(mine) is None
+    assert "Sign out" in mine.content.decode() or "Se déconnecter" in mine.content.decode()
+    anonymous = visitor(paris).get(f"/missions/{mission.pk}/")
+    assert cache_state(anonymous) == "miss"
+    assert "Se déconnecter" not in anonymous.content.decode()
+
+    # Cached for visitors now; the signed-in person still gets their own page.
+    again = member.get(f"/missions/{mission.pk}/")
+    assert cache_state(again) is None
+    assert "Se déconnecter" in again.content.decode()
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "hit"
+
+
+def test_a_visitor_with_a_message_to_show_gets_a_fresh_page(paris, paris_mission):
+    mission, slot = paris_mission
+    client = visitor(paris)
+    assert cache_state(client.get(f"/missions/{mission.pk}/")) == "miss"
+    # An invalid choice: the view answers with an error message kept in the messages cookie.
+    client.post(f"/missions/{mission.pk}/participer/", {"slot": "0"})
+    assert "messages" in client.cookies
+
+    response = client.get(f"/missions/{mission.pk}/")
+
+    assert cache_state(response) is None
+    assert '<div class="messages" role="status">' in response.content.decode()
+    assert "messages" not in client.cookies or not client.cookies["messages"].value
+
+
+def test_each_visitor_gets_a_csrf_token_that_works_for_them(paris, paris_mission):
+    mission, slot = paris_mission
+    first = visitor(paris, enforce_csrf_checks=True)
+    first_token = CSRF_INPUT.search(first.get(f"/missions/{mission.pk}/").content.decode())
+    second = visitor(paris, enforce_csrf_checks=True)
+    page = second.get(f"/missions/{mission.pk}/")
+    assert cache_state(page) == "hit"
+    second_token = CSRF_INPUT.search(page.content.decode())
+    assert first_token is not None and second_token is not None
+    assert "entraide-csrf-token" not in page.content.decode()
+    assert "csrftoken" in second.cookies
+
+    posted = second.post(
+        f"/missions/{mission.pk}/participer/",
+        {"slot": str(slot.pk), "csrfmiddlewaretoken": second_token.group(1)},
+    )
+
+    # Not a CSRF failure (403): the visitor is sent on to sign up with the date kept.
+    assert posted.status_code == 302
+    assert "/accounts/signup/" in posted["Location"]
+
+
+def test_a_change_to_a_mission_is_shown_at_once(paris, paris_mission):
+    mission, _slot = paris_mission
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "hit"
+
+    with tenant_context(paris):
+        mission.refresh_from_db()  # the search columns the slot's creation wrote
+        mission.title = "Distribution République"
+        mission.save()
+
+    page = visitor(paris).get(f"/missions/{mission.pk}/")
+    home = visitor(paris).get("/")
+    assert cache_state(page) == "miss"
+    assert cache_state(home) == "miss"
+    assert "Distribution République" in page.content.decode()
+    assert "Distribution République" in home.content.decode()
+
+
+def test_a_participation_renews_its_mission_page_only(paris, paris_mission):
+    mission, slot = paris_mission
+    with tenant_context(paris):
+        other = MissionFactory(title="Jardin partagé")
+        SlotFactory(mission=other)
+    before = visitor(paris).get(f"/missions/{mission.pk}/")
+    assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "miss"
+    assert cache_state(visitor(paris).get("/")) == "miss"
+
+    with tenant_context(paris):
+        participation_request(volunteer=UserFactory(), slot=slot)
+
+    after = visitor(paris).get(f"/missions/{mission.pk}/")
+    assert cache_state(after) == "miss"
+    assert "5 places restantes" in before.content.decode()
+    assert "4 places restantes" in after.content.decode()
+    # The other mission's page and the list keep theirs (the list's seats until it expires).
+    assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "hit"
+    assert cache_state(visitor(paris).get("/")) == "hit"
+
+
+def test_a_new_date_renews_every_page(paris, paris_mission):
+    mission, slot = paris_mission
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+
+    with tenant_context(paris):
+        SlotFactory(mission=mission, capacity=3)
+
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+
+
+def test_a_change_of_branding_is_shown_at_once(paris, paris_mission):
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get("/")) == "hit"
+
+    with tenant_context(paris):
+        admin = TenantAdminFactory()
+        tenant_branding_update(
+            tenant=paris,
+            actor=admin,
+            name="Paris Solidaire",
+            tagline=paris.tagline,
+            primary_color=paris.primary_color,
+            accent_color=paris.accent_color,
+        )
+
+    home = visitor(paris).get("/")
+    assert cache_state(home) == "miss"
+    assert "Paris Solidaire" in home.content.decode()
+
+
+def test_the_page_is_cached_per_address_and_per_htmx_request(paris, paris_mission):
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get("/", {"cause": "culture"})) == "miss"
+    assert cache_state(visitor(paris).get("/", {"cause": "culture"})) == "hit"
+
+    partial = visitor(paris).get("/", HTTP_HX_REQUEST="true")
+
+    assert cache_state(partial) == "miss"
+    assert "<html" not in partial.content.decode()
+    assert cache_state(visitor(paris).get("/", HTTP_HX_REQUEST="true")) == "hit"
