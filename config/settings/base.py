@@ -228,13 +228,6 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-# No JIT compilation for the application's sessions: its queries read a page, and a plan
-# whose cost estimate crosses jit_above_cost (a misestimated filter) paid 26-104 ms of
-# compilation for a few ms of execution (docs/benchmarks.md, "Broad search"). Sent as a
-# start-up option, so it holds for every connection of web and workers, whatever the role's
-# settings; DATABASE_JIT=true gives the server's setting back.
-if not env_bool("DATABASE_JIT"):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 ORIGINAL_BACKEND = "django.contrib.gis.db.backends.postgis"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -821,6 +814,15 @@ if DATABASE_POOL_MODE not in {"direct", "session"}:
         f"DATABASE_POOL_MODE={DATABASE_POOL_MODE!r}: use 'direct' or 'session' (PgBouncer's "
         "transaction pooling would mix tenants' search_path; see docs/operations.md)."
     )
+# No JIT compilation for the application's sessions: its queries read a page, and a plan
+# whose cost estimate crosses jit_above_cost (a misestimated filter) paid 26-104 ms of
+# compilation for a few ms of execution (docs/benchmarks.md, "Broad search"). Sent as a
+# start-up option on direct connections, so it holds for every connection of web and workers,
+# whatever the role's settings; DATABASE_JIT=true gives the server's setting back. Not through
+# PgBouncer: it refuses a start-up option it does not track ("unsupported startup parameter"),
+# so there the role carries it (ALTER ROLE ... SET jit = off; docs/operations.md, PgBouncer).
+if DATABASE_POOL_MODE == "direct" and not env_bool("DATABASE_JIT"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # Older secret keys, still accepted for signatures while DJANGO_SECRET_KEY is being rotated
 # (sessions, password reset links, signed URLs); comma-separated, newest first.
 SECRET_KEY_FALLBACKS: list[bytes | str] = list(env_list("DJANGO_SECRET_KEY_FALLBACKS", ""))

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PRINT = (
     "import django; django.setup(); from django.conf import settings; "
     "print(settings.DATABASE_POOL_MODE); print(settings.SECRET_KEY_FALLBACKS); "
-    "print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    "print(settings.DATABASES['default']['CONN_MAX_AGE']); "
+    "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))"
 )
 
 
@@ -53,14 +54,21 @@ def test_session_pooling_and_secret_key_fallbacks_are_read_from_the_environment(
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["session", repr(old_keys), "0"]
+    assert result.stdout.splitlines() == ["session", repr(old_keys), "0", "None"]
 
 
 def test_defaults_are_a_direct_connection_and_no_fallback():
     result = _production()
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["direct", "[]", "60"]
+    assert result.stdout.splitlines() == ["direct", "[]", "60", "-c jit=off"]
+
+
+def test_database_jit_gives_the_server_setting_back():
+    result = _production(DATABASE_JIT="true")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "None"
 
 
 def test_transaction_pooling_is_refused_at_start_up():
