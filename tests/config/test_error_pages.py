@@ -249,6 +249,21 @@ def _get_on_a_new_connection(client: Client, path: str) -> HttpResponse:
     return result["response"]
 
 
+def test_a_stored_page_is_served_while_the_database_is_down(request):
+    tenant = _tenant("paris", request)
+    client = _client(tenant.primary_host)
+    stored = client.get("/")
+    assert stored.status_code == 200
+
+    with _database_unreachable():
+        response = _get_on_a_new_connection(client, "/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert f"— {tenant.name}</title>" in stored.content.decode()
+    assert f"— {tenant.name}</title>" in response.content.decode()
+
+
 @pytest.mark.parametrize(("slug", "language"), [("paris", "fr"), ("acme", "en")])
 def test_500_page_is_branded_while_the_database_is_down(request, caplog, slug, language):
     tenant = _tenant(slug, request)
@@ -256,7 +271,9 @@ def test_500_page_is_branded_while_the_database_is_down(request, caplog, slug, l
     assert client.get("/").status_code == 200  # the route of this host is now cached
 
     with _database_unreachable():
-        response = _get_on_a_new_connection(client, "/")
+        # An address the anonymous page cache has not stored: "/" itself would be served from
+        # there, without the database (test_a_stored_page_is_served_while_the_database_is_down).
+        response = _get_on_a_new_connection(client, "/?page=1")
 
     _assert_tenant_page(response, tenant, 500, language)
     failures = [r for r in caplog.records if r.name == "django.request" and r.exc_info]
