@@ -15,15 +15,19 @@ Usage from a bench script::
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+import urllib.request
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,3 +182,68 @@ def machine_description() -> str:
         f"{cores} cores, load {load}, Python {platform.python_version()}, {postgres}, "
         f"{platform.platform()}"
     )
+
+
+def random_point(
+    rng: random.Random, centre: tuple[float, float], radius_km: float
+) -> tuple[float, float]:
+    """A uniform point (lng, lat) in a disc (small-distance approximation, fine at city scale)."""
+    distance = radius_km * math.sqrt(rng.random())
+    bearing = rng.random() * 2 * math.pi
+    lat = centre[1] + (distance * math.cos(bearing)) / 111.32
+    lng = centre[0] + (distance * math.sin(bearing)) / (111.32 * math.cos(math.radians(centre[1])))
+    return lng, lat
+
+
+def copy_rows(cursor: Any, table: str, columns: list[str], rows: Iterable[tuple]) -> int:
+    """COPY the rows into the table on a psycopg cursor; returns how many."""
+    count = 0
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def serve_until_healthy(
+    command: list[str], environment: dict[str, str], port: int, *, seconds: float
+) -> subprocess.Popen[bytes]:
+    """Start a server process from the project's root and wait for its /healthz on loopback."""
+    server = subprocess.Popen(command, cwd=ROOT, env=environment)  # noqa: S603
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
+            return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit(f"{Path(command[0]).name} did not answer /healthz within {seconds:g} s")
+
+
+def tenant_rows_create(prefix: str, indexes: Iterable[int]) -> list[Any]:
+    """Tenant rows `<prefix>NNNNN` (schema `t_<prefix>NNNNN`, not created here) with their
+    verified primary domains, in bulk: no signals, no provisioning steps."""
+    from django.conf import settings
+
+    from tenants.models import Domain, Tenant
+
+    tenants = Tenant.objects.bulk_create(
+        Tenant(
+            kind="city",
+            name=f"{prefix.title()} {index}",
+            slug=f"{prefix}{index:05d}",
+            schema_name=f"t_{prefix}{index:05d}",
+        )
+        for index in indexes
+    )
+    Domain.objects.bulk_create(
+        Domain(
+            domain=f"{tenant.slug}.{settings.BASE_DOMAIN}",
+            tenant=tenant,
+            is_primary=True,
+            is_verified=True,
+        )
+        for tenant in tenants
+    )
+    return tenants

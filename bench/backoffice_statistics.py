@@ -44,6 +44,7 @@ from _common import (  # noqa: E402
     _delete_cache_keys,
     _drop_database,
     _prepare_database,
+    copy_rows,
     machine_description,
     percentile,
 )
@@ -57,15 +58,6 @@ POSTCODES = [f"750{number:02d}" for number in range(1, 21)] + ["92100", "93100",
 
 
 # --- Data generation ----------------------------------------------------------------------------
-
-
-def _copy(cursor: Any, table: str, columns: list[str], rows: Iterator[tuple]) -> int:
-    count = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
 
 
 def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
@@ -93,7 +85,7 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(id) FROM " + User._meta.db_table)
         first_user = (cursor.fetchone()[0] or 0) + 1
-        counts["users"] = _copy(
+        counts["users"] = copy_rows(
             cursor,
             User._meta.db_table,
             ["id", "password", "is_superuser", "email", "first_name", "last_name", "role"]
@@ -143,7 +135,7 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
                     verified,
                 )
 
-        counts["organizations"] = _copy(
+        counts["organizations"] = copy_rows(
             cursor,
             "engagement_organization",
             ["id", "name", "slug", "kind", "description", "address", "website"]
@@ -190,7 +182,7 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
                     False,
                 )
 
-        counts["missions"] = _copy(
+        counts["missions"] = copy_rows(
             cursor,
             "engagement_mission",
             ["id", "organization_id", "title", "summary", "description", "location", "address"]
@@ -200,7 +192,7 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
             + ["cause_ids", "last_open_slot_start", "has_open_ongoing_slot"],
             mission_rows(),
         )
-        counts["mission causes"] = _copy(
+        counts["mission causes"] = copy_rows(
             cursor,
             "engagement_mission_causes",
             ["mission_id", "cause_id"],
@@ -280,7 +272,7 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
 
         # Drawn first: the slots carry their confirmed counts.
         participation_list = list(participation_rows())
-        counts["slots"] = _copy(
+        counts["slots"] = copy_rows(
             cursor,
             "engagement_slot",
             ["id", "mission_id", "starts_at", "ends_at", "capacity", "confirmed_count", "status"]
@@ -302,7 +294,7 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
                 for slot_id, mission_id, start, end, capacity in slots
             ),
         )
-        counts["participations"] = _copy(
+        counts["participations"] = copy_rows(
             cursor,
             "engagement_participation",
             ["volunteer_id", "is_anonymised", "slot_id", "status", "message", "hours"]

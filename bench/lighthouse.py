@@ -27,13 +27,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_BASE_DOMAIN, ROOT, bench_database, machine_description  # noqa: E402
+from _common import (  # noqa: E402
+    BENCH_BASE_DOMAIN,
+    ROOT,
+    bench_database,
+    machine_description,
+    serve_until_healthy,
+)
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 CHROMIUM = os.environ.get("ENTRAIDE_CHROMIUM", "/usr/bin/chromium")
@@ -112,7 +117,7 @@ def _collect_static(environment: dict[str, str]) -> None:
 
 
 def _serve(environment: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(  # noqa: S603
+    return serve_until_healthy(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "config.wsgi",
@@ -120,18 +125,10 @@ def _serve(environment: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             "--workers=2",
             "--access-logfile=/dev/null",
         ],
-        cwd=ROOT,
-        env=environment,
+        environment,
+        port,
+        seconds=30,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
-            return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 30 s")
 
 
 def _member_cookie(slug: str) -> str:

@@ -28,7 +28,6 @@ about a quarter of an hour on 2 cores (the run prints it).
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import sys
@@ -46,8 +45,10 @@ from _common import (  # noqa: E402
     _delete_cache_keys,
     _drop_database,
     _prepare_database,
+    copy_rows,
     machine_description,
     percentile,
+    random_point,
 )
 
 DEFAULT_DATABASE = "entraide_search_bench"
@@ -91,24 +92,6 @@ QUERY_WORDS = ["repas", "hopital", "jardin", "devoirs", "garden", "refugies", "c
 # --- Data generation ----------------------------------------------------------------------------
 
 
-def _random_point(rng: random.Random, centre: tuple[float, float], radius_km: float) -> tuple:
-    """A uniform point in a disc (small-distance approximation, fine at city scale)."""
-    distance = radius_km * math.sqrt(rng.random())
-    bearing = rng.random() * 2 * math.pi
-    lat = centre[1] + (distance * math.cos(bearing)) / 111.32
-    lng = centre[0] + (distance * math.sin(bearing)) / (111.32 * math.cos(math.radians(centre[1])))
-    return lng, lat
-
-
-def _copy(cursor: Any, table: str, columns: list[str], rows: Iterator[tuple]) -> int:
-    count = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
-
-
 def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
     """COPY `count` missions with organizations, taxonomy links and slots into the tenant."""
     from django.db import connection
@@ -128,7 +111,7 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
         cursor.execute("SELECT id FROM engagement_skill ORDER BY id")
         skill_ids = [row[0] for row in cursor.fetchall()]
         organizations = max(10, count // 50)
-        counts["organizations"] = _copy(
+        counts["organizations"] = copy_rows(
             cursor,
             "engagement_organization",
             ["id", "name", "slug", "kind", "description", "address", "website"]
@@ -161,7 +144,7 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
             for index in range(1, count + 1):
                 title, summary = rng.choice(WORDS_EN if rng.random() < 0.15 else WORDS_FR)
                 is_remote = rng.random() < 0.05
-                lng, lat = _random_point(rng, centre, SPREAD_KM)
+                lng, lat = random_point(rng, centre, SPREAD_KM)
                 location = None if is_remote else f"SRID=4326;POINT({lng:.6f} {lat:.6f})"
                 status = rng.choice(statuses)
                 published = now - timedelta(days=rng.random() * 180)
@@ -190,7 +173,7 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
                     False,
                 )
 
-        counts["missions"] = _copy(
+        counts["missions"] = copy_rows(
             cursor,
             "engagement_mission",
             ["id", "organization_id", "title", "summary", "description", "location", "address"]
@@ -206,7 +189,7 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
                 for cause_id in rng.sample(cause_ids, rng.choice((1, 1, 2, 2, 3))):
                     yield mission_id, cause_id
 
-        counts["mission causes"] = _copy(
+        counts["mission causes"] = copy_rows(
             cursor, "engagement_mission_causes", ["mission_id", "cause_id"], causes()
         )
 
@@ -215,7 +198,7 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
                 for skill_id in rng.sample(skill_ids, rng.choice((0, 1, 1, 2))):
                     yield mission_id, skill_id
 
-        counts["mission skills"] = _copy(
+        counts["mission skills"] = copy_rows(
             cursor, "engagement_mission_skills", ["mission_id", "skill_id"], skills()
         )
 
@@ -247,7 +230,7 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
                         Slot.time_bit_for(local, zone_name),
                     )
 
-        counts["slots"] = _copy(
+        counts["slots"] = copy_rows(
             cursor,
             "engagement_slot",
             ["mission_id", "starts_at", "ends_at", "capacity", "confirmed_count", "status"]
@@ -319,7 +302,7 @@ def _provision(count: int, seed: int) -> dict[str, dict[str, int]]:
 
 
 def _radius_query(rng: random.Random, today: date) -> dict[str, Any]:
-    lng, lat = _random_point(rng, CITIES["paris"][2], QUERY_CENTRE_KM)
+    lng, lat = random_point(rng, CITIES["paris"][2], QUERY_CENTRE_KM)
     start = today + timedelta(days=rng.randint(0, 14))
     return {
         "lat": f"{lat:.5f}",
@@ -332,7 +315,7 @@ def _radius_query(rng: random.Random, today: date) -> dict[str, Any]:
 
 
 def _bbox_query(rng: random.Random, today: date) -> dict[str, Any]:
-    lng, lat = _random_point(rng, CITIES["paris"][2], QUERY_CENTRE_KM)
+    lng, lat = random_point(rng, CITIES["paris"][2], QUERY_CENTRE_KM)
     # A map viewport around 5 x 3.5 km (zoom 14 on a laptop screen).
     half_width, half_height = 0.034, 0.016
     return {
@@ -346,7 +329,7 @@ def _text_query(rng: random.Random, today: date) -> dict[str, Any]:
 
 
 def _text_near_query(rng: random.Random, today: date) -> dict[str, Any]:
-    lng, lat = _random_point(rng, CITIES["paris"][2], QUERY_CENTRE_KM)
+    lng, lat = random_point(rng, CITIES["paris"][2], QUERY_CENTRE_KM)
     return {
         "q": rng.choice(QUERY_WORDS),
         "lat": f"{lat:.5f}",
@@ -360,7 +343,7 @@ def _no_filter_query(rng: random.Random, today: date) -> dict[str, Any]:
 
 
 def _point_only_query(rng: random.Random, today: date) -> dict[str, Any]:
-    lng, lat = _random_point(rng, CITIES["paris"][2], QUERY_CENTRE_KM)
+    lng, lat = random_point(rng, CITIES["paris"][2], QUERY_CENTRE_KM)
     return {"lat": f"{lat:.5f}", "lng": f"{lng:.5f}"}
 
 

@@ -32,7 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 os.environ.setdefault("BENCH_DATABASE", "entraide_tenant_migrations_bench")
 
-from _common import ROOT, bench_database, machine_description, summarize  # noqa: E402
+from _common import (  # noqa: E402
+    ROOT,
+    bench_database,
+    machine_description,
+    summarize,
+    tenant_rows_create,
+)
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 1000
 COMPARE = int(sys.argv[sys.argv.index("--compare") + 1]) if "--compare" in sys.argv else 100
@@ -50,10 +56,8 @@ def _provision(start: int, stop: int) -> float:
     One per transaction: a copy takes a lock per table, index and sequence (~200), and the lock
     table (max_locks_per_transaction x connections) is shared by every session of the server.
     """
-    from django.conf import settings
     from django.db import connection, transaction
 
-    from tenants.models import Domain, Tenant
     from tenants.provisioning import template_schema_name
     from tenants.schema_clone import _clone_script, _quote, _relations
 
@@ -70,24 +74,7 @@ def _provision(start: int, stop: int) -> float:
                 cursor.execute(f"SET LOCAL search_path = {_quote(f't_bench{index:05d}')}, public")
                 cursor.execute(script)
             cursor.execute("SET LOCAL search_path = public")
-            tenants = Tenant.objects.bulk_create(
-                Tenant(
-                    kind="city",
-                    name=f"Bench {index}",
-                    slug=f"bench{index:05d}",
-                    schema_name=f"t_bench{index:05d}",
-                )
-                for index in indexes
-            )
-            Domain.objects.bulk_create(
-                Domain(
-                    domain=f"{tenant.slug}.{settings.BASE_DOMAIN}",
-                    tenant=tenant,
-                    is_primary=True,
-                    is_verified=True,
-                )
-                for tenant in tenants
-            )
+            tenant_rows_create("bench", indexes)
         connection.set_schema_to_public()
         if (batch + 1) % 100 == 0:
             print(f"  provisioned {batch + 1}/{stop} tenants", flush=True)

@@ -26,7 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_BASE_DOMAIN, bench_database, machine_description, summarize  # noqa: E402
+from _common import (  # noqa: E402
+    BENCH_BASE_DOMAIN,
+    bench_database,
+    machine_description,
+    summarize,
+    tenant_rows_create,
+)
 
 ITERATIONS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 20_000
 TENANTS = int(sys.argv[sys.argv.index("--tenants") + 1]) if "--tenants" in sys.argv else 3
@@ -48,32 +54,10 @@ def _provision_tenants() -> list[str]:
 
 def _add_routing_rows(count: int) -> list[str]:
     """`count` more tenants as rows only (Tenant + verified primary Domain), in batches."""
-    from django.conf import settings
-
-    from tenants.models import Domain, Tenant
-
     hosts = []
     for start in range(0, count, 1000):
-        indexes = range(start, min(count, start + 1000))
-        tenants = Tenant.objects.bulk_create(
-            Tenant(
-                kind="city",
-                name=f"Routing {index}",
-                slug=f"routing{index:05d}",
-                schema_name=f"t_routing{index:05d}",
-            )
-            for index in indexes
-        )
-        Domain.objects.bulk_create(
-            Domain(
-                domain=f"{tenant.slug}.{settings.BASE_DOMAIN}",
-                tenant=tenant,
-                is_primary=True,
-                is_verified=True,
-            )
-            for tenant in tenants
-        )
-        hosts += [f"{tenant.slug}.{settings.BASE_DOMAIN}" for tenant in tenants]
+        tenants = tenant_rows_create("routing", range(start, min(count, start + 1000)))
+        hosts += [tenant.primary_host for tenant in tenants]
     return hosts
 
 

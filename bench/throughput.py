@@ -53,7 +53,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
@@ -72,8 +71,11 @@ from _common import (  # noqa: E402
     _drop_database,
     _prepare_database,
     _server_url,
+    copy_rows,
     machine_description,
     percentile,
+    random_point,
+    serve_until_healthy,
 )
 
 DEFAULT_DATABASE = "entraide_throughput_bench"
@@ -114,25 +116,6 @@ ENDPOINTS = [
 # --- Data ---------------------------------------------------------------------------------------
 
 
-def _random_point(rng: random.Random) -> tuple[float, float]:
-    import math
-
-    distance = SPREAD_KM * math.sqrt(rng.random())
-    bearing = rng.random() * 2 * math.pi
-    lat = CENTRE[1] + (distance * math.cos(bearing)) / 111.32
-    lng = CENTRE[0] + (distance * math.sin(bearing)) / (111.32 * math.cos(math.radians(CENTRE[1])))
-    return lng, lat
-
-
-def _copy(cursor: Any, table: str, columns: list[str], rows: Iterator[tuple]) -> int:
-    count = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
-
-
 def _load_missions(count: int, rng: random.Random) -> None:
     """COPY `count` missions (with organizations, causes, skills and slots) into the current
     tenant's schema, then fill the search columns and vectors as the services do."""
@@ -150,7 +133,7 @@ def _load_missions(count: int, rng: random.Random) -> None:
         cursor.execute("SELECT id FROM engagement_skill ORDER BY id")
         skill_ids = [row[0] for row in cursor.fetchall()]
         organizations = 10
-        _copy(
+        copy_rows(
             cursor,
             "engagement_organization",
             ["id", "name", "slug", "kind", "description", "address", "website"]
@@ -168,7 +151,7 @@ def _load_missions(count: int, rng: random.Random) -> None:
             for index in range(1, count + 1):
                 title, summary = rng.choice(TITLES)
                 is_remote = index > JOIN_MISSIONS and rng.random() < 0.05
-                lng, lat = _random_point(rng)
+                lng, lat = random_point(rng, CENTRE, SPREAD_KM)
                 status = "published" if index <= JOIN_MISSIONS else rng.choice(statuses)
                 published = now - timedelta(days=rng.random() * 180)
                 yield (
@@ -196,7 +179,7 @@ def _load_missions(count: int, rng: random.Random) -> None:
                     False,
                 )
 
-        _copy(
+        copy_rows(
             cursor,
             "engagement_mission",
             ["id", "organization_id", "title", "summary", "description", "location", "address"]
@@ -206,7 +189,7 @@ def _load_missions(count: int, rng: random.Random) -> None:
             + ["cause_ids", "last_open_slot_start", "has_open_ongoing_slot"],
             missions(),
         )
-        _copy(
+        copy_rows(
             cursor,
             "engagement_mission_causes",
             ["mission_id", "cause_id"],
@@ -216,7 +199,7 @@ def _load_missions(count: int, rng: random.Random) -> None:
                 for cause_id in rng.sample(cause_ids, rng.choice((1, 1, 2, 3)))
             ),
         )
-        _copy(
+        copy_rows(
             cursor,
             "engagement_mission_skills",
             ["mission_id", "skill_id"],
@@ -253,7 +236,7 @@ def _load_missions(count: int, rng: random.Random) -> None:
                         "open",
                     )
 
-        _copy(
+        copy_rows(
             cursor,
             "engagement_slot",
             ["mission_id", "starts_at", "ends_at", "capacity", "confirmed_count", "status"]
@@ -414,7 +397,7 @@ def _collect_static(environment: dict[str, str]) -> None:
 def _serve(environment: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
     """gunicorn with the chart's command (deploy/helm/entraide/templates/web-deployment.yaml)."""
     Path(environment["PROMETHEUS_MULTIPROC_DIR"]).mkdir(exist_ok=True)
-    server = subprocess.Popen(  # noqa: S603
+    return serve_until_healthy(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "config.wsgi:application",
@@ -425,18 +408,10 @@ def _serve(environment: dict[str, str], port: int, workers: int) -> subprocess.P
             "--timeout=30",
             "--worker-tmp-dir=/tmp",
         ],
-        cwd=ROOT,
-        env=environment,
+        environment,
+        port,
+        seconds=60,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
-            return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
 
 # --- Load generator (its own process) -----------------------------------------------------------
@@ -527,7 +502,7 @@ class VirtualUser:
         self.request("home", tenant, "GET", f"/{query}", expect=200)
 
     def search(self, tenant: dict[str, Any]) -> None:
-        lng, lat = _random_point(self.rng)
+        lng, lat = random_point(self.rng, CENTRE, SPREAD_KM)
         start = datetime.now().date() + timedelta(days=self.rng.randint(0, 14))
         filters: dict[str, str] = {"lat": f"{lat:.4f}", "lng": f"{lng:.4f}", "radius_km": "10"}
         if self.rng.random() < 0.5:
