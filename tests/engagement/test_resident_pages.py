@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from engagement.missions import search
 from engagement.missions.models import Mission, Slot
 from engagement.participations.models import Participation
 from engagement.participations.views import INTENT_SESSION_KEY
@@ -1021,8 +1022,6 @@ def test_canadian_french_wording(client_for, montreal, in_montreal):
 def test_home_says_more_than_the_exact_limit_when_the_total_is_not_counted(
     client_for, paris, in_paris, monkeypatch
 ):
-    from engagement.missions import search
-
     monkeypatch.setattr(search, "SEARCH_EXACT_TOTAL_LIMIT", 2)
     for index in range(3):
         SlotFactory(mission=MissionFactory(title=f"Broad {index}"))

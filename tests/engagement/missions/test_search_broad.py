@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from engagement.missions import search
@@ -192,8 +193,6 @@ def test_a_soonest_page_is_one_query(world, django_assert_num_queries):
 
 
 def test_the_walk_stays_in_the_current_tenant(world, montreal):
-    from django.db import connection
-
     paris = connection.tenant
     soon = timezone.now() + timedelta(hours=1)
     connection.set_tenant(montreal)
