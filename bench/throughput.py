@@ -1,7 +1,8 @@
 """Throughput of the tenant pages under load: gunicorn as the Helm chart runs it, 100 tenants.
 
     .venv/bin/python bench/throughput.py [--tenants 100] [--missions 300] [--users 20]
-        [--duration 40] [--workers 2,4] [--keep] [--reuse] [--only mix|bare] [--profile]
+        [--duration 40] [--warmup 120] [--workers 2,4] [--keep] [--reuse] [--only mix|bare]
+        [--profile]
 
 Prepares a database of its own (BENCH_DATABASE, default `entraide_throughput_bench`; --keep
 leaves it, --reuse runs on a kept one): N tenants provisioned with `tenant_provision` (the copy
@@ -26,6 +27,10 @@ think time), each picking a tenant at random (Host `<slug>.bench.test`) and a ta
 - "Je participe" (5: one task in twenty is a sign-up): a signed-in volunteer opens a mission
   page (its CSRF token), posts the date, opens "Mes engagements" and cancels that participation
   (four requests).
+
+Each phase starts with a warm-up that is not measured: --warmup seconds for the mix (the page
+cache fills as it does on a server between two deploys: the anonymous pages live minutes, so a
+short run would measure a cache a deploy just emptied), 5 s for the bare view.
 
 It prints, per phase, the requests per second and p50/p95/p99 per endpoint and in all, the
 errors (any unexpected status or failed connection) and the share of answers served from the
@@ -102,6 +107,8 @@ JOIN_MISSIONS = 5
 POPULAR_MISSIONS = 20
 POPULAR_SHARE = 0.7
 TASK_WEIGHTS = {"home": 35, "search": 30, "mission": 30, "join": 5}
+# The bare view has nothing to warm but the connections and the route cache.
+BARE_WARMUP_SECONDS = 5.0
 ENDPOINTS = [
     "home",
     "search API",
@@ -580,11 +587,15 @@ class VirtualUser:
                 pass
 
 
-def generate(spec_path: str, port: int, users: int, seconds: float, mode: str) -> None:
-    """Run `users` simulated users for `seconds` (after a warm-up) and print JSON samples."""
+def generate(
+    spec_path: str, port: int, users: int, seconds: float, mode: str, warmup: float
+) -> None:
+    """Run `users` simulated users for `seconds` after `warmup` seconds not measured, and print
+    JSON samples."""
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     warm = [VirtualUser(index, spec, port, mode) for index in range(users)]
-    threads = [threading.Thread(target=user.run, args=(time.perf_counter() + 5,)) for user in warm]
+    warm_until = time.perf_counter() + warmup
+    threads = [threading.Thread(target=user.run, args=(warm_until,)) for user in warm]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -615,10 +626,13 @@ def generate(spec_path: str, port: int, users: int, seconds: float, mode: str) -
 # --- Report -------------------------------------------------------------------------------------
 
 
-def _load(spec_path: Path, port: int, users: int, seconds: float, mode: str) -> dict[str, Any]:
+def _load(
+    spec_path: Path, port: int, users: int, seconds: float, mode: str, warmup: float
+) -> dict[str, Any]:
     output = subprocess.run(  # noqa: S603
         [sys.executable, __file__, "--generate", str(spec_path), "--port", str(port)]
-        + ["--users", str(users), "--duration", str(seconds), "--only", mode],
+        + ["--users", str(users), "--duration", str(seconds), "--only", mode]
+        + ["--warmup", str(warmup)],
         capture_output=True,
         text=True,
         check=True,
@@ -664,7 +678,8 @@ def _measure(args: argparse.Namespace, database: str, prefix: str) -> None:
             print()
             print(
                 f"## gunicorn {workers} workers x 4 threads, {args.users} users (closed loop, no "
-                f"think time), {args.duration:.0f} s per phase after a 5 s warm-up"
+                f"think time), {args.duration:.0f} s per phase after a warm-up of "
+                f"{args.warmup:.0f} s (mix) or {BARE_WARMUP_SECONDS:.0f} s (bare view)"
             )
             server = _serve(environment, port, workers)
             try:
@@ -673,7 +688,8 @@ def _measure(args: argparse.Namespace, database: str, prefix: str) -> None:
                     if args.only not in (mode, "all"):
                         continue
                     print(f"\n{mode} — load {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-                    result = _load(spec_path, port, args.users, args.duration, mode)
+                    warmup = args.warmup if mode == "mix" else BARE_WARMUP_SECONDS
+                    result = _load(spec_path, port, args.users, args.duration, mode, warmup)
                     rates[mode], _errors = _table(
                         result, ENDPOINTS if mode == "mix" else ["bare view"]
                     )
@@ -770,6 +786,9 @@ def main() -> None:
     parser.add_argument("--missions", type=int, default=300, help="per tenant")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=float, default=40.0, help="seconds per phase")
+    parser.add_argument(
+        "--warmup", type=float, default=120.0, help="seconds of load before the mix is measured"
+    )
     parser.add_argument("--workers", default="2,4")
     parser.add_argument("--only", choices=("all", "mix", "bare"), default="all")
     parser.add_argument(
@@ -784,7 +803,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate:
-        generate(args.generate, args.port, args.users, args.duration, args.only)
+        generate(args.generate, args.port, args.users, args.duration, args.only, args.warmup)
         return
     args.workers = [int(value) for value in args.workers.split(",")]
 

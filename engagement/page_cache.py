@@ -4,7 +4,7 @@ its organization, the taxonomy, a campaign banner.
 
 A change of seats only (a participation confirmed or cancelled, a seat held: a Slot saved with
 only its counters) renews that mission's page at once; the lists that show seats left (the home
-page) keep theirs until they expire (PAGE_CACHE_SECONDS): with many volunteers signing up, every
+page) keep theirs until they expire (HOME_PAGE_SECONDS): with many volunteers signing up, every
 sign-up would otherwise empty every page of the tenant. Any other write renews every page.
 
 Model signals, not services: this is cache coherence, as for host routing (tenants/routing.py),

@@ -1,8 +1,9 @@
 """Anonymous pages cached per tenant: what a visitor without a session sees, rendered once.
 
 A page view decorated with `anonymous_page_cache` is rendered for the first anonymous visitor
-and stored for PAGE_CACHE_SECONDS; the next ones get the stored copy (one or two cache reads, no
-query, no template). Rules, each tested (tests/tenants/test_page_cache.py):
+and stored for the view's lifetime (`seconds`, PAGE_CACHE_SECONDS by default); the next ones get
+the stored copy (one or two cache reads, no query, no template). Rules, each tested
+(tests/tenants/test_page_cache.py):
 
 - Only GET, only a visitor who sends no session cookie and no messages cookie: a signed-in
   person (or one with a message to show) always gets their own rendering, which is never stored.
@@ -14,8 +15,11 @@ query, no template). Rules, each tested (tests/tenants/test_page_cache.py):
   when the transaction commits), which orphans every stored page of that tenant. A page may
   also depend on a narrower generation (a mission's page on its mission's, `mission_scope`),
   which a change of that object alone renews. The domains connect these to the writes that
-  change what the pages show (engagement/page_cache.py); the expiry bounds what no write
-  announces (time passing: a date becomes past, a campaign starts).
+  change what the pages show (engagement/page_cache.py).
+- Time passing changes a page without any write (a date shown starts and is no longer offered,
+  a campaign's first or last day): the view names that moment while it renders
+  (`page_changes_at`) and the copy expires then, if sooner than its lifetime. The lifetime
+  itself bounds what no write announces (bulk updates, the seats left on a list).
 - CSRF: the stored copy holds a placeholder where the rendering had the form token; each visitor
   gets their own token put there (get_token, which also sets their CSRF cookie as usual).
 - Only a 200 with no cookie of its own is stored.
@@ -28,6 +32,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -36,7 +41,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tenants.branding import branding_version
 from tenants.context import tenant_cache_key
@@ -51,6 +56,8 @@ TENANT_SCOPE = "tenant"
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 # Response headers a stored copy keeps (the middlewares add the others on every answer).
 _KEPT_HEADERS = ("Content-Type", "Vary", "Cache-Control", "Content-Language")
+# Where page_changes_at keeps the soonest moment named while the page renders.
+_CHANGES_AT = "_page_cache_changes_at"
 
 View = Callable[..., HttpResponseBase]
 
@@ -90,6 +97,26 @@ def page_cache_invalidate(*, scope: str = TENANT_SCOPE) -> None:
 
 def mission_scope(mission_id: object) -> str:
     return f"mission-{mission_id}"
+
+
+def page_changes_at(request: HttpRequest, moment: datetime | None) -> None:
+    """The page being rendered for `request` changes by itself at `moment` (a date it offers
+    starts, a day ends): a cached copy of it must not outlive that moment. None: no such
+    moment. Called any number of times; the soonest counts."""
+    if moment is None:
+        return
+    current = getattr(request, _CHANGES_AT, None)
+    if current is None or moment < current:
+        setattr(request, _CHANGES_AT, moment)
+
+
+def _lifetime(request: HttpRequest, seconds: int) -> int:
+    """How long the copy just rendered may be served: `seconds`, or less if the page named a
+    sooner moment (page_changes_at); 0 if that moment is already here."""
+    changes_at = getattr(request, _CHANGES_AT, None)
+    if changes_at is None:
+        return seconds
+    return max(0, min(seconds, int((changes_at - timezone.now()).total_seconds())))
 
 
 def _is_anonymous_visitor(request: HttpRequest) -> bool:
@@ -142,9 +169,13 @@ def _stored(response: HttpResponseBase) -> dict[str, Any] | None:
 
 
 def anonymous_page_cache(
-    name: str, *, scope: Callable[..., str] | None = None
+    name: str,
+    *,
+    scope: Callable[..., str] | None = None,
+    seconds: int = PAGE_CACHE_SECONDS,
 ) -> Callable[[View], View]:
-    """Serve the view's page to anonymous visitors from the tenant's page cache (see above).
+    """Serve the view's page to anonymous visitors from the tenant's page cache (see above),
+    for `seconds` at most.
 
     `scope(**view_kwargs)` names a narrower generation the page also depends on (a mission's
     page: its own, renewed when only its seats change)."""
@@ -165,8 +196,9 @@ def anonymous_page_cache(
                 return served
             response = view(request, *args, **kwargs)
             copy = _stored(response)
-            if copy is not None:
-                cache.set(key, copy, PAGE_CACHE_SECONDS)
+            lifetime = _lifetime(request, seconds)
+            if copy is not None and lifetime > 0:
+                cache.set(key, copy, lifetime)
                 response["X-Page-Cache"] = "miss"
             return response
 

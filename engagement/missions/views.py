@@ -9,11 +9,14 @@ results of "Autour de moi" in place.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -36,13 +39,19 @@ from engagement.taxonomy.selectors import cause_list, skill_list
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.selectors import profile_for_user
 from tenants.models import Tenant
-from tenants.page_cache import anonymous_page_cache, mission_scope
+from tenants.page_cache import anonymous_page_cache, mission_scope, page_changes_at
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 # The cities' shared missions shown on a company's search page (the rest on their own page).
 HOME_SHARED_MISSIONS = 6
+# How long an anonymous visitor's copy of a page may be served (tenants/page_cache.py). Every
+# write to what they show renews them; these bound what no write announces. The home page's
+# lists show the seats left, which a sign-up does not renew there (only on the mission page):
+# a few minutes. A mission page is renewed by any change of its own, its seats included.
+HOME_PAGE_SECONDS = 180
+MISSION_PAGE_SECONDS = 900
 
 
 # --- "Autour de moi" ----------------------------------------------------------------------------
@@ -150,8 +159,19 @@ def _map_data(
     }
 
 
+def _next_local_midnight() -> datetime:
+    """When today's date labels and the day's campaigns change."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(tomorrow, time.min))
+
+
+def _first_start(starts: Iterable[datetime | None]) -> datetime | None:
+    """The soonest of these dates (None without any): when a page offering them changes."""
+    return min((start for start in starts if start is not None), default=None)
+
+
 @require_GET
-@anonymous_page_cache("home")
+@anonymous_page_cache("home", seconds=HOME_PAGE_SECONDS)
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = MissionFilterForm(request.GET, causes=list(cause_list()), skills=list(skill_list()))
@@ -160,6 +180,11 @@ def home(request: HttpRequest) -> HttpResponse:
     origin = _origin(request, form, profile)
     filters = _search_filters(form, origin=origin, profile=profile, user=user)
     page = mission_search_paginated(filters=filters, page=request.GET.get("page"), size=PAGE_SIZE)
+    # A date shown starts and leaves the list; at midnight the day's campaigns change.
+    page_changes_at(
+        request, _first_start(result.next_slot_starts_at for result in page.object_list)
+    )
+    page_changes_at(request, _next_local_midnight())
     tenant = request.tenant
     centre = {"lat": tenant.map_center.y, "lng": tenant.map_center.x, "zoom": tenant.map_zoom}
     context = {
@@ -237,9 +262,11 @@ def _slot_choice_context(
 
 
 @require_GET
-@anonymous_page_cache("mission", scope=mission_scope)
+@anonymous_page_cache("mission", scope=mission_scope, seconds=MISSION_PAGE_SECONDS)
 def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
     mission = _viewable_mission(request, mission_id)
+    # The first date offered starts and can no longer be chosen.
+    page_changes_at(request, _first_start(slot.starts_at for slot in mission.upcoming_slots))
     mine = _my_active_participations(request, mission)
     share_url = request.build_absolute_uri(reverse("mission-detail", args=[mission.pk]))
     card = share_card_for(mission=mission, tenant=request.tenant)

@@ -6,14 +6,18 @@ rendered afresh when what they show changes."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from engagement.missions.views import HOME_PAGE_SECONDS, MISSION_PAGE_SECONDS
 from engagement.participations.services import participation_request
+from tenants.cache import redis_client
 from tenants.settings_services import tenant_branding_update
 from tests.engagement.factories import (
     MissionFactory,
@@ -240,3 +244,49 @@ def test_the_page_is_cached_per_address_and_per_htmx_request(paris, paris_missio
     assert cache_state(partial) == "miss"
     assert "<html" not in partial.content.decode()
     assert cache_state(visitor(paris).get("/", HTTP_HX_REQUEST="true")) == "hit"
+
+
+def _page_lifetimes(tenant, name: str) -> dict[bytes, int]:  # type: ignore[no-untyped-def]
+    """The seconds left to each stored copy of the tenant's `name` pages, read in Redis."""
+    client = redis_client()
+    keys = client.scan_iter(match=f"*{tenant.schema_name}:page:{name}:*", count=1000)
+    return {key: client.ttl(key) for key in keys}
+
+
+def _lifetime_of_the_copy_stored_by(tenant, name, get) -> int:  # type: ignore[no-untyped-def]
+    before = _page_lifetimes(tenant, name)
+    assert cache_state(get()) == "miss"
+    new = {key: ttl for key, ttl in _page_lifetimes(tenant, name).items() if key not in before}
+    assert len(new) == 1
+    return next(iter(new.values()))
+
+
+def test_a_mission_page_is_kept_until_its_first_date_starts(paris):
+    with tenant_context(paris):
+        soon = MissionFactory(title="Maraude de ce soir")
+        SlotFactory(mission=soon, starts_at=timezone.now() + timedelta(seconds=120))
+        later = MissionFactory(title="Jardin du dimanche")
+        SlotFactory(mission=later)  # in a week
+
+    soon_ttl = _lifetime_of_the_copy_stored_by(
+        paris, "mission", lambda: visitor(paris).get(f"/missions/{soon.pk}/")
+    )
+    later_ttl = _lifetime_of_the_copy_stored_by(
+        paris, "mission", lambda: visitor(paris).get(f"/missions/{later.pk}/")
+    )
+
+    # The date can no longer be chosen once it starts: the copy is gone by then.
+    assert 60 < soon_ttl <= 120
+    assert MISSION_PAGE_SECONDS - 60 < later_ttl <= MISSION_PAGE_SECONDS
+
+
+def test_the_home_page_is_kept_until_a_date_it_lists_starts(paris):
+    with tenant_context(paris):
+        SlotFactory(
+            mission=MissionFactory(title="Maraude de ce soir"),
+            starts_at=timezone.now() + timedelta(seconds=90),
+        )
+
+    ttl = _lifetime_of_the_copy_stored_by(paris, "home", lambda: visitor(paris).get("/?p=1"))
+
+    assert 0 < ttl <= 90 < HOME_PAGE_SECONDS
