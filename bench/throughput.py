@@ -40,7 +40,8 @@ the mix's throughput to the bare view's. Figures go to docs/benchmarks.md ("Thro
 
 --profile, instead of the load: in this process, the CPU time per request and cProfile's top
 items of each page (anonymous home and mission page, cached and not, the search API, the
-signed-in mission page and "Mes engagements") on the first tenant.
+signed-in mission page and "Mes engagements", the POSTs of "Je participe" and of the
+cancellation) on the first tenant.
 """
 
 from __future__ import annotations
@@ -716,10 +717,8 @@ PROFILE_FILTER = (
 
 def _profile() -> None:
     """CPU time per request (no profiler) and cProfile's top items, page by page, in this
-    process (django.test.Client on the first tenant; misses forced by an unused parameter)."""
-    import cProfile
-    import io
-    import pstats
+    process (django.test.Client on the first tenant; misses forced by an unused parameter),
+    then the two POSTs of "Je participe"."""
     from collections.abc import Callable
 
     from django.test import Client
@@ -746,29 +745,98 @@ def _profile() -> None:
         ("Mes engagements", member, lambda i: "/mes-engagements/"),
     ]
     for label, client, path in cases:
-        for index in range(10):
-            assert client.get(path(index)).status_code == 200, label
+        _profile_page(label, client, path)
+    _profile_join(tenant, member)
+
+
+def _print_profile(label: str, cpu_ms: str, profiler: Any) -> None:
+    import io
+    import pstats
+
+    output = io.StringIO()
+    stats = pstats.Stats(profiler, stream=output).sort_stats("cumulative")
+    stats.print_stats(PROFILE_FILTER, 40)
+    print(f"\n## {label}: {cpu_ms} of CPU per request (without the profiler)")
+    lines = output.getvalue().splitlines()
+    start = next((n for n, line in enumerate(lines) if "ncalls" in line), 0)
+    shown = [
+        line[:150]
+        for line in lines[start + 1 :]
+        if line.strip() and not any(frame in line for frame in MIDDLEWARE_FRAMES)
+    ]
+    print("\n".join([lines[start], *shown[:14]]))
+
+
+def _profile_page(label: str, client: Any, path: Any) -> None:
+    """One page: its CPU per request without the profiler, then cProfile's top items."""
+    import cProfile
+
+    for index in range(10):
+        assert client.get(path(index)).status_code == 200, label
+    started = time.process_time()
+    for index in range(PROFILE_REQUESTS):
+        client.get(path(1000 + index))
+    cpu = (time.process_time() - started) / PROFILE_REQUESTS * 1000
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for index in range(PROFILE_REQUESTS):
+        client.get(path(2000 + index))
+    profiler.disable()
+    _print_profile(label, f"{cpu:.1f} ms", profiler)
+
+
+def _profile_join(tenant: Any, member: Any) -> None:
+    """The two POSTs of "Je participe": the date posted (302), then the participation
+    cancelled (302), in pairs on a join mission. Their tasks are enqueued as the server does
+    (to the bench's queue, not run here)."""
+    import cProfile
+
+    from django_tenants.utils import tenant_context
+
+    from config.celery import app
+    from engagement.missions.models import Slot
+    from engagement.participations.models import Participation
+
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = os.environ["CACHE_KEY_PREFIX"]
+    with tenant_context(tenant):
+        slot = Slot.objects.filter(mission_id=1).order_by("pk").first()
+    assert slot is not None, "no join mission: run without --reuse first"
+    join_path = f"/missions/{slot.mission_id}/participer/"
+
+    def pair() -> tuple[float, float]:
         started = time.process_time()
-        for index in range(PROFILE_REQUESTS):
-            client.get(path(1000 + index))
-        cpu = (time.process_time() - started) / PROFILE_REQUESTS * 1000
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for index in range(PROFILE_REQUESTS):
-            client.get(path(2000 + index))
-        profiler.disable()
-        output = io.StringIO()
-        stats = pstats.Stats(profiler, stream=output).sort_stats("cumulative")
-        stats.print_stats(PROFILE_FILTER, 40)
-        print(f"\n## {label}: {cpu:.1f} ms of CPU per request (without the profiler)")
-        lines = output.getvalue().splitlines()
-        start = next((n for n, line in enumerate(lines) if "ncalls" in line), 0)
-        shown = [
-            line[:150]
-            for line in lines[start + 1 :]
-            if line.strip() and not any(frame in line for frame in MIDDLEWARE_FRAMES)
-        ]
-        print("\n".join([lines[start], *shown[:14]]))
+        joined = member.post(join_path, {"slot": str(slot.pk)})
+        join_cpu = time.process_time() - started
+        assert joined.status_code == 302, joined.status_code
+        with tenant_context(tenant):
+            participation = (
+                Participation.objects.filter(slot=slot, status__in=Participation.ACTIVE_STATUSES)
+                .order_by("-pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+        started = time.process_time()
+        cancelled = member.post(f"/mes-engagements/{participation}/annuler/", {"reason": ""})
+        cancel_cpu = time.process_time() - started
+        assert cancelled.status_code == 302, cancelled.status_code
+        return join_cpu, cancel_cpu
+
+    for _index in range(10):
+        pair()
+    measured = [pair() for _index in range(PROFILE_REQUESTS)]
+    join_ms = sum(m[0] for m in measured) / len(measured) * 1000
+    cancel_ms = sum(m[1] for m in measured) / len(measured) * 1000
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _index in range(PROFILE_REQUESTS):
+        pair()
+    profiler.disable()
+    _print_profile(
+        "Je participe (POST) + cancel (POST)",
+        f"{join_ms:.1f} ms + {cancel_ms:.1f} ms",
+        profiler,
+    )
 
 
 def _delete_queue(name: str) -> None:

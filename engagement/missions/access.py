@@ -28,6 +28,11 @@ def mission_get_for_viewer(*, mission_id: int | str, user: Viewer) -> Mission:
         return get_or_404(queryset, pk)
     visible = Q(status=Mission.Status.PUBLISHED)
     if user_is_signed_in(user):
+        # Most missions read are published: visible to everyone, found by their key alone.
+        # Only a mission that is not is read again with the viewer's ties to it.
+        published = queryset.filter(visible, pk=pk).first()
+        if published is not None:
+            return published
         queryset = queryset.annotate(
             viewer_is_member=member_of(user, ORGANIZER_ROLES, "organization_id"),
             viewer_participated=Exists(
