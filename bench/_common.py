@@ -92,14 +92,18 @@ def _drop_database(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _configure_django(database: str, cache_prefix: str) -> None:
+def _configure_django(database: str, cache_prefix: str, *, task_queue: str | None = None) -> None:
+    """Django on the bench database. Tasks run in this process as they are sent, or, with
+    `task_queue`, are only enqueued there as a server does (nothing reads that queue)."""
     os.environ["DATABASE_URL"] = f"{_server_url()}/{database}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     os.environ["CACHE_KEY_PREFIX"] = cache_prefix
     os.environ["BASE_DOMAIN"] = BENCH_BASE_DOMAIN
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DJANGO_DEBUG"] = "false"  # DEBUG would record every query and skew timings
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false" if task_queue else "true"
+    if task_queue:
+        os.environ["CELERY_TASK_DEFAULT_QUEUE"] = task_queue
     os.environ["MEDIA_ROOT"] = str(ROOT / "var" / "bench-media")
 
     import django

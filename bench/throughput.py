@@ -793,12 +793,9 @@ def _profile_join(tenant: Any, member: Any) -> None:
 
     from django_tenants.utils import tenant_context
 
-    from config.celery import app
     from engagement.missions.models import Slot
     from engagement.participations.models import Participation
 
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = os.environ["CACHE_KEY_PREFIX"]
     with tenant_context(tenant):
         slot = Slot.objects.filter(mission_id=1).order_by("pk").first()
     assert slot is not None, "no join mission: run without --reuse first"
@@ -881,7 +878,8 @@ def main() -> None:
     started = time.perf_counter()
     _prepare_database(database, reuse=args.reuse)
     try:
-        _configure_django(database, prefix)
+        # --profile: the POSTs enqueue their tasks as the server's do (deleted at the end).
+        _configure_django(database, prefix, task_queue=prefix if args.profile else None)
         if not args.reuse:
             from django.core.management import call_command
 

@@ -40,6 +40,20 @@ def mission_detail(*, mission: Mission) -> Mission:
     return mission
 
 
+def mission_with_upcoming_slots(*, mission: Mission) -> Mission:
+    """The mission with only its next upcoming slots loaded (`upcoming_slots`, as
+    mission_detail): what choosing a date needs, one query."""
+    prefetch_related_objects(
+        [mission],
+        Prefetch(
+            "slots",
+            queryset=upcoming_slots()[:DETAIL_SLOTS_LIMIT],
+            to_attr="upcoming_slots",
+        ),
+    )
+    return mission
+
+
 def slot_list_for_mission(*, mission: Mission, include_past: bool = False) -> QuerySet[Slot]:
     """Every slot of the mission (organizers) or only the upcoming open ones, soonest first."""
     if include_past:

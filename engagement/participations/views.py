@@ -28,6 +28,8 @@ from accounts.models import User
 from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
 from engagement.groups.selectors import seat_holds_current
+from engagement.missions import selectors as missions_selectors
+from engagement.missions.access import mission_get_for_viewer
 from engagement.missions.models import Mission, Slot
 from engagement.missions.views import (
     _my_active_participations,
@@ -83,7 +85,13 @@ def _pop_intent(request: HttpRequest, mission: Mission) -> int | None:
 
 @require_http_methods(["GET", "POST"])
 def mission_participate(request: HttpRequest, mission_id: int) -> HttpResponse:
-    mission = _viewable_mission(request, mission_id)
+    if request.method == "POST":
+        # Choosing a date needs the mission and its dates, not what its page shows.
+        mission = missions_selectors.mission_with_upcoming_slots(
+            mission=mission_get_for_viewer(mission_id=mission_id, user=request.user)
+        )
+    else:
+        mission = _viewable_mission(request, mission_id)
     slots = list(mission.upcoming_slots)
     here = reverse("mission-participate", args=[mission.pk])
     if request.method == "POST":
