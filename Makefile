@@ -134,7 +134,8 @@ bench-schema-catalog:
 BENCH_THROUGHPUT_WORKERS := 2,4
 bench-throughput: venv
 	$(PY) bench/throughput.py --tenants $(or $(TENANTS),100) --users $(or $(USERS),20) \
-		--workers $(or $(WORKERS),$(BENCH_THROUGHPUT_WORKERS)) --duration $(or $(SECONDS),40)
+		--workers $(or $(WORKERS),$(BENCH_THROUGHPUT_WORKERS)) --duration $(or $(SECONDS),40) \
+		--warmup $(or $(WARMUP),120)
 
 bench-provisioning:
 	$(PY) bench/provisioning.py $(or $(N),200)
