@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -18,6 +18,7 @@ from django_tenants.utils import tenant_context
 from engagement.missions.views import HOME_PAGE_SECONDS, MISSION_PAGE_SECONDS
 from engagement.participations.services import participation_request
 from tenants.cache import redis_client
+from tenants.page_cache import _lifetime, page_changes_at
 from tenants.settings_services import tenant_branding_update
 from tests.engagement.factories import (
     MissionFactory,
@@ -290,3 +291,17 @@ def test_the_home_page_is_kept_until_a_date_it_lists_starts(paris):
     ttl = _lifetime_of_the_copy_stored_by(paris, "home", lambda: visitor(paris).get("/?p=1"))
 
     assert 0 < ttl <= 90 < HOME_PAGE_SECONDS
+
+
+def test_the_soonest_moment_named_bounds_the_lifetime_and_a_past_one_stores_nothing():
+    request = RequestFactory().get("/")
+    assert _lifetime(request, MISSION_PAGE_SECONDS) == MISSION_PAGE_SECONDS
+
+    page_changes_at(request, None)  # nothing changes by itself
+    page_changes_at(request, timezone.now() + timedelta(seconds=300))
+    page_changes_at(request, timezone.now() + timedelta(seconds=600))  # later: ignored
+    assert 298 <= _lifetime(request, MISSION_PAGE_SECONDS) <= 300
+    assert _lifetime(request, 60) == 60
+
+    page_changes_at(request, timezone.now() - timedelta(seconds=1))
+    assert _lifetime(request, MISSION_PAGE_SECONDS) == 0
