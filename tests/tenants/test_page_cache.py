@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -248,9 +249,11 @@ def test_the_page_is_cached_per_address_and_per_htmx_request(paris, paris_missio
 
 
 def _page_lifetimes(tenant, name: str) -> dict[bytes, int]:  # type: ignore[no-untyped-def]
-    """The seconds left to each stored copy of the tenant's `name` pages, read in Redis."""
+    """The seconds left to each stored copy of the tenant's `name` pages, read in Redis (this
+    test process's keys only: the other xdist workers use the same schema names)."""
     client = redis_client()
-    keys = client.scan_iter(match=f"*{tenant.schema_name}:page:{name}:*", count=1000)
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    keys = client.scan_iter(match=f"*:{prefix}:*:{tenant.schema_name}:page:{name}:*", count=1000)
     return {key: client.ttl(key) for key in keys}
 
 
