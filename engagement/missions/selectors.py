@@ -31,11 +31,7 @@ def mission_detail(*, mission: Mission) -> Mission:
         "organization",
         Prefetch("causes", queryset=Cause.objects.order_by("position", "slug")),
         Prefetch("skills", queryset=Skill.objects.order_by("position", "slug")),
-        Prefetch(
-            "slots",
-            queryset=upcoming_slots()[:DETAIL_SLOTS_LIMIT],
-            to_attr="upcoming_slots",
-        ),
+        _upcoming_slots_prefetch(),
     )
     return mission
 
@@ -43,15 +39,15 @@ def mission_detail(*, mission: Mission) -> Mission:
 def mission_with_upcoming_slots(*, mission: Mission) -> Mission:
     """The mission with only its next upcoming slots loaded (`upcoming_slots`, as
     mission_detail): what choosing a date needs, one query."""
-    prefetch_related_objects(
-        [mission],
-        Prefetch(
-            "slots",
-            queryset=upcoming_slots()[:DETAIL_SLOTS_LIMIT],
-            to_attr="upcoming_slots",
-        ),
-    )
+    prefetch_related_objects([mission], _upcoming_slots_prefetch())
     return mission
+
+
+def _upcoming_slots_prefetch() -> Prefetch:
+    """The next DETAIL_SLOTS_LIMIT upcoming slots, as `mission.upcoming_slots`."""
+    return Prefetch(
+        "slots", queryset=upcoming_slots()[:DETAIL_SLOTS_LIMIT], to_attr="upcoming_slots"
+    )
 
 
 def slot_list_for_mission(*, mission: Mission, include_past: bool = False) -> QuerySet[Slot]:

@@ -31,11 +31,7 @@ from engagement.groups.selectors import seat_holds_current
 from engagement.missions import selectors as missions_selectors
 from engagement.missions.access import mission_get_for_viewer
 from engagement.missions.models import Mission, Slot
-from engagement.missions.views import (
-    _my_active_participations,
-    _slot_choice_context,
-    _viewable_mission,
-)
+from engagement.missions.views import _my_active_participations, _slot_choice_context
 from engagement.participations import services as participations_services
 from engagement.participations.access import participation_get_for_volunteer
 from engagement.participations.calendar import slot_ics
@@ -83,34 +79,38 @@ def _pop_intent(request: HttpRequest, mission: Mission) -> int | None:
     return slot_id if isinstance(slot_id, int) else None
 
 
+def _choose_date(request: HttpRequest, mission: Mission) -> HttpResponse:
+    """The POST of "Je participe": the chosen date, for a signed-in person or, stored in the
+    session, for one who signs up first."""
+    slots = list(mission.upcoming_slots)
+    form = ParticipateForm(request.POST, slots=slots)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the dates below."))
+        return redirect(f"{reverse('mission-detail', args=[mission.pk])}#participer")
+    slot = form.chosen_slot()
+    if not request.user.is_authenticated:
+        request.session[INTENT_SESSION_KEY] = {
+            "mission": mission.pk,
+            "slot": slot.pk,
+            "at": int(time.time()),
+        }
+        here = reverse("mission-participate", args=[mission.pk])
+        return redirect(f"{reverse('account_signup')}?{urlencode({'next': here})}")
+    return _participate(request, request.user, mission, slot)
+
+
 @require_http_methods(["GET", "POST"])
 def mission_participate(request: HttpRequest, mission_id: int) -> HttpResponse:
+    mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
     if request.method == "POST":
         # Choosing a date needs the mission and its dates, not what its page shows.
-        mission = missions_selectors.mission_with_upcoming_slots(
-            mission=mission_get_for_viewer(mission_id=mission_id, user=request.user)
+        return _choose_date(
+            request, missions_selectors.mission_with_upcoming_slots(mission=mission)
         )
-    else:
-        mission = _viewable_mission(request, mission_id)
-    slots = list(mission.upcoming_slots)
-    here = reverse("mission-participate", args=[mission.pk])
-    if request.method == "POST":
-        form = ParticipateForm(request.POST, slots=slots)
-        if not form.is_valid():
-            messages.error(request, _("Choose one of the dates below."))
-            return redirect(f"{reverse('mission-detail', args=[mission.pk])}#participer")
-        slot = form.chosen_slot()
-        if not request.user.is_authenticated:
-            request.session[INTENT_SESSION_KEY] = {
-                "mission": mission.pk,
-                "slot": slot.pk,
-                "at": int(time.time()),
-            }
-            return redirect(f"{reverse('account_signup')}?{urlencode({'next': here})}")
-        return _participate(request, request.user, mission, slot)
-
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    missions_selectors.mission_detail(mission=mission)
+    slots = list(mission.upcoming_slots)
     intent_slot_id = _pop_intent(request, mission)
     by_id = {slot.pk: slot for slot in slots}
     if intent_slot_id in by_id:
