@@ -126,13 +126,13 @@ def _text_query(column: str) -> str:
     )
 
 
-# Each condition is the search's own (engagement.missions.search._search_base and _slot_match),
-# written over the saved search's columns instead of parameters; a filter the search does not
-# have is NULL, and its condition is then true. What depends on the search alone (cause and
-# skill ids, the parsed words) is computed once per search in `searches`, and what depends on
-# the mission alone (published, joinable, in the window) once per mission in `fresh`; the join
-# then tests pairs, PostgreSQL evaluating the cheap in-row conditions before ST_DWithin and the
-# slot probe. Only constant identifiers are formatted in; values are %(name)s parameters.
+# Each condition is the search's own (engagement.missions.search._search_candidates and
+# _slot_match), written over the saved search's columns instead of parameters; a filter the search
+# does not have is NULL, and its condition is then true. What depends on the search alone (cause and
+# skill ids, the parsed words) is computed once per search in `searches`, and what depends on the
+# mission alone (published, joinable, in the window) once per mission in `fresh`; the join then
+# tests pairs, PostgreSQL evaluating the cheap in-row conditions before ST_DWithin and the slot
+# probe. Only constant identifiers are formatted in; values are %(name)s parameters.
 _NEW_MATCHES_CTE = f"""
 WITH searches AS MATERIALIZED (
   SELECT ss.id, ss.last_checked_at, ss.location, ss.radius_km * 1000.0 AS radius_m,

@@ -324,12 +324,6 @@ class _SearchBase:
     bounds: _SlotBounds
 
 
-def _search_base(filters: MissionSearchFilters) -> tuple[QuerySet[Mission], _SlotMatch]:
-    """Published missions matching every filter, and the matching-slot condition."""
-    base = _search_candidates(filters)
-    return base.missions, base.slot_match
-
-
 def _search_candidates(filters: MissionSearchFilters) -> _SearchBase:
     """Published missions matching every filter, with the parts the page plans need."""
     if filters.radius_km is not None and not filters.has_point:
@@ -538,19 +532,22 @@ def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     return sql, tuple(params)
 
 
-def _capped_total(missions: QuerySet[Mission]) -> RawSQL:
-    """The number of candidates, counted up to SEARCH_EXACT_TOTAL_LIMIT + 1: an uncorrelated
-    subquery, so PostgreSQL runs it once per statement (an InitPlan) and stops reading
-    candidates at the cap."""
+def _capped_count_sql(missions: QuerySet[Mission]) -> tuple[str, tuple[Any, ...]]:
+    """SELECT the number of candidates, counted up to SEARCH_EXACT_TOTAL_LIMIT + 1."""
     sql, params = _sql(missions.order_by().values("pk")[: SEARCH_EXACT_TOTAL_LIMIT + 1])
-    return RawSQL(f"SELECT count(*) FROM ({sql}) AS capped", params)  # noqa: S611, S608
+    return f"SELECT count(*) FROM ({sql}) AS capped", params  # noqa: S608
+
+
+def _capped_total(missions: QuerySet[Mission]) -> RawSQL:
+    """_capped_count_sql as an output column: an uncorrelated subquery, so PostgreSQL runs it
+    once per statement (an InitPlan) and stops reading candidates at the cap."""
+    return RawSQL(*_capped_count_sql(missions))  # noqa: S611
 
 
 def _capped_count(missions: QuerySet[Mission]) -> int:
-    """_capped_total on its own (a page past the end has no row to carry it)."""
-    sql, params = _sql(missions.order_by().values("pk")[: SEARCH_EXACT_TOTAL_LIMIT + 1])
+    """_capped_count_sql on its own (a page past the end has no row to carry it)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sql}) AS capped", params)  # noqa: S608
+        cursor.execute(*_capped_count_sql(missions))
         row = cursor.fetchone()
     return int(row[0])
 
@@ -857,8 +854,9 @@ def mission_map_points(
     nearest the centre of the box (what the visitor looks at), else the soonest; `sort` does
     not apply to pins.
     """
-    missions, slot_match = _search_base(filters)
-    missions = missions.filter(location__isnull=False)
+    base = _search_candidates(filters)
+    slot_match = base.slot_match
+    missions = base.missions.filter(location__isnull=False)
     centre = filters.point
     if centre is None and filters.bbox is not None:
         west, south, east, north = filters.bbox
