@@ -162,7 +162,7 @@ def _map_data(
 def _next_local_midnight() -> datetime:
     """When today's date labels and the day's campaigns change."""
     tomorrow = timezone.localdate() + timedelta(days=1)
-    return timezone.make_aware(datetime.combine(tomorrow, time.min))
+    return datetime.combine(tomorrow, time.min, tzinfo=timezone.get_current_timezone())
 
 
 def _first_start(starts: Iterable[datetime | None]) -> datetime | None:
