@@ -92,6 +92,17 @@ def _drop_database(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def int_option(name: str, default: int) -> int:
+    """The whole number after `name` on the command line (`--tenants 1000`), or `default`;
+    exits with a message if it is missing or not a number."""
+    if name not in sys.argv:
+        return default
+    index = sys.argv.index(name) + 1
+    if index >= len(sys.argv) or not sys.argv[index].isdigit():
+        raise SystemExit(f"{name} needs a whole number, e.g. {name} {default}")
+    return int(sys.argv[index])
+
+
 def _configure_django(database: str, cache_prefix: str, *, task_queue: str | None = None) -> None:
     """Django on the bench database. Tasks run in this process as they are sent, or, with
     `task_queue`, are only enqueued there as a server does (nothing reads that queue)."""

@@ -35,17 +35,18 @@ os.environ.setdefault("BENCH_DATABASE", "entraide_tenant_migrations_bench")
 from _common import (  # noqa: E402
     ROOT,
     bench_database,
+    int_option,
     machine_description,
     summarize,
     tenant_rows_create,
 )
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 1000
-COMPARE = int(sys.argv[sys.argv.index("--compare") + 1]) if "--compare" in sys.argv else 100
+COMPARE = int_option("--compare", 100)
 MIGRATION_NAME = "9901_bench_tenant_migration"
 MIGRATION_FILE = ROOT / "engagement" / "migrations" / f"{MIGRATION_NAME}.py"
 COLUMN = "bench_probe"
-PROVISION = int(sys.argv[sys.argv.index("--provision") + 1]) if "--provision" in sys.argv else 20
+PROVISION = int_option("--provision", 20)
 PROCESSES = 2
 TARGET_SECONDS = 120
 

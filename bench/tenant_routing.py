@@ -29,13 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     BENCH_BASE_DOMAIN,
     bench_database,
+    int_option,
     machine_description,
     summarize,
     tenant_rows_create,
 )
 
 ITERATIONS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 20_000
-TENANTS = int(sys.argv[sys.argv.index("--tenants") + 1]) if "--tenants" in sys.argv else 3
+TENANTS = int_option("--tenants", 3)
 BLOCK = 500
 COLD_ITERATIONS = 1_000
 
