@@ -100,3 +100,18 @@ def radius_box(
     if west < -180.0 or east > 180.0:
         return None
     return west, south, east, north
+
+
+# The radius of the sphere PostGIS measures geography on with `<->` (the WGS 84 mean radius).
+SPHERE_RADIUS_M = 6_371_008.771_415
+
+
+def sphere_distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The great-circle distance in metres between two (lng, lat) points (haversine), as
+    `<->` measures it on geography."""
+    lng1, lat1, lng2, lat2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return 2 * SPHERE_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))

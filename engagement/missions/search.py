@@ -19,6 +19,7 @@ docs/benchmarks.md ("Search").
 
 from __future__ import annotations
 
+import time as time_module
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
@@ -44,6 +45,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import Expression, OrderBy, RawSQL, RowRange
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from accounts.models import User
@@ -58,12 +60,14 @@ from engagement.missions.geo import (
     PointY,
     location_as_geometry,
     radius_box,
+    sphere_distance_m,
 )
 from engagement.missions.models import Mission, Slot
 from engagement.missions.text_search import search_query
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause, Skill, translated_label
 from engagement.volunteers.models import VolunteerProfile
+from tenants.context import current_schema_name
 
 SearchSort = Literal["distance", "soonest", "newest", "relevance"]
 
@@ -324,8 +328,9 @@ class _SearchBase:
     bounds: _SlotBounds
 
 
-def _search_candidates(filters: MissionSearchFilters) -> _SearchBase:
-    """Published missions matching every filter, with the parts the page plans need."""
+def _search_candidates(filters: MissionSearchFilters, *, walked: bool = False) -> _SearchBase:
+    """Published missions matching every filter, with the parts the page plans need. `walked`:
+    the page is found by a walk and the candidates are only counted (up to the cap)."""
     if filters.radius_km is not None and not filters.has_point:
         raise ValueError("radius_km needs lat and lng")
     if filters.effective_sort == "distance" and not filters.has_point:
@@ -338,15 +343,21 @@ def _search_candidates(filters: MissionSearchFilters) -> _SearchBase:
     point = filters.point
     if point is not None and filters.radius_km is not None:
         around = radius_box(*point, filters.radius_km)
+        radius_m = Value(float(filters.radius_km) * 1000.0)
         if around is not None:
             conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*around)))
-        conditions.append(
-            GeographyWithin(
-                F("location"),
-                GeographyPoint(*point),
-                Value(float(filters.radius_km) * 1000.0),
+        if around is not None and walked:
+            # For the capped count beside a walk, the rectangle finds the rows (planar index)
+            # and the exact distance is a test on them alone: with ST_DWithin, PostgreSQL also
+            # ANDs the geography index's bitmap (a larger rectangle on the globe) with the
+            # others, 24 of the count's 66 ms at 1M missions. Not when the candidates are read
+            # and sorted whole (a small tenant): there ST_DWithin's plans are the faster ones
+            # (p95 of words within 5 km at 100k: 8 ms, 21-26 ms with the distance as a test).
+            conditions.append(
+                LessThanOrEqual(GeographyDistance(F("location"), GeographyPoint(*point)), radius_m)
             )
-        )
+        else:
+            conditions.append(GeographyWithin(F("location"), GeographyPoint(*point), radius_m))
     if filters.bbox is not None:
         conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*filters.bbox)))
     if filters.causes:
@@ -405,11 +416,11 @@ def mission_search(*, filters: MissionSearchFilters) -> QuerySet[Mission]:
 
 
 def _search_ordered(
-    filters: MissionSearchFilters,
+    filters: MissionSearchFilters, *, walked: bool = False
 ) -> tuple[QuerySet[Mission], list[OrderBy], _SearchBase]:
     """mission_search, its ORDER BY expressions (the same `now`, so the same SQL) and its
     candidates."""
-    base = _search_candidates(filters)
+    base = _search_candidates(filters, walked=walked)
     missions, slot_match = base.missions, base.slot_match
     point = filters.point
     distance_km: Expression
@@ -552,20 +563,57 @@ def _capped_count(missions: QuerySet[Mission]) -> int:
     return int(row[0])
 
 
+# A place (radius, box) or words narrow the candidates to a share of the tenant. Up to this many
+# missions in the tenant they are read and sorted whole, in one pass that also counts them
+# exactly; beyond, the page is found by a walk (below) and the total is capped. Measured
+# (bench/search.py, docs/benchmarks.md): at 100,000 missions reading a 5 km circle's or a
+# viewport's candidates is a few ms faster than the walk and its capped count; at 1,000,000 it
+# is 50-90 ms slower.
+NARROW_WALK_FROM_MISSIONS = 300_000
+# How long a process keeps a tenant's mission count (the planner's estimate, pg_class).
+MISSION_ESTIMATE_SECONDS = 600.0
+_mission_estimates: dict[str, tuple[float, float]] = {}
+
+
+def _narrowed(filters: MissionSearchFilters) -> bool:
+    return filters.bbox is not None or filters.radius_km is not None or bool(filters.q)
+
+
+def _tenant_has_many_missions() -> bool:
+    """Whether the current tenant holds NARROW_WALK_FROM_MISSIONS missions or more, from the
+    planner's estimate of its mission table (kept MISSION_ESTIMATE_SECONDS per schema in this
+    process: one small catalog query per tenant now and then, none on most searches)."""
+    schema = current_schema_name()
+    now = time_module.monotonic()
+    known = _mission_estimates.get(schema)
+    if known is None or known[0] <= now:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [MISSION_TABLE]
+            )
+            row = cursor.fetchone()
+        known = (now + MISSION_ESTIMATE_SECONDS, float(row[0]) if row else 0.0)
+        _mission_estimates[schema] = known
+    return known[1] >= NARROW_WALK_FROM_MISSIONS
+
+
+# Soonest first walks the open slots in start order and checks each slot's mission against the
+# filters; it gives up after this many slots per row wanted and sorts every candidate instead
+# (a small box or rare words: few of the slots are theirs).
+SOONEST_VISITS_PER_ROW = 200
+SOONEST_MIN_VISITS = 2_000
+
+
 def _walks_slots(filters: MissionSearchFilters) -> bool:
-    """Soonest first without a place or words: the candidates are most of the tenant, so the
-    page is read by walking the open slots in start order (_soonest_page_ids) instead of
-    probing and sorting every candidate. A box, a radius or words narrow the candidates to a
-    few thousand at most, which the candidates' own indexes find faster."""
-    return (
-        filters.effective_sort == "soonest"
-        and filters.bbox is None
-        and filters.radius_km is None
-        and not filters.q
+    """Soonest first without a place or words, or with them in a tenant with many missions:
+    the page is read by walking the open slots in start order (_soonest_page_ids), within a
+    budget of slots read, instead of probing and sorting every candidate."""
+    return filters.effective_sort == "soonest" and (
+        not _narrowed(filters) or _tenant_has_many_missions()
     )
 
 
-def _soonest_page_ids(base: _SearchBase, *, offset: int, limit: int) -> RawSQL:
+def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: int) -> RawSQL:
     """The ids of one page of a soonest-first search (rows offset to offset + limit), read
     without visiting every candidate.
 
@@ -576,6 +624,10 @@ def _soonest_page_ids(base: _SearchBase, *, offset: int, limit: int) -> RawSQL:
     an ongoing slot follow, by id. Each branch stops after offset + limit rows, so a page
     costs what precedes it, not the whole tenant. Same order as mission_search: (start of the
     next matching slot, NULLs last; id).
+
+    A narrowed search (`budgeted`: a place or words, in a tenant with many missions) owns few
+    of the slots walked, so the walk reads at most a budget of slots: it is complete when it
+    filled the page or read every slot; otherwise the candidates are sorted whole.
     """
     bounds = base.bounds
     wanted = offset + limit
@@ -604,22 +656,45 @@ def _soonest_page_ids(base: _SearchBase, *, offset: int, limit: int) -> RawSQL:
         ongoing = ongoing.exclude(last_open_slot_start__gt=bounds.now)
     ongoing_sql, ongoing_params = _sql(ongoing.order_by("pk").values("pk")[:wanted])
 
+    budget = max(SOONEST_MIN_VISITS, SOONEST_VISITS_PER_ROW * wanted) if budgeted else None
+
+    def slots(extra: str, extra_params: list[object]) -> tuple[str, list[object]]:
+        """The open dated slots the walk reads, in start order."""
+        sql = (
+            f"SELECT w.mission_id, w.starts_at FROM {SLOT_TABLE} w "  # noqa: S608
+            f"WHERE {walked}{extra} ORDER BY w.starts_at, w.mission_id"
+        )
+        return sql, [*walked_params, *extra_params]
+
     def walk(extra: str, extra_params: list[object], *, limited: bool) -> tuple[str, list[object]]:
+        if limited and budget is not None:
+            read_sql, read_params = slots(extra, extra_params)
+            source = f"({read_sql} LIMIT %s) AS w WHERE "
+            read_params = [*read_params, budget]
+        else:
+            source, read_params = (
+                f"{SLOT_TABLE} w WHERE {walked}{extra} AND ",
+                [
+                    *walked_params,
+                    *extra_params,
+                ],
+            )
         sql = (
             "SELECT DISTINCT ON (w.starts_at, w.mission_id) w.mission_id AS id, "  # noqa: S608
-            f"w.starts_at AS next_start FROM {SLOT_TABLE} w WHERE {walked}{extra} "
-            f"AND EXISTS ({missions_sql} OFFSET 0) "
+            f"w.starts_at AS next_start FROM {source}"
+            f"EXISTS ({missions_sql} OFFSET 0) "
             f"AND NOT EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE s.mission_id = w.mission_id "
             f"AND {earlier} AND s.starts_at < w.starts_at) "
             "ORDER BY w.starts_at, w.mission_id" + (" LIMIT %s" if limited else "")
         )
-        params = [*walked_params, *extra_params, *missions_params, *earlier_params]
+        params = [*read_params, *missions_params, *earlier_params]
         return sql, params + [wanted] if limited else params
 
     first_day = bounds.ends_after
     if first_day is None or first_day <= bounds.now:
         walk_sql, walk_params = walk("", [], limited=True)
-        ctes = f"walk AS MATERIALIZED ({walk_sql})"
+        budgeted_sql, budgeted_params = slots("", [])
+        ctes = f"ahead AS MATERIALIZED ({walk_sql}), walk AS (SELECT * FROM ahead)"  # noqa: S608
     else:
         # From a first day on, a walk from now would skip every slot ending before that day
         # (22,000 index entries for a week ahead at 100k missions, ten times as many at 1M).
@@ -629,6 +704,7 @@ def _soonest_page_ids(base: _SearchBase, *, offset: int, limit: int) -> RawSQL:
         # `wanted` rows of the whole order are among the first `wanted` of the walk plus all
         # the running ones.
         ahead_sql, ahead_params = walk(" AND w.starts_at >= %s", [first_day], limited=True)
+        budgeted_sql, budgeted_params = slots(" AND w.starts_at >= %s", [first_day])
         running_sql, running_params = walk(
             " AND w.starts_at < %s AND tstzrange(w.starts_at, w.ends_at) @> %s::timestamptz",
             [first_day, first_day],
@@ -641,81 +717,233 @@ def _soonest_page_ids(base: _SearchBase, *, offset: int, limit: int) -> RawSQL:
         walk_params = [*ahead_params, *running_params]
     # The ongoing branch is read only when the walk did not fill the page (a one-time filter):
     # its rows come after every dated one, and finding them costs a scan of the candidates.
+    ongoing_branch = (
+        f"SELECT ongoing.pk, NULL FROM ({ongoing_sql}) AS ongoing "  # noqa: S608
+        "WHERE (SELECT count(*) FROM walk) < %s"
+    )
+    if budget is None:
+        sql = (
+            f"WITH {ctes} "  # noqa: S608 - constant identifiers, values are parameters
+            "SELECT page.id FROM ((SELECT walk.id, walk.next_start FROM walk) "
+            f"UNION ALL ({ongoing_branch})"
+            ") AS page ORDER BY page.next_start ASC NULLS LAST, page.id ASC LIMIT %s OFFSET %s"
+        )
+        return RawSQL(sql, (*walk_params, *ongoing_params, wanted, limit, offset))  # noqa: S611
+    # The walk is complete when it filled the page, or when it read fewer slots than its budget
+    # (it reached the last one). Otherwise (few candidates among the slots: a small box, rare
+    # words) the candidates are sorted whole, as they are in a tenant with few missions.
+    gate = (
+        "gate AS MATERIALIZED (SELECT (SELECT count(*) FROM ahead) >= %s "  # noqa: S608
+        f"OR NOT EXISTS ({budgeted_sql} OFFSET %s) AS exact)"
+    )
+    gate_params = [wanted, *budgeted_params, budget - 1]
+    sorted_sql, sorted_params = _sql(
+        base.missions.annotate(next_start=base.slot_match.next_start())
+        .order_by(F("next_start").asc(nulls_last=True), "pk")
+        .values_list("pk", "next_start")[:wanted]
+    )
     sql = (
-        f"WITH {ctes} "  # noqa: S608 - constant identifiers, values are parameters
-        "SELECT page.id FROM ((SELECT walk.id, walk.next_start FROM walk) "
-        f"UNION ALL (SELECT ongoing.pk, NULL FROM ({ongoing_sql}) AS ongoing "
-        "WHERE (SELECT count(*) FROM walk) < %s)"
+        f"WITH {ctes}, {gate} "  # noqa: S608 - constant identifiers, values are parameters
+        "SELECT page.id FROM ("
+        "(SELECT walk.id, walk.next_start FROM walk WHERE (SELECT exact FROM gate)) "
+        f"UNION ALL ({ongoing_branch} AND (SELECT exact FROM gate)) "
+        f"UNION ALL (SELECT ordered.pk, ordered.next_start FROM ({sorted_sql}) AS ordered "
+        "WHERE NOT (SELECT exact FROM gate))"
         ") AS page ORDER BY page.next_start ASC NULLS LAST, page.id ASC LIMIT %s OFFSET %s"
     )
-    params = (*walk_params, *ongoing_params, wanted, limit, offset)
+    params = (
+        *walk_params,
+        *gate_params,
+        *ongoing_params,
+        wanted,
+        *sorted_params,
+        limit,
+        offset,
+    )
     return RawSQL(sql, params)  # noqa: S611
 
 
-def _nearest_first_over_the_tenant(filters: MissionSearchFilters) -> bool:
-    """Nearest first without a radius, a box or words: most of the tenant is a candidate, so
-    the page is read from the location index in distance order (_nearest_page_ids). With a
-    radius or a box the candidates are few and found by the box; a distance-ordered scan would
-    not stop at the circle's edge when its other filters match nothing."""
+# Nearest first reads the location index in distance order and checks each mission it meets
+# against the filters; it gives up after this many missions per row wanted (the page, what
+# precedes it and one more) and sorts every candidate instead. A budget rather than an
+# unbounded walk: when the filters match few missions near the point (a rare cause, a radius
+# with nothing in it), an index walk would read the whole tenant before finding them.
+NEAREST_VISITS_PER_ROW = 50
+NEAREST_MIN_VISITS = 1_000
+# `<->` on geography is a distance on the sphere, ST_DWithin one on the spheroid: they differ
+# by less than 0.6 %, so a walk has passed the circle's edge once it is 1 % beyond it.
+SPHERE_MARGIN = 1.01
+# On a box up to this many degrees wide and high, the farthest point from a point is a corner.
+MAX_BOX_DEGREES = 10.0
+
+
+def _nearest_first(filters: MissionSearchFilters) -> bool:
+    """Nearest first without a place or words, or with them in a tenant with many missions:
+    the page is read from the location index in distance order (_nearest_page_ids), within a
+    budget of missions read."""
     return (
         filters.effective_sort == "distance"
-        and filters.radius_km is None
-        and filters.bbox is None
-        and not filters.q
+        and filters.point is not None
+        and (not _narrowed(filters) or _tenant_has_many_missions())
+    )
+
+
+def _edge_m(filters: MissionSearchFilters) -> float | None:
+    """How far from the point a match can lie, in metres on the sphere: the radius, or the
+    farthest corner of the box; None when anywhere."""
+    point = filters.point
+    if filters.bbox is not None:
+        centre = point or _box_centre(filters.bbox)
+        west, south, east, north = filters.bbox
+        if east - west > MAX_BOX_DEGREES or north - south > MAX_BOX_DEGREES:
+            # On a large box the farthest point may lie along a meridian edge, not at a corner.
+            return None if filters.radius_km is None else filters.radius_km * 1000.0
+        corners = ((west, south), (west, north), (east, south), (east, north))
+        farthest = max(sphere_distance_m(centre, corner) for corner in corners)
+        if filters.radius_km is not None:
+            return min(farthest, filters.radius_km * 1000.0)
+        return farthest
+    if filters.radius_km is not None:
+        return filters.radius_km * 1000.0
+    return None
+
+
+def _box_centre(bbox: tuple[float, float, float, float]) -> tuple[float, float]:
+    west, south, east, north = bbox
+    return (west + east) / 2, (south + north) / 2
+
+
+def _nearest_walk(
+    base: _SearchBase, *, point: tuple[float, float], edge_m: float | None, wanted: int
+) -> tuple[str, tuple[Any, ...], str, tuple[Any, ...]]:
+    """The `nearest` prefix of a narrowed search in a tenant with many missions, read by a
+    walk within a budget, and the condition under which it is exact (see _nearest_page_ids)."""
+    budget = max(NEAREST_MIN_VISITS, NEAREST_VISITS_PER_ROW * (wanted + 1))
+    # Not `location IS NOT NULL`: as an index condition it costs a scan of the whole index
+    # before the first row (10 ms at 100k missions). Missions without a location come last in
+    # the walk, with no distance, and are left out of `nearest`.
+    walk_sql, walk_params = _sql(
+        Mission.objects.filter(status=Mission.Status.PUBLISHED)
+        .annotate(distance=NearestTo(F("location"), GeographyPoint(*point)))
+        .order_by("distance")
+        .values_list("pk", "distance")[:budget]
+    )
+    # OFFSET 0 keeps the probe a probe: PostgreSQL would otherwise turn it into a join and
+    # read every candidate to hash them.
+    match_sql, match_params = _sql(
+        base.missions.order_by().filter(pk=RawSQL("walk.pk", ())).values("pk")  # noqa: S611
+    )
+    nearest = (
+        "SELECT walk.pk AS id, walk.distance "  # noqa: S608
+        f"FROM ({walk_sql}) AS walk WHERE walk.distance IS NOT NULL "
+        f"AND EXISTS ({match_sql} OFFSET 0) ORDER BY walk.distance LIMIT %s"
+    )
+    # The walk is complete when it found a row beyond the wanted ones, or when the last mission
+    # it may read is missing or has no location (it read every located one) or lies beyond the
+    # edge. Then the prefix is exact unless the wanted rows' last one ties with the row after.
+    edge = float("inf") if edge_m is None else edge_m * SPHERE_MARGIN
+    exact = (
+        "CASE WHEN (SELECT count(*) FROM nearest) > %s THEN "  # noqa: S608
+        "(SELECT nearest.distance FROM nearest ORDER BY nearest.distance LIMIT 1 OFFSET %s) "
+        "< (SELECT max(nearest.distance) FROM nearest) "
+        f"ELSE coalesce((SELECT walk.distance FROM ({walk_sql}) AS walk "
+        "OFFSET %s LIMIT 1) > %s, true) END"
+    )
+    return (
+        nearest,
+        (*walk_params, *match_params, wanted + 1),
+        exact,
+        (wanted, max(wanted - 1, 0), *walk_params, budget - 1, edge),
     )
 
 
 def _nearest_page_ids(
-    base: _SearchBase, *, point: tuple[float, float], offset: int, limit: int
+    base: _SearchBase,
+    *,
+    point: tuple[float, float],
+    edge_m: float | None,
+    with_remote: bool,
+    budgeted: bool,
+    offset: int,
+    limit: int,
 ) -> RawSQL:
-    """The ids of one page of a nearest-first search over the whole tenant (rows offset to
-    offset + limit), in mission_search's order (distance, NULLs last; id).
+    """The ids of one page of a nearest-first search (rows offset to offset + limit), in
+    mission_search's order (distance, NULLs last; id).
 
-    PostgreSQL reads a location index in distance order (KNN, `<->`) only when the distance is
-    the whole ORDER BY, so the id tie-break is applied to a prefix: the first offset + limit + 1
-    candidates by distance alone (`nearest`). If the candidate after them is farther than the
-    last of them, that prefix holds exactly the first offset + limit rows of the full order and
-    is sorted again by (distance, id); if they tie (several missions at one address across the
-    page's edge), the gate fails and the candidates are sorted whole, as before. Missions
-    without a location (remote) come last, by id, and are only read when the located ones do
-    not fill the page.
+    `nearest` holds the first offset + limit + 1 matches in distance order (KNN on the location
+    index, `<->`). A broad search tests its filters in that index scan, which stops once it has
+    them. A narrowed one (`budgeted`: a place or words, in a tenant with many missions) walks
+    the published missions in distance order and probes each against the filters by primary
+    key, reading at most a budget of them (_nearest_walk): its rows are the first of the whole
+    order when the walk was complete, i.e. it found offset + limit + 1 matches, or it read every
+    located mission, or it went past `edge_m` (metres from the point: beyond it nothing
+    matches, the edge of a radius or the farthest corner of a box). Otherwise (few matches near
+    the point) the candidates are sorted whole.
+
+    PostgreSQL reads the index in distance order only when the distance is the whole ORDER BY,
+    so the id tie-break is applied to the prefix: if the match after the wanted rows is farther
+    than the last of them, the prefix holds exactly the first offset + limit rows and is sorted
+    again by (distance, id); if they tie (several missions at one address across the page's
+    edge), the candidates are sorted whole. Missions without a location (remote) come last, by
+    id, and are only read when the located ones do not fill the page (`with_remote`: a radius,
+    a box or the map leave them out).
     """
     wanted = offset + limit
-    located = base.missions.filter(location__isnull=False).annotate(
-        distance=NearestTo(F("location"), GeographyPoint(*point))
-    )
-    nearest_sql, nearest_params = _sql(
-        located.order_by("distance").values_list("pk", "distance")[: wanted + 1]
-    )
+    if budgeted:
+        nearest, nearest_params, exact, exact_params = _nearest_walk(
+            base, point=point, edge_m=edge_m, wanted=wanted
+        )
+    else:
+        # A broad search: most of the tenant is a candidate, so the filters are tested in the
+        # index scan itself, which stops after wanted + 1 matches.
+        nearest_sql, nearest_params_list = _sql(
+            base.missions.filter(location__isnull=False)
+            .annotate(distance=NearestTo(F("location"), GeographyPoint(*point)))
+            .order_by("distance")
+            .values_list("pk", "distance")[: wanted + 1]
+        )
+        nearest = f"SELECT prefix.pk AS id, prefix.distance FROM ({nearest_sql}) AS prefix"  # noqa: S608
+        nearest_params = tuple(nearest_params_list)
+        exact = (
+            "(SELECT count(*) FROM nearest) <= %s OR (SELECT nearest.distance FROM nearest "
+            "ORDER BY nearest.distance LIMIT 1 OFFSET %s) < (SELECT max(nearest.distance) "
+            "FROM nearest)"
+        )
+        exact_params = (wanted, max(wanted - 1, 0))
     sorted_sql, sorted_params = _sql(
-        located.order_by("distance", "pk").values_list("pk", "distance")[:wanted]
+        base.missions.filter(location__isnull=False)
+        .annotate(distance=NearestTo(F("location"), GeographyPoint(*point)))
+        .order_by("distance", "pk")
+        .values_list("pk", "distance")[:wanted]
     )
-    remote_sql, remote_params = _sql(
-        base.missions.filter(location__isnull=True).order_by("pk").values("pk")[:wanted]
-    )
-    prefix_is_exact = (
-        "((SELECT count(*) FROM nearest) <= %s OR (SELECT nearest.distance FROM nearest "
-        "ORDER BY nearest.distance LIMIT 1 OFFSET %s) < "
-        "(SELECT max(nearest.distance) FROM nearest))"
-    )
-    sql = (
-        f"WITH nearest AS MATERIALIZED ({nearest_sql}) "  # noqa: S608 - values are parameters
-        "SELECT page.id FROM ("
-        f"(SELECT nearest.pk AS id, nearest.distance FROM nearest WHERE {prefix_is_exact}) "
+    located = (
+        "(SELECT nearest.id, nearest.distance FROM nearest WHERE (SELECT exact FROM gate)) "  # noqa: S608
         f"UNION ALL (SELECT ordered.pk, ordered.distance FROM ({sorted_sql}) AS ordered "
-        f"WHERE NOT {prefix_is_exact}) "
-        f"UNION ALL (SELECT remote.pk, NULL FROM ({remote_sql}) AS remote "
-        "WHERE (SELECT count(*) FROM nearest) < %s)"
-        ") AS page ORDER BY page.distance ASC NULLS LAST, page.id ASC LIMIT %s OFFSET %s"
+        "WHERE NOT (SELECT exact FROM gate))"
     )
-    gate = (wanted, max(wanted - 1, 0))
+    page = "SELECT located.id, located.distance FROM located"
+    page_params: tuple[Any, ...] = ()
+    if with_remote:
+        remote_sql, remote_params = _sql(
+            base.missions.filter(location__isnull=True).order_by("pk").values("pk")[:wanted]
+        )
+        page = (
+            f"({page}) UNION ALL (SELECT remote.pk, NULL FROM ({remote_sql}) AS remote "  # noqa: S608
+            "WHERE (SELECT count(*) FROM located) < %s)"
+        )
+        page_params = (*remote_params, wanted)
+    sql = (
+        f"WITH nearest AS MATERIALIZED ({nearest}), "  # noqa: S608
+        f"gate AS MATERIALIZED (SELECT {exact} AS exact), "
+        f"located AS MATERIALIZED ({located}) "
+        f"SELECT page.id FROM ({page}) AS page "
+        "ORDER BY page.distance ASC NULLS LAST, page.id ASC LIMIT %s OFFSET %s"
+    )
     params = (
         *nearest_params,
-        *gate,
+        *exact_params,
         *sorted_params,
-        *gate,
-        *remote_params,
-        wanted,
+        *page_params,
         limit,
         offset,
     )
@@ -729,12 +957,14 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     One query: the page's rows, one more to know whether a next page exists, the total, and
     the organization and the causes of the page's rows from subqueries in the output columns.
     Two plans:
-    - broad searches (no place, no words) soonest or nearest first: the page is found without
-      reading every candidate, by walking the slots in start order (_soonest_page_ids) or the
-      location index in distance order (_nearest_page_ids), and the total is counted up to
+    - broad searches (no place, no words) soonest or nearest first, and any search in a tenant
+      with NARROW_WALK_FROM_MISSIONS missions or more: the page is found without reading every
+      candidate, by walking the slots in start order (_soonest_page_ids) or the location index
+      in distance order (_nearest_page_ids), and the total is counted up to
       SEARCH_EXACT_TOTAL_LIMIT + 1 in an InitPlan (exact up to the limit, "more than" beyond);
-    - a place (radius, box) or words: the candidates are few thousand at most and all read and
-      sorted for the page, so the exact total is a window over them, whatever its size.
+    - a place (radius, box) or words in a smaller tenant, or sorted by relevance or newest: the
+      candidates are all read and sorted for the page, so the exact total is a window over
+      them, whatever its size.
     A page past the end has no row to carry the total, so only then is the total counted
     separately (up to the limit).
 
@@ -742,7 +972,11 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     instances and prefetching their relations cost as much as the SQL (bench/search.py).
     """
     geometry = location_as_geometry()
-    missions, order, base = _search_ordered(filters)
+    walks_slots = _walks_slots(filters)
+    nearest_first = not walks_slots and _nearest_first(filters)
+    missions, order, base = _search_ordered(
+        filters, walked=(walks_slots or nearest_first) and _narrowed(filters)
+    )
     rows = missions.prefetch_related(None).annotate(
         lat=PointY(geometry),
         lng=PointX(geometry),
@@ -750,12 +984,22 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
         cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
     )
     start = 0
-    if _walks_slots(filters):
+    if walks_slots:
         # The page's ids come from the walk (which applied the offset); the rows are then
         # ordered again by the same key, computed for these rows only.
-        page_ids = _soonest_page_ids(base, offset=offset, limit=limit + 1)
-    elif _nearest_first_over_the_tenant(filters) and filters.point is not None:
-        page_ids = _nearest_page_ids(base, point=filters.point, offset=offset, limit=limit + 1)
+        page_ids = _soonest_page_ids(
+            base, budgeted=_narrowed(filters), offset=offset, limit=limit + 1
+        )
+    elif nearest_first and filters.point is not None:
+        page_ids = _nearest_page_ids(
+            base,
+            point=filters.point,
+            edge_m=_edge_m(filters),
+            with_remote=filters.radius_km is None and filters.bbox is None,
+            budgeted=_narrowed(filters),
+            offset=offset,
+            limit=limit + 1,
+        )
     else:
         page_ids = None
         start = offset
@@ -852,17 +1096,31 @@ def mission_map_points(
 
     When there are more pins than the cap, the ones kept are those nearest the point, else
     nearest the centre of the box (what the visitor looks at), else the soonest; `sort` does
-    not apply to pins.
+    not apply to pins. Nearest first, they are read as a nearest-first page is
+    (_nearest_page_ids), a box in a tenant with few missions by sorting its candidates.
     """
-    base = _search_candidates(filters)
-    slot_match = base.slot_match
-    missions = base.missions.filter(location__isnull=False)
     centre = filters.point
     if centre is None and filters.bbox is not None:
-        west, south, east, north = filters.bbox
-        centre = ((west + east) / 2, (south + north) / 2)
+        centre = _box_centre(filters.bbox)
+    walked = centre is not None and (not _narrowed(filters) or _tenant_has_many_missions())
+    base = _search_candidates(filters, walked=walked and _narrowed(filters))
+    slot_match = base.slot_match
+    missions = base.missions.filter(location__isnull=False)
     if centre is not None:
         nearest = NearestTo(F("location"), GeographyPoint(*centre))
+        if walked:
+            # Found as a nearest-first page is (a walk of the location index from the centre,
+            # within a budget), not by sorting every candidate of the box.
+            nearest_ids = _nearest_page_ids(
+                base,
+                point=centre,
+                edge_m=_edge_m(filters),
+                with_remote=False,
+                budgeted=_narrowed(filters),
+                offset=0,
+                limit=limit,
+            )
+            missions = missions.filter(pk__in=nearest_ids)
         missions = missions.order_by(nearest.asc(), "id")
     else:
         missions = missions.order_by(slot_match.next_start().asc(nulls_last=True), "id")

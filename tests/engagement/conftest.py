@@ -292,3 +292,13 @@ def started_slot(mission):
 
 def audit_actions() -> list[str]:
     return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+
+
+@pytest.fixture(autouse=True)
+def _mission_estimates_between_tests() -> None:
+    """The search keeps each tenant's mission count in the process for minutes
+    (engagement.missions.search._tenant_has_many_missions); a test starts without it, so the
+    queries a narrowed search makes do not depend on the tests that ran before."""
+    from engagement.missions import search
+
+    search._mission_estimates.clear()

@@ -151,6 +151,49 @@ def test_the_walk_lists_dated_missions_by_next_date_then_ongoing_ones_by_id(worl
     )
 
 
+SOONEST_WITH_A_PLACE_OR_WORDS = {
+    "box": {"bbox": (2.30, 48.83, 2.40, 48.89)},
+    "box + dates": {"bbox": (2.30, 48.83, 2.40, 48.89), **_range(4, 10)},
+    "empty box": {"bbox": (2.0, 48.0, 2.01, 48.01)},
+    "words": {"q": "coup de main", "sort": "soonest"},
+    "radius, soonest": {"lat": 48.8566, "lng": 2.3522, "radius_km": 2, "sort": "soonest"},
+}
+
+
+@pytest.fixture(params=["few missions", "many missions", "many missions, tiny budget"])
+def walk_budget(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """With few missions in the tenant (as in tests), a place or words are read and sorted
+    whole; with many, the walk finds the page; with a budget of one slot per row, the walk
+    gives up on most pages and the candidates are sorted whole."""
+    if request.param != "few missions":
+        monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
+    if request.param == "many missions, tiny budget":
+        monkeypatch.setattr(search, "SOONEST_MIN_VISITS", 1)
+        monkeypatch.setattr(search, "SOONEST_VISITS_PER_ROW", 1)
+    return request.param
+
+
+@pytest.mark.parametrize("shape", {**BROAD_SHAPES, **SOONEST_WITH_A_PLACE_OR_WORDS})
+@pytest.mark.parametrize("size", [1, 2, 5, 50])
+def test_soonest_pages_within_a_budget_come_in_the_reference_order(world, walk_budget, shape, size):
+    filters = MissionSearchFilters(**{**BROAD_SHAPES, **SOONEST_WITH_A_PLACE_OR_WORDS}[shape])
+    expected = ids(mission_search(filters=filters))
+
+    assert every_page(filters, size=size) == expected
+
+
+def test_with_many_missions_a_box_searched_soonest_first_is_one_query_with_a_capped_total(
+    world, cap_of_three, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
+    filters = MissionSearchFilters(bbox=(2.30, 48.83, 2.40, 48.89))
+    with django_assert_num_queries(1):
+        page = mission_search_page(filters=filters, offset=0, limit=2)
+
+    assert ids(page.results) == ids(mission_search(filters=filters))[:2]
+    assert (page.total, page.total_is_exact, page.has_next) == (3, False, True)
+
+
 def test_a_slot_running_on_the_first_day_of_the_range_comes_by_its_start(world):
     filters = MissionSearchFilters(**_range(4, 10))
 

@@ -1,0 +1,267 @@
+"""Nearest first with any filters (a radius, a box, words, causes): the page read by walking the
+location index in distance order within a budget (_nearest_page_ids), and the candidates sorted
+whole when the walk gives up. Every page must give the rows of mission_search (the reference
+order) in the same order, whichever plan answered."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from engagement.missions import search
+from engagement.missions.search import (
+    MissionSearchFilters,
+    mission_search,
+    mission_search_page,
+)
+from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory
+from tests.engagement.missions.search_support import point_at
+
+pytestmark = pytest.mark.django_db
+
+LAT, LNG = 48.8566, 2.3522
+
+
+def ids(rows) -> list[int]:  # type: ignore[no-untyped-def]
+    return [row.pk for row in rows]
+
+
+def every_page(filters: MissionSearchFilters, *, size: int) -> list[int]:
+    found: list[int] = []
+    offset = 0
+    while True:
+        page = mission_search_page(filters=filters, offset=offset, limit=size)
+        found += ids(page.results)
+        if not page.has_next:
+            return found
+        assert len(page.results) == size
+        offset += size
+
+
+@pytest.fixture
+def around(in_paris):  # type: ignore[no-untyped-def]
+    """Missions in rings around the centre of Paris: every third one about food, every other
+    one with "potager" in its title, a few beyond 3 km, two at one address, one remote."""
+    food = CauseFactory(slug="n-food")
+    missions = []
+    for index in range(14):
+        mission = MissionFactory(
+            title="Potager partagé" if index % 2 else "Accueil de jour",
+            location=point_at(240 * (index + 1), 25 * index),
+            causes=[food] if index % 3 == 0 else [],
+        )
+        SlotFactory(mission=mission)
+        missions.append(mission)
+    same_place = point_at(1_200, 200)
+    for _index in range(2):
+        SlotFactory(mission=MissionFactory(location=same_place, causes=[food]))
+    SlotFactory(mission=MissionFactory(is_remote=True, location=None, causes=[food]))
+    # Far away and not joinable: never listed.
+    SlotFactory(
+        mission=MissionFactory(location=point_at(400, 0)),
+        starts_at=timezone.now() - timedelta(days=3),
+        ends_at=timezone.now() - timedelta(days=2),
+    )
+    return missions
+
+
+NEAREST_SHAPES = {
+    "point": {},
+    "point + cause": {"causes": ("n-food",)},
+    "3 km": {"radius_km": 3},
+    "3 km + cause": {"radius_km": 3, "causes": ("n-food",)},
+    "words + 3 km": {"radius_km": 3, "q": "potager"},
+    "words + point": {"q": "potager", "sort": "distance"},
+    "box": {"bbox": (2.30, 48.83, 2.40, 48.89), "sort": "distance"},
+    "nothing in 100 m": {"radius_km": 0.1},
+}
+
+
+@pytest.fixture(params=["few missions", "many missions", "many missions, tiny budget"])
+def budget(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """With few missions in the tenant (as in tests), a place or words are read and sorted
+    whole; with many, the walk finds the page; with a budget of one mission per row, the walk
+    gives up on most pages and the candidates are sorted whole."""
+    if request.param != "few missions":
+        monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
+    if request.param == "many missions, tiny budget":
+        monkeypatch.setattr(search, "NEAREST_MIN_VISITS", 1)
+        monkeypatch.setattr(search, "NEAREST_VISITS_PER_ROW", 1)
+    return request.param
+
+
+@pytest.fixture
+def many_missions(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
+
+
+@pytest.mark.parametrize("shape", NEAREST_SHAPES)
+@pytest.mark.parametrize("size", [1, 3, 50])
+def test_nearest_pages_come_in_the_reference_order(around, budget, shape, size):
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, **NEAREST_SHAPES[shape])
+    expected = ids(mission_search(filters=filters))
+
+    assert every_page(filters, size=size) == expected
+
+
+def test_a_radius_leaves_out_what_lies_beyond_it_and_the_remote_missions(around):
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=3)
+    found = every_page(filters, size=4)
+
+    assert len(found) == 12 + 2
+    assert around[-1].pk not in found  # 3.36 km away
+
+
+def test_the_remote_missions_come_last_when_the_walk_gives_up(around, monkeypatch):
+    monkeypatch.setattr(search, "NEAREST_MIN_VISITS", 1)
+    monkeypatch.setattr(search, "NEAREST_VISITS_PER_ROW", 1)
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, causes=("n-food",))
+    found = every_page(filters, size=2)
+
+    assert found == ids(mission_search(filters=filters))
+    assert MissionFactory._meta.model.objects.get(pk=found[-1]).location is None
+
+
+def test_a_walk_that_reads_every_located_mission_is_complete(around, many_missions, monkeypatch):
+    """A budget larger than the tenant's located missions: the walk reads them all, finds
+    fewer matches than a page and that is the whole answer (no sort of the candidates)."""
+    monkeypatch.setattr(search, "NEAREST_MIN_VISITS", 1_000)
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=1, causes=("n-food",))
+    page = mission_search_page(filters=filters, offset=0, limit=20)
+
+    assert ids(page.results) == ids(mission_search(filters=filters))
+    assert (page.total, page.has_next) == (len(page.results), False)
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_a_place_is_one_query(around, monkeypatch, django_assert_num_queries, many):
+    monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: many)
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=3, causes=("n-food",))
+    with django_assert_num_queries(1):
+        page = mission_search_page(filters=filters, offset=1, limit=2)
+
+    assert len(page.results) == 2
+
+
+def test_with_many_missions_a_place_beyond_the_cap_says_more_than(
+    around, many_missions, monkeypatch
+):
+    monkeypatch.setattr(search, "SEARCH_EXACT_TOTAL_LIMIT", 3)
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=3)
+    first = mission_search_page(filters=filters, offset=0, limit=2)
+    few = mission_search_page(
+        filters=MissionSearchFilters(lat=LAT, lng=LNG, radius_km=0.6), offset=0, limit=2
+    )
+
+    assert (first.total, first.total_is_exact, first.has_next) == (3, False, True)
+    assert (few.total, few.total_is_exact) == (2, True)
+
+
+def test_the_walk_stays_in_the_current_tenant(around, many_missions, montreal):
+    from django.db import connection
+
+    paris = connection.tenant
+    connection.set_tenant(montreal)
+    try:
+        SlotFactory(mission=MissionFactory(title="Only in Montreal", location=point_at(50, 0)))
+        in_montreal = mission_search_page(
+            filters=MissionSearchFilters(lat=LAT, lng=LNG, radius_km=3), offset=0, limit=50
+        )
+    finally:
+        connection.set_tenant(paris)
+    in_paris = mission_search_page(
+        filters=MissionSearchFilters(lat=LAT, lng=LNG, radius_km=3), offset=0, limit=50
+    )
+
+    assert [row.title for row in in_montreal.results] == ["Only in Montreal"]
+    assert "Only in Montreal" not in {row.title for row in in_paris.results}
+
+
+PIN_SHAPES = {
+    "box": {"bbox": (2.30, 48.83, 2.40, 48.89)},
+    "box + cause": {"bbox": (2.30, 48.83, 2.40, 48.89), "causes": ("n-food",)},
+    "box off-centre": {"bbox": (2.352, 48.856, 2.40, 48.89)},
+    "point": {"lat": LAT, "lng": LNG},
+    "point + 1 km": {"lat": LAT, "lng": LNG, "radius_km": 1},
+}
+
+
+@pytest.mark.parametrize("shape", PIN_SHAPES)
+@pytest.mark.parametrize("limit", [1, 3, 50])
+def test_map_pins_are_the_nearest_to_the_centre_in_the_reference_order(
+    around, budget, shape, limit
+):
+    filters = MissionSearchFilters(**PIN_SHAPES[shape])
+    if filters.point is None:
+        west, south, east, north = PIN_SHAPES[shape]["bbox"]
+        centre = {"lng": (west + east) / 2, "lat": (south + north) / 2}
+    else:
+        centre = {"lng": LNG, "lat": LAT}
+    reference = MissionSearchFilters(**{**PIN_SHAPES[shape], **centre, "sort": "distance"})
+    located = [row for row in mission_search(filters=reference) if row.location is not None]
+
+    pins = search.mission_map_points(filters=filters, limit=limit)
+
+    assert [pin["id"] for pin in pins] == [row.pk for row in located][:limit]
+
+
+def test_the_sphere_distance_is_the_one_postgis_orders_by(in_paris):
+    from django.db import connection
+
+    from engagement.missions.geo import sphere_distance_m
+
+    pairs = [((2.3522, 48.8566), (2.40, 48.89)), ((-73.57, 45.50), (-73.50, 45.60))]
+    for a, b in pairs:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography "
+                "<-> ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography",
+                [*a, *b],
+            )
+            expected = cursor.fetchone()[0]
+        assert sphere_distance_m(a, b) == pytest.approx(expected, rel=1e-6)
+
+
+def test_with_few_missions_a_place_is_counted_exactly_beyond_the_cap(around, monkeypatch):
+    monkeypatch.setattr(search, "SEARCH_EXACT_TOTAL_LIMIT", 3)
+    page = mission_search_page(
+        filters=MissionSearchFilters(lat=LAT, lng=LNG, radius_km=3), offset=0, limit=2
+    )
+
+    assert (page.total, page.total_is_exact, page.has_next) == (14, True, True)
+
+
+def test_how_many_missions_a_tenant_has_is_read_per_schema_and_kept(around, montreal, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(search, "_mission_estimates", {})
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE engagement_mission")
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'engagement_mission'::regclass")
+        in_paris = cursor.fetchone()[0]
+    assert in_paris >= 18
+
+    monkeypatch.setattr(search, "NARROW_WALK_FROM_MISSIONS", in_paris)
+    assert search._tenant_has_many_missions() is True
+    paris = connection.tenant
+    connection.set_tenant(montreal)
+    try:
+        assert search._tenant_has_many_missions() is False
+    finally:
+        connection.set_tenant(paris)
+    # Kept: a later change of the threshold is seen, the count is not read again.
+    monkeypatch.setattr(search, "NARROW_WALK_FROM_MISSIONS", in_paris + 1)
+    assert search._tenant_has_many_missions() is False
+    assert set(search._mission_estimates) == {paris.schema_name, montreal.schema_name}
+
+
+def test_with_many_missions_the_radius_is_exact_on_the_spheroid(in_paris, many_missions):
+    inside = MissionFactory(location=point_at(999.5, 45))
+    SlotFactory(mission=inside)
+    SlotFactory(mission=MissionFactory(location=point_at(1000.5, 45)))
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=1)
+
+    assert ids(mission_search_page(filters=filters, offset=0, limit=5).results) == [inside.pk]
+    assert [pin["id"] for pin in search.mission_map_points(filters=filters)] == [inside.pk]
