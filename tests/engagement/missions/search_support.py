@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
 
+from engagement.missions import search
+from engagement.missions.search import MissionSearchFilters, mission_search_page
 from tests.engagement.factories import PARIS_CENTRE
 
 PARIS_ZONE = ZoneInfo("Europe/Paris")
@@ -36,3 +39,36 @@ def next_weekday(weekday: int, *, weeks_ahead: int = 1) -> date:
 
 def paris_time(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS_ZONE)
+
+
+def ids(rows) -> list[int]:  # type: ignore[no-untyped-def]
+    return [row.pk for row in rows]
+
+
+def every_page(filters: MissionSearchFilters, *, size: int) -> list[int]:
+    """The ids of every page of mission_search_page, page after page, checking `has_next`."""
+    found: list[int] = []
+    offset = 0
+    while True:
+        page = mission_search_page(filters=filters, offset=offset, limit=size)
+        found += ids(page.results)
+        if not page.has_next:
+            assert len(page.results) <= size
+            return found
+        assert len(page.results) == size
+        offset += size
+
+
+PLANS = ["few missions", "many missions", "many missions, tiny budget"]
+
+
+def use_plan(plan: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan a search with a place or words takes: with few missions in the tenant (as in
+    tests) its candidates are read and sorted whole; with many, a walk finds the page; with a
+    budget of one row, the walks give up on most pages and the candidates are sorted whole."""
+    if plan != "few missions":
+        monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
+    if plan == "many missions, tiny budget":
+        for name in ("SOONEST", "NEAREST"):
+            monkeypatch.setattr(search, f"{name}_MIN_VISITS", 1)
+            monkeypatch.setattr(search, f"{name}_VISITS_PER_ROW", 1)

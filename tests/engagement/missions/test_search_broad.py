@@ -19,27 +19,17 @@ from engagement.missions.search import (
     mission_search_paginated,
 )
 from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory
-from tests.engagement.missions.search_support import PARIS_ZONE, paris_time, point_at
+from tests.engagement.missions.search_support import (
+    PARIS_ZONE,
+    PLANS,
+    every_page,
+    ids,
+    paris_time,
+    point_at,
+    use_plan,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def ids(rows) -> list[int]:  # type: ignore[no-untyped-def]
-    return [row.pk for row in rows]
-
-
-def every_page(filters: MissionSearchFilters, *, size: int) -> list[int]:
-    """The ids of every page of mission_search_page, page after page, checking `has_next`."""
-    found: list[int] = []
-    offset = 0
-    while True:
-        page = mission_search_page(filters=filters, offset=offset, limit=size)
-        found += ids(page.results)
-        if not page.has_next:
-            assert len(page.results) <= size
-            return found
-        assert len(page.results) == size
-        offset += size
 
 
 def today_in_paris() -> date:
@@ -160,16 +150,9 @@ SOONEST_WITH_A_PLACE_OR_WORDS = {
 }
 
 
-@pytest.fixture(params=["few missions", "many missions", "many missions, tiny budget"])
+@pytest.fixture(params=PLANS)
 def walk_budget(request, monkeypatch):  # type: ignore[no-untyped-def]
-    """With few missions in the tenant (as in tests), a place or words are read and sorted
-    whole; with many, the walk finds the page; with a budget of one slot per row, the walk
-    gives up on most pages and the candidates are sorted whole."""
-    if request.param != "few missions":
-        monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
-    if request.param == "many missions, tiny budget":
-        monkeypatch.setattr(search, "SOONEST_MIN_VISITS", 1)
-        monkeypatch.setattr(search, "SOONEST_VISITS_PER_ROW", 1)
+    use_plan(request.param, monkeypatch)
     return request.param
 
 

@@ -11,33 +11,18 @@ import pytest
 from django.utils import timezone
 
 from engagement.missions import search
+from engagement.missions.models import Mission
 from engagement.missions.search import (
     MissionSearchFilters,
     mission_search,
     mission_search_page,
 )
 from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory
-from tests.engagement.missions.search_support import point_at
+from tests.engagement.missions.search_support import PLANS, every_page, ids, point_at, use_plan
 
 pytestmark = pytest.mark.django_db
 
 LAT, LNG = 48.8566, 2.3522
-
-
-def ids(rows) -> list[int]:  # type: ignore[no-untyped-def]
-    return [row.pk for row in rows]
-
-
-def every_page(filters: MissionSearchFilters, *, size: int) -> list[int]:
-    found: list[int] = []
-    offset = 0
-    while True:
-        page = mission_search_page(filters=filters, offset=offset, limit=size)
-        found += ids(page.results)
-        if not page.has_next:
-            return found
-        assert len(page.results) == size
-        offset += size
 
 
 @pytest.fixture
@@ -58,7 +43,7 @@ def around(in_paris):  # type: ignore[no-untyped-def]
     for _index in range(2):
         SlotFactory(mission=MissionFactory(location=same_place, causes=[food]))
     SlotFactory(mission=MissionFactory(is_remote=True, location=None, causes=[food]))
-    # Far away and not joinable: never listed.
+    # Near, but nobody can join it any more: never listed.
     SlotFactory(
         mission=MissionFactory(location=point_at(400, 0)),
         starts_at=timezone.now() - timedelta(days=3),
@@ -79,16 +64,9 @@ NEAREST_SHAPES = {
 }
 
 
-@pytest.fixture(params=["few missions", "many missions", "many missions, tiny budget"])
+@pytest.fixture(params=PLANS)
 def budget(request, monkeypatch):  # type: ignore[no-untyped-def]
-    """With few missions in the tenant (as in tests), a place or words are read and sorted
-    whole; with many, the walk finds the page; with a budget of one mission per row, the walk
-    gives up on most pages and the candidates are sorted whole."""
-    if request.param != "few missions":
-        monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
-    if request.param == "many missions, tiny budget":
-        monkeypatch.setattr(search, "NEAREST_MIN_VISITS", 1)
-        monkeypatch.setattr(search, "NEAREST_VISITS_PER_ROW", 1)
+    use_plan(request.param, monkeypatch)
     return request.param
 
 
@@ -114,14 +92,14 @@ def test_a_radius_leaves_out_what_lies_beyond_it_and_the_remote_missions(around)
     assert around[-1].pk not in found  # 3.36 km away
 
 
-def test_the_remote_missions_come_last_when_the_walk_gives_up(around, monkeypatch):
-    monkeypatch.setattr(search, "NEAREST_MIN_VISITS", 1)
-    monkeypatch.setattr(search, "NEAREST_VISITS_PER_ROW", 1)
-    filters = MissionSearchFilters(lat=LAT, lng=LNG, causes=("n-food",))
+@pytest.mark.parametrize("plan", PLANS)
+def test_words_nearest_first_list_the_remote_missions_last(around, monkeypatch, plan):
+    use_plan(plan, monkeypatch)
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, q="coup de main", sort="distance")
     found = every_page(filters, size=2)
 
     assert found == ids(mission_search(filters=filters))
-    assert MissionFactory._meta.model.objects.get(pk=found[-1]).location is None
+    assert Mission.objects.get(pk=found[-1]).location is None
 
 
 def test_a_walk_that_reads_every_located_mission_is_complete(around, many_missions, monkeypatch):
