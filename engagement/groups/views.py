@@ -18,14 +18,14 @@ from engagement.groups import services
 from engagement.groups.access import seat_hold_get_for_friend
 from engagement.groups.forms import GroupSignupForm
 from engagement.groups.selectors import friend_choices, person_name
-from engagement.missions.views import _viewable_mission
+from engagement.missions.mission_page import viewable_mission
 from engagement.organization_pages import show_service_error
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_signup(request: SignedInRequest, mission_id: int) -> HttpResponse:
-    mission = _viewable_mission(request, mission_id)
+    mission = viewable_mission(request, mission_id)
     slots = [slot for slot in mission.upcoming_slots if slot.seats_left > 0]
     friends = friend_choices(user=request.user)
     form = GroupSignupForm(

@@ -26,12 +26,14 @@ from engagement.friends.selectors import friends_going
 from engagement.missions import selectors as missions_selectors
 from engagement.missions.access import mission_get_for_viewer, mission_get_published
 from engagement.missions.forms import MissionFilterForm, Origin
-from engagement.missions.models import Mission
+from engagement.missions.mission_page import (
+    my_active_participations,
+    slot_choice_context,
+    viewable_mission,
+)
 from engagement.missions.search import MissionSearchFilters, SearchResult, mission_search_paginated
 from engagement.missions.share_card import share_card_cached_png, share_card_for
 from engagement.missions.short_links import mission_id_from_short_code, mission_short_code
-from engagement.participations.models import Participation
-from engagement.participations.selectors import participation_list_for_volunteer
 from engagement.places.geocoding import area_labels, lookup
 from engagement.places.messages import place_error_message
 from engagement.sharing.selectors import shared_mission_list
@@ -227,47 +229,13 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- Mission page and "Je participe" ------------------------------------------------------------
 
 
-def _viewable_mission(request: HttpRequest, mission_id: int) -> Mission:
-    mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
-    return missions_selectors.mission_detail(mission=mission)
-
-
-def _requested_slot_id(request: HttpRequest) -> int | None:
-    value = request.GET.get("slot", "")
-    return int(value) if value.isdigit() else None
-
-
-def _my_active_participations(request: HttpRequest, mission: Mission) -> list[Participation]:
-    if not request.user.is_authenticated:
-        return []
-    return list(
-        participation_list_for_volunteer(user=request.user, scope="upcoming").filter(
-            slot__mission_id=mission.pk
-        )
-    )
-
-
-def _slot_choice_context(
-    request: HttpRequest, mission: Mission, mine: list[Participation]
-) -> dict[str, Any]:
-    """The slots to show, the ones already booked (shown, not offered) and the preselected one."""
-    slots = list(mission.upcoming_slots)
-    booked = {participation.slot_id for participation in mine}
-    return {
-        "slots": slots,
-        "booked_slot_ids": booked,
-        "choosable_count": sum(1 for slot in slots if slot.pk not in booked),
-        "selected_slot_id": _requested_slot_id(request),
-    }
-
-
 @require_GET
 @anonymous_page_cache("mission", scope=mission_scope, seconds=MISSION_PAGE_SECONDS)
 def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
-    mission = _viewable_mission(request, mission_id)
+    mission = viewable_mission(request, mission_id)
     # The first date offered starts and can no longer be chosen.
     page_changes_at(request, _first_start(slot.starts_at for slot in mission.upcoming_slots))
-    mine = _my_active_participations(request, mission)
+    mine = my_active_participations(request, mission)
     share_url = request.build_absolute_uri(reverse("mission-detail", args=[mission.pk]))
     card = share_card_for(mission=mission, tenant=request.tenant)
     image_path = reverse("mission-share-image", args=[mission.pk])
@@ -290,7 +258,7 @@ def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
         "missions/mission_detail.html",
         {
             "mission": mission,
-            **_slot_choice_context(request, mission, mine),
+            **slot_choice_context(request, mission, mine),
             "my_participations": mine,
             "share_url": share_url,
             "short_url": request.build_absolute_uri(

@@ -30,8 +30,8 @@ from engagement.errors import EngagementError
 from engagement.groups.selectors import seat_holds_current
 from engagement.missions import selectors as missions_selectors
 from engagement.missions.access import mission_get_for_viewer
+from engagement.missions.mission_page import my_active_participations, slot_choice_context
 from engagement.missions.models import Mission, Slot
-from engagement.missions.views import _my_active_participations, _slot_choice_context
 from engagement.participations import services as participations_services
 from engagement.participations.access import participation_get_for_volunteer
 from engagement.participations.calendar import slot_ics
@@ -115,7 +115,7 @@ def mission_participate(request: HttpRequest, mission_id: int) -> HttpResponse:
     by_id = {slot.pk: slot for slot in slots}
     if intent_slot_id in by_id:
         return _participate(request, request.user, mission, by_id[intent_slot_id])
-    context = _slot_choice_context(request, mission, _my_active_participations(request, mission))
+    context = slot_choice_context(request, mission, my_active_participations(request, mission))
     return render(
         request,
         "participations/participate.html",
