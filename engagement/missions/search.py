@@ -568,7 +568,7 @@ def _capped_count(missions: QuerySet[Mission]) -> int:
 # exactly; beyond, the page is found by a walk (below) and the total is capped. Measured
 # (bench/search.py, docs/benchmarks.md): at 100,000 missions reading a 5 km circle's or a
 # viewport's candidates is a few ms faster than the walk and its capped count; at 1,000,000 it
-# is 50-90 ms slower.
+# is 26-84 ms slower at p95.
 NARROW_WALK_FROM_MISSIONS = 300_000
 # How long a process keeps a tenant's mission count (the planner's estimate, pg_class).
 MISSION_ESTIMATE_SECONDS = 600.0
