@@ -579,6 +579,12 @@ def _narrowed(filters: MissionSearchFilters) -> bool:
     return filters.bbox is not None or filters.radius_km is not None or bool(filters.q)
 
 
+def _may_walk(filters: MissionSearchFilters) -> bool:
+    """Whether a page may be found by a walk: always for a broad search, for a place or words
+    only in a tenant with many missions (then within a budget)."""
+    return not _narrowed(filters) or _tenant_has_many_missions()
+
+
 def _tenant_has_many_missions() -> bool:
     """Whether the current tenant holds NARROW_WALK_FROM_MISSIONS missions or more, from the
     planner's estimate of its mission table (kept MISSION_ESTIMATE_SECONDS per schema in this
@@ -605,12 +611,10 @@ SOONEST_MIN_VISITS = 2_000
 
 
 def _walks_slots(filters: MissionSearchFilters) -> bool:
-    """Soonest first without a place or words, or with them in a tenant with many missions:
-    the page is read by walking the open slots in start order (_soonest_page_ids), within a
-    budget of slots read, instead of probing and sorting every candidate."""
-    return filters.effective_sort == "soonest" and (
-        not _narrowed(filters) or _tenant_has_many_missions()
-    )
+    """Soonest first, when a walk may find the page (_may_walk): the page is read by walking
+    the open slots in start order (_soonest_page_ids) instead of probing and sorting every
+    candidate."""
+    return filters.effective_sort == "soonest" and _may_walk(filters)
 
 
 def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: int) -> RawSQL:
@@ -668,17 +672,13 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
 
     def walk(extra: str, extra_params: list[object], *, limited: bool) -> tuple[str, list[object]]:
         if limited and budget is not None:
+            # The first `budget` slots in start order, then the tests below on them.
             read_sql, read_params = slots(extra, extra_params)
             source = f"({read_sql} LIMIT %s) AS w WHERE "
-            read_params = [*read_params, budget]
+            read_params.append(budget)
         else:
-            source, read_params = (
-                f"{SLOT_TABLE} w WHERE {walked}{extra} AND ",
-                [
-                    *walked_params,
-                    *extra_params,
-                ],
-            )
+            source = f"{SLOT_TABLE} w WHERE {walked}{extra} AND "
+            read_params = [*walked_params, *extra_params]
         sql = (
             "SELECT DISTINCT ON (w.starts_at, w.mission_id) w.mission_id AS id, "  # noqa: S608
             f"w.starts_at AS next_start FROM {source}"
@@ -763,11 +763,12 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
     return RawSQL(sql, params)  # noqa: S611
 
 
-# Nearest first reads the location index in distance order and checks each mission it meets
-# against the filters; it gives up after this many missions per row wanted (the page, what
-# precedes it and one more) and sorts every candidate instead. A budget rather than an
-# unbounded walk: when the filters match few missions near the point (a rare cause, a radius
-# with nothing in it), an index walk would read the whole tenant before finding them.
+# Nearest first with a place or words (in a tenant with many missions) reads the location index
+# in distance order and checks each mission it meets against the filters; it gives up after
+# this many missions per row wanted (the page, what precedes it and one more) and sorts every
+# candidate instead. A budget rather than an unbounded walk: when the filters match few
+# missions near the point (rare words, a radius with nothing in it), an index walk would read
+# the whole tenant before finding them.
 NEAREST_VISITS_PER_ROW = 50
 NEAREST_MIN_VISITS = 1_000
 # `<->` on geography is a distance on the sphere, ST_DWithin one on the spheroid: they differ
@@ -778,14 +779,9 @@ MAX_BOX_DEGREES = 10.0
 
 
 def _nearest_first(filters: MissionSearchFilters) -> bool:
-    """Nearest first without a place or words, or with them in a tenant with many missions:
-    the page is read from the location index in distance order (_nearest_page_ids), within a
-    budget of missions read."""
-    return (
-        filters.effective_sort == "distance"
-        and filters.point is not None
-        and (not _narrowed(filters) or _tenant_has_many_missions())
-    )
+    """Nearest first from a point, when a walk may find the page (_may_walk): the page is read
+    from the location index in distance order (_nearest_page_ids)."""
+    return filters.effective_sort == "distance" and filters.point is not None and _may_walk(filters)
 
 
 def _edge_m(filters: MissionSearchFilters) -> float | None:
@@ -973,9 +969,9 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     geometry = location_as_geometry()
     walks_slots = _walks_slots(filters)
     nearest_first = not walks_slots and _nearest_first(filters)
-    missions, order, base = _search_ordered(
-        filters, walked=(walks_slots or nearest_first) and _narrowed(filters)
-    )
+    # A place or words found by a walk (a tenant with many missions): the walk has a budget.
+    budgeted = (walks_slots or nearest_first) and _narrowed(filters)
+    missions, order, base = _search_ordered(filters, walked=budgeted)
     rows = missions.prefetch_related(None).annotate(
         lat=PointY(geometry),
         lng=PointX(geometry),
@@ -986,16 +982,14 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     if walks_slots:
         # The page's ids come from the walk (which applied the offset); the rows are then
         # ordered again by the same key, computed for these rows only.
-        page_ids = _soonest_page_ids(
-            base, budgeted=_narrowed(filters), offset=offset, limit=limit + 1
-        )
+        page_ids = _soonest_page_ids(base, budgeted=budgeted, offset=offset, limit=limit + 1)
     elif nearest_first and filters.point is not None:
         page_ids = _nearest_page_ids(
             base,
             point=filters.point,
             edge_m=_edge_m(filters),
             with_remote=filters.radius_km is None and filters.bbox is None,
-            budgeted=_narrowed(filters),
+            budgeted=budgeted,
             offset=offset,
             limit=limit + 1,
         )
@@ -1101,8 +1095,9 @@ def mission_map_points(
     centre = filters.point
     if centre is None and filters.bbox is not None:
         centre = _box_centre(filters.bbox)
-    walked = centre is not None and (not _narrowed(filters) or _tenant_has_many_missions())
-    base = _search_candidates(filters, walked=walked and _narrowed(filters))
+    walked = centre is not None and _may_walk(filters)
+    budgeted = walked and _narrowed(filters)
+    base = _search_candidates(filters, walked=budgeted)
     slot_match = base.slot_match
     missions = base.missions.filter(location__isnull=False)
     if centre is not None:
@@ -1115,7 +1110,7 @@ def mission_map_points(
                 point=centre,
                 edge_m=_edge_m(filters),
                 with_remote=False,
-                budgeted=_narrowed(filters),
+                budgeted=budgeted,
                 offset=0,
                 limit=limit,
             )
