@@ -25,6 +25,7 @@ from django_tenants.utils import get_public_schema_name, tenant_context
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from engagement.missions import search
 from engagement.missions.models import Mission
 from engagement.organizations.models import (
     Organization,
@@ -299,6 +300,4 @@ def _mission_estimates_between_tests() -> None:
     """The search keeps each tenant's mission count in the process for minutes
     (engagement.missions.search._tenant_has_many_missions); a test starts without it, so the
     queries a narrowed search makes do not depend on the tests that ran before."""
-    from engagement.missions import search
-
     search._mission_estimates.clear()

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from engagement.missions import search
+from engagement.missions.geo import sphere_distance_m
 from engagement.missions.models import Mission
 from engagement.missions.search import (
     MissionSearchFilters,
@@ -138,8 +140,6 @@ def test_with_many_missions_a_place_beyond_the_cap_says_more_than(
 
 
 def test_the_walk_stays_in_the_current_tenant(around, many_missions, montreal):
-    from django.db import connection
-
     paris = connection.tenant
     connection.set_tenant(montreal)
     try:
@@ -186,10 +186,6 @@ def test_map_pins_are_the_nearest_to_the_centre_in_the_reference_order(
 
 
 def test_the_sphere_distance_is_the_one_postgis_orders_by(in_paris):
-    from django.db import connection
-
-    from engagement.missions.geo import sphere_distance_m
-
     pairs = [((2.3522, 48.8566), (2.40, 48.89)), ((-73.57, 45.50), (-73.50, 45.60))]
     for a, b in pairs:
         with connection.cursor() as cursor:
@@ -212,8 +208,6 @@ def test_with_few_missions_a_place_is_counted_exactly_beyond_the_cap(around, mon
 
 
 def test_how_many_missions_a_tenant_has_is_read_per_schema_and_kept(around, montreal, monkeypatch):
-    from django.db import connection
-
     monkeypatch.setattr(search, "_mission_estimates", {})
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE engagement_mission")
