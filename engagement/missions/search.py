@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -170,36 +171,60 @@ class _SlotMatch:
     # joinable flag is not enough and the slots are read).
     narrowed: bool = False
 
-    def subquery(self, column: str) -> RawSQL:
-        """`column` of the next matching slot (dated ones first, soonest first)."""
+    def subquery_sql(self, column: str) -> str:
+        """`column` of the next matching slot (dated ones first, soonest first); its
+        parameters are `params`."""
         # Identifiers and `column` are constants of this module; values are %s parameters.
-        return RawSQL(  # noqa: S611
+        return (
             f"SELECT {column} FROM {SLOT_TABLE} s WHERE {self.where} "  # noqa: S608
-            "ORDER BY s.starts_at ASC NULLS LAST, s.id ASC LIMIT 1",
-            self.params,
+            "ORDER BY s.starts_at ASC NULLS LAST, s.id ASC LIMIT 1"
         )
 
-    def next_start(self) -> RawSQL:
+    def subquery(self, column: str) -> RawSQL:
+        return RawSQL(self.subquery_sql(column), self.params)  # noqa: S611
+
+    def next_start_sql(self) -> str:
         """The start of the next matching slot (NULL when only ongoing ones match): the same
         value as subquery("s.starts_at") without the id tie-break, so it is read from the
         slot_open_by_mission index alone. It is computed for every candidate when sorting by
         the soonest date."""
-        return RawSQL(  # noqa: S611
+        return (
             f"SELECT s.starts_at FROM {SLOT_TABLE} s WHERE {self.where} "  # noqa: S608
-            "ORDER BY s.starts_at ASC NULLS LAST LIMIT 1",
-            self.params,
+            "ORDER BY s.starts_at ASC NULLS LAST LIMIT 1"
         )
 
+    def next_start(self) -> RawSQL:
+        return RawSQL(self.next_start_sql(), self.params)  # noqa: S611
+
+    def exists_sql(self) -> str:
+        return f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE {self.where})"  # noqa: S608
+
     def exists(self) -> RawSQL:
-        return RawSQL(  # noqa: S611
-            f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE {self.where})",  # noqa: S608
-            self.params,
-            output_field=BooleanField(),
-        )
+        return RawSQL(self.exists_sql(), self.params, output_field=BooleanField())  # noqa: S611
 
 
 SLOT_TABLE = Slot._meta.db_table
 MISSION_TABLE = Mission._meta.db_table
+_MISSION = f'"{MISSION_TABLE}"'
+# geo.GeographyPoint's SQL: its parameters are the longitude, then the latitude.
+_POINT_SQL = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
+# What Django writes before the WHERE of `missions.order_by().values("pk")`.
+_SELECT_MISSION_PK = f'SELECT {_MISSION}."id" AS "pk" FROM {_MISSION} WHERE '  # noqa: S608
+
+
+def _point_params(point: tuple[float, float]) -> tuple[float, float]:
+    """_POINT_SQL's parameters for a (lng, lat) point, as geo.GeographyPoint passes them."""
+    return float(point[0]), float(point[1])
+
+
+def _where_sql(missions: QuerySet[Mission]) -> tuple[str, tuple[Any, ...]]:
+    """The WHERE condition of `missions` as SQL on the unaliased mission table. The search's
+    filters are conditions on the mission row and EXISTS subqueries, never joins: a filter
+    that added a join would make this fail loudly rather than lose the join."""
+    sql, params = _sql(missions.order_by().values("pk"))
+    if not sql.startswith(_SELECT_MISSION_PK):
+        raise ValueError(f"the search's candidates are not a plain mission query: {sql[:120]}")
+    return sql[len(_SELECT_MISSION_PK) :], params
 
 
 @dataclass(frozen=True)
@@ -326,6 +351,23 @@ class _SearchBase:
     by_mission: QuerySet[Mission]
     slot_match: _SlotMatch
     bounds: _SlotBounds
+
+    @cached_property
+    def by_mission_where(self) -> tuple[str, tuple[Any, ...]]:
+        """`by_mission`'s condition as SQL on the (unaliased) mission table, compiled once per
+        search. The walks, their probes, the capped count and the page query add theirs to it
+        as strings: built and compiled as querysets (four per walked page) they cost 1.5 ms of
+        CPU per search, more than the SQL of a broad one (mission_search_page at 100k missions,
+        no filter: 2.6 ms of CPU, 1.1 ms written this way; docs/benchmarks.md)."""
+        return _where_sql(self.by_mission)
+
+    @cached_property
+    def missions_where(self) -> tuple[str, tuple[Any, ...]]:
+        """`missions`' condition, as by_mission_where."""
+        where, params = self.by_mission_where
+        if not self.slot_match.narrowed:
+            return where, params
+        return f"{where} AND {self.slot_match.exists_sql()}", (*params, *self.slot_match.params)
 
 
 def _search_candidates(filters: MissionSearchFilters, *, walked: bool = False) -> _SearchBase:
@@ -519,6 +561,21 @@ _PAGE_COLUMNS = tuple(
 )
 
 
+# The page columns a walked page writes as SQL: the next matching slot's (as in
+# _search_ordered), then the location and the summaries ({geometry}: the location as geometry).
+_SLOT_COLUMNS = {
+    "next_slot_id": "s.id",
+    "next_slot_ends_at": "s.ends_at",
+    "seats_left": "GREATEST(s.capacity - s.confirmed_count - s.held_count, 0)",
+}
+_COMPUTED_COLUMNS = {
+    "lat": "ST_Y({geometry})",
+    "lng": "ST_X({geometry})",
+    "organization_summary": f"({_ORGANIZATION_SUMMARY_SQL})",
+    "cause_summaries": f"({_CAUSE_SUMMARIES_SQL})",
+}
+
+
 # A total up to this many results is exact; beyond it the total says "more than this many".
 # Counting costs one row read per candidate (and one slot probe each with dates), so an exact
 # total of the 87,000 missions of a broad search costs more than the page itself (bench/search.py,
@@ -543,22 +600,22 @@ def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     return sql, tuple(params)
 
 
-def _capped_count_sql(missions: QuerySet[Mission]) -> tuple[str, tuple[Any, ...]]:
-    """SELECT the number of candidates, counted up to SEARCH_EXACT_TOTAL_LIMIT + 1."""
-    sql, params = _sql(missions.order_by().values("pk")[: SEARCH_EXACT_TOTAL_LIMIT + 1])
-    return f"SELECT count(*) FROM ({sql}) AS capped", params  # noqa: S608
+def _capped_count_sql(base: _SearchBase) -> tuple[str, tuple[Any, ...]]:
+    """SELECT the number of candidates, counted up to SEARCH_EXACT_TOTAL_LIMIT + 1. As an
+    output column it is an uncorrelated subquery, so PostgreSQL runs it once per statement (an
+    InitPlan) and stops reading candidates at the cap."""
+    where, params = base.missions_where
+    sql = (
+        f'SELECT count(*) FROM (SELECT {_MISSION}."id" FROM {_MISSION} '  # noqa: S608
+        f"WHERE {where} LIMIT %s) AS capped"
+    )
+    return sql, (*params, SEARCH_EXACT_TOTAL_LIMIT + 1)
 
 
-def _capped_total(missions: QuerySet[Mission]) -> RawSQL:
-    """_capped_count_sql as an output column: an uncorrelated subquery, so PostgreSQL runs it
-    once per statement (an InitPlan) and stops reading candidates at the cap."""
-    return RawSQL(*_capped_count_sql(missions))  # noqa: S611
-
-
-def _capped_count(missions: QuerySet[Mission]) -> int:
+def _capped_count(base: _SearchBase) -> int:
     """_capped_count_sql on its own (a page past the end has no row to carry it)."""
     with connection.cursor() as cursor:
-        cursor.execute(*_capped_count_sql(missions))
+        cursor.execute(*_capped_count_sql(base))
         row = cursor.fetchone()
     return int(row[0])
 
@@ -642,23 +699,27 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
     # estimates the causes' `&&` at 0.7 % of the missions whatever the cause (the ids are a
     # parameter), and then hashed every mission of the cause (13,000 at 100k, 42 ms) instead
     # of stopping after a page.
-    missions_sql, missions_params = _sql(
-        base.by_mission.order_by().filter(pk=RawSQL("w.mission_id", ())).values("pk")  # noqa: S611
-    )
-    ongoing = base.by_mission.filter(has_open_ongoing_slot=True)
+    by_mission, by_mission_params = base.by_mission_where
+    missions_sql = f'SELECT 1 FROM {_MISSION} WHERE {by_mission} AND {_MISSION}."id" = w.mission_id'  # noqa: S608
+    missions_params = list(by_mission_params)
     if bounds.narrowed:
-        ongoing = ongoing.exclude(
-            RawSQL(  # noqa: S611 - constant identifiers, values are parameters
-                f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE "  # noqa: S608
-                f's.mission_id = "{MISSION_TABLE}"."id" AND {earlier})',
-                tuple(earlier_params),
-                output_field=BooleanField(),
-            )
+        no_dated_match = (
+            f"NOT EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE "  # noqa: S608
+            f's.mission_id = {_MISSION}."id" AND {earlier})'
         )
+        no_dated_params = list(earlier_params)
     else:
         # No open dated slot to come: the latest one has started (or there is none).
-        ongoing = ongoing.exclude(last_open_slot_start__gt=bounds.now)
-    ongoing_sql, ongoing_params = _sql(ongoing.order_by("pk").values("pk")[:wanted])
+        no_dated_match = (
+            f'NOT ({_MISSION}."last_open_slot_start" > %s '
+            f'AND {_MISSION}."last_open_slot_start" IS NOT NULL)'
+        )
+        no_dated_params = [bounds.now]
+    ongoing_sql = (
+        f'SELECT {_MISSION}."id" AS "pk" FROM {_MISSION} WHERE {by_mission} '  # noqa: S608
+        f'AND {_MISSION}."has_open_ongoing_slot" AND {no_dated_match} ORDER BY 1 ASC LIMIT %s'
+    )
+    ongoing_params = [*by_mission_params, *no_dated_params, wanted]
 
     budget = max(SOONEST_MIN_VISITS, SOONEST_VISITS_PER_ROW * wanted) if budgeted else None
 
@@ -737,11 +798,12 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
         f"OR NOT EXISTS ({budgeted_sql} OFFSET %s) AS exact)"
     )
     gate_params = [wanted, *budgeted_params, budget - 1]
-    sorted_sql, sorted_params = _sql(
-        base.missions.annotate(next_start=base.slot_match.next_start())
-        .order_by(F("next_start").asc(nulls_last=True), "pk")
-        .values_list("pk", "next_start")[:wanted]
+    where, where_params = base.missions_where
+    sorted_sql = (
+        f'SELECT {_MISSION}."id" AS "pk", ({base.slot_match.next_start_sql()}) AS "next_start" '  # noqa: S608
+        f"FROM {_MISSION} WHERE {where} ORDER BY 2 ASC NULLS LAST, 1 ASC LIMIT %s"
     )
+    sorted_params = (*base.slot_match.params, *where_params, wanted)
     sql = (
         f"WITH {ctes}, {gate} "  # noqa: S608 - constant identifiers, values are parameters
         "SELECT page.id FROM ("
@@ -817,17 +879,15 @@ def _nearest_walk(
     budget = max(NEAREST_MIN_VISITS, NEAREST_VISITS_PER_ROW * (wanted + 1))
     # Every published mission: those without a location come last in distance order (no
     # distance) and are left out of `nearest`; meeting one means every located one was read.
-    walk_sql, walk_params = _sql(
-        Mission.objects.filter(status=Mission.Status.PUBLISHED)
-        .annotate(distance=NearestTo(F("location"), GeographyPoint(*point)))
-        .order_by("distance")
-        .values_list("pk", "distance")[:budget]
+    walk_sql = (
+        f'SELECT {_MISSION}."id" AS "pk", ({_MISSION}."location" <-> {_POINT_SQL}) '  # noqa: S608
+        f'AS "distance" FROM {_MISSION} WHERE {_MISSION}."status" = %s ORDER BY 2 ASC LIMIT %s'
     )
+    walk_params = (*_point_params(point), Mission.Status.PUBLISHED.value, budget)
     # OFFSET 0 keeps the probe a probe: PostgreSQL would otherwise turn it into a join and
     # read every candidate to hash them.
-    match_sql, match_params = _sql(
-        base.missions.order_by().filter(pk=RawSQL("walk.pk", ())).values("pk")  # noqa: S611
-    )
+    where, match_params = base.missions_where
+    match_sql = f'SELECT 1 FROM {_MISSION} WHERE {where} AND {_MISSION}."id" = walk.pk'  # noqa: S608
     nearest = (
         "SELECT walk.pk AS id, walk.distance "  # noqa: S608
         f"FROM ({walk_sql}) AS walk WHERE walk.distance IS NOT NULL "
@@ -850,6 +910,21 @@ def _nearest_walk(
         exact,
         (wanted, max(wanted - 1, 0), *walk_params, budget - 1, edge),
     )
+
+
+def _located_by_distance(
+    base: _SearchBase, point: tuple[float, float], *, limit: int, by_id: bool = False
+) -> tuple[str, tuple[Any, ...]]:
+    """The first `limit` candidates with a location, nearest `point` first (`pk`, `distance`);
+    ordered by the distance alone, PostgreSQL reads them from the location index (KNN), which
+    `by_id` (the id as tie-break) forgoes."""
+    where, params = base.missions_where
+    sql = (
+        f'SELECT {_MISSION}."id" AS "pk", ({_MISSION}."location" <-> {_POINT_SQL}) '  # noqa: S608
+        f'AS "distance" FROM {_MISSION} WHERE {where} AND {_MISSION}."location" IS NOT NULL '
+        f"ORDER BY 2 ASC{', 1 ASC' if by_id else ''} LIMIT %s"
+    )
+    return sql, (*_point_params(point), *params, limit)
 
 
 def _nearest_page_ids(
@@ -891,26 +966,15 @@ def _nearest_page_ids(
     else:
         # A broad search: most of the tenant is a candidate, so the filters are tested in the
         # index scan itself, which stops after wanted + 1 matches.
-        nearest_sql, nearest_params_list = _sql(
-            base.missions.filter(location__isnull=False)
-            .annotate(distance=NearestTo(F("location"), GeographyPoint(*point)))
-            .order_by("distance")
-            .values_list("pk", "distance")[: wanted + 1]
-        )
+        nearest_sql, nearest_params = _located_by_distance(base, point, limit=wanted + 1)
         nearest = f"SELECT prefix.pk AS id, prefix.distance FROM ({nearest_sql}) AS prefix"  # noqa: S608
-        nearest_params = tuple(nearest_params_list)
         exact = (
             "(SELECT count(*) FROM nearest) <= %s OR (SELECT nearest.distance FROM nearest "
             "ORDER BY nearest.distance LIMIT 1 OFFSET %s) < (SELECT max(nearest.distance) "
             "FROM nearest)"
         )
         exact_params = (wanted, max(wanted - 1, 0))
-    sorted_sql, sorted_params = _sql(
-        base.missions.filter(location__isnull=False)
-        .annotate(distance=NearestTo(F("location"), GeographyPoint(*point)))
-        .order_by("distance", "pk")
-        .values_list("pk", "distance")[:wanted]
-    )
+    sorted_sql, sorted_params = _located_by_distance(base, point, limit=wanted, by_id=True)
     located = (
         "(SELECT nearest.id, nearest.distance FROM nearest WHERE (SELECT exact FROM gate)) "  # noqa: S608
         f"UNION ALL (SELECT ordered.pk, ordered.distance FROM ({sorted_sql}) AS ordered "
@@ -919,9 +983,12 @@ def _nearest_page_ids(
     page = "SELECT located.id, located.distance FROM located"
     page_params: tuple[Any, ...] = ()
     if with_remote:
-        remote_sql, remote_params = _sql(
-            base.missions.filter(location__isnull=True).order_by("pk").values("pk")[:wanted]
+        where, where_params = base.missions_where
+        remote_sql = (
+            f'SELECT {_MISSION}."id" AS "pk" FROM {_MISSION} WHERE {where} '  # noqa: S608
+            f'AND {_MISSION}."location" IS NULL ORDER BY 1 ASC LIMIT %s'
         )
+        remote_params = (*where_params, wanted)
         page = (
             f"({page}) UNION ALL (SELECT remote.pk, NULL FROM ({remote_sql}) AS remote "  # noqa: S608
             "WHERE (SELECT count(*) FROM located) < %s)"
@@ -957,6 +1024,7 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
       candidate, by walking the slots in start order (_soonest_page_ids) or the location index
       in distance order (_nearest_page_ids), and the total is counted up to
       SEARCH_EXACT_TOTAL_LIMIT + 1 in an InitPlan (exact up to the limit, "more than" beyond);
+      the statement is written as SQL around the candidates' condition (_walked_page_rows);
     - a place (radius, box) or words in a smaller tenant, or sorted by relevance or newest: the
       candidates are all read and sorted for the page, so the exact total is a window over
       them, whatever its size.
@@ -966,50 +1034,34 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     Plain SearchResult rows rather than Mission instances: at this size building model
     instances and prefetching their relations cost as much as the SQL (bench/search.py).
     """
-    geometry = location_as_geometry()
     walks_slots = _walks_slots(filters)
     nearest_first = not walks_slots and _nearest_first(filters)
     # A place or words found by a walk (a tenant with many missions): the walk has a budget.
     budgeted = (walks_slots or nearest_first) and _narrowed(filters)
-    missions, order, base = _search_ordered(filters, walked=budgeted)
-    rows = missions.prefetch_related(None).annotate(
-        lat=PointY(geometry),
-        lng=PointX(geometry),
-        organization_summary=RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
-        cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
-    )
-    start = 0
-    if walks_slots:
-        # The page's ids come from the walk (which applied the offset); the rows are then
-        # ordered again by the same key, computed for these rows only.
-        page_ids = _soonest_page_ids(base, budgeted=budgeted, offset=offset, limit=limit + 1)
-    elif nearest_first and filters.point is not None:
-        page_ids = _nearest_page_ids(
-            base,
-            point=filters.point,
-            edge_m=_edge_m(filters),
-            with_remote=filters.radius_km is None and filters.bbox is None,
-            budgeted=budgeted,
-            offset=offset,
-            limit=limit + 1,
-        )
+    point = filters.point
+    if walks_slots or nearest_first:
+        base = _search_candidates(filters, walked=budgeted)
+        if walks_slots:
+            # The page's ids come from the walk (which applied the offset); the rows are then
+            # ordered again by the same key, computed for these rows only.
+            page_ids = _soonest_page_ids(base, budgeted=budgeted, offset=offset, limit=limit + 1)
+        else:
+            assert point is not None  # nearest_first needs one
+            page_ids = _nearest_page_ids(
+                base,
+                point=point,
+                edge_m=_edge_m(filters),
+                with_remote=filters.radius_km is None and filters.bbox is None,
+                budgeted=budgeted,
+                offset=offset,
+                limit=limit + 1,
+            )
+        page = _walked_page_rows(base, point, page_ids, nearest_first=nearest_first, limit=limit)
     else:
-        page_ids = None
-        start = offset
-    if page_ids is not None:
-        rows = rows.filter(pk__in=page_ids).annotate(search_total=_capped_total(base.missions))
-    else:
-        # A place or words: every candidate is read and sorted for the page anyway, so the
-        # exact total is a window over them, ordered like the page (PostgreSQL then sorts the
-        # candidates once and keeps narrow rows for the count; `OVER ()` kept the search
-        # vector and spilled to disk past ~8,000 text matches).
-        rows = rows.annotate(
-            search_total=Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None))
-        )
-    page = list(rows.values_list(*_PAGE_COLUMNS, "search_total")[start : start + limit + 1])
+        page = _sorted_page_rows(filters, offset=offset, limit=limit)
     if page:
         total = page[0][-1]
-        is_exact = page_ids is None or total <= SEARCH_EXACT_TOTAL_LIMIT
+        is_exact = not page.capped or total <= SEARCH_EXACT_TOTAL_LIMIT
         return SearchPage(
             results=[SearchResult(*row[:-1]) for row in page[:limit]],
             total=total if is_exact else SEARCH_EXACT_TOTAL_LIMIT,
@@ -1018,12 +1070,99 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
         )
     if offset == 0:
         return SearchPage(results=[], total=0)
-    total = _capped_count(base.missions)
+    total = _capped_count(_search_candidates(filters, walked=budgeted))
     return SearchPage(
         results=[],
         total=min(total, SEARCH_EXACT_TOTAL_LIMIT),
         total_is_exact=total <= SEARCH_EXACT_TOTAL_LIMIT,
     )
+
+
+class _PageRows(list[tuple[Any, ...]]):
+    """The page query's rows (_PAGE_COLUMNS and the total); `capped`: the total was counted up
+    to SEARCH_EXACT_TOTAL_LIMIT + 1 only."""
+
+    capped = False
+
+
+def _walked_page_rows(
+    base: _SearchBase,
+    point: tuple[float, float] | None,
+    page_ids: RawSQL,
+    *,
+    nearest_first: bool,
+    limit: int,
+) -> _PageRows:
+    """The rows of a page whose ids a walk found, with the capped total: one statement,
+    written as SQL from the candidates' condition (compiled once) and the walk's. Same
+    columns, values and order as _sorted_page_rows gives, for these rows."""
+    slot_match = base.slot_match
+    where, where_params = base.missions_where
+    ids_sql, ids_params = page_ids.sql, tuple(page_ids.params)
+    geometry = f'({_MISSION}."location")::geometry(GEOMETRY,4326)'
+    columns: list[str] = []
+    params: list[Any] = []
+    for name in _PAGE_COLUMNS:
+        if name in _SLOT_COLUMNS:
+            columns.append(f"({slot_match.subquery_sql(_SLOT_COLUMNS[name])})")
+            params += slot_match.params
+        elif name == "next_slot_starts_at":
+            columns.append(f"({slot_match.next_start_sql()})")
+            params += slot_match.params
+        elif name == "distance_km":
+            if point is None:
+                columns.append("NULL")
+            else:
+                columns.append(f'(ST_Distance({_MISSION}."location", {_POINT_SQL}) / %s)')
+                params += [*_point_params(point), 1000.0]
+        elif name in _COMPUTED_COLUMNS:
+            columns.append(_COMPUTED_COLUMNS[name].format(geometry=geometry))
+        else:
+            columns.append(f'{_MISSION}."{name}"')
+    total_sql, total_params = _capped_count_sql(base)
+    if nearest_first:
+        assert point is not None  # nearest first needs one
+        order = f'({_MISSION}."location" <-> {_POINT_SQL}) ASC NULLS LAST'
+        order_params: tuple[Any, ...] = _point_params(point)
+    else:
+        order, order_params = '"next_slot_starts_at" ASC NULLS LAST', ()
+    names = ", ".join(
+        f'{column} AS "{name}"' for column, name in zip(columns, _PAGE_COLUMNS, strict=True)
+    )
+    sql = (
+        f'SELECT {names}, ({total_sql}) AS "search_total" FROM {_MISSION} '  # noqa: S608
+        f'WHERE {where} AND {_MISSION}."id" IN ({ids_sql}) '
+        f'ORDER BY {order}, {_MISSION}."id" ASC LIMIT %s'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            (*params, *total_params, *where_params, *ids_params, *order_params, limit + 1),
+        )
+        rows = _PageRows(cursor.fetchall())
+    rows.capped = True
+    return rows
+
+
+def _sorted_page_rows(filters: MissionSearchFilters, *, offset: int, limit: int) -> _PageRows:
+    """The rows of a page found by sorting every candidate (a place or words in a smaller
+    tenant, or sorted by relevance or newest), with the exact total as a window over them,
+    ordered like the page: PostgreSQL then sorts the candidates once and keeps narrow rows for
+    the count (`OVER ()` kept the search vector and spilled to disk past ~8,000 text matches)."""
+    missions, order, _base = _search_ordered(filters)
+    geometry = location_as_geometry()
+    rows = (
+        missions.prefetch_related(None)
+        .annotate(
+            lat=PointY(geometry),
+            lng=PointX(geometry),
+            organization_summary=RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
+            cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
+            search_total=Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None)),
+        )
+        .values_list(*_PAGE_COLUMNS, "search_total")
+    )
+    return _PageRows(rows[offset : offset + limit + 1])
 
 
 class _PageWithTotal(Sequence[SearchResult]):

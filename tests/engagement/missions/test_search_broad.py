@@ -298,3 +298,73 @@ def test_nearest_first_keeps_the_id_order_of_missions_at_one_address_across_page
 
     assert every_page(filters, size=size) == expected
     assert len(expected) == 7
+
+
+WALKED_AND_SORTED = {
+    **SOONEST_WITH_A_PLACE_OR_WORDS,
+    "radius + cause, nearest": {
+        "lat": 48.8566,
+        "lng": 2.3522,
+        "radius_km": 3,
+        "causes": ("b-food",),
+    },
+    "box + dates, nearest": {
+        "bbox": (2.30, 48.83, 2.40, 48.89),
+        "lat": 48.86,
+        "lng": 2.34,
+        **_range(4, 10),
+    },
+}
+
+
+@pytest.mark.parametrize("shape", WALKED_AND_SORTED)
+def test_a_walked_page_holds_the_values_of_the_sorted_page(world, shape, monkeypatch):
+    """A walked page's columns are written as SQL (search._walked_page_rows), a sorted page's
+    by the ORM: for the same search, row for row, every value is the same (the next matching
+    date, its seats, the distance, the location, the organization and the causes)."""
+    filters = MissionSearchFilters(**WALKED_AND_SORTED[shape])
+    sorted_page = mission_search_page(filters=filters, offset=0, limit=50)
+    monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
+    walked_page = mission_search_page(filters=filters, offset=0, limit=50)
+
+    assert walked_page.results == sorted_page.results
+    assert walked_page.total == sorted_page.total
+    assert bool(sorted_page.results) is (shape != "empty box")
+
+
+def test_a_broad_page_holds_what_mission_search_annotates(world):
+    """The broad walk's page (always walked) against the reference queryset's annotations."""
+    page = mission_search_page(filters=MissionSearchFilters(**_range(4, 10)), offset=0, limit=50)
+    reference = mission_search(filters=MissionSearchFilters(**_range(4, 10)))
+
+    assert [
+        (
+            row.pk,
+            row.next_slot_id,
+            row.next_slot_starts_at,
+            row.next_slot_ends_at,
+            row.seats_left,
+            row.organization["id"],
+            [cause["slug"] for cause in row.causes],
+        )
+        for row in page.results
+    ] == [
+        (
+            mission.pk,
+            mission.next_slot_id,
+            mission.next_slot_starts_at,
+            mission.next_slot_ends_at,
+            mission.seats_left,
+            mission.organization_id,
+            [cause.slug for cause in mission.causes.all()],
+        )
+        for mission in reference
+    ]
+    assert page.results, "the range holds missions"
+
+
+def test_the_candidates_condition_refuses_a_join():
+    """search._where_sql cuts the WHERE out of the candidates' SQL; a filter through a join
+    would be lost with the FROM, so it fails instead."""
+    with pytest.raises(ValueError, match="not a plain mission query"):
+        search._where_sql(Mission.objects.filter(organization__name="x"))
