@@ -1024,7 +1024,7 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
       candidate, by walking the slots in start order (_soonest_page_ids) or the location index
       in distance order (_nearest_page_ids), and the total is counted up to
       SEARCH_EXACT_TOTAL_LIMIT + 1 in an InitPlan (exact up to the limit, "more than" beyond);
-      the statement is written as SQL around the candidates' condition (_walked_page_rows);
+      the statement is written as SQL around the candidates' condition (_page_rows_sql);
     - a place (radius, box) or words in a smaller tenant, or sorted by relevance or newest: the
       candidates are all read and sorted for the page, so the exact total is a window over
       them, whatever its size.
@@ -1056,7 +1056,14 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
                 offset=offset,
                 limit=limit + 1,
             )
-        page = _walked_page_rows(base, point, page_ids, nearest_first=nearest_first, limit=limit)
+        page = _page_rows_sql(
+            base,
+            nearest_to=point if nearest_first else None,
+            distance_from=point,
+            page_ids=page_ids,
+            offset=offset,
+            limit=limit,
+        )
     else:
         page = _sorted_page_rows(filters, offset=offset, limit=limit)
     if page:
@@ -1085,20 +1092,11 @@ class _PageRows(list[tuple[Any, ...]]):
     capped = False
 
 
-def _walked_page_rows(
-    base: _SearchBase,
-    point: tuple[float, float] | None,
-    page_ids: RawSQL,
-    *,
-    nearest_first: bool,
-    limit: int,
-) -> _PageRows:
-    """The rows of a page whose ids a walk found, with the capped total: one statement,
-    written as SQL from the candidates' condition (compiled once) and the walk's. Same
-    columns, values and order as _sorted_page_rows gives, for these rows."""
-    slot_match = base.slot_match
-    where, where_params = base.missions_where
-    ids_sql, ids_params = page_ids.sql, tuple(page_ids.params)
+def _page_columns_sql(
+    slot_match: _SlotMatch, point: tuple[float, float] | None
+) -> tuple[str, list[Any]]:
+    """The page query's columns (_PAGE_COLUMNS, named) as SQL, with their parameters: the
+    same expressions as _search_ordered's annotations."""
     geometry = f'({_MISSION}."location")::geometry(GEOMETRY,4326)'
     columns: list[str] = []
     params: list[Any] = []
@@ -1119,36 +1117,90 @@ def _walked_page_rows(
             columns.append(_COMPUTED_COLUMNS[name].format(geometry=geometry))
         else:
             columns.append(f'{_MISSION}."{name}"')
-    total_sql, total_params = _capped_count_sql(base)
-    if nearest_first:
-        assert point is not None  # nearest first needs one
-        order = f'({_MISSION}."location" <-> {_POINT_SQL}) ASC NULLS LAST'
-        order_params: tuple[Any, ...] = _point_params(point)
-    else:
-        order, order_params = '"next_slot_starts_at" ASC NULLS LAST', ()
-    names = ", ".join(
-        f'{column} AS "{name}"' for column, name in zip(columns, _PAGE_COLUMNS, strict=True)
+    pairs = zip(columns, _PAGE_COLUMNS, strict=True)
+    return ", ".join(f'{column} AS "{name}"' for column, name in pairs), params
+
+
+def _page_order_sql(
+    slot_match: _SlotMatch, point: tuple[float, float] | None
+) -> tuple[str, tuple[Any, ...]]:
+    """_order_by's order as SQL: nearest `point` first, else the soonest next matching date."""
+    if point is not None:
+        return (
+            f'({_MISSION}."location" <-> {_POINT_SQL}) ASC NULLS LAST, {_MISSION}."id" ASC',
+            _point_params(point),
+        )
+    return (
+        f'({slot_match.next_start_sql()}) ASC NULLS LAST, {_MISSION}."id" ASC',
+        slot_match.params,
     )
+
+
+def _page_rows_sql(
+    base: _SearchBase,
+    *,
+    nearest_to: tuple[float, float] | None,
+    distance_from: tuple[float, float] | None,
+    page_ids: RawSQL | None,
+    offset: int,
+    limit: int,
+) -> _PageRows:
+    """One page's rows and total in one statement, written as SQL around the candidates'
+    condition (compiled once): nearest `nearest_to` first, else soonest first; `distance_from`
+    gives distance_km. Same columns, values and order as mission_search's.
+
+    - `page_ids` (a walk found them, offset applied): these rows, with the total counted up to
+      SEARCH_EXACT_TOTAL_LIMIT + 1 (an InitPlan);
+    - else every candidate is read and sorted for the page, and the exact total is a window
+      over them ordered like the page: PostgreSQL then sorts the candidates once and keeps
+      narrow rows for the count (`OVER ()` kept the search vector and spilled to disk past
+      ~8,000 text matches).
+    """
+    columns, column_params = _page_columns_sql(base.slot_match, distance_from)
+    order, order_params = _page_order_sql(base.slot_match, nearest_to)
+    where, where_params = base.missions_where
+    if page_ids is None:
+        total = (
+            f'COUNT({_MISSION}."id") OVER (ORDER BY {order} '
+            "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+        )
+        total_params: tuple[Any, ...] = order_params
+        condition, condition_params = where, where_params
+        window: tuple[Any, ...] = (limit + 1, offset)
+    else:
+        total_sql, total_params = _capped_count_sql(base)
+        total = f"({total_sql})"
+        condition = f'{where} AND {_MISSION}."id" IN ({page_ids.sql})'
+        condition_params = (*where_params, *page_ids.params)
+        window = (limit + 1, 0)
     sql = (
-        f'SELECT {names}, ({total_sql}) AS "search_total" FROM {_MISSION} '  # noqa: S608
-        f'WHERE {where} AND {_MISSION}."id" IN ({ids_sql}) '
-        f'ORDER BY {order}, {_MISSION}."id" ASC LIMIT %s'
+        f'SELECT {columns}, {total} AS "search_total" FROM {_MISSION} '  # noqa: S608
+        f"WHERE {condition} ORDER BY {order} LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            sql,
-            (*params, *total_params, *where_params, *ids_params, *order_params, limit + 1),
+            sql, (*column_params, *total_params, *condition_params, *order_params, *window)
         )
         rows = _PageRows(cursor.fetchall())
-    rows.capped = True
+    rows.capped = page_ids is not None
     return rows
 
 
 def _sorted_page_rows(filters: MissionSearchFilters, *, offset: int, limit: int) -> _PageRows:
     """The rows of a page found by sorting every candidate (a place or words in a smaller
-    tenant, or sorted by relevance or newest), with the exact total as a window over them,
-    ordered like the page: PostgreSQL then sorts the candidates once and keeps narrow rows for
-    the count (`OVER ()` kept the search vector and spilled to disk past ~8,000 text matches)."""
+    tenant, or sorted by relevance or newest), with the exact total. Nearest or soonest first
+    as SQL (_page_rows_sql); by relevance or newest with the ORM, whose text-search expressions
+    (text_search.search_query) are written in one place."""
+    sort = filters.effective_sort
+    if sort in ("distance", "soonest"):
+        return _page_rows_sql(
+            _search_candidates(filters),
+            nearest_to=filters.point if sort == "distance" else None,
+            distance_from=filters.point,
+            page_ids=None,
+            offset=offset,
+            limit=limit,
+        )
     missions, order, _base = _search_ordered(filters)
     geometry = location_as_geometry()
     rows = (

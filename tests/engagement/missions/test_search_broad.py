@@ -4,6 +4,7 @@ plan must give the rows of mission_search (the reference order) in the same orde
 
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
 from datetime import date, timedelta
 
 import pytest
@@ -300,67 +301,86 @@ def test_nearest_first_keeps_the_id_order_of_missions_at_one_address_across_page
     assert len(expected) == 7
 
 
-WALKED_AND_SORTED = {
+WRITTEN_AS_SQL = {
     **SOONEST_WITH_A_PLACE_OR_WORDS,
-    "radius + cause, nearest": {
-        "lat": 48.8566,
-        "lng": 2.3522,
-        "radius_km": 3,
-        "causes": ("b-food",),
-    },
+    "no filter": {},
+    "dates only": _range(4, 10),
+    "point + cause": {"lat": 48.86, "lng": 2.34, "causes": ("b-food",)},
+    "radius + cause, nearest": {"lat": 48.86, "lng": 2.34, "radius_km": 3, "causes": ("b-food",)},
     "box + dates, nearest": {
         "bbox": (2.30, 48.83, 2.40, 48.89),
         "lat": 48.86,
         "lng": 2.34,
         **_range(4, 10),
     },
+    "words, by relevance": {"q": "coup de main"},
 }
 
 
-@pytest.mark.parametrize("shape", WALKED_AND_SORTED)
-def test_a_walked_page_holds_the_values_of_the_sorted_page(world, shape, monkeypatch):
-    """A walked page's columns are written as SQL (search._walked_page_rows), a sorted page's
-    by the ORM: for the same search, row for row, every value is the same (the next matching
-    date, its seats, the distance, the location, the organization and the causes)."""
-    filters = MissionSearchFilters(**WALKED_AND_SORTED[shape])
-    sorted_page = mission_search_page(filters=filters, offset=0, limit=50)
-    monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
-    walked_page = mission_search_page(filters=filters, offset=0, limit=50)
-
-    assert walked_page.results == sorted_page.results
-    assert walked_page.total == sorted_page.total
-    assert bool(sorted_page.results) is (shape != "empty box")
-
-
-def test_a_broad_page_holds_what_mission_search_annotates(world):
-    """The broad walk's page (always walked) against the reference queryset's annotations."""
-    page = mission_search_page(filters=MissionSearchFilters(**_range(4, 10)), offset=0, limit=50)
-    reference = mission_search(filters=MissionSearchFilters(**_range(4, 10)))
-
-    assert [
-        (
-            row.pk,
-            row.next_slot_id,
-            row.next_slot_starts_at,
-            row.next_slot_ends_at,
-            row.seats_left,
-            row.organization["id"],
-            [cause["slug"] for cause in row.causes],
+def reference_rows(filters: MissionSearchFilters) -> list[tuple]:  # type: ignore[type-arg]
+    """What a page shows of each mission of mission_search (the ORM query, its annotations and
+    prefetched relations), in SearchResult's terms."""
+    rows = []
+    for mission in mission_search(filters=filters):
+        organization = mission.organization
+        rows.append(
+            (
+                mission.pk,
+                mission.title,
+                mission.summary,
+                mission.city,
+                mission.postcode,
+                mission.is_remote,
+                mission.is_step_free,
+                mission.is_open_to_minors,
+                mission.is_beginner_friendly,
+                mission.requires_approval,
+                mission.published_at,
+                None if mission.location is None else pytest.approx(mission.location.y),
+                None if mission.location is None else pytest.approx(mission.location.x),
+                mission.distance_km,
+                mission.next_slot_id,
+                mission.next_slot_starts_at,
+                mission.next_slot_ends_at,
+                mission.seats_left,
+                {
+                    "id": organization.pk,
+                    "name": organization.name,
+                    "slug": organization.slug,
+                    "kind": organization.kind,
+                    "verification_status": organization.verification_status,
+                    "logo": organization.logo.name or "",
+                },
+                [
+                    {
+                        "id": cause.pk,
+                        "slug": cause.slug,
+                        "name_fr": cause.name_fr,
+                        "name_en": cause.name_en,
+                    }
+                    for cause in mission.causes.all()
+                ],
+            )
         )
-        for row in page.results
-    ] == [
-        (
-            mission.pk,
-            mission.next_slot_id,
-            mission.next_slot_starts_at,
-            mission.next_slot_ends_at,
-            mission.seats_left,
-            mission.organization_id,
-            [cause.slug for cause in mission.causes.all()],
-        )
-        for mission in reference
-    ]
-    assert page.results, "the range holds missions"
+    return rows
+
+
+@pytest.mark.parametrize("shape", WRITTEN_AS_SQL)
+@pytest.mark.parametrize("plan", PLANS[:2])
+def test_a_page_holds_what_mission_search_gives_value_for_value(world, shape, plan, monkeypatch):
+    """A page's statement is written as SQL (search._page_rows_sql) for walked pages and for
+    sorted pages nearest or soonest first, and by the ORM by relevance or newest: every value
+    of every row is the reference's (the ORM's annotations and relations), under each plan."""
+    use_plan(plan, monkeypatch)
+    filters = MissionSearchFilters(**WRITTEN_AS_SQL[shape])
+    page = mission_search_page(filters=filters, offset=0, limit=50)
+
+    assert [astuple_shallow(row) for row in page.results] == reference_rows(filters)
+    assert bool(page.results) is (shape != "empty box")
+
+
+def astuple_shallow(row) -> tuple:  # type: ignore[no-untyped-def,type-arg]
+    return tuple(getattr(row, field.name) for field in dataclass_fields(row))
 
 
 def test_the_candidates_condition_refuses_a_join():
