@@ -166,7 +166,7 @@ class _SlotMatch:
     """
 
     where: str
-    params: tuple[object, ...]
+    params: tuple[Any, ...]
     # Whether dates or availabilities narrow the slots beyond "can be joined" (then the mission's
     # joinable flag is not enough and the slots are read).
     narrowed: bool = False
@@ -1281,7 +1281,8 @@ def mission_map_points(
     When there are more pins than the cap, the ones kept are those nearest the point, else
     nearest the centre of the box (what the visitor looks at), else the soonest; `sort` does
     not apply to pins. Nearest first, they are read as a nearest-first page is
-    (_nearest_page_ids), a box in a tenant with few missions by sorting its candidates.
+    (_nearest_page_ids), a box in a tenant with few missions by sorting its candidates. The
+    statement is written as SQL around the candidates' condition, as a page's.
     """
     centre = filters.point
     if centre is None and filters.bbox is not None:
@@ -1290,9 +1291,10 @@ def mission_map_points(
     budgeted = walked and _narrowed(filters)
     base = _search_candidates(filters, walked=budgeted)
     slot_match = base.slot_match
-    missions = base.missions.filter(location__isnull=False)
+    where, where_params = base.missions_where
+    condition = f'{where} AND {_MISSION}."location" IS NOT NULL'
+    condition_params: tuple[Any, ...] = where_params
     if centre is not None:
-        nearest = NearestTo(F("location"), GeographyPoint(*centre))
         if walked:
             # Found as a nearest-first page is (a walk of the location index from the centre,
             # within a budget), not by sorting every candidate of the box.
@@ -1305,14 +1307,22 @@ def mission_map_points(
                 offset=0,
                 limit=limit,
             )
-            missions = missions.filter(pk__in=nearest_ids)
-        missions = missions.order_by(nearest.asc(), "id")
+            condition = f'{condition} AND {_MISSION}."id" IN ({nearest_ids.sql})'
+            condition_params = (*condition_params, *nearest_ids.params)
+        order = f'({_MISSION}."location" <-> {_POINT_SQL}) ASC, {_MISSION}."id" ASC'
+        order_params: tuple[Any, ...] = _point_params(centre)
     else:
-        missions = missions.order_by(slot_match.next_start().asc(nulls_last=True), "id")
-    geometry = location_as_geometry()
-    rows = missions.annotate(
-        lat=PointY(geometry),
-        lng=PointX(geometry),
-        next_slot_starts_at=slot_match.next_start(),
-    ).values("id", "title", "lat", "lng", "next_slot_starts_at")
-    return list(rows[:limit])
+        order, order_params = _page_order_sql(slot_match, None)
+    # Written as SQL around the candidates' condition, as a page is (_page_rows_sql).
+    geometry = f'({_MISSION}."location")::geometry(GEOMETRY,4326)'
+    sql = (
+        f'SELECT {_MISSION}."id", {_MISSION}."title", ST_Y({geometry}), ST_X({geometry}), '  # noqa: S608
+        f"({slot_match.next_start_sql()}) FROM {_MISSION} WHERE {condition} "
+        f"ORDER BY {order} LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*slot_match.params, *condition_params, *order_params, limit))
+        return [
+            {"id": pk, "title": title, "lat": lat, "lng": lng, "next_slot_starts_at": starts_at}
+            for pk, title, lat, lng, starts_at in cursor.fetchall()
+        ]

@@ -182,7 +182,19 @@ def test_map_pins_are_the_nearest_to_the_centre_in_the_reference_order(
 
     pins = search.mission_map_points(filters=filters, limit=limit)
 
-    assert [pin["id"] for pin in pins] == [row.pk for row in located][:limit]
+    assert (
+        pins
+        == [
+            {
+                "id": row.pk,
+                "title": row.title,
+                "lat": pytest.approx(row.location.y),
+                "lng": pytest.approx(row.location.x),
+                "next_slot_starts_at": row.next_slot_starts_at,
+            }
+            for row in located
+        ][:limit]
+    )
 
 
 def test_the_sphere_distance_is_the_one_postgis_orders_by(in_paris):
