@@ -1024,10 +1024,11 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
       candidate, by walking the slots in start order (_soonest_page_ids) or the location index
       in distance order (_nearest_page_ids), and the total is counted up to
       SEARCH_EXACT_TOTAL_LIMIT + 1 in an InitPlan (exact up to the limit, "more than" beyond);
-      the statement is written as SQL around the candidates' condition (_page_rows_sql);
     - a place (radius, box) or words in a smaller tenant, or sorted by relevance or newest: the
       candidates are all read and sorted for the page, so the exact total is a window over
       them, whatever its size.
+    Both are written as SQL around the candidates' condition (_page_rows_sql), but by
+    relevance or newest (the ORM query of _sorted_page_rows).
     A page past the end has no row to carry the total, so only then is the total counted
     separately (up to the limit).
 
