@@ -18,7 +18,12 @@ from django.utils import timezone
 
 from engagement.campaigns.models import Campaign
 from engagement.missions.models import Mission
-from engagement.missions.search import MissionSearchFilters, SearchResult, mission_search
+from engagement.missions.search import (
+    MissionSearchFilters,
+    SearchResult,
+    mission_search,
+    search_result_from_mission,
+)
 from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
 from engagement.programmes.selectors import TeamStanding, team_standings
@@ -154,49 +159,8 @@ def campaign_featured_cards(campaign: Campaign) -> list[SearchResult]:
         .filter(pk__in=campaign.featured_missions.values("pk"))
         .order_by("title", "pk")
     )
-    cards = []
-    for mission in missions:
-        organization = mission.organization
-        cards.append(
-            SearchResult(
-                id=mission.pk,
-                title=mission.title,
-                summary=mission.summary,
-                city=mission.city,
-                postcode=mission.postcode,
-                is_remote=mission.is_remote,
-                is_step_free=mission.is_step_free,
-                is_open_to_minors=mission.is_open_to_minors,
-                is_beginner_friendly=mission.is_beginner_friendly,
-                requires_approval=mission.requires_approval,
-                published_at=mission.published_at,
-                lat=mission.location.y if mission.location else None,
-                lng=mission.location.x if mission.location else None,
-                distance_km=None,
-                next_slot_id=mission.next_slot_id,  # type: ignore[attr-defined]
-                next_slot_starts_at=mission.next_slot_starts_at,  # type: ignore[attr-defined]
-                next_slot_ends_at=mission.next_slot_ends_at,  # type: ignore[attr-defined]
-                seats_left=mission.seats_left,  # type: ignore[attr-defined]
-                organization={
-                    "id": organization.pk,
-                    "name": organization.name,
-                    "slug": organization.slug,
-                    "kind": organization.kind,
-                    "verification_status": organization.verification_status,
-                    "logo": organization.logo.name if organization.logo else "",
-                },
-                causes=[
-                    {
-                        "id": cause.pk,
-                        "slug": cause.slug,
-                        "name_fr": cause.name_fr,
-                        "name_en": cause.name_en,
-                    }
-                    for cause in mission.causes.all()
-                ],
-            )
-        )
-    return cards
+    # No point given: distance_km is None, as on a page without one.
+    return [search_result_from_mission(mission) for mission in missions]
 
 
 def published_mission_choices() -> list[tuple[int, str]]:

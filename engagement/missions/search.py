@@ -531,6 +531,45 @@ class SearchResult:
         return [translated_label(cause["name_fr"], cause["name_en"]) for cause in self.causes]
 
 
+def search_result_from_mission(mission: Mission) -> SearchResult:
+    """A mission of mission_search (its annotations, its organization and causes prefetched)
+    as the SearchResult a page of mission_search_page holds for it."""
+    organization = mission.organization
+    location = mission.location
+    return SearchResult(
+        id=mission.pk,
+        title=mission.title,
+        summary=mission.summary,
+        city=mission.city,
+        postcode=mission.postcode,
+        is_remote=mission.is_remote,
+        is_step_free=mission.is_step_free,
+        is_open_to_minors=mission.is_open_to_minors,
+        is_beginner_friendly=mission.is_beginner_friendly,
+        requires_approval=mission.requires_approval,
+        published_at=mission.published_at,
+        lat=location.y if location else None,
+        lng=location.x if location else None,
+        distance_km=mission.distance_km,  # type: ignore[attr-defined]
+        next_slot_id=mission.next_slot_id,  # type: ignore[attr-defined]
+        next_slot_starts_at=mission.next_slot_starts_at,  # type: ignore[attr-defined]
+        next_slot_ends_at=mission.next_slot_ends_at,  # type: ignore[attr-defined]
+        seats_left=mission.seats_left,  # type: ignore[attr-defined]
+        organization={
+            "id": organization.pk,
+            "name": organization.name,
+            "slug": organization.slug,
+            "kind": organization.kind,
+            "verification_status": organization.verification_status,
+            "logo": organization.logo.name if organization.logo else "",
+        },
+        causes=[
+            {"id": cause.pk, "slug": cause.slug, "name_fr": cause.name_fr, "name_en": cause.name_en}
+            for cause in mission.causes.all()
+        ],
+    )
+
+
 # Read with the page (output columns are evaluated for the rows of the page only) instead of
 # two prefetch queries: at 20 rows, building model instances and prefetching cost more than
 # the SQL (bench/search.py, docs/benchmarks.md). Plain `json` is decoded by psycopg.

@@ -4,7 +4,7 @@ plan must give the rows of mission_search (the reference order) in the same orde
 
 from __future__ import annotations
 
-from dataclasses import fields as dataclass_fields
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -15,9 +15,11 @@ from engagement.missions import search
 from engagement.missions.models import Mission, Slot
 from engagement.missions.search import (
     MissionSearchFilters,
+    SearchResult,
     mission_search,
     mission_search_page,
     mission_search_paginated,
+    search_result_from_mission,
 )
 from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory
 from tests.engagement.missions.search_support import (
@@ -317,52 +319,17 @@ WRITTEN_AS_SQL = {
 }
 
 
-def reference_rows(filters: MissionSearchFilters) -> list[tuple]:  # type: ignore[type-arg]
+def reference_rows(filters: MissionSearchFilters) -> list[SearchResult]:
     """What a page shows of each mission of mission_search (the ORM query, its annotations and
-    prefetched relations), in SearchResult's terms."""
-    rows = []
-    for mission in mission_search(filters=filters):
-        organization = mission.organization
-        rows.append(
-            (
-                mission.pk,
-                mission.title,
-                mission.summary,
-                mission.city,
-                mission.postcode,
-                mission.is_remote,
-                mission.is_step_free,
-                mission.is_open_to_minors,
-                mission.is_beginner_friendly,
-                mission.requires_approval,
-                mission.published_at,
-                None if mission.location is None else pytest.approx(mission.location.y),
-                None if mission.location is None else pytest.approx(mission.location.x),
-                mission.distance_km,
-                mission.next_slot_id,
-                mission.next_slot_starts_at,
-                mission.next_slot_ends_at,
-                mission.seats_left,
-                {
-                    "id": organization.pk,
-                    "name": organization.name,
-                    "slug": organization.slug,
-                    "kind": organization.kind,
-                    "verification_status": organization.verification_status,
-                    "logo": organization.logo.name or "",
-                },
-                [
-                    {
-                        "id": cause.pk,
-                        "slug": cause.slug,
-                        "name_fr": cause.name_fr,
-                        "name_en": cause.name_en,
-                    }
-                    for cause in mission.causes.all()
-                ],
-            )
+    prefetched relations); the location compared to the float's precision."""
+    return [
+        replace(
+            result,
+            lat=None if result.lat is None else pytest.approx(result.lat),
+            lng=None if result.lng is None else pytest.approx(result.lng),
         )
-    return rows
+        for result in map(search_result_from_mission, mission_search(filters=filters))
+    ]
 
 
 @pytest.mark.parametrize("shape", WRITTEN_AS_SQL)
@@ -375,12 +342,8 @@ def test_a_page_holds_what_mission_search_gives_value_for_value(world, shape, pl
     filters = MissionSearchFilters(**WRITTEN_AS_SQL[shape])
     page = mission_search_page(filters=filters, offset=0, limit=50)
 
-    assert [astuple_shallow(row) for row in page.results] == reference_rows(filters)
+    assert page.results == reference_rows(filters)
     assert bool(page.results) is (shape != "empty box")
-
-
-def astuple_shallow(row) -> tuple:  # type: ignore[no-untyped-def,type-arg]
-    return tuple(getattr(row, field.name) for field in dataclass_fields(row))
 
 
 def test_the_candidates_condition_refuses_a_join():
