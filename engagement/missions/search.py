@@ -205,6 +205,13 @@ class _SlotMatch:
 
 SLOT_TABLE = Slot._meta.db_table
 MISSION_TABLE = Mission._meta.db_table
+# What the results show of their next matching slot (_SlotMatch.subquery's column), by result
+# column: the ORM annotations and the SQL page read the same expressions.
+_SLOT_COLUMNS = {
+    "next_slot_id": "s.id",
+    "next_slot_ends_at": "s.ends_at",
+    "seats_left": "GREATEST(s.capacity - s.confirmed_count - s.held_count, 0)",
+}
 _MISSION = f'"{MISSION_TABLE}"'
 # geo.GeographyPoint's SQL: its parameters are the longitude, then the latitude.
 _POINT_SQL = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
@@ -472,12 +479,8 @@ def _search_ordered(
         distance_km = Value(None, output_field=FloatField())
     missions = missions.annotate(
         distance_km=distance_km,
-        next_slot_id=slot_match.subquery("s.id"),
         next_slot_starts_at=slot_match.next_start(),
-        next_slot_ends_at=slot_match.subquery("s.ends_at"),
-        seats_left=slot_match.subquery(
-            "GREATEST(s.capacity - s.confirmed_count - s.held_count, 0)"
-        ),
+        **{name: slot_match.subquery(column) for name, column in _SLOT_COLUMNS.items()},
     )
     # The organization is prefetched for the page rather than joined: the planner cannot push a
     # join above ORDER BY / LIMIT, so a join would be paid for every candidate row.
@@ -600,13 +603,7 @@ _PAGE_COLUMNS = tuple(
 )
 
 
-# The page columns a walked page writes as SQL: the next matching slot's (as in
-# _search_ordered), then the location and the summaries ({geometry}: the location as geometry).
-_SLOT_COLUMNS = {
-    "next_slot_id": "s.id",
-    "next_slot_ends_at": "s.ends_at",
-    "seats_left": "GREATEST(s.capacity - s.confirmed_count - s.held_count, 0)",
-}
+# The page columns written as SQL besides the slot's ({geometry}: the location as geometry).
 _COMPUTED_COLUMNS = {
     "lat": "ST_Y({geometry})",
     "lng": "ST_X({geometry})",
@@ -1079,7 +1076,8 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     # A place or words found by a walk (a tenant with many missions): the walk has a budget.
     budgeted = (walks_slots or nearest_first) and _narrowed(filters)
     point = filters.point
-    if walks_slots or nearest_first:
+    walked = walks_slots or nearest_first
+    if walked:
         base = _search_candidates(filters, walked=budgeted)
         if walks_slots:
             # The page's ids come from the walk (which applied the offset); the rows are then
@@ -1108,7 +1106,8 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
         page = _sorted_page_rows(filters, offset=offset, limit=limit)
     if page:
         total = page[0][-1]
-        is_exact = not page.capped or total <= SEARCH_EXACT_TOTAL_LIMIT
+        # A walked page's total was counted up to the cap; a sorted page's is exact.
+        is_exact = not walked or total <= SEARCH_EXACT_TOTAL_LIMIT
         return SearchPage(
             results=[SearchResult(*row[:-1]) for row in page[:limit]],
             total=total if is_exact else SEARCH_EXACT_TOTAL_LIMIT,
@@ -1123,13 +1122,6 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
         total=min(total, SEARCH_EXACT_TOTAL_LIMIT),
         total_is_exact=total <= SEARCH_EXACT_TOTAL_LIMIT,
     )
-
-
-class _PageRows(list[tuple[Any, ...]]):
-    """The page query's rows (_PAGE_COLUMNS and the total); `capped`: the total was counted up
-    to SEARCH_EXACT_TOTAL_LIMIT + 1 only."""
-
-    capped = False
 
 
 def _page_columns_sql(
@@ -1184,7 +1176,7 @@ def _page_rows_sql(
     page_ids: RawSQL | None,
     offset: int,
     limit: int,
-) -> _PageRows:
+) -> list[tuple[Any, ...]]:
     """One page's rows and total in one statement, written as SQL around the candidates'
     condition (compiled once): nearest `nearest_to` first, else soonest first; `distance_from`
     gives distance_km. Same columns, values and order as mission_search's.
@@ -1221,12 +1213,12 @@ def _page_rows_sql(
         cursor.execute(
             sql, (*column_params, *total_params, *condition_params, *order_params, *window)
         )
-        rows = _PageRows(cursor.fetchall())
-    rows.capped = page_ids is not None
-    return rows
+        return cursor.fetchall()
 
 
-def _sorted_page_rows(filters: MissionSearchFilters, *, offset: int, limit: int) -> _PageRows:
+def _sorted_page_rows(
+    filters: MissionSearchFilters, *, offset: int, limit: int
+) -> list[tuple[Any, ...]]:
     """The rows of a page found by sorting every candidate (a place or words in a smaller
     tenant, or sorted by relevance or newest), with the exact total. Nearest or soonest first
     as SQL (_page_rows_sql); by relevance or newest with the ORM, whose text-search expressions
@@ -1254,7 +1246,7 @@ def _sorted_page_rows(filters: MissionSearchFilters, *, offset: int, limit: int)
         )
         .values_list(*_PAGE_COLUMNS, "search_total")
     )
-    return _PageRows(rows[offset : offset + limit + 1])
+    return list(rows[offset : offset + limit + 1])
 
 
 class _PageWithTotal(Sequence[SearchResult]):
