@@ -40,8 +40,8 @@ def mission_with_upcoming_slots(*, mission: Mission) -> Mission:
     (`upcoming_slots`, at most DETAIL_SLOTS_LIMIT): what choosing a date needs, one query.
 
     A plain LIMIT on this mission's slots: a sliced Prefetch would number every mission's
-    slots with a window (ROW_NUMBER() ... QUALIFY), built for many missions at once; compiling
-    it cost ~0.7 ms of CPU per mission page (bench/throughput.py --profile)."""
+    slots with a window (ROW_NUMBER() ... QUALIFY), built for many missions at once; its
+    compile showed as 1.8 ms per mission page under cProfile (bench/throughput.py --profile)."""
     slots = list(upcoming_slots().filter(mission_id=mission.pk)[:DETAIL_SLOTS_LIMIT])
     for slot in slots:
         slot.mission = mission  # as a prefetch sets it: no query when a slot names its mission
