@@ -214,7 +214,9 @@ _SLOT_COLUMNS = {
 }
 _MISSION = f'"{MISSION_TABLE}"'
 # geo.GeographyPoint's SQL: its parameters are the longitude, then the latitude.
-_POINT_SQL = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
+_POINT_SQL = GeographyPoint.template % {"expressions": "%s, %s"}
+# geo.location_as_geometry's SQL: the location as planar geometry (the mission_geometry index).
+_GEOMETRY_SQL = f'({_MISSION}."location")::geometry(GEOMETRY,4326)'
 # What Django writes before the WHERE of `missions.order_by().values("pk")`.
 _SELECT_MISSION_PK = f'SELECT {_MISSION}."id" AS "pk" FROM {_MISSION} WHERE '  # noqa: S608
 
@@ -603,10 +605,10 @@ _PAGE_COLUMNS = tuple(
 )
 
 
-# The page columns written as SQL besides the slot's ({geometry}: the location as geometry).
+# The page columns written as SQL besides the slot's.
 _COMPUTED_COLUMNS = {
-    "lat": "ST_Y({geometry})",
-    "lng": "ST_X({geometry})",
+    "lat": f"ST_Y({_GEOMETRY_SQL})",
+    "lng": f"ST_X({_GEOMETRY_SQL})",
     "organization_summary": f"({_ORGANIZATION_SUMMARY_SQL})",
     "cause_summaries": f"({_CAUSE_SUMMARIES_SQL})",
 }
@@ -1129,7 +1131,6 @@ def _page_columns_sql(
 ) -> tuple[str, list[Any]]:
     """The page query's columns (_PAGE_COLUMNS, named) as SQL, with their parameters: the
     same expressions as _search_ordered's annotations."""
-    geometry = f'({_MISSION}."location")::geometry(GEOMETRY,4326)'
     columns: list[str] = []
     params: list[Any] = []
     for name in _PAGE_COLUMNS:
@@ -1146,7 +1147,7 @@ def _page_columns_sql(
                 columns.append(f'(ST_Distance({_MISSION}."location", {_POINT_SQL}) / %s)')
                 params += [*_point_params(point), 1000.0]
         elif name in _COMPUTED_COLUMNS:
-            columns.append(_COMPUTED_COLUMNS[name].format(geometry=geometry))
+            columns.append(_COMPUTED_COLUMNS[name])
         else:
             columns.append(f'{_MISSION}."{name}"')
     pairs = zip(columns, _PAGE_COLUMNS, strict=True)
@@ -1346,10 +1347,10 @@ def mission_map_points(
     else:
         order, order_params = _page_order_sql(slot_match, None)
     # Written as SQL around the candidates' condition, as a page is (_page_rows_sql).
-    geometry = f'({_MISSION}."location")::geometry(GEOMETRY,4326)'
     sql = (
-        f'SELECT {_MISSION}."id", {_MISSION}."title", ST_Y({geometry}), ST_X({geometry}), '  # noqa: S608
-        f"({slot_match.next_start_sql()}) FROM {_MISSION} WHERE {condition} "
+        f'SELECT {_MISSION}."id", {_MISSION}."title", {_COMPUTED_COLUMNS["lat"]}, '  # noqa: S608
+        f"{_COMPUTED_COLUMNS['lng']}, ({slot_match.next_start_sql()}) FROM {_MISSION} "
+        f"WHERE {condition} "
         f"ORDER BY {order} LIMIT %s"
     )
     with connection.cursor() as cursor:
