@@ -611,6 +611,7 @@ def generate(
     for thread in threads:
         thread.join()
     people = [VirtualUser(index, spec, port, mode) for index in range(users)]
+    print(MEASURE_START, flush=True)
     for person, before in zip(people, warm, strict=True):
         person.rng.seed(spec["seed"] * 7 + person.index)
         person.jars = before.jars
@@ -621,6 +622,7 @@ def generate(
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    print(MEASURE_END, flush=True)
     print(
         json.dumps(
             {
@@ -637,17 +639,104 @@ def generate(
 
 
 def _load(
-    spec_path: Path, port: int, users: int, seconds: float, mode: str, warmup: float
-) -> dict[str, Any]:
-    output = subprocess.run(  # noqa: S603
+    spec_path: Path,
+    port: int,
+    users: int,
+    seconds: float,
+    mode: str,
+    warmup: float,
+    server_pid: int,
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Run the generator; return its samples and the CPU seconds each part of the machine spent
+    during the measured window (read in /proc when the generator says it starts and ends)."""
+    generator = subprocess.Popen(  # noqa: S603
         [sys.executable, __file__, "--generate", str(spec_path), "--port", str(port)]
         + ["--users", str(users), "--duration", str(seconds), "--only", mode]
         + ["--warmup", str(warmup)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        check=True,
     )
-    return json.loads(output.stdout)
+    assert generator.stdout is not None
+    marks = {}
+    for line in generator.stdout:
+        if line.strip() in (MEASURE_START, MEASURE_END):
+            marks[line.strip()] = cpu_by_part(server_pid, generator.pid)
+        else:
+            output = line
+            break
+    output += generator.stdout.read()
+    if generator.wait() != 0 or len(marks) != 2:
+        raise SystemExit(f"the load generator failed (exit {generator.returncode})")
+    start, end = marks[MEASURE_START], marks[MEASURE_END]
+    return json.loads(output), {part: end[part] - start[part] for part in start}
+
+
+# Lines the generator prints when its measured window starts and ends.
+MEASURE_START = "measure-start"
+MEASURE_END = "measure-end"
+CPU_PARTS = ("gunicorn", "PostgreSQL", "Redis", "load generator", "the rest", "idle")
+
+
+def _process_seconds(pid: int, *, with_children: bool = False) -> float:
+    """CPU seconds (user + system) of one process, from /proc/PID/stat; with its reaped
+    children's if asked (the postmaster's: backends that exited)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    # Fields after the name: state is [0]; utime, stime, cutime, cstime are [11]..[14].
+    ticks = int(fields[11]) + int(fields[12])
+    if with_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_part(server_pid: int, generator_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by gunicorn (master and workers), PostgreSQL (every process of
+    the server, and the backends that exited), Redis, the load generator, the rest of the
+    machine, and idle time of all cores (/proc/stat)."""
+    names: dict[int, tuple[str, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        names[int(entry.name)] = (name, parent)
+    used = {part: 0.0 for part in CPU_PARTS}
+    for pid, (name, parent) in names.items():
+        if pid == server_pid or parent == server_pid:
+            used["gunicorn"] += _process_seconds(pid)
+        elif pid == generator_pid:
+            used["load generator"] += _process_seconds(pid)
+        elif name == "postgres" or name.startswith("postgres:"):
+            # The postmaster's own line also counts its children that exited.
+            used["PostgreSQL"] += _process_seconds(
+                pid, with_children=names.get(parent, ("",))[0] not in ("postgres",)
+            )
+        elif name == "redis-server":
+            used["Redis"] += _process_seconds(pid)
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    clock = os.sysconf("SC_CLK_TCK")
+    idle = (ticks[3] + ticks[4]) / clock  # idle and iowait
+    busy = sum(ticks[:8]) / clock - idle  # user … softirq, steal
+    used["idle"] = idle
+    used["the rest"] = busy - sum(used[part] for part in CPU_PARTS[:4])
+    return used
+
+
+def _cpu_table(cpu: dict[str, float], requests: int) -> None:
+    total = sum(cpu.values())
+    print(f"CPU during the measured window ({total:.1f} s of CPU time on all cores):")
+    print(f"{'part':<16}{'CPU s':>8}{'share':>8}{'ms/request':>12}")
+    for part in CPU_PARTS:
+        print(
+            f"{part:<16}{cpu[part]:>8.1f}{100 * cpu[part] / total:>7.0f}%"
+            f"{1000 * cpu[part] / max(requests, 1):>12.2f}"
+        )
 
 
 def _table(result: dict[str, Any], endpoints: list[str]) -> tuple[float, int]:
@@ -699,10 +788,13 @@ def _measure(args: argparse.Namespace, database: str, prefix: str) -> None:
                         continue
                     print(f"\n{mode} — load {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
                     warmup = args.warmup if mode == "mix" else BARE_WARMUP_SECONDS
-                    result = _load(spec_path, port, args.users, args.duration, mode, warmup)
+                    result, cpu = _load(
+                        spec_path, port, args.users, args.duration, mode, warmup, server.pid
+                    )
                     rates[mode], _errors = _table(
                         result, ENDPOINTS if mode == "mix" else ["bare view"]
                     )
+                    _cpu_table(cpu, len(result["samples"]))
                 if len(rates) == 2:
                     print(
                         f"\nmix / bare view: {rates['mix']:.1f} / {rates['bare']:.1f} req/s = "

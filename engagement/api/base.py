@@ -7,16 +7,19 @@ error shape {"detail", "code", "fields"} comes from tenants.api_conventions.exce
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -56,6 +59,15 @@ class EngagementApiView(APIView):
 
 class AuthenticatedApiView(EngagementApiView):
     permission_classes = [IsAuthenticated]
+
+
+def json_text_response(request: Request, text: str) -> HttpResponse | Response:
+    """A body already written as JSON text (by PostgreSQL: the map's pins), sent as it is when
+    JSON was negotiated, as JSONRenderer would send it; another renderer (the browsable API)
+    gets it parsed."""
+    if isinstance(request.accepted_renderer, JSONRenderer):
+        return HttpResponse(text, content_type=JSONRenderer.media_type)
+    return Response(json.loads(text))
 
 
 def reject_oversized_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -28,6 +30,7 @@ from engagement.api.base import (
     IdField,
     counted_page_response,
     error_responses,
+    json_text_response,
     page_params,
     paginated,
     paginated_serializer,
@@ -47,7 +50,7 @@ from engagement.missions.models import Mission
 from engagement.missions.search import (
     MAP_POINTS_LIMIT,
     SEARCH_EXACT_TOTAL_LIMIT,
-    mission_map_points,
+    mission_map_features,
     mission_search_page,
 )
 from engagement.missions.selectors import (
@@ -63,7 +66,7 @@ from engagement.missions.serializers import (
     MissionListItemSerializer,
     MissionManagedItemSerializer,
     SlotSerializer,
-    map_feature_collection,
+    map_feature_collection_json,
 )
 from engagement.missions.services import (
     mission_cancel,
@@ -195,10 +198,14 @@ class MissionMapApi(EngagementApiView):
         parameters=SEARCH_PARAMETERS,
         responses={200: MapFeatureCollectionSerializer, **error_responses(400, 401)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse | Response:
         filters = parse_search_params(request.query_params, user=request.user)
-        points = mission_map_points(filters=filters, limit=MAP_POINTS_LIMIT + 1)
-        return Response(map_feature_collection(points, limit=MAP_POINTS_LIMIT))
+        features = mission_map_features(
+            filters=filters, zone=timezone.get_current_timezone(), limit=MAP_POINTS_LIMIT + 1
+        )
+        return json_text_response(
+            request, map_feature_collection_json(features, limit=MAP_POINTS_LIMIT)
+        )
 
 
 class MissionDetailApi(EngagementApiView):

@@ -7,6 +7,7 @@ whole day (`sat`), comma separated, or `mine` for the signed-in volunteer's prof
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable
 from datetime import date
@@ -114,6 +115,13 @@ class MissionSearchInput(serializers.Serializer):
 
     class Meta:
         ref_name = "MissionSearchInput"
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """The declared fields, copied for this instance as DRF requires (bind() sets their
+        name and parent), but shallowly: they keep no other per-instance state. DRF's deep copy
+        of these sixteen fields took 0.26 ms of CPU per search request, as long as building the
+        search's SQL (docs/benchmarks.md, "Broad search")."""
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
     def validate_radius_km(self, value: float) -> float:
         if value <= 0:

@@ -23,7 +23,7 @@ import time as time_module
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -612,6 +612,32 @@ _COMPUTED_COLUMNS = {
     "organization_summary": f"({_ORGANIZATION_SUMMARY_SQL})",
     "cause_summaries": f"({_CAUSE_SUMMARIES_SQL})",
 }
+
+# A map pin's start in the zone given (`%s`, once per use: _MAP_FEATURE_ZONES), as the API's
+# datetimes read (engagement.api.fields._datetime: Python's isoformat, "Z" for UTC): seconds,
+# microseconds only when there are some, then the offset.
+_PIN_LOCAL = "(pin.starts_at AT TIME ZONE %s)"
+_PIN_UTC = "(pin.starts_at AT TIME ZONE 'UTC')"
+_PIN_START_SQL = (
+    f"""to_char({_PIN_LOCAL}, 'YYYY-MM-DD"T"HH24:MI:SS') """
+    f"|| CASE WHEN to_char({_PIN_LOCAL}, 'US') = '000000' THEN '' "
+    f"ELSE '.' || to_char({_PIN_LOCAL}, 'US') END "
+    f"|| CASE WHEN {_PIN_LOCAL} = {_PIN_UTC} THEN 'Z' "
+    f"WHEN {_PIN_LOCAL} > {_PIN_UTC} THEN '+' || to_char({_PIN_LOCAL} - {_PIN_UTC}, 'HH24:MI') "
+    f"ELSE '-' || to_char({_PIN_UTC} - {_PIN_LOCAL}, 'HH24:MI') END"
+)
+_MAP_FEATURE_ZONES = _PIN_START_SQL.count("%s")
+# A GeoJSON Feature as compact JSON text: coordinates rounded to 6 decimals (0.1 m) and written
+# as float8 (the shortest exact digits, as Python's repr); strings escaped by to_json.
+_MAP_FEATURE_SQL = (
+    """'{"type":"Feature","id":' || pin.id """
+    """|| ',"geometry":{"type":"Point","coordinates":[' """
+    "|| round(pin.lng::numeric, 6)::float8 || ',' || round(pin.lat::numeric, 6)::float8 "
+    """|| ']},"properties":{"title":' || to_json(pin.title) """
+    """|| ',"next_slot_starts_at":' """
+    f"|| CASE WHEN pin.starts_at IS NULL THEN 'null' ELSE to_json({_PIN_START_SQL})::text END "
+    "|| '}}'"
+)
 
 
 # A total up to this many results is exact; beyond it the total says "more than this many".
@@ -1305,11 +1331,16 @@ def mission_search_paginated(
     return SearchPaginator(found, offset=(number - 1) * size, size=size).page(number)
 
 
-def mission_map_points(
-    *, filters: MissionSearchFilters, limit: int = MAP_POINTS_LIMIT
-) -> list[dict[str, Any]]:
+def mission_map_features(
+    *, filters: MissionSearchFilters, zone: tzinfo, limit: int = MAP_POINTS_LIMIT
+) -> list[str]:
     """Pins for the map: matching missions with a location, at most `limit` of them (ask for
-    one more to know whether the list was cut). One query.
+    one more to know whether the list was cut), each a GeoJSON Feature (RFC 7946) written by
+    PostgreSQL as JSON text, ready to be joined into a collection. One query.
+
+    Each Feature holds the mission's id, its point (longitude, latitude, rounded to 6
+    decimals: 0.1 m), its title and the start of its next matching date in `zone`, as the API
+    presents datetimes (ISO 8601, "Z" at UTC; engagement.api.fields._datetime).
 
     When there are more pins than the cap, the ones kept are those nearest the point, else
     nearest the centre of the box (what the visitor looks at), else the soonest; `sort` does
@@ -1342,20 +1373,32 @@ def mission_map_points(
             )
             condition = f'{condition} AND {_MISSION}."id" IN ({nearest_ids.sql})'
             condition_params = (*condition_params, *nearest_ids.params)
-        order = f'({_MISSION}."location" <-> {_POINT_SQL}) ASC, {_MISSION}."id" ASC'
-        order_params: tuple[Any, ...] = _point_params(centre)
+        rank = f'({_MISSION}."location" <-> {_POINT_SQL})'
+        rank_params: tuple[Any, ...] = _point_params(centre)
     else:
-        order, order_params = _page_order_sql(slot_match, None)
-    # Written as SQL around the candidates' condition, as a page is (_page_rows_sql).
+        rank, rank_params = f"({slot_match.next_start_sql()})", slot_match.params
+    # The pins are chosen and ordered as SQL around the candidates' condition, as a page is
+    # (_page_rows_sql); the outer query writes each chosen row as a Feature and keeps the order
+    # (by the same rank, carried out of the inner query).
     sql = (
-        f'SELECT {_MISSION}."id", {_MISSION}."title", {_COMPUTED_COLUMNS["lat"]}, '  # noqa: S608
-        f"{_COMPUTED_COLUMNS['lng']}, ({slot_match.next_start_sql()}) FROM {_MISSION} "
+        f"SELECT {_MAP_FEATURE_SQL} FROM ("  # noqa: S608
+        f'SELECT {_MISSION}."id" AS id, {_MISSION}."title" AS title, '
+        f"{_COMPUTED_COLUMNS['lat']} AS lat, {_COMPUTED_COLUMNS['lng']} AS lng, "
+        f"({slot_match.next_start_sql()}) AS starts_at, {rank} AS rank FROM {_MISSION} "
         f"WHERE {condition} "
-        f"ORDER BY {order} LIMIT %s"
+        f'ORDER BY rank ASC NULLS LAST, {_MISSION}."id" ASC LIMIT %s) AS pin '
+        "ORDER BY pin.rank ASC NULLS LAST, pin.id ASC"
     )
+    zone_name = str(zone)
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*slot_match.params, *condition_params, *order_params, limit))
-        return [
-            {"id": pk, "title": title, "lat": lat, "lng": lng, "next_slot_starts_at": starts_at}
-            for pk, title, lat, lng, starts_at in cursor.fetchall()
-        ]
+        cursor.execute(
+            sql,
+            (
+                *([zone_name] * _MAP_FEATURE_ZONES),
+                *slot_match.params,
+                *rank_params,
+                *condition_params,
+                limit,
+            ),
+        )
+        return [feature for (feature,) in cursor.fetchall()]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -251,28 +250,12 @@ class MapFeatureCollectionSerializer(serializers.Serializer):
         ref_name = "MissionMapFeatureCollection"
 
 
-def map_feature_collection(points: list[dict[str, Any]], *, limit: int) -> dict[str, Any]:
-    """GeoJSON from mission_map_points rows (one more than `limit` means it was cut)."""
-    truncated = len(points) > limit
-    zone = timezone.get_current_timezone()
-    features = [
-        {
-            "type": "Feature",
-            "id": point["id"],
-            "geometry": {
-                "type": "Point",
-                "coordinates": [round(point["lng"], 6), round(point["lat"], 6)],
-            },
-            "properties": {
-                "title": point["title"],
-                "next_slot_starts_at": _datetime(point["next_slot_starts_at"], zone),
-            },
-        }
-        for point in points[:limit]
-    ]
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "limit": limit,
-        "truncated": truncated,
-    }
+def map_feature_collection_json(features: list[str], *, limit: int) -> str:
+    """The map's GeoJSON FeatureCollection (MapFeatureCollectionSerializer's shape) as JSON
+    text, from mission_map_features' Features (one more than `limit` means it was cut)."""
+    truncated = "true" if len(features) > limit else "false"
+    return (
+        '{"type":"FeatureCollection","features":['
+        + ",".join(features[:limit])
+        + f'],"limit":{limit},"truncated":{truncated}}}'
+    )

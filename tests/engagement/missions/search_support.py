@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import json
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
 
+from engagement.api.fields import _datetime
 from engagement.missions import search
 from engagement.missions.search import MissionSearchFilters, mission_search_page
 from tests.engagement.factories import PARIS_CENTRE
@@ -72,3 +75,31 @@ def use_plan(plan: str, monkeypatch: pytest.MonkeyPatch) -> None:
         for name in ("SOONEST", "NEAREST"):
             monkeypatch.setattr(search, f"{name}_MIN_VISITS", 1)
             monkeypatch.setattr(search, f"{name}_VISITS_PER_ROW", 1)
+
+
+def map_pins(
+    filters: MissionSearchFilters, *, zone: tzinfo = PARIS_ZONE, **limit: int
+) -> list[dict[str, Any]]:
+    """mission_map_features' Features, each parsed from the JSON text PostgreSQL wrote (the
+    text itself must be valid JSON)."""
+    return [
+        json.loads(feature)
+        for feature in search.mission_map_features(filters=filters, zone=zone, **limit)
+    ]
+
+
+def map_pin(pk: int, title: str, lng: float, lat: float, starts_at: datetime | None) -> dict:
+    """The Feature expected for a mission: its point rounded to 6 decimals, its next start as the
+    API writes datetimes in Paris."""
+    return {
+        "type": "Feature",
+        "id": pk,
+        "geometry": {
+            "type": "Point",
+            "coordinates": [pytest.approx(lng, abs=1e-6), pytest.approx(lat, abs=1e-6)],
+        },
+        "properties": {
+            "title": title,
+            "next_slot_starts_at": _datetime(starts_at, PARIS_ZONE),
+        },
+    }

@@ -375,6 +375,7 @@ def test_map_is_light_geojson(in_paris, api_for):
     response = api_for(in_paris).get("missions/map/")
 
     assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
     assert response.json() == {
         "type": "FeatureCollection",
         "features": [
@@ -391,6 +392,17 @@ def test_map_is_light_geojson(in_paris, api_for):
         "limit": 500,
         "truncated": False,
     }
+
+
+def test_the_map_in_the_browsable_api_is_the_same_collection(in_paris, api_for):
+    mission = mission_at(paris_point(2.35, 48.86), title="Potager <partagé>")
+
+    response = api_for(in_paris).get("missions/map/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert f"&quot;id&quot;: {mission.pk}" in response.content.decode()
+    assert "Potager &lt;partagé&gt;" in response.content.decode()
 
 
 def test_map_is_capped_and_says_so(in_paris, api_for, monkeypatch):

@@ -1,12 +1,13 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from engagement.api.fields import _datetime
 from engagement.missions.models import Mission, Slot
 from engagement.missions.search import (
     MissionSearchFilters,
-    mission_map_points,
     mission_search,
     mission_search_page,
     mission_search_paginated,
@@ -24,7 +25,13 @@ from tests.engagement.factories import (
     VolunteerProfileFactory,
     paris_point,
 )
-from tests.engagement.missions.search_support import next_weekday, paris_time, point_at
+from tests.engagement.missions.search_support import (
+    map_pin,
+    map_pins,
+    next_weekday,
+    paris_time,
+    point_at,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -489,16 +496,44 @@ def test_map_points_are_light_and_skip_missions_without_location(in_paris):
     mission_with_slot(location=None, is_remote=True)
     slot = located.slots.get()
 
-    points = mission_map_points(filters=MissionSearchFilters())
+    points = map_pins(MissionSearchFilters())
 
-    assert points == [
-        {
-            "id": located.pk,
-            "title": "Potager",
-            "lat": pytest.approx(48.85),
-            "lng": pytest.approx(2.3),
-            "next_slot_starts_at": slot.starts_at,
-        }
+    assert points == [map_pin(located.pk, "Potager", 2.3, 48.85, slot.starts_at)]
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("Europe/Paris", "2031-01-15T10:30:00.250000+01:00"),
+        ("Europe/Paris", "2031-07-15T11:30:00+02:00"),  # summer time
+        ("America/Montreal", "2031-01-15T04:30:00-05:00"),
+        ("Asia/Kolkata", "2031-01-15T15:00:00+05:30"),
+        ("UTC", "2031-01-15T09:30:00Z"),
+        ("Europe/London", "2031-01-15T09:30:00Z"),  # an offset of 0 reads "Z", as in the API
+    ],
+)
+def test_a_pins_date_is_written_as_the_api_writes_datetimes(in_paris, zone, expected):
+    starts_at = datetime.fromisoformat(expected).astimezone(ZoneInfo("UTC"))
+    mission = mission_with_slot(
+        title='Say "hi" \\ à tous',
+        location=paris_point(2.3456789, 48.8712349),
+        slot_starts_at=starts_at,
+        slot_ends_at=starts_at + timedelta(hours=2),
+    )
+
+    (pin,) = map_pins(MissionSearchFilters(), zone=ZoneInfo(zone))
+
+    assert pin["properties"]["next_slot_starts_at"] == _datetime(starts_at, ZoneInfo(zone))
+    assert pin["properties"]["next_slot_starts_at"] == expected
+    assert pin["properties"]["title"] == mission.title
+    assert pin["geometry"]["coordinates"] == [2.345679, 48.871235]
+
+
+def test_a_pin_without_a_dated_slot_has_no_date(in_paris):
+    mission = mission_with_slot(location=paris_point(2.3, 48.85), slot_ongoing=True)
+
+    assert map_pins(MissionSearchFilters()) == [
+        map_pin(mission.pk, mission.title, 2.3, 48.85, None)
     ]
 
 
@@ -508,7 +543,7 @@ def test_map_points_follow_filters_order_and_limit(in_paris):
     mid = mission_with_slot(location=point_at(2000, 0))
     mission_with_slot(location=point_at(9000, 0))
 
-    points = mission_map_points(filters=near(radius_km=5), limit=2)
+    points = map_pins(near(radius_km=5), limit=2)
 
     assert [point["id"] for point in points] == [close.pk, mid.pk]
     assert far.pk not in [point["id"] for point in points]
@@ -654,9 +689,7 @@ def test_capped_map_points_keep_those_nearest_the_centre_of_the_box(in_paris):
     near_centre = mission_with_slot(location=paris_point(2.352, 48.861))
     mission_with_slot(location=paris_point(2.301, 48.841))  # a corner of the box
 
-    points = mission_map_points(
-        filters=MissionSearchFilters(bbox=(2.30, 48.84, 2.40, 48.88)), limit=2
-    )
+    points = map_pins(MissionSearchFilters(bbox=(2.30, 48.84, 2.40, 48.88)), limit=2)
 
     assert [point["id"] for point in points] == [centre.pk, near_centre.pk]
 

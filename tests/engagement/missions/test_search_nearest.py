@@ -20,7 +20,15 @@ from engagement.missions.search import (
     mission_search_page,
 )
 from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory
-from tests.engagement.missions.search_support import PLANS, every_page, ids, point_at, use_plan
+from tests.engagement.missions.search_support import (
+    PLANS,
+    every_page,
+    ids,
+    map_pin,
+    map_pins,
+    point_at,
+    use_plan,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -180,18 +188,12 @@ def test_map_pins_are_the_nearest_to_the_centre_in_the_reference_order(
     reference = MissionSearchFilters(**{**PIN_SHAPES[shape], **centre, "sort": "distance"})
     located = [row for row in mission_search(filters=reference) if row.location is not None]
 
-    pins = search.mission_map_points(filters=filters, limit=limit)
+    pins = map_pins(filters, limit=limit)
 
     assert (
         pins
         == [
-            {
-                "id": row.pk,
-                "title": row.title,
-                "lat": pytest.approx(row.location.y),
-                "lng": pytest.approx(row.location.x),
-                "next_slot_starts_at": row.next_slot_starts_at,
-            }
+            map_pin(row.pk, row.title, row.location.x, row.location.y, row.next_slot_starts_at)
             for row in located
         ][:limit]
     )
@@ -248,4 +250,4 @@ def test_with_many_missions_the_radius_is_exact_on_the_spheroid(in_paris, many_m
     filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=1)
 
     assert ids(mission_search_page(filters=filters, offset=0, limit=5).results) == [inside.pk]
-    assert [pin["id"] for pin in search.mission_map_points(filters=filters)] == [inside.pk]
+    assert [pin["id"] for pin in map_pins(filters)] == [inside.pk]

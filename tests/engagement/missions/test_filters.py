@@ -1,0 +1,32 @@
+"""engagement.missions.filters: the search's query string, validated."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import QueryDict
+from rest_framework.exceptions import ValidationError
+
+from engagement.missions.filters import MissionSearchInput, parse_search_params
+
+
+def test_each_parse_binds_its_own_copies_of_the_declared_fields():
+    first = MissionSearchInput(data={"lat": "48.85", "lng": "2.35"}, context={"user": None})
+    second = MissionSearchInput(data={"radius_km": "-1"}, context={"user": None})
+
+    assert first.fields["lat"] is not second.fields["lat"]
+    assert (first.fields["lat"].parent, second.fields["lat"].parent) == (first, second)
+    assert first.fields["cause"].field_name == "cause"
+    # The class's own fields stay unbound: nothing of one request reaches the next.
+    assert getattr(MissionSearchInput._declared_fields["lat"], "parent", None) is None
+    assert first.is_valid()
+    assert not second.is_valid()
+    assert set(second.errors) == {"radius_km"}
+
+
+def test_lists_and_bounds_are_still_checked_field_by_field():
+    filters = parse_search_params(QueryDict("cause=a-b,c&cause=d&lat=1&lng=2"), user=None)
+
+    assert (filters.causes, filters.lat, filters.lng) == (("a-b", "c", "d"), 1.0, 2.0)
+    with pytest.raises(ValidationError) as raised:
+        parse_search_params(QueryDict("cause=not a slug&lat=91&sort=best"), user=None)
+    assert set(raised.value.detail) == {"cause", "lat", "sort"}
