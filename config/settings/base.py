@@ -821,8 +821,18 @@ if DATABASE_POOL_MODE not in {"direct", "session"}:
 # whatever the role's settings; DATABASE_JIT=true gives the server's setting back. Not through
 # PgBouncer: it refuses a start-up option it does not track ("unsupported startup parameter"),
 # so there the role carries it (ALTER ROLE ... SET jit = off; docs/operations.md, PgBouncer).
-if DATABASE_POOL_MODE == "direct" and not env_bool("DATABASE_JIT"):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+#
+# No parallel query either: a search's capped count gathered from two workers on this 2-core
+# box read more rows than the LIMIT needed (the workers overshoot it) and took 60-80 ms where
+# one backend took 40-50 (docs/benchmarks.md, "Broad search"), and every worker is a core taken
+# from other requests. DATABASE_PARALLEL_QUERY=true gives the server's setting back.
+_SESSION_OPTIONS = []
+if not env_bool("DATABASE_JIT"):
+    _SESSION_OPTIONS.append("-c jit=off")
+if not env_bool("DATABASE_PARALLEL_QUERY"):
+    _SESSION_OPTIONS.append("-c max_parallel_workers_per_gather=0")
+if DATABASE_POOL_MODE == "direct" and _SESSION_OPTIONS:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(_SESSION_OPTIONS)
 # Older secret keys, still accepted for signatures while DJANGO_SECRET_KEY is being rotated
 # (sessions, password reset links, signed URLs); comma-separated, newest first.
 SECRET_KEY_FALLBACKS: list[bytes | str] = list(env_list("DJANGO_SECRET_KEY_FALLBACKS", ""))

@@ -227,7 +227,13 @@ def running_campaign_banners(*, today: date | None = None) -> list[CampaignBanne
 
 def running_campaign_banners_forget(*, today: date | None = None) -> None:
     """Drop the cached banners (a campaign was published, changed or withdrawn)."""
-    cache.delete(_banners_key(today or timezone.localdate()))
+    if today is not None:
+        cache.delete(_banners_key(today))
+        return
+    # Whatever zone is active here (the tenant's in a request, UTC in a task or a command), the
+    # tenant's own date is one of these three: the copy cached under it goes.
+    utc_today = timezone.now().date()
+    cache.delete_many([_banners_key(utc_today + timedelta(days=shift)) for shift in (-1, 0, 1)])
 
 
 def partner_organization_choices() -> list[tuple[int, str]]:

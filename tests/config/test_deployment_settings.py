@@ -10,7 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 PRINT = (
@@ -61,14 +63,28 @@ def test_defaults_are_a_direct_connection_and_no_fallback():
     result = _production()
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["direct", "[]", "60", "-c jit=off"]
+    assert result.stdout.splitlines() == [
+        "direct",
+        "[]",
+        "60",
+        "-c jit=off -c max_parallel_workers_per_gather=0",
+    ]
 
 
 def test_database_jit_gives_the_server_setting_back():
     result = _production(DATABASE_JIT="true")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "None"
+    assert result.stdout.splitlines()[-1] == "-c max_parallel_workers_per_gather=0"
+
+
+def test_database_parallel_query_gives_the_server_setting_back():
+    result = _production(DATABASE_PARALLEL_QUERY="true")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "-c jit=off"
+    both = _production(DATABASE_JIT="true", DATABASE_PARALLEL_QUERY="true")
+    assert both.stdout.splitlines()[-1] == "None"
 
 
 def test_transaction_pooling_is_refused_at_start_up():
@@ -78,3 +94,14 @@ def test_transaction_pooling_is_refused_at_start_up():
     assert "ImproperlyConfigured: DATABASE_POOL_MODE='transaction'" in result.stderr
     assert "search_path" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.django_db
+def test_the_application_connection_runs_without_jit_or_parallel_workers():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        workers = cursor.fetchone()[0]
+
+    assert (jit, workers) == ("off", "0")
