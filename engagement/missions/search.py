@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.contrib.postgres.search import SearchRank
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -74,6 +74,10 @@ SearchSort = Literal["distance", "soonest", "newest", "relevance"]
 
 # GeoJSON for the map is never paginated: beyond this many pins the client zooms in.
 MAP_POINTS_LIMIT = 500
+# Parallel workers for ranking words in a tenant of NARROW_WALK_FROM_MISSIONS missions or more
+# (PostgreSQL's own default; _sorted_page_rows).
+RANKING_PARALLEL_WORKERS = 2
+_PARALLEL_SETTING = "max_parallel_workers_per_gather"
 AVAILABILITY_BITS = 21
 
 
@@ -1284,6 +1288,26 @@ def _sorted_page_rows(
         )
         .values_list(*_PAGE_COLUMNS, "search_total")
     )
+    if sort == "relevance" and _tenant_has_many_missions():
+        # Ranking every match of the words in a large tenant is the one search statement that
+        # parallel workers shorten; the application's sessions run without them (config/
+        # settings/base.py: capped counts gathered from two workers took longer). At 1M missions
+        # text + dates took 545-564 ms at p95 in one backend, 285-289 with two workers
+        # (docs/benchmarks.md, "Broad search"). Allowed for this statement only: set locally in
+        # a transaction of its own, and set back if one was already open (a local setting lasts
+        # until the outer transaction ends; a rollback to the savepoint undoes it anyway).
+        outer = connection.in_atomic_block
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT current_setting('{_PARALLEL_SETTING}'), "
+                f"set_config('{_PARALLEL_SETTING}', %s, true)",
+                [str(RANKING_PARALLEL_WORKERS)],
+            )
+            previous = cursor.fetchone()[0]
+            ranked = list(rows[offset : offset + limit + 1])
+            if outer:
+                cursor.execute(f"SELECT set_config('{_PARALLEL_SETTING}', %s, true)", [previous])
+        return ranked
     return list(rows[offset : offset + limit + 1])
 
 
