@@ -34,9 +34,11 @@ short run would measure a cache a deploy just emptied), 5 s for the bare view.
 
 It prints, per phase, the requests per second and p50/p95/p99 per endpoint and in all, the
 errors (any unexpected status or failed connection) and the share of answers served from the
-page cache (X-Page-Cache: hit); then the bare view alone under the same load, and the ratio of
-the mix's throughput to the bare view's. Figures go to docs/benchmarks.md ("Throughput (issue
-18)") with the load average printed here.
+page cache (X-Page-Cache: hit), and the CPU seconds each part of the machine used during the
+measured window (gunicorn, PostgreSQL with its exited backends, Redis, the load generator, the
+rest, idle; read in /proc), in all and per request; then the bare view alone under the same
+load, and the ratio of the mix's throughput to the bare view's. Figures go to
+docs/benchmarks.md ("Throughput (issue 18)") with the load average printed here.
 
 --profile, instead of the load: in this process, the CPU time per request and cProfile's top
 items of each page (anonymous home and mission page, cached and not, the search API, the
