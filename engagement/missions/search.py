@@ -1408,10 +1408,12 @@ def mission_map_features(
             )
             condition = f'{condition} AND {_MISSION}."id" IN ({nearest_ids.sql})'
             condition_params = (*condition_params, *nearest_ids.params)
-        rank = f'({_MISSION}."location" <-> {_POINT_SQL})'
+        rank_column = f', ({_MISSION}."location" <-> {_POINT_SQL}) AS rank'
         rank_params: tuple[Any, ...] = _point_params(centre)
+        rank = "rank"
     else:
-        rank, rank_params = f"({slot_match.next_start_sql()})", slot_match.params
+        # Soonest first: by the next date's start, computed once per candidate.
+        rank_column, rank_params, rank = "", (), "starts_at"
     # The pins are chosen and ordered as SQL around the candidates' condition, as a page is
     # (_page_rows_sql); the outer query writes each chosen row as a Feature and keeps the order
     # (by the same rank, carried out of the inner query).
@@ -1419,10 +1421,10 @@ def mission_map_features(
         f"SELECT {_MAP_FEATURE_SQL} FROM ("  # noqa: S608
         f'SELECT {_MISSION}."id" AS id, {_MISSION}."title" AS title, '
         f"{_COMPUTED_COLUMNS['lat']} AS lat, {_COMPUTED_COLUMNS['lng']} AS lng, "
-        f"({slot_match.next_start_sql()}) AS starts_at, {rank} AS rank FROM {_MISSION} "
+        f"({slot_match.next_start_sql()}) AS starts_at{rank_column} FROM {_MISSION} "
         f"WHERE {condition} "
-        f'ORDER BY rank ASC NULLS LAST, {_MISSION}."id" ASC LIMIT %s) AS pin '
-        "ORDER BY pin.rank ASC NULLS LAST, pin.id ASC"
+        f'ORDER BY {rank} ASC NULLS LAST, {_MISSION}."id" ASC LIMIT %s) AS pin '
+        f"ORDER BY pin.{rank} ASC NULLS LAST, pin.id ASC"
     )
     zone_name = str(zone)
     with connection.cursor() as cursor:
