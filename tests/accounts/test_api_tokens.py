@@ -5,8 +5,9 @@ creator who is no longer an admin, the scope, the last-use note at most once a m
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -30,6 +31,13 @@ from tenants.audit.models import AuditEvent
 from tenants.signing import tenant_tag
 from tests.accounts.conftest import make_user
 from tests.engagement.factories import MissionFactory
+
+
+def tenant_today(tenant: Any) -> date:
+    """Today on the tenant's calendar, which bounds a token's expiry (from 23:00 to midnight UTC
+    it is already tomorrow in Paris)."""
+    return timezone.localdate(timezone=ZoneInfo(tenant.timezone))
+
 
 pytestmark = pytest.mark.django_db
 
@@ -201,10 +209,10 @@ def test_a_token_that_may_no_longer_be_used_is_refused(paris, admin, client_for,
 
 
 def test_a_token_expires_at_the_end_of_its_last_day(paris, admin):
-    created = _create(paris, admin, expires_on=timezone.localdate() + timedelta(days=3))
+    created = _create(paris, admin, expires_on=tenant_today(paris) + timedelta(days=3))
 
     local = timezone.localtime(created.token.expires_at, created.token.expires_at.tzinfo)
-    assert local.date() == timezone.localdate() + timedelta(days=4)
+    assert local.date() == tenant_today(paris) + timedelta(days=4)
     assert (local.hour, local.minute) == (0, 0)
     assert str(local.tzinfo) == paris.timezone
 
@@ -336,7 +344,7 @@ def test_bad_input_creates_nothing(paris, admin, name, scope, days, field):
             actor=admin,
             name=name,
             scope=scope,
-            expires_on=timezone.localdate() + timedelta(days=days),
+            expires_on=tenant_today(paris) + timedelta(days=days),
         )
 
     assert (refused.value.code, refused.value.field) == (Code.INVALID, field)
@@ -346,7 +354,7 @@ def test_bad_input_creates_nothing(paris, admin, name, scope, days, field):
 
 
 def test_a_year_is_the_longest_lifetime(paris, admin):
-    created = _create(paris, admin, expires_on=timezone.localdate() + timedelta(days=365))
+    created = _create(paris, admin, expires_on=tenant_today(paris) + timedelta(days=365))
 
     assert created.token.expires_at - timezone.now() < timedelta(days=366, hours=1)
 
@@ -362,7 +370,7 @@ def test_only_tenant_admins_create_or_revoke(paris, admin, role):
                 actor=other,
                 name="x",
                 scope=READ,
-                expires_on=timezone.localdate() + timedelta(days=5),
+                expires_on=tenant_today(paris) + timedelta(days=5),
             )
         with pytest.raises(AccountsError) as revoking:
             api_token_revoke(actor=other, token=created.token)

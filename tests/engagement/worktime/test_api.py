@@ -3,7 +3,9 @@ input, other people and other tenants."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -17,6 +19,12 @@ from tests.engagement.factories import TenantAdminFactory
 from tests.engagement.worktime.conftest import queries_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
+
+
+def tenant_today(tenant: Any) -> date:
+    """Today on the tenant's calendar, which dates a declaration (from 23:00 to midnight UTC it
+    is already tomorrow in Paris)."""
+    return timezone.localdate(timezone=ZoneInfo(tenant.timezone))
 
 
 def _state() -> tuple:
@@ -163,7 +171,7 @@ def test_an_acme_request_id_is_a_404_on_paris(company, api_for, paris):
 
 def test_declarations(company, api_for):
     client = api_for(company.tenant, company.employee)
-    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    yesterday = (tenant_today(company.tenant) - timedelta(days=1)).isoformat()
 
     created = client.post(
         "me/hours-declarations/",
@@ -179,7 +187,7 @@ def test_declarations(company, api_for):
     assert (created.json()["status"], created.json()["organization_name"]) == ("pending", "Restos")
     assert client.get("me/hours-declarations/").json()["count"] == 1
     before = _state()
-    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    tomorrow = (tenant_today(company.tenant) + timedelta(days=1)).isoformat()
     for payload in (
         {"organization_name": "Restos", "description": "x", "date": tomorrow, "hours": "3"},
         {"organization_name": "Restos", "description": "x", "date": yesterday, "hours": "25"},
@@ -200,7 +208,7 @@ def test_the_lists_cost_the_same_queries_for_1_and_5_rows(company, api_for):
     declaration = {
         "organization_name": "A",
         "description": "x",
-        "date": timezone.localdate().isoformat(),
+        "date": tenant_today(company.tenant).isoformat(),
         "hours": "1",
     }
     client.post("me/hours-declarations/", declaration)
