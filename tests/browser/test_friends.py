@@ -129,7 +129,8 @@ def test_two_volunteers_become_friends_see_each_other_going_and_go_as_a_group(  
     # Léa goes with Sam: she signs up and holds a seat for him.
     lea_page.goto(url("paris", mission_path))
     lea_page.get_by_role("link", name="Y aller entre amis").click()
-    lea_page.get_by_label("Sam").check()
+    # Exactly: on a Saturday the date offered reads "samedi …", which "Sam" also matches.
+    lea_page.get_by_label("Sam", exact=True).check()
     lea_page.get_by_role("button", name="M’inscrire et garder les places").click()
     expect(lea_page.locator("main")).to_contain_text("Pour Sam")
 
