@@ -1095,8 +1095,9 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     """One page of mission_search, for a list of results, with the total number of results
     (exact up to SEARCH_EXACT_TOTAL_LIMIT) and whether more rows follow.
 
-    One query: the page's rows, one more to know whether a next page exists, the total, and
-    the organization and the causes of the page's rows from subqueries in the output columns.
+    One query (after one for the ids of the causes asked for, if any: _has_any_cause): the
+    page's rows, one more to know whether a next page exists, the total, and the organization
+    and the causes of the page's rows from subqueries in the output columns.
     Two plans:
     - broad searches (no place, no words) soonest or nearest first, and any search in a tenant
       with NARROW_WALK_FROM_MISSIONS missions or more: the page is found without reading every
@@ -1371,7 +1372,8 @@ def mission_map_features(
 ) -> list[str]:
     """Pins for the map: matching missions with a location, at most `limit` of them (ask for
     one more to know whether the list was cut), each a GeoJSON Feature (RFC 7946) written by
-    PostgreSQL as JSON text, ready to be joined into a collection. One query.
+    PostgreSQL as JSON text, ready to be joined into a collection. One query (after one for the
+    ids of the causes asked for, if any).
 
     Each Feature holds the mission's id, its point (longitude, latitude, rounded to 6
     decimals: 0.1 m), its title and the start of its next matching date in `zone`, as the API
