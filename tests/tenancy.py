@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
 from tenants.models import Tenant
 from tenants.services import tenant_provision
 
@@ -50,3 +55,9 @@ def create_test_tenants() -> None:
     for spec in TEST_TENANTS:
         if not Tenant.objects.filter(slug=spec["slug"]).exists():
             tenant_provision(**spec)
+
+
+def tenant_today(tenant: Tenant) -> date:
+    """Today on the tenant's calendar, which the services count days by: from 23:00 to
+    midnight UTC it is already tomorrow in Paris, so timezone.localdate() (UTC in tests) is not."""
+    return timezone.localdate(timezone=ZoneInfo(tenant.timezone))

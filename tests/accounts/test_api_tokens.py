@@ -5,9 +5,8 @@ creator who is no longer an admin, the scope, the last-use note at most once a m
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -31,13 +30,7 @@ from tenants.audit.models import AuditEvent
 from tenants.signing import tenant_tag
 from tests.accounts.conftest import make_user
 from tests.engagement.factories import MissionFactory
-
-
-def tenant_today(tenant: Any) -> date:
-    """Today on the tenant's calendar, which bounds a token's expiry (from 23:00 to midnight UTC
-    it is already tomorrow in Paris)."""
-    return timezone.localdate(timezone=ZoneInfo(tenant.timezone))
-
+from tests.tenancy import tenant_today
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,9 @@ input, other people and other tenants."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from engagement.worktime.models import HoursDeclaration, WorkTimeRequest
@@ -17,14 +14,9 @@ from tenants.audit.models import AuditEvent
 from tests.engagement.conftest import error_body
 from tests.engagement.factories import TenantAdminFactory
 from tests.engagement.worktime.conftest import queries_of
+from tests.tenancy import tenant_today
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
-
-
-def tenant_today(tenant: Any) -> date:
-    """Today on the tenant's calendar, which dates a declaration (from 23:00 to midnight UTC it
-    is already tomorrow in Paris)."""
-    return timezone.localdate(timezone=ZoneInfo(tenant.timezone))
 
 
 def _state() -> tuple:
