@@ -28,7 +28,7 @@ from engagement.api.base import (
     AuthenticatedApiView,
     EngagementApiView,
     IdField,
-    counted_page_response,
+    counted_page_json_response,
     error_responses,
     json_text_response,
     page_params,
@@ -51,7 +51,7 @@ from engagement.missions.search import (
     MAP_POINTS_LIMIT,
     SEARCH_EXACT_TOTAL_LIMIT,
     mission_map_features,
-    mission_search_page,
+    mission_search_page_json,
 )
 from engagement.missions.selectors import (
     mission_detail,
@@ -67,6 +67,7 @@ from engagement.missions.serializers import (
     MissionManagedItemSerializer,
     SlotSerializer,
     map_feature_collection_json,
+    search_result_format,
 )
 from engagement.missions.services import (
     mission_cancel,
@@ -169,14 +170,18 @@ class MissionSearchApi(EngagementApiView):
             **error_responses(400, 401),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse | Response:
         filters = parse_search_params(request.query_params, user=request.user)
         page, size = page_params(request)
-        found = mission_search_page(filters=filters, offset=(page - 1) * size, limit=size)
-        results = MissionListItemSerializer(found.results, many=True).data
-        return counted_page_response(
+        found = mission_search_page_json(
+            filters=filters,
+            offset=(page - 1) * size,
+            limit=size,
+            result_format=search_result_format(),
+        )
+        return counted_page_json_response(
             request,
-            results,
+            found.results,
             total=found.total,
             page=page,
             size=size,

@@ -42,6 +42,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    TextField,
     Value,
     Window,
 )
@@ -64,6 +65,7 @@ from engagement.missions.geo import (
     sphere_distance_m,
 )
 from engagement.missions.models import Mission, Slot
+from engagement.missions.result_json import ResultJsonFormat, iso_datetime_sql, result_json_sql
 from engagement.missions.text_search import search_query
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause, Skill, translated_label
@@ -174,6 +176,13 @@ class _SlotMatch:
     # Whether dates or availabilities narrow the slots beyond "can be joined" (then the mission's
     # joinable flag is not enough and the slots are read).
     narrowed: bool = False
+    # Whether the EXISTS filter probes each candidate's slots (slot_open_by_mission) rather than
+    # leaving PostgreSQL free to hash every matching slot of the tenant (a semi-join): for words,
+    # whose matches bound the candidates (exists_sql).
+    probes_each_candidate: bool = False
+    # `where` for dated slots only, with the same parameters: plain ranges on the start, which
+    # bound a probe of slot_open_by_mission (mission, start).
+    dated_where: str = ""
 
     def subquery_sql(self, column: str) -> str:
         """`column` of the next matching slot (dated ones first, soonest first); its
@@ -201,7 +210,23 @@ class _SlotMatch:
         return RawSQL(self.next_start_sql(), self.params)  # noqa: S611
 
     def exists_sql(self) -> str:
-        return f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE {self.where})"  # noqa: S608
+        """Whether the outer mission has a matching slot.
+
+        With probes_each_candidate (words: their matches bound the candidates):
+        - a mission with an open ongoing slot (has_open_ongoing_slot, exact after every slot
+          write) matches every date and availability, so its slots are not read; the others
+          are probed for a dated slot only, within the dates' bounds on slot_open_by_mission
+          (mission, start) rather than through every open slot of the mission;
+        - OFFSET 0 keeps PostgreSQL from turning the EXISTS into a semi-join. Given words and
+          dates it misjudged a hash of every slot in the dates as cheaper (43,244 slots hashed
+          in 28 ms for 4,585 matches at 100,000 missions; docs/benchmarks.md, "Broad search").
+        """
+        if not self.probes_each_candidate:
+            return f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE {self.where})"  # noqa: S608
+        return (
+            f'({_MISSION}."has_open_ongoing_slot" OR EXISTS ('  # noqa: S608
+            f"SELECT 1 FROM {SLOT_TABLE} s WHERE {self.dated_where} OFFSET 0))"
+        )
 
     def exists(self) -> RawSQL:
         return RawSQL(self.exists_sql(), self.params, output_field=BooleanField())  # noqa: S611
@@ -280,7 +305,7 @@ def _slot_bounds(filters: MissionSearchFilters, *, now: datetime) -> _SlotBounds
     )
 
 
-def _slot_match(bounds: _SlotBounds) -> _SlotMatch:
+def _slot_match(bounds: _SlotBounds, *, probes_each_candidate: bool = False) -> _SlotMatch:
     conditions = [
         f's.mission_id = "{MISSION_TABLE}"."id"',
         "s.status = %s",
@@ -296,7 +321,15 @@ def _slot_match(bounds: _SlotBounds) -> _SlotMatch:
     if bounds.time_bits is not None:
         conditions.append("(s.starts_at IS NULL OR s.time_bit = ANY(%s))")
         params.append(bounds.time_bits)
-    return _SlotMatch(" AND ".join(conditions), tuple(params), narrowed=bounds.narrowed)
+    dated, dated_params = _dated_slot_match(bounds, "s")
+    assert dated_params == params  # the same values in the same order
+    return _SlotMatch(
+        " AND ".join(conditions),
+        tuple(params),
+        narrowed=bounds.narrowed,
+        probes_each_candidate=probes_each_candidate,
+        dated_where=f"{conditions[0]} AND {dated}",
+    )
 
 
 def _dated_slot_match(bounds: _SlotBounds, alias: str) -> tuple[str, list[object]]:
@@ -441,7 +474,8 @@ def _search_candidates(filters: MissionSearchFilters, *, walked: bool = False) -
         conditions.append(Q(search_vector=search_query(filters.q)))
     now = timezone.now()
     bounds = _slot_bounds(filters, now=now)
-    slot_match = _slot_match(bounds)
+    # Words bound the candidates to their matches: their slots are probed one candidate at a time.
+    slot_match = _slot_match(bounds, probes_each_candidate=bool(filters.q))
     # Joinable, from the mission row; the slots themselves are only probed when dates or
     # availabilities narrow them (and then only for the joinable candidates).
     conditions.append(joinable_condition(now=now))
@@ -629,18 +663,8 @@ _COMPUTED_COLUMNS = {
 }
 
 # A map pin's start in the zone given (`%s`, once per use: _MAP_FEATURE_ZONES), as the API's
-# datetimes read (engagement.api.fields._datetime: Python's isoformat, "Z" for UTC): seconds,
-# microseconds only when there are some, then the offset.
-_PIN_LOCAL = "(pin.starts_at AT TIME ZONE %s)"
-_PIN_UTC = "(pin.starts_at AT TIME ZONE 'UTC')"
-_PIN_START_SQL = (
-    f"""to_char({_PIN_LOCAL}, 'YYYY-MM-DD"T"HH24:MI:SS') """
-    f"|| CASE WHEN to_char({_PIN_LOCAL}, 'US') = '000000' THEN '' "
-    f"ELSE '.' || to_char({_PIN_LOCAL}, 'US') END "
-    f"|| CASE WHEN {_PIN_LOCAL} = {_PIN_UTC} THEN 'Z' "
-    f"WHEN {_PIN_LOCAL} > {_PIN_UTC} THEN '+' || to_char({_PIN_LOCAL} - {_PIN_UTC}, 'HH24:MI') "
-    f"ELSE '-' || to_char({_PIN_UTC} - {_PIN_LOCAL}, 'HH24:MI') END"
-)
+# datetimes read (engagement.api.fields._datetime: Python's isoformat, "Z" for UTC).
+_PIN_START_SQL = iso_datetime_sql("pin.starts_at")
 _MAP_FEATURE_ZONES = _PIN_START_SQL.count("%s")
 # A GeoJSON Feature as compact JSON text: coordinates rounded to 6 decimals (0.1 m) and written
 # as float8 (the shortest exact digits, as Python's repr); strings escaped by to_json.
@@ -669,6 +693,16 @@ class SearchPage:
     the page."""
 
     results: list[SearchResult]
+    total: int
+    total_is_exact: bool = True
+    has_next: bool = False
+
+
+@dataclass(frozen=True)
+class SearchJsonPage:
+    """A SearchPage whose results are JSON texts written by PostgreSQL (result_json)."""
+
+    results: list[str]
     total: int
     total_is_exact: bool = True
     has_next: bool = False
@@ -1115,6 +1149,46 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     Plain SearchResult rows rather than Mission instances: at this size building model
     instances and prefetching their relations cost as much as the SQL (bench/search.py).
     """
+    found = _search_page_rows(filters, offset=offset, limit=limit, result_format=None)
+    return SearchPage(
+        results=[SearchResult(*row) for row in found.rows],
+        total=found.total,
+        total_is_exact=found.total_is_exact,
+        has_next=found.has_next,
+    )
+
+
+def mission_search_page_json(
+    *, filters: MissionSearchFilters, offset: int, limit: int, result_format: ResultJsonFormat
+) -> SearchJsonPage:
+    """mission_search_page for the API: the same rows, order, total and queries, each result
+    written by PostgreSQL as the JSON text the API sends (engagement.missions.result_json)."""
+    found = _search_page_rows(filters, offset=offset, limit=limit, result_format=result_format)
+    return SearchJsonPage(
+        results=[row[0] for row in found.rows],
+        total=found.total,
+        total_is_exact=found.total_is_exact,
+        has_next=found.has_next,
+    )
+
+
+@dataclass(frozen=True)
+class _PageRows:
+    rows: list[tuple[Any, ...]]
+    total: int
+    total_is_exact: bool
+    has_next: bool
+
+
+def _search_page_rows(
+    filters: MissionSearchFilters,
+    *,
+    offset: int,
+    limit: int,
+    result_format: ResultJsonFormat | None,
+) -> _PageRows:
+    """The page's rows (SearchResult's columns, or each result's JSON text with
+    `result_format`), its total and whether a row follows, as mission_search_page describes."""
     walks_slots = _walks_slots(filters)
     nearest_first = not walks_slots and _nearest_first(filters)
     # A place or words found by a walk (a tenant with many missions): the walk has a budget.
@@ -1145,26 +1219,28 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
             page_ids=page_ids,
             offset=offset,
             limit=limit,
+            result_format=result_format,
         )
     else:
-        page = _sorted_page_rows(filters, offset=offset, limit=limit)
+        page = _sorted_page_rows(filters, offset=offset, limit=limit, result_format=result_format)
     if page:
         total = page[0][-1]
         # A walked page's total was counted up to the cap; a sorted page's is exact.
         is_exact = not walked or total <= SEARCH_EXACT_TOTAL_LIMIT
-        return SearchPage(
-            results=[SearchResult(*row[:-1]) for row in page[:limit]],
+        return _PageRows(
+            rows=[row[:-1] for row in page[:limit]],
             total=total if is_exact else SEARCH_EXACT_TOTAL_LIMIT,
             total_is_exact=is_exact,
             has_next=len(page) > limit,
         )
     if offset == 0:
-        return SearchPage(results=[], total=0)
+        return _PageRows(rows=[], total=0, total_is_exact=True, has_next=False)
     total = _capped_count(_search_candidates(filters, walked=budgeted))
-    return SearchPage(
-        results=[],
+    return _PageRows(
+        rows=[],
         total=min(total, SEARCH_EXACT_TOTAL_LIMIT),
         total_is_exact=total <= SEARCH_EXACT_TOTAL_LIMIT,
+        has_next=False,
     )
 
 
@@ -1186,14 +1262,43 @@ def _page_columns_sql(
             if point is None:
                 columns.append("NULL")
             else:
-                columns.append(f'(ST_Distance({_MISSION}."location", {_POINT_SQL}) / %s)')
-                params += [*_point_params(point), 1000.0]
+                distance, distance_params = _distance_km_sql(point)
+                columns.append(distance)
+                params += distance_params
         elif name in _COMPUTED_COLUMNS:
             columns.append(_COMPUTED_COLUMNS[name])
         else:
             columns.append(f'{_MISSION}."{name}"')
     pairs = zip(columns, _PAGE_COLUMNS, strict=True)
     return ", ".join(f'{column} AS "{name}"' for column, name in pairs), params
+
+
+def _distance_km_sql(point: tuple[float, float]) -> tuple[str, tuple[Any, ...]]:
+    """The distance from `point` in km, as SQL with its parameters."""
+    sql = f'(ST_Distance({_MISSION}."location", {_POINT_SQL}) / %s)'
+    return sql, (*_point_params(point), 1000.0)
+
+
+def _result_json_sql(
+    slot_match: _SlotMatch, point: tuple[float, float] | None, result_format: ResultJsonFormat
+) -> tuple[str, list[Any]]:
+    """A result as the API's JSON text (result_json), from the same expressions as the page
+    columns."""
+    return result_json_sql(
+        slot_where=slot_match.where,
+        slot_params=slot_match.params,
+        distance_km=None if point is None else _distance_km_sql(point),
+        lat=_COMPUTED_COLUMNS["lat"],
+        lng=_COMPUTED_COLUMNS["lng"],
+        result_format=result_format,
+    )
+
+
+def _result_json_column(
+    slot_match: _SlotMatch, point: tuple[float, float] | None, result_format: ResultJsonFormat
+) -> tuple[str, list[Any]]:
+    sql, params = _result_json_sql(slot_match, point, result_format)
+    return f'{sql} AS "result_json"', params
 
 
 def _page_order_sql(
@@ -1219,6 +1324,7 @@ def _page_rows_sql(
     page_ids: RawSQL | None,
     offset: int,
     limit: int,
+    result_format: ResultJsonFormat | None = None,
 ) -> list[tuple[Any, ...]]:
     """One page's rows and total in one statement, written as SQL around the candidates'
     condition (compiled once): nearest `nearest_to` first, else soonest first; `distance_from`
@@ -1231,7 +1337,10 @@ def _page_rows_sql(
       narrow rows for the count (`OVER ()` kept the search vector and spilled to disk past
       ~8,000 text matches).
     """
-    columns, column_params = _page_columns_sql(base.slot_match, distance_from)
+    if result_format is None:
+        columns, column_params = _page_columns_sql(base.slot_match, distance_from)
+    else:
+        columns, column_params = _result_json_column(base.slot_match, distance_from, result_format)
     order, order_params = _page_order_sql(base.slot_match, nearest_to)
     where, where_params = base.missions_where
     if page_ids is None:
@@ -1260,7 +1369,11 @@ def _page_rows_sql(
 
 
 def _sorted_page_rows(
-    filters: MissionSearchFilters, *, offset: int, limit: int
+    filters: MissionSearchFilters,
+    *,
+    offset: int,
+    limit: int,
+    result_format: ResultJsonFormat | None = None,
 ) -> list[tuple[Any, ...]]:
     """The rows of a page found by sorting every candidate (a place or words in a smaller
     tenant, or sorted by relevance or newest), with the exact total. Nearest or soonest first
@@ -1275,20 +1388,34 @@ def _sorted_page_rows(
             page_ids=None,
             offset=offset,
             limit=limit,
+            result_format=result_format,
         )
-    missions, order, _base = _search_ordered(filters)
-    geometry = location_as_geometry()
-    rows = (
-        missions.prefetch_related(None)
-        .annotate(
-            lat=PointY(geometry),
-            lng=PointX(geometry),
-            organization_summary=RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
-            cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
-            search_total=Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None)),
+    missions, order, base = _search_ordered(filters)
+    total = Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None))
+    rows: QuerySet[Any, tuple[Any, ...]]
+    if result_format is None:
+        geometry = location_as_geometry()
+        rows = (
+            missions.prefetch_related(None)
+            .annotate(
+                lat=PointY(geometry),
+                lng=PointX(geometry),
+                organization_summary=RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
+                cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
+                search_total=total,
+            )
+            .values_list(*_PAGE_COLUMNS, "search_total")
         )
-        .values_list(*_PAGE_COLUMNS, "search_total")
-    )
+    else:
+        json_sql, json_params = _result_json_sql(base.slot_match, filters.point, result_format)
+        rows = (
+            missions.prefetch_related(None)
+            .annotate(
+                result_json=RawSQL(json_sql, json_params, output_field=TextField()),  # noqa: S611
+                search_total=total,
+            )
+            .values_list("result_json", "search_total")
+        )
     if sort == "relevance" and _tenant_has_many_missions():
         # Ranking every match of the words in a large tenant is the one search statement that
         # parallel workers shorten; the application's sessions run without them (config/

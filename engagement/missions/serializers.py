@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from engagement.api.fields import LatLngSerializer, _datetime, point_as_lat_lng
 from engagement.friends.serializers import FriendsGoingSerializer
 from engagement.missions.models import Mission, Slot
+from engagement.missions.result_json import ResultJsonFormat
 from engagement.missions.search import SearchResult
 from engagement.organizations.models import (
     Organization,
@@ -51,7 +55,10 @@ class SlotSerializer(serializers.ModelSerializer):
 
 
 class MissionListItemSerializer(serializers.ModelSerializer):
-    """A search result: what a list item and its map pin need."""
+    """A search result: what a list item and its map pin need. The search API sends each result
+    as JSON text written by PostgreSQL (engagement.missions.result_json, search_result_format);
+    this serializer declares the shape (the schema) and to_representation is the reference
+    those texts are tested against."""
 
     organization = OrganizationSummarySerializer(read_only=True)
     causes = TaxonomyItemSerializer(many=True, read_only=True)
@@ -258,4 +265,21 @@ def map_feature_collection_json(features: list[str], *, limit: int) -> str:
         '{"type":"FeatureCollection","features":['
         + ",".join(features[:limit])
         + f'],"limit":{limit},"truncated":{truncated}}}'
+    )
+
+
+# An id no organization has, to find where the id sits in the logo view's path.
+_LOGO_PATH_ID = 987_654_321
+
+
+def search_result_format() -> ResultJsonFormat:
+    """How the current request presents a search result as JSON text: the tenant's time zone,
+    the causes' labels in the active language (translated_label), the logo view's path."""
+    before, _id, after = reverse("organization-logo", args=[_LOGO_PATH_ID]).partition(
+        str(_LOGO_PATH_ID)
+    )
+    return ResultJsonFormat(
+        zone=str(timezone.get_current_timezone()),
+        english=(get_language() or "fr").lower().startswith("en"),
+        logo_path=(before, after),
     )

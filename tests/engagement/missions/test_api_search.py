@@ -394,6 +394,28 @@ def test_map_is_light_geojson(in_paris, api_for):
     }
 
 
+def test_the_search_page_is_json_text_and_the_browsable_api_shows_the_same(in_paris, api_for):
+    mission = mission_at(paris_point(2.35, 48.86), title="Potager <partagé>")
+
+    response = api_for(in_paris).get("missions/", {"page_size": 1})
+    browsable = api_for(in_paris).get("missions/", {"page_size": 1}, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert (body["count"], body["count_is_exact"], body["next"], body["previous"]) == (
+        1,
+        True,
+        None,
+        None,
+    )
+    assert [item["title"] for item in body["results"]] == ["Potager <partagé>"]
+    assert browsable.status_code == 200
+    assert browsable["Content-Type"].startswith("text/html")
+    assert f"&quot;id&quot;: {mission.pk}" in browsable.content.decode()
+    assert "Potager &lt;partagé&gt;" in browsable.content.decode()
+
+
 def test_the_map_in_the_browsable_api_is_the_same_collection(in_paris, api_for):
     mission = mission_at(paris_point(2.35, 48.86), title="Potager <partagé>")
 

@@ -2,6 +2,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from engagement.api.fields import _datetime
@@ -12,6 +14,7 @@ from engagement.missions.search import (
     mission_search_page,
     mission_search_paginated,
 )
+from engagement.missions.services import mission_search_columns_refresh
 from engagement.organizations.models import Organization
 from tests.engagement.factories import (
     PARIS_CENTRE,
@@ -711,6 +714,111 @@ def test_words_without_a_place_rank_title_matches_first(in_paris):
 
     assert filters.effective_sort == "relevance"
     assert ids(mission_search(filters=filters)) == [in_title.pk, in_description.pk]
+
+
+def test_words_and_dates_probe_the_slots_of_each_match(in_paris):
+    """Words bound the candidates: their slots are probed one match at a time (a subplan on
+    the slots' index), never hashed whole for a semi-join, and the dates still decide."""
+    saturday = next_weekday(SAT)
+    on_saturday = mission_with_slot(
+        title="Atelier vélo",
+        slot_starts_at=paris_time(saturday, 10),
+        slot_ends_at=paris_time(saturday, 12),
+    )
+    ongoing = mission_with_slot(title="Vélo partagé", slot_ongoing=True)
+    mission_with_slot(
+        title="Vélo du lundi",
+        slot_starts_at=paris_time(saturday + timedelta(days=2), 10),
+        slot_ends_at=paris_time(saturday + timedelta(days=2), 12),
+    )
+    mission_with_slot(  # the right day, other words
+        slot_starts_at=paris_time(saturday, 14), slot_ends_at=paris_time(saturday, 16)
+    )
+    filters = MissionSearchFilters(q="vélo", date_from=saturday, date_to=saturday)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = mission_search_page(filters=filters, offset=0, limit=20)
+
+    assert sorted(ids(page.results)) == sorted([on_saturday.pk, ongoing.pk])
+    assert page.total == 2
+    statement = captured.captured_queries[-1]["sql"]  # after the tenant's size, now and then
+    assert " OFFSET 0)" in statement
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {statement}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Semi Join" not in plan
+    assert "slot_open_by_mission" in plan
+
+
+@pytest.mark.parametrize(
+    "narrowing",
+    [
+        {"dates": (0, 0)},
+        {"dates": (0, 2)},
+        {"dates": (1, None)},
+        {"dates": (None, 0)},
+        {"availability": bit(SAT, MORNING) | bit(MON, EVENING)},
+        {"dates": (0, 2), "availability": bit(SAT, MORNING)},
+    ],
+)
+def test_words_narrowed_by_dates_find_the_matches_the_dates_find(in_paris, narrowing):
+    """A search with words probes each match's slots its own way (an ongoing slot from the
+    mission row, dated slots within the dates' bounds): it finds exactly the word matches among
+    what the same dates find without words."""
+    saturday = next_weekday(SAT)
+    slots = {
+        "saturday morning": (paris_time(saturday, 9), paris_time(saturday, 11)),
+        "saturday late": (paris_time(saturday, 23, 30), paris_time(saturday, 23, 30)),
+        "sunday": (paris_time(saturday + timedelta(days=1), 14), None),
+        "monday evening": (paris_time(saturday + timedelta(days=2), 19), None),
+        "friday before": (paris_time(saturday - timedelta(days=1), 10), None),
+        "three weeks on": (paris_time(saturday + timedelta(days=21), 10), None),
+    }
+    for words in ("Atelier vélo", "Jardin partagé"):
+        for name, (starts_at, ends_at) in slots.items():
+            mission_with_slot(
+                title=f"{words} {name}",
+                slot_starts_at=starts_at,
+                slot_ends_at=(ends_at or starts_at) + timedelta(hours=2),
+            )
+        mission_with_slot(title=f"{words} ongoing", slot_ongoing=True)
+        closed = mission_with_slot(title=f"{words} closed ongoing", slot_ongoing=True)
+        closed.slots.update(status=Slot.Status.CANCELLED)
+        SlotFactory(
+            mission=closed,
+            starts_at=paris_time(saturday + timedelta(days=21), 10),
+            ends_at=paris_time(saturday + timedelta(days=21), 12),
+        )
+        cancelled = mission_with_slot(
+            title=f"{words} cancelled saturday",
+            slot_starts_at=paris_time(saturday, 10),
+            slot_ends_at=paris_time(saturday, 12),
+        )
+        cancelled.slots.update(status=Slot.Status.CANCELLED)
+        SlotFactory(mission=cancelled, starts_at=paris_time(saturday + timedelta(days=21), 10))
+    mission_search_columns_refresh(mission_ids=list(Mission.objects.values_list("pk", flat=True)))
+    fields: dict = {}  # type: ignore[type-arg]
+    if "dates" in narrowing:
+        start, end = narrowing["dates"]
+        fields["date_from"] = None if start is None else saturday + timedelta(days=start)
+        fields["date_to"] = None if end is None else saturday + timedelta(days=end)
+    if "availability" in narrowing:
+        fields["availability"] = narrowing["availability"]
+
+    by_dates = mission_search(filters=MissionSearchFilters(**fields))
+    with_words = mission_search(filters=MissionSearchFilters(q="vélo", **fields))
+
+    expected = {mission.title for mission in by_dates if mission.title.startswith("Atelier")}
+    assert expected, "the dates find some of the word's matches"
+    assert expected != {m.title for m in by_dates}, "and some missions without the word"
+    assert {mission.title for mission in with_words} == expected
+
+
+def test_dates_without_words_leave_the_slots_join_to_the_planner(in_paris):
+    saturday = next_weekday(SAT)
+    filters = MissionSearchFilters(date_from=saturday, date_to=saturday)
+
+    assert " OFFSET 0" not in str(mission_search(filters=filters).query)
 
 
 def test_an_explicit_sort_wins_over_relevance(in_paris):
