@@ -1174,6 +1174,8 @@ def mission_search_page_json(
 
 @dataclass(frozen=True)
 class _PageRows:
+    """A page as read, before its rows become SearchResults or stay JSON texts."""
+
     rows: list[tuple[Any, ...]]
     total: int
     total_is_exact: bool
