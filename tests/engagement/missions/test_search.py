@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -717,8 +718,8 @@ def test_words_without_a_place_rank_title_matches_first(in_paris):
 
 
 def test_words_and_dates_probe_the_slots_of_each_match(in_paris):
-    """Words bound the candidates: their slots are probed one match at a time (a subplan on
-    the slots' index), never hashed whole for a semi-join, and the dates still decide."""
+    """Words bound the candidates: their slots are probed one match at a time (a subplan),
+    never hashed whole for a semi-join, and the dates still decide."""
     saturday = next_weekday(SAT)
     on_saturday = mission_with_slot(
         title="Atelier vélo",
@@ -747,7 +748,8 @@ def test_words_and_dates_probe_the_slots_of_each_match(in_paris):
         cursor.execute(f"EXPLAIN {statement}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Semi Join" not in plan
-    assert "slot_open_by_mission" in plan
+    # Probed per match, after the ongoing slot's test (the index it takes depends on statistics).
+    assert re.search(r"has_open_ongoing_slot OR \(SubPlan \d+\)", plan), plan
 
 
 @pytest.mark.parametrize(
