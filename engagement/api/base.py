@@ -125,32 +125,6 @@ def page_params(request: Request) -> tuple[int, int]:
     return int(page), int(size)
 
 
-def counted_page_response(
-    request: Request,
-    results: list[Any],
-    *,
-    total: int,
-    page: int,
-    size: int,
-    total_is_exact: bool | None = None,
-    has_next: bool | None = None,
-) -> Response:
-    """The same body as StrictPagination for a page whose total is already known. With
-    `total_is_exact` (True or False), the body also says whether `count` is exact or a lower
-    bound ("more than `count`"); `has_next` then says whether a page follows."""
-    body = _counted_page_body(
-        request,
-        has_results=bool(results),
-        total=total,
-        page=page,
-        size=size,
-        total_is_exact=total_is_exact,
-        has_next=has_next,
-    )
-    body["results"] = results
-    return Response(body)
-
-
 def counted_page_json_response(
     request: Request,
     results: list[str],
@@ -161,33 +135,12 @@ def counted_page_json_response(
     total_is_exact: bool | None = None,
     has_next: bool | None = None,
 ) -> HttpResponse | Response:
-    """counted_page_response for results already written as JSON texts (by PostgreSQL: the
-    search's results), joined into the body as they are (json_text_response)."""
-    body = _counted_page_body(
-        request,
-        has_results=bool(results),
-        total=total,
-        page=page,
-        size=size,
-        total_is_exact=total_is_exact,
-        has_next=has_next,
-    )
-    # As JSONRenderer writes it: compact, Unicode as it is.
-    head = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return json_text_response(request, head[:-1] + ',"results":[' + ",".join(results) + "]}")
-
-
-def _counted_page_body(
-    request: Request,
-    *,
-    has_results: bool,
-    total: int,
-    page: int,
-    size: int,
-    total_is_exact: bool | None,
-    has_next: bool | None,
-) -> dict[str, Any]:
-    if not has_results and page > 1:
+    """The same body as StrictPagination for a page whose total is already known and whose
+    results are already JSON texts (written by PostgreSQL: the search's), joined into the body
+    as they are (json_text_response). With `total_is_exact` (True or False), the body also says
+    whether `count` is exact or a lower bound ("more than `count`"); `has_next` then says
+    whether a page follows."""
+    if not results and page > 1:
         raise exceptions.ValidationError({"page": [_("This page does not exist.")]})
     url = request.build_absolute_uri()
     if has_next is None:
@@ -204,7 +157,9 @@ def _counted_page_body(
     if total_is_exact is not None:
         body["count_is_exact"] = total_is_exact
     body.update({"next": next_url, "previous": previous_url})
-    return body
+    # As JSONRenderer writes it: compact, Unicode as it is.
+    head = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return json_text_response(request, head[:-1] + ',"results":[' + ",".join(results) + "]}")
 
 
 def _is_positive_int(value: str) -> bool:

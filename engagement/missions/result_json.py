@@ -19,14 +19,14 @@ Only constant identifiers are interpolated; values are `%s` parameters.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from engagement.missions.models import Mission, Slot
+from engagement.missions.models import Mission
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause
 
 _MISSION = f'"{Mission._meta.db_table}"'
-_SLOT_TABLE = Slot._meta.db_table
 _ORGANIZATION_TABLE = Organization._meta.db_table
 _CAUSE_TABLE = Cause._meta.db_table
 _MISSION_CAUSES_TABLE = Mission.causes.through._meta.db_table
@@ -36,8 +36,9 @@ _VERIFIED = Organization.Verification.VERIFIED.value
 @dataclass(frozen=True)
 class ResultJsonFormat:
     """What the request decides in a result's JSON: the time zone of its datetimes (a zone
-    name), the language of the causes' labels, and the path of an organization's logo around
-    its id (engagement.organizations.models.organization_logo_url)."""
+    name), the language of the causes' labels, and an organization's logo URL around its id:
+    what precedes the id, and what follows it up to the file's stem
+    (engagement.organizations.models.organization_logo_url)."""
 
     zone: str
     english: bool
@@ -79,49 +80,50 @@ _ORGANIZATION_SQL = (
     """|| ',"slug":' || to_json(o.slug) || ',"kind":' || to_json(o.kind) """
     f"""|| ',"is_verified":' || (o.verification_status = '{_VERIFIED}')::text """
     """|| ',"logo_url":' || CASE WHEN coalesce(o.logo, '') = '' THEN '""' ELSE to_json("""
-    "%s || o.id || %s || '?v=' || regexp_replace(regexp_replace(o.logo, '^.*/', ''), "
+    "%s || o.id || %s || regexp_replace(regexp_replace(o.logo, '^.*/', ''), "
     """'^(.+)\\.[^.]+$', '\\1'))::text END || '}' """
     f'FROM {_ORGANIZATION_TABLE} o WHERE o.id = {_MISSION}."organization_id")'
 )
+# The causes' display order (alias c), for every statement that lists a mission's causes.
+CAUSE_ORDER_SQL = "c.position, c.slug"
 # The causes in display order, labelled in the request's language (`%s`: English or not).
 _CAUSES_SQL = (
     """(SELECT '[' || coalesce(string_agg('{"id":' || c.id || ',"slug":' || to_json(c.slug) """  # noqa: S608
     """|| ',"label":' || to_json(CASE WHEN %s THEN c.name_en ELSE c.name_fr END) || '}', """
-    "',' ORDER BY c.position, c.slug), '') || ']' "
+    f"',' ORDER BY {CAUSE_ORDER_SQL}), '') || ']' "
     f"FROM {_MISSION_CAUSES_TABLE} link JOIN {_CAUSE_TABLE} c ON c.id = link.cause_id "
     f'WHERE link.mission_id = {_MISSION}."id")'
 )
-_SEATS_LEFT_SQL = "GREATEST(s.capacity - s.confirmed_count - s.held_count, 0)"
 
 
-def _next_slot_sql(slot_where: str) -> str:
-    """The tail of a result: its next matching slot (the one engagement.missions.search's
-    _SlotMatch.subquery_sql picks) and that slot's seats left, from one subquery; `slot_where`'s
-    parameters follow the zones'."""
-    return (
-        """coalesce((SELECT ',"next_slot":{"id":' || s.id """  # noqa: S608
+def _next_slot_sql(next_slot: Callable[[str], str], seats_left: str) -> str:
+    """The tail of a result: its next matching slot and that slot's seats left, from one
+    subquery (`next_slot` wraps a column of slot `s` into it); the subquery's parameters follow
+    the zones'."""
+    fragment = (
+        """',"next_slot":{"id":' || s.id """
         f"""|| ',"starts_at":' || {_datetime("s.starts_at")} """
         f"""|| ',"ends_at":' || {_datetime("s.ends_at")} """
-        f"""|| ',"seats_left":' || {_SEATS_LEFT_SQL} || '}},"seats_left":' || {_SEATS_LEFT_SQL} """
-        f"FROM {_SLOT_TABLE} s WHERE {slot_where} "
-        "ORDER BY s.starts_at ASC NULLS LAST, s.id ASC LIMIT 1), "
-        """',"next_slot":null,"seats_left":null')"""
+        f"""|| ',"seats_left":' || {seats_left} || '}},"seats_left":' || {seats_left}"""
     )
+    return f"""coalesce(({next_slot(fragment)}), ',"next_slot":null,"seats_left":null')"""
 
 
 def result_json_sql(
     *,
-    slot_where: str,
+    next_slot: Callable[[str], str],
     slot_params: tuple[object, ...],
+    seats_left: str,
     distance_km: tuple[str, tuple[object, ...]] | None,
     lat: str,
     lng: str,
     result_format: ResultJsonFormat,
 ) -> tuple[str, list[object]]:
     """One result of the mission row in scope (the unaliased mission table) as JSON text, with
-    its parameters: `slot_where` is the condition of its matching slots (with `slot_params`),
-    `distance_km` the SQL of its distance in km and its parameters (None without a point),
-    `lat` and `lng` the SQL of its coordinates."""
+    its parameters, from the search's own expressions: `next_slot` wraps a column of slot `s`
+    into the subquery that picks the next matching slot (with `slot_params`), `seats_left` is
+    that slot's seats left, `distance_km` the SQL of the distance in km and its parameters
+    (None without a point), `lat` and `lng` the SQL of the coordinates."""
     zone = result_format.zone
     params: list[object] = []
 
@@ -152,7 +154,7 @@ def result_json_sql(
         )
         + f"""|| ',"published_at":' || {_datetime(f'{_MISSION}."published_at"')} """
         f"""|| ',"distance_km":' || {distance} """
-        f"|| {_next_slot_sql(slot_where)} || '}}'"
+        f"|| {_next_slot_sql(next_slot, seats_left)} || '}}'"
     )
     params += list(result_format.logo_path)
     params.append(result_format.english)

@@ -65,7 +65,12 @@ from engagement.missions.geo import (
     sphere_distance_m,
 )
 from engagement.missions.models import Mission, Slot
-from engagement.missions.result_json import ResultJsonFormat, iso_datetime_sql, result_json_sql
+from engagement.missions.result_json import (
+    CAUSE_ORDER_SQL,
+    ResultJsonFormat,
+    iso_datetime_sql,
+    result_json_sql,
+)
 from engagement.missions.text_search import search_query
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause, Skill, translated_label
@@ -321,14 +326,17 @@ def _slot_match(bounds: _SlotBounds, *, probes_each_candidate: bool = False) -> 
     if bounds.time_bits is not None:
         conditions.append("(s.starts_at IS NULL OR s.time_bit = ANY(%s))")
         params.append(bounds.time_bits)
-    dated, dated_params = _dated_slot_match(bounds, "s")
-    assert dated_params == params  # the same values in the same order
+    dated_where = ""
+    if probes_each_candidate:
+        dated, dated_params = _dated_slot_match(bounds, "s")
+        assert dated_params == params  # the same values in the same order
+        dated_where = f"{conditions[0]} AND {dated}"
     return _SlotMatch(
         " AND ".join(conditions),
         tuple(params),
         narrowed=bounds.narrowed,
         probes_each_candidate=probes_each_candidate,
-        dated_where=f"{conditions[0]} AND {dated}",
+        dated_where=dated_where,
     )
 
 
@@ -640,7 +648,7 @@ _ORGANIZATION_SUMMARY_SQL = (
 )
 _CAUSE_SUMMARIES_SQL = (
     "(SELECT coalesce(json_agg(json_build_object('id', c.id, 'slug', c.slug, "  # noqa: S608
-    "'name_fr', c.name_fr, 'name_en', c.name_en) ORDER BY c.position, c.slug), '[]') "
+    f"'name_fr', c.name_fr, 'name_en', c.name_en) ORDER BY {CAUSE_ORDER_SQL}), '[]') "
     f"FROM {_MISSION_CAUSES_TABLE} link JOIN {_CAUSE_TABLE} c ON c.id = link.cause_id "
     f'WHERE link.mission_id = "{MISSION_TABLE}"."id")'
 )
@@ -1287,8 +1295,9 @@ def _result_json_sql(
     """A result as the API's JSON text (result_json), from the same expressions as the page
     columns."""
     return result_json_sql(
-        slot_where=slot_match.where,
+        next_slot=slot_match.subquery_sql,
         slot_params=slot_match.params,
+        seats_left=_SLOT_COLUMNS["seats_left"],
         distance_km=None if point is None else _distance_km_sql(point),
         lat=_COMPUTED_COLUMNS["lat"],
         lng=_COMPUTED_COLUMNS["lng"],
@@ -1393,31 +1402,28 @@ def _sorted_page_rows(
             result_format=result_format,
         )
     missions, order, base = _search_ordered(filters)
-    total = Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None))
-    rows: QuerySet[Any, tuple[Any, ...]]
+    columns: tuple[str, ...]
     if result_format is None:
         geometry = location_as_geometry()
-        rows = (
-            missions.prefetch_related(None)
-            .annotate(
-                lat=PointY(geometry),
-                lng=PointX(geometry),
-                organization_summary=RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
-                cause_summaries=RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
-                search_total=total,
-            )
-            .values_list(*_PAGE_COLUMNS, "search_total")
-        )
+        annotations: dict[str, Any] = {
+            "lat": PointY(geometry),
+            "lng": PointX(geometry),
+            "organization_summary": RawSQL(_ORGANIZATION_SUMMARY_SQL, (), output_field=Field()),  # noqa: S611
+            "cause_summaries": RawSQL(_CAUSE_SUMMARIES_SQL, (), output_field=Field()),  # noqa: S611
+        }
+        columns = _PAGE_COLUMNS
     else:
         json_sql, json_params = _result_json_sql(base.slot_match, filters.point, result_format)
-        rows = (
-            missions.prefetch_related(None)
-            .annotate(
-                result_json=RawSQL(json_sql, json_params, output_field=TextField()),  # noqa: S611
-                search_total=total,
-            )
-            .values_list("result_json", "search_total")
+        annotations = {"result_json": RawSQL(json_sql, json_params, output_field=TextField())}  # noqa: S611
+        columns = ("result_json",)
+    rows = (
+        missions.prefetch_related(None)
+        .annotate(
+            **annotations,
+            search_total=Window(Count("pk"), order_by=order, frame=RowRange(start=None, end=None)),
         )
+        .values_list(*columns, "search_total")
+    )
     if sort == "relevance" and _tenant_has_many_missions():
         # Ranking every match of the words in a large tenant is the one search statement that
         # parallel workers shorten; the application's sessions run without them (config/

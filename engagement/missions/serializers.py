@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -20,7 +18,7 @@ from engagement.organizations.models import (
     organization_logo_url,
 )
 from engagement.organizations.serializers import OrganizationSummarySerializer
-from engagement.taxonomy.models import translated_label
+from engagement.taxonomy.models import labels_in_english, translated_label
 from engagement.taxonomy.serializers import TaxonomyItemSerializer
 
 
@@ -268,18 +266,19 @@ def map_feature_collection_json(features: list[str], *, limit: int) -> str:
     )
 
 
-# An id no organization has, to find where the id sits in the logo view's path.
-_LOGO_PATH_ID = 987_654_321
+# An id no organization has, and a logo file name, to find where each sits in a logo's URL.
+_LOGO_URL_ID = 987_654_321
+_LOGO_URL_STEM = "stem"
 
 
 def search_result_format() -> ResultJsonFormat:
     """How the current request presents a search result as JSON text: the tenant's time zone,
-    the causes' labels in the active language (translated_label), the logo view's path."""
-    before, _id, after = reverse("organization-logo", args=[_LOGO_PATH_ID]).partition(
-        str(_LOGO_PATH_ID)
-    )
+    the causes' labels in the active language, the logo's URL as organization_logo_url makes
+    it (around the organization's id and the file's stem)."""
+    url = organization_logo_url(_LOGO_URL_ID, f"organizations/{_LOGO_URL_STEM}.png")
+    before, _id, after = url.partition(str(_LOGO_URL_ID))
     return ResultJsonFormat(
         zone=str(timezone.get_current_timezone()),
-        english=(get_language() or "fr").lower().startswith("en"),
-        logo_path=(before, after),
+        english=labels_in_english(),
+        logo_path=(before, after.removesuffix(_LOGO_URL_STEM)),
     )

@@ -9,10 +9,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+def labels_in_english() -> bool:
+    """Whether labels are shown in English (the active language is English), else French."""
+    return (get_language() or "fr").lower().startswith("en")
+
+
 def translated_label(name_fr: str, name_en: str) -> str:
     """The label in the active language: English for English, French otherwise."""
-    language = (get_language() or "fr").lower()
-    return name_en if language.startswith("en") else name_fr
+    return name_en if labels_in_english() else name_fr
 
 
 class TranslatedLabelMixin(models.Model):
