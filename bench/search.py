@@ -375,6 +375,10 @@ def _text_dates_query(rng: random.Random, today: date) -> dict[str, Any]:
     return {"q": rng.choice(QUERY_WORDS), **_date_range(rng, today)}
 
 
+def _bbox_cause_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {**_bbox_query(rng, today), "cause": rng.choice(QUERY_CAUSES)}
+
+
 # The issue's three typical queries; the other rows are for information.
 TARGET_QUERIES = ("5 km + cause + dates", "bbox (viewport)", "text")
 # Issue 18: every row has a target; at 1,000,000 missions only the filtered ones.
@@ -398,6 +402,9 @@ QUERIES: dict[str, tuple[str, Callable[[random.Random, date], dict[str, Any]]]] 
     "cause + dates": ("/api/v1/missions/", _cause_dates_query),
     "point + cause": ("/api/v1/missions/", _point_cause_query),
     "text + dates": ("/api/v1/missions/", _text_dates_query),
+    # A map viewport with a cause chosen (the home page's map after a cause filter).
+    "bbox + cause": ("/api/v1/missions/", _bbox_cause_query),
+    "map pins, bbox + cause": ("/api/v1/missions/map/", _bbox_cause_query),
 }
 
 

@@ -71,6 +71,10 @@ class Mission(models.Model):
     # transaction of every write to the mission's causes or slots (never stale, no task).
     # The ids of the mission's causes: "has one of these causes" becomes an in-row test.
     cause_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    # Each cause crossed with the lon/lat cell of the location (engagement.missions.geo,
+    # "Cause cells"): "one of these causes in this rectangle" in one index lookup. Empty when
+    # remote.
+    cause_cells = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
     # Latest start of an open dated slot, and whether an open ongoing slot exists. The mission
     # can be joined iff has_open_ongoing_slot or last_open_slot_start > now: the latest open
     # slot has not started iff some open slot has not started.
@@ -114,6 +118,11 @@ class Mission(models.Model):
                 fields=["cause_ids"],
                 condition=Q(status="published"),
                 name="mission_published_causes",
+            ),
+            GinIndex(
+                fields=["cause_cells"],
+                condition=Q(status="published"),
+                name="mission_published_cause_cells",
             ),
         ]
         constraints = [

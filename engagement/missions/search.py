@@ -60,6 +60,7 @@ from engagement.missions.geo import (
     NearestTo,
     PointX,
     PointY,
+    cause_cell_key_rows,
     location_as_geometry,
     radius_box,
     sphere_distance_m,
@@ -366,25 +367,60 @@ def joinable_condition(*, now: datetime) -> Q:
     return Q(has_open_ongoing_slot=True) | Q(last_open_slot_start__gt=now)
 
 
-def _has_any_cause(slugs: Sequence[str]) -> RawSQL:
-    """The mission has one of the causes `slugs`: an in-row test of the denormalised
-    Mission.cause_ids. It replaces one index probe of the mission-cause links per candidate
-    (bench/search.py, docs/benchmarks.md).
-
-    The slugs become ids first (one small query), so the statement holds the ids themselves:
-    PostgreSQL then estimates from the column's statistics how many missions have them. With
-    the ids computed inside the statement (an InitPlan) it could not, guessed 9,000 of 1,000,000
-    for a cause held by 135,000 and built the cause's whole bitmap for a count capped at 1,001
-    (docs/benchmarks.md, "Broad search")."""
+def _cause_ids(slugs: Sequence[str]) -> list[int]:
+    """The ids of the causes `slugs` (one small query), for the statement to hold the ids
+    themselves: PostgreSQL then estimates from the columns' statistics how many missions have
+    them. With the ids computed inside the statement (an InitPlan) it could not, guessed 9,000
+    of 1,000,000 for a cause held by 135,000 and built the cause's whole bitmap for a count
+    capped at 1,001 (docs/benchmarks.md, "Broad search")."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {Cause._meta.db_table} WHERE slug = ANY(%s) ORDER BY id",  # noqa: S608
             (list(slugs),),
         )
-        ids = [pk for (pk,) in cursor.fetchall()]
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _has_any_cause(ids: list[int]) -> RawSQL:
+    """The mission has one of the causes `ids`: an in-row test of the denormalised
+    Mission.cause_ids. It replaces one index probe of the mission-cause links per candidate
+    (bench/search.py, docs/benchmarks.md)."""
     return RawSQL(  # noqa: S611 - constant identifiers, the ids are a parameter
         f'"{MISSION_TABLE}"."cause_ids" && %s::bigint[]',
         (ids,),
+        output_field=BooleanField(),
+    )
+
+
+# The most keys a search looks up in Mission.cause_cells. A lookup costs about the rows it finds
+# plus a little per key (planning, one index scan per row of cells): at 1,000,000 missions the
+# capped count of one cause within 5 km (40 keys) took 6-7 ms against 58-66 with the cause's
+# and the rectangle's indexes, 10 km (154 keys) 17-19 against 35 (docs/benchmarks.md, "Broad
+# search").
+CAUSE_CELL_KEYS_LIMIT = 160
+
+
+def _has_any_cause_in(
+    ids: list[int], rectangle: tuple[float, float, float, float]
+) -> RawSQL | None:
+    """The mission has one of the causes `ids` and lies in a cell that `rectangle` (lon/lat,
+    inclusive) touches, read from Mission.cause_cells (engagement.missions.geo, "Cause
+    cells"), or None when the rectangle has too many cells. Every mission with one of the
+    causes inside the rectangle has one of these keys, and every mission with one of them has
+    one of the causes: beside an exact test of the place, it stands for the cause test and the
+    rectangle, and PostgreSQL reads about those missions alone from one index.
+
+    One overlap test per cause and row of cells, ORed. GIN merges the lists of one test's keys
+    item by item, in time about (rows found) x (keys): with every key in one test the count
+    above took 8 ms for 5 km and 53-54 ms for 10 km; with one test per key, PostgreSQL ORs as
+    many bitmaps but plans each (0.7 and 3.3-4.1 ms of planning); by rows, 0.2 and 0.3-0.4."""
+    rows = cause_cell_key_rows(ids, rectangle, limit=CAUSE_CELL_KEYS_LIMIT)
+    if rows is None:
+        return None
+    overlaps = f'"{MISSION_TABLE}"."cause_cells" && %s::bigint[]'
+    return RawSQL(  # noqa: S611 - constant identifiers, the keys are parameters
+        f"({' OR '.join([overlaps] * len(rows))})",
+        tuple(rows),
         output_field=BooleanField(),
     )
 
@@ -448,13 +484,25 @@ def _search_candidates(filters: MissionSearchFilters, *, walked: bool = False) -
     # Collected then applied in one filter(): every filter() clones the whole query.
     conditions: list[Q | Expression] = [Q(status=Mission.Status.PUBLISHED)]
     point = filters.point
+    cause_ids = _cause_ids(filters.causes) if filters.causes else None
+    around: tuple[float, float, float, float] | None = None
     if point is not None and filters.radius_km is not None:
         around = radius_box(*point, filters.radius_km)
+    # Beside a walk, a place with causes is found from the causes' cells (Mission.cause_cells),
+    # which stand for the cause test, and for a radius's rectangle too (its distance test is
+    # exact; a box's own test stays). At 1,000,000 missions the cause's index (135,608 rows)
+    # ANDed with the rectangle's took 62 ms for the capped count of a 5 km radius, 220-300 ms
+    # for a map viewport once its bitmap went lossy (docs/benchmarks.md, "Broad search").
+    in_cells: RawSQL | None = None
+    cells_box = around if around is not None else filters.bbox
+    if walked and cause_ids is not None and cells_box is not None:
+        in_cells = _has_any_cause_in(cause_ids, cells_box)
+    if point is not None and filters.radius_km is not None:
         radius_m = Value(float(filters.radius_km) * 1000.0)
-        if around is not None:
+        if around is not None and in_cells is None:
             conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*around)))
         if around is not None and walked:
-            # For the capped count beside a walk, the rectangle finds the rows (planar index)
+            # For the capped count beside a walk, the rectangle (or the cells) finds the rows
             # and the exact distance is a test on them alone: with ST_DWithin, PostgreSQL also
             # ANDs the geography index's bitmap (a larger rectangle on the globe) with the
             # others, 24 of the count's 66 ms at 1M missions. Not when the candidates are read
@@ -467,8 +515,10 @@ def _search_candidates(filters: MissionSearchFilters, *, walked: bool = False) -
             conditions.append(GeographyWithin(F("location"), GeographyPoint(*point), radius_m))
     if filters.bbox is not None:
         conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*filters.bbox)))
-    if filters.causes:
-        conditions.append(_has_any_cause(filters.causes))
+    if in_cells is not None:
+        conditions.append(in_cells)
+    elif cause_ids is not None:
+        conditions.append(_has_any_cause(cause_ids))
     if filters.skills:
         conditions.append(_has_any(Mission.skills.through, Skill, "skill_id", filters.skills))
     flags = {

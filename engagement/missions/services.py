@@ -37,6 +37,7 @@ from accounts.permissions import user_is_moderator
 from engagement.access import require_moderator
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.limits import SLOT_HORIZON
+from engagement.missions.geo import CAUSE_CELL_KEY_SQL
 from engagement.missions.models import Mission, Slot
 from engagement.missions.text_search import mission_search_vector_refresh
 from engagement.notifications import (
@@ -192,13 +193,19 @@ def _place_changed(mission: Mission, *, now: datetime) -> None:
             notify_slot_changed(slot, SlotChange.PLACE)
 
 
-# One statement for the search columns of Mission (cause_ids, last_open_slot_start,
-# has_open_ongoing_slot), recomputed from the rows; the migration that added them runs the same.
-SEARCH_COLUMNS_REFRESH_SQL = """
+# One statement for the search columns of Mission (cause_ids, cause_cells,
+# last_open_slot_start, has_open_ongoing_slot), recomputed from the rows; the migrations that
+# added them run the same (0009 three of them, 0029 cause_cells).
+_MISSION_CAUSE_CELL_SQL = CAUSE_CELL_KEY_SQL.format(cause="link.cause_id", location="m.location")
+SEARCH_COLUMNS_REFRESH_SQL = f"""
 UPDATE engagement_mission AS m SET
     cause_ids = ARRAY(
         SELECT link.cause_id FROM engagement_mission_causes AS link
         WHERE link.mission_id = m.id ORDER BY link.cause_id
+    ),
+    cause_cells = ARRAY(
+        SELECT {_MISSION_CAUSE_CELL_SQL} FROM engagement_mission_causes AS link
+        WHERE link.mission_id = m.id AND m.location IS NOT NULL ORDER BY link.cause_id
     ),
     last_open_slot_start = (
         SELECT max(s.starts_at) FROM engagement_slot AS s
@@ -208,7 +215,7 @@ UPDATE engagement_mission AS m SET
         SELECT 1 FROM engagement_slot AS s
         WHERE s.mission_id = m.id AND s.status = 'open' AND s.starts_at IS NULL
     )
-"""
+"""  # noqa: S608 - constant SQL
 
 
 def mission_search_columns_refresh(*, mission_ids: Iterable[int]) -> None:
@@ -351,6 +358,8 @@ def mission_update(*, mission: Mission, actor: User, **fields: Unpack[MissionCha
         )
         if cause_ids is not None:
             changed.append("causes")
+        if cause_ids is not None or PLACE_FIELDS & set(changed):
+            # The causes' cells follow the causes and the place.
             mission_search_columns_refresh(mission_ids=[locked.pk])
         if skill_ids is not None:
             changed.append("skills")

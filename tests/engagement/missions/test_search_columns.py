@@ -1,5 +1,6 @@
-"""The search columns of Mission (cause_ids, last_open_slot_start, has_open_ongoing_slot) stay
-exact through every write to causes and slots, and the migration computes the same values."""
+"""The search columns of Mission (cause_ids, cause_cells, last_open_slot_start,
+has_open_ongoing_slot) stay exact through every write to causes, place and slots, and the
+migrations compute the same values."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from engagement.errors import EngagementError
+from engagement.missions.geo import cause_cell_key
 from engagement.missions.models import Mission, Slot
 from engagement.missions.services import (
     SEARCH_COLUMNS_REFRESH_SQL,
@@ -27,6 +29,7 @@ from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
 
 BACKFILL = importlib.import_module("engagement.migrations.0009_mission_search_columns")
+CELLS_BACKFILL = importlib.import_module("engagement.migrations.0029_mission_cause_cells")
 
 
 def columns(mission: Mission) -> tuple[list[int], datetime | None, bool]:
@@ -93,6 +96,61 @@ def test_a_refused_cause_change_leaves_the_cause_ids(mission, org_admin):
         mission_update(mission=mission, actor=org_admin, cause_ids=[cause.pk, 999_999])
 
     assert columns(mission)[0] == [cause.pk]
+
+
+def cells(mission: Mission) -> list[int]:
+    return Mission.objects.values_list("cause_cells", flat=True).get(pk=mission.pk)
+
+
+def test_mission_create_writes_each_cause_in_the_cell_of_the_place(organization, org_admin):
+    first, second = CauseFactory(), CauseFactory()
+
+    mission = mission_create(
+        organization=organization,
+        actor=org_admin,
+        title="Maraude",
+        location=paris_point(2.3522, 48.8566),
+        cause_ids=[second.pk, first.pk],
+    )
+
+    assert cells(mission) == [
+        cause_cell_key(first.pk, 2.3522, 48.8566),
+        cause_cell_key(second.pk, 2.3522, 48.8566),
+    ]
+
+
+def test_the_cells_follow_the_causes_and_the_place(mission, org_admin):
+    cause, other = CauseFactory(), CauseFactory()
+    mission_update(mission=mission, actor=org_admin, cause_ids=[cause.pk])
+    where = (mission.location.x, mission.location.y)
+    assert cells(mission) == [cause_cell_key(cause.pk, *where)]
+
+    mission_update(mission=mission, actor=org_admin, location=paris_point(2.2950, 48.8738))
+    assert cells(mission) == [cause_cell_key(cause.pk, 2.2950, 48.8738)]
+    assert cause_cell_key(cause.pk, 2.2950, 48.8738) != cause_cell_key(cause.pk, *where)
+
+    mission_update(mission=mission, actor=org_admin, cause_ids=[other.pk])
+    assert cells(mission) == [cause_cell_key(other.pk, 2.2950, 48.8738)]
+
+    mission_update(mission=mission, actor=org_admin, is_remote=True)
+    assert cells(mission) == []
+
+    mission_update(mission=mission, actor=org_admin, is_remote=False, location=paris_point())
+    assert cells(mission) == [cause_cell_key(other.pk, *paris_point().coords)]
+
+    mission_update(mission=mission, actor=org_admin, cause_ids=[])
+    assert cells(mission) == []
+
+
+def test_a_refused_place_change_leaves_the_cells(mission, org_admin):
+    cause = CauseFactory()
+    mission_update(mission=mission, actor=org_admin, cause_ids=[cause.pk])
+    before = cells(mission)
+
+    with pytest.raises(EngagementError):
+        mission_update(mission=mission, actor=org_admin, is_remote=False, location=None)
+
+    assert cells(mission) == before != []
 
 
 # --- Slots --------------------------------------------------------------------------------------
@@ -177,8 +235,41 @@ def test_mission_cancel_cascades_to_the_columns(mission, org_admin, started_slot
 # --- Backfill -----------------------------------------------------------------------------------
 
 
-def test_the_migration_backfill_is_the_service_statement(in_paris):
-    assert BACKFILL.BACKFILL_SQL == SEARCH_COLUMNS_REFRESH_SQL
+def test_the_migrations_backfills_are_the_service_statement(in_paris):
+    """0009 wrote three of the columns, 0029 the cells (only where there are some): the
+    service's statement is 0009's with 0029's assignment added."""
+    cells_assignment = CELLS_BACKFILL.BACKFILL_SQL.split(" SET\n", 1)[1].split("\nWHERE ")[0]
+    assert cells_assignment.startswith("    cause_cells = ARRAY(")
+    assert SEARCH_COLUMNS_REFRESH_SQL == BACKFILL.BACKFILL_SQL.replace(
+        "ORDER BY link.cause_id\n    ),\n",
+        f"ORDER BY link.cause_id\n    ),\n{cells_assignment},\n",
+        1,
+    )
+
+
+def test_the_cells_backfill_fills_the_located_missions_with_causes(in_paris):
+    cause_a, cause_b = CauseFactory(), CauseFactory()
+    located = MissionFactory(causes=[cause_b, cause_a], location=paris_point(2.33, 48.87))
+    remote = MissionFactory(causes=[cause_a], is_remote=True, location=None)
+    without = MissionFactory(location=paris_point(2.33, 48.87))
+    expected = {
+        located.pk: [
+            cause_cell_key(c.pk, 2.33, 48.87) for c in sorted([cause_a, cause_b], key=id_of)
+        ],
+        remote.pk: [],
+        without.pk: [],
+    }
+    assert {pk: cells(Mission(pk=pk)) for pk in expected} == expected
+    Mission.objects.filter(pk__in=expected).update(cause_cells=[])
+
+    with connection.schema_editor() as editor:
+        CELLS_BACKFILL.backfill(None, editor)
+
+    assert {pk: cells(Mission(pk=pk)) for pk in expected} == expected
+
+
+def id_of(cause) -> int:  # type: ignore[no-untyped-def]
+    return cause.pk
 
 
 def test_the_migration_backfill_recomputes_every_mission_from_its_rows(in_paris):

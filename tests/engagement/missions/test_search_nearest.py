@@ -11,9 +11,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from engagement.missions import search
-from engagement.missions.geo import sphere_distance_m
+from engagement.missions.geo import cause_cell_key_rows, radius_box, sphere_distance_m
 from engagement.missions.models import Mission
 from engagement.missions.search import (
     MissionSearchFilters,
@@ -133,12 +134,18 @@ def test_a_place_with_a_cause_is_two_queries(around, monkeypatch, django_assert_
         page = mission_search_page(filters=filters, offset=1, limit=2)
 
     assert len(page.results) == 2
-    # The page's statement holds the cause's id itself, so PostgreSQL estimates how many
-    # missions have it from the column's statistics (not the slug, resolved in the statement).
+    # The page's statement holds the cause's id itself (or, beside a walk, its cells' keys), so
+    # PostgreSQL estimates how many missions have it from the column's statistics (not the
+    # slug, resolved in the statement).
     food = Cause.objects.get(slug="n-food")
     statement = captured.captured_queries[1]["sql"]
     assert "n-food" not in statement
-    assert f"'{{{food.pk}}}'" in statement
+    if many:
+        rows = cause_cell_key_rows([food.pk], radius_box(LNG, LAT, 3), limit=10**6)
+        assert rows is not None
+        assert all("'{" + ",".join(map(str, row)) + "}'" in statement for row in rows)
+    else:
+        assert f"'{{{food.pk}}}'" in statement
 
 
 def test_with_many_missions_a_place_beyond_the_cap_says_more_than(
@@ -296,3 +303,94 @@ def test_a_walked_place_with_words_keeps_no_parallel_workers(around, many_missio
         mission_search_page(filters=filters, offset=0, limit=3)
 
     assert not [query for query in captured if "max_parallel_workers" in query["sql"]]
+
+
+def _statements(filters: MissionSearchFilters) -> tuple[list[int], int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        page = mission_search_page(filters=filters, offset=0, limit=2)
+    return ids(page.results), page.total, " ".join(query["sql"] for query in captured)
+
+
+def test_a_walked_radius_with_a_cause_is_found_from_the_causes_cells(around, monkeypatch):
+    """The cells stand for the cause test and the rectangle: the statement holds neither, the
+    exact distance test stays, and the page and the count are the reference's."""
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=3, causes=("n-food",))
+    reference = ids(mission_search(filters=filters))
+
+    found, total, sql = _statements(filters)
+    assert '"cause_cells" &&' not in sql  # few missions: the candidates are read whole
+    monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
+    walked, walked_total, walked_sql = _statements(filters)
+
+    assert '"cause_cells" &&' in walked_sql
+    assert '"cause_ids" &&' not in walked_sql
+    assert "ST_MakeEnvelope" not in walked_sql
+    assert found == walked == reference[:2]
+    assert total == walked_total == len(reference) > 2
+
+
+@pytest.mark.parametrize("sort", ["distance", "soonest"])
+def test_a_walked_box_with_a_cause_is_found_from_the_cells_and_the_box(around, monkeypatch, sort):
+    """The cells stand for the cause test; the box's own test stays (its cells reach beyond
+    it)."""
+    filters = MissionSearchFilters(
+        lat=LAT, lng=LNG, bbox=(2.34, 48.85, 2.37, 48.866), sort=sort, causes=("n-food",)
+    )
+    reference = ids(mission_search(filters=filters))
+    monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: True)
+
+    found, total, sql = _statements(filters)
+
+    assert '"cause_cells" &&' in sql
+    assert '"cause_ids" &&' not in sql
+    assert "ST_MakeEnvelope" in sql
+    assert found == reference[:2]
+    assert total == len(reference)
+    # The box leaves out missions of the cause in its cells but outside it.
+    with_cause = MissionSearchFilters(lat=LAT, lng=LNG, causes=("n-food",), sort="distance")
+    assert 2 <= len(reference) < len(ids(mission_search(filters=with_cause)))
+
+
+def test_a_walked_radius_too_wide_for_cells_uses_the_causes_own_test(around, many_missions):
+    # 15 km around Paris touches 14 x 21 cells: more keys than a lookup pays for.
+    rows = cause_cell_key_rows([1], radius_box(LNG, LAT, 15), limit=10**6)
+    assert rows is not None
+    assert sum(map(len, rows)) > search.CAUSE_CELL_KEYS_LIMIT
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=15, causes=("n-food",))
+
+    found, total, sql = _statements(filters)
+
+    assert '"cause_cells" &&' not in sql
+    assert '"cause_ids" &&' in sql
+    assert total == len(ids(mission_search(filters=filters)))
+    assert found == ids(mission_search(filters=filters))[:2]
+
+
+MONTREAL = (-73.5673, 45.5017)
+
+
+def test_a_walked_place_with_a_cause_west_of_greenwich(montreal, many_missions):
+    """Negative longitudes, cells on both sides of a whole 1/50 of a degree: every mission of
+    the cause within the radius is counted and listed, nearest first."""
+    with tenant_context(montreal):
+        cause = CauseFactory(slug="m-food")
+        inside = []
+        for index in range(12):
+            mission = MissionFactory(
+                location=point_at(350 * (index + 1), 90 * index, origin=MONTREAL), causes=[cause]
+            )
+            SlotFactory(mission=mission)
+            inside.append(mission.pk)
+        SlotFactory(mission=MissionFactory(location=point_at(800, 90, origin=MONTREAL)))
+        SlotFactory(
+            mission=MissionFactory(location=point_at(4_300, 10, origin=MONTREAL), causes=[cause])
+        )
+        filters = MissionSearchFilters(
+            lat=MONTREAL[1], lng=MONTREAL[0], radius_km=4.25, causes=("m-food",)
+        )
+
+        _found, total, sql = _statements(filters)
+
+        assert '"cause_cells" &&' in sql
+        assert total == 12
+        assert every_page(filters, size=5) == inside
