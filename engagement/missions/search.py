@@ -393,11 +393,12 @@ def _has_any_cause(ids: list[int]) -> RawSQL:
 
 
 # The most keys a search looks up in Mission.cause_cells. A lookup costs about the rows it finds
-# plus a little per key (planning, one index scan per row of cells): at 1,000,000 missions the
-# capped count of one cause within 5 km (40 keys) took 6-7 ms against 58-66 with the cause's
-# and the rectangle's indexes, 10 km (154 keys) 17-19 against 35 (docs/benchmarks.md, "Broad
+# plus a little per key (planning, one index scan per row of cells). The capped count at
+# 1,000,000 missions, with the cells against the cause's and the rectangle's indexes: one cause
+# within 5 km (40 keys) 7-8 ms against 63-73, two causes within 10 km (308 keys) 28-30 against
+# 49-54, one cause within 15 km (330 keys) 35-42 against 33-37 (docs/benchmarks.md, "Broad
 # search").
-CAUSE_CELL_KEYS_LIMIT = 160
+CAUSE_CELL_KEYS_LIMIT = 320
 
 
 def _has_any_cause_in(
@@ -471,9 +472,12 @@ class _SearchBase:
         return f"{where} AND {self.slot_match.exists_sql()}", (*params, *self.slot_match.params)
 
 
-def _search_candidates(filters: MissionSearchFilters, *, walked: bool = False) -> _SearchBase:
+def _search_candidates(
+    filters: MissionSearchFilters, *, walked: bool = False, counted: bool = True
+) -> _SearchBase:
     """Published missions matching every filter, with the parts the page plans need. `walked`:
-    the page is found by a walk and the candidates are only counted (up to the cap)."""
+    the page is found by a walk and the candidates are only counted (up to the cap); not
+    `counted`: nor are they counted (the map's pins)."""
     if filters.radius_km is not None and not filters.has_point:
         raise ValueError("radius_km needs lat and lng")
     if filters.effective_sort == "distance" and not filters.has_point:
@@ -488,14 +492,15 @@ def _search_candidates(filters: MissionSearchFilters, *, walked: bool = False) -
     around: tuple[float, float, float, float] | None = None
     if point is not None and filters.radius_km is not None:
         around = radius_box(*point, filters.radius_km)
-    # Beside a walk, a place with causes is found from the causes' cells (Mission.cause_cells),
-    # which stand for the cause test, and for a radius's rectangle too (its distance test is
-    # exact; a box's own test stays). At 1,000,000 missions the cause's index (135,608 rows)
-    # ANDed with the rectangle's took 62 ms for the capped count of a 5 km radius, 220-300 ms
-    # for a map viewport once its bitmap went lossy (docs/benchmarks.md, "Broad search").
+    # Beside a walk, the candidates of a place with causes are counted from the causes' cells
+    # (Mission.cause_cells), which stand for the cause test, and for a radius's rectangle too
+    # (its distance test is exact; a box's own test stays). At 1,000,000 missions the cause's
+    # index (135,608 rows) ANDed with the rectangle's took 62 ms for the capped count of a 5 km
+    # radius, 220-300 ms for a viewport once its bitmap went lossy (docs/benchmarks.md, "Broad
+    # search").
     in_cells: RawSQL | None = None
     cells_box = around if around is not None else filters.bbox
-    if walked and cause_ids is not None and cells_box is not None:
+    if walked and counted and cause_ids is not None and cells_box is not None:
         in_cells = _has_any_cause_in(cause_ids, cells_box)
     if point is not None and filters.radius_km is not None:
         radius_m = Value(float(filters.radius_km) * 1000.0)
@@ -1575,7 +1580,9 @@ def mission_map_features(
         centre = _box_centre(filters.bbox)
     walked = centre is not None and _may_walk(filters)
     budgeted = walked and _narrowed(filters)
-    base = _search_candidates(filters, walked=budgeted)
+    # The pins are walked from the centre and not counted: the causes' cells would only add
+    # their test to each probe (4 ms more at p50, a viewport and a cause at 1,000,000 missions).
+    base = _search_candidates(filters, walked=budgeted, counted=False)
     slot_match = base.slot_match
     where, where_params = base.missions_where
     condition = f'{where} AND {_MISSION}."location" IS NOT NULL'

@@ -352,11 +352,11 @@ def test_a_walked_box_with_a_cause_is_found_from_the_cells_and_the_box(around, m
 
 
 def test_a_walked_radius_too_wide_for_cells_uses_the_causes_own_test(around, many_missions):
-    # 15 km around Paris touches 14 x 21 cells: more keys than a lookup pays for.
-    rows = cause_cell_key_rows([1], radius_box(LNG, LAT, 15), limit=10**6)
+    # 20 km around Paris touches 19 x 29 cells: more keys than a lookup pays for.
+    rows = cause_cell_key_rows([1], radius_box(LNG, LAT, 20), limit=10**6)
     assert rows is not None
     assert sum(map(len, rows)) > search.CAUSE_CELL_KEYS_LIMIT
-    filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=15, causes=("n-food",))
+    filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=20, causes=("n-food",))
 
     found, total, sql = _statements(filters)
 
@@ -394,3 +394,15 @@ def test_a_walked_place_with_a_cause_west_of_greenwich(montreal, many_missions):
         assert '"cause_cells" &&' in sql
         assert total == 12
         assert every_page(filters, size=5) == inside
+
+
+def test_walked_map_pins_with_a_cause_keep_the_causes_own_test(around, many_missions):
+    """The pins are not counted: the cells would only add their test to each probe."""
+    filters = MissionSearchFilters(bbox=(2.30, 48.83, 2.40, 48.89), causes=("n-food",))
+
+    with CaptureQueriesContext(connection) as captured:
+        map_pins(filters)
+
+    sql = " ".join(query["sql"] for query in captured)
+    assert '"cause_cells" &&' not in sql
+    assert '"cause_ids" &&' in sql
