@@ -416,7 +416,7 @@ def _has_any_cause_in(
     above took 8 ms for 5 km and 53-54 ms for 10 km; with one test per key, PostgreSQL ORs as
     many bitmaps but plans each (0.7 and 3.3-4.1 ms of planning); by rows, 0.2 and 0.3-0.4."""
     rows = cause_cell_key_rows(ids, rectangle, limit=CAUSE_CELL_KEYS_LIMIT)
-    if rows is None:
+    if not rows:  # too many, or no cause: the cause test says it (nothing matches no cause)
         return None
     overlaps = f'"{MISSION_TABLE}"."cause_cells" && %s::bigint[]'
     return RawSQL(  # noqa: S611 - constant identifiers, the keys are parameters

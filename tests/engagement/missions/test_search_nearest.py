@@ -406,3 +406,15 @@ def test_walked_map_pins_with_a_cause_keep_the_causes_own_test(around, many_miss
     sql = " ".join(query["sql"] for query in captured)
     assert '"cause_cells" &&' not in sql
     assert '"cause_ids" &&' in sql
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_a_place_with_an_unknown_cause_finds_nothing(around, monkeypatch, plan):
+    use_plan(plan, monkeypatch)
+    for place in ({"radius_km": 3}, {"bbox": (2.30, 48.83, 2.40, 48.89), "sort": "distance"}):
+        filters = MissionSearchFilters(lat=LAT, lng=LNG, causes=("no-such-cause",), **place)
+
+        page = mission_search_page(filters=filters, offset=0, limit=5)
+
+        assert (ids(page.results), page.total) == ([], 0)
+        assert map_pins(filters) == []
