@@ -68,7 +68,7 @@ class Mission(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
 
     # Copies for the search, rewritten by services.missions.mission_search_columns_refresh in the
-    # transaction of every write to the mission's causes or slots (never stale, no task).
+    # transaction of every write to the mission's causes, point or slots (never stale, no task).
     # The ids of the mission's causes: "has one of these causes" becomes an in-row test.
     cause_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
     # Each cause crossed with the lon/lat cell of the location (engagement.missions.geo,

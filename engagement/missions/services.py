@@ -221,9 +221,10 @@ UPDATE engagement_mission AS m SET
 def mission_search_columns_refresh(*, mission_ids: Iterable[int]) -> None:
     """Rewrite the search columns of these missions from their causes and slots.
 
-    Called in the transaction of every write to a mission's causes or to its slots' status or
-    dates (mission_create, mission_update, slot_create, slot_update, slot_cancel,
-    mission_cancel), after the mission row is locked, so the values are exact at commit.
+    Called in the transaction of every write to a mission's causes or place (cause_cells) or to
+    its slots' status or dates (mission_create, mission_update, slot_create, slot_update,
+    slot_cancel, mission_cancel), after the mission row is locked, so the values are exact at
+    commit.
     """
     ids = sorted(set(mission_ids))
     if not ids:
@@ -358,8 +359,8 @@ def mission_update(*, mission: Mission, actor: User, **fields: Unpack[MissionCha
         )
         if cause_ids is not None:
             changed.append("causes")
-        if cause_ids is not None or PLACE_FIELDS & set(changed):
-            # The causes' cells follow the causes and the place.
+        if cause_ids is not None or {"location", "is_remote"} & set(changed):
+            # The causes' cells follow the causes and the point (an address alone moves none).
             mission_search_columns_refresh(mission_ids=[locked.pk])
         if skill_ids is not None:
             changed.append("skills")

@@ -253,9 +253,7 @@ def test_the_cells_backfill_fills_the_located_missions_with_causes(in_paris):
     remote = MissionFactory(causes=[cause_a], is_remote=True, location=None)
     without = MissionFactory(location=paris_point(2.33, 48.87))
     expected = {
-        located.pk: [
-            cause_cell_key(c.pk, 2.33, 48.87) for c in sorted([cause_a, cause_b], key=id_of)
-        ],
+        located.pk: [cause_cell_key(pk, 2.33, 48.87) for pk in sorted([cause_a.pk, cause_b.pk])],
         remote.pk: [],
         without.pk: [],
     }
@@ -266,10 +264,6 @@ def test_the_cells_backfill_fills_the_located_missions_with_causes(in_paris):
         CELLS_BACKFILL.backfill(None, editor)
 
     assert {pk: cells(Mission(pk=pk)) for pk in expected} == expected
-
-
-def id_of(cause) -> int:  # type: ignore[no-untyped-def]
-    return cause.pk
 
 
 def test_the_migration_backfill_recomputes_every_mission_from_its_rows(in_paris):
