@@ -12,6 +12,9 @@
   answering 429 to everyone. The outage shows on /readyz and in the logs.
 - Stale connections after a Redis restart are reconnected by redis-py (CACHES OPTIONS: one retry
   on ConnectionError, health checks on idle connections), so no request fails on one.
+- `SharedClientRedisCacheClient`: one redis-py client per connection pool, made once, instead of
+  Django's new client for every cache call (each builds redis-py's table of ~200 response
+  callbacks: 80–130 µs, several times per page; docs/benchmarks.md, "Throughput").
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +117,34 @@ def redis_ping() -> bool:
     return True
 
 
+class SharedClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client, handing out one redis-py client per connection pool.
+
+    redis-py clients are safe to share between threads: each command takes a connection from the
+    pool for its duration (redis-py's documentation). The pool itself is Django's, made as
+    before, and reconnects after a fork."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, redis.Redis] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> redis.Redis:
+        # django-stubs does not declare RedisCacheClient's `_get_connection_pool` and `_client`.
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        # Pools live as long as this object (Django keeps them in `_pools`): their id is stable.
+        client = self._clients.get(id(pool))
+        if client is None:
+            made = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+            client = self._clients.setdefault(id(pool), made)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """See the module docstring: misses and no-ops while Redis is down, never an exception."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = SharedClientRedisCacheClient
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         return redis_health.call(

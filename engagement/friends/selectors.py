@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from allauth.socialaccount.models import SocialAccount
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +25,9 @@ from engagement.friends.models import (
     MissionRecommendation,
 )
 from engagement.inbox.models import Notification
+from engagement.missions.models import Slot
 from engagement.participations.models import Participation
+from engagement.volunteers.models import VolunteerProfile
 
 # The participations that count as "going": the person holds a seat (confirmed) or has
 # committed to take one as soon as it frees (waitlisted). A request awaiting the organization's
@@ -266,6 +269,36 @@ def participations_visible_to_friends(user_id: int) -> bool:
 # --- "Léa and 2 friends are going" --------------------------------------------------------------
 
 
+# Written as SQL once: the mission page and the list run it for every signed-in visitor, and
+# the ORM took longer to build this statement than PostgreSQL to answer it (docs/benchmarks.md,
+# "Throughput"). tests/engagement/friends/test_friends_going.py holds it to the rules below.
+_FRIENDS_GOING_SQL = f"""
+SELECT DISTINCT s.mission_id, p.volunteer_id, vp.display_name, u.first_name, u.last_name, u.email
+FROM {Participation._meta.db_table} p
+JOIN {Slot._meta.db_table} s ON s.id = p.slot_id
+JOIN {User._meta.db_table} u ON u.id = p.volunteer_id
+LEFT JOIN {VolunteerProfile._meta.db_table} vp ON vp.user_id = u.id
+WHERE s.mission_id = ANY(%(missions)s)
+  AND p.status = ANY(%(statuses)s)
+  AND u.is_active
+  AND (s.ends_at > %(now)s OR s.ends_at IS NULL)
+  AND s.status <> %(cancelled)s
+  AND vp.friends_see_participations IS DISTINCT FROM false
+  AND EXISTS (
+    SELECT 1 FROM {Friendship._meta.db_table} f
+    WHERE f.status = %(accepted)s
+      AND ((f.requester_id = %(viewer)s AND f.addressee_id = p.volunteer_id)
+        OR (f.addressee_id = %(viewer)s AND f.requester_id = p.volunteer_id))
+  )
+  AND NOT EXISTS (
+    SELECT 1 FROM {FriendBlock._meta.db_table} b
+    WHERE (b.blocker_id = %(viewer)s AND b.blocked_id = p.volunteer_id)
+       OR (b.blocker_id = p.volunteer_id AND b.blocked_id = %(viewer)s)
+  )
+ORDER BY 1, 4, 2
+"""  # noqa: S608 - table names from the models; every value is a parameter
+
+
 def friends_going(*, viewer: User, mission_ids: Iterable[int]) -> dict[int, list[Person]]:
     """For each mission, the viewer's friends who hold or wait for a seat on one of its slots
     still to come, by name — in ONE query for a whole page of missions.
@@ -273,31 +306,22 @@ def friends_going(*, viewer: User, mission_ids: Iterable[int]) -> dict[int, list
     Friends only (accepted both ways, active, no block either way), and only those who let
     friends see their participations. Missions nobody goes to are absent from the result.
     """
-    ids = [mission_id for mission_id in mission_ids]
+    ids = [int(mission_id) for mission_id in mission_ids]
     if not ids or not viewer.is_authenticated:
         return {}
-    rows = (
-        Participation.objects.filter(
-            slot__mission_id__in=ids,
-            status__in=GOING_STATUSES,
-            volunteer__is_active=True,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FRIENDS_GOING_SQL,
+            {
+                "missions": ids,
+                "statuses": [str(status) for status in GOING_STATUSES],
+                "now": timezone.now(),
+                "cancelled": str(Slot.Status.CANCELLED),
+                "accepted": str(Friendship.Status.ACCEPTED),
+                "viewer": viewer.pk,
+            },
         )
-        .filter(Q(slot__ends_at__gt=timezone.now()) | Q(slot__ends_at__isnull=True))
-        .exclude(slot__status="cancelled")
-        .exclude(volunteer__volunteer_profile__friends_see_participations=False)
-        .filter(Exists(_accepted_with(viewer.pk, "volunteer_id")))
-        .exclude(Exists(_blocked_either_way(viewer.pk, "volunteer_id")))
-        .order_by("slot__mission_id", F("volunteer__first_name"), "volunteer_id")
-        .values_list(
-            "slot__mission_id",
-            "volunteer_id",
-            "volunteer__volunteer_profile__display_name",
-            "volunteer__first_name",
-            "volunteer__last_name",
-            "volunteer__email",
-        )
-        .distinct()
-    )
+        rows = cursor.fetchall()
     going: dict[int, list[Person]] = {}
     seen: set[tuple[int, int]] = set()
     for mission_id, user_id, display_name, first_name, last_name, email in rows:

@@ -13,7 +13,7 @@ from engagement.missions import selectors as missions_selectors
 from engagement.missions.access import mission_get_for_viewer
 from engagement.missions.models import Mission
 from engagement.participations.models import Participation
-from engagement.participations.selectors import participation_list_for_volunteer
+from engagement.participations.selectors import participation_list_upcoming_on_mission
 
 
 def viewable_mission(request: HttpRequest, mission_id: int) -> Mission:
@@ -26,11 +26,7 @@ def my_active_participations(request: HttpRequest, mission: Mission) -> list[Par
     """The signed-in visitor's upcoming participations in `mission` (none when anonymous)."""
     if not request.user.is_authenticated:
         return []
-    return list(
-        participation_list_for_volunteer(user=request.user, scope="upcoming").filter(
-            slot__mission_id=mission.pk
-        )
-    )
+    return participation_list_upcoming_on_mission(user=request.user, mission=mission)
 
 
 def _requested_slot_id(request: HttpRequest) -> int | None:

@@ -49,6 +49,25 @@ def participation_list_for_volunteer(
     return participations.order_by(F("slot__starts_at").desc(nulls_first=True), "-id")
 
 
+def participation_list_upcoming_on_mission(*, user: User, mission: Mission) -> list[Participation]:
+    """The volunteer's upcoming participations (as `participation_list_for_volunteer`'s
+    "upcoming") on the slots of one mission, soonest first, each with its slot and that mission
+    set: what the mission page shows of them, one query."""
+    now = timezone.now()
+    participations = list(
+        Participation.objects.filter(
+            Q(status__in=Participation.ACTIVE_STATUSES) & _not_over("slot__", now),
+            volunteer=user,
+            slot__mission_id=mission.pk,
+        )
+        .select_related("slot")
+        .order_by(F("slot__starts_at").asc(nulls_last=True), "id")
+    )
+    for participation in participations:
+        participation.slot.mission = mission
+    return participations
+
+
 def participation_list_for_mission(
     *,
     mission: Mission,

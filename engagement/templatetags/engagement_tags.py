@@ -3,6 +3,7 @@ seats, the map's attribution, and the name organizations see of a person."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,8 +13,8 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from engagement.volunteers.selectors import volunteer_display_name
 
@@ -51,6 +52,17 @@ def _time(value: datetime) -> str:
 @register.filter
 def when(starts_at: datetime | None, ends_at: datetime | None = None) -> str:
     """'samedi 14 juin 2025, 10:00 – 13:00' in the active language and the tenant's zone."""
+    return _when(starts_at, ends_at, get_language(), timezone.get_current_timezone_name())
+
+
+# The text depends only on the two moments, the language and the zone (its arguments; the
+# language and zone are those active when it runs). Pages repeat the same dates (a mission's
+# slots on its page, a list's next dates, "Mes engagements"), and Django's date formatting is
+# the costliest part of rendering them (docs/benchmarks.md, "Throughput").
+@functools.lru_cache(maxsize=8192)
+def _when(
+    starts_at: datetime | None, ends_at: datetime | None, language: str | None, zone: str
+) -> str:
     if starts_at is None:
         return _("Ongoing, no fixed date")
     start = _local(starts_at)
@@ -70,6 +82,12 @@ def slot_when(slot: Any) -> str:
 
 @register.filter
 def short_date(value: datetime | None) -> str:
+    """'samedi 14 juin, 10:00' (a list's next date): as `when`, kept once made."""
+    return _short_date(value, get_language(), timezone.get_current_timezone_name())
+
+
+@functools.lru_cache(maxsize=8192)
+def _short_date(value: datetime | None, language: str | None, zone: str) -> str:
     if value is None:
         return _("Ongoing")
     local = _local(value)

@@ -12,11 +12,13 @@ from engagement.friends import services
 from engagement.friends.selectors import Person, friends_going
 from engagement.friends.wording import going_sentence
 from engagement.participations.models import Participation
+from tenants.context import tenant_context
 from tests.engagement.factories import (
     MissionFactory,
     ParticipationFactory,
     SlotFactory,
     UserFactory,
+    VolunteerProfileFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +92,46 @@ def test_a_friend_on_two_slots_of_a_mission_counts_once(in_paris):
     ParticipationFactory(slot=SlotFactory(mission=mission), volunteer=lea)
 
     assert _going(viewer, mission) == {mission.pk: ["Léa"]}
+
+
+def test_friends_either_way_ongoing_dates_and_profiles_in_name_order(in_paris):
+    viewer = UserFactory()
+    # Asked by the friend (the viewer accepted), no profile; a profile that lets friends see;
+    # one the viewer blocked (a block either way hides); a friend on another mission only.
+    ana = UserFactory(first_name="Ana", last_name="")
+    services.friend_request_send(requester=ana, addressee=viewer)
+    services.friend_request_answer(user=viewer, requester_id=ana.pk, accept=True)
+    bob = VolunteerProfileFactory(user__first_name="Bob", user__last_name="").user
+    services.friends_privacy_set(user=bob, friends_see_participations=True)
+    befriend(viewer, bob)
+    cut = UserFactory(first_name="Cut", last_name="")
+    befriend(viewer, cut)
+    services.friend_block(user=viewer, other_id=cut.pk)
+    elsewhere = UserFactory(first_name="Eve", last_name="")
+    befriend(viewer, elsewhere)
+    mission, other = MissionFactory(), MissionFactory()
+    ongoing = SlotFactory(mission=mission, ongoing=True)
+    for person in (bob, ana, cut):
+        ParticipationFactory(slot=ongoing, volunteer=person)
+    ParticipationFactory(slot=SlotFactory(mission=other), volunteer=elsewhere)
+
+    assert _going(viewer, mission) == {mission.pk: ["Ana", "Bob"]}
+    assert _going(viewer, mission, other) == {mission.pk: ["Ana", "Bob"], other.pk: ["Eve"]}
+    # The friend's side reads the same friendship.
+    assert _going(ana, mission) == {}
+    assert _going(bob, other) == {}
+
+
+def test_another_tenants_viewer_and_missions_are_nobody_here(paris, montreal):
+    with tenant_context(paris):
+        viewer, lea = UserFactory(), UserFactory(first_name="Léa", last_name="")
+        befriend(viewer, lea)
+        slot = SlotFactory()
+        ParticipationFactory(slot=slot, volunteer=lea)
+        assert _going(viewer, slot.mission) == {slot.mission.pk: ["Léa"]}
+    with tenant_context(montreal):
+        # The same ids name nobody and nothing in Montréal's schema.
+        assert friends_going(viewer=viewer, mission_ids=[slot.mission.pk]) == {}
 
 
 def test_a_whole_page_costs_one_query(in_paris, django_assert_num_queries):
