@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
+from django.db import connection
+from django.db.models import F, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from engagement.missions.models import Mission, Slot
@@ -23,15 +25,56 @@ def upcoming_slots(*, now: datetime | None = None) -> QuerySet[Slot]:
     )
 
 
-def mission_detail(*, mission: Mission) -> Mission:
-    """The mission with its organization, causes, skills and its next upcoming slots
-    (`upcoming_slots`, at most DETAIL_SLOTS_LIMIT) loaded: four queries at most."""
-    prefetch_related_objects(
-        [mission],
-        "organization",
-        Prefetch("causes", queryset=Cause.objects.order_by("position", "slug")),
-        Prefetch("skills", queryset=Skill.objects.order_by("position", "slug")),
+def _taxonomy_sql() -> str:
+    # Table and column names from the models; the mission is a parameter.
+    def labels(model: type[Model], field: str) -> str:
+        through = getattr(Mission, field).through._meta.db_table
+        column = getattr(Mission, field).field.m2m_reverse_name()
+        source = f"{model._meta.db_table} t JOIN {through} m ON m.{column} = t.id"
+        rows = "coalesce(json_agg(t ORDER BY t.position, t.slug), '[]')"
+        return f"(SELECT {rows} FROM {source} WHERE m.mission_id = %(mission)s)"  # noqa: S608
+
+    return f"SELECT {labels(Cause, 'causes')}, {labels(Skill, 'skills')}"
+
+
+# A mission's causes and skills in display order, as JSON rows of their tables: one statement,
+# written once (two prefetches cost two statements built by the ORM on every mission page).
+_TAXONOMY_SQL = _taxonomy_sql()
+
+
+def _loaded(mission: Mission, field: str, rows: list[dict[str, Any]]) -> QuerySet[Any]:
+    """`rows` (JSON rows of the table of `mission.<field>`) as a prefetch stores them: the
+    queryset of the mission's own, in display order, with its result in place (a `.filter()`
+    on it still reads the mission's rows only)."""
+    relation = getattr(Mission, field).field
+    model = relation.related_model
+    fields = model._meta.concrete_fields
+    names = [item.attname for item in fields]
+    queryset = model._default_manager.filter(**{relation.related_query_name(): mission}).order_by(
+        "position", "slug"
     )
+    queryset._result_cache = [
+        model.from_db(connection.alias, names, [row[item.column] for item in fields])
+        for row in rows
+    ]
+    queryset._prefetch_done = True
+    return queryset
+
+
+def mission_detail(*, mission: Mission) -> Mission:
+    """The mission with its causes and skills (display order) and its next upcoming slots
+    (`upcoming_slots`, at most DETAIL_SLOTS_LIMIT) loaded: two queries. Its organization comes
+    with it (every caller's lookup joins it) or costs one more.
+
+    `mission.causes.all()` and `mission.skills.all()` then read what was loaded, as after
+    `prefetch_related`."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TAXONOMY_SQL, {"mission": mission.pk})
+        causes, skills = cursor.fetchone()
+    prefetched = mission.__dict__.setdefault("_prefetched_objects_cache", {})
+    prefetched["causes"] = _loaded(mission, "causes", causes)
+    prefetched["skills"] = _loaded(mission, "skills", skills)
+    mission.organization  # noqa: B018 - loaded now if the lookup did not join it
     return mission_with_upcoming_slots(mission=mission)
 
 

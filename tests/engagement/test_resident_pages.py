@@ -480,9 +480,9 @@ def test_mission_page_query_count_does_not_grow_with_slots(paris, in_paris):
         ParticipationFactory(slot=SlotFactory(mission=mission, starts_at=local(day + 4, 10)))
     many = count_queries()
 
-    # search_path, session, user, mission, causes, skills, slots, my participations, friends
-    # going.
-    assert few == many == 9
+    # search_path, session, user, mission, causes and skills (one statement), slots, my
+    # participations, friends going.
+    assert few == many == 8
 
 
 # --- "Je participe" -----------------------------------------------------------------------------

@@ -69,8 +69,8 @@ def test_mission_detail_costs_a_fixed_number_of_queries(world, api_for):
     with CaptureQueriesContext(connection) as captured:
         assert client.get(f"missions/{world.published.pk}/").status_code == 200
 
-    # search_path, mission + organization, causes, skills, slots
-    assert len(captured) == 5
+    # search_path, mission + organization, causes and skills (one statement), slots
+    assert len(captured) == 4
 
 
 def test_create_mission_stores_sanitized_texts_as_a_draft(world, api_for):
