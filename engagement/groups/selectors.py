@@ -49,14 +49,17 @@ def _with_slot(queryset: QuerySet[SeatHold]) -> QuerySet[SeatHold]:
 
 def seat_holds_current(*, user: User) -> tuple[list[SeatHold], list[SeatHold]]:
     """Seats still held for the user, and the ones they hold for friends, soonest expiry first
-    (one query, for "Mes engagements")."""
-    holds = _with_slot(
-        SeatHold.objects.filter(
-            Q(for_user_id=user.pk) | Q(held_by_id=user.pk),
-            status=SeatHold.Status.HELD,
-            expires_at__gt=timezone.now(),
-        )
-    ).order_by("expires_at", "id")
+    (for "Mes engagements": one short query when there are none, as for most volunteers; two
+    otherwise, the second with each hold's slot, mission and people)."""
+    current = SeatHold.objects.filter(
+        Q(for_user_id=user.pk) | Q(held_by_id=user.pk),
+        status=SeatHold.Status.HELD,
+        expires_at__gt=timezone.now(),
+    )
+    # The full statement joins five tables and takes longer to build than to run.
+    if not current.exists():
+        return [], []
+    holds = _with_slot(current).order_by("expires_at", "id")
     held_for_me: list[SeatHold] = []
     held_by_me: list[SeatHold] = []
     for hold in holds:
