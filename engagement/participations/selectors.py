@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -21,6 +21,15 @@ def _not_over(prefix: str, now: datetime) -> Q:
     return Q(**{f"{prefix}starts_at__isnull": True}) | Q(**{f"{prefix}ends_at__gt": now})
 
 
+def _upcoming(now: datetime) -> Q:
+    """Still active (requested, confirmed, waitlisted) on a slot that is not over."""
+    return Q(status__in=Participation.ACTIVE_STATUSES) & _not_over("slot__", now)
+
+
+def _soonest_first() -> tuple[Any, str]:
+    return (F("slot__starts_at").asc(nulls_last=True), "id")
+
+
 def participation_list_for_volunteer(
     *, user: User, scope: ParticipationScope = "upcoming"
 ) -> QuerySet[Participation]:
@@ -29,8 +38,7 @@ def participation_list_for_volunteer(
     upcoming: still active (requested, confirmed, waitlisted) on a slot that is not over, soonest
     first; past: everything else (over, cancelled, declined, attended, no-show), latest first.
     """
-    now = timezone.now()
-    upcoming = Q(status__in=Participation.ACTIVE_STATUSES) & _not_over("slot__", now)
+    upcoming = _upcoming(timezone.now())
     participations = (
         Participation.objects.filter(volunteer=user)
         .select_related("slot__mission__organization")
@@ -41,9 +49,7 @@ def participation_list_for_volunteer(
         )
     )
     if scope == "upcoming":
-        return participations.filter(upcoming).order_by(
-            F("slot__starts_at").asc(nulls_last=True), "id"
-        )
+        return participations.filter(upcoming).order_by(*_soonest_first())
     if scope == "past":
         participations = participations.filter(~upcoming)
     return participations.order_by(F("slot__starts_at").desc(nulls_first=True), "-id")
@@ -53,15 +59,12 @@ def participation_list_upcoming_on_mission(*, user: User, mission: Mission) -> l
     """The volunteer's upcoming participations (as `participation_list_for_volunteer`'s
     "upcoming") on the slots of one mission, soonest first, each with its slot and that mission
     set: what the mission page shows of them, one query."""
-    now = timezone.now()
     participations = list(
         Participation.objects.filter(
-            Q(status__in=Participation.ACTIVE_STATUSES) & _not_over("slot__", now),
-            volunteer=user,
-            slot__mission_id=mission.pk,
+            _upcoming(timezone.now()), volunteer=user, slot__mission_id=mission.pk
         )
         .select_related("slot")
-        .order_by(F("slot__starts_at").asc(nulls_last=True), "id")
+        .order_by(*_soonest_first())
     )
     for participation in participations:
         participation.slot.mission = mission
