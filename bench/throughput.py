@@ -1,8 +1,8 @@
 """Throughput of the tenant pages under load: gunicorn as the Helm chart runs it, 100 tenants.
 
     .venv/bin/python bench/throughput.py [--tenants 100] [--missions 300] [--users 20]
-        [--duration 40] [--warmup 120] [--workers 2,4] [--keep] [--reuse] [--only mix|bare]
-        [--profile]
+        [--duration 40] [--warmup 120] [--workers 2,4] [--threads 4] [--keep] [--reuse]
+        [--only mix|bare] [--profile]
 
 Prepares a database of its own (BENCH_DATABASE, default `entraide_throughput_bench`; --keep
 leaves it, --reuse runs on a kept one): N tenants provisioned with `tenant_provision` (the copy
@@ -13,7 +13,8 @@ tenant one volunteer per simulated user (terms accepted, a session made in that 
 
 Then, for each worker count, it collects the static files as the image does and starts gunicorn
 with the chart's command (`config.wsgi:application --config=python:config.gunicorn --workers=W
---threads=4 --timeout=30 --worker-tmp-dir=/tmp`, metrics on), production settings plus one bench
+--threads=T --timeout=30 --worker-tmp-dir=/tmp`, T = 4 as the chart unless --threads says
+otherwise; metrics on), production settings plus one bench
 URL (bench/throughput_settings.py: `/bench/bare/`, a view without query or template behind the
 same middleware), and runs the load generator in another process (this script with
 --generate): a closed loop of U simulated users (threads, a keep-alive connection per visit,
@@ -40,10 +41,11 @@ rest, idle; read in /proc), in all and per request; then the bare view alone und
 load, and the ratio of the mix's throughput to the bare view's. Figures go to
 docs/benchmarks.md ("Throughput (issue 18)") with the load average printed here.
 
---profile, instead of the load: in this process, the CPU time per request and cProfile's top
-items of each page (anonymous home and mission page, cached and not, the search API, the
-signed-in mission page and "Mes engagements", the POSTs of "Je participe" and of the
-cancellation) on the first tenant.
+--profile, instead of the load: in this process, the CPU time per request, the CPU time of the
+PostgreSQL backend that served it, and cProfile's top items of each page (the bare view,
+anonymous home and mission page, cached and not, the search API, the signed-in mission page
+and "Mes engagements", the POSTs of "Je participe" and of the cancellation) on the first
+tenant.
 """
 
 from __future__ import annotations
@@ -405,7 +407,9 @@ def _collect_static(environment: dict[str, str]) -> None:
     )
 
 
-def _serve(environment: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+def _serve(
+    environment: dict[str, str], port: int, workers: int, threads: int
+) -> subprocess.Popen[bytes]:
     """gunicorn with the chart's command (deploy/helm/entraide/templates/web-deployment.yaml)."""
     Path(environment["PROMETHEUS_MULTIPROC_DIR"]).mkdir(exist_ok=True)
     return serve_until_healthy(
@@ -415,7 +419,7 @@ def _serve(environment: dict[str, str], port: int, workers: int) -> subprocess.P
             "--config=python:config.gunicorn",
             f"--bind=127.0.0.1:{port}",
             f"--workers={workers}",
-            "--threads=4",
+            f"--threads={threads}",
             "--timeout=30",
             "--worker-tmp-dir=/tmp",
         ],
@@ -779,11 +783,11 @@ def _measure(args: argparse.Namespace, database: str, prefix: str) -> None:
         for workers in args.workers:
             print()
             print(
-                f"## gunicorn {workers} workers x 4 threads, {args.users} users (closed loop, no "
-                f"think time), {args.duration:.0f} s per phase after a warm-up of "
+                f"## gunicorn {workers} workers x {args.threads} threads, {args.users} users "
+                f"(closed loop, no think time), {args.duration:.0f} s per phase after a warm-up of "
                 f"{args.warmup:.0f} s (mix) or {BARE_WARMUP_SECONDS:.0f} s (bare view)"
             )
-            server = _serve(environment, port, workers)
+            server = _serve(environment, port, workers, args.threads)
             try:
                 rates = {}
                 for mode in ("mix", "bare"):
@@ -825,7 +829,7 @@ def _profile() -> None:
     then the two POSTs of "Je participe"."""
     from collections.abc import Callable
 
-    from django.test import Client
+    from django.test import Client, override_settings
     from django_tenants.utils import tenant_context
 
     from accounts.models import User
@@ -848,19 +852,51 @@ def _profile() -> None:
         ("mission page, signed in", member, lambda i: "/missions/1/"),
         ("Mes engagements", member, lambda i: "/mes-engagements/"),
     ]
+    # The bare view, with the server's URLconf (bench/throughput_urls.py): the same stack's floor.
+    with override_settings(ROOT_URLCONF="throughput_urls"):
+        _profile_page("bare view", anonymous, lambda i: "/bench/bare/")
     for label, client, path in cases:
         _profile_page(label, client, path)
     _profile_join(tenant, member)
 
 
-def _print_profile(label: str, cpu_ms: str, profiler: Any) -> None:
+class _BackendCpu:
+    """The CPU time of this process's PostgreSQL backend (the server is on this machine) from
+    now: what the statements of the requests in between cost the server. /proc counts in
+    ticks (10 ms): over 60 requests, a resolution of ~0.17 ms per request."""
+
+    def __init__(self) -> None:
+        self.pid = self._pid()
+        self.started = _process_seconds(self.pid)
+
+    @staticmethod
+    def _pid() -> int:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    def ms_per(self, requests: int) -> str:
+        """Milliseconds per request, or why not (the connection was replaced)."""
+        if self._pid() != self.pid:
+            return "n/a (new connection)"
+        return f"{(_process_seconds(self.pid) - self.started) / requests * 1000:.2f} ms"
+
+
+def _print_profile(
+    label: str, cpu_ms: str, profiler: Any, database_cpu: str, *, per: str = "request"
+) -> None:
     import io
     import pstats
 
     output = io.StringIO()
     stats = pstats.Stats(profiler, stream=output).sort_stats("cumulative")
     stats.print_stats(PROFILE_FILTER, 40)
-    print(f"\n## {label}: {cpu_ms} of CPU per request (without the profiler)")
+    print(
+        f"\n## {label}: {cpu_ms} of CPU per {per} (without the profiler); "
+        f"PostgreSQL's backend: {database_cpu}"
+    )
     lines = output.getvalue().splitlines()
     start = next((n for n, line in enumerate(lines) if "ncalls" in line), 0)
     shown = [
@@ -877,16 +913,18 @@ def _profile_page(label: str, client: Any, path: Any) -> None:
 
     for index in range(10):
         assert client.get(path(index)).status_code == 200, label
+    backend = _BackendCpu()
     started = time.process_time()
     for index in range(PROFILE_REQUESTS):
         client.get(path(1000 + index))
     cpu = (time.process_time() - started) / PROFILE_REQUESTS * 1000
+    database_cpu = backend.ms_per(PROFILE_REQUESTS)
     profiler = cProfile.Profile()
     profiler.enable()
     for index in range(PROFILE_REQUESTS):
         client.get(path(2000 + index))
     profiler.disable()
-    _print_profile(label, f"{cpu:.1f} ms", profiler)
+    _print_profile(label, f"{cpu:.1f} ms", profiler, database_cpu)
 
 
 def _profile_join(tenant: Any, member: Any) -> None:
@@ -925,7 +963,10 @@ def _profile_join(tenant: Any, member: Any) -> None:
 
     for _index in range(10):
         pair()
+    backend = _BackendCpu()
     measured = [pair() for _index in range(PROFILE_REQUESTS)]
+    # Per pair of POSTs, the participation's lookup between them included.
+    database_cpu = backend.ms_per(PROFILE_REQUESTS)
     join_ms = sum(m[0] for m in measured) / len(measured) * 1000
     cancel_ms = sum(m[1] for m in measured) / len(measured) * 1000
     profiler = cProfile.Profile()
@@ -937,6 +978,8 @@ def _profile_join(tenant: Any, member: Any) -> None:
         "Je participe (POST) + cancel (POST)",
         f"{join_ms:.1f} ms + {cancel_ms:.1f} ms",
         profiler,
+        database_cpu,
+        per="pair",
     )
 
 
@@ -959,6 +1002,9 @@ def main() -> None:
         "--warmup", type=float, default=120.0, help="seconds of load before the mix is measured"
     )
     parser.add_argument("--workers", default="2,4")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (the chart's: 4)"
+    )
     parser.add_argument("--only", choices=("all", "mix", "bare"), default="all")
     parser.add_argument(
         "--profile",
