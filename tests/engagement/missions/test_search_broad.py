@@ -351,3 +351,121 @@ def test_the_candidates_condition_refuses_a_join():
     would be lost with the FROM, so it fails instead."""
     with pytest.raises(ValueError, match="not a plain mission query"):
         search._where_sql(Mission.objects.filter(organization__name="x"))
+
+
+# --- Newest first -------------------------------------------------------------------------------
+
+NEWEST_SHAPES = {
+    "newest": {"sort": "newest"},
+    "newest, dates": {"sort": "newest", **_range(4, 10)},
+    "newest, one cause": {"sort": "newest", "causes": ("b-food",)},
+    "newest, cause + dates": {"sort": "newest", "causes": ("b-garden",), **_range(0, 8)},
+    "newest, from a point": {"sort": "newest", "lat": 48.86, "lng": 2.34},
+    "newest, remote": {"sort": "newest", "remote": True},
+}
+
+
+@pytest.fixture
+def published_in_turns(world):  # type: ignore[no-untyped-def]
+    """The world's missions published at a few moments, several at once (ties broken by id),
+    and one published mission with no date (last)."""
+    moments = [timezone.now() - timedelta(days=days) for days in (3, 1, 2)]
+    listed = Mission.objects.filter(status=Mission.Status.PUBLISHED).order_by("pk")
+    for index, mission in enumerate(listed):
+        Mission.objects.filter(pk=mission.pk).update(published_at=moments[index % 3])
+    Mission.objects.filter(pk=world["one date 0"].pk).update(published_at=None)
+    return world
+
+
+@pytest.mark.parametrize("shape", NEWEST_SHAPES)
+@pytest.mark.parametrize("size", [1, 2, 5, 50])
+def test_newest_pages_are_read_from_the_index_in_the_reference_order(
+    published_in_turns, shape, size
+):
+    filters = MissionSearchFilters(**NEWEST_SHAPES[shape])
+    expected = ids(mission_search(filters=filters))
+
+    assert every_page(filters, size=size) == expected
+    assert mission_search_page(filters=filters, offset=0, limit=size).total == len(expected)
+    assert search._walks_newest(filters)
+
+
+@pytest.mark.parametrize("shape", NEWEST_SHAPES)
+def test_a_newest_page_holds_what_mission_search_gives_value_for_value(published_in_turns, shape):
+    filters = MissionSearchFilters(**NEWEST_SHAPES[shape])
+
+    page = mission_search_page(filters=filters, offset=0, limit=50)
+
+    assert page.results == reference_rows(filters)
+    assert page.results
+
+
+def test_newest_first_lists_the_latest_publication_first_and_the_undated_last(published_in_turns):
+    rows = mission_search_page(
+        filters=MissionSearchFilters(sort="newest"), offset=0, limit=50
+    ).results
+    published = list(Mission.objects.filter(pk__in=ids(rows)).values_list("pk", "published_at"))
+    moment = dict(published)
+
+    assert moment[rows[-1].pk] is None
+    dated = [moment[row.pk] for row in rows[:-1]]
+    assert dated == sorted(dated, reverse=True)
+    first_day = [row.pk for row in rows if moment[row.pk] == dated[0]]
+    assert first_day == sorted(first_day, reverse=True)
+    assert len(first_day) > 1
+
+
+def test_with_a_place_or_words_newest_first_sorts_its_candidates(published_in_turns):
+    """A radius, a box or words keep the sorted plan (and its exact total)."""
+    for shape in ({"radius_km": 3, "lat": 48.86, "lng": 2.34}, {"q": "coup de main"}):
+        filters = MissionSearchFilters(sort="newest", **shape)
+
+        assert not search._walks_newest(filters)
+        assert every_page(filters, size=2) == ids(mission_search(filters=filters))
+
+
+def test_a_newest_page_is_one_query_with_a_capped_total(
+    published_in_turns, cap_of_three, django_assert_num_queries
+):
+    filters = MissionSearchFilters(sort="newest")
+    expected = ids(mission_search(filters=filters))
+    assert len(expected) > 4
+    with django_assert_num_queries(1):
+        page = mission_search_page(filters=filters, offset=2, limit=2)
+
+    assert ids(page.results) == expected[2:4]
+    assert (page.total, page.total_is_exact, page.has_next) == (3, False, True)
+    assert every_page(filters, size=2) == expected
+
+
+def test_the_newest_walk_reads_the_index_in_its_order(published_in_turns):
+    """The page's ids come from mission_published_newest in its own order: no sort of the
+    candidates (the planner is told to avoid scans and sorts where it can, so a plan that
+    still sorts means no index has the order)."""
+    filters = MissionSearchFilters(sort="newest", **_range(4, 10))
+    page_ids = search._newest_page_ids(search._search_candidates(filters), offset=0, limit=3)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + page_ids.sql, page_ids.params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "mission_published_newest" in plan
+    assert "Sort" not in plan
+
+
+def test_the_newest_walk_stays_in_the_current_tenant(published_in_turns, montreal):
+    paris = connection.tenant
+    connection.set_tenant(montreal)
+    try:
+        SlotFactory(mission=MissionFactory(title="Only in Montreal"))
+        in_montreal = mission_search_page(
+            filters=MissionSearchFilters(sort="newest"), offset=0, limit=50
+        )
+    finally:
+        connection.set_tenant(paris)
+    in_paris = mission_search_page(filters=MissionSearchFilters(sort="newest"), offset=0, limit=50)
+
+    assert [row.title for row in in_montreal.results] == ["Only in Montreal"]
+    assert "Only in Montreal" not in {row.title for row in in_paris.results}
+    assert ids(in_paris.results) == ids(mission_search(filters=MissionSearchFilters(sort="newest")))
