@@ -1230,7 +1230,7 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
       first with a place or words: the candidates are all read and sorted for the page, so the
       exact total is a window over them, whatever its size.
     Both are written as SQL around the candidates' condition (_page_rows_sql), but by
-    relevance or newest (the ORM query of _sorted_page_rows).
+    relevance, and newest first with a place or words (the ORM query of _sorted_page_rows).
     A page past the end has no row to carry the total, so only then is the total counted
     separately (up to the limit).
 
