@@ -1426,9 +1426,9 @@ def _page_rows_sql(
     newest: bool = False,
 ) -> list[tuple[Any, ...]]:
     """One page's rows and total in one statement, written as SQL around the candidates'
-    condition (compiled once): the newest first (`newest`, with `page_ids` only), nearest
-    `nearest_to` first, else soonest first; `distance_from` gives distance_km. Same columns,
-    values and order as mission_search's.
+    condition (compiled once): the newest first (`newest`; searches read its page through
+    _newest_page_ids), nearest `nearest_to` first, else soonest first; `distance_from` gives
+    distance_km. Same columns, values and order as mission_search's.
 
     - `page_ids` (a walk found them, offset applied): these rows, with the total counted up to
       SEARCH_EXACT_TOTAL_LIMIT + 1 (an InitPlan);
@@ -1444,8 +1444,6 @@ def _page_rows_sql(
     order, order_params = _page_order_sql(base.slot_match, nearest_to, newest=newest)
     where, where_params = base.missions_where
     if page_ids is None:
-        if newest:
-            raise ValueError("newest first is read through _newest_page_ids")
         total = (
             f'COUNT({_MISSION}."id") OVER (ORDER BY {order} '
             "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
