@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.contrib.postgres.search import SearchRank
 from django.core.paginator import Page, Paginator
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -82,10 +82,6 @@ SearchSort = Literal["distance", "soonest", "newest", "relevance"]
 
 # GeoJSON for the map is never paginated: beyond this many pins the client zooms in.
 MAP_POINTS_LIMIT = 500
-# Parallel workers for ranking words in a tenant of NARROW_WALK_FROM_MISSIONS missions or more
-# (PostgreSQL's own default; _sorted_page_rows).
-RANKING_PARALLEL_WORKERS = 2
-_PARALLEL_SETTING = "max_parallel_workers_per_gather"
 AVAILABILITY_BITS = 21
 
 
@@ -1230,7 +1226,8 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
       first with a place or words: the candidates are all read and sorted for the page, so the
       exact total is a window over them, whatever its size.
     Both are written as SQL around the candidates' condition (_page_rows_sql), but by
-    relevance, and newest first with a place or words (the ORM query of _sorted_page_rows).
+    relevance (SQL around the ranked matches, _ranked_page_rows) and newest first with a place
+    or words (the ORM query of _sorted_page_rows).
     A page past the end has no row to carry the total, so only then is the total counted
     separately (up to the limit).
 
@@ -1477,8 +1474,8 @@ def _sorted_page_rows(
 ) -> list[tuple[Any, ...]]:
     """The rows of a page found by sorting every candidate (a place or words in a smaller
     tenant, or sorted by relevance or newest), with the exact total. Nearest or soonest first
-    as SQL (_page_rows_sql); by relevance or newest with the ORM, whose text-search expressions
-    (text_search.search_query) are written in one place."""
+    as SQL (_page_rows_sql); by relevance as SQL around the ranked matches (_ranked_page_rows);
+    newest first (with a place or words) with the ORM."""
     sort = filters.effective_sort
     if sort in ("distance", "soonest"):
         return _page_rows_sql(
@@ -1490,6 +1487,8 @@ def _sorted_page_rows(
             limit=limit,
             result_format=result_format,
         )
+    if sort == "relevance":
+        return _ranked_page_rows(filters, offset=offset, limit=limit, result_format=result_format)
     missions, order, base = _search_ordered(filters)
     columns: tuple[str, ...]
     if result_format is None:
@@ -1513,27 +1512,50 @@ def _sorted_page_rows(
         )
         .values_list(*columns, "search_total")
     )
-    if sort == "relevance" and _tenant_has_many_missions():
-        # Ranking every match of the words in a large tenant is the one search statement that
-        # parallel workers shorten; the application's sessions run without them (config/
-        # settings/base.py: capped counts gathered from two workers took longer). At 1M missions
-        # text + dates took 545-564 ms at p95 in one backend, 285-289 with two workers
-        # (docs/benchmarks.md, "Broad search"). Allowed for this statement only: set locally in
-        # a transaction of its own, and set back if one was already open (a local setting lasts
-        # until the outer transaction ends; a rollback to the savepoint undoes it anyway).
-        outer = connection.in_atomic_block
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT current_setting('{_PARALLEL_SETTING}'), "
-                f"set_config('{_PARALLEL_SETTING}', %s, true)",
-                [str(RANKING_PARALLEL_WORKERS)],
-            )
-            previous = cursor.fetchone()[0]
-            ranked = list(rows[offset : offset + limit + 1])
-            if outer:
-                cursor.execute(f"SELECT set_config('{_PARALLEL_SETTING}', %s, true)", [previous])
-        return ranked
     return list(rows[offset : offset + limit + 1])
+
+
+def _ranked_page_rows(
+    filters: MissionSearchFilters,
+    *,
+    offset: int,
+    limit: int,
+    result_format: ResultJsonFormat | None,
+) -> list[tuple[Any, ...]]:
+    """One page of the best matches of the words first (rows offset to offset + limit + 1) and
+    the exact total, in one statement: every match is read once for its id and rank (the
+    `ranked` subquery), counted and sorted top-N as those two narrow columns, and only the
+    page's rows are joined back for their columns. Sorting whole rows for a window ordered like
+    the page cost a full sort and a copy of every match (text at 100,000 missions, "refugies",
+    9,291 matches: sort 11 ms and window 5 ms of the statement's 36; docs/benchmarks.md).
+
+    `OFFSET 0` keeps PostgreSQL from merging `ranked` into the query above it, which would
+    compute the rank after the window and carry each match's search vector into it (it spilled
+    to disk past ~8,000 matches).
+
+    One backend, in any tenant: this statement took two parallel workers in a tenant of
+    NARROW_WALK_FROM_MISSIONS missions or more, but PostgreSQL plans it without them (gathering
+    every match's row costs it more than the scan they share), and at 1,000,000 missions one
+    backend ranks as fast as three did when whole rows were sorted (docs/benchmarks.md)."""
+    base = _search_candidates(filters)
+    assert filters.q  # the relevance order needs words (checked by _search_candidates)
+    rank = SearchRank(F("search_vector"), search_query(filters.q))
+    ranked, ranked_params = _sql(base.missions.order_by().annotate(rank=rank).values("pk", "rank"))
+    if result_format is None:
+        columns, column_params = _page_columns_sql(base.slot_match, filters.point)
+    else:
+        columns, column_params = _result_json_column(base.slot_match, filters.point, result_format)
+    sql = (
+        f'SELECT {columns}, "page"."total" AS "search_total" FROM ('  # noqa: S608
+        'SELECT "ranked"."pk", "ranked"."rank", COUNT(*) OVER () AS "total" '
+        f'FROM ({ranked} OFFSET 0) AS "ranked" '
+        'ORDER BY "ranked"."rank" DESC, "ranked"."pk" ASC LIMIT %s OFFSET %s) AS "page" '
+        f'JOIN {_MISSION} ON {_MISSION}."id" = "page"."pk" '
+        'ORDER BY "page"."rank" DESC, "page"."pk" ASC'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*column_params, *ranked_params, limit + 1, offset))
+        return cursor.fetchall()
 
 
 class _PageWithTotal(Sequence[SearchResult]):

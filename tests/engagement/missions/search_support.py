@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,11 +11,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
+from django.utils import timezone
 
 from engagement.api.fields import _datetime
 from engagement.missions import search
-from engagement.missions.search import MissionSearchFilters, mission_search_page
-from tests.engagement.factories import PARIS_CENTRE
+from engagement.missions.search import (
+    MissionSearchFilters,
+    SearchPage,
+    SearchResult,
+    mission_search,
+    mission_search_page,
+    search_result_from_mission,
+)
+from tests.engagement.factories import PARIS_CENTRE, MissionFactory, SlotFactory
 
 PARIS_ZONE = ZoneInfo("Europe/Paris")
 
@@ -40,6 +49,16 @@ def next_weekday(weekday: int, *, weeks_ahead: int = 1) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
+def today_in_paris() -> date:
+    return timezone.now().astimezone(PARIS_ZONE).date()
+
+
+def days_ahead(first: int, last: int) -> dict[str, date]:
+    """The `date_from` and `date_to` filters, `first` and `last` days after today in Paris."""
+    today = today_in_paris()
+    return {"date_from": today + timedelta(days=first), "date_to": today + timedelta(days=last)}
+
+
 def paris_time(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS_ZONE)
 
@@ -60,6 +79,31 @@ def every_page(filters: MissionSearchFilters, *, size: int) -> list[int]:
             return found
         assert len(page.results) == size
         offset += size
+
+
+def reference_rows(filters: MissionSearchFilters) -> list[SearchResult]:
+    """What a page shows of each mission of mission_search (the ORM query, its annotations and
+    prefetched relations); the location compared to the float's precision."""
+    return [
+        replace(
+            result,
+            lat=None if result.lat is None else pytest.approx(result.lat),
+            lng=None if result.lng is None else pytest.approx(result.lng),
+        )
+        for result in map(search_result_from_mission, mission_search(filters=filters))
+    ]
+
+
+def page_in_another_tenant(tenant: Any, filters: MissionSearchFilters, *, title: str) -> SearchPage:
+    """The first page of `filters` in `tenant`, where a joinable mission titled `title` is
+    created first; the current tenant is set back afterwards."""
+    current = connection.tenant
+    connection.set_tenant(tenant)
+    try:
+        SlotFactory(mission=MissionFactory(title=title))
+        return mission_search_page(filters=filters, offset=0, limit=50)
+    finally:
+        connection.set_tenant(current)
 
 
 PLANS = ["few missions", "many missions", "many missions, tiny budget"]

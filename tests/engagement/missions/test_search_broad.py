@@ -4,8 +4,7 @@ plan must give the rows of mission_search (the reference order) in the same orde
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -15,28 +14,25 @@ from engagement.missions import search
 from engagement.missions.models import Mission, Slot
 from engagement.missions.search import (
     MissionSearchFilters,
-    SearchResult,
     mission_search,
     mission_search_page,
     mission_search_paginated,
-    search_result_from_mission,
 )
 from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory
 from tests.engagement.missions.search_support import (
-    PARIS_ZONE,
     PLANS,
+    days_ahead,
     every_page,
     ids,
+    page_in_another_tenant,
     paris_time,
     point_at,
+    reference_rows,
+    today_in_paris,
     use_plan,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def today_in_paris() -> date:
-    return timezone.now().astimezone(PARIS_ZONE).date()
 
 
 @pytest.fixture
@@ -97,18 +93,13 @@ def world(in_paris):  # type: ignore[no-untyped-def]
     return missions
 
 
-def _range(first: int, last: int) -> dict[str, date]:
-    today = today_in_paris()
-    return {"date_from": today + timedelta(days=first), "date_to": today + timedelta(days=last)}
-
-
 BROAD_SHAPES = {
     "no filter": {},
-    "dates only": _range(4, 10),
+    "dates only": days_ahead(4, 10),
     "from a date on": {"date_from": today_in_paris() + timedelta(days=6)},
     "until a date": {"date_to": today_in_paris() + timedelta(days=4)},
     "one cause": {"causes": ("b-food",)},
-    "cause + dates": {"causes": ("b-garden",), **_range(0, 8)},
+    "cause + dates": {"causes": ("b-garden",), **days_ahead(0, 8)},
     "availability": {"availability": 1 << (3 * 0 + 0) | 1 << (3 * 1 + 0) | 1 << (3 * 2 + 0)},
     "remote": {"remote": True},
     "explicit soonest": {"sort": "soonest"},
@@ -146,7 +137,7 @@ def test_the_walk_lists_dated_missions_by_next_date_then_ongoing_ones_by_id(worl
 
 SOONEST_WITH_A_PLACE_OR_WORDS = {
     "box": {"bbox": (2.30, 48.83, 2.40, 48.89)},
-    "box + dates": {"bbox": (2.30, 48.83, 2.40, 48.89), **_range(4, 10)},
+    "box + dates": {"bbox": (2.30, 48.83, 2.40, 48.89), **days_ahead(4, 10)},
     "empty box": {"bbox": (2.0, 48.0, 2.01, 48.01)},
     "words": {"q": "coup de main", "sort": "soonest"},
     "radius, soonest": {"lat": 48.8566, "lng": 2.3522, "radius_km": 2, "sort": "soonest"},
@@ -184,7 +175,7 @@ def test_with_many_missions_a_box_searched_soonest_first_is_one_query_with_a_cap
 
 
 def test_a_slot_running_on_the_first_day_of_the_range_comes_by_its_start(world):
-    filters = MissionSearchFilters(**_range(4, 10))
+    filters = MissionSearchFilters(**days_ahead(4, 10))
 
     rows = mission_search_page(filters=filters, offset=0, limit=50).results
 
@@ -219,7 +210,9 @@ def test_nearest_first_over_the_whole_tenant_pages_in_the_reference_order(in_par
 
 def test_a_soonest_page_is_one_query(world, django_assert_num_queries):
     with django_assert_num_queries(1):
-        page = mission_search_page(filters=MissionSearchFilters(**_range(0, 30)), offset=2, limit=3)
+        page = mission_search_page(
+            filters=MissionSearchFilters(**days_ahead(0, 30)), offset=2, limit=3
+        )
 
     assert len(page.results) == 3
 
@@ -306,37 +299,25 @@ def test_nearest_first_keeps_the_id_order_of_missions_at_one_address_across_page
 WRITTEN_AS_SQL = {
     **SOONEST_WITH_A_PLACE_OR_WORDS,
     "no filter": {},
-    "dates only": _range(4, 10),
+    "dates only": days_ahead(4, 10),
     "point + cause": {"lat": 48.86, "lng": 2.34, "causes": ("b-food",)},
     "radius + cause, nearest": {"lat": 48.86, "lng": 2.34, "radius_km": 3, "causes": ("b-food",)},
     "box + dates, nearest": {
         "bbox": (2.30, 48.83, 2.40, 48.89),
         "lat": 48.86,
         "lng": 2.34,
-        **_range(4, 10),
+        **days_ahead(4, 10),
     },
     "words, by relevance": {"q": "coup de main"},
 }
-
-
-def reference_rows(filters: MissionSearchFilters) -> list[SearchResult]:
-    """What a page shows of each mission of mission_search (the ORM query, its annotations and
-    prefetched relations); the location compared to the float's precision."""
-    return [
-        replace(
-            result,
-            lat=None if result.lat is None else pytest.approx(result.lat),
-            lng=None if result.lng is None else pytest.approx(result.lng),
-        )
-        for result in map(search_result_from_mission, mission_search(filters=filters))
-    ]
 
 
 @pytest.mark.parametrize("shape", WRITTEN_AS_SQL)
 @pytest.mark.parametrize("plan", PLANS[:2])
 def test_a_page_holds_what_mission_search_gives_value_for_value(world, shape, plan, monkeypatch):
     """A page's statement is written as SQL (search._page_rows_sql) for walked pages and for
-    sorted pages nearest or soonest first, and by the ORM by relevance or newest: every value
+    sorted pages nearest or soonest first, around the ranked matches by relevance
+    (search._ranked_page_rows), and by the ORM newest first with words or a place: every value
     of every row is the reference's (the ORM's annotations and relations), under each plan."""
     use_plan(plan, monkeypatch)
     filters = MissionSearchFilters(**WRITTEN_AS_SQL[shape])
@@ -357,9 +338,9 @@ def test_the_candidates_condition_refuses_a_join():
 
 NEWEST_SHAPES = {
     "newest": {"sort": "newest"},
-    "newest, dates": {"sort": "newest", **_range(4, 10)},
+    "newest, dates": {"sort": "newest", **days_ahead(4, 10)},
     "newest, one cause": {"sort": "newest", "causes": ("b-food",)},
-    "newest, cause + dates": {"sort": "newest", "causes": ("b-garden",), **_range(0, 8)},
+    "newest, cause + dates": {"sort": "newest", "causes": ("b-garden",), **days_ahead(0, 8)},
     "newest, from a point": {"sort": "newest", "lat": 48.86, "lng": 2.34},
     "newest, remote": {"sort": "newest", "remote": True},
 }
@@ -442,7 +423,7 @@ def test_the_newest_walk_reads_the_index_in_its_order(published_in_turns):
     """The page's ids come from mission_published_newest in its own order: no sort of the
     candidates (the planner is told to avoid scans and sorts where it can, so a plan that
     still sorts means no index has the order)."""
-    filters = MissionSearchFilters(sort="newest", **_range(4, 10))
+    filters = MissionSearchFilters(sort="newest", **days_ahead(4, 10))
     page_ids = search._newest_page_ids(search._search_candidates(filters), offset=0, limit=3)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -455,15 +436,8 @@ def test_the_newest_walk_reads_the_index_in_its_order(published_in_turns):
 
 
 def test_the_newest_walk_stays_in_the_current_tenant(published_in_turns, montreal):
-    paris = connection.tenant
-    connection.set_tenant(montreal)
-    try:
-        SlotFactory(mission=MissionFactory(title="Only in Montreal"))
-        in_montreal = mission_search_page(
-            filters=MissionSearchFilters(sort="newest"), offset=0, limit=50
-        )
-    finally:
-        connection.set_tenant(paris)
+    newest = MissionSearchFilters(sort="newest")
+    in_montreal = page_in_another_tenant(montreal, newest, title="Only in Montreal")
     in_paris = mission_search_page(filters=MissionSearchFilters(sort="newest"), offset=0, limit=50)
 
     assert [row.title for row in in_montreal.results] == ["Only in Montreal"]

@@ -268,43 +268,6 @@ def test_with_many_missions_the_radius_is_exact_on_the_spheroid(in_paris, many_m
     assert [pin["id"] for pin in map_pins(filters)] == [inside.pk]
 
 
-def _parallel_workers() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW max_parallel_workers_per_gather")
-        return cursor.fetchone()[0]
-
-
-@pytest.mark.parametrize("many", [False, True])
-def test_ranking_words_may_use_parallel_workers_in_a_large_tenant_only(around, monkeypatch, many):
-    monkeypatch.setattr(search, "_tenant_has_many_missions", lambda: many)
-    filters = MissionSearchFilters(q="potager", sort="relevance")
-    assert _parallel_workers() == "0"  # the application's sessions run without them
-
-    with CaptureQueriesContext(connection) as captured:
-        page = mission_search_page(filters=filters, offset=0, limit=3)
-
-    settings = [query["sql"] for query in captured if "max_parallel_workers" in query["sql"]]
-    # Two workers for the ranking statement, then the setting put back (the test runs in a
-    # transaction, as a request inside an atomic block would).
-    assert len(settings) == (2 if many else 0)
-    if many:
-        assert "set_config('max_parallel_workers_per_gather', '2', true)" in settings[0]
-        assert "set_config('max_parallel_workers_per_gather', '0', true)" in settings[1]
-    assert ids(page.results) == ids(mission_search(filters=filters))[:3]
-    assert page.total == 7
-    # Only for that statement: the session is back without parallel workers.
-    assert _parallel_workers() == "0"
-
-
-def test_a_walked_place_with_words_keeps_no_parallel_workers(around, many_missions):
-    filters = MissionSearchFilters(lat=LAT, lng=LNG, radius_km=3, q="potager")
-
-    with CaptureQueriesContext(connection) as captured:
-        mission_search_page(filters=filters, offset=0, limit=3)
-
-    assert not [query for query in captured if "max_parallel_workers" in query["sql"]]
-
-
 def _statements(filters: MissionSearchFilters) -> tuple[list[int], int, str]:
     with CaptureQueriesContext(connection) as captured:
         page = mission_search_page(filters=filters, offset=0, limit=2)
