@@ -5,12 +5,13 @@ surrogate (JSON "\\ud800") cannot be encoded to UTF-8 at all: either one reachin
 template used to be a 500 wherever it went — a path segment, a query parameter, a cookie, a token
 header, a form field or a JSON string. No legitimate text contains them, so the request is
 answered 400 before any view runs (the API's error shape on API paths, the 400 page elsewhere)
-and nothing is written. JSON nested deeper than the parser's recursion limit is refused here too.
+and nothing is written. JSON nested too deeply is refused here too, before it is parsed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,6 +30,12 @@ API_PREFIXES = ("/api/", "/accounts/api/")
 SCIM_PREFIX = "/scim/"
 SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 JSON_NESTING_LIMIT = 64
+# Deeper JSON is refused before it is parsed. The parser recurses once per level, and near
+# Python's recursion limit anything else that runs (a garbage collector callback, a logging
+# hook) fails too, so the body's depth is measured first, without recursion.
+JSON_PARSE_DEPTH_LIMIT = 256
+# A JSON string (escapes included) or one bracket: brackets inside strings are not nesting.
+_JSON_NESTING_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
 class BadInput(Exception):
@@ -68,6 +75,21 @@ def _strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]
             yield from _strings(item, f"{path}.{index}" if path else str(index), depth + 1)
 
 
+def _json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """Whether the JSON text `body` opens more than `limit` arrays or objects inside each
+    other, read in one pass over its strings and brackets."""
+    depth = 0
+    for token in _JSON_NESTING_TOKEN.finditer(body):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
 def check_request(request: HttpRequest) -> None:
     """Raise BadInput for the first unsafe part of the request."""
     _check("path", request.path)
@@ -88,10 +110,10 @@ def check_request(request: HttpRequest) -> None:
             for value in values:
                 _check(name, value)
     elif content_type.endswith("json"):
+        if _json_depth_exceeds(request.body, JSON_PARSE_DEPTH_LIMIT):
+            raise BadInput("non_field_errors", _("This JSON is nested too deeply."))
         try:
             data = json.loads(request.body)
-        except RecursionError:
-            raise BadInput("non_field_errors", _("This JSON is nested too deeply.")) from None
         except ValueError:
             return  # not JSON: the parser answers 400 with its own message
         for path, text in _strings(data, ""):

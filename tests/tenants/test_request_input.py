@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import translation
 
 from engagement.volunteers.models import VolunteerProfile
+from tenants.request_input import _json_depth_exceeds
 from tests.engagement.factories import UserFactory, VolunteerProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,8 @@ def test_json_with_nul_or_surrogates_is_a_400_and_changes_nothing(volunteer_clie
     ("depth", "field"),
     [
         (100, "home_label"),  # parsed, then refused by the guard's own limit
-        (50_000, "non_field_errors"),  # beyond Python's recursion limit: the parser gives up
+        (300, "non_field_errors"),  # refused before it is parsed
+        (50_000, "non_field_errors"),  # beyond Python's recursion limit: never parsed
     ],
 )
 def test_deeply_nested_json_is_a_400(volunteer_client, in_paris, depth, field):
@@ -73,6 +75,38 @@ def test_deeply_nested_json_is_a_400(volunteer_client, in_paris, depth, field):
         message = translation.gettext("This JSON is nested too deeply.")
     assert message != "This JSON is nested too deeply."
     assert response.json()["fields"] == {field: [message]}
+    assert _profile(user) == ("Bastille", 7)
+
+
+@pytest.mark.parametrize(
+    ("body", "limit", "exceeds"),
+    [
+        (b"[[[]]]", 3, False),
+        (b"[[[[]]]]", 3, True),
+        (b'{"a": [{"b": [1]}, {"c": {}}]}', 4, False),
+        (b'{"a": [{"b": [[1]]}]}', 4, True),
+        # Brackets inside strings, escaped quotes and backslashes included, are not nesting.
+        (b'["[[[[", "\\"[[[[", "\\\\", "{{{{"]', 1, False),
+        (b'["\\\\", [[]]]', 2, True),
+        (b"", 0, False),
+    ],
+)
+def test_the_depth_of_json_is_read_without_parsing_it(body, limit, exceeds):
+    assert _json_depth_exceeds(body, limit) is exceeds
+
+
+def test_brackets_inside_json_strings_are_not_nesting(volunteer_client, in_paris):
+    client, user = volunteer_client
+    body = json.dumps({"home_label": "[" * 300 + "{" * 300})
+
+    response = client.patch("/api/v1/me/profile/", body, content_type="application/json")
+
+    connection.set_tenant(in_paris)
+    assert response.status_code == 400
+    assert "home_label" in response.json()["fields"]
+    with translation.override(in_paris.default_language):
+        nested = translation.gettext("This JSON is nested too deeply.")
+    assert response.json()["fields"]["home_label"] != [nested]
     assert _profile(user) == ("Bastille", 7)
 
 
