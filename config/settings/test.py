@@ -1,6 +1,7 @@
 """The test suite: real PostgreSQL/PostGIS and Redis, eager Celery, fast hashing."""
 
 import os
+import secrets
 
 from .base import *  # noqa: F403
 
@@ -17,7 +18,10 @@ _run = os.environ.get("ENTRAIDE_TEST_RUN", "")
 DATABASES["default"]["TEST"] = {  # noqa: F405
     "NAME": "test_entraide" + (f"_{_run}" if _run else ""),
 }
-CACHES["default"]["KEY_PREFIX"] = f"test{_run}:{os.getpid()}"  # noqa: F405
+# Per process, and never reused by a later one: a test session can leave keys behind (the
+# routing generation has no expiry), and a later run whose worker got the same process id read
+# them as its own (cached routes of another run's database).
+CACHES["default"]["KEY_PREFIX"] = f"test{_run}:{os.getpid()}-{secrets.token_hex(4)}"  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
