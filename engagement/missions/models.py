@@ -80,6 +80,9 @@ class Mission(models.Model):
     # slot has not started iff some open slot has not started.
     last_open_slot_start = models.DateTimeField(null=True, blank=True, editable=False)
     has_open_ongoing_slot = models.BooleanField(default=False, editable=False)
+    # The table also has `open_slot_periods` (tstzmultirange, not a field: migration 0031 says
+    # why), the periods of the open dated slots that had not ended when the row was written,
+    # which a search with dates tests before reading the slots.
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -185,6 +185,9 @@ class _SlotMatch:
     # `where` for dated slots only, with the same parameters: plain ranges on the start, which
     # bound a probe of slot_open_by_mission (mission, start).
     dated_where: str = ""
+    # Given dates, the period a matching dated slot must overlap, as (start, end) for
+    # tstzrange: the mission's open_slot_periods must overlap it before its slots are read.
+    period: tuple[datetime, datetime | None] | None = None
 
     def subquery_sql(self, column: str) -> str:
         """`column` of the next matching slot (dated ones first, soonest first); its
@@ -212,26 +215,41 @@ class _SlotMatch:
         return RawSQL(self.next_start_sql(), self.params)  # noqa: S611
 
     def exists_sql(self) -> str:
-        """Whether the outer mission has a matching slot.
+        """Whether the outer mission has a matching slot; its parameters are exists_params.
 
-        With probes_each_candidate (words: their matches bound the candidates):
-        - a mission with an open ongoing slot (has_open_ongoing_slot, exact after every slot
-          write) matches every date and availability, so its slots are not read; the others
-          are probed for a dated slot only, within the dates' bounds on slot_open_by_mission
-          (mission, start) rather than through every open slot of the mission;
-        - OFFSET 0 keeps PostgreSQL from turning the EXISTS into a semi-join. Given words and
-          dates it misjudged a hash of every slot in the dates as cheaper (43,244 slots hashed
-          in 28 ms for 4,585 matches at 100,000 missions; docs/benchmarks.md, "Broad search").
+        - Given dates, the mission's open_slot_periods (the periods of its open dated slots
+          that had not ended when last written) must overlap the dates, or the mission must
+          have an open ongoing slot, before its slots are read: a test on the row that leaves
+          out most candidates, so the slots are read for about as many missions as match. It
+          leaves out none that match: a matching dated slot overlaps the dates, and it has not
+          ended (it starts after now), so the last write of the row kept its period.
+        - With probes_each_candidate (words: their matches bound the candidates), a mission
+          with an open ongoing slot (has_open_ongoing_slot, exact after every slot write)
+          matches every date and availability, so its slots are not read; the others are
+          probed for a dated slot only, within the dates' bounds on slot_open_by_mission
+          (mission, start) rather than through every open slot of the mission. OFFSET 0 keeps
+          PostgreSQL from turning the EXISTS into a semi-join: given words and dates it misjudged
+          a hash of every slot in the dates as cheaper (43,244 slots hashed in 28 ms for 4,585
+          matches at 100,000 missions; docs/benchmarks.md, "Broad search").
         """
+        overlaps = f'{_MISSION}."open_slot_periods" && tstzrange(%s::timestamptz, %s::timestamptz)'
+        ongoing = f'{_MISSION}."has_open_ongoing_slot"'
         if not self.probes_each_candidate:
-            return f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE {self.where})"  # noqa: S608
-        return (
-            f'({_MISSION}."has_open_ongoing_slot" OR EXISTS ('  # noqa: S608
-            f"SELECT 1 FROM {SLOT_TABLE} s WHERE {self.dated_where} OFFSET 0))"
-        )
+            exists = f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE {self.where})"  # noqa: S608
+            if self.period is None:
+                return exists
+            return f"({ongoing} OR {overlaps}) AND {exists}"
+        probe = f"EXISTS (SELECT 1 FROM {SLOT_TABLE} s WHERE {self.dated_where} OFFSET 0)"  # noqa: S608
+        if self.period is None:
+            return f"({ongoing} OR {probe})"
+        return f"({ongoing} OR ({overlaps} AND {probe}))"
+
+    @property
+    def exists_params(self) -> tuple[Any, ...]:
+        return (*(self.period or ()), *self.params)
 
     def exists(self) -> RawSQL:
-        return RawSQL(self.exists_sql(), self.params, output_field=BooleanField())  # noqa: S611
+        return RawSQL(self.exists_sql(), self.exists_params, output_field=BooleanField())  # noqa: S611
 
 
 SLOT_TABLE = Slot._meta.db_table
@@ -328,12 +346,21 @@ def _slot_match(bounds: _SlotBounds, *, probes_each_candidate: bool = False) -> 
         dated, dated_params = _dated_slot_match(bounds, "s")
         assert dated_params == params  # the same values in the same order
         dated_where = f"{conditions[0]} AND {dated}"
+    period = None
+    if bounds.ends_after is not None or bounds.starts_before is not None:
+        # A matching dated slot starts after now and before starts_before and ends after
+        # ends_after: its period overlaps [max(now, ends_after), starts_before).
+        # Past dates leave an empty period (no dated slot matches), never a reversed one.
+        after = bounds.now if bounds.ends_after is None else max(bounds.now, bounds.ends_after)
+        before = bounds.starts_before
+        period = (after, before if before is None else max(before, after))
     return _SlotMatch(
         " AND ".join(conditions),
         tuple(params),
         narrowed=bounds.narrowed,
         probes_each_candidate=probes_each_candidate,
         dated_where=dated_where,
+        period=period,
     )
 
 
@@ -465,7 +492,10 @@ class _SearchBase:
         where, params = self.by_mission_where
         if not self.slot_match.narrowed:
             return where, params
-        return f"{where} AND {self.slot_match.exists_sql()}", (*params, *self.slot_match.params)
+        return (
+            f"{where} AND {self.slot_match.exists_sql()}",
+            (*params, *self.slot_match.exists_params),
+        )
 
 
 def _search_candidates(

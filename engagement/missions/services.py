@@ -194,8 +194,9 @@ def _place_changed(mission: Mission, *, now: datetime) -> None:
 
 
 # One statement for the search columns of Mission (cause_ids, cause_cells,
-# last_open_slot_start, has_open_ongoing_slot), recomputed from the rows; the migrations that
-# added them run the same (0009 three of them, 0029 cause_cells).
+# last_open_slot_start, has_open_ongoing_slot, and the table's open_slot_periods), recomputed
+# from the rows; the migrations that added them run the same (0009 three of them, 0029
+# cause_cells, 0031 open_slot_periods).
 _MISSION_CAUSE_CELL_SQL = CAUSE_CELL_KEY_SQL.format(cause="link.cause_id", location="m.location")
 SEARCH_COLUMNS_REFRESH_SQL = f"""
 UPDATE engagement_mission AS m SET
@@ -214,7 +215,11 @@ UPDATE engagement_mission AS m SET
     has_open_ongoing_slot = EXISTS (
         SELECT 1 FROM engagement_slot AS s
         WHERE s.mission_id = m.id AND s.status = 'open' AND s.starts_at IS NULL
-    )
+    ),
+    open_slot_periods = COALESCE((
+        SELECT range_agg(tstzrange(s.starts_at, s.ends_at)) FROM engagement_slot AS s
+        WHERE s.mission_id = m.id AND s.status = 'open' AND s.ends_at > now()
+    ), '{{}}')
 """  # noqa: S608 - constant SQL
 
 

@@ -35,6 +35,7 @@ from tests.engagement.missions.search_support import (
     next_weekday,
     paris_time,
     point_at,
+    today_in_paris,
 )
 
 pytestmark = pytest.mark.django_db
@@ -748,8 +749,11 @@ def test_words_and_dates_probe_the_slots_of_each_match(in_paris):
         cursor.execute(f"EXPLAIN {statement}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Semi Join" not in plan
-    # Probed per match, after the ongoing slot's test (the index it takes depends on statistics).
-    assert re.search(r"has_open_ongoing_slot OR \(SubPlan \d+\)", plan), plan
+    # Probed per match, after the ongoing slot's test and the periods' (the index it takes
+    # depends on statistics).
+    assert re.search(
+        r"has_open_ongoing_slot OR \(\(open_slot_periods && .*\) AND \(SubPlan \d+\)\)", plan
+    ), plan
 
 
 @pytest.mark.parametrize(
@@ -821,6 +825,52 @@ def test_dates_without_words_leave_the_slots_join_to_the_planner(in_paris):
     filters = MissionSearchFilters(date_from=saturday, date_to=saturday)
 
     assert " OFFSET 0" not in str(mission_search(filters=filters).query)
+
+
+@pytest.mark.parametrize("words", ["", "vélo"])
+def test_dates_test_the_open_slot_periods_before_the_slots(in_paris, words):
+    """Given dates, a mission is found only if its open_slot_periods overlap them (or it has an
+    open ongoing slot): the column is read, and its slots only for those that pass."""
+    saturday = next_weekday(SAT)
+    found, hidden = (
+        mission_with_slot(
+            title=f"Atelier vélo {name}",
+            slot_starts_at=paris_time(saturday, 10),
+            slot_ends_at=paris_time(saturday, 12),
+        )
+        for name in ("found", "hidden")
+    )
+    ongoing = mission_with_slot(title="Vélo partagé", slot_ongoing=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE engagement_mission SET open_slot_periods = '{}' WHERE id = ANY(%s)",
+            [[hidden.pk, ongoing.pk]],
+        )
+    q = words or None
+
+    on_saturday = MissionSearchFilters(q=q, date_from=saturday, date_to=saturday)
+    any_day = MissionSearchFilters(q=q)
+
+    assert sorted(ids(mission_search(filters=on_saturday))) == sorted([found.pk, ongoing.pk])
+    assert sorted(ids(mission_search(filters=any_day))) == sorted([found.pk, hidden.pk, ongoing.pk])
+
+
+@pytest.mark.parametrize("words", ["", "vélo"])
+def test_past_dates_find_only_ongoing_slots(in_paris, words):
+    """Dates before today leave an empty period for the dated slots, never an error."""
+    today = today_in_paris()
+    mission_with_slot(title="Atelier vélo")  # a week from now
+    ongoing = mission_with_slot(title="Vélo partagé", slot_ongoing=True)
+    q = words or None
+
+    last_week = MissionSearchFilters(
+        q=q, date_from=today - timedelta(days=9), date_to=today - timedelta(days=2)
+    )
+    until_yesterday = MissionSearchFilters(q=q, date_to=today - timedelta(days=1))
+
+    assert ids(mission_search(filters=last_week)) == [ongoing.pk]
+    assert ids(mission_search(filters=until_yesterday)) == [ongoing.pk]
+    assert mission_search_page(filters=last_week, offset=0, limit=20).total == 1
 
 
 def test_an_explicit_sort_wins_over_relevance(in_paris):

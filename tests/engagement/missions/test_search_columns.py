@@ -1,6 +1,6 @@
 """The search columns of Mission (cause_ids, cause_cells, last_open_slot_start,
-has_open_ongoing_slot) stay exact through every write to causes, place and slots, and the
-migrations compute the same values."""
+has_open_ongoing_slot, and the table's open_slot_periods) stay exact through every write to
+causes, place and slots, and the migrations compute the same values."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")
 
 BACKFILL = importlib.import_module("engagement.migrations.0009_mission_search_columns")
 CELLS_BACKFILL = importlib.import_module("engagement.migrations.0029_mission_cause_cells")
+PERIODS_BACKFILL = importlib.import_module("engagement.migrations.0031_mission_open_slot_periods")
 
 
 def columns(mission: Mission) -> tuple[list[int], datetime | None, bool]:
@@ -232,19 +233,140 @@ def test_mission_cancel_cascades_to_the_columns(mission, org_admin, started_slot
     assert started_slot.starts_at < timezone.now()
 
 
+# --- Open slot periods (a column of the table, read with SQL) -----------------------------------
+
+
+def periods(mission: Mission) -> list[tuple[datetime, datetime]]:
+    """The mission's open_slot_periods as (start, end) pairs, each [start, end)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lower(p), upper(p), lower_inc(p), upper_inc(p) "
+            "FROM engagement_mission AS m, unnest(m.open_slot_periods) AS p "
+            "WHERE m.id = %s ORDER BY 1",
+            [mission.pk],
+        )
+        rows = cursor.fetchall()
+    assert all(lower_inc and not upper_inc for *_, lower_inc, upper_inc in rows)
+    return [(start, end) for start, end, *_ in rows]
+
+
+def test_a_new_mission_has_no_open_slot_period(organization, org_admin):
+    mission = mission_create(
+        organization=organization, actor=org_admin, title="Maraude", location=paris_point()
+    )
+
+    assert periods(mission) == []
+
+
+def test_the_periods_are_the_open_dated_slots(mission, org_admin):
+    fortnight = dated(mission, org_admin, 14)
+    week = dated(mission, org_admin, 7)
+    slot_create(mission=mission, actor=org_admin, capacity=5)  # ongoing: no period
+
+    assert periods(mission) == [
+        (week.starts_at, week.ends_at),
+        (fortnight.starts_at, fortnight.ends_at),
+    ]
+
+
+def test_overlapping_slots_make_one_period(mission, org_admin):
+    first = dated(mission, org_admin, 7)  # 10:00-12:00
+    second = slot_create(
+        mission=mission,
+        actor=org_admin,
+        starts_at=first.starts_at + timedelta(hours=1),
+        ends_at=first.ends_at + timedelta(hours=1),
+        capacity=3,
+    )
+
+    assert periods(mission) == [(first.starts_at, second.ends_at)]
+
+
+def test_moving_and_cancelling_slots_rewrites_the_periods(mission, org_admin):
+    week = dated(mission, org_admin, 7)
+    fortnight = dated(mission, org_admin, 14)
+
+    moved = slot_update(
+        slot=fortnight, actor=org_admin, starts_at=in_days(2), ends_at=in_days(2, 11)
+    )
+    assert periods(mission) == [(in_days(2), in_days(2, 11)), (week.starts_at, week.ends_at)]
+
+    slot_cancel(slot=week, actor=org_admin)
+    assert periods(mission) == [(moved.starts_at, moved.ends_at)]
+
+    slot_cancel(slot=moved, actor=org_admin)
+    assert periods(mission) == []
+
+
+def test_a_refused_slot_write_leaves_the_periods(mission, org_admin):
+    week = dated(mission, org_admin, 7)
+    slot_cancel(slot=week, actor=org_admin)
+
+    with pytest.raises(EngagementError):
+        slot_update(slot=week, actor=org_admin, starts_at=in_days(9), ends_at=in_days(9, 12))
+
+    assert periods(mission) == []
+
+
+def test_mission_cancel_leaves_only_the_started_slot_s_period(mission, org_admin, started_slot):
+    dated(mission, org_admin, 7)
+
+    mission_cancel(mission=mission, actor=org_admin)
+
+    # The started slot stays open until it ends: it cannot be joined, and no search date finds
+    # it (a matching slot starts after now), but its period is kept until it has ended.
+    assert periods(mission) == [(started_slot.starts_at, started_slot.ends_at)]
+    assert started_slot.ends_at > timezone.now()
+
+
+def test_slots_that_have_ended_leave_the_periods(mission, org_admin):
+    week = dated(mission, org_admin, 7)
+    ended = SlotFactory(mission=mission)
+    Slot.objects.filter(pk=ended.pk).update(
+        starts_at=in_days(-3), ends_at=in_days(-3) + timedelta(hours=2)
+    )
+
+    # The next write to the slots' dates rewrites the row.
+    slot_update(slot=week, actor=org_admin, starts_at=in_days(8), ends_at=in_days(8, 12))
+
+    assert periods(mission) == [(in_days(8), in_days(8, 12))]
+
+
 # --- Backfill -----------------------------------------------------------------------------------
 
 
+def _assignment(backfill_sql: str) -> str:
+    return backfill_sql.split(" SET\n", 1)[1].split("\nWHERE ")[0]
+
+
 def test_the_migrations_backfills_are_the_service_statement(in_paris):
-    """0009 wrote three of the columns, 0029 the cells (only where there are some): the
-    service's statement is 0009's with 0029's assignment added."""
-    cells_assignment = CELLS_BACKFILL.BACKFILL_SQL.split(" SET\n", 1)[1].split("\nWHERE ")[0]
+    """0009 wrote three of the columns, 0029 the cells and 0031 the periods (only where there
+    are some): the service's statement is 0009's with 0029's and 0031's assignments added."""
+    cells_assignment = _assignment(CELLS_BACKFILL.BACKFILL_SQL)
+    periods_assignment = _assignment(PERIODS_BACKFILL.BACKFILL_SQL)
     assert cells_assignment.startswith("    cause_cells = ARRAY(")
-    assert SEARCH_COLUMNS_REFRESH_SQL == BACKFILL.BACKFILL_SQL.replace(
+    assert periods_assignment.startswith("    open_slot_periods = COALESCE((")
+    expected = BACKFILL.BACKFILL_SQL.replace(
         "ORDER BY link.cause_id\n    ),\n",
         f"ORDER BY link.cause_id\n    ),\n{cells_assignment},\n",
         1,
     )
+    assert expected.endswith("\n    )\n")
+    assert SEARCH_COLUMNS_REFRESH_SQL == f"{expected[:-1]},\n{periods_assignment}\n"
+
+
+def test_the_periods_backfill_fills_the_missions_with_open_dated_slots(in_paris):
+    with_slots = MissionFactory()
+    week = SlotFactory(mission=with_slots)
+    SlotFactory(mission=with_slots, status=Slot.Status.CANCELLED)
+    ongoing_only = MissionFactory()
+    SlotFactory(mission=ongoing_only, ongoing=True)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE engagement_mission SET open_slot_periods = '{}'")
+        cursor.execute(PERIODS_BACKFILL.BACKFILL_SQL)
+
+    assert periods(with_slots) == [(week.starts_at, week.ends_at)]
+    assert periods(ongoing_only) == []
 
 
 def test_the_cells_backfill_fills_the_located_missions_with_causes(in_paris):
