@@ -60,10 +60,13 @@ def _check(field: str, text: str) -> None:
         raise BadInput(field, _("Text may not contain NUL or invalid characters."))
 
 
+def _too_deep(field: str) -> BadInput:
+    return BadInput(field, _("This JSON is nested too deeply."))
+
+
 def _strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
     if depth > JSON_NESTING_LIMIT:
-        field = path.split(".")[0] or "non_field_errors"
-        raise BadInput(field, _("This JSON is nested too deeply."))
+        raise _too_deep(path.split(".")[0] or "non_field_errors")
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
@@ -111,7 +114,7 @@ def check_request(request: HttpRequest) -> None:
                 _check(name, value)
     elif content_type.endswith("json"):
         if _json_depth_exceeds(request.body, JSON_PARSE_DEPTH_LIMIT):
-            raise BadInput("non_field_errors", _("This JSON is nested too deeply."))
+            raise _too_deep("non_field_errors")
         try:
             data = json.loads(request.body)
         except ValueError:
