@@ -83,17 +83,21 @@ def _celery_join_flag_between_tests() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _empty_cache_between_tests() -> Iterator[None]:
-    """The database rolls back after each test, the cache does not: drop this run's keys. And
-    take Redis as up again: a test that saw it fail (an outage, a private server stopped) would
-    otherwise send the next tests of this process to the fallbacks for
-    REDIS_RETRY_AFTER_SECONDS (routing from PostgreSQL, pages uncached)."""
+    """The database rolls back after each test, the cache does not: drop this run's keys, and
+    the process's own copy of the routes (tenants.routing._local, and an invalidation left
+    pending by an outage test). And take Redis as up again: a test that saw it fail (an outage,
+    a private server stopped) would otherwise send the next tests of this process to the
+    fallbacks for REDIS_RETRY_AFTER_SECONDS (routing from PostgreSQL, pages uncached)."""
     yield
     from django.conf import settings
     from django.core.cache import cache
 
+    from tenants import routing
     from tenants.cache import redis_health
 
     redis_health.reset()
+    routing._local.clear()
+    routing._invalidation_pending.clear()
 
     client = cache._cache.get_client(write=True)
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
