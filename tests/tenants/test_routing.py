@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tenants.models import Domain, Tenant
 from tenants.routing import NOWHERE, PUBLIC, normalize_host, resolve_host
+from tests.tenants.routing_trace import routing_counts, routing_trace
 
 pytestmark = pytest.mark.django_db
 
@@ -138,13 +139,15 @@ def test_healthz_needs_no_database(django_assert_num_queries):
 
 def test_routing_cache_hit_runs_no_sql(paris):
     host = paris.primary_host
+    counts = routing_counts()
     resolve_host(host)  # miss: one lookup, then cached
 
     with CaptureQueriesContext(connection) as queries:
         route = resolve_host(host)
 
-    assert len(queries) == 0
-    assert route.kind == "tenant"
+    trace = routing_trace(host, counts_before=counts)
+    assert len(queries) == 0, trace
+    assert route.kind == "tenant", trace
     assert route.tenant.slug == "paris"
 
 

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from tenants import routing
 from tenants.models import Domain, Tenant
 from tenants.routing import NOWHERE, resolve_host
+from tests.tenants.routing_trace import routing_counts, routing_trace
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +29,16 @@ def test_every_hit_gets_its_own_tenant_instance(paris):
 
 
 def test_process_copy_misses_only_go_to_redis_not_sql(paris):
+    counts = routing_counts()
     resolve_host(paris.primary_host)
     routing._local.clear()  # as in another process, or after a restart
 
     with CaptureQueriesContext(connection) as queries:
         route = resolve_host(paris.primary_host)
 
-    assert len(queries) == 0
-    assert route.tenant.slug == "paris"
+    trace = routing_trace(paris.primary_host, counts_before=counts)
+    assert len(queries) == 0, trace
+    assert route.tenant.slug == "paris", trace
 
 
 def test_a_change_made_by_another_process_is_seen_through_the_generation(paris):
@@ -50,10 +53,12 @@ def test_a_change_made_by_another_process_is_seen_through_the_generation(paris):
 def test_without_a_new_generation_the_process_copy_is_served(paris):
     """What the token protects against: a write that skips the signals (QuerySet.update) must
     call invalidate_routes() itself."""
+    counts = routing_counts()
     resolve_host(paris.primary_host)
     Tenant.objects.filter(pk=paris.pk).update(name="Paris Centre")
 
-    assert resolve_host(paris.primary_host).tenant.name == "Paris"
+    served = resolve_host(paris.primary_host)
+    assert served.tenant.name == "Paris", routing_trace(paris.primary_host, counts_before=counts)
 
     routing.invalidate_routes()
 
