@@ -122,5 +122,6 @@ EXPOSE 8000 9100
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD ["python", "-m", "config.probes"]
 # No gunicorn access log: Django writes one JSON access line per request (tenants/request_log.py).
 # config/gunicorn.py: the metrics of every worker, served by the master on METRICS_PORT.
+# Workers and threads as the chart's defaults (deploy/helm/entraide/values.yaml, web.gunicorn).
 CMD ["gunicorn", "config.wsgi:application", "--config=python:config.gunicorn", \
-     "--bind=0.0.0.0:8000", "--workers=3", "--threads=4", "--worker-tmp-dir=/tmp"]
+     "--bind=0.0.0.0:8000", "--workers=3", "--threads=2", "--worker-tmp-dir=/tmp"]

@@ -1,7 +1,7 @@
 """Throughput of the tenant pages under load: gunicorn as the Helm chart runs it, 100 tenants.
 
     .venv/bin/python bench/throughput.py [--tenants 100] [--missions 300] [--users 20]
-        [--duration 40] [--warmup 120] [--workers 2,4] [--threads 4] [--keep] [--reuse]
+        [--duration 40] [--warmup 120] [--workers 2,4] [--threads T] [--keep] [--reuse]
         [--only mix|bare] [--profile]
 
 Prepares a database of its own (BENCH_DATABASE, default `entraide_throughput_bench`; --keep
@@ -13,8 +13,8 @@ tenant one volunteer per simulated user (terms accepted, a session made in that 
 
 Then, for each worker count, it collects the static files as the image does and starts gunicorn
 with the chart's command (`config.wsgi:application --config=python:config.gunicorn --workers=W
---threads=T --timeout=30 --worker-tmp-dir=/tmp`, T = 4 as the chart unless --threads says
-otherwise; metrics on), production settings plus one bench
+--threads=T --timeout=30 --worker-tmp-dir=/tmp`, T = the chart's `web.gunicorn.threads` unless
+--threads says otherwise; metrics on), production settings plus one bench
 URL (bench/throughput_settings.py: `/bench/bare/`, a view without query or template behind the
 same middleware), and runs the load generator in another process (this script with
 --generate): a closed loop of U simulated users (threads, a keep-alive connection per visit,
@@ -70,6 +70,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
+
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -983,6 +985,13 @@ def _profile_join(tenant: Any, member: Any) -> None:
     )
 
 
+def _chart_threads() -> int:
+    """gunicorn's threads per worker in the Helm chart's values (web.gunicorn.threads): the bench
+    serves as the chart does unless --threads says otherwise."""
+    values = yaml.safe_load((ROOT / "deploy" / "helm" / "entraide" / "values.yaml").read_text())
+    return int(values["web"]["gunicorn"]["threads"])
+
+
 def _delete_queue(name: str) -> None:
     """The tasks the server enqueued (kombu's list named after the queue, and its bindings)."""
     from django.core.cache import cache
@@ -1002,8 +1011,12 @@ def main() -> None:
         "--warmup", type=float, default=120.0, help="seconds of load before the mix is measured"
     )
     parser.add_argument("--workers", default="2,4")
+    chart_threads = _chart_threads()
     parser.add_argument(
-        "--threads", type=int, default=4, help="threads per worker (the chart's: 4)"
+        "--threads",
+        type=int,
+        default=chart_threads,
+        help=f"threads per worker (the chart's: {chart_threads})",
     )
     parser.add_argument("--only", choices=("all", "mix", "bare"), default="all")
     parser.add_argument(
