@@ -117,15 +117,20 @@ class _Generation:
         self._state = threading.local()
 
     def _client(self) -> tuple[redis.Redis, str]:
+        """This thread's connection and the token's key, made from the cache as it is now: again
+        after a fork, and whenever the cache is another one (its settings changed: server, key
+        prefix). The key and the connection are replaced together, once the connection is made:
+        a connection that cannot be made (Redis down) raises and leaves the last pair as it was,
+        never a key of one cache beside the server of another."""
         state = self._state
         pid = os.getpid()
-        if getattr(state, "pid", None) != pid or state.prefix != cache.key_prefix:
+        owner = redis_client()
+        if getattr(state, "pid", None) != pid or getattr(state, "owner", None) is not owner:
             with _public_schema_keys():
-                state.key = cache.make_key(_GENERATION_KEY)
-            pool = redis_client().connection_pool
-            state.client = redis.Redis(connection_pool=pool, single_connection_client=True)
-            state.prefix = cache.key_prefix
-            state.pid = pid
+                key = cache.make_key(_GENERATION_KEY)
+            pool = owner.connection_pool
+            client = redis.Redis(connection_pool=pool, single_connection_client=True)
+            state.key, state.client, state.owner, state.pid = key, client, owner, pid
         return state.client, state.key
 
     def read(self) -> bytes:

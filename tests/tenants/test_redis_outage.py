@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from config.celery import app
 from engagement.participations.models import Participation
-from tenants.cache import redis_health
+from tenants import routing
+from tenants.cache import REDIS_ERRORS, redis_health
 from tenants.context import tenant_context
 from tenants.outbox.models import OutboxMessage
 from tenants.outbox.services import outbox_sweep
@@ -205,3 +206,24 @@ def test_sign_in_works_while_redis_is_down(paris, redis_server, settings, client
     assert right.status_code == 302
     with tenant_context(paris):
         assert "_auth_user_id" in client.session
+
+
+def test_the_routing_token_never_pairs_one_cache_s_key_with_another_s_server(
+    paris, redis_server, settings
+):
+    """A connection to the token's Redis that cannot be made leaves the last key and server as
+    they were. It once replaced the key alone: the suite's processes then read and wrote the
+    token of a private server's prefix in the shared Redis, outside what each test empties."""
+    shared = settings.CACHES
+    shared_key = routing._generation._client()[1]
+    with pointed_at(redis_server, settings):
+        redis_server.stop()
+        with pytest.raises(REDIS_ERRORS):
+            routing._generation._client()  # the private server is down: no pair made
+        settings.CACHES = shared  # this cache's settings again, as after the test
+
+        client, key = routing._generation._client()
+
+        assert key == shared_key
+        assert client.connection_pool is cache._cache.get_client(write=True).connection_pool
+        assert resolve_host(paris.primary_host).tenant.pk == paris.pk
