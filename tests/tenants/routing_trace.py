@@ -15,17 +15,20 @@ import threading
 import time
 
 from django.core.cache import cache
+from prometheus_client import REGISTRY
 
 from tenants import routing
 from tenants.cache import redis_health
-from tenants.metrics import ROUTING_CACHE_TOTAL
 
 _RESULTS = ("hit_local", "hit_shared", "miss", "fallback")
 
 
 def routing_counts() -> dict[str, float]:
     """How many resolutions of this process ended in each layer so far."""
-    return {result: ROUTING_CACHE_TOTAL.labels(result=result)._value.get() for result in _RESULTS}
+    return {
+        result: REGISTRY.get_sample_value("entraide_routing_cache_total", {"result": result}) or 0.0
+        for result in _RESULTS
+    }
 
 
 def routing_trace(host: str, *, counts_before: dict[str, float] | None = None) -> str:
