@@ -93,7 +93,6 @@ class FriendBlock(models.Model):
                 condition=~Q(blocker=F("blocked")), name="friend_block_not_self"
             ),
         ]
-        indexes = [models.Index(fields=["blocked"], name="friend_block_blocked")]
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocks {self.blocked_id}"

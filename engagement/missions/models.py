@@ -113,8 +113,13 @@ class Mission(models.Model):
                 condition=Q(status="published"),
                 name="mission_published_search",
             ),
+            # As an expression, not `fields`: Django's PostGIS schema editor creates an index on
+            # a geometry or geography field as the field's own spatial index and drops its
+            # condition, which made this one a full copy of the field's index (migration 0032;
+            # tests/tenants/test_declared_indexes.py). PostgreSQL stores `(location)` as the
+            # plain column.
             GistIndex(
-                fields=["location"],
+                F("location"),
                 condition=Q(status="published"),
                 name="mission_published_location",
             ),

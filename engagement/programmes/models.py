@@ -115,7 +115,6 @@ class TeamMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team", "user"], name="team_membership_unique"),
         ]
-        indexes = [models.Index(fields=["user"], name="team_membership_user")]
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.team_id}"
@@ -153,7 +152,6 @@ class EmployeeProfile(models.Model):
                 condition=~Q(manager=models.F("user")), name="employee_not_own_manager"
             ),
         ]
-        indexes = [models.Index(fields=["manager"], name="employee_manager")]
 
     def __str__(self) -> str:
         return f"employee profile of {self.user_id}"
