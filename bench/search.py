@@ -9,7 +9,8 @@ other schemas are not empty), and loads N missions (default 100,000) around Pari
 organizations, causes and skills links, 1 to 6 dated slots over the next 90 days (some past, some
 full, some cancelled) or one ongoing slot; the search vectors are filled by one UPDATE with the
 same French + English, accent-free expression as engagement.search, the search columns
-(cause_ids, the slot summary) by the services' statement; then VACUUM ANALYZE.
+(cause_ids, the slot summary) and the missions' words (MissionWord) by the services'
+statements; then VACUUM ANALYZE.
 
 Each query type runs `--samples` times with random parameters. Every sample is timed twice,
 alternately: through the whole stack (django.test.Client on the tenant host: middleware,
@@ -99,6 +100,7 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
 
     from engagement.missions.models import Slot
     from engagement.missions.services import SEARCH_COLUMNS_REFRESH_SQL
+    from engagement.missions.text_search import MISSION_WORDS_SQL
 
     rng = random.Random(seed)
     _kind, _name, centre, zone_name = CITIES[tenant.slug]
@@ -252,10 +254,19 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
         started = time.perf_counter()
         cursor.execute(SEARCH_COLUMNS_REFRESH_SQL)
         counts["search columns seconds"] = round(time.perf_counter() - started, 1)
+        # Each mission's words and its rank for each (MissionWord), with the services' statement.
+        started = time.perf_counter()
+        cursor.execute(MISSION_WORDS_SQL)
+        counts["words seconds"] = round(time.perf_counter() - started, 1)
         # The UPDATE left a dead version of every row behind; autovacuum would clean up in its
         # own time, the benchmark does it now (and sets the visibility map for index-only
         # scans) so it measures the steady state.
-        for table in ("engagement_mission", "engagement_slot", "engagement_mission_causes"):
+        for table in (
+            "engagement_mission",
+            "engagement_slot",
+            "engagement_mission_causes",
+            "engagement_missionword",
+        ):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
         cursor.execute("ANALYZE")
     connection.set_schema_to_public()
@@ -581,6 +592,7 @@ def main() -> None:
             + f"; prepared in {prepared:.0f} s"
             + (f"; search vectors {loaded['paris']['search vector seconds']} s" if loaded else "")
             + (f", search columns {loaded['paris']['search columns seconds']} s" if loaded else "")
+            + (f", words {loaded['paris']['words seconds']} s" if loaded else "")
         )
         print(f"samples per query: {args.samples} (after 20 warm-up), alternating API and raw")
         print()

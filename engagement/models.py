@@ -19,7 +19,7 @@ from engagement.friends.models import (
 )
 from engagement.groups.models import SeatHold
 from engagement.inbox.models import Notification
-from engagement.missions.models import Mission, Slot
+from engagement.missions.models import Mission, MissionWord, Slot
 from engagement.organization_messages.models import OrganizationMessage
 from engagement.organizations.models import (
     Organization,
@@ -75,6 +75,7 @@ __all__ = [
     "Friendship",
     "Mission",
     "MissionRecommendation",
+    "MissionWord",
     "Notification",
     "Organization",
     "OrganizationMessage",

@@ -165,6 +165,34 @@ class Mission(models.Model):
         )
 
 
+class MissionWord(models.Model):
+    """One word (lexeme) of a mission's search vector, with the rank the mission has for that
+    word alone: `ts_rank(search_vector, 'lexeme')`.
+
+    A search by relevance ranks a mission by the sum of these over the query's words (PostgreSQL's
+    ts_rank of a query whose words are joined by OR, as ours are, is that sum divided by their
+    number). In a tenant with many missions, such a search reads each word's missions from
+    mission_word_by_rank, best first, and stops after the page
+    (engagement.missions.search_words), instead of reading and ranking every mission that
+    matches. Written with the vector (text_search.mission_search_vector_refresh); nothing else
+    writes it."""
+
+    pk = models.CompositePrimaryKey("mission_id", "lexeme")
+    # The primary key starts with the mission: no index of its own.
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="+", db_index=False)
+    lexeme = models.TextField()
+    rank = models.FloatField()
+
+    class Meta:
+        indexes = [
+            # A word's missions best first, ties by id: the order of a search by relevance.
+            models.Index(F("lexeme"), F("rank").desc(), F("mission"), name="mission_word_by_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lexeme} in mission {self.mission_id}: {self.rank}"
+
+
 class Slot(models.Model):
     """A date (or an ongoing, undated period) with a number of seats.
 

@@ -72,6 +72,7 @@ from engagement.missions.result_json import (
     iso_datetime_sql,
     result_json_sql,
 )
+from engagement.missions.search_words import query_lexemes, words_walk
 from engagement.missions.text_search import search_query
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause, Skill, translated_label
@@ -499,11 +500,16 @@ class _SearchBase:
 
 
 def _search_candidates(
-    filters: MissionSearchFilters, *, walked: bool = False, counted: bool = True
+    filters: MissionSearchFilters,
+    *,
+    walked: bool = False,
+    counted: bool = True,
+    words_tested: bool = True,
 ) -> _SearchBase:
     """Published missions matching every filter, with the parts the page plans need. `walked`:
     the page is found by a walk and the candidates are only counted (up to the cap); not
-    `counted`: nor are they counted (the map's pins)."""
+    `counted`: nor are they counted (the map's pins); not `words_tested`: every filter but the
+    words (the words' walk reads missions that have them, search_words)."""
     if filters.radius_km is not None and not filters.has_point:
         raise ValueError("radius_km needs lat and lng")
     if filters.effective_sort == "distance" and not filters.has_point:
@@ -559,7 +565,7 @@ def _search_candidates(
         "is_beginner_friendly": filters.beginner_friendly,
     }
     conditions += [Q(**{name: value}) for name, value in flags.items() if value is not None]
-    if filters.q:
+    if filters.q and words_tested:
         conditions.append(Q(search_vector=search_query(filters.q)))
     now = timezone.now()
     bounds = _slot_bounds(filters, now=now)
@@ -1242,16 +1248,21 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     """One page of mission_search, for a list of results, with the total number of results
     (exact up to SEARCH_EXACT_TOTAL_LIMIT) and whether more rows follow.
 
-    One query (after one for the ids of the causes asked for, if any: _has_any_cause): the
-    page's rows, one more to know whether a next page exists, the total, and the organization
-    and the causes of the page's rows from subqueries in the output columns.
-    Two plans:
+    One query (after one for the ids of the causes asked for, if any: _has_any_cause; three by
+    words in a large tenant, below): the page's rows, one more to know whether a next page
+    exists, the total, and the organization and the causes of the page's rows from subqueries
+    in the output columns.
+    The plans:
     - broad searches (no place, no words) soonest, nearest or newest first, and any search in
       a tenant with NARROW_WALK_FROM_MISSIONS missions or more soonest or nearest first: the
       page is found without reading every candidate, by walking the slots in start order
       (_soonest_page_ids), the location index in distance order (_nearest_page_ids) or the
       missions in publication order (_newest_page_ids), and the total is counted up to
       SEARCH_EXACT_TOTAL_LIMIT + 1 in an InitPlan (exact up to the limit, "more than" beyond);
+    - by relevance in a tenant with NARROW_WALK_FROM_MISSIONS missions or more, for words joined
+      by OR (one word, or "a or b"): each word's missions are read best first from the words'
+      table until the page is certain (search_words, _words_page_rows; three statements), the
+      total exact when every match was read, else counted up to the limit;
     - a place (radius, box) or words in a smaller tenant, or sorted by relevance, or newest
       first with a place or words: the candidates are all read and sorted for the page, so the
       exact total is a window over them, whatever its size.
@@ -1306,6 +1317,12 @@ def _search_page_rows(
 ) -> _PageRows:
     """The page's rows (SearchResult's columns, or each result's JSON text with
     `result_format`), its total and whether a row follows, as mission_search_page describes."""
+    if filters.effective_sort == "relevance" and _tenant_has_many_missions():
+        by_words = _words_page_rows(
+            filters, offset=offset, limit=limit, result_format=result_format
+        )
+        if by_words is not None:
+            return by_words
     walks_slots = _walks_slots(filters)
     nearest_first = not walks_slots and _nearest_first(filters)
     walks_newest = _walks_newest(filters)
@@ -1362,6 +1379,68 @@ def _search_page_rows(
         total=min(total, SEARCH_EXACT_TOTAL_LIMIT),
         total_is_exact=total <= SEARCH_EXACT_TOTAL_LIMIT,
         has_next=False,
+    )
+
+
+def _words_page_rows(
+    filters: MissionSearchFilters,
+    *,
+    offset: int,
+    limit: int,
+    result_format: ResultJsonFormat | None,
+) -> _PageRows | None:
+    """A page by relevance found by walking each word's missions best first (search_words), in
+    a tenant with many missions; None when the query is not words joined by OR, or the walk
+    could not be sure of the page within its budget (then every match is ranked, as in a
+    smaller tenant). The total is exact when the walk read every match, else counted up to
+    SEARCH_EXACT_TOTAL_LIMIT + 1 as beside the other walks."""
+    assert filters.q  # the relevance order needs words (checked by _search_candidates)
+    lexemes = query_lexemes(filters.q)
+    if not lexemes:
+        return None
+    where, where_params = _search_candidates(filters, words_tested=False).missions_where
+    walk = words_walk(lexemes, where, where_params, wanted=offset + limit + 1)
+    if walk is None:
+        return None
+    base = _search_candidates(filters)
+    if walk.complete:
+        assert walk.matches is not None
+        total_sql, total_params = "%s", (walk.matches,)
+    else:
+        total_sql, total_params = _capped_count_sql(base)
+    page_ids = walk.ids[offset:]
+    if page_ids:
+        if result_format is None:
+            columns, column_params = _page_columns_sql(base.slot_match, filters.point)
+        else:
+            columns, column_params = _result_json_column(
+                base.slot_match, filters.point, result_format
+            )
+        # The page's missions in the walk's order, tested again (the walk read them in an
+        # earlier statement).
+        page_where, page_where_params = base.missions_where
+        sql = (
+            f'SELECT {columns}, ({total_sql}) AS "search_total" '  # noqa: S608
+            'FROM unnest(%s::bigint[]) WITH ORDINALITY AS "page"("pk", "place") '
+            f'JOIN {_MISSION} ON {_MISSION}."id" = "page"."pk" '
+            f'WHERE {page_where} ORDER BY "page"."place"'
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*column_params, *total_params, page_ids, *page_where_params))
+            rows = cursor.fetchall()
+    else:
+        rows = []
+    if rows:
+        total = rows[0][-1]
+    else:
+        # Past the end, or the page's missions deleted since the walk read them.
+        total = walk.matches if walk.complete else _capped_count(base)
+    is_exact = walk.complete or total <= SEARCH_EXACT_TOTAL_LIMIT
+    return _PageRows(
+        rows=[row[:-1] for row in rows[:limit]],
+        total=total if is_exact else SEARCH_EXACT_TOTAL_LIMIT,
+        total_is_exact=is_exact,
+        has_next=len(rows) > limit,
     )
 
 

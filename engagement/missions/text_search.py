@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import nh3
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
 from django.db.models import Func, TextField, Value
 from django.db.models.functions import Coalesce
 
@@ -39,8 +40,10 @@ def html_to_text(markup: str) -> str:
 
 
 def mission_search_vector_refresh(*, mission_ids: Iterable[int]) -> None:
-    """Recompute the search vector of these missions from their current texts."""
-    for mission in Mission.objects.filter(pk__in=list(mission_ids)).only(
+    """Recompute the search vector of these missions from their current texts, and their words
+    (MissionWord)."""
+    ids = list(mission_ids)
+    for mission in Mission.objects.filter(pk__in=ids).only(
         "title", "summary", "description", "city", "postcode"
     ):
         vector = (
@@ -50,6 +53,30 @@ def mission_search_vector_refresh(*, mission_ids: Iterable[int]) -> None:
             + _vector_for(f"{mission.city} {mission.postcode}", "D")
         )
         Mission.objects.filter(pk=mission.pk).update(search_vector=vector)
+    mission_words_refresh(mission_ids=ids)
+
+
+# Each word of the missions' vectors and the rank of the mission for that word alone
+# (MissionWord): of every mission, unless a condition on `m` is added. The word becomes a
+# tsquery of itself quoted, its quotes and backslashes doubled as the tsquery syntax asks, so
+# that no lexeme reads as an operator.
+MISSION_WORDS_SQL = r"""
+INSERT INTO engagement_missionword (mission_id, lexeme, rank)
+SELECT m.id, w.lexeme,
+       ts_rank(m.search_vector,
+               ('''' || replace(replace(w.lexeme, '\', '\\'), '''', '''''') || '''')::tsquery)
+FROM engagement_mission AS m CROSS JOIN LATERAL unnest(m.search_vector) AS w
+WHERE m.search_vector IS NOT NULL
+"""
+
+
+def mission_words_refresh(*, mission_ids: list[int]) -> None:
+    """The words of these missions (MissionWord), from their search vectors as they are now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM engagement_missionword WHERE mission_id = ANY(%s)", [mission_ids]
+        )
+        cursor.execute(f"{MISSION_WORDS_SQL} AND m.id = ANY(%s)", [mission_ids])
 
 
 def search_query(text: str) -> SearchQuery:

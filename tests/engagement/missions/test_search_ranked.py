@@ -134,21 +134,29 @@ def test_a_ranked_page_past_the_end_still_tells_the_total(matches):
 @pytest.mark.parametrize("plan", PLANS[:2])
 def test_a_ranked_page_is_one_statement_in_any_tenant(matches, plan, monkeypatch):
     """No transaction or setting around it: PostgreSQL ranks in one backend (no parallel
-    workers) in a large tenant too."""
+    workers) in a large tenant too. There, words joined by OR are read from their missions
+    best first (test_search_words.py); other queries, as both words here, are ranked after one
+    statement that reads the query's lexemes."""
     use_plan(plan, monkeypatch)
-    filters = MissionSearchFilters(q="vélo", **days_ahead(1, 6))
+    filters = MissionSearchFilters(q="vélo" if plan == "few missions" else "atelier vélo")
     search._tenant_has_many_missions()  # the tenant's size, kept by the process for a while
     with CaptureQueriesContext(connection) as captured:
         page = mission_search_page(filters=filters, offset=1, limit=2)
 
-    (statement,) = [query["sql"] for query in captured.captured_queries]
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert len(statements) == (1 if plan == "few missions" else 2)
+    statement = statements[-1]
     assert statement.startswith("SELECT ")
     assert "max_parallel_workers" not in statement
+    assert "engagement_missionword" not in statement
 
     expected = ids(mission_search(filters=filters))
     assert ids(page.results) == expected[1:3]
-    # Four dated matches in those days and the two ongoing ones.
-    assert (page.total, len(expected), page.has_next) == (6, 6, True)
+    # "vélo": eight matches; "atelier vélo": the two workshops in their titles and the one in
+    # a description.
+    assert (page.total, len(expected), page.has_next) == (
+        (8, 8, True) if plan == "few missions" else (3, 3, False)
+    )
 
 
 def _plan_nodes(plan: dict) -> list[dict]:  # type: ignore[type-arg]

@@ -1,0 +1,220 @@
+"""The best matches of words, read from each word's missions best first (MissionWord), for a
+search by relevance in a tenant with many missions.
+
+Ranking every mission that matches reads each one's row for its vector: at 1,000,000 missions
+"cafe" matches ~48,000 of them over ~37,000 pages, 150-250 ms whatever the page
+(docs/benchmarks.md, "Broad search"). Our queries join their words by OR (search_query: the
+French and the English reading of the same words, `'caf' | 'cafe'`), and PostgreSQL ranks such a
+query as the sum of the ranks the mission has for each word alone (`calc_rank_or`), divided by
+their number. MissionWord holds those ranks, and mission_word_by_rank gives a word's missions
+best first, so the page is found by the threshold algorithm (Fagin, Lotem and Naor):
+
+1. read the first K missions of each word that pass the search's other filters, best first,
+   ties by id (one statement, with the full sum of every mission read);
+2. a mission that was not read has, for each word, a rank at most the last one read for that
+   word (or none, when the word's missions were all read): its sum is at most the sum of those
+   last ranks, the threshold;
+3. if the page's last row is above the threshold (or equal to it with a smaller id than any
+   unread mission can have), the page is exact; else K grows (x4) and the walk starts again, up
+   to WALK_MAX, beyond which the caller ranks every match as before.
+
+Sums of a few ranks (float4 values) are exact in float8, so the comparisons are exact. The order
+is the sum's, best first, then the id: PostgreSQL's ts_rank of the whole query, up to its float4
+rounding. Only queries of words joined by OR qualify: AND (several words each way), NOT, phrases,
+prefixes and weights are ranked differently (`calc_rank_and`) and keep the plan that ranks every
+match.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models.sql import Query
+
+from engagement.missions.models import Mission
+from engagement.missions.text_search import search_query
+
+# Missions read per word in the first round of the threshold algorithm, at least (the page's
+# rows and those before it otherwise); then x4 per round, for WALK_ROUNDS rounds.
+WALK_FIRST = 64
+WALK_ROUNDS = 2
+# Deeper pages go straight to the sums: the rounds would read thousands of missions per word.
+THRESHOLD_MAX_WANTED = 4 * WALK_FIRST
+# From the sums, the best SUMS_READ_PER_ROW missions per row wanted are sorted first (top-N);
+# all of them only if the filters leave too few (at 1,000,000 missions, "refugies": 106,038
+# missions summed, 74 ms with the top-N sort against 144 with a full one).
+SUMS_READ_PER_ROW = 8
+# The deepest page read this way (offset + rows + 1); beyond, every match is ranked.
+WALK_MAX = 4_096
+
+# The text of a tsquery made of plain lexemes joined by OR: 'caf' | 'cafe'. A lexeme is quoted,
+# its quotes doubled and its backslashes escaped; a weight or prefix (`:A`, `:*`), `&`, `!`,
+# `<->` or a parenthesis makes the text not match.
+_LEXEME = r"'(?:[^'\\]|''|\\.)*'"
+_OR_OF_LEXEMES = re.compile(rf"{_LEXEME}(?: \| {_LEXEME})*")
+_QUOTED = re.compile(_LEXEME)
+_ESCAPE = re.compile(r"''|\\(.)")
+
+_MISSION = f'"{Mission._meta.db_table}"'
+
+
+def _unquoted(token: str) -> str:
+    return _ESCAPE.sub(lambda match: match.group(1) or "'", token[1:-1])
+
+
+def query_lexemes(text: str) -> list[str] | None:
+    """The distinct lexemes of search_query(text), when it is only lexemes joined by OR (one
+    word gives `'caf' | 'cafe'`); None for any other query, or none with no lexeme."""
+    query = Query(Mission)
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.compile(search_query(text).resolve_expression(query))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({sql})::text", params)  # noqa: S608 - compiled by the ORM
+        row = cursor.fetchone()
+    written = row[0] if row else ""
+    if not written or not _OR_OF_LEXEMES.fullmatch(written):
+        return None
+    return sorted({_unquoted(token) for token in _QUOTED.findall(written)})
+
+
+@dataclass(frozen=True)
+class WordsWalk:
+    """The first `wanted` missions by relevance (fewer if there are fewer), best first, and
+    their sums of ranks. `complete`: every matching mission was read, and `matches` is their
+    exact number."""
+
+    ids: list[int]
+    sums: list[float]
+    complete: bool
+    matches: int | None
+
+
+def _walk_sql(
+    lexemes: list[str], where: str, where_params: tuple[Any, ...], k: int
+) -> tuple[str, list[Any]]:
+    """One round: each word's first k missions passing `where` (the search's other filters, on
+    the unaliased mission table), best first; then the rows (-1, id, sum of the query's ranks)
+    of every mission read, and per word (its number, last id read, last rank read, how many)."""
+    walks: list[str] = []
+    params: list[Any] = []
+    for number, lexeme in enumerate(lexemes):
+        walks.append(
+            f'"w{number}" AS (SELECT "word"."mission_id", "word"."rank" '  # noqa: S608
+            'FROM "engagement_missionword" AS "word" '
+            f'JOIN {_MISSION} ON {_MISSION}."id" = "word"."mission_id" '
+            f'WHERE "word"."lexeme" = %s AND {where} '
+            'ORDER BY "word"."rank" DESC, "word"."mission_id" ASC LIMIT %s)'
+        )
+        params += [lexeme, *where_params, k]
+    read = " UNION ".join(
+        f'SELECT "mission_id" FROM "w{number}"'  # noqa: S608
+        for number in range(len(lexemes))
+    )
+    ends = " UNION ALL ".join(
+        f'(SELECT {number}, "mission_id", "rank", (SELECT count(*) FROM "w{number}") '  # noqa: S608
+        f'FROM "w{number}" ORDER BY "rank" ASC, "mission_id" DESC LIMIT 1)'
+        for number in range(len(lexemes))
+    )
+    sql = (
+        f'WITH {", ".join(walks)}, "read" AS ({read}) '  # noqa: S608
+        'SELECT -1, "read"."mission_id", (SELECT sum("all"."rank") '
+        'FROM "engagement_missionword" AS "all" '
+        'WHERE "all"."mission_id" = "read"."mission_id" AND "all"."lexeme" = ANY(%s)), 0 '
+        f'FROM "read" UNION ALL {ends}'
+    )
+    return sql, [*params, lexemes]
+
+
+def _threshold_walk(
+    lexemes: list[str], where: str, where_params: tuple[Any, ...], *, wanted: int
+) -> WordsWalk | None:
+    """The threshold algorithm (module docstring), in up to WALK_ROUNDS rounds; None when it
+    could not be sure of the first `wanted` missions."""
+    k = max(WALK_FIRST, wanted)
+    for _round in range(WALK_ROUNDS):
+        sql, params = _walk_sql(lexemes, where, where_params, k)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        read = sorted((-row[2], row[1]) for row in rows if row[0] == -1)
+        # Per word: its last mission read, and whether it has more (k of them were read). A
+        # word none of whose missions passes the filters has no row: it has no more either.
+        open_ends = [row for row in rows if row[0] >= 0 and row[3] >= k]
+        if not open_ends:
+            return _walked(read[:wanted], complete=True, matches=len(read))
+        threshold = sum(row[2] for row in open_ends)
+        last_id = max(row[1] for row in open_ends)
+        if len(read) >= wanted:
+            negated, mission_id = read[wanted - 1]
+            if -negated > threshold or (-negated == threshold and mission_id <= last_id):
+                return _walked(read[:wanted], complete=False, matches=None)
+        k *= 4
+    return None
+
+
+def _walked(best: list[tuple[float, int]], *, complete: bool, matches: int | None) -> WordsWalk:
+    return WordsWalk(
+        ids=[mission_id for _, mission_id in best],
+        sums=[-negated for negated, _ in best],
+        complete=complete,
+        matches=matches,
+    )
+
+
+def _summed_sql(
+    lexemes: list[str], where: str, where_params: tuple[Any, ...], wanted: int, best: int | None
+) -> tuple[str, list[Any]]:
+    """Every mission with one of the words and its sum of their ranks, from the index alone
+    (index-only: lexeme, rank, mission); the `best` of them (all if None: a full sort instead of
+    a top-N one), best first; then the missions in that order, each tested against the other
+    filters, until `wanted` pass (a nested loop under the limit, the sort being the subquery's
+    order)."""
+    sql = (
+        'SELECT "summed"."mission_id", "summed"."total" FROM ('  # noqa: S608
+        'SELECT "word"."mission_id", sum("word"."rank") AS "total" '
+        'FROM "engagement_missionword" AS "word" WHERE "word"."lexeme" = ANY(%s) '
+        'GROUP BY "word"."mission_id" ORDER BY "total" DESC, "word"."mission_id" ASC '
+        f'LIMIT %s) AS "summed" JOIN {_MISSION} ON {_MISSION}."id" = "summed"."mission_id" '
+        f'WHERE {where} ORDER BY "summed"."total" DESC, "summed"."mission_id" ASC LIMIT %s'
+    )
+    return sql, [lexemes, best, *where_params, wanted]
+
+
+def _summed(
+    lexemes: list[str], where: str, where_params: tuple[Any, ...], *, wanted: int
+) -> WordsWalk:
+    """The first `wanted` missions from every mission's sum of ranks: among the best
+    SUMS_READ_PER_ROW per row wanted first (a top-N sort), and if the filters left fewer than
+    `wanted` of them, among all."""
+    for best in (SUMS_READ_PER_ROW * wanted, None):
+        sql, params = _summed_sql(lexemes, where, where_params, wanted, best)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if len(rows) >= wanted:
+            break
+    return WordsWalk(
+        ids=[row[0] for row in rows],
+        sums=[row[1] for row in rows],
+        complete=False,
+        matches=None,
+    )
+
+
+def words_walk(
+    lexemes: list[str], where: str, where_params: tuple[Any, ...], *, wanted: int
+) -> WordsWalk | None:
+    """The first `wanted` missions passing `where` by relevance to `lexemes` (a query of these
+    lexemes joined by OR): by the threshold algorithm when it is sure of them within its rounds,
+    else from every mission's sum of ranks read from the index (module docstring). None for a
+    page beyond WALK_MAX rows (the caller ranks every match then)."""
+    if wanted > WALK_MAX:
+        return None
+    if wanted <= THRESHOLD_MAX_WANTED:
+        walked = _threshold_walk(lexemes, where, where_params, wanted=wanted)
+        if walked is not None:
+            return walked
+    return _summed(lexemes, where, where_params, wanted=wanted)
