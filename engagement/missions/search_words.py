@@ -15,8 +15,13 @@ best first, so the page is found by the threshold algorithm (Fagin, Lotem and Na
    word (or none, when the word's missions were all read): its sum is at most the sum of those
    last ranks, the threshold;
 3. if the page's last row is above the threshold (or equal to it with a smaller id than any
-   unread mission can have), the page is exact; else K grows (x4) and the walk starts again, up
-   to WALK_MAX, beyond which the caller ranks every match as before.
+   unread mission can have), the page is exact; else K grows (x4) and the walk starts again,
+   for WALK_ROUNDS rounds;
+4. if the rounds were not enough (a word's best missions are not the query's: "refugies" gives
+   'refug' | 'refugi', and 'refug' alone ranks the refuges first), every mission with one of the
+   words is summed from the index and the best sums are tested against the filters in order.
+
+A page deeper than WALK_MAX rows is left to the caller, which ranks every match as before.
 
 Sums of a few ranks (float4 values) are exact in float8, so the comparisons are exact. The order
 is the sum's, best first, then the id: PostgreSQL's ts_rank of the whole query, up to its float4
