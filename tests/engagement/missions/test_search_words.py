@@ -235,6 +235,26 @@ def test_other_queries_are_ranked_as_in_a_smaller_tenant(refuges, monkeypatch):
     assert "engagement_missionword" not in captured.captured_queries[-1]["sql"]
 
 
+@pytest.mark.parametrize(
+    "place",
+    [
+        {"lat": 48.8566, "lng": 2.3522, "radius_km": 5.0},
+        {"bbox": (2.2, 48.8, 2.5, 48.9)},
+    ],
+)
+def test_words_with_a_place_rank_the_place_s_matches(refuges, monkeypatch, place):
+    """A place finds few candidates from its own index: they are ranked, not walked."""
+    _use_walk("one round", monkeypatch)
+    filters = MissionSearchFilters(q="réfugiés", sort="relevance", **place)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = mission_search_page(filters=filters, offset=0, limit=50)
+
+    assert not any("engagement_missionword" in query["sql"] for query in captured.captured_queries)
+    assert ids(page.results) == ids(mission_search(filters=filters))
+    assert page.total > 0
+
+
 def test_a_page_by_words_takes_three_statements(refuges, monkeypatch):
     """The query's lexemes, the walk (one round here), the page's rows with the total."""
     _use_walk("one round", monkeypatch)
