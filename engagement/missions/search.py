@@ -1262,7 +1262,8 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     - by relevance without a place in a tenant with NARROW_WALK_FROM_MISSIONS missions or more,
       for words joined by OR (one word, or "a or b"): each word's missions are read best first
       from the words' table until the page is certain (search_words, _words_page_rows; three
-      statements), the total exact when every match was read, else counted up to the limit;
+      statements, two once the process knows the text's lexemes), the total exact when every
+      match was read, else counted up to the limit;
     - a place (radius, box) or words in a smaller tenant, or sorted by relevance, or newest
       first with a place or words: the candidates are all read and sorted for the page, so the
       exact total is a window over them, whatever its size.

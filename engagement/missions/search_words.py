@@ -32,6 +32,7 @@ match.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,8 @@ THRESHOLD_MAX_WANTED = 4 * WALK_FIRST
 SUMS_READ_PER_ROW = 8
 # The deepest page read this way (offset + rows + 1); beyond, every match is ranked.
 WALK_MAX = 4_096
+# Searched texts whose lexemes a process keeps (query_lexemes).
+QUERY_LEXEMES_KEPT = 4_096
 
 # The text of a tsquery made of plain lexemes joined by OR: 'caf' | 'cafe'. A lexeme is quoted,
 # its quotes doubled and its backslashes escaped; a weight or prefix (`:A`, `:*`), `&`, `!`,
@@ -73,6 +76,15 @@ def _unquoted(token: str) -> str:
 def query_lexemes(text: str) -> list[str] | None:
     """The distinct lexemes of search_query(text), when it is only lexemes joined by OR (one
     word gives `'caf' | 'cafe'`); None for any other query, or none with no lexeme."""
+    lexemes = _query_lexemes(text)
+    return None if lexemes is None else list(lexemes)
+
+
+# The answer depends on the text alone (the text search configurations and the unaccent
+# function are the server's, the same in every schema): kept per process, it saves each search
+# by words a round trip (0.38 ms, 0.28 of them CPU, measured with "cafe").
+@functools.lru_cache(maxsize=QUERY_LEXEMES_KEPT)
+def _query_lexemes(text: str) -> tuple[str, ...] | None:
     query = Query(Mission)
     compiler = query.get_compiler(connection=connection)
     sql, params = compiler.compile(search_query(text).resolve_expression(query))
@@ -82,7 +94,7 @@ def query_lexemes(text: str) -> list[str] | None:
     written = row[0] if row else ""
     if not written or not _OR_OF_LEXEMES.fullmatch(written):
         return None
-    return sorted({_unquoted(token) for token in _QUOTED.findall(written)})
+    return tuple(sorted({_unquoted(token) for token in _QUOTED.findall(written)}))
 
 
 @dataclass(frozen=True)

@@ -256,18 +256,25 @@ def test_words_with_a_place_rank_the_place_s_matches(refuges, monkeypatch, place
 
 
 def test_a_page_by_words_takes_three_statements(refuges, monkeypatch):
-    """The query's lexemes, the walk (one round here), the page's rows with the total."""
+    """The query's lexemes, the walk (one round here), the page's rows with the total; the
+    process keeps the lexemes of a text, so the same words again take two."""
     _use_walk("one round", monkeypatch)
     filters = MissionSearchFilters(q="réfugiés", **days_ahead(1, 5))
     search._tenant_has_many_missions()
+    search_words._query_lexemes.cache_clear()
 
     with CaptureQueriesContext(connection) as captured:
         page = mission_search_page(filters=filters, offset=1, limit=2)
+    with CaptureQueriesContext(connection) as again:
+        mission_search_page(filters=filters, offset=0, limit=2)
 
     statements = [query["sql"] for query in captured.captured_queries]
     assert len(statements) == 3
     assert "engagement_missionword" in statements[1]
     assert ids(page.results) == ids(mission_search(filters=filters))[1:3]
+    # The walk, then the rows: no statement for the lexemes.
+    assert len(again.captured_queries) == 2
+    assert "engagement_missionword" in again.captured_queries[0]["sql"]
 
 
 def test_beyond_the_cap_the_total_says_more_unless_every_match_was_read(refuges, monkeypatch):
