@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from engagement.api.fields import _datetime
 from engagement.missions import search
+from engagement.missions.models import Mission
 from engagement.missions.search import (
     MissionSearchFilters,
     SearchPage,
@@ -79,6 +80,28 @@ def every_page(filters: MissionSearchFilters, *, size: int) -> list[int]:
             return found
         assert len(page.results) == size
         offset += size
+
+
+def pages_follow_the_reference(filters: MissionSearchFilters, *, size: int) -> list[int]:
+    """Check that every page of `filters` at `size` rows gives mission_search's ids in its order
+    and that the first page has the exact total; return those ids."""
+    expected = ids(mission_search(filters=filters))
+    assert every_page(filters, size=size) == expected
+    first = mission_search_page(filters=filters, offset=0, limit=size)
+    assert (first.total, first.total_is_exact) == (len(expected), True)
+    return expected
+
+
+def mission_with_one_slot(days: int | None, *, hour: int, hours: int, **fields: Any) -> Mission:
+    """A mission (MissionFactory's `fields`) with one slot: `days` days from today in Paris at
+    `hour`, `hours` long, or ongoing when `days` is None."""
+    created = MissionFactory(**fields)
+    if days is None:
+        SlotFactory(mission=created, ongoing=True)
+    else:
+        start = paris_time(today_in_paris() + timedelta(days=days), hour)
+        SlotFactory(mission=created, starts_at=start, ends_at=start + timedelta(hours=hours))
+    return created
 
 
 def reference_rows(filters: MissionSearchFilters) -> list[SearchResult]:

@@ -5,8 +5,6 @@ first, ties by id) with the exact total."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,16 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from engagement.missions import search, search_words
 from engagement.missions.models import Mission
 from engagement.missions.search import MissionSearchFilters, mission_search, mission_search_page
-from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory
+from tests.engagement.factories import CauseFactory, MissionFactory
 from tests.engagement.missions.search_support import (
     PLANS,
     days_ahead,
-    every_page,
     ids,
+    mission_with_one_slot,
     page_in_another_tenant,
-    paris_time,
+    pages_follow_the_reference,
     reference_rows,
-    today_in_paris,
     use_plan,
 )
 
@@ -36,16 +33,9 @@ def matches(in_paris):  # type: ignore[no-untyped-def]
     several at each rank (ties broken by id), on dates a few days apart or ongoing; matches
     nobody can join, a draft and missions without the word."""
     sport = CauseFactory(slug="r-sport")
-    today = today_in_paris()
 
-    def mission(offset: int | None, **fields) -> Mission:  # type: ignore[no-untyped-def]
-        created = MissionFactory(**fields)
-        if offset is None:
-            SlotFactory(mission=created, ongoing=True)
-        else:
-            start = paris_time(today + timedelta(days=offset), 14)
-            SlotFactory(mission=created, starts_at=start, ends_at=start + timedelta(hours=2))
-        return created
+    def mission(days: int | None, **fields) -> Mission:  # type: ignore[no-untyped-def]
+        return mission_with_one_slot(days, hour=14, hours=2, **fields)
 
     found = {
         "title and summary": mission(3, title="Vélo-école", summary="Apprendre le vélo"),
@@ -85,11 +75,7 @@ def test_ranked_pages_follow_the_reference_order_with_the_exact_total(
     use_plan(plan, monkeypatch)
     filters = MissionSearchFilters(**SHAPES[shape])
     assert filters.effective_sort == "relevance"
-    expected = ids(mission_search(filters=filters))
-
-    assert every_page(filters, size=size) == expected
-    first = mission_search_page(filters=filters, offset=0, limit=size)
-    assert (first.total, first.total_is_exact) == (len(expected), True)
+    expected = pages_follow_the_reference(filters, size=size)
     assert bool(expected) is (shape != "words, no match")
 
 
