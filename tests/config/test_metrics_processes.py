@@ -7,27 +7,26 @@ over loopback; the exposition is parsed with prometheus_client's own parser.
 
 from __future__ import annotations
 
-import http.client
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from config.celery import app
 from tenants.metrics import _on_worker_init, metrics_port_from_env
 from tests.celery_worker import worker_start
+from tests.config.gunicorn_server import (
+    Gunicorn,
+    free_port,
+    http_get,
+    wait_for,
+)
 from tests.config.metrics_tasks import always_fails, retried_once
 from tests.tenants.worker_tasks import record_public
 
@@ -36,24 +35,8 @@ pytestmark = pytest.mark.django_db
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _get(port: int, path: str, host: str = "127.0.0.1") -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path, headers={"Host": host})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
 def _scrape(port: int) -> Samples:
-    status, body = _get(port, "/metrics")
+    status, body = http_get(port, "/metrics")
     assert status == 200
     samples: Samples = {}
     for family in text_string_to_metric_families(body.decode()):
@@ -66,78 +49,6 @@ def _value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def _wait_for(port: int, process: subprocess.Popen[bytes], path: str = "/healthz") -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.communicate()[0] if process.stdout is not None else b""
-            raise AssertionError(f"exited with {process.returncode}: {output!r}")
-        try:
-            _get(port, path)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"nothing answers on port {port}")
-
-
-def _environment(**extra: str) -> dict[str, str]:
-    database = connection.settings_dict
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": (
-            f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-        **extra,
-    }
-
-
-class Gunicorn:
-    def __init__(self, directory: Path, *, workers: int = 2, **environment: str) -> None:
-        self.port = _free_port()
-        self.metrics_port = _free_port()
-        self.directory = directory
-        command = [
-            *(sys.executable, "-m", "gunicorn", "config.wsgi:application"),
-            *("--config=python:config.gunicorn", f"--bind=127.0.0.1:{self.port}"),
-            *(f"--workers={workers}", "--threads=2", "--timeout=60"),
-        ]
-        env = _environment(
-            **{
-                "METRICS_PORT": str(self.metrics_port),
-                "METRICS_ADDRESS": "127.0.0.1",
-                "PROMETHEUS_MULTIPROC_DIR": str(directory),
-                **environment,
-            }
-        )
-        # A file, not a pipe: nobody reads a pipe while requests run, and a full one blocks.
-        self.log = directory.parent / "gunicorn.log"
-        with self.log.open("wb") as output:
-            self.process = subprocess.Popen(  # noqa: S603 - fixed argv
-                command, env=env, stdout=output, stderr=subprocess.STDOUT
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.terminate()
-        self.process.wait(timeout=30)
-        return self.output()
-
-    def worker_pids_with(self, name: str, **labels: str) -> set[int]:
-        """The worker processes whose own file holds a non-zero value of this sample."""
-        pids = set()
-        for path in self.directory.glob("*.db"):
-            for metric in MultiProcessCollector.merge([str(path)]):
-                for sample in metric.samples:
-                    if sample.name == name and sample.labels == labels and sample.value:
-                        pids.add(int(path.stem.rsplit("_", 1)[1]))
-        return pids
-
-
 @pytest.fixture
 def gunicorn(tmp_path) -> Iterator[Gunicorn]:
     directory = tmp_path / "metrics"
@@ -145,8 +56,8 @@ def gunicorn(tmp_path) -> Iterator[Gunicorn]:
     (directory / "counter_999999.db").write_bytes(b"left by a previous run")
     server = Gunicorn(directory)
     try:
-        _wait_for(server.port, server.process)
-        _wait_for(server.metrics_port, server.process, "/metrics")
+        wait_for(server.port, server.process)
+        wait_for(server.metrics_port, server.process, "/metrics")
         yield server
     finally:
         server.stop()
@@ -162,7 +73,7 @@ def test_gunicorn_master_serves_every_workers_requests_added_up(gunicorn, paris)
     with ThreadPoolExecutor(max_workers=6) as pool:
         while sent < 240:
             statuses = list(
-                pool.map(lambda _: _get(gunicorn.port, "/api/v1/missions/", host)[0], range(12))
+                pool.map(lambda _: http_get(gunicorn.port, "/api/v1/missions/", host)[0], range(12))
             )
             assert statuses == [200] * 12
             sent += 12
@@ -173,8 +84,8 @@ def test_gunicorn_master_serves_every_workers_requests_added_up(gunicorn, paris)
                 break
     assert len(workers) == 2
     # Never on the public port, on a tenant host or the public one.
-    assert _get(gunicorn.port, "/metrics", host)[0] == 404
-    assert _get(gunicorn.port, "/metrics", settings.BASE_DOMAIN)[0] == 404
+    assert http_get(gunicorn.port, "/metrics", host)[0] == 404
+    assert http_get(gunicorn.port, "/metrics", settings.BASE_DOMAIN)[0] == 404
 
     samples = _scrape(gunicorn.metrics_port)
 
@@ -212,8 +123,8 @@ def test_gunicorn_master_serves_every_workers_requests_added_up(gunicorn, paris)
     # A worker that dies: its requests stay counted, its replacement adds to them.
     os.kill(workers.pop(), signal.SIGKILL)
     time.sleep(1)
-    _wait_for(gunicorn.port, gunicorn.process)
-    assert _get(gunicorn.port, "/api/v1/missions/", host)[0] == 200
+    wait_for(gunicorn.port, gunicorn.process)
+    assert http_get(gunicorn.port, "/api/v1/missions/", host)[0] == 200
     again = _scrape(gunicorn.metrics_port)
     assert _value(again, "django_http_responses_total_by_status_view_method_total", **labels) == (
         sent + 1
@@ -222,8 +133,7 @@ def test_gunicorn_master_serves_every_workers_requests_added_up(gunicorn, paris)
 
 def test_gunicorn_refuses_a_metrics_port_that_is_no_port(tmp_path):
     server = Gunicorn(tmp_path / "metrics", METRICS_PORT="nine")
-    server.process.wait(timeout=60)
-    output = server.stop()
+    output = server.exited()
 
     assert server.process.returncode != 0
     assert "METRICS_PORT must be a port number" in output
@@ -267,7 +177,7 @@ def test_a_worker_without_metrics_port_serves_nothing_and_leaves_the_directory(t
 @pytest.mark.worker
 def test_worker_serves_task_outcomes_added_up_over_its_pool(tmp_path):
     queue = f"entraide-test-{uuid.uuid4().hex[:8]}"
-    metrics_port = _free_port()
+    metrics_port = free_port()
     worker = worker_start(
         queue=queue,
         include="tests.tenants.worker_tasks,tests.config.metrics_tasks",
@@ -289,7 +199,7 @@ def test_worker_serves_task_outcomes_added_up_over_its_pool(tmp_path):
     }
     counts: dict[tuple[str, str], float] = {}
     try:
-        _wait_for(metrics_port, worker, "/metrics")
+        wait_for(metrics_port, worker, "/metrics")
         for _ in range(4):
             record_public.apply_async(args=[uuid.uuid4().hex], queue=queue)
         always_fails.apply_async(queue=queue)
