@@ -11,6 +11,9 @@ image, the chart). This module adds the metrics (tenants/metrics.py):
 - a worker that exits has its live gauges' files dropped (its counters stay counted).
 
 The public port never serves /metrics: no URLconf has it.
+
+Each worker also freezes what it has loaded out of the garbage collector's reach, once its
+application is loaded and again after its first requests (config/garbage_collection.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 from typing import Any
 
 from config.celery import METRICS_DIRECTORY_DEFAULT
+from config.garbage_collection import RequestCount, freeze, freeze_after_requests_from_env
 
 # Set before prometheus_client is imported anywhere (master and workers alike): it chooses its
 # multiprocess mode when imported. (Importing config above did not import it.)
@@ -35,6 +39,10 @@ from tenants.metrics import (  # noqa: E402
 
 # Checked now: a bad METRICS_PORT stops gunicorn at start with its message.
 METRICS_PORT = metrics_port_from_env(default=9100)
+# Checked now too: a bad GC_FREEZE_AFTER_REQUESTS stops gunicorn at start with its message.
+FREEZE_AFTER_REQUESTS = freeze_after_requests_from_env()
+# Set in each worker by post_worker_init (a worker is a fork of the master: its own count).
+_requests: RequestCount | None = None
 
 
 def on_starting(server: Any) -> None:
@@ -48,3 +56,16 @@ def when_ready(server: Any) -> None:
 
 def child_exit(server: Any, worker: Any) -> None:
     process_dead(worker.pid)
+
+
+def post_worker_init(worker: Any) -> None:
+    global _requests  # noqa: PLW0603 - one count per worker process, made in that process
+    if FREEZE_AFTER_REQUESTS is None:
+        return
+    freeze("application loaded")
+    _requests = RequestCount(FREEZE_AFTER_REQUESTS)
+
+
+def post_request(worker: Any, request: Any, environ: Any, response: Any) -> None:
+    if _requests is not None:
+        _requests.served()
