@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run setup system venv database migrate seed test test-fast lint format lock image image-test screenshots-website bench bench-routing bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-metrics bench-media bench-tenant-migrations bench-lighthouse bench-schema-catalog bench-throughput bench-routing-scale bench-scale clean
+.PHONY: run setup system venv database migrate seed test test-fast lint format lock image image-test screenshots-website bench bench-routing bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-metrics bench-media bench-tenant-migrations bench-lighthouse bench-schema-catalog bench-throughput bench-throughput-gc bench-routing-scale bench-scale clean
 
 ## make run: install what is missing, create and migrate the database, seed the demo, then serve
 ## :8000 with a Celery worker and beat (Procfile.dev; Ctrl-C stops them all)
@@ -98,7 +98,7 @@ image-test: system venv
 screenshots-website:
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=screenshots $(VENV)/bin/pytest -m browser tests/browser/website_screenshots.py -q
 
-bench: bench-routing bench-metrics bench-media bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-tenant-migrations bench-lighthouse bench-schema-catalog bench-throughput bench-routing-scale
+bench: bench-routing bench-metrics bench-media bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-tenant-migrations bench-lighthouse bench-schema-catalog bench-throughput bench-throughput-gc bench-routing-scale
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
@@ -106,7 +106,7 @@ bench-routing:
 # Issue 18's figures: every search shape at 100k and 1M missions, one migration over 1,000
 # tenants (and tenant_provision with them), routing over 1,000 and 10,000 tenants' hosts,
 # throughput under load, mobile Lighthouse, one PostgreSQL's catalog at 1,000 schemas.
-bench-scale: bench-search bench-search-1m bench-tenant-migrations bench-routing-scale bench-throughput bench-lighthouse bench-schema-catalog
+bench-scale: bench-search bench-search-1m bench-tenant-migrations bench-routing-scale bench-throughput bench-throughput-gc bench-lighthouse bench-schema-catalog
 
 bench-routing-scale:
 	$(PY) bench/tenant_routing.py 20000 --tenants 1000
@@ -136,6 +136,11 @@ bench-throughput: venv
 	$(PY) bench/throughput.py --tenants $(or $(TENANTS),100) --users $(or $(USERS),20) \
 		--workers $(or $(WORKERS),$(BENCH_THROUGHPUT_WORKERS)) --duration $(or $(SECONDS),40) \
 		--warmup $(or $(WARMUP),120)
+
+# What the garbage collector costs a worker, nothing frozen or frozen as gunicorn's workers do
+# (config/garbage_collection.py), in-process on the same data.
+bench-throughput-gc: venv
+	$(PY) bench/throughput.py --gc --tenants $(or $(TENANTS),100) --users $(or $(USERS),20)
 
 bench-provisioning:
 	$(PY) bench/provisioning.py $(or $(N),200)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/throughput.py [--tenants 100] [--missions 300] [--users 20]
         [--duration 40] [--warmup 120] [--workers 2,4] [--threads T] [--keep] [--reuse]
-        [--only mix|bare] [--profile]
+        [--only mix|bare] [--profile] [--gc]
 
 Prepares a database of its own (BENCH_DATABASE, default `entraide_throughput_bench`; --keep
 leaves it, --reuse runs on a kept one): N tenants provisioned with `tenant_provision` (the copy
@@ -46,6 +46,13 @@ PostgreSQL backend that served it, and cProfile's top items of each page (the ba
 anonymous home and mission page, cached and not, the search API, the signed-in mission page
 and "Mes engagements", the POSTs of "Je participe" and of the cancellation) on the first
 tenant.
+
+--gc, instead of the load: what the garbage collector costs a worker serving the mix's GETs
+(config/garbage_collection.py), in three processes started afresh: nothing frozen; frozen once
+the application is loaded; frozen again after GC_WARMUP_REQUESTS requests, as gunicorn's
+workers do. Each serves GC_WARMUP_REQUESTS requests, then GC_MEASURED_REQUESTS more while the
+collections Python starts by itself are timed (per generation: how many, in all, the longest),
+then times a full collection (the fastest of three) and counts the objects it visits.
 """
 
 from __future__ import annotations
@@ -985,6 +992,108 @@ def _profile_join(tenant: Any, member: Any) -> None:
     )
 
 
+GC_WARMUP_REQUESTS = 500
+GC_MEASURED_REQUESTS = 3000
+GC_SCENARIOS = ("nothing frozen", "frozen when loaded", "frozen when loaded and after requests")
+
+
+def _garbage_collection_all() -> None:
+    """--gc: each scenario in a process of its own (a worker's heap starts afresh)."""
+    print(
+        f"\n## The garbage collector: {GC_WARMUP_REQUESTS} requests, then {GC_MEASURED_REQUESTS} "
+        "measured (the mix's GETs on 20 tenants, in-process)"
+    )
+    print(
+        f"{'scenario':<40}{'frozen':>9}{'visited':>9}{'full ms':>9}{'CPU ms/req':>11}"
+        "  collections started by Python (count, ms in all, longest ms)"
+    )
+    for scenario in GC_SCENARIOS:
+        subprocess.run(  # noqa: S603 - this script, fixed arguments
+            [sys.executable, __file__, "--reuse", "--keep", "--gc-scenario", scenario],
+            check=True,
+            env={**os.environ, "GC_FREEZE_AFTER_REQUESTS": "off"},
+        )
+
+
+def _garbage_collection(scenario: str) -> None:
+    """One scenario of --gc, in this process (Django set up on the kept database)."""
+    import gc
+
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+
+    from accounts.models import User
+    from config.garbage_collection import freeze
+    from engagement.missions.models import Mission
+    from engagement.taxonomy.models import Cause
+    from tenants.models import Tenant
+
+    if scenario != GC_SCENARIOS[0]:
+        freeze("application loaded")  # as gunicorn's post_worker_init, once Django is set up
+    rng = random.Random(18)
+    visits = []
+    for tenant in Tenant.objects.filter(slug__startswith="city").order_by("slug")[:20]:
+        member = Client(HTTP_HOST=tenant.primary_host)
+        with tenant_context(tenant):
+            missions = list(
+                Mission.objects.filter(status=Mission.Status.PUBLISHED)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            causes = list(Cause.objects.values_list("slug", flat=True))
+            member.force_login(User.objects.get(email=f"volunteer0@{tenant.slug}.example.org"))
+        visits.append((Client(HTTP_HOST=tenant.primary_host), member, missions, causes))
+
+    def serve(count: int) -> None:
+        for _request in range(count):
+            anonymous, member, missions, causes = rng.choice(visits)
+            task = rng.choices(("home", "search", "mission", "signed in"), (35, 30, 30, 5))[0]
+            if task == "home":
+                cause = rng.random() < 0.4
+                anonymous.get("/", {"cause": rng.choice(causes)} if cause else {})
+            elif task == "search":
+                lng, lat = random_point(rng, CENTRE, SPREAD_KM)
+                anonymous.get("/api/v1/missions/", {"lat": lat, "lng": lng, "radius_km": 10})
+            elif task == "mission":
+                popular = rng.random() < POPULAR_SHARE
+                mission = rng.choice(missions[:POPULAR_MISSIONS] if popular else missions)
+                anonymous.get(f"/missions/{mission}/")
+            else:
+                member.get(rng.choice(["/mes-engagements/", f"/missions/{missions[0]}/"]))
+
+    serve(GC_WARMUP_REQUESTS)
+    if scenario == GC_SCENARIOS[2]:
+        freeze("after requests")  # as gunicorn's post_request at the worker's 500th request
+    started: dict[str, float] = {}
+    collections: dict[int, list[float]] = {0: [], 1: [], 2: []}
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started["at"] = time.perf_counter()
+        else:
+            collections[info["generation"]].append(time.perf_counter() - started["at"])
+
+    gc.callbacks.append(timed)
+    cpu = time.process_time()
+    serve(GC_MEASURED_REQUESTS)
+    cpu = time.process_time() - cpu
+    gc.callbacks.remove(timed)
+    visited = len(gc.get_objects())
+    full = []
+    for _attempt in range(3):
+        begun = time.perf_counter()
+        gc.collect()
+        full.append(time.perf_counter() - begun)
+    described = ", ".join(
+        f"gen{generation} {len(times)}, {sum(times) * 1000:.1f}, {max(times, default=0) * 1000:.1f}"
+        for generation, times in collections.items()
+    )
+    print(
+        f"{scenario:<40}{gc.get_freeze_count():>9,}{visited:>9,}{min(full) * 1000:>9.1f}"
+        f"{cpu / GC_MEASURED_REQUESTS * 1000:>11.2f}  {described}"
+    )
+
+
 def _chart_threads() -> int:
     """gunicorn's threads per worker in the Helm chart's values (web.gunicorn.threads): the bench
     serves as the chart does unless --threads says otherwise."""
@@ -1024,6 +1133,12 @@ def main() -> None:
         action="store_true",
         help="instead of the load: CPU per request and cProfile's top items, in-process",
     )
+    parser.add_argument(
+        "--gc",
+        action="store_true",
+        help="instead of the load: the garbage collector's pauses, frozen or not, in-process",
+    )
+    parser.add_argument("--gc-scenario", choices=GC_SCENARIOS, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="use a kept database as it is")
@@ -1037,12 +1152,24 @@ def main() -> None:
 
     database = os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE)
     prefix = f"benchthroughput{os.getpid()}"
+    if args.gc_scenario:
+        _prepare_database(database, reuse=True)
+        try:
+            _configure_django(database, prefix, task_queue=prefix)
+            _garbage_collection(args.gc_scenario)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            _delete_cache_keys(prefix)
+            _delete_queue(prefix)
+        return
     print(f"# bench/throughput.py — {machine_description()}")
     started = time.perf_counter()
     _prepare_database(database, reuse=args.reuse)
     try:
         # --profile: the POSTs enqueue their tasks as the server's do (deleted at the end).
-        _configure_django(database, prefix, task_queue=prefix if args.profile else None)
+        _configure_django(database, prefix, task_queue=prefix if args.profile or args.gc else None)
         if not args.reuse:
             from django.core.management import call_command
 
@@ -1063,6 +1190,8 @@ def main() -> None:
         )
         if args.profile:
             _profile()
+        elif args.gc:
+            _garbage_collection_all()
         else:
             _measure(args, database, prefix)
     finally:
