@@ -55,7 +55,8 @@ def test_freeze_takes_every_live_object_out_of_the_collections(unfrozen, caplog)
 
     frozen = freeze("test")
 
-    assert frozen == gc.get_freeze_count() > len(kept)
+    # A frozen object is still freed by reference counting: the count can only have gone down.
+    assert frozen >= gc.get_freeze_count() > len(kept)
     # What the collections visit now: only what was made since, a small part of the rest.
     assert len(gc.get_objects()) < tracked // 10
     assert not any(item is kept[0] for item in gc.get_objects())
