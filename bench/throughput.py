@@ -1011,7 +1011,6 @@ def _garbage_collection_all() -> None:
         subprocess.run(  # noqa: S603 - this script, fixed arguments
             [sys.executable, __file__, "--reuse", "--keep", "--gc-scenario", scenario],
             check=True,
-            env={**os.environ, "GC_FREEZE_AFTER_REQUESTS": "off"},
         )
 
 
