@@ -22,7 +22,8 @@ Targets (issue 3): API p95 <= 30 ms at 100k missions; API <= 2x raw SQL, for the
 queries. Issue 18: every shape (no filter, a point without radius, dates only, one cause only,
 text only and the combinations) SQL p95 <= 30 ms and API <= 2x SQL at 100k; at 1,000,000
 missions, SQL p95 <= 50 ms for the filtered shapes (all but "no filter", "point, no radius" and
-"newest").
+"newest", and their last pages). The "last page" rows read the deepest page the result window
+reaches (engagement.missions.search.SEARCH_RESULT_WINDOW): page 50 at 20 a page.
 Loading 1,000,000 missions with COPY, their vectors, search columns and VACUUM ANALYZE takes
 about a quarter of an hour on 2 cores (the run prints it).
 """
@@ -392,6 +393,34 @@ def _bbox_cause_query(rng: random.Random, today: date) -> dict[str, Any]:
     return {**_bbox_query(rng, today), "cause": rng.choice(QUERY_CAUSES)}
 
 
+def _skill_only_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {"skill": rng.choice(QUERY_SKILLS)}
+
+
+def _skill_remote_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {"skill": rng.choice(QUERY_SKILLS), "remote": "true"}
+
+
+def _cause_skill_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {"cause": rng.choice(QUERY_CAUSES), "skill": rng.choice(QUERY_SKILLS)}
+
+
+def _remote_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {"remote": "true"}
+
+
+def _access_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {"step_free": "true", "open_to_minors": "true", "beginner_friendly": "true"}
+
+
+def _point_skill_remote_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {**_point_only_query(rng, today), **_skill_remote_query(rng, today)}
+
+
+def _newest_skill_remote_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {"sort": "newest", **_skill_remote_query(rng, today)}
+
+
 def _newest_query(rng: random.Random, today: date) -> dict[str, Any]:
     return {"sort": "newest"}
 
@@ -400,12 +429,33 @@ def _newest_dates_query(rng: random.Random, today: date) -> dict[str, Any]:
     return {"sort": "newest", **_date_range(rng, today)}
 
 
+def _last_page(
+    make_params: Callable[[random.Random, date], dict[str, Any]],
+) -> Callable[[random.Random, date], dict[str, Any]]:
+    """The same query's deepest page: the last one the result window reaches at 20 a page."""
+
+    def query(rng: random.Random, today: date) -> dict[str, Any]:
+        from engagement.missions.search import window_pages
+
+        return {**make_params(rng, today), "page_size": "20", "page": str(window_pages(20))}
+
+    return query
+
+
 # The issue's three typical queries; the other rows are for information.
 TARGET_QUERIES = ("5 km + cause + dates", "bbox (viewport)", "text")
 # Issue 18: every row has a target; at 1,000,000 missions only the filtered ones.
-UNFILTERED_QUERIES = ("no filter (soonest)", "point, no radius", "newest")
+UNFILTERED_QUERIES = (
+    "no filter (soonest)",
+    "point, no radius",
+    "newest",
+    "no filter, last page",
+    "point, last page",
+    "newest, last page",
+)
 MILLION = 1_000_000
 QUERY_CAUSES = ["solidarite", "environnement", "education", "sante", "seniors", "culture"]
+QUERY_SKILLS = ["cuisine", "informatique", "bricolage", "accueil", "langues", "jardinage"]
 QUERIES: dict[str, tuple[str, Callable[[random.Random, date], dict[str, Any]]]] = {
     "5 km + cause + dates": ("/api/v1/missions/", _radius_query),
     "bbox (viewport)": ("/api/v1/missions/", _bbox_query),
@@ -429,6 +479,25 @@ QUERIES: dict[str, tuple[str, Callable[[random.Random, date], dict[str, Any]]]] 
     # The API's other order (`sort=newest`), alone and with dates.
     "newest": ("/api/v1/missions/", _newest_query),
     "newest + dates": ("/api/v1/missions/", _newest_dates_query),
+    # Filters that leave few candidates (docs/benchmarks.md, "Filters that leave few
+    # candidates"): a skill is on ~8 % of the missions, remote ones are ~5 %, a skill and
+    # remote together 0.4 %; the access flags, ~5 % together, have no index.
+    "one skill only": ("/api/v1/missions/", _skill_only_query),
+    "skill + remote": ("/api/v1/missions/", _skill_remote_query),
+    "cause + skill": ("/api/v1/missions/", _cause_skill_query),
+    "remote only": ("/api/v1/missions/", _remote_query),
+    "three access flags": ("/api/v1/missions/", _access_query),
+    "point + skill + remote": ("/api/v1/missions/", _point_skill_remote_query),
+    "newest + skill + remote": ("/api/v1/missions/", _newest_skill_remote_query),
+    # The deepest page a search reaches (engagement.missions.search.SEARCH_RESULT_WINDOW): its
+    # OFFSET reads every result before it.
+    "no filter, last page": ("/api/v1/missions/", _last_page(_no_filter_query)),
+    "point, last page": ("/api/v1/missions/", _last_page(_point_only_query)),
+    "dates only, last page": ("/api/v1/missions/", _last_page(_dates_only_query)),
+    "one cause, last page": ("/api/v1/missions/", _last_page(_cause_only_query)),
+    "text, last page": ("/api/v1/missions/", _last_page(_text_query)),
+    "cause + skill, last page": ("/api/v1/missions/", _last_page(_cause_skill_query)),
+    "newest, last page": ("/api/v1/missions/", _last_page(_newest_query)),
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.gis.geos import Point
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -50,8 +51,10 @@ from engagement.missions.models import Mission
 from engagement.missions.search import (
     MAP_POINTS_LIMIT,
     SEARCH_EXACT_TOTAL_LIMIT,
+    SEARCH_RESULT_WINDOW,
     mission_map_features,
     mission_search_page_json,
+    search_window_reaches,
 )
 from engagement.missions.selectors import (
     mission_detail,
@@ -158,7 +161,9 @@ class MissionSearchApi(EngagementApiView):
             "distance (with a point), its next matching date and the seats left on it. A radius "
             "or a box only matches missions with a location. `count` is exact up to "
             f"{SEARCH_EXACT_TOTAL_LIMIT:,} results; beyond, it is {SEARCH_EXACT_TOTAL_LIMIT:,} "
-            "and `count_is_exact` is false, and `next` still leads to the following page."
+            "and `count_is_exact` is false. The pages reach the first "
+            f"{SEARCH_RESULT_WINDOW:,} results: the page holding the last of them has no "
+            "`next`, and a `page` beyond them is a 400 (narrow the search to see others)."
         ),
         parameters=SEARCH_PARAMETERS + PAGE_PARAMETERS,
         responses={
@@ -173,6 +178,18 @@ class MissionSearchApi(EngagementApiView):
     def get(self, request: Request) -> HttpResponse | Response:
         filters = parse_search_params(request.query_params, user=request.user)
         page, size = page_params(request)
+        if not search_window_reaches((page - 1) * size):
+            raise exceptions.ValidationError(
+                {
+                    "page": [
+                        _(
+                            "Only the first %(count)s results can be paged through: narrow the "
+                            "search to see others."
+                        )
+                        % {"count": number_format(SEARCH_RESULT_WINDOW, force_grouping=True)}
+                    ]
+                }
+            )
         found = mission_search_page_json(
             filters=filters,
             offset=(page - 1) * size,

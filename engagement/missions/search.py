@@ -23,6 +23,7 @@ import time as time_module
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
+from dataclasses import replace as dataclass_replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, Literal, overload
@@ -38,7 +39,6 @@ from django.db.models import (
     F,
     Field,
     FloatField,
-    Model,
     Prefetch,
     Q,
     QuerySet,
@@ -391,18 +391,28 @@ def joinable_condition(*, now: datetime) -> Q:
     return Q(has_open_ongoing_slot=True) | Q(last_open_slot_start__gt=now)
 
 
-def _cause_ids(slugs: Sequence[str]) -> list[int]:
-    """The ids of the causes `slugs` (one small query), for the statement to hold the ids
-    themselves: PostgreSQL then estimates from the columns' statistics how many missions have
-    them. With the ids computed inside the statement (an InitPlan) it could not, guessed 9,000
-    of 1,000,000 for a cause held by 135,000 and built the cause's whole bitmap for a count
-    capped at 1,001 (docs/benchmarks.md, "Broad search")."""
+def _taxonomy_ids(
+    causes: Sequence[str], skills: Sequence[str]
+) -> tuple[list[int] | None, list[int] | None]:
+    """The ids of the causes and of the skills `causes` and `skills` (slugs), None for a kind
+    not asked for; one small query when any is. The statement then holds the ids themselves:
+    PostgreSQL estimates from the columns' statistics how many missions have them. With the ids
+    computed inside the statement (an InitPlan) it could not, guessed 9,000 of 1,000,000 for a
+    cause held by 135,000 and built the cause's whole bitmap for a count capped at 1,001
+    (docs/benchmarks.md, "Broad search")."""
+    if not causes and not skills:
+        return None, None
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {Cause._meta.db_table} WHERE slug = ANY(%s) ORDER BY id",  # noqa: S608
-            (list(slugs),),
+            f"SELECT 'cause', id FROM {Cause._meta.db_table} WHERE slug = ANY(%s) "  # noqa: S608
+            f"UNION ALL SELECT 'skill', id FROM {Skill._meta.db_table} WHERE slug = ANY(%s) "
+            "ORDER BY 1, 2",
+            (list(causes), list(skills)),
         )
-        return [pk for (pk,) in cursor.fetchall()]
+        rows = cursor.fetchall()
+    cause_ids = [pk for kind, pk in rows if kind == "cause"]
+    skill_ids = [pk for kind, pk in rows if kind == "skill"]
+    return (cause_ids if causes else None), (skill_ids if skills else None)
 
 
 def _has_any_cause(ids: list[int]) -> RawSQL:
@@ -450,19 +460,15 @@ def _has_any_cause_in(
     )
 
 
-def _has_any(
-    through: type[Model], target: type[Model], column: str, slugs: Sequence[str]
-) -> RawSQL:
-    """EXISTS a link from the outer mission to one of the `slugs` (causes or skills).
-
-    The slugs become ids once per query (an InitPlan), so each mission costs one index-only
-    probe of the (mission, cause) unique index instead of a join.
-    """
-    return RawSQL(  # noqa: S611 - constant identifiers, the slugs are a parameter
-        f"EXISTS (SELECT 1 FROM {through._meta.db_table} link "  # noqa: S608
-        f'WHERE link.mission_id = "{MISSION_TABLE}"."id" AND link.{column} = ANY(ARRAY('
-        f"SELECT item.id FROM {target._meta.db_table} item WHERE item.slug = ANY(%s))))",
-        (list(slugs),),
+def _has_any_skill(ids: list[int]) -> RawSQL:
+    """The mission has one of the skills `ids`: an in-row test of the denormalised
+    Mission.skill_ids, found from its index (mission_published_skills) and ANDed with the
+    others' (a skill and `remote`: 357 of 100,000 missions, from 20 ms to 7 for a skill alone
+    and from 168 to 28 with `remote`, docs/benchmarks.md, "Filters that leave few
+    candidates")."""
+    return RawSQL(  # noqa: S611 - constant identifiers, the ids are a parameter
+        f'"{MISSION_TABLE}"."skill_ids" && %s::bigint[]',
+        (ids,),
         output_field=BooleanField(),
     )
 
@@ -520,7 +526,7 @@ def _search_candidates(
     # Collected then applied in one filter(): every filter() clones the whole query.
     conditions: list[Q | Expression] = [Q(status=Mission.Status.PUBLISHED)]
     point = filters.point
-    cause_ids = _cause_ids(filters.causes) if filters.causes else None
+    cause_ids, skill_ids = _taxonomy_ids(filters.causes, filters.skills)
     around: tuple[float, float, float, float] | None = None
     if point is not None and filters.radius_km is not None:
         around = radius_box(*point, filters.radius_km)
@@ -556,8 +562,8 @@ def _search_candidates(
         conditions.append(in_cells)
     elif cause_ids is not None:
         conditions.append(_has_any_cause(cause_ids))
-    if filters.skills:
-        conditions.append(_has_any(Mission.skills.through, Skill, "skill_id", filters.skills))
+    if skill_ids is not None:
+        conditions.append(_has_any_skill(skill_ids))
     flags = {
         "is_remote": filters.remote,
         "is_step_free": filters.step_free,
@@ -779,6 +785,18 @@ _MAP_FEATURE_SQL = (
 # total of the 87,000 missions of a broad search costs more than the page itself (bench/search.py,
 # docs/benchmarks.md, "Broad search").
 SEARCH_EXACT_TOTAL_LIMIT = 1_000
+# The results a search's pages reach: the first SEARCH_RESULT_WINDOW, in the search's order; a
+# page is cut at its end and has no next one. A page further would need an OFFSET over every
+# result before it, whatever the plan: at 100,000 missions the 1,000th page of the whole tenant
+# took 174 ms, the 200th of one cause 135 ms, and a page past the end of one cause 695 ms, to
+# find no row (docs/benchmarks.md, "The result window"). The same number as the count's cap:
+# every result a walked total counts exactly can be reached; beyond, narrow the search.
+SEARCH_RESULT_WINDOW = 1_000
+
+
+def search_window_reaches(offset: int) -> bool:
+    """Whether a page from `offset` (0 = the first result) lies within SEARCH_RESULT_WINDOW."""
+    return 0 <= offset < SEARCH_RESULT_WINDOW
 
 
 @dataclass(frozen=True)
@@ -844,6 +862,19 @@ def _narrowed(filters: MissionSearchFilters) -> bool:
     return filters.bbox is not None or filters.radius_km is not None or bool(filters.q)
 
 
+def _filters_missions(filters: MissionSearchFilters) -> bool:
+    """Whether the search asks for causes, skills or remote missions: filters that may leave a
+    walk in start or distance order few candidates among the slots or locations it reads, and
+    whose candidates an index finds (cause_ids, skill_ids, mission_published_remote). At
+    100,000 missions a skill and `remote` match 357 missions, and their first page took 115 ms
+    soonest first and 291 ms nearest first, walking every slot or location to find them
+    (docs/benchmarks.md, "Filters that leave few candidates"). Such a walk has a budget, as a
+    place's or words' has, after which the candidates are sorted whole. Not the access flags
+    nor the availability: no index finds their candidates, so sorting them whole reads the
+    whole table, and the walk is the cheaper way whatever the page."""
+    return bool(filters.causes or filters.skills or filters.remote)
+
+
 def _may_walk(filters: MissionSearchFilters) -> bool:
     """Whether a page may be found by a walk: always for a broad search, for a place or words
     only in a tenant with many missions (then within a budget)."""
@@ -873,6 +904,10 @@ def _tenant_has_many_missions() -> bool:
 # (a small box or rare words: few of the slots are theirs).
 SOONEST_VISITS_PER_ROW = 200
 SOONEST_MIN_VISITS = 2_000
+# And after this many slots whatever the page: a deep page of filters that leave few candidates
+# would otherwise read most slots (the 50th page of a cause and a skill: 631 ms at 100,000
+# missions, docs/benchmarks.md, "Filters that leave few candidates").
+SOONEST_MAX_VISITS = 20_000
 
 
 def _walks_slots(filters: MissionSearchFilters) -> bool:
@@ -929,7 +964,11 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
     )
     ongoing_params = [*by_mission_params, *no_dated_params, wanted]
 
-    budget = max(SOONEST_MIN_VISITS, SOONEST_VISITS_PER_ROW * wanted) if budgeted else None
+    budget = (
+        min(max(SOONEST_MIN_VISITS, SOONEST_VISITS_PER_ROW * wanted), SOONEST_MAX_VISITS)
+        if budgeted
+        else None
+    )
 
     def slots(extra: str, extra_params: list[object]) -> tuple[str, list[object]]:
         """The open dated slots the walk reads, in start order."""
@@ -1041,6 +1080,7 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
 # the whole tenant before finding them.
 NEAREST_VISITS_PER_ROW = 50
 NEAREST_MIN_VISITS = 1_000
+NEAREST_MAX_VISITS = 10_000
 # `<->` on geography is a distance on the sphere, ST_DWithin one on the spheroid: they differ
 # by less than 0.6 %, so a walk has passed the circle's edge once it is 1 % beyond it.
 SPHERE_MARGIN = 1.01
@@ -1084,7 +1124,7 @@ def _nearest_walk(
 ) -> tuple[str, tuple[Any, ...], str, tuple[Any, ...]]:
     """The `nearest` prefix of a narrowed search in a tenant with many missions, read by a
     walk within a budget, and the condition under which it is exact (see _nearest_page_ids)."""
-    budget = max(NEAREST_MIN_VISITS, NEAREST_VISITS_PER_ROW * (wanted + 1))
+    budget = min(max(NEAREST_MIN_VISITS, NEAREST_VISITS_PER_ROW * (wanted + 1)), NEAREST_MAX_VISITS)
     # Every published mission: those without a location come last in distance order (no
     # distance) and are left out of `nearest`; meeting one means every located one was read.
     walk_sql = (
@@ -1192,9 +1232,12 @@ def _nearest_page_ids(
     page_params: tuple[Any, ...] = ()
     if with_remote:
         where, where_params = base.missions_where
+        # Without a location means remote (the constraint mission_located_or_remote); saying
+        # so lets PostgreSQL read them in id order from mission_published_remote.
         remote_sql = (
             f'SELECT {_MISSION}."id" AS "pk" FROM {_MISSION} WHERE {where} '  # noqa: S608
-            f'AND {_MISSION}."location" IS NULL ORDER BY 1 ASC LIMIT %s'
+            f'AND {_MISSION}."location" IS NULL AND {_MISSION}."is_remote" '
+            "ORDER BY 1 ASC LIMIT %s"
         )
         remote_params = (*where_params, wanted)
         page = (
@@ -1248,10 +1291,10 @@ def mission_search_page(*, filters: MissionSearchFilters, offset: int, limit: in
     """One page of mission_search, for a list of results, with the total number of results
     (exact up to SEARCH_EXACT_TOTAL_LIMIT) and whether more rows follow.
 
-    One query (after one for the ids of the causes asked for, if any: _has_any_cause; three by
-    words in a large tenant, below): the page's rows, one more to know whether a next page
-    exists, the total, and the organization and the causes of the page's rows from subqueries
-    in the output columns.
+    One query (after one for the ids of the causes and skills asked for, if any:
+    _taxonomy_ids; three by words in a large tenant, below): the page's rows, one more to know
+    whether a next page exists, the total, and the organization and the causes of the page's
+    rows from subqueries in the output columns.
     The plans:
     - broad searches (no place, no words) soonest, nearest or newest first, and any search in
       a tenant with NARROW_WALK_FROM_MISSIONS missions or more soonest or nearest first: the
@@ -1317,7 +1360,34 @@ def _search_page_rows(
     result_format: ResultJsonFormat | None,
 ) -> _PageRows:
     """The page's rows (SearchResult's columns, or each result's JSON text with
-    `result_format`), its total and whether a row follows, as mission_search_page describes."""
+    `result_format`), its total and whether a row follows, as mission_search_page describes,
+    within SEARCH_RESULT_WINDOW: a page reaching the window's end is cut there and has no next
+    one; a page beyond it reads no row, only the total (counted up to the cap)."""
+    reachable = SEARCH_RESULT_WINDOW - offset
+    if reachable <= 0:
+        total = _capped_count(_search_candidates(filters))
+        return _PageRows(
+            rows=[],
+            total=min(total, SEARCH_EXACT_TOTAL_LIMIT),
+            total_is_exact=total <= SEARCH_EXACT_TOTAL_LIMIT,
+            has_next=False,
+        )
+    page = _window_page_rows(
+        filters, offset=offset, limit=min(limit, reachable), result_format=result_format
+    )
+    if limit >= reachable and page.has_next:
+        return dataclass_replace(page, has_next=False)
+    return page
+
+
+def _window_page_rows(
+    filters: MissionSearchFilters,
+    *,
+    offset: int,
+    limit: int,
+    result_format: ResultJsonFormat | None,
+) -> _PageRows:
+    """_search_page_rows for a page within the window."""
     if _walks_words(filters):
         by_words = _words_page_rows(
             filters, offset=offset, limit=limit, result_format=result_format
@@ -1327,12 +1397,15 @@ def _search_page_rows(
     walks_slots = _walks_slots(filters)
     nearest_first = not walks_slots and _nearest_first(filters)
     walks_newest = _walks_newest(filters)
-    # A place or words found by a walk (a tenant with many missions): the walk has a budget.
-    budgeted = (walks_slots or nearest_first) and _narrowed(filters)
+    # A place or words found by a walk (a tenant with many missions): the walk has a budget, and
+    # the candidates' conditions are written for it. Filters on the missions give a walk a
+    # budget too.
+    place_walked = (walks_slots or nearest_first) and _narrowed(filters)
+    budgeted = place_walked or ((walks_slots or nearest_first) and _filters_missions(filters))
     point = filters.point
     walked = walks_slots or nearest_first or walks_newest
     if walked:
-        base = _search_candidates(filters, walked=budgeted)
+        base = _search_candidates(filters, walked=place_walked)
         if walks_newest:
             page_ids = _newest_page_ids(base, offset=offset, limit=limit + 1)
         elif walks_slots:
@@ -1374,7 +1447,7 @@ def _search_page_rows(
         )
     if offset == 0:
         return _PageRows(rows=[], total=0, total_is_exact=True, has_next=False)
-    total = _capped_count(_search_candidates(filters, walked=budgeted))
+    total = _capped_count(_search_candidates(filters, walked=place_walked))
     return _PageRows(
         rows=[],
         total=min(total, SEARCH_EXACT_TOTAL_LIMIT),
@@ -1706,15 +1779,22 @@ class _PageWithTotal(Sequence[SearchResult]):
 
 class SearchPaginator(Paginator):
     """Django's Paginator over a page already read, knowing whether its count is exact: beyond
-    SEARCH_EXACT_TOTAL_LIMIT results the pages say "more than" that many and stop at the cap's
-    last page (narrow the search to see further)."""
+    SEARCH_EXACT_TOTAL_LIMIT results the pages say "more than" that many. The pages stop at
+    SEARCH_RESULT_WINDOW's last one (narrow the search to see further), even when the count
+    is exact beyond it."""
 
     def __init__(self, page: SearchPage, *, offset: int, size: int) -> None:
         super().__init__(_PageWithTotal(page.results, total=page.total, offset=offset), size)
         self.count_is_exact = page.total_is_exact
 
+    @cached_property
+    def num_pages(self) -> int:
+        return min(super().num_pages, window_pages(self.per_page))
 
-MAX_PAGE_NUMBER = 100_000
+
+def window_pages(size: int) -> int:
+    """How many pages of `size` results SEARCH_RESULT_WINDOW holds (the last one may be cut)."""
+    return max(1, -(-SEARCH_RESULT_WINDOW // size))
 
 
 def mission_search_paginated(
@@ -1727,10 +1807,11 @@ def mission_search_paginated(
         number = int(page) if page is not None else 1
     except (TypeError, ValueError):
         number = 1
-    # Past the end shows the last page anyway; the bound keeps OFFSET within a bigint.
-    number = min(number, MAX_PAGE_NUMBER)
+    # Past the end shows the last page anyway. Beyond the window, its last page is read at once:
+    # a page further would be read to find no row first.
+    number = min(number, window_pages(size))
     found = mission_search_page(filters=filters, offset=(max(number, 1) - 1) * size, limit=size)
-    last = max(1, -(-found.total // size))
+    last = min(max(1, -(-found.total // size)), window_pages(size))
     if not 1 <= number <= last:
         number = last if number > 1 else 1
         found = mission_search_page(filters=filters, offset=(number - 1) * size, limit=size)
@@ -1743,7 +1824,7 @@ def mission_map_features(
     """Pins for the map: matching missions with a location, at most `limit` of them (ask for
     one more to know whether the list was cut), each a GeoJSON Feature (RFC 7946) written by
     PostgreSQL as JSON text, ready to be joined into a collection. One query (after one for the
-    ids of the causes asked for, if any).
+    ids of the causes and skills asked for, if any).
 
     Each Feature holds the mission's id, its point (longitude, latitude, rounded to 6
     decimals: 0.1 m), its title and the start of its next matching date in `zone`, as the API
@@ -1759,10 +1840,11 @@ def mission_map_features(
     if centre is None and filters.bbox is not None:
         centre = _box_centre(filters.bbox)
     walked = centre is not None and _may_walk(filters)
-    budgeted = walked and _narrowed(filters)
+    place_walked = walked and _narrowed(filters)
+    budgeted = place_walked or (walked and _filters_missions(filters))
     # The pins are walked from the centre and not counted: the causes' cells would only add
     # their test to each probe (4 ms more at p50, a viewport and a cause at 1,000,000 missions).
-    base = _search_candidates(filters, walked=budgeted, counted=False)
+    base = _search_candidates(filters, walked=place_walked, counted=False)
     slot_match = base.slot_match
     where, where_params = base.missions_where
     condition = f'{where} AND {_MISSION}."location" IS NOT NULL'

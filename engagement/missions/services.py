@@ -193,16 +193,20 @@ def _place_changed(mission: Mission, *, now: datetime) -> None:
             notify_slot_changed(slot, SlotChange.PLACE)
 
 
-# One statement for the search columns of Mission (cause_ids, cause_cells,
+# One statement for the search columns of Mission (cause_ids, skill_ids, cause_cells,
 # last_open_slot_start, has_open_ongoing_slot, and the table's open_slot_periods), recomputed
 # from the rows; the migrations that added them run the same (0009 three of them, 0029
-# cause_cells, 0031 open_slot_periods).
+# cause_cells, 0031 open_slot_periods, 0034 skill_ids).
 _MISSION_CAUSE_CELL_SQL = CAUSE_CELL_KEY_SQL.format(cause="link.cause_id", location="m.location")
 SEARCH_COLUMNS_REFRESH_SQL = f"""
 UPDATE engagement_mission AS m SET
     cause_ids = ARRAY(
         SELECT link.cause_id FROM engagement_mission_causes AS link
         WHERE link.mission_id = m.id ORDER BY link.cause_id
+    ),
+    skill_ids = ARRAY(
+        SELECT link.skill_id FROM engagement_mission_skills AS link
+        WHERE link.mission_id = m.id ORDER BY link.skill_id
     ),
     cause_cells = ARRAY(
         SELECT {_MISSION_CAUSE_CELL_SQL} FROM engagement_mission_causes AS link
@@ -224,9 +228,10 @@ UPDATE engagement_mission AS m SET
 
 
 def mission_search_columns_refresh(*, mission_ids: Iterable[int]) -> None:
-    """Rewrite the search columns of these missions from their causes and slots.
+    """Rewrite the search columns of these missions from their causes, skills and slots.
 
-    Called in the transaction of every write to a mission's causes or place (cause_cells) or to
+    Called in the transaction of every write to a mission's causes, skills or place
+    (cause_cells) or to
     its slots' status or dates (mission_create, mission_update, slot_create, slot_update,
     slot_cancel, mission_cancel), after the mission row is locked, so the values are exact at
     commit.
@@ -364,8 +369,13 @@ def mission_update(*, mission: Mission, actor: User, **fields: Unpack[MissionCha
         )
         if cause_ids is not None:
             changed.append("causes")
-        if cause_ids is not None or {"location", "is_remote"} & set(changed):
-            # The causes' cells follow the causes and the point (an address alone moves none).
+        if (
+            cause_ids is not None
+            or skill_ids is not None
+            or {"location", "is_remote"} & set(changed)
+        ):
+            # The causes' and skills' ids follow them, the causes' cells the causes and the
+            # point (an address alone moves none).
             mission_search_columns_refresh(mission_ids=[locked.pk])
         if skill_ids is not None:
             changed.append("skills")

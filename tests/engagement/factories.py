@@ -197,6 +197,8 @@ class MissionFactory(DjangoModelFactory):
             self.skills.set(
                 [Skill.objects.get(slug=s) if isinstance(s, str) else s for s in extracted]
             )
+            # As mission_create / mission_update do (the search reads Mission.skill_ids).
+            mission_search_columns_refresh(mission_ids=[self.pk])
 
     @factory.post_generation
     def search_vector(self, create: bool, extracted: Any, **kwargs: Any) -> None:

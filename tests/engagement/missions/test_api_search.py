@@ -339,6 +339,33 @@ def test_bad_map_input_is_a_400(params, field, in_paris, api_for):
     assert field in error_body(response)["fields"]
 
 
+def test_pages_stop_at_the_result_window_and_refuse_beyond_it(in_paris, api_for, monkeypatch):
+    from engagement.missions import search
+
+    monkeypatch.setattr(search, "SEARCH_RESULT_WINDOW", 3)
+    missions = [mission_at(point_at(100 * (index + 1), 0)) for index in range(5)]
+    client = api_for(in_paris)
+
+    first = client.get("missions/", {**NEAR, "page_size": 2}).json()
+    last = client.get("missions/", {**NEAR, "page_size": 2, "page": 2}).json()
+    with CaptureQueriesContext(connection) as beyond_queries:
+        beyond = client.get("missions/", {**NEAR, "page_size": 2, "page": 3})
+
+    assert (first["count"], first["count_is_exact"]) == (5, True)
+    assert "page=2" in first["next"]
+    assert [item["id"] for item in last["results"]] == [missions[2].pk]
+    assert last["next"] is None and "page=" not in last["previous"]
+    assert beyond.status_code == 400
+    assert error_body(beyond)["fields"] == {
+        "page": [
+            "Seuls les 1\u00a0000 premiers résultats sont accessibles : affinez la recherche pour "
+            "voir les autres."
+        ]
+    }
+    # Refused before any search.
+    assert not [q for q in beyond_queries.captured_queries if "engagement_mission" in q["sql"]]
+
+
 def _queries(client, path, params) -> int:  # type: ignore[no-untyped-def]
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, params)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from engagement.missions import search
@@ -18,7 +19,8 @@ from engagement.missions.search import (
     mission_search_page,
     mission_search_paginated,
 )
-from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory
+from engagement.missions.services import mission_search_columns_refresh
+from tests.engagement.factories import CauseFactory, MissionFactory, SkillFactory, SlotFactory
 from tests.engagement.missions.search_support import (
     PLANS,
     days_ahead,
@@ -278,6 +280,133 @@ def test_pages_beyond_the_cap_say_more_than_and_stop_at_its_last_page(world, cap
     assert (first.paginator.count, first.paginator.count_is_exact) == (3, False)
     assert (first.paginator.num_pages, far.number) == (2, 2)
     assert ids(far.object_list) == ids(mission_search(filters=MissionSearchFilters()))[2:4]
+
+
+# --- Filters on the missions: walks with a budget -------------------------------------------------
+
+
+@pytest.fixture
+def skilled(world):  # type: ignore[no-untyped-def]
+    """The world, with a skill on a few of its missions (one of them remote)."""
+    cook = SkillFactory(slug="b-cook")
+    for name in ("three dates", "cancelled first", "ongoing 1", "one date 2", "long period"):
+        world[name].skills.set([cook])
+    mission_search_columns_refresh(mission_ids=[mission.pk for mission in world.values()])
+    return world
+
+
+PARIS = {"lat": 48.8566, "lng": 2.3522}
+MISSION_FILTERED_SHAPES = {
+    "one cause": {"causes": ("b-food",)},
+    "one skill": {"skills": ("b-cook",)},
+    "skill + remote": {"skills": ("b-cook",), "remote": True},
+    "cause + skill": {"causes": ("b-food",), "skills": ("b-cook",)},
+    "cause + dates": {"causes": ("b-garden",), **days_ahead(0, 8)},
+    "remote": {"remote": True},
+    "point + cause": {**PARIS, "causes": ("b-food",)},
+    "point + skill + remote": {**PARIS, "skills": ("b-cook",), "remote": True},
+}
+
+
+@pytest.mark.parametrize("shape", MISSION_FILTERED_SHAPES)
+@pytest.mark.parametrize("size", [1, 2, 5])
+def test_with_causes_skills_or_remote_a_walk_out_of_budget_sorts_the_candidates(
+    skilled, shape, size, monkeypatch
+):
+    use_plan("many missions, tiny budget", monkeypatch)
+    filters = MissionSearchFilters(**MISSION_FILTERED_SHAPES[shape])
+    expected = ids(mission_search(filters=filters))
+    assert expected
+
+    assert every_page(filters, size=size) == expected
+
+
+def _page_statements(filters: MissionSearchFilters, *, offset: int = 0) -> str:
+    with CaptureQueriesContext(connection) as captured:
+        mission_search_page(filters=filters, offset=offset, limit=2)
+    return "\n".join(query["sql"] for query in captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("shape", "budgeted"),
+    [
+        ({"causes": ("b-food",)}, True),
+        ({"skills": ("b-cook",)}, True),
+        ({"remote": True}, True),
+        ({}, False),
+        (days_ahead(4, 10), False),
+        ({"step_free": True, "beginner_friendly": True}, False),
+        ({"remote": False}, False),
+    ],
+)
+def test_a_broad_walk_has_a_budget_with_causes_skills_or_remote(skilled, shape, budgeted):
+    """Their candidates come from an index (cause_ids, skill_ids, the remote missions'), so a
+    walk that meets few of them stops and sorts them; the access flags have none."""
+    soonest = _page_statements(MissionSearchFilters(**shape))
+    nearest = _page_statements(MissionSearchFilters(**PARIS, **shape))
+
+    assert ("gate AS MATERIALIZED" in soonest) is budgeted
+    assert ("AS walk WHERE walk.distance IS NOT NULL" in nearest) is budgeted
+
+
+def test_a_deep_page_reads_at_most_the_largest_budget(skilled, monkeypatch):
+    monkeypatch.setattr(search, "SOONEST_MAX_VISITS", 3)
+    monkeypatch.setattr(search, "NEAREST_MAX_VISITS", 4)
+    cause = {"causes": ("b-food",)}
+
+    soonest = _page_statements(MissionSearchFilters(**cause), offset=40)
+    nearest = _page_statements(MissionSearchFilters(**PARIS, **cause), offset=40)
+
+    assert "LIMIT 3) AS w WHERE" in soonest
+    assert "ORDER BY 2 ASC LIMIT 4) AS walk" in nearest
+    for filters in (MissionSearchFilters(**cause), MissionSearchFilters(**PARIS, **cause)):
+        assert every_page(filters, size=2) == ids(mission_search(filters=filters))
+
+
+# --- The result window ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def window_of_three(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "SEARCH_RESULT_WINDOW", 3)
+
+
+@pytest.mark.parametrize("shape", ["no filter", "dates only", "one cause"])
+@pytest.mark.parametrize("plan", PLANS)
+def test_pages_reach_the_window_and_stop_there(world, window_of_three, shape, plan, monkeypatch):
+    use_plan(plan, monkeypatch)
+    filters = MissionSearchFilters(**BROAD_SHAPES[shape])
+    expected = ids(mission_search(filters=filters))
+    assert len(expected) > 4
+
+    cut = mission_search_page(filters=filters, offset=2, limit=2)
+    beyond = mission_search_page(filters=filters, offset=3, limit=2)
+
+    assert (ids(cut.results), cut.has_next) == (expected[2:3], False)
+    assert (beyond.results, beyond.has_next) == ([], False)
+    assert (beyond.total, beyond.total_is_exact) == (len(expected), True)
+    assert every_page(filters, size=2) == expected[:3]
+
+
+def test_a_page_ending_before_the_window_has_a_next_one(world, window_of_three):
+    expected = ids(mission_search(filters=MissionSearchFilters()))
+
+    page = mission_search_page(filters=MissionSearchFilters(), offset=0, limit=2)
+
+    assert (ids(page.results), page.has_next) == (expected[:2], True)
+
+
+def test_a_page_number_beyond_the_window_shows_its_last_page_in_one_search(
+    world, window_of_three, django_assert_num_queries
+):
+    expected = ids(mission_search(filters=MissionSearchFilters()))
+
+    with django_assert_num_queries(1):
+        far = mission_search_paginated(filters=MissionSearchFilters(), page="900000", size=2)
+
+    assert (far.number, far.paginator.num_pages, far.has_next()) == (2, 2, False)
+    assert (far.paginator.count, far.paginator.count_is_exact) == (len(expected), True)
+    assert ids(far.object_list) == expected[2:3]
 
 
 @pytest.mark.parametrize("size", [1, 2, 3])

@@ -23,7 +23,13 @@ from engagement.missions.services import (
     slot_create,
     slot_update,
 )
-from tests.engagement.factories import CauseFactory, MissionFactory, SlotFactory, paris_point
+from tests.engagement.factories import (
+    CauseFactory,
+    MissionFactory,
+    SkillFactory,
+    SlotFactory,
+    paris_point,
+)
 
 # Error messages are asserted in English, their source language.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")]
@@ -31,6 +37,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_messages")
 BACKFILL = importlib.import_module("engagement.migrations.0009_mission_search_columns")
 CELLS_BACKFILL = importlib.import_module("engagement.migrations.0029_mission_cause_cells")
 PERIODS_BACKFILL = importlib.import_module("engagement.migrations.0031_mission_open_slot_periods")
+SKILLS_BACKFILL = importlib.import_module("engagement.migrations.0034_mission_skill_ids")
 
 
 def columns(mission: Mission) -> tuple[list[int], datetime | None, bool]:
@@ -97,6 +104,53 @@ def test_a_refused_cause_change_leaves_the_cause_ids(mission, org_admin):
         mission_update(mission=mission, actor=org_admin, cause_ids=[cause.pk, 999_999])
 
     assert columns(mission)[0] == [cause.pk]
+
+
+def skill_ids(mission: Mission) -> list[int]:
+    return Mission.objects.values_list("skill_ids", flat=True).get(pk=mission.pk)
+
+
+def test_mission_create_writes_the_skill_ids_sorted(organization, org_admin):
+    first, second = SkillFactory(), SkillFactory()
+
+    mission = mission_create(
+        organization=organization,
+        actor=org_admin,
+        title="Maraude",
+        location=paris_point(),
+        skill_ids=[second.pk, first.pk],
+    )
+
+    assert skill_ids(mission) == sorted([first.pk, second.pk])
+
+
+def test_mission_update_rewrites_the_skill_ids_when_the_skills_change(mission, org_admin):
+    first, second = SkillFactory(), SkillFactory()
+    mission_update(mission=mission, actor=org_admin, skill_ids=[first.pk])
+    assert skill_ids(mission) == [first.pk]
+
+    mission_update(mission=mission, actor=org_admin, title="Maraude du soir")
+    assert skill_ids(mission) == [first.pk]
+
+    mission_update(mission=mission, actor=org_admin, skill_ids=[second.pk])
+    assert skill_ids(mission) == [second.pk]
+
+    mission_update(mission=mission, actor=org_admin, skill_ids=[])
+    assert skill_ids(mission) == []
+
+
+def test_the_skills_backfill_fills_the_missions_with_skills(in_paris):
+    skill_a, skill_b = SkillFactory(), SkillFactory()
+    with_both = MissionFactory(skills=[skill_b, skill_a])
+    without = MissionFactory()
+    expected = {with_both.pk: sorted([skill_a.pk, skill_b.pk]), without.pk: []}
+    assert {pk: skill_ids(Mission(pk=pk)) for pk in expected} == expected
+    Mission.objects.filter(pk__in=expected).update(skill_ids=[])
+
+    with connection.schema_editor() as editor:
+        SKILLS_BACKFILL.backfill(None, editor)
+
+    assert {pk: skill_ids(Mission(pk=pk)) for pk in expected} == expected
 
 
 def cells(mission: Mission) -> list[int]:
@@ -340,15 +394,18 @@ def _assignment(backfill_sql: str) -> str:
 
 
 def test_the_migrations_backfills_are_the_service_statement(in_paris):
-    """0009 wrote three of the columns, 0029 the cells and 0031 the periods (only where there
-    are some): the service's statement is 0009's with 0029's and 0031's assignments added."""
+    """0009 wrote three of the columns, 0029 the cells, 0031 the periods and 0034 the skills
+    (only where there are some): the service's statement is 0009's with 0034's, 0029's and
+    0031's assignments added."""
     cells_assignment = _assignment(CELLS_BACKFILL.BACKFILL_SQL)
     periods_assignment = _assignment(PERIODS_BACKFILL.BACKFILL_SQL)
+    skills_assignment = _assignment(SKILLS_BACKFILL.BACKFILL_SQL)
     assert cells_assignment.startswith("    cause_cells = ARRAY(")
     assert periods_assignment.startswith("    open_slot_periods = COALESCE((")
+    assert skills_assignment.startswith("    skill_ids = ARRAY(")
     expected = BACKFILL.BACKFILL_SQL.replace(
         "ORDER BY link.cause_id\n    ),\n",
-        f"ORDER BY link.cause_id\n    ),\n{cells_assignment},\n",
+        f"ORDER BY link.cause_id\n    ),\n{skills_assignment},\n{cells_assignment},\n",
         1,
     )
     assert expected.endswith("\n    )\n")
