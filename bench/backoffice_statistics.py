@@ -179,6 +179,7 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
                     created,
                     "{}",
                     "{}",
+                    "{}",
                     None,
                     False,
                 )
@@ -190,7 +191,8 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
             + ["postcode", "city", "is_remote", "is_step_free", "is_open_to_minors"]
             + ["is_beginner_friendly", "requires_approval", "status", "moderation_note"]
             + ["published_at", "created_at", "updated_at"]
-            + ["cause_ids", "cause_cells", "last_open_slot_start", "has_open_ongoing_slot"],
+            + ["cause_ids", "skill_ids", "cause_cells", "last_open_slot_start"]
+            + ["has_open_ongoing_slot"],
             mission_rows(),
         )
         counts["mission causes"] = copy_rows(

@@ -172,8 +172,9 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
                     published if status in ("published", "closed") else None,
                     published,
                     published,
-                    "{}",  # the search columns (cause_ids, cause_cells, last_open_slot_start,
-                    "{}",  # has_open_ongoing_slot): filled below
+                    "{}",  # the search columns (cause_ids, skill_ids, cause_cells,
+                    "{}",  # last_open_slot_start, has_open_ongoing_slot): filled below
+                    "{}",
                     None,
                     False,
                 )
@@ -185,7 +186,8 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
             + ["postcode", "city", "is_remote", "is_step_free", "is_open_to_minors"]
             + ["is_beginner_friendly", "requires_approval", "status", "moderation_note"]
             + ["published_at", "created_at", "updated_at"]
-            + ["cause_ids", "cause_cells", "last_open_slot_start", "has_open_ongoing_slot"],
+            + ["cause_ids", "skill_ids", "cause_cells", "last_open_slot_start"]
+            + ["has_open_ongoing_slot"],
             missions(),
         )
 

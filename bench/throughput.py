@@ -197,6 +197,7 @@ def _load_missions(count: int, rng: random.Random) -> None:
                     published,
                     "{}",
                     "{}",
+                    "{}",
                     None,
                     False,
                 )
@@ -208,7 +209,8 @@ def _load_missions(count: int, rng: random.Random) -> None:
             + ["postcode", "city", "is_remote", "is_step_free", "is_open_to_minors"]
             + ["is_beginner_friendly", "requires_approval", "status", "moderation_note"]
             + ["published_at", "created_at", "updated_at"]
-            + ["cause_ids", "cause_cells", "last_open_slot_start", "has_open_ongoing_slot"],
+            + ["cause_ids", "skill_ids", "cause_cells", "last_open_slot_start"]
+            + ["has_open_ongoing_slot"],
             missions(),
         )
         copy_rows(
