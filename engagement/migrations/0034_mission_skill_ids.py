@@ -1,5 +1,5 @@
 """Mission.skill_ids: the ids of the mission's skills, for "has one of these skills" as an
-in-row test found from an index, as cause_ids is for causes; and an index of the remote
+in-row test found from an index, as cause_ids is for causes; and indexes of the remote
 missions. Kept by engagement.missions.services.mission_search_columns_refresh and filled here
 from the rows (docs/benchmarks.md, "Filters that leave few candidates")."""
 
@@ -54,7 +54,18 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("is_remote", True), ("status", "published")),
                 fields=["id"],
+                include=["cause_ids", "skill_ids", "has_open_ongoing_slot", "last_open_slot_start"],
                 name="mission_published_remote",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="mission",
+            index=models.Index(
+                condition=models.Q(
+                    ("is_remote", True), ("location__isnull", False), ("status", "published")
+                ),
+                fields=["id"],
+                name="mission_remote_located",
             ),
         ),
     ]
