@@ -156,8 +156,8 @@ class Mission(models.Model):
             # broad search tests, so that a skill or a cause among them is tested in the index:
             # PostgreSQL reads it in id order, which it costs as sequential since ids follow
             # the table's order, rather than AND it with skill_ids' index (at 1,000,000
-            # missions, a skill and remote: 160 ms of heap reads for 3,693 rows, 25 ms read
-            # from the index).
+            # missions, a skill and remote: the count alone read 3,693 rows in 160 ms; the
+            # API's answer went from 167 ms to 34 with the columns included).
             models.Index(
                 fields=["id"],
                 include=["cause_ids", "skill_ids", "has_open_ongoing_slot", "last_open_slot_start"],

@@ -905,8 +905,8 @@ def _tenant_has_many_missions() -> bool:
 SOONEST_VISITS_PER_ROW = 200
 SOONEST_MIN_VISITS = 2_000
 # And after this many slots whatever the page: a deep page of filters that leave few candidates
-# would otherwise read most slots (the 50th page of a cause and a skill: 631 ms at 100,000
-# missions, docs/benchmarks.md, "Filters that leave few candidates").
+# would otherwise read most slots (the 50th page of a cause and a skill at 100,000 missions:
+# 568 ms, 92 with the cap; docs/benchmarks.md, "Filters that leave few candidates").
 SOONEST_MAX_VISITS = 20_000
 
 
