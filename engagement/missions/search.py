@@ -1080,6 +1080,7 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
 # the whole tenant before finding them.
 NEAREST_VISITS_PER_ROW = 50
 NEAREST_MIN_VISITS = 1_000
+# And after this many missions whatever the page, as SOONEST_MAX_VISITS.
 NEAREST_MAX_VISITS = 10_000
 # `<->` on geography is a distance on the sphere, ST_DWithin one on the spheroid: they differ
 # by less than 0.6 %, so a walk has passed the circle's edge once it is 1 % beyond it.
