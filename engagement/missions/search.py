@@ -1080,8 +1080,13 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
 # the whole tenant before finding them.
 NEAREST_VISITS_PER_ROW = 50
 NEAREST_MIN_VISITS = 1_000
-# And after this many missions whatever the page, as SOONEST_MAX_VISITS.
-NEAREST_MAX_VISITS = 10_000
+# And after this many missions whatever the page, as SOONEST_MAX_VISITS. A trade between sizes:
+# at 1,000,000 missions the 50th page of a skill near a point (8 % of the missions: ~12,500
+# read) took 461 ms with 10,000 (its 80,000 candidates then sorted whole) and 154 ms with
+# 20,000; at 100,000 the 50th page of rarer filters (remote, a cause and a skill) took 71-94 ms
+# with 10,000 and 139-173 with 20,000 (docs/benchmarks.md, "Filters that leave few
+# candidates").
+NEAREST_MAX_VISITS = 20_000
 # `<->` on geography is a distance on the sphere, ST_DWithin one on the spheroid: they differ
 # by less than 0.6 %, so a walk has passed the circle's edge once it is 1 % beyond it.
 SPHERE_MARGIN = 1.01
