@@ -349,6 +349,26 @@ def test_a_broad_walk_has_a_budget_with_causes_skills_or_remote(skilled, shape, 
     assert ("AS walk WHERE walk.distance IS NOT NULL" in nearest) is budgeted
 
 
+def test_a_skill_is_searched_in_the_current_tenant_only(skilled, montreal):
+    """The skills' ids are each schema's own (Montréal's `b-cook` may have Paris's id)."""
+    paris = connection.tenant
+    by_skill = MissionSearchFilters(skills=("b-cook",), remote=None)
+    connection.set_tenant(montreal)
+    try:
+        cook = SkillFactory(slug="b-cook")
+        only_here = MissionFactory(title="Cooking in Montreal", skills=[cook])
+        SlotFactory(mission=only_here)
+        in_montreal = mission_search_page(filters=by_skill, offset=0, limit=50)
+    finally:
+        connection.set_tenant(paris)
+    in_paris = mission_search_page(filters=by_skill, offset=0, limit=50)
+
+    assert [row.title for row in in_montreal.results] == ["Cooking in Montreal"]
+    assert "Cooking in Montreal" not in {row.title for row in in_paris.results}
+    assert ids(in_paris.results) == ids(mission_search(filters=by_skill))
+    assert len(in_paris.results) == 5
+
+
 def test_a_deep_page_reads_at_most_the_largest_budget(skilled, monkeypatch):
     monkeypatch.setattr(search, "SOONEST_MAX_VISITS", 3)
     monkeypatch.setattr(search, "NEAREST_MAX_VISITS", 4)
