@@ -27,6 +27,7 @@ when called, and imports no model.
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
@@ -358,10 +359,35 @@ def multiprocess_dir_reset(path: str) -> None:
             entry.unlink()
 
 
+class SettledFilesCollector(multiprocess.MultiProcessCollector):
+    """prometheus_client's MultiProcessCollector, without the files still being created.
+
+    A process creates its file empty, then sizes it (prometheus_client's MmapedDict). A scrape
+    that listed the file in between read 0 bytes, failed (struct.error) and answered 500: seen
+    once in a worker test, a prefork child starting while /metrics was read. Such a file holds
+    no value yet; the next scrape reads it. A file removed since the listing (a dead process's
+    live gauges) is skipped as prometheus_client skips it."""
+
+    def __init__(self, registry: CollectorRegistry, path: str | None = None) -> None:
+        directory = path or os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        super().__init__(registry, path=directory)
+        self._directory = str(directory)
+
+    def collect(self) -> Iterable[Any]:
+        files = []
+        for name in glob.glob(os.path.join(self._directory, "*.db")):
+            try:
+                if os.path.getsize(name) > 0:
+                    files.append(name)
+            except FileNotFoundError:
+                continue
+        return self.merge(files, accumulate=True)
+
+
 def metrics_registry() -> CollectorRegistry:
     """What /metrics serves: every process's values added up, and the scrape-time figures."""
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    SettledFilesCollector(registry)
     registry.register(ScrapeCollector())
     return registry
 

@@ -8,6 +8,7 @@ tests/config/test_metrics_processes.py."""
 from __future__ import annotations
 
 import json
+import struct
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,8 +17,10 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
+from prometheus_client.mmap_dict import MmapedDict
+from prometheus_client.multiprocess import MultiProcessCollector
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from config.celery import app
@@ -25,7 +28,13 @@ from tenants import routing
 from tenants.cache import redis_health
 from tenants.context import tenant_context
 from tenants.lifecycle import tenant_suspend
-from tenants.metrics import OTHER_TASK, ScrapeCollector, multiprocess_dir_reset, task_label
+from tenants.metrics import (
+    OTHER_TASK,
+    ScrapeCollector,
+    metrics_registry,
+    multiprocess_dir_reset,
+    task_label,
+)
 from tenants.outbox.models import OutboxMessage
 from tenants.outbox.services import outbox_sweep
 from tests.config.metrics_tasks import always_fails
@@ -346,3 +355,22 @@ def test_the_multiprocess_directory_is_emptied_in_place(tmp_path):
     missing = tmp_path / "new" / "metrics"
     multiprocess_dir_reset(str(missing))
     assert missing.is_dir()
+
+
+# --- Multiprocess files ---------------------------------------------------------------------------
+
+
+def test_a_file_being_created_is_left_for_the_next_scrape(tmp_path, monkeypatch):
+    """A process creates its file empty, then sizes it: a scrape in between read 0 bytes."""
+    written = MmapedDict(str(tmp_path / "counter_101.db"))
+    key = json.dumps(["entraide_probe_total", "entraide_probe_total", {}, "Probe."])
+    written.write_value(key, 3.0, 0.0)
+    written.close()
+    (tmp_path / "counter_102.db").touch()  # another process, between its open and its truncate
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    plain = CollectorRegistry()
+    MultiProcessCollector(plain)
+
+    with pytest.raises(struct.error):
+        generate_latest(plain)
+    assert "entraide_probe_total 3.0" in generate_latest(metrics_registry()).decode()
