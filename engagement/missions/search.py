@@ -875,6 +875,12 @@ def _filters_missions(filters: MissionSearchFilters) -> bool:
     return bool(filters.causes or filters.skills or filters.remote)
 
 
+def _walk_has_a_budget(filters: MissionSearchFilters) -> bool:
+    """Whether a soonest or nearest walk of this search stops after a budget: a place or words
+    (_narrowed), or causes, skills or remote (_filters_missions)."""
+    return _narrowed(filters) or _filters_missions(filters)
+
+
 def _may_walk(filters: MissionSearchFilters) -> bool:
     """Whether a page may be found by a walk: always for a broad search, for a place or words
     only in a tenant with many missions (then within a budget)."""
@@ -1407,7 +1413,7 @@ def _window_page_rows(
     # the candidates' conditions are written for it. Filters on the missions give a walk a
     # budget too.
     place_walked = (walks_slots or nearest_first) and _narrowed(filters)
-    budgeted = place_walked or ((walks_slots or nearest_first) and _filters_missions(filters))
+    budgeted = (walks_slots or nearest_first) and _walk_has_a_budget(filters)
     point = filters.point
     walked = walks_slots or nearest_first or walks_newest
     if walked:
@@ -1847,7 +1853,7 @@ def mission_map_features(
         centre = _box_centre(filters.bbox)
     walked = centre is not None and _may_walk(filters)
     place_walked = walked and _narrowed(filters)
-    budgeted = place_walked or (walked and _filters_missions(filters))
+    budgeted = walked and _walk_has_a_budget(filters)
     # The pins are walked from the centre and not counted: the causes' cells would only add
     # their test to each probe (4 ms more at p50, a viewport and a cause at 1,000,000 missions).
     base = _search_candidates(filters, walked=place_walked, counted=False)
