@@ -2,12 +2,12 @@
 collector's reach (gc.freeze), by the hooks of config/gunicorn.py.
 
 A full collection visits every container object the process tracks, and every thread of the
-process waits while it runs (the collector holds the interpreter lock). A worker tracks ~290,000
+process waits while it runs (the collector holds the interpreter lock). A worker tracks ~330,000
 of them once Django and the pages it has served are loaded, nearly all for its whole life
 (modules, classes, URL patterns, compiled templates, translations): a full collection took
-123-137 ms, and one ran about every 1,500 requests of the load bench's mix (`bench/gc_freeze.py`,
-docs/benchmarks.md, "Throughput", ninth stop). Every request of the worker in flight then waits
-that long.
+163 ms, and one ran about every 3,000 requests of the load bench's mix (`bench/throughput.py
+--gc`, docs/benchmarks.md, "Throughput", ninth stop). Every request of the worker in flight then
+waits that long.
 
 gc.freeze() moves every object tracked at that moment into a permanent generation that no
 collection visits. A worker freezes twice:
