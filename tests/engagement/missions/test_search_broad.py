@@ -4,6 +4,7 @@ plan must give the rows of mission_search (the reference order) in the same orde
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -582,6 +583,76 @@ def test_the_newest_walk_reads_the_index_in_its_order(published_in_turns):
 
     assert "mission_published_newest" in plan
     assert "Sort" not in plan
+
+
+def _copies_with_varied_flags(mission: Mission, count: int) -> None:
+    """`count` copies of the mission, with the access flags in the benches' shares (step-free
+    1 in 3, open to minors 1 in 4, for beginners 2 in 3), then the table analyzed: the
+    planner's choices below follow from statistics like a tenant's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO engagement_mission
+            SELECT (jsonb_populate_record(m, jsonb_build_object(
+                'id', nextval(pg_get_serial_sequence('engagement_mission', 'id')),
+                'is_step_free', g %% 3 = 0,
+                'is_open_to_minors', g %% 4 = 0,
+                'is_beginner_friendly', g %% 3 <> 1
+            ))).*
+            FROM engagement_mission AS m, generate_series(1, %s) AS g
+            WHERE m.id = %s
+            """,
+            [count, mission.pk],
+        )
+        cursor.execute("ANALYZE engagement_mission")
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {"step_free": True, "open_to_minors": True, "beginner_friendly": True},
+        {"step_free": True, "open_to_minors": True},
+        {"open_to_minors": True, "beginner_friendly": False},
+    ],
+)
+def test_the_access_flags_are_counted_from_their_index(in_paris, flags):
+    """The capped count of a search by access flags is found from mission_published_access,
+    the flags as its index conditions. The planner is told to avoid scanning the table where it
+    can, and that reading rows at random costs what reading them in order does: a test's table
+    was never vacuumed, so every index scan reads its rows, and its rows lie in id order, so
+    reading all of mission_published_by_id looked cheaper than the matches at random."""
+    mission = MissionFactory(is_step_free=True, is_open_to_minors=True, is_beginner_friendly=True)
+    SlotFactory(mission=mission, starts_at=None, ends_at=None)
+    _copies_with_varied_flags(mission, 3_000)
+    sql, params = search._capped_count_sql(search._search_candidates(MissionSearchFilters(**flags)))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL random_page_cost = 1")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "using mission_published_access" in plan, plan
+    assert re.search(r"Index Cond: \(.*is_open_to_minors", plan), plan
+
+
+@pytest.mark.parametrize(
+    "flags", [{}, {"step_free": True, "open_to_minors": True}, {"remote": False}]
+)
+def test_a_soonest_walk_tests_each_slots_mission_from_an_index(world, flags):
+    """Walking the slots in start order, each slot's mission is tested on its flags and on
+    whether it can be joined from mission_published_by_id alone, without reading its row (the
+    planner is told to read no row through an index where it can)."""
+    base = search._search_candidates(MissionSearchFilters(**flags))
+    page_ids = search._soonest_page_ids(base, budgeted=False, offset=0, limit=3)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + page_ids.sql, page_ids.params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Only Scan using mission_published_by_id" in plan, plan
 
 
 def test_the_newest_walk_stays_in_the_current_tenant(published_in_turns, montreal):
