@@ -668,8 +668,9 @@ def main() -> None:
         )
         print(f"samples per query: {args.samples} (after 20 warm-up), alternating API and raw")
         print()
+        width = max(24, *(len(label) + 1 for label, *_ in results))
         header = (
-            f"{'query':<24}{'results':>9}{'API p50':>9}{'API p95':>9}"
+            f"{'query':<{width}}{'results':>9}{'API p50':>9}{'API p95':>9}"
             f"{'SQL p50':>9}{'SQL p95':>9}{'ratio p50':>10}{'ratio p95':>10}"
         )
         print(header + "   (ms)")
@@ -680,7 +681,7 @@ def main() -> None:
             if label in TARGET_QUERIES:
                 all_met &= api95 <= 30 and api50 <= 2 * raw50
             print(
-                f"{label:<24}{mean_results:>9.0f}{api50:>9.1f}{api95:>9.1f}"
+                f"{label:<{width}}{mean_results:>9.0f}{api50:>9.1f}{api95:>9.1f}"
                 f"{raw50:>9.1f}{raw95:>9.1f}{api50 / raw50:>9.2f}x{api95 / raw95:>9.2f}x"
             )
         print()
