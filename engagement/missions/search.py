@@ -1792,6 +1792,16 @@ class _PageWithTotal(Sequence[SearchResult]):
         return self.rows
 
 
+class _SearchResultsPage(Page):
+    """A page of SearchPaginator: it ends at its last row, the window's last one on a page cut
+    by the window (Django's Page.end_index says the total on the last page)."""
+
+    def end_index(self) -> int:
+        if not self.object_list:
+            return 0
+        return self.start_index() + len(self.object_list) - 1
+
+
 class SearchPaginator(Paginator):
     """Django's Paginator over a page already read, knowing whether its count is exact: beyond
     SEARCH_EXACT_TOTAL_LIMIT results the pages say "more than" that many. The pages stop at
@@ -1805,6 +1815,9 @@ class SearchPaginator(Paginator):
     @cached_property
     def num_pages(self) -> int:
         return min(super().num_pages, window_pages(self.per_page))
+
+    def _get_page(self, *args: Any, **kwargs: Any) -> Page[SearchResult]:
+        return _SearchResultsPage(*args, **kwargs)
 
 
 def window_pages(size: int) -> int:

@@ -428,6 +428,21 @@ def test_a_page_number_beyond_the_window_shows_its_last_page_in_one_search(
     assert (far.number, far.paginator.num_pages, far.has_next()) == (2, 2, False)
     assert (far.paginator.count, far.paginator.count_is_exact) == (len(expected), True)
     assert ids(far.object_list) == expected[2:3]
+    # The page is cut by the window: it ends at its one row, the window's last, not at the
+    # total as Django's last page says.
+    assert (far.start_index(), far.end_index()) == (3, 3)
+
+
+def test_a_page_ends_at_its_last_row(world):
+    expected = ids(mission_search(filters=MissionSearchFilters()))
+    size = 4
+    last_number = -(-len(expected) // size)
+
+    first = mission_search_paginated(filters=MissionSearchFilters(), page=1, size=size)
+    last = mission_search_paginated(filters=MissionSearchFilters(), page=last_number, size=size)
+
+    assert (first.start_index(), first.end_index()) == (1, size)
+    assert (last.start_index(), last.end_index()) == ((last_number - 1) * size + 1, len(expected))
 
 
 @pytest.mark.parametrize("size", [1, 2, 3])
