@@ -66,7 +66,10 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
 
     from accounts.models import User
     from engagement.missions.models import Slot
-    from engagement.missions.services import SEARCH_COLUMNS_REFRESH_SQL
+    from engagement.missions.services import (
+        SEARCH_COLUMNS_REFRESH_SQL,
+        SLOT_SEARCH_COLUMNS_REFRESH_SQL,
+    )
 
     rng = random.Random(seed)
     zone = ZoneInfo(ZONE_NAME)
@@ -311,6 +314,7 @@ def _load(tenant: Any, participations: int, seed: int) -> dict[str, int]:
                 f"(SELECT max(id) FROM {table}))"
             )
         cursor.execute(SEARCH_COLUMNS_REFRESH_SQL)
+        cursor.execute(SLOT_SEARCH_COLUMNS_REFRESH_SQL)
         cursor.execute("ANALYZE")
         for table in (User._meta.db_table, "engagement_mission", "engagement_participation"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")

@@ -100,7 +100,10 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
     from django.db import connection
 
     from engagement.missions.models import Slot
-    from engagement.missions.services import SEARCH_COLUMNS_REFRESH_SQL
+    from engagement.missions.services import (
+        SEARCH_COLUMNS_REFRESH_SQL,
+        SLOT_SEARCH_COLUMNS_REFRESH_SQL,
+    )
     from engagement.missions.text_search import MISSION_WORDS_SQL
 
     rng = random.Random(seed)
@@ -256,6 +259,7 @@ def _load_missions(tenant: Any, count: int, seed: int) -> dict[str, int]:
         # the migration that added them.
         started = time.perf_counter()
         cursor.execute(SEARCH_COLUMNS_REFRESH_SQL)
+        cursor.execute(SLOT_SEARCH_COLUMNS_REFRESH_SQL)
         counts["search columns seconds"] = round(time.perf_counter() - started, 1)
         # Each mission's words and its rank for each (MissionWord), with the services' statement.
         started = time.perf_counter()

@@ -143,7 +143,10 @@ def _load_missions(count: int, rng: random.Random) -> None:
     from django.db import connection
 
     from engagement.missions.models import Slot
-    from engagement.missions.services import SEARCH_COLUMNS_REFRESH_SQL
+    from engagement.missions.services import (
+        SEARCH_COLUMNS_REFRESH_SQL,
+        SLOT_SEARCH_COLUMNS_REFRESH_SQL,
+    )
     from engagement.missions.text_search import mission_search_vector_refresh
 
     zone = ZoneInfo("Europe/Paris")
@@ -276,6 +279,7 @@ def _load_missions(count: int, rng: random.Random) -> None:
                 f"(SELECT max(id) FROM {table}))"
             )
         cursor.execute(SEARCH_COLUMNS_REFRESH_SQL)
+        cursor.execute(SLOT_SEARCH_COLUMNS_REFRESH_SQL)
     mission_search_vector_refresh(mission_ids=range(1, count + 1))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

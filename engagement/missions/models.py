@@ -289,6 +289,16 @@ class Slot(models.Model):
     # When `sequence` last rose (the events' LAST-MODIFIED); None until the first change.
     changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Copies of the mission's cause_ids and skill_ids, rewritten by
+    # services.missions.mission_search_columns_refresh with the mission's: a soonest walk tests
+    # a slot's causes and skills in the slot index it walks, before reading its mission
+    # (docs/benchmarks.md, "Causes and skills on the slots").
+    cause_ids = ArrayField(
+        models.BigIntegerField(), default=list, db_default=[], blank=True, editable=False
+    )
+    skill_ids = ArrayField(
+        models.BigIntegerField(), default=list, db_default=[], blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -306,10 +316,11 @@ class Slot(models.Model):
             ),
             # Soonest-first searches without a place or words walk the open slots in start order
             # and stop after a page (engagement.missions.search._soonest_page_ids): index-only,
-            # with what the date and availability filters test.
+            # with what the date and availability filters test, and the mission's causes and
+            # skills.
             models.Index(
                 fields=["starts_at", "mission"],
-                include=["ends_at", "time_bit"],
+                include=["ends_at", "time_bit", "cause_ids", "skill_ids"],
                 condition=Q(status="open"),
                 name="slot_open_by_start",
             ),

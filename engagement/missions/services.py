@@ -227,8 +227,19 @@ UPDATE engagement_mission AS m SET
 """  # noqa: S608 - constant SQL
 
 
+# The slots' copies of their mission's causes and skills (Slot.cause_ids, Slot.skill_ids), after
+# the mission's are rewritten; only the slots whose copies changed are written.
+SLOT_SEARCH_COLUMNS_REFRESH_SQL = """
+UPDATE engagement_slot AS s SET cause_ids = m.cause_ids, skill_ids = m.skill_ids
+FROM engagement_mission AS m
+WHERE s.mission_id = m.id
+AND (s.cause_ids, s.skill_ids) IS DISTINCT FROM (m.cause_ids, m.skill_ids)
+"""
+
+
 def mission_search_columns_refresh(*, mission_ids: Iterable[int]) -> None:
-    """Rewrite the search columns of these missions from their causes, skills and slots.
+    """Rewrite the search columns of these missions from their causes, skills and slots, then
+    their slots' copies of the causes and skills.
 
     Called in the transaction of every write to a mission's causes, skills or place
     (cause_cells) or to
@@ -241,6 +252,7 @@ def mission_search_columns_refresh(*, mission_ids: Iterable[int]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(SEARCH_COLUMNS_REFRESH_SQL + " WHERE m.id = ANY(%s)", [ids])
+        cursor.execute(SLOT_SEARCH_COLUMNS_REFRESH_SQL + " AND m.id = ANY(%s)", [ids])
 
 
 def _apply_taxonomy(

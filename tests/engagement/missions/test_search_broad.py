@@ -4,6 +4,7 @@ plan must give the rows of mission_search (the reference order) in the same orde
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -668,6 +669,40 @@ def test_a_soonest_walk_tests_each_slots_mission_from_an_index(world, flags):
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "Index Only Scan using mission_published_by_id" in plan, plan
+
+
+def _plan_nodes(plan: dict) -> list[dict]:  # type: ignore[type-arg]
+    nodes = [plan]
+    for child in plan.get("Plans", []):
+        nodes += _plan_nodes(child)
+    return nodes
+
+
+@pytest.mark.parametrize("budgeted", [True, False])
+@pytest.mark.parametrize(
+    "shape", [{"causes": ("b-food",)}, {"causes": ("b-food",), "skills": ("b-cook",)}]
+)
+def test_a_soonest_walk_tests_the_causes_and_skills_on_the_slots(world, shape, budgeted):
+    """The slots walked are tested on their copies of the mission's causes and skills before
+    their mission is probed: the test sits on the walked slots (`w`), in or right above the
+    index they are read from."""
+    SkillFactory(slug="b-cook")
+    base = search._search_candidates(MissionSearchFilters(**shape))
+    page_ids = search._soonest_page_ids(base, budgeted=budgeted, offset=0, limit=3)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + page_ids.sql, page_ids.params)
+        (plan,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+
+    on_walked_slots = [
+        node.get("Filter", "") for node in _plan_nodes(plan[0]["Plan"]) if node.get("Alias") == "w"
+    ]
+    tested = [f for f in on_walked_slots if "cause_ids &&" in f]
+    assert tested, on_walked_slots
+    if "skills" in shape:
+        assert all("skill_ids &&" in f for f in tested), tested
 
 
 def test_the_newest_walk_stays_in_the_current_tenant(published_in_turns, montreal):

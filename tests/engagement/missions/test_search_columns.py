@@ -1,6 +1,7 @@
 """The search columns of Mission (cause_ids, cause_cells, last_open_slot_start,
-has_open_ongoing_slot, and the table's open_slot_periods) stay exact through every write to
-causes, place and slots, and the migrations compute the same values."""
+has_open_ongoing_slot, and the table's open_slot_periods), and the slots' copies of the causes
+and skills, stay exact through every write to causes, place and slots, and the migrations
+compute the same values."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from engagement.missions.geo import cause_cell_key
 from engagement.missions.models import Mission, Slot
 from engagement.missions.services import (
     SEARCH_COLUMNS_REFRESH_SQL,
+    SLOT_SEARCH_COLUMNS_REFRESH_SQL,
     mission_cancel,
     mission_create,
     mission_update,
@@ -38,6 +40,7 @@ BACKFILL = importlib.import_module("engagement.migrations.0009_mission_search_co
 CELLS_BACKFILL = importlib.import_module("engagement.migrations.0029_mission_cause_cells")
 PERIODS_BACKFILL = importlib.import_module("engagement.migrations.0031_mission_open_slot_periods")
 SKILLS_BACKFILL = importlib.import_module("engagement.migrations.0034_mission_skill_ids")
+SLOTS_BACKFILL = importlib.import_module("engagement.migrations.0036_slot_cause_and_skill_ids")
 
 
 def columns(mission: Mission) -> tuple[list[int], datetime | None, bool]:
@@ -151,6 +154,60 @@ def test_the_skills_backfill_fills_the_missions_with_skills(in_paris):
         SKILLS_BACKFILL.backfill(None, editor)
 
     assert {pk: skill_ids(Mission(pk=pk)) for pk in expected} == expected
+
+
+def slot_copies(mission: Mission) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The (cause_ids, skill_ids) of the mission's slots, each distinct pair once."""
+    return {
+        (tuple(causes), tuple(skills))
+        for causes, skills in Slot.objects.filter(mission=mission).values_list(
+            "cause_ids", "skill_ids"
+        )
+    }
+
+
+def test_a_new_slot_carries_its_mission_s_causes_and_skills(mission, org_admin):
+    cause, skill = CauseFactory(), SkillFactory()
+    mission_update(mission=mission, actor=org_admin, cause_ids=[cause.pk], skill_ids=[skill.pk])
+
+    dated(mission, org_admin, 3)
+    slot_create(mission=mission, actor=org_admin, starts_at=None, ends_at=None, capacity=2)
+
+    assert slot_copies(mission) == {((cause.pk,), (skill.pk,))}
+
+
+def test_the_slots_follow_their_mission_s_causes_and_skills(mission, org_admin):
+    first, second = CauseFactory(), CauseFactory()
+    skill = SkillFactory()
+    dated(mission, org_admin, 3)
+    dated(mission, org_admin, 5)
+    other = MissionFactory(causes=[first])
+    SlotFactory(mission=other)
+
+    mission_update(mission=mission, actor=org_admin, cause_ids=[second.pk, first.pk])
+    assert slot_copies(mission) == {(tuple(sorted([first.pk, second.pk])), ())}
+
+    mission_update(mission=mission, actor=org_admin, skill_ids=[skill.pk], cause_ids=[])
+    assert slot_copies(mission) == {((), (skill.pk,))}
+    # Another mission's slots keep theirs.
+    assert slot_copies(other) == {((first.pk,), ())}
+
+
+def test_the_slots_backfill_is_the_service_statement_and_fills_every_slot(in_paris):
+    assert SLOTS_BACKFILL.BACKFILL_SQL == SLOT_SEARCH_COLUMNS_REFRESH_SQL
+    cause, skill = CauseFactory(), SkillFactory()
+    with_both = MissionFactory(causes=[cause], skills=[skill])
+    SlotFactory(mission=with_both)
+    SlotFactory(mission=with_both, starts_at=None, ends_at=None)
+    without = MissionFactory()
+    SlotFactory(mission=without)
+    Slot.objects.update(cause_ids=[999], skill_ids=[999])
+
+    with connection.schema_editor() as editor:
+        SLOTS_BACKFILL.backfill(None, editor)
+
+    assert slot_copies(with_both) == {((cause.pk,), (skill.pk,))}
+    assert slot_copies(without) == {((), ())}
 
 
 def cells(mission: Mission) -> list[int]:
