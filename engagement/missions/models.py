@@ -290,9 +290,9 @@ class Slot(models.Model):
     changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Copies of the mission's cause_ids and skill_ids, rewritten by
-    # services.missions.mission_search_columns_refresh with the mission's: a soonest walk tests
-    # a slot's causes and skills in the slot index it walks, before reading its mission
-    # (docs/benchmarks.md, "Causes and skills on the slots").
+    # engagement.missions.services.mission_search_columns_refresh with the mission's: a soonest
+    # walk tests a slot's causes and skills in the slot index it walks, before reading its
+    # mission (docs/benchmarks.md, "Causes and skills on the slots").
     cause_ids = ArrayField(
         models.BigIntegerField(), default=list, db_default=[], blank=True, editable=False
     )

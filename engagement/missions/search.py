@@ -585,16 +585,14 @@ def _search_candidates(
     conditions.append(joinable_condition(now=now))
     by_mission = Mission.objects.filter(*conditions)
     missions = by_mission.filter(slot_match.exists()) if slot_match.narrowed else by_mission
-    slot_tests = [
-        (f"w.{column} && %s::bigint[] AND ", ids)
-        for column, ids in (("cause_ids", cause_ids), ("skill_ids", skill_ids))
-        if ids is not None
-    ]
-    walked_slot_where = (
-        "".join(sql for sql, _ in slot_tests),
-        tuple(ids for _, ids in slot_tests),
-    )
-    return _SearchBase(missions, by_mission, slot_match, bounds, walked_slot_where)
+    slot_where, slot_params = "", []
+    if cause_ids is not None:
+        slot_where += "w.cause_ids && %s::bigint[] AND "
+        slot_params.append(cause_ids)
+    if skill_ids is not None:
+        slot_where += "w.skill_ids && %s::bigint[] AND "
+        slot_params.append(skill_ids)
+    return _SearchBase(missions, by_mission, slot_match, bounds, (slot_where, tuple(slot_params)))
 
 
 def _order_by(filters: MissionSearchFilters, slot_match: _SlotMatch) -> list[OrderBy]:
@@ -950,9 +948,10 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
     costs what precedes it, not the whole tenant. Same order as mission_search: (start of the
     next matching slot, NULLs last; id).
 
-    A narrowed search (`budgeted`: a place or words, in a tenant with many missions) owns few
-    of the slots walked, so the walk reads at most a budget of slots: it is complete when it
-    filled the page or read every slot; otherwise the candidates are sorted whole.
+    A search that may own few of the slots walked (`budgeted`, _walk_has_a_budget: a place or
+    words in a tenant with many missions, or causes, skills or remote) reads at most a budget
+    of slots: the walk is complete when it filled the page or read every slot; otherwise the
+    candidates are sorted whole.
     """
     bounds = base.bounds
     wanted = offset + limit

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -671,7 +672,7 @@ def test_a_soonest_walk_tests_each_slots_mission_from_an_index(world, flags):
     assert "Index Only Scan using mission_published_by_id" in plan, plan
 
 
-def _plan_nodes(plan: dict) -> list[dict]:  # type: ignore[type-arg]
+def _plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     nodes = [plan]
     for child in plan.get("Plans", []):
         nodes += _plan_nodes(child)
