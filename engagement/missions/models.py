@@ -253,6 +253,18 @@ class MissionWord(models.Model):
         return f"{self.lexeme} in mission {self.mission_id}: {self.rank}"
 
 
+# The columns a slot copies from its mission, same names on both: what a soonest walk tests on
+# the slots it reads (engagement.missions.search._soonest_page_ids).
+SLOT_MISSION_COPIES = (
+    "cause_ids",
+    "skill_ids",
+    "is_remote",
+    "is_step_free",
+    "is_open_to_minors",
+    "is_beginner_friendly",
+)
+
+
 class Slot(models.Model):
     """A date (or an ongoing, undated period) with a number of seats.
 
@@ -299,6 +311,13 @@ class Slot(models.Model):
     skill_ids = ArrayField(
         models.BigIntegerField(), default=list, db_default=[], blank=True, editable=False
     )
+    # Copies of the mission's remote and access flags, kept the same way: a soonest walk by the
+    # access flags tests them on the slots it reads instead of probing each slot's mission
+    # (docs/benchmarks.md, "The flags on the slots").
+    is_remote = models.BooleanField(default=False, db_default=False, editable=False)
+    is_step_free = models.BooleanField(default=False, db_default=False, editable=False)
+    is_open_to_minors = models.BooleanField(default=False, db_default=False, editable=False)
+    is_beginner_friendly = models.BooleanField(default=True, db_default=True, editable=False)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -316,11 +335,11 @@ class Slot(models.Model):
             ),
             # Soonest-first searches without a place or words walk the open slots in start order
             # and stop after a page (engagement.missions.search._soonest_page_ids): index-only,
-            # with what the date and availability filters test, and the mission's causes and
-            # skills.
+            # with what the date and availability filters test, and the mission's causes,
+            # skills and flags.
             models.Index(
                 fields=["starts_at", "mission"],
-                include=["ends_at", "time_bit", "cause_ids", "skill_ids"],
+                include=["ends_at", "time_bit", *SLOT_MISSION_COPIES],
                 condition=Q(status="open"),
                 name="slot_open_by_start",
             ),

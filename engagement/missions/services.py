@@ -38,7 +38,7 @@ from engagement.access import require_moderator
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.limits import SLOT_HORIZON
 from engagement.missions.geo import CAUSE_CELL_KEY_SQL
-from engagement.missions.models import Mission, Slot
+from engagement.missions.models import SLOT_MISSION_COPIES, Mission, Slot
 from engagement.missions.text_search import mission_search_vector_refresh
 from engagement.notifications import (
     Event,
@@ -227,25 +227,30 @@ UPDATE engagement_mission AS m SET
 """  # noqa: S608 - constant SQL
 
 
-# The slots' copies of their mission's causes and skills (Slot.cause_ids, Slot.skill_ids), after
-# the mission's are rewritten; only the slots whose copies changed are written.
+# The slots' copies of their mission's columns (SLOT_MISSION_COPIES: causes, skills, flags),
+# after the mission's are rewritten; only the slots whose copies changed are written.
 SLOT_SEARCH_COLUMNS_REFRESH_SQL = """
-UPDATE engagement_slot AS s SET cause_ids = m.cause_ids, skill_ids = m.skill_ids
+UPDATE engagement_slot AS s SET {assignments}
 FROM engagement_mission AS m
 WHERE s.mission_id = m.id
-AND (s.cause_ids, s.skill_ids) IS DISTINCT FROM (m.cause_ids, m.skill_ids)
-"""
+AND ({slot_columns}) IS DISTINCT FROM ({mission_columns})
+""".format(
+    assignments=", ".join(f"{column} = m.{column}" for column in SLOT_MISSION_COPIES),
+    slot_columns=", ".join(f"s.{column}" for column in SLOT_MISSION_COPIES),
+    mission_columns=", ".join(f"m.{column}" for column in SLOT_MISSION_COPIES),
+)
+# A mission's fields its slots copy besides the causes and skills: a change rewrites the copies.
+SLOT_COPIED_FIELDS = frozenset(SLOT_MISSION_COPIES) - {"cause_ids", "skill_ids"}
 
 
 def mission_search_columns_refresh(*, mission_ids: Iterable[int]) -> None:
     """Rewrite the search columns of these missions from their causes, skills and slots, then
-    their slots' copies of the causes and skills.
+    their slots' copies of the causes, skills and flags (SLOT_MISSION_COPIES).
 
-    Called in the transaction of every write to a mission's causes, skills or place
-    (cause_cells) or to
-    its slots' status or dates (mission_create, mission_update, slot_create, slot_update,
-    slot_cancel, mission_cancel), after the mission row is locked, so the values are exact at
-    commit.
+    Called in the transaction of every write to a mission's causes, skills, place (cause_cells)
+    or flags or to its slots' status or dates (mission_create, mission_update, slot_create,
+    slot_update, slot_cancel, mission_cancel), after the mission row is locked, so the values
+    are exact at commit.
     """
     ids = sorted(set(mission_ids))
     if not ids:
@@ -384,10 +389,11 @@ def mission_update(*, mission: Mission, actor: User, **fields: Unpack[MissionCha
         if (
             cause_ids is not None
             or skill_ids is not None
-            or {"location", "is_remote"} & set(changed)
+            or ({"location"} | SLOT_COPIED_FIELDS) & set(changed)
         ):
             # The causes' and skills' ids follow them, the causes' cells the causes and the
-            # point (an address alone moves none).
+            # point (an address alone moves none), the slots' copies the causes, skills and
+            # flags.
             mission_search_columns_refresh(mission_ids=[locked.pk])
         if skill_ids is not None:
             changed.append("skills")

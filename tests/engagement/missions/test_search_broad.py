@@ -706,6 +706,38 @@ def test_a_soonest_walk_tests_the_causes_and_skills_on_the_slots(world, shape, b
         assert all("skill_ids &&" in f for f in tested), tested
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"step_free": True, "open_to_minors": True, "beginner_friendly": True},
+        {"beginner_friendly": False},
+        {"remote": True, "step_free": False},
+        {"causes": ("b-food",), "open_to_minors": True},
+    ],
+)
+def test_a_soonest_walk_tests_the_flags_on_the_slots(world, shape):
+    """The flags asked for are tested on the walked slots' copies of their mission's, whether
+    the walk has a budget (remote, a cause) or not (the access flags alone)."""
+    filters = MissionSearchFilters(**shape)
+    base = search._search_candidates(filters)
+    page_ids = search._soonest_page_ids(
+        base, budgeted=search._walk_has_a_budget(filters), offset=0, limit=3
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + page_ids.sql, page_ids.params)
+        (plan,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+
+    on_walked_slots = " ".join(
+        node.get("Filter", "") for node in _plan_nodes(plan[0]["Plan"]) if node.get("Alias") == "w"
+    )
+    flags = {"remote", "step_free", "open_to_minors", "beginner_friendly"} & set(shape)
+    for flag in flags:
+        assert f"is_{flag}" in on_walked_slots, on_walked_slots
+
+
 def test_the_newest_walk_stays_in_the_current_tenant(published_in_turns, montreal):
     newest = MissionSearchFilters(sort="newest")
     in_montreal = page_in_another_tenant(montreal, newest, title="Only in Montreal")

@@ -1,6 +1,6 @@
 """The search columns of Mission (cause_ids, cause_cells, last_open_slot_start,
-has_open_ongoing_slot, and the table's open_slot_periods), and the slots' copies of the causes
-and skills, stay exact through every write to causes, place and slots, and the migrations
+has_open_ongoing_slot, and the table's open_slot_periods), and the slots' copies of the causes,
+skills and flags, stay exact through every write to causes, place and slots, and the migrations
 compute the same values."""
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ CELLS_BACKFILL = importlib.import_module("engagement.migrations.0029_mission_cau
 PERIODS_BACKFILL = importlib.import_module("engagement.migrations.0031_mission_open_slot_periods")
 SKILLS_BACKFILL = importlib.import_module("engagement.migrations.0034_mission_skill_ids")
 SLOTS_BACKFILL = importlib.import_module("engagement.migrations.0036_slot_cause_and_skill_ids")
+SLOT_FLAGS_BACKFILL = importlib.import_module("engagement.migrations.0037_slot_flags")
 
 
 def columns(mission: Mission) -> tuple[list[int], datetime | None, bool]:
@@ -193,8 +194,7 @@ def test_the_slots_follow_their_mission_s_causes_and_skills(mission, org_admin):
     assert slot_copies(other) == {((first.pk,), ())}
 
 
-def test_the_slots_backfill_is_the_service_statement_and_fills_every_slot(in_paris):
-    assert SLOTS_BACKFILL.BACKFILL_SQL == SLOT_SEARCH_COLUMNS_REFRESH_SQL
+def test_the_slots_backfill_fills_every_slot_s_causes_and_skills(in_paris):
     cause, skill = CauseFactory(), SkillFactory()
     with_both = MissionFactory(causes=[cause], skills=[skill])
     SlotFactory(mission=with_both)
@@ -208,6 +208,75 @@ def test_the_slots_backfill_is_the_service_statement_and_fills_every_slot(in_par
 
     assert slot_copies(with_both) == {((cause.pk,), (skill.pk,))}
     assert slot_copies(without) == {((), ())}
+
+
+FLAGS = ("is_remote", "is_step_free", "is_open_to_minors", "is_beginner_friendly")
+
+
+def slot_flags(mission: Mission) -> set[tuple[bool, ...]]:
+    """The flags of the mission's slots (FLAGS' order), each distinct tuple once."""
+    return set(Slot.objects.filter(mission=mission).values_list(*FLAGS))
+
+
+def test_a_new_slot_carries_its_mission_s_flags(organization, org_admin):
+    mission = MissionFactory(
+        organization=organization,
+        is_step_free=True,
+        is_open_to_minors=True,
+        is_beginner_friendly=False,
+    )
+
+    dated(mission, org_admin, 3)
+    slot_create(mission=mission, actor=org_admin, starts_at=None, ends_at=None, capacity=2)
+
+    assert slot_flags(mission) == {(False, True, True, False)}
+
+
+def test_the_slots_follow_their_mission_s_flags(mission, org_admin):
+    dated(mission, org_admin, 3)
+    dated(mission, org_admin, 5)
+    other = MissionFactory(is_step_free=True)
+    SlotFactory(mission=other)
+    assert slot_flags(mission) == {(False, False, False, True)}
+
+    mission_update(mission=mission, actor=org_admin, is_step_free=True)
+    assert slot_flags(mission) == {(False, True, False, True)}
+
+    mission_update(
+        mission=mission, actor=org_admin, is_open_to_minors=True, is_beginner_friendly=False
+    )
+    assert slot_flags(mission) == {(False, True, True, False)}
+
+    mission_update(mission=mission, actor=org_admin, is_remote=True)
+    assert slot_flags(mission) == {(True, True, True, False)}
+    # Another mission's slots keep theirs.
+    assert slot_flags(other) == {(False, True, False, True)}
+
+
+def test_the_slots_flags_backfill_is_the_service_statement_and_fills_every_slot(in_paris):
+    assert SLOT_FLAGS_BACKFILL.BACKFILL_SQL == SLOT_SEARCH_COLUMNS_REFRESH_SQL
+    cause = CauseFactory()
+    flagged = MissionFactory(
+        causes=[cause], is_step_free=True, is_open_to_minors=True, is_beginner_friendly=False
+    )
+    SlotFactory(mission=flagged)
+    SlotFactory(mission=flagged, starts_at=None, ends_at=None)
+    remote = MissionFactory(is_remote=True, location=None)
+    SlotFactory(mission=remote)
+    plain = MissionFactory()
+    SlotFactory(mission=plain)
+    # As the slots were before 0037: every flag at its column's default.
+    Slot.objects.update(
+        is_remote=False, is_step_free=False, is_open_to_minors=False, is_beginner_friendly=True
+    )
+
+    with connection.schema_editor() as editor:
+        SLOT_FLAGS_BACKFILL.backfill(None, editor)
+
+    assert slot_flags(flagged) == {(False, True, True, False)}
+    assert slot_flags(remote) == {(True, False, False, True)}
+    assert slot_flags(plain) == {(False, False, False, True)}
+    assert slot_copies(flagged) == {((cause.pk,), ())}
 
 
 def cells(mission: Mission) -> list[int]:
