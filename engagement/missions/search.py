@@ -465,7 +465,8 @@ def _has_any_skill(ids: list[int]) -> RawSQL:
     Mission.skill_ids, found from its index (mission_published_skills) and ANDed with the
     others' (a skill and `remote`: 357 of 100,000 missions, from 20 ms to 7 for a skill alone
     and from 168 to 28 with `remote`, docs/benchmarks.md, "Filters that leave few
-    candidates")."""
+    candidates"). With a cause, both are found from one index (mission_published_cause_skill,
+    docs/benchmarks.md, "A cause and a skill")."""
     return RawSQL(  # noqa: S611 - constant identifiers, the ids are a parameter
         f'"{MISSION_TABLE}"."skill_ids" && %s::bigint[]',
         (ids,),

@@ -653,6 +653,53 @@ def test_the_access_flags_are_counted_from_their_index(in_paris, flags):
     assert re.search(r"Index Cond: \(.*is_open_to_minors", plan), plan
 
 
+GIN_TAXONOMY_INDEXES = (
+    "mission_published_causes",
+    "mission_published_skills",
+    "mission_published_cause_skill",
+)
+
+
+def test_a_cause_and_a_skill_are_counted_from_one_index(in_paris):
+    """The capped count of a search by a cause and a skill is found from
+    mission_published_cause_skill, both as its index conditions, among 3,000 missions where
+    each alone is common (1 in 4 and 1 in 6) and both together rare (1 in 12). The planner is
+    told to avoid scanning the table where it can."""
+    cause, other_cause = CauseFactory(), CauseFactory()
+    skill, other_skill = SkillFactory(), SkillFactory()
+    mission = MissionFactory(causes=[cause], skills=[skill])
+    SlotFactory(mission=mission, starts_at=None, ends_at=None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO engagement_mission
+            SELECT (jsonb_populate_record(m, jsonb_build_object(
+                'id', nextval(pg_get_serial_sequence('engagement_mission', 'id')),
+                'cause_ids', jsonb_build_array(CASE WHEN g %% 4 = 0 THEN %s ELSE %s END),
+                'skill_ids', jsonb_build_array(CASE WHEN g %% 6 = 0 THEN %s ELSE %s END)
+            ))).*
+            FROM engagement_mission AS m, generate_series(1, 3000) AS g
+            WHERE m.id = %s
+            """,
+            [cause.pk, other_cause.pk, skill.pk, other_skill.pk, mission.pk],
+        )
+        # As a vacuum would: the rows move from the GIN indexes' pending lists into the indexes
+        # (the planner counts a pending list as pages to read).
+        for index in GIN_TAXONOMY_INDEXES:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+        cursor.execute("ANALYZE engagement_mission")
+    filters = MissionSearchFilters(causes=(cause.slug,), skills=(skill.slug,))
+    sql, params = search._capped_count_sql(search._search_candidates(filters))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "on mission_published_cause_skill" in plan, plan
+    assert re.search(r"Index Cond: \(\(cause_ids && .*skill_ids &&", plan), plan
+    assert search._capped_count(search._search_candidates(filters)) == 3000 // 12 + 1
+
+
 @pytest.mark.parametrize(
     "flags", [{}, {"step_free": True, "open_to_minors": True}, {"remote": False}]
 )
