@@ -907,9 +907,15 @@ def _may_walk(filters: MissionSearchFilters) -> bool:
 
 
 def _tenant_has_many_missions() -> bool:
-    """Whether the current tenant holds NARROW_WALK_FROM_MISSIONS missions or more, from the
-    planner's estimate of its mission table (kept MISSION_ESTIMATE_SECONDS per schema in this
-    process: one small catalog query per tenant now and then, none on most searches)."""
+    """Whether the current tenant holds NARROW_WALK_FROM_MISSIONS missions or more
+    (_tenant_missions)."""
+    return _tenant_missions() >= NARROW_WALK_FROM_MISSIONS
+
+
+def _tenant_missions() -> float:
+    """How many missions the current tenant holds, from the planner's estimate of its mission
+    table (kept MISSION_ESTIMATE_SECONDS per schema in this process: one small catalog query
+    per tenant now and then, none on most searches)."""
     schema = current_schema_name()
     now = time_module.monotonic()
     known = _mission_estimates.get(schema)
@@ -921,7 +927,7 @@ def _tenant_has_many_missions() -> bool:
             row = cursor.fetchone()
         known = (now + MISSION_ESTIMATE_SECONDS, float(row[0]) if row else 0.0)
         _mission_estimates[schema] = known
-    return known[1] >= NARROW_WALK_FROM_MISSIONS
+    return known[1]
 
 
 # Soonest first walks the open slots in start order and checks each slot's mission against the
@@ -933,6 +939,16 @@ SOONEST_MIN_VISITS = 2_000
 # would otherwise read most slots (the 50th page of a cause and a skill at 100,000 missions:
 # 568 ms, 92 with the cap; docs/benchmarks.md, "Filters that leave few candidates").
 SOONEST_MAX_VISITS = 20_000
+# A walk whose budget is only for causes, skills or remote tests them on the slots' copies
+# (SLOT_MISSION_COPIES): a slot that fails costs an index entry, not a probe of its mission. Its
+# deep pages may then read more slots, as many as a fifth of the tenant's missions up to this
+# many: sorting the candidates instead grows with the tenant, walking to the page does not.
+# The last page of a cause and a skill (1 % of the missions) read 92,758 slots at 1,000,000
+# missions, 50 ms against 107-110 sorting its 10,892 candidates; at 100,000 (1,077
+# candidates) sorting took 18-25 ms, walking 229-232 (docs/benchmarks.md, "A cause and a
+# skill").
+SOONEST_COPIED_VISITS_PER_MISSION = 0.2
+SOONEST_MAX_COPIED_VISITS = 200_000
 
 
 def _walks_slots(filters: MissionSearchFilters) -> bool:
@@ -942,7 +958,23 @@ def _walks_slots(filters: MissionSearchFilters) -> bool:
     return filters.effective_sort == "soonest" and _may_walk(filters)
 
 
-def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: int) -> RawSQL:
+def _soonest_visits(*, wanted: int, copies_only: bool) -> int:
+    """The budget of a soonest walk for `wanted` rows: SOONEST_VISITS_PER_ROW slots a row, at
+    least SOONEST_MIN_VISITS, at most SOONEST_MAX_VISITS, or with `copies_only` (the budget is
+    for filters tested on the slots' copies) up to a share of the tenant's missions."""
+    visits = max(SOONEST_MIN_VISITS, SOONEST_VISITS_PER_ROW * wanted)
+    if visits <= SOONEST_MAX_VISITS:
+        return visits
+    cap = SOONEST_MAX_VISITS
+    if copies_only:
+        share = int(_tenant_missions() * SOONEST_COPIED_VISITS_PER_MISSION)
+        cap = min(max(cap, share), SOONEST_MAX_COPIED_VISITS)
+    return min(visits, cap)
+
+
+def _soonest_page_ids(
+    base: _SearchBase, *, budgeted: bool, offset: int, limit: int, copies_only: bool = False
+) -> RawSQL:
     """The ids of one page of a soonest-first search (rows offset to offset + limit), read
     without visiting every candidate.
 
@@ -956,8 +988,9 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
 
     A search that may own few of the slots walked (`budgeted`, _walk_has_a_budget: a place or
     words in a tenant with many missions, or causes, skills or remote) reads at most a budget
-    of slots: the walk is complete when it filled the page or read every slot; otherwise the
-    candidates are sorted whole.
+    of slots (_soonest_visits; larger with `copies_only`: no place nor words): the walk is
+    complete when it filled the page or read every slot; otherwise the candidates are sorted
+    whole.
     """
     bounds = base.bounds
     wanted = offset + limit
@@ -990,11 +1023,7 @@ def _soonest_page_ids(base: _SearchBase, *, budgeted: bool, offset: int, limit: 
     )
     ongoing_params = [*by_mission_params, *no_dated_params, wanted]
 
-    budget = (
-        min(max(SOONEST_MIN_VISITS, SOONEST_VISITS_PER_ROW * wanted), SOONEST_MAX_VISITS)
-        if budgeted
-        else None
-    )
+    budget = _soonest_visits(wanted=wanted, copies_only=copies_only) if budgeted else None
 
     # The causes, skills and flags asked for are tested on the slot's copies, in the index
     # walked, so that only the slots of missions that have them are probed below (the last page
@@ -1450,7 +1479,15 @@ def _window_page_rows(
         elif walks_slots:
             # The page's ids come from the walk (which applied the offset); the rows are then
             # ordered again by the same key, computed for these rows only.
-            page_ids = _soonest_page_ids(base, budgeted=budgeted, offset=offset, limit=limit + 1)
+            page_ids = _soonest_page_ids(
+                base,
+                budgeted=budgeted,
+                offset=offset,
+                limit=limit + 1,
+                # No place nor words: the budget is for causes, skills or remote, tested on
+                # the slots' copies.
+                copies_only=not _narrowed(filters),
+            )
         else:
             assert point is not None  # nearest_first needs one
             page_ids = _nearest_page_ids(

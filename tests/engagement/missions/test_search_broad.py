@@ -386,6 +386,46 @@ def test_a_deep_page_reads_at_most_the_largest_budget(skilled, monkeypatch):
         assert every_page(filters, size=2) == ids(mission_search(filters=filters))
 
 
+def test_a_deep_walk_of_copied_filters_reads_more_slots_in_a_large_tenant(skilled, monkeypatch):
+    """A walk whose budget is for a cause (tested on the slots' copies) reads up to a share of
+    the tenant's missions on a deep page, within SOONEST_MAX_COPIED_VISITS; a place's walk keeps
+    SOONEST_MAX_VISITS. The pages are the reference order either way."""
+    monkeypatch.setattr(search, "SOONEST_MAX_VISITS", 3)
+    monkeypatch.setattr(search, "SOONEST_MAX_COPIED_VISITS", 7)
+    monkeypatch.setattr(search, "_tenant_missions", lambda: 1_000_000.0)
+    cause = {"causes": ("b-food",)}
+
+    copied = _page_statements(MissionSearchFilters(**cause), offset=40)
+    placed = _page_statements(
+        MissionSearchFilters(**PARIS, radius_km=50, **cause, sort="soonest"), offset=40
+    )
+
+    assert "LIMIT 7) AS w WHERE" in copied
+    assert "LIMIT 3) AS w WHERE" in placed
+    assert every_page(MissionSearchFilters(**cause), size=2) == ids(
+        mission_search(filters=MissionSearchFilters(**cause))
+    )
+
+
+@pytest.mark.parametrize(
+    ("wanted", "copies_only", "missions", "visits"),
+    [
+        (21, False, 1_000_000, 4_200),
+        (5, True, 1_000_000, 2_000),
+        (1_001, False, 1_000_000, 20_000),
+        (1_001, True, 100_000, 20_000),
+        (1_001, True, 500_000, 100_000),
+        (1_001, True, 1_000_000, 200_000),
+        (1_001, True, 5_000_000, 200_000),
+        (400, True, 5_000_000, 80_000),
+    ],
+)
+def test_the_soonest_budget(monkeypatch, wanted, copies_only, missions, visits):
+    monkeypatch.setattr(search, "_tenant_missions", lambda: float(missions))
+
+    assert search._soonest_visits(wanted=wanted, copies_only=copies_only) == visits
+
+
 # --- The result window ---------------------------------------------------------------------------
 
 
