@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -766,6 +767,20 @@ def _plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return nodes
 
 
+def _walked_slot_filters(page_ids: RawSQL) -> list[str]:
+    """The conditions tested on the walked slots (`w`) in the plan of a walk's statement, one
+    per plan node that reads them (the planner told to avoid scanning tables)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + page_ids.sql, page_ids.params)
+        (plan,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return [
+        node.get("Filter", "") for node in _plan_nodes(plan[0]["Plan"]) if node.get("Alias") == "w"
+    ]
+
+
 @pytest.mark.parametrize("budgeted", [True, False])
 @pytest.mark.parametrize(
     "shape", [{"causes": ("b-food",)}, {"causes": ("b-food",), "skills": ("b-cook",)}]
@@ -777,16 +792,8 @@ def test_a_soonest_walk_tests_the_causes_and_skills_on_the_slots(world, shape, b
     SkillFactory(slug="b-cook")
     base = search._search_candidates(MissionSearchFilters(**shape))
     page_ids = search._soonest_page_ids(base, budgeted=budgeted, offset=0, limit=3)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN (FORMAT JSON) " + page_ids.sql, page_ids.params)
-        (plan,) = cursor.fetchone()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
 
-    on_walked_slots = [
-        node.get("Filter", "") for node in _plan_nodes(plan[0]["Plan"]) if node.get("Alias") == "w"
-    ]
+    on_walked_slots = _walked_slot_filters(page_ids)
     tested = [f for f in on_walked_slots if "cause_ids &&" in f]
     assert tested, on_walked_slots
     if "skills" in shape:
@@ -810,16 +817,8 @@ def test_a_soonest_walk_tests_the_flags_on_the_slots(world, shape):
     page_ids = search._soonest_page_ids(
         base, budgeted=search._walk_has_a_budget(filters), offset=0, limit=3
     )
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN (FORMAT JSON) " + page_ids.sql, page_ids.params)
-        (plan,) = cursor.fetchone()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
 
-    on_walked_slots = " ".join(
-        node.get("Filter", "") for node in _plan_nodes(plan[0]["Plan"]) if node.get("Alias") == "w"
-    )
+    on_walked_slots = " ".join(_walked_slot_filters(page_ids))
     flags = {"remote", "step_free", "open_to_minors", "beginner_friendly"} & set(shape)
     for flag in flags:
         assert f"is_{flag}" in on_walked_slots, on_walked_slots
