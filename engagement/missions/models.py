@@ -263,14 +263,8 @@ class MissionWord(models.Model):
 
 # The columns a slot copies from its mission, same names on both: what a soonest walk tests on
 # the slots it reads (engagement.missions.search._soonest_page_ids).
-SLOT_MISSION_COPIES = (
-    "cause_ids",
-    "skill_ids",
-    "is_remote",
-    "is_step_free",
-    "is_open_to_minors",
-    "is_beginner_friendly",
-)
+SLOT_MISSION_FLAGS = ("is_remote", "is_step_free", "is_open_to_minors", "is_beginner_friendly")
+SLOT_MISSION_COPIES = ("cause_ids", "skill_ids", *SLOT_MISSION_FLAGS)
 
 
 class Slot(models.Model):

@@ -38,7 +38,7 @@ from engagement.access import require_moderator
 from engagement.errors import EngagementError, EngagementErrorCode
 from engagement.limits import SLOT_HORIZON
 from engagement.missions.geo import CAUSE_CELL_KEY_SQL
-from engagement.missions.models import SLOT_MISSION_COPIES, Mission, Slot
+from engagement.missions.models import SLOT_MISSION_COPIES, SLOT_MISSION_FLAGS, Mission, Slot
 from engagement.missions.text_search import mission_search_vector_refresh
 from engagement.notifications import (
     Event,
@@ -239,8 +239,6 @@ AND ({slot_columns}) IS DISTINCT FROM ({mission_columns})
     slot_columns=", ".join(f"s.{column}" for column in SLOT_MISSION_COPIES),
     mission_columns=", ".join(f"m.{column}" for column in SLOT_MISSION_COPIES),
 )
-# A mission's fields its slots copy besides the causes and skills: a change rewrites the copies.
-SLOT_COPIED_FIELDS = frozenset(SLOT_MISSION_COPIES) - {"cause_ids", "skill_ids"}
 
 
 def mission_search_columns_refresh(*, mission_ids: Iterable[int]) -> None:
@@ -389,7 +387,7 @@ def mission_update(*, mission: Mission, actor: User, **fields: Unpack[MissionCha
         if (
             cause_ids is not None
             or skill_ids is not None
-            or ({"location"} | SLOT_COPIED_FIELDS) & set(changed)
+            or {"location", *SLOT_MISSION_FLAGS} & set(changed)
         ):
             # The causes' and skills' ids follow them, the causes' cells the causes and the
             # point (an address alone moves none), the slots' copies the causes, skills and
