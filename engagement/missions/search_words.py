@@ -19,7 +19,8 @@ best first, so the page is found by the threshold algorithm (Fagin, Lotem and Na
    for WALK_ROUNDS rounds;
 4. if the rounds were not enough (a word's best missions are not the query's: "refugies" gives
    'refug' | 'refugi', and 'refug' alone ranks the refuges first), every mission with one of the
-   words is summed from the index and the best sums are tested against the filters in order.
+   words is summed from the index (each word's missions joined to the next word's by mission) and
+   the best sums are tested against the filters in order.
 
 A page deeper than WALK_MAX rows is left to the caller, which ranks every match as before.
 
@@ -51,7 +52,8 @@ WALK_ROUNDS = 2
 THRESHOLD_MAX_WANTED = 4 * WALK_FIRST
 # From the sums, the best SUMS_READ_PER_ROW missions per row wanted are sorted first (top-N);
 # all of them only if the filters leave too few (at 1,000,000 missions, "refugies": 106,038
-# missions summed, 74 ms with the top-N sort against 144 with a full one).
+# missions summed, 74 ms with the top-N sort against 144 with a full one, when the sums were a
+# GROUP BY; docs/benchmarks.md).
 SUMS_READ_PER_ROW = 8
 # The deepest page read this way (offset + rows + 1); beyond, every match is ranked.
 WALK_MAX = 4_096
@@ -181,23 +183,44 @@ def _walked(best: list[tuple[float, int]], *, complete: bool, matches: int | Non
     )
 
 
+def _sums_sql(lexemes: list[str]) -> tuple[str, list[Any]]:
+    """Every mission with one of the words and its sum of their ranks ("mission_id", "total"),
+    from the index alone (index-only: lexeme, rank, mission): the first word's missions, each
+    next word's joined to them by mission (FULL JOIN: a mission may have any of the words).
+
+    Not a GROUP BY over all the words' rows: at 1,000,000 missions the hash aggregate of
+    "refugies" (159,123 rows, 106,038 missions) took 50 ms, its two hash joins 20; one word is
+    its index read in order (13 ms → 0.1 for a page of "jardin"). The sum of a mission's ranks
+    is the same either way: one row per mission and word (the primary key), and sums of a few
+    float4 ranks are exact in float8 whatever their order."""
+    word = 'SELECT "mission_id", "rank" FROM "engagement_missionword" WHERE "lexeme" = %s'
+    sql = 'SELECT "mission_id", "rank" AS "total" FROM "engagement_missionword" WHERE "lexeme" = %s'
+    for _ in lexemes[1:]:
+        sql = (
+            'SELECT coalesce("sums"."mission_id", "word"."mission_id") AS "mission_id", '  # noqa: S608
+            'coalesce("sums"."total", 0) + coalesce("word"."rank", 0) AS "total" '
+            f'FROM ({sql}) AS "sums" FULL JOIN ({word}) AS "word" '
+            'ON "word"."mission_id" = "sums"."mission_id"'
+        )
+    return sql, list(lexemes)
+
+
 def _summed_sql(
     lexemes: list[str], where: str, where_params: tuple[Any, ...], wanted: int, best: int | None
 ) -> tuple[str, list[Any]]:
-    """Every mission with one of the words and its sum of their ranks, from the index alone
-    (index-only: lexeme, rank, mission); the `best` of them (all if None: a full sort instead of
-    a top-N one), best first; then the missions in that order, each tested against the other
-    filters, until `wanted` pass (a nested loop under the limit, the sort being the subquery's
-    order)."""
+    """Every mission with one of the words and its sum of their ranks (_sums_sql); the `best` of
+    them (all if None: a full sort instead of a top-N one), best first; then the missions in
+    that order, each tested against the other filters, until `wanted` pass (a nested loop under
+    the limit, the sort being the subquery's order)."""
+    sums, sums_params = _sums_sql(lexemes)
     sql = (
         'SELECT "summed"."mission_id", "summed"."total" FROM ('  # noqa: S608
-        'SELECT "word"."mission_id", sum("word"."rank") AS "total" '
-        'FROM "engagement_missionword" AS "word" WHERE "word"."lexeme" = ANY(%s) '
-        'GROUP BY "word"."mission_id" ORDER BY "total" DESC, "word"."mission_id" ASC '
+        f'SELECT "sums"."mission_id", "sums"."total" FROM ({sums}) AS "sums" '
+        'ORDER BY "sums"."total" DESC, "sums"."mission_id" ASC '
         f'LIMIT %s) AS "summed" JOIN {_MISSION} ON {_MISSION}."id" = "summed"."mission_id" '
         f'WHERE {where} ORDER BY "summed"."total" DESC, "summed"."mission_id" ASC LIMIT %s'
     )
-    return sql, [lexemes, best, *where_params, wanted]
+    return sql, [*sums_params, best, *where_params, wanted]
 
 
 def _summed(

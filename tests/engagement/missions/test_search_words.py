@@ -140,6 +140,40 @@ def test_the_query_s_rank_is_the_sum_of_its_words_ranks_over_their_number(refuge
         assert summed == pytest.approx(rank, rel=1e-6), mission_id
 
 
+@pytest.mark.parametrize(
+    ("lexemes", "later_only"),
+    [
+        (["refug"], False),
+        # the refuges hold the first word alone; every "réfugiés" holds both
+        (["refug", "refugi"], False),
+        # the refuges hold the second word alone
+        (["refugi", "refug"], True),
+        (["chat", "refug", "refugi"], True),
+    ],
+)
+def test_the_sums_give_every_mission_with_a_word_its_sum_of_their_ranks(
+    refuges, lexemes, later_only
+):
+    """_sums_sql joins each word's missions to the previous words' (FULL JOIN): a mission
+    holding only the first word, or only later ones, keeps its sum. Compared with the plain
+    GROUP BY over the words' rows, mission for mission and value for value."""
+    sql, params = search_words._sums_sql(lexemes)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        summed = sorted(cursor.fetchall())
+        cursor.execute(
+            "SELECT mission_id, sum(rank) FROM engagement_missionword "
+            "WHERE lexeme = ANY(%s) GROUP BY mission_id",
+            [lexemes],
+        )
+        expected = sorted(cursor.fetchall())
+
+    assert len(summed) >= 11
+    assert summed == expected
+    first = set(MissionWord.objects.filter(lexeme=lexemes[0]).values_list("mission", flat=True))
+    assert bool({mission_id for mission_id, _ in summed} - first) is later_only
+
+
 def test_a_mission_s_words_are_its_vector_s_lexemes_each_with_its_rank_alone(in_paris):
     mission = MissionFactory(title="Jardin partagé", summary="Arroser le jardin")
     with connection.cursor() as cursor:
