@@ -193,12 +193,14 @@ def _sums_sql(lexemes: list[str]) -> tuple[str, list[Any]]:
     its index read in order (13 ms → 0.1 for a page of "jardin"). The sum of a mission's ranks
     is the same either way: one row per mission and word (the primary key), and sums of a few
     float4 ranks are exact in float8 whatever their order."""
-    word = 'SELECT "mission_id", "rank" FROM "engagement_missionword" WHERE "lexeme" = %s'
-    sql = 'SELECT "mission_id", "rank" AS "total" FROM "engagement_missionword" WHERE "lexeme" = %s'
+    word = (
+        'SELECT "mission_id", "rank" AS "total" FROM "engagement_missionword" WHERE "lexeme" = %s'
+    )
+    sql = word
     for _ in lexemes[1:]:
         sql = (
             'SELECT coalesce("sums"."mission_id", "word"."mission_id") AS "mission_id", '  # noqa: S608
-            'coalesce("sums"."total", 0) + coalesce("word"."rank", 0) AS "total" '
+            'coalesce("sums"."total", 0) + coalesce("word"."total", 0) AS "total" '
             f'FROM ({sql}) AS "sums" FULL JOIN ({word}) AS "word" '
             'ON "word"."mission_id" = "sums"."mission_id"'
         )
