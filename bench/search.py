@@ -400,7 +400,7 @@ def _text_dates_query(rng: random.Random, today: date) -> dict[str, Any]:
 
 
 def _text_cause_query(rng: random.Random, today: date) -> dict[str, Any]:
-    return {"q": rng.choice(QUERY_WORDS), "cause": rng.choice(QUERY_CAUSES)}
+    return {**_text_query(rng, today), "cause": rng.choice(QUERY_CAUSES)}
 
 
 def _bbox_cause_query(rng: random.Random, today: date) -> dict[str, Any]:
