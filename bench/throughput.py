@@ -285,19 +285,25 @@ def _load_missions(count: int, rng: random.Random) -> None:
         cursor.execute("ANALYZE")
 
 
+def _volunteer(slug: str, index: int) -> Any:
+    """The bench's volunteer number `index` of this tenant (current schema), terms accepted."""
+    from accounts.models import User
+    from tenants.legal.services import terms_accept_current
+
+    user, _ = User.objects.get_or_create(email=f"volunteer{index}@{slug}.example.org")
+    terms_accept_current(user=user)
+    return user
+
+
 def _volunteer_cookies(slug: str, users: int) -> list[str]:
     """One signed-in volunteer per simulated user in this tenant: their session cookies."""
     from django.conf import settings
     from django.test import Client, override_settings
 
-    from accounts.models import User
-    from tenants.legal.services import terms_accept_current
-
     cookies = []
     with override_settings(SECRET_KEY=SECRET_KEY):
         for index in range(users):
-            user, _ = User.objects.get_or_create(email=f"volunteer{index}@{slug}.example.org")
-            terms_accept_current(user=user)
+            user = _volunteer(slug, index)
             client = Client(HTTP_HOST=f"{slug}.{BENCH_BASE_DOMAIN}")
             client.force_login(user)
             cookies.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
@@ -847,7 +853,6 @@ def _profile() -> None:
     from django.test import Client, override_settings
     from django_tenants.utils import tenant_context
 
-    from accounts.models import User
     from tenants.models import Tenant
 
     tenant = Tenant.objects.filter(slug__startswith="city").order_by("slug").first()
@@ -855,7 +860,8 @@ def _profile() -> None:
     anonymous = Client(HTTP_HOST=tenant.primary_host)
     member = Client(HTTP_HOST=tenant.primary_host)
     with tenant_context(tenant):
-        member.force_login(User.objects.get(email=f"volunteer0@{tenant.slug}.example.org"))
+        # A fresh database has no volunteer yet: the load's own are made when it starts.
+        member.force_login(_volunteer(tenant.slug, 0))
     mission = f"/missions/{JOIN_MISSIONS + 2}/"
     search = "/api/v1/missions/?lat=48.85&lng=2.35&radius_km=10"
     cases: list[tuple[str, Client, Callable[[int], str]]] = [
