@@ -515,11 +515,14 @@ def _search_candidates(
     walked: bool = False,
     counted: bool = True,
     words_tested: bool = True,
+    taxonomy_ids: tuple[list[int] | None, list[int] | None] | None = None,
 ) -> _SearchBase:
     """Published missions matching every filter, with the parts the page plans need. `walked`:
     the page is found by a walk and the candidates are only counted (up to the cap); not
     `counted`: nor are they counted (the map's pins); not `words_tested`: every filter but the
-    words (the words' walk reads missions that have them, search_words)."""
+    words (the words' walk reads missions that have them, search_words). `taxonomy_ids`: the
+    causes' and skills' ids, when a caller building the candidates twice has looked them up
+    (_taxonomy_ids)."""
     if filters.radius_km is not None and not filters.has_point:
         raise ValueError("radius_km needs lat and lng")
     if filters.effective_sort == "distance" and not filters.has_point:
@@ -530,7 +533,9 @@ def _search_candidates(
     # Collected then applied in one filter(): every filter() clones the whole query.
     conditions: list[Q | Expression] = [Q(status=Mission.Status.PUBLISHED)]
     point = filters.point
-    cause_ids, skill_ids = _taxonomy_ids(filters.causes, filters.skills)
+    cause_ids, skill_ids = (
+        taxonomy_ids if taxonomy_ids is not None else _taxonomy_ids(filters.causes, filters.skills)
+    )
     around: tuple[float, float, float, float] | None = None
     if point is not None and filters.radius_km is not None:
         around = radius_box(*point, filters.radius_km)
@@ -1562,11 +1567,15 @@ def _words_page_rows(
     lexemes = query_lexemes(filters.q)
     if not lexemes:
         return None
-    where, where_params = _search_candidates(filters, words_tested=False).missions_where
+    # The causes' and skills' ids, looked up once for both sets of candidates.
+    taxonomy_ids = _taxonomy_ids(filters.causes, filters.skills)
+    where, where_params = _search_candidates(
+        filters, words_tested=False, taxonomy_ids=taxonomy_ids
+    ).missions_where
     walk = words_walk(lexemes, where, where_params, wanted=offset + limit + 1)
     if walk is None:
         return None
-    base = _search_candidates(filters)
+    base = _search_candidates(filters, taxonomy_ids=taxonomy_ids)
     if walk.complete:
         assert walk.matches is not None
         total_sql, total_params = "%s", (walk.matches,)

@@ -297,6 +297,24 @@ def test_a_page_by_words_takes_three_statements(refuges, monkeypatch):
     assert "engagement_missionword" in again.captured_queries[0]["sql"]
 
 
+def test_a_page_by_words_with_a_cause_looks_the_cause_up_once(refuges, monkeypatch):
+    """The walk's filters and the page's are built from one lookup of the cause's id: the
+    lookup, the walk, the page's rows (the lexemes kept by the process)."""
+    _use_walk("one round", monkeypatch)
+    filters = MissionSearchFilters(q="réfugiés", causes=("w-shelter",))
+    search._tenant_has_many_missions()
+    mission_search_page(filters=filters, offset=0, limit=2)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = mission_search_page(filters=filters, offset=0, limit=2)
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert sum("engagement_cause" in sql and "slug = ANY" in sql for sql in statements) == 1
+    assert len(statements) == 3
+    assert "engagement_missionword" in statements[1]
+    assert ids(page.results) == ids(mission_search(filters=filters))[:2]
+
+
 def test_beyond_the_cap_the_total_says_more_unless_every_match_was_read(refuges, monkeypatch):
     monkeypatch.setattr(search, "SEARCH_EXACT_TOTAL_LIMIT", 3)
     filters = MissionSearchFilters(q="réfugiés")
