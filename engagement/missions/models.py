@@ -149,6 +149,17 @@ class Mission(models.Model):
                 condition=Q(status="published"),
                 name="mission_published_skills",
             ),
+            # Words with a cause or a skill: their missions found from one index scan. At
+            # 1,000,000 missions the words' index alone found 47,924 missions for "cafe" and the
+            # count read 7,007 of them to find 1,001 of a cause (31 ms; 12 from this index); a
+            # page of "refugies" with a cause, whose best missions seldom have it, ranks its
+            # 13,770 matches from here in 42 ms, where the words' sums took 119
+            # (engagement.missions.search_words; docs/benchmarks.md, "Words with a cause").
+            GinIndex(
+                fields=["search_vector", "cause_ids", "skill_ids"],
+                condition=Q(status="published"),
+                name="mission_published_search_taxa",
+            ),
             # A cause and a skill together (1 % of the missions in the benches): found from one
             # index scan instead of one of them and a test of the other on each of its rows
             # (docs/benchmarks.md, "A cause and a skill").

@@ -1572,7 +1572,13 @@ def _words_page_rows(
     where, where_params = _search_candidates(
         filters, words_tested=False, taxonomy_ids=taxonomy_ids
     ).missions_where
-    walk = words_walk(lexemes, where, where_params, wanted=offset + limit + 1)
+    walk = words_walk(
+        lexemes,
+        where,
+        where_params,
+        wanted=offset + limit + 1,
+        by_taxa=taxonomy_ids != (None, None),
+    )
     if walk is None:
         return None
     base = _search_candidates(filters, taxonomy_ids=taxonomy_ids)

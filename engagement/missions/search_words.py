@@ -22,7 +22,12 @@ best first, so the page is found by the threshold algorithm (Fagin, Lotem and Na
    words is summed from the index (each word's missions joined to the next word's by mission) and
    the best sums are tested against the filters in order.
 
-A page deeper than WALK_MAX rows is left to the caller, which ranks every match as before.
+A page deeper than WALK_MAX rows is left to the caller, which ranks every match as before. So
+is a search with a cause or a skill that the first round cannot settle: its matches are found
+from one index of the words, causes and skills (mission_published_search_taxa), and ranking them
+all is faster than more rounds and the sums, whose best missions the cause or skill mostly
+rejects (at 1,000,000 missions, "refugies" with a cause: 42 ms ranked against 119 walked and
+summed; docs/benchmarks.md, "Words with a cause").
 
 Sums of a few ranks (float4 values) are exact in float8, so the comparisons are exact. The order
 is the sum's, best first, then the id: PostgreSQL's ts_rank of the whole query, up to its float4
@@ -148,12 +153,12 @@ def _walk_sql(
 
 
 def _threshold_walk(
-    lexemes: list[str], where: str, where_params: tuple[Any, ...], *, wanted: int
+    lexemes: list[str], where: str, where_params: tuple[Any, ...], *, wanted: int, rounds: int
 ) -> WordsWalk | None:
-    """The threshold algorithm (module docstring), in up to WALK_ROUNDS rounds; None when it
+    """The threshold algorithm (module docstring), in up to `rounds` rounds; None when it
     could not be sure of the first `wanted` missions."""
     k = max(WALK_FIRST, wanted)
-    for _round in range(WALK_ROUNDS):
+    for _round in range(rounds):
         sql, params = _walk_sql(lexemes, where, where_params, k)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -247,16 +252,23 @@ def _summed(
 
 
 def words_walk(
-    lexemes: list[str], where: str, where_params: tuple[Any, ...], *, wanted: int
+    lexemes: list[str],
+    where: str,
+    where_params: tuple[Any, ...],
+    *,
+    wanted: int,
+    by_taxa: bool = False,
 ) -> WordsWalk | None:
     """The first `wanted` missions passing `where` by relevance to `lexemes` (a query of these
     lexemes joined by OR): by the threshold algorithm when it is sure of them within its rounds,
     else from every mission's sum of ranks read from the index (module docstring). None for a
-    page beyond WALK_MAX rows (the caller ranks every match then)."""
-    if wanted > WALK_MAX:
+    page beyond WALK_MAX rows (the caller ranks every match then). `by_taxa`: `where` asks for
+    a cause or a skill, and the caller ranks every match when one round is not enough."""
+    if wanted > WALK_MAX or (by_taxa and wanted > THRESHOLD_MAX_WANTED):
         return None
     if wanted <= THRESHOLD_MAX_WANTED:
-        walked = _threshold_walk(lexemes, where, where_params, wanted=wanted)
-        if walked is not None:
+        rounds = 1 if by_taxa else WALK_ROUNDS
+        walked = _threshold_walk(lexemes, where, where_params, wanted=wanted, rounds=rounds)
+        if walked is not None or by_taxa:
             return walked
     return _summed(lexemes, where, where_params, wanted=wanted)

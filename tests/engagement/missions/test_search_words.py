@@ -1,8 +1,9 @@
 """Words by relevance in a tenant with many missions: the page is read from each word's missions
 best first (MissionWord, engagement.missions.search_words) instead of ranking every match. Every
 page must give mission_search's rows (the reference order: ts_rank first, ties by id), whichever
-way the walk ends: sure of the page after its first round, after more rounds, or from every
-mission's sum of ranks; and the words must follow the missions' vectors."""
+way the walk ends: sure of the page after its first round, after more rounds, from every
+mission's sum of ranks, or, with a cause or a skill, by ranking every match after one round; and
+the words must follow the missions' vectors."""
 
 from __future__ import annotations
 
@@ -412,6 +413,45 @@ def test_how_a_short_walk_ends(refuges, monkeypatch, text, ends):
 
     assert ids(page.results) == ids(mission_search(filters=filters))[:2]
     assert ("sums" if summed else "threshold") == ends
+
+
+@pytest.mark.parametrize(
+    ("asked", "ends"),
+    [
+        # Without a cause, a round that cannot settle the page leads to the sums.
+        ({}, "sums"),
+        # With a cause (or a skill), to ranking every match of the words and the cause, found
+        # from their joint index (mission_published_search_taxa): no second round, no sums.
+        ({"causes": ("w-shelter",)}, "ranked"),
+    ],
+)
+def test_with_a_cause_a_round_that_cannot_settle_the_page_ranks_every_match(
+    refuges, monkeypatch, asked, ends
+):
+    # Rounds of one mission per word (x4 each), three allowed.
+    _use_walk("short rounds", monkeypatch)
+    monkeypatch.setattr(search_words, "WALK_ROUNDS", 1 if ends == "sums" else 3)
+    summed: list[int] = []
+    original = search_words._summed_sql
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        summed.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(search_words, "_summed_sql", counted)
+    filters = MissionSearchFilters(q="réfugiés", **asked)
+    expected = ids(mission_search(filters=filters))
+
+    with CaptureQueriesContext(connection) as captured:
+        page = mission_search_page(filters=filters, offset=0, limit=1)
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    rounds = [sql for sql in statements if sql.startswith('WITH "w0"')]
+    ranked = [sql for sql in statements if "ts_rank" in sql]
+    assert ids(page.results) == expected[:1]
+    assert len(rounds) == 1
+    assert bool(summed) == (ends == "sums")
+    assert bool(ranked) == (ends == "ranked")
 
 
 def test_a_page_deeper_than_the_walk_s_limit_ranks_every_match(refuges, monkeypatch):
