@@ -387,6 +387,19 @@ def test_a_tie_with_the_threshold_is_settled_by_the_ids_not_read(in_paris, monke
     assert walked.ids == expected[:2]
 
 
+def _count_sums(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time the walk builds a statement of the sums."""
+    summed: list[int] = []
+    original = search_words._summed_sql
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        summed.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(search_words, "_summed_sql", counted)
+    return summed
+
+
 @pytest.mark.parametrize(
     ("text", "ends"),
     [
@@ -399,14 +412,7 @@ def test_a_tie_with_the_threshold_is_settled_by_the_ids_not_read(in_paris, monke
 )
 def test_how_a_short_walk_ends(refuges, monkeypatch, text, ends):
     _use_walk("one short round", monkeypatch)
-    summed: list[int] = []
-    original = search_words._summed_sql
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        summed.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(search_words, "_summed_sql", counted)
+    summed = _count_sums(monkeypatch)
     filters = MissionSearchFilters(q=text)
 
     page = mission_search_page(filters=filters, offset=0, limit=2)
@@ -431,14 +437,7 @@ def test_with_a_cause_a_round_that_cannot_settle_the_page_ranks_every_match(
     # Rounds of one mission per word (x4 each), three allowed.
     _use_walk("short rounds", monkeypatch)
     monkeypatch.setattr(search_words, "WALK_ROUNDS", 1 if ends == "sums" else 3)
-    summed: list[int] = []
-    original = search_words._summed_sql
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        summed.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(search_words, "_summed_sql", counted)
+    summed = _count_sums(monkeypatch)
     filters = MissionSearchFilters(q="réfugiés", **asked)
     expected = ids(mission_search(filters=filters))
 
