@@ -391,9 +391,11 @@ def joinable_condition(*, now: datetime) -> Q:
     return Q(has_open_ongoing_slot=True) | Q(last_open_slot_start__gt=now)
 
 
-def _taxonomy_ids(
-    causes: Sequence[str], skills: Sequence[str]
-) -> tuple[list[int] | None, list[int] | None]:
+# The ids of the causes and of the skills a search asks for, None for a kind it does not.
+_TaxonomyIds = tuple[list[int] | None, list[int] | None]
+
+
+def _taxonomy_ids(causes: Sequence[str], skills: Sequence[str]) -> _TaxonomyIds:
     """The ids of the causes and of the skills `causes` and `skills` (slugs), None for a kind
     not asked for; one small query when any is. The statement then holds the ids themselves:
     PostgreSQL estimates from the columns' statistics how many missions have them. With the ids
@@ -515,14 +517,14 @@ def _search_candidates(
     walked: bool = False,
     counted: bool = True,
     words_tested: bool = True,
-    taxonomy_ids: tuple[list[int] | None, list[int] | None] | None = None,
+    taxonomy_ids: _TaxonomyIds | None = None,
 ) -> _SearchBase:
     """Published missions matching every filter, with the parts the page plans need. `walked`:
     the page is found by a walk and the candidates are only counted (up to the cap); not
     `counted`: nor are they counted (the map's pins); not `words_tested`: every filter but the
     words (the words' walk reads missions that have them, search_words). `taxonomy_ids`: the
-    causes' and skills' ids, when a caller building the candidates twice has looked them up
-    (_taxonomy_ids)."""
+    causes' and skills' ids, when the caller has looked them up (_taxonomy_ids: once per
+    page, whatever way the page is found)."""
     if filters.radius_km is not None and not filters.has_point:
         raise ValueError("radius_km needs lat and lng")
     if filters.effective_sort == "distance" and not filters.has_point:
@@ -638,11 +640,14 @@ def mission_search(*, filters: MissionSearchFilters) -> QuerySet[Mission]:
 
 
 def _search_ordered(
-    filters: MissionSearchFilters, *, walked: bool = False
+    filters: MissionSearchFilters,
+    *,
+    walked: bool = False,
+    taxonomy_ids: _TaxonomyIds | None = None,
 ) -> tuple[QuerySet[Mission], list[OrderBy], _SearchBase]:
     """mission_search, its ORDER BY expressions (the same `now`, so the same SQL) and its
     candidates."""
-    base = _search_candidates(filters, walked=walked)
+    base = _search_candidates(filters, walked=walked, taxonomy_ids=taxonomy_ids)
     missions, slot_match = base.missions, base.slot_match
     point = filters.point
     distance_km: Expression
@@ -1461,9 +1466,15 @@ def _window_page_rows(
     result_format: ResultJsonFormat | None,
 ) -> _PageRows:
     """_search_page_rows for a page within the window."""
+    # Looked up once for every set of candidates the page builds.
+    taxonomy_ids = _taxonomy_ids(filters.causes, filters.skills)
     if _walks_words(filters):
         by_words = _words_page_rows(
-            filters, offset=offset, limit=limit, result_format=result_format
+            filters,
+            offset=offset,
+            limit=limit,
+            result_format=result_format,
+            taxonomy_ids=taxonomy_ids,
         )
         if by_words is not None:
             return by_words
@@ -1478,7 +1489,7 @@ def _window_page_rows(
     point = filters.point
     walked = walks_slots or nearest_first or walks_newest
     if walked:
-        base = _search_candidates(filters, walked=place_walked)
+        base = _search_candidates(filters, walked=place_walked, taxonomy_ids=taxonomy_ids)
         if walks_newest:
             page_ids = _newest_page_ids(base, offset=offset, limit=limit + 1)
         elif walks_slots:
@@ -1515,7 +1526,13 @@ def _window_page_rows(
             newest=walks_newest,
         )
     else:
-        page = _sorted_page_rows(filters, offset=offset, limit=limit, result_format=result_format)
+        page = _sorted_page_rows(
+            filters,
+            offset=offset,
+            limit=limit,
+            result_format=result_format,
+            taxonomy_ids=taxonomy_ids,
+        )
     if page:
         total = page[0][-1]
         # A walked page's total was counted up to the cap; a sorted page's is exact.
@@ -1528,7 +1545,9 @@ def _window_page_rows(
         )
     if offset == 0:
         return _PageRows(rows=[], total=0, total_is_exact=True, has_next=False)
-    total = _capped_count(_search_candidates(filters, walked=place_walked))
+    total = _capped_count(
+        _search_candidates(filters, walked=place_walked, taxonomy_ids=taxonomy_ids)
+    )
     return _PageRows(
         rows=[],
         total=min(total, SEARCH_EXACT_TOTAL_LIMIT),
@@ -1557,6 +1576,7 @@ def _words_page_rows(
     offset: int,
     limit: int,
     result_format: ResultJsonFormat | None,
+    taxonomy_ids: _TaxonomyIds,
 ) -> _PageRows | None:
     """A page by relevance found by walking each word's missions best first (search_words), in
     a tenant with many missions; None when the query is not words joined by OR, or the walk
@@ -1567,8 +1587,6 @@ def _words_page_rows(
     lexemes = query_lexemes(filters.q)
     if not lexemes:
         return None
-    # The causes' and skills' ids, looked up once for both sets of candidates.
-    taxonomy_ids = _taxonomy_ids(filters.causes, filters.skills)
     where, where_params = _search_candidates(
         filters, words_tested=False, taxonomy_ids=taxonomy_ids
     ).missions_where
@@ -1759,6 +1777,7 @@ def _sorted_page_rows(
     offset: int,
     limit: int,
     result_format: ResultJsonFormat | None = None,
+    taxonomy_ids: _TaxonomyIds | None = None,
 ) -> list[tuple[Any, ...]]:
     """The rows of a page found by sorting every candidate (a place or words in a smaller
     tenant, or sorted by relevance or newest), with the exact total. Nearest or soonest first
@@ -1767,7 +1786,7 @@ def _sorted_page_rows(
     sort = filters.effective_sort
     if sort in ("distance", "soonest"):
         return _page_rows_sql(
-            _search_candidates(filters),
+            _search_candidates(filters, taxonomy_ids=taxonomy_ids),
             nearest_to=filters.point if sort == "distance" else None,
             distance_from=filters.point,
             page_ids=None,
@@ -1776,8 +1795,14 @@ def _sorted_page_rows(
             result_format=result_format,
         )
     if sort == "relevance":
-        return _ranked_page_rows(filters, offset=offset, limit=limit, result_format=result_format)
-    missions, order, base = _search_ordered(filters)
+        return _ranked_page_rows(
+            filters,
+            offset=offset,
+            limit=limit,
+            result_format=result_format,
+            taxonomy_ids=taxonomy_ids,
+        )
+    missions, order, base = _search_ordered(filters, taxonomy_ids=taxonomy_ids)
     columns: tuple[str, ...]
     if result_format is None:
         geometry = location_as_geometry()
@@ -1809,6 +1834,7 @@ def _ranked_page_rows(
     offset: int,
     limit: int,
     result_format: ResultJsonFormat | None,
+    taxonomy_ids: _TaxonomyIds | None = None,
 ) -> list[tuple[Any, ...]]:
     """One page of the best matches of the words first (rows offset to offset + limit + 1) and
     the exact total, in one statement: every match is read once for its id and rank (the
@@ -1825,7 +1851,7 @@ def _ranked_page_rows(
     NARROW_WALK_FROM_MISSIONS missions or more, but PostgreSQL plans it without them (gathering
     every match's row costs it more than the scan they share), and at 1,000,000 missions one
     backend ranks as fast as three did when whole rows were sorted (docs/benchmarks.md)."""
-    base = _search_candidates(filters)
+    base = _search_candidates(filters, taxonomy_ids=taxonomy_ids)
     assert filters.q  # the relevance order needs words (checked by _search_candidates)
     rank = SearchRank(F("search_vector"), search_query(filters.q))
     ranked, ranked_params = _sql(base.missions.order_by().annotate(rank=rank).values("pk", "rank"))

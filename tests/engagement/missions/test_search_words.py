@@ -451,6 +451,8 @@ def test_with_a_cause_a_round_that_cannot_settle_the_page_ranks_every_match(
     assert len(rounds) == 1
     assert bool(summed) == (ends == "sums")
     assert bool(ranked) == (ends == "ranked")
+    # The cause's id, looked up once for the round and the ranked page.
+    assert sum("slug = ANY" in sql for sql in statements) == (1 if asked else 0)
 
 
 def test_a_page_deeper_than_the_walk_s_limit_ranks_every_match(refuges, monkeypatch):
