@@ -403,6 +403,14 @@ def _text_cause_query(rng: random.Random, today: date) -> dict[str, Any]:
     return {**_text_query(rng, today), "cause": rng.choice(QUERY_CAUSES)}
 
 
+def _text_skill_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {**_text_query(rng, today), "skill": rng.choice(QUERY_SKILLS)}
+
+
+def _text_remote_query(rng: random.Random, today: date) -> dict[str, Any]:
+    return {**_text_query(rng, today), "remote": "true"}
+
+
 def _bbox_cause_query(rng: random.Random, today: date) -> dict[str, Any]:
     return {**_bbox_query(rng, today), "cause": rng.choice(QUERY_CAUSES)}
 
@@ -487,9 +495,14 @@ QUERIES: dict[str, tuple[str, Callable[[random.Random, date], dict[str, Any]]]] 
     "cause + dates": ("/api/v1/missions/", _cause_dates_query),
     "point + cause": ("/api/v1/missions/", _point_cause_query),
     "text + dates": ("/api/v1/missions/", _text_dates_query),
-    # Words and a cause: at 1,000,000 missions few of a word's best missions may have the
-    # cause, and the total is counted from the cause's bitmap (docs/benchmarks.md).
+    # Words and a cause or a skill: at 1,000,000 missions few of a word's best missions may
+    # have it; both are found from one index of words, causes and skills, and ranked in full
+    # when the walk's one round cannot settle the page (docs/benchmarks.md, "Words with a
+    # cause").
     "text + cause": ("/api/v1/missions/", _text_cause_query),
+    "text + skill": ("/api/v1/missions/", _text_skill_query),
+    # Words and remote missions (~5 %): no joint index; the walk, then the sums.
+    "text + remote": ("/api/v1/missions/", _text_remote_query),
     # A map viewport with a cause chosen (the home page's map after a cause filter).
     "bbox + cause": ("/api/v1/missions/", _bbox_cause_query),
     "map pins, bbox + cause": ("/api/v1/missions/map/", _bbox_cause_query),
