@@ -698,18 +698,17 @@ GIN_TAXONOMY_INDEXES = (
     "mission_published_causes",
     "mission_published_skills",
     "mission_published_cause_skill",
+    "mission_published_search_taxa",
 )
 
 
-def test_a_cause_and_a_skill_are_counted_from_one_index(in_paris):
-    """The capped count of a search by a cause and a skill is found from
-    mission_published_cause_skill, both as its index conditions, among 3,000 missions where
-    each alone is common (1 in 4 and 1 in 6) and both together rare (1 in 12). The planner is
-    told to avoid scanning the table where it can."""
-    cause, other_cause = CauseFactory(), CauseFactory()
-    skill, other_skill = SkillFactory(), SkillFactory()
-    mission = MissionFactory(causes=[cause], skills=[skill])
-    SlotFactory(mission=mission, starts_at=None, ends_at=None)
+def _copies_with_causes_and_skills(
+    mission: Mission, causes: tuple[int, int], skills: tuple[int, int], *, words_every: int = 1
+) -> None:
+    """3,000 copies of `mission`: copy g has the first cause when g % 4 == 0 (else the second),
+    the first skill when g % 6 == 0 (else the second) and the mission's words when
+    g % words_every == 0 (else none); then the GIN indexes' pending lists are emptied and the
+    table analysed, as a vacuum would (the planner counts a pending list as pages to read)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -717,28 +716,71 @@ def test_a_cause_and_a_skill_are_counted_from_one_index(in_paris):
             SELECT (jsonb_populate_record(m, jsonb_build_object(
                 'id', nextval(pg_get_serial_sequence('engagement_mission', 'id')),
                 'cause_ids', jsonb_build_array(CASE WHEN g %% 4 = 0 THEN %s ELSE %s END),
-                'skill_ids', jsonb_build_array(CASE WHEN g %% 6 = 0 THEN %s ELSE %s END)
+                'skill_ids', jsonb_build_array(CASE WHEN g %% 6 = 0 THEN %s ELSE %s END),
+                'search_vector', CASE WHEN g %% %s = 0 THEN m.search_vector::text END
             ))).*
             FROM engagement_mission AS m, generate_series(1, 3000) AS g
             WHERE m.id = %s
             """,
-            [cause.pk, other_cause.pk, skill.pk, other_skill.pk, mission.pk],
+            [*causes, *skills, words_every, mission.pk],
         )
-        # As a vacuum would: the rows move from the GIN indexes' pending lists into the indexes
-        # (the planner counts a pending list as pages to read).
         for index in GIN_TAXONOMY_INDEXES:
             cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         cursor.execute("ANALYZE engagement_mission")
-    filters = MissionSearchFilters(causes=(cause.slug,), skills=(skill.slug,))
+
+
+def _capped_count_plan(filters: MissionSearchFilters) -> str:
+    """EXPLAIN of the search's capped count, the planner told to avoid scanning the table."""
     sql, params = search._capped_count_sql(search._search_candidates(filters))
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        return "\n".join(row[0] for row in cursor.fetchall())
 
-    assert "on mission_published_cause_skill" in plan, plan
+
+def test_a_cause_and_a_skill_are_counted_from_one_index(in_paris):
+    """The capped count of a search by a cause and a skill is found from one index holding
+    both, both as its index conditions, among 3,000 missions where each alone is common (1 in
+    4 and 1 in 6) and both together rare (1 in 12). Two such indexes exist:
+    mission_published_cause_skill, and mission_published_search_taxa (words, causes and
+    skills), whose cause and skill entries are the same; with both indexes' pending lists
+    emptied the planner takes either."""
+    cause, other_cause = CauseFactory(), CauseFactory()
+    skill, other_skill = SkillFactory(), SkillFactory()
+    mission = MissionFactory(causes=[cause], skills=[skill])
+    SlotFactory(mission=mission, starts_at=None, ends_at=None)
+    _copies_with_causes_and_skills(mission, (cause.pk, other_cause.pk), (skill.pk, other_skill.pk))
+    filters = MissionSearchFilters(causes=(cause.slug,), skills=(skill.slug,))
+
+    plan = _capped_count_plan(filters)
+
+    assert re.search(r"on mission_published_(cause_skill|search_taxa)\b", plan), plan
     assert re.search(r"Index Cond: \(\(cause_ids && .*skill_ids &&", plan), plan
     assert search._capped_count(search._search_candidates(filters)) == 3000 // 12 + 1
+
+
+@pytest.mark.parametrize("kind", ["cause", "skill"])
+def test_words_with_a_cause_or_a_skill_are_counted_from_one_index(in_paris, kind):
+    """The capped count of words with a cause (or a skill) is found from
+    mission_published_search_taxa, the words and the cause both as its index conditions,
+    among 3,000 missions where the words (1 in 5) and the cause (1 in 4; the skill 1 in 6) are
+    each common and both together rare (1 in 20; 1 in 30)."""
+    cause, other_cause = CauseFactory(), CauseFactory()
+    skill, other_skill = SkillFactory(), SkillFactory()
+    mission = MissionFactory(title="Accueil des réfugiés", causes=[cause], skills=[skill])
+    SlotFactory(mission=mission, starts_at=None, ends_at=None)
+    _copies_with_causes_and_skills(
+        mission, (cause.pk, other_cause.pk), (skill.pk, other_skill.pk), words_every=5
+    )
+    asked = {"causes": (cause.slug,)} if kind == "cause" else {"skills": (skill.slug,)}
+    filters = MissionSearchFilters(q="réfugiés", **asked)
+
+    plan = _capped_count_plan(filters)
+
+    assert "on mission_published_search_taxa" in plan, plan
+    assert re.search(rf"Index Cond: \(\(search_vector @@ .*{kind}_ids &&", plan), plan
+    expected = 3000 // 20 + 1 if kind == "cause" else 3000 // 30 + 1
+    assert search._capped_count(search._search_candidates(filters)) == expected
 
 
 @pytest.mark.parametrize(
