@@ -1776,8 +1776,8 @@ def _sorted_page_rows(
     *,
     offset: int,
     limit: int,
-    result_format: ResultJsonFormat | None = None,
-    taxonomy_ids: _TaxonomyIds | None = None,
+    result_format: ResultJsonFormat | None,
+    taxonomy_ids: _TaxonomyIds,
 ) -> list[tuple[Any, ...]]:
     """The rows of a page found by sorting every candidate (a place or words in a smaller
     tenant, or sorted by relevance or newest), with the exact total. Nearest or soonest first
@@ -1834,7 +1834,7 @@ def _ranked_page_rows(
     offset: int,
     limit: int,
     result_format: ResultJsonFormat | None,
-    taxonomy_ids: _TaxonomyIds | None = None,
+    taxonomy_ids: _TaxonomyIds,
 ) -> list[tuple[Any, ...]]:
     """One page of the best matches of the words first (rows offset to offset + limit + 1) and
     the exact total, in one statement: every match is read once for its id and rank (the
