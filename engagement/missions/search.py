@@ -30,7 +30,7 @@ from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchRank
+from django.contrib.postgres.search import SearchRank, SearchVectorExact
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -65,7 +65,7 @@ from engagement.missions.geo import (
     radius_box,
     sphere_distance_m,
 )
-from engagement.missions.models import SLOT_MISSION_COPIES, Mission, Slot
+from engagement.missions.models import SLOT_MISSION_COPIES, Mission, Slot, remote_search_vector
 from engagement.missions.result_json import (
     CAUSE_ORDER_SQL,
     ResultJsonFormat,
@@ -575,15 +575,22 @@ def _search_candidates(
         conditions.append(_has_any_cause(cause_ids))
     if skill_ids is not None:
         conditions.append(_has_any_skill(skill_ids))
+    # Words with `remote`: tested as the remote missions' words (remote_search_vector), which
+    # stand for the flag and the words and are found from their own index.
+    remote_words = bool(filters.q) and words_tested and filters.remote is True
     flags = {
-        "is_remote": filters.remote,
+        "is_remote": None if remote_words else filters.remote,
         "is_step_free": filters.step_free,
         "is_open_to_minors": filters.open_to_minors,
         "is_beginner_friendly": filters.beginner_friendly,
     }
     conditions += [Q(**{name: value}) for name, value in flags.items() if value is not None]
     if filters.q and words_tested:
-        conditions.append(Q(search_vector=search_query(filters.q)))
+        query = search_query(filters.q)
+        if remote_words:
+            conditions.append(SearchVectorExact(remote_search_vector(), query))
+        else:
+            conditions.append(Q(search_vector=query))
     now = timezone.now()
     bounds = _slot_bounds(filters, now=now)
     # Words bound the candidates to their matches: their slots are probed one candidate at a time.
@@ -1595,7 +1602,8 @@ def _words_page_rows(
         where,
         where_params,
         wanted=offset + limit + 1,
-        by_taxa=taxonomy_ids != (None, None),
+        # A cause, a skill or remote: an index finds their matches with the words.
+        narrowed=taxonomy_ids != (None, None) or filters.remote is True,
     )
     if walk is None:
         return None

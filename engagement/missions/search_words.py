@@ -23,11 +23,12 @@ best first, so the page is found by the threshold algorithm (Fagin, Lotem and Na
    the best sums are tested against the filters in order.
 
 A page deeper than WALK_MAX rows is left to the caller, which ranks every match as before. So
-is a search with a cause or a skill that the first round cannot settle: its matches are found
-from one index of the words, causes and skills (mission_published_search_taxa), and ranking them
-all is faster than more rounds and the sums, whose best missions the cause or skill mostly
+is a search with a cause, a skill or `remote` that the first round cannot settle (a narrowed
+search): its matches are found from one index of the words with the causes and skills
+(mission_published_search_taxa) or of the remote missions' words (mission_remote_search), and
+ranking them all is faster than more rounds and the sums, whose best missions the filter mostly
 rejects (at 1,000,000 missions, "refugies" with a cause: 42 ms ranked against 119 walked and
-summed; docs/benchmarks.md, "Words with a cause").
+summed; docs/benchmarks.md, "Words with a cause" and "Words with remote").
 
 Sums of a few ranks (float4 values) are exact in float8, so the comparisons are exact. The order
 is the sum's, best first, then the id: PostgreSQL's ts_rank of the whole query, up to its float4
@@ -257,18 +258,19 @@ def words_walk(
     where_params: tuple[Any, ...],
     *,
     wanted: int,
-    by_taxa: bool = False,
+    narrowed: bool = False,
 ) -> WordsWalk | None:
     """The first `wanted` missions passing `where` by relevance to `lexemes` (a query of these
     lexemes joined by OR): by the threshold algorithm when it is sure of them within its rounds,
     else from every mission's sum of ranks read from the index (module docstring). None for a
-    page beyond WALK_MAX rows (the caller ranks every match then). `by_taxa`: `where` asks for
-    a cause or a skill, and the caller ranks every match when one round is not enough."""
-    if wanted > WALK_MAX or (by_taxa and wanted > THRESHOLD_MAX_WANTED):
+    page beyond WALK_MAX rows (the caller ranks every match then). `narrowed`: `where` asks for
+    a cause, a skill or remote missions, and the caller ranks every match when one round is
+    not enough."""
+    if wanted > WALK_MAX or (narrowed and wanted > THRESHOLD_MAX_WANTED):
         return None
     if wanted <= THRESHOLD_MAX_WANTED:
-        rounds = 1 if by_taxa else WALK_ROUNDS
+        rounds = 1 if narrowed else WALK_ROUNDS
         walked = _threshold_walk(lexemes, where, where_params, wanted=wanted, rounds=rounds)
-        if walked is not None or by_taxa:
+        if walked is not None or narrowed:
             return walked
     return _summed(lexemes, where, where_params, wanted=wanted)

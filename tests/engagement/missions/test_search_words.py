@@ -55,8 +55,8 @@ def refuges(in_paris):  # type: ignore[no-untyped-def]
     """Missions found by "réfugiés" ('refug' | 'refugi': the French and the English stem). The
     French stem is also that of "refuge", so the best missions for 'refug' alone (a refuge in
     the title, twice: both languages give 'refug') are not the best for the query, as in the
-    benchmark's data. Several missions at each rank (ties by id), dated or ongoing; one nobody
-    can join, a draft, and missions without the words."""
+    benchmark's data. Several missions at each rank (ties by id), dated or ongoing, some with a
+    cause, some remote; one nobody can join, a draft, and missions without the words."""
     shelter = CauseFactory(slug="w-shelter")
 
     def mission(days: int | None, **fields) -> Mission:  # type: ignore[no-untyped-def]
@@ -64,13 +64,13 @@ def refuges(in_paris):  # type: ignore[no-untyped-def]
 
     found = [
         mission(2, title="Refuge pour chats", causes=[shelter]),
-        mission(None, title="Refuge du quartier"),
+        mission(None, title="Refuge du quartier", is_remote=True),
         mission(5, title="Refuge de montagne", summary="Chantier"),
         mission(3, title="Accueil des réfugiés", causes=[shelter]),
-        mission(None, title="Cours pour réfugiés"),
+        mission(None, title="Cours pour réfugiés", is_remote=True),
         mission(8, title="Réfugiés : repas du soir"),
         mission(4, title="Refuge et réfugiés", causes=[shelter]),
-        mission(1, title="Maraude", summary="Aller vers les réfugiés"),
+        mission(1, title="Maraude", summary="Aller vers les réfugiés", is_remote=True),
         mission(6, title="Soutien scolaire", summary="Un refuge pour les devoirs"),
         mission(None, title="Traduction", description="<p>Pour des familles réfugiées</p>"),
         mission(9, title="Tri de dons", description="<p>Au refuge</p>", causes=[shelter]),
@@ -87,6 +87,7 @@ SHAPES = {
     "one stem": {"q": "refuge"},
     "either word": {"q": "réfugiés or chats"},
     "words + cause": {"q": "réfugiés", "causes": ("w-shelter",)},
+    "words + remote": {"q": "réfugiés", "remote": True},
     "no match": {"q": "introuvable"},
 }
 
@@ -429,9 +430,11 @@ def test_how_a_short_walk_ends(refuges, monkeypatch, text, ends):
         # With a cause (or a skill), to ranking every match of the words and the cause, found
         # from their joint index (mission_published_search_taxa): no second round, no sums.
         ({"causes": ("w-shelter",)}, "ranked"),
+        # With remote, the same, from the remote missions' words (mission_remote_search).
+        ({"remote": True}, "ranked"),
     ],
 )
-def test_with_a_cause_a_round_that_cannot_settle_the_page_ranks_every_match(
+def test_with_a_cause_or_remote_a_round_that_cannot_settle_the_page_ranks_every_match(
     refuges, monkeypatch, asked, ends
 ):
     # Rounds of one mission per word: one allowed without a cause, three with one (which then
@@ -452,7 +455,24 @@ def test_with_a_cause_a_round_that_cannot_settle_the_page_ranks_every_match(
     assert bool(summed) == (ends == "sums")
     assert bool(ranked) == (ends == "ranked")
     # The cause's id, looked up once for the round and the ranked page.
-    assert sum("slug = ANY" in sql for sql in statements) == (1 if asked else 0)
+    assert sum("slug = ANY" in sql for sql in statements) == (1 if "causes" in asked else 0)
+
+
+@pytest.mark.parametrize("walk", WALKS)
+def test_words_with_remote_find_the_remote_missions_with_the_words(refuges, walk, monkeypatch):
+    """Words with `remote` are tested as the remote missions' words (remote_search_vector):
+    the same missions as the flag and the words, whichever way the page is found."""
+    _use_walk(walk, monkeypatch)
+    filters = MissionSearchFilters(q="réfugiés", remote=True)
+
+    page = mission_search_page(filters=filters, offset=0, limit=50)
+
+    assert {row.title for row in page.results} == {
+        "Refuge du quartier",
+        "Cours pour réfugiés",
+        "Maraude",
+    }
+    assert (page.total, page.total_is_exact) == (3, True)
 
 
 def test_a_page_deeper_than_the_walk_s_limit_ranks_every_match(refuges, monkeypatch):
