@@ -464,11 +464,11 @@ def _has_any_cause_in(
 
 def _has_any_skill(ids: list[int]) -> RawSQL:
     """The mission has one of the skills `ids`: an in-row test of the denormalised
-    Mission.skill_ids, found from its index (mission_published_skills) and ANDed with the
-    others' (a skill and `remote`: 357 of 100,000 missions, from 20 ms to 7 for a skill alone
-    and from 168 to 28 with `remote`, docs/benchmarks.md, "Filters that leave few
-    candidates"). With a cause, both are found from one index (mission_published_cause_skill,
-    docs/benchmarks.md, "A cause and a skill")."""
+    Mission.skill_ids, found from its index (mission_published_search_taxa, which holds the
+    words, the causes and the skills) and ANDed with the others' (a skill and `remote`: 357 of
+    100,000 missions, from 20 ms to 7 for a skill alone and from 168 to 28 with `remote`,
+    docs/benchmarks.md, "Filters that leave few candidates"). With a cause, both are found from
+    the same index scan (docs/benchmarks.md, "A cause and a skill")."""
     return RawSQL(  # noqa: S611 - constant identifiers, the ids are a parameter
         f'"{MISSION_TABLE}"."skill_ids" && %s::bigint[]',
         (ids,),
