@@ -501,7 +501,9 @@ QUERIES: dict[str, tuple[str, Callable[[random.Random, date], dict[str, Any]]]] 
     # cause").
     "text + cause": ("/api/v1/missions/", _text_cause_query),
     "text + skill": ("/api/v1/missions/", _text_skill_query),
-    # Words and remote missions (~5 %): no joint index; the walk, then the sums.
+    # Words and remote missions (~5 %): found from the remote missions' words
+    # (mission_remote_search), ranked in full when the walk's one round cannot settle the page
+    # (docs/benchmarks.md, "Words with remote").
     "text + remote": ("/api/v1/missions/", _text_remote_query),
     # A map viewport with a cause chosen (the home page's map after a cause filter).
     "bbox + cause": ("/api/v1/missions/", _bbox_cause_query),

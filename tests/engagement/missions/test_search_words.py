@@ -437,8 +437,8 @@ def test_how_a_short_walk_ends(refuges, monkeypatch, text, ends):
 def test_with_a_cause_or_remote_a_round_that_cannot_settle_the_page_ranks_every_match(
     refuges, monkeypatch, asked, ends
 ):
-    # Rounds of one mission per word: one allowed without a cause, three with one (which then
-    # takes one only).
+    # Rounds of one mission per word: one allowed without a cause or remote, three with them
+    # (where the walk then takes one only).
     _use_walk("one short round" if ends == "sums" else "short rounds", monkeypatch)
     summed = _count_sums(monkeypatch)
     filters = MissionSearchFilters(q="réfugiés", **asked)
