@@ -719,12 +719,12 @@ def _copies_with_causes_and_skills(
                 'cause_ids', jsonb_build_array(CASE WHEN g %% 4 = 0 THEN %s ELSE %s END),
                 'skill_ids', jsonb_build_array(CASE WHEN g %% 6 = 0 THEN %s ELSE %s END),
                 'search_vector', CASE WHEN g %% %s = 0 THEN m.search_vector::text END,
-                'is_remote', %s > 0 AND g %% greatest(%s, 1) = 0
+                'is_remote', coalesce(g %% nullif(%s, 0) = 0, false)
             ))).*
             FROM engagement_mission AS m, generate_series(1, 3000) AS g
             WHERE m.id = %s
             """,
-            [*causes, *skills, words_every, remote_every, remote_every, mission.pk],
+            [*causes, *skills, words_every, remote_every, mission.pk],
         )
         for index in GIN_FILTER_INDEXES:
             cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])

@@ -458,11 +458,13 @@ def test_with_a_cause_or_remote_a_round_that_cannot_settle_the_page_ranks_every_
     assert sum("slug = ANY" in sql for sql in statements) == (1 if "causes" in asked else 0)
 
 
-@pytest.mark.parametrize("walk", WALKS)
+@pytest.mark.parametrize("walk", [None, *WALKS])
 def test_words_with_remote_find_the_remote_missions_with_the_words(refuges, walk, monkeypatch):
     """Words with `remote` are tested as the remote missions' words (remote_search_vector):
-    the same missions as the flag and the words, whichever way the page is found."""
-    _use_walk(walk, monkeypatch)
+    the same missions as the flag and the words, whichever way the page is found (every match
+    ranked in a smaller tenant, None, or walked)."""
+    if walk is not None:
+        _use_walk(walk, monkeypatch)
     filters = MissionSearchFilters(q="réfugiés", remote=True)
 
     page = mission_search_page(filters=filters, offset=0, limit=50)
