@@ -890,8 +890,9 @@ PROFILE_PAST_KEPT = 10
 
 def _keep_recent_cancelled(volunteer: Any) -> None:
     """Each run's pairs leave 130 cancelled participations to the profiled volunteer, which
-    "Mes engagements" reads: it measured 11.2 ms on one run and 36.4 on the next (2026-12-05).
-    Only the latest PROFILE_PAST_KEPT are kept, so every run profiles the same page."""
+    "Mes engagements" lists (up to 50): it measured 11.2 ms on one run and 36.4 two runs later
+    (2026-12-05). Only the latest PROFILE_PAST_KEPT are kept, so every run profiles the same
+    page. Bench data, deleted as the bench wrote it: no service deletes participations."""
     from engagement.participations.models import Participation
 
     cancelled = Participation.objects.filter(
