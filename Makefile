@@ -98,7 +98,7 @@ image-test: system venv
 screenshots-website:
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=screenshots $(VENV)/bin/pytest -m browser tests/browser/website_screenshots.py -q
 
-bench: bench-routing bench-metrics bench-media bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-tenant-migrations bench-lighthouse bench-schema-catalog bench-throughput bench-throughput-gc bench-routing-scale
+bench: bench-routing bench-metrics bench-media bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-tenant-migrations bench-lighthouse bench-schema-catalog bench-throughput bench-throughput-gc bench-routing-scale bench-choice-labels
 
 bench-routing:
 	$(PY) bench/tenant_routing.py
@@ -172,6 +172,8 @@ bench-reminders:
 
 bench-calendars:
 	$(PY) bench/calendar_feeds.py $(or $(N),500)
+bench-choice-labels:
+	$(PY) bench/choice_labels.py
 bench-places:
 	$(PY) bench/places.py $(or $(N),2000)
 

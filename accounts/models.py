@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.choices import choice_display
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -50,6 +52,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VOLUNTEER)
+    # Shown on every row of the back office's people (tenants/choices.py).
+    get_role_display = choice_display("role", Role)
     language = models.CharField(max_length=8, blank=True)
     is_active = models.BooleanField(default=True)
     # Reaches the Django admin of its own schema (tenant admins, platform staff).

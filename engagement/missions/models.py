@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause, Skill
+from tenants.choices import choice_display
 
 # --- Missions and slots -------------------------------------------------------------------------
 
@@ -72,6 +73,8 @@ class Mission(models.Model):
 
     requires_approval = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Shown on every row of an organization's missions (tenants/choices.py).
+    get_status_display = choice_display("status", Status)
     moderation_note = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.choices import choice_display
 from tenants.signing import stored_token
 
 # --- Organizations ------------------------------------------------------------------------------
@@ -42,6 +43,8 @@ class Organization(models.Model):
     name = models.CharField(max_length=160)
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.ASSOCIATION)
+    # Shown on every mission page and every row of the moderation queue (tenants/choices.py).
+    get_kind_display = choice_display("kind", Kind)
     # Sanitized HTML (engagement.sanitizing).
     description = models.TextField(blank=True)
     # A PNG written by engagement.images (never the uploaded bytes), under MEDIA_ROOT/<schema>/.

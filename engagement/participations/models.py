@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from engagement.missions.models import Slot
+from tenants.choices import choice_display
 
 # --- Participations -----------------------------------------------------------------------------
 
@@ -38,6 +39,8 @@ class Participation(models.Model):
     is_anonymised = models.BooleanField(default=False)
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="participations")
     status = models.CharField(max_length=16, choices=Status.choices)
+    # Shown on every row of the lists, the exports and the API (tenants/choices.py).
+    get_status_display = choice_display("status", Status)
     message = models.TextField(blank=True, max_length=2000)
     hours = models.DecimalField(
         max_digits=5,
