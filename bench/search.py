@@ -17,7 +17,10 @@ alternately: through the whole stack (django.test.Client on the tenant host: mid
 session, DRF, selector, serializers, JSON) and raw (the statements the API sent for it, captured
 once, replayed on a psycopg cursor with fetchall). Prints p50/p95 of both and their ratio.
 
---keep leaves the database for inspection; --reuse runs the queries on a kept database.
+--keep leaves the database for inspection; --reuse runs the queries on a kept database;
+--explain prints each shape's plans; --planning prints instead where each shape's statements
+spend their time (planning, execution) and what preparing them on the server would do, with
+PostgreSQL's default plan cache and with generic plans forced.
 Targets (issue 3): API p95 <= 30 ms at 100k missions; API <= 2x raw SQL, for the three typical
 queries. Issue 18: every shape (no filter, a point without radius, dates only, one cause only,
 text only and the combinations) SQL p95 <= 30 ms and API <= 2x SQL at 100k; at 1,000,000
@@ -619,6 +622,129 @@ def _explain(host_tenant_slug: str, seed: int) -> None:
         connection.set_schema_to_public()
 
 
+def _captured_statements(client: Any, path: str, params: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The SELECT statements a request sent, as Django passed them to psycopg (SQL with its
+    placeholders, and the parameters)."""
+    from django.db import connection
+
+    sent: list[tuple[str, Any]] = []
+
+    def record(execute: Any, sql: str, sql_params: Any, many: bool, context: Any) -> Any:
+        sent.append((sql, sql_params))
+        return execute(sql, sql_params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get(path, params)
+    if response.status_code != 200:
+        raise SystemExit(f"{path} {params}: {response.status_code} {response.content[:300]!r}")
+    return [(sql, sql_params) for sql, sql_params in sent if sql.lstrip().startswith("SELECT")]
+
+
+def _planning(host_tenant_slug: str, samples: int, seed: int) -> None:
+    """Where each shape's statements spend their time (--planning): PostgreSQL's planning and
+    execution (EXPLAIN ANALYZE's summary, timing off), and the statements run as the API sends
+    them (client-side binding, each one planned afresh) against the same statements prepared
+    on the server, alternated: with PostgreSQL's default plan_cache_mode (it keeps custom plans
+    or switches to a generic one as it estimates), and with generic plans forced. Only the
+    SELECT statements are replayed (at a million missions words also SET a local setting)."""
+    from django.test import Client
+
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug=host_tenant_slug)
+    client = Client(HTTP_HOST=tenant.primary_host)
+    today = datetime.now(tz=ZoneInfo("Europe/Paris")).date()
+    print(
+        f"{'query':<32}{'plan p50':>9}{'exec p50':>9}{'as sent':>9}{'prepared':>9}"
+        f"{'generic':>9}   plans chosen, generic/custom (ms, p50 of {samples})"
+    )
+    for label, (path, make_params) in QUERIES.items():
+        rng = random.Random(seed)
+        requests = [
+            _captured_statements(client, path, make_params(rng, today)) for _ in range(samples)
+        ]
+        try:
+            figures = _planning_figures(tenant, requests)
+        except Exception as error:  # noqa: BLE001 - a shape the server cannot prepare is a row
+            print(f"{label:<32}not prepared: {type(error).__name__}: {str(error)[:80]}")
+            continue
+        print(f"{label:<32}{figures}")
+
+
+def _planning_figures(tenant: Any, requests: list[list[tuple[str, Any]]]) -> str:
+    """_planning's row for one shape, each mode on a new connection (no plan carried over)."""
+    import psycopg
+    from django.db import connection
+
+    def fresh_connection(plan_cache_mode: str) -> psycopg.Connection[Any]:
+        connection.close()
+        connection.set_tenant(tenant)
+        with connection.cursor():
+            pass  # the search_path is set
+        raw = connection.connection
+        raw.prepare_threshold = 0  # Django turns psycopg's prepared statements off
+        raw.execute(f"SET plan_cache_mode = {plan_cache_mode}")
+        return raw
+
+    def run(cursor: Any, statements: list[tuple[str, Any]], *, prepare: bool) -> float:
+        started = time.perf_counter()
+        for sql, sql_params in statements:
+            if prepare:
+                cursor.execute(sql, sql_params, prepare=True)
+            else:
+                cursor.execute(sql, sql_params)
+            cursor.fetchall()
+        return (time.perf_counter() - started) * 1000
+
+    def plans_chosen(raw: psycopg.Connection[Any]) -> str:
+        generic, custom = raw.execute(
+            "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) "
+            "FROM pg_prepared_statements"
+        ).fetchone()
+        return f"{generic}/{custom}"
+
+    try:
+        raw = fresh_connection("auto")
+        sent_cursor = raw.cursor()  # the ClientCursor Django uses
+        planning: list[float] = []
+        execution: list[float] = []
+        for statements in requests:
+            plan_ms = exec_ms = 0.0
+            for sql, sql_params in statements:
+                sent_cursor.execute(
+                    "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY, FORMAT JSON) "
+                    + sent_cursor.mogrify(sql, sql_params)
+                )
+                summary = sent_cursor.fetchone()[0][0]
+                plan_ms += summary["Planning Time"]
+                exec_ms += summary["Execution Time"]
+            planning.append(plan_ms)
+            execution.append(exec_ms)
+        sent: list[float] = []
+        prepared: list[float] = []
+        prepared_cursor = psycopg.Cursor(raw)  # binding on the server, as prepare needs
+        for index, statements in enumerate(requests):
+            if index % 2:
+                sent.append(run(sent_cursor, statements, prepare=False))
+                prepared.append(run(prepared_cursor, statements, prepare=True))
+            else:
+                prepared.append(run(prepared_cursor, statements, prepare=True))
+                sent.append(run(sent_cursor, statements, prepare=False))
+        chosen_by_default = plans_chosen(raw)
+        raw = fresh_connection("force_generic_plan")
+        generic_cursor = psycopg.Cursor(raw)
+        generic = [run(generic_cursor, statements, prepare=True) for statements in requests]
+        chosen_when_forced = plans_chosen(raw)
+    finally:
+        connection.close()
+    return (
+        f"{percentile(planning, 0.5):>9.2f}{percentile(execution, 0.5):>9.2f}"
+        f"{percentile(sent, 0.5):>9.2f}{percentile(prepared, 0.5):>9.2f}"
+        f"{percentile(generic, 0.5):>9.1f}   default {chosen_by_default}, "
+        f"forced {chosen_when_forced}"
+    )
+
+
 def _broad_verdict(
     results: list[tuple[str, list[float], list[float], float]], missions: int
 ) -> str:
@@ -648,6 +774,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="use a kept database as it is")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
+    parser.add_argument(
+        "--planning",
+        action="store_true",
+        help="only where the statements' time goes: planning, execution, prepared statements",
+    )
     args = parser.parse_args()
 
     database = os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE)
@@ -674,6 +805,10 @@ def main() -> None:
         host = Tenant.objects.get(slug="paris").primary_host
         if args.explain:
             _explain("paris", args.seed)
+        if args.planning:
+            print(f"machine: {machine_description()}")
+            _planning("paris", args.samples, args.seed)
+            return
         results = _measure(host, args.samples, args.seed)
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")

@@ -3,9 +3,9 @@ every row of a list, an export or an API page.
 
 Django's own `get_FOO_display` rebuilds a dict of the field's choices on every call and hashes
 each label to do it; a label is a lazy translation, so every call translates every label of the
-field (seven for a participation's status: ~50 µs a call on a 2-core machine, against ~6 for the
-one label read here, bench figures in docs/benchmarks.md). A model defines the method itself,
-which Django then leaves in place:
+field (seven for a participation's status: 35-49 µs a call on a 2-core machine, against ~4 for
+the one label read here; `make bench-choice-labels`, docs/benchmarks.md). A model defines the
+method itself, which Django then leaves in place:
 
     get_status_display = choice_display("status", Status)
 

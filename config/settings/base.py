@@ -833,6 +833,11 @@ if not env_bool("DATABASE_PARALLEL_QUERY"):
     _SESSION_OPTIONS.append("-c max_parallel_workers_per_gather=0")
 if DATABASE_POOL_MODE == "direct" and _SESSION_OPTIONS:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(_SESSION_OPTIONS)
+# No prepared statements (Django's default; OPTIONS sets no prepare_threshold): each statement is
+# planned for its own parameters. Prepared, at 100,000 missions, PostgreSQL's plan cache moved 19
+# of 34 search shapes to a generic plan after five uses, and 8 of them became 1.15 to 7 times
+# slower (cause + skill's last page: 236 ms against 33); generic plans forced took up to 169
+# times as long (no filter: 602 ms against 3.6). `bench/search.py --planning`, docs/benchmarks.md.
 # Older secret keys, still accepted for signatures while DJANGO_SECRET_KEY is being rotated
 # (sessions, password reset links, signed URLs); comma-separated, newest first.
 SECRET_KEY_FALLBACKS: list[bytes | str] = list(env_list("DJANGO_SECRET_KEY_FALLBACKS", ""))

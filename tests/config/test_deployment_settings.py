@@ -105,3 +105,18 @@ def test_the_application_connection_runs_without_jit_or_parallel_workers():
         workers = cursor.fetchone()[0]
 
     assert (jit, workers) == ("off", "0")
+
+
+@pytest.mark.django_db
+def test_the_application_connection_prepares_no_statement():
+    """Each statement is planned for its own parameters: generic plans of the search were up
+    to 7 times slower at 100,000 missions as PostgreSQL chose them, 169 times forced
+    (bench/search.py --planning)."""
+    with connection.cursor() as cursor:
+        for _ in range(8):
+            cursor.execute("SELECT count(*) FROM pg_class WHERE relname = %s", ["pg_class"])
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        prepared = cursor.fetchone()[0]
+
+    assert connection.connection.prepare_threshold is None
+    assert prepared == 0
