@@ -7,6 +7,9 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 # pytest-xdist processes for the main suite (each gets its own test database).
 TEST_WORKERS ?= 2
+# The files holding tests marked `worker`: that session collects them alone (collecting the whole
+# suite to keep 7 of its tests took ~20 s). `-m worker` still picks the tests within them.
+WORKER_TEST_FILES = $(shell grep -rl --include='*.py' 'mark\.worker' tests)
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
 .PHONY: run setup system venv database migrate seed test test-fast lint format lock image image-test screenshots-website bench bench-routing bench-provisioning bench-search bench-search-1m bench-billing bench-statistics bench-exports bench-reminders bench-calendars bench-share-cards bench-alerts bench-reports bench-places bench-lifecycle bench-signup bench-metrics bench-media bench-tenant-migrations bench-lighthouse bench-schema-catalog bench-throughput bench-throughput-gc bench-routing-scale bench-scale clean
@@ -69,7 +72,7 @@ test: system venv
 	# tasks never reach the worker: likely a test's FLUSHDB (RedisCache.clear()) from the other
 	# xdist process emptying the broker queue, now fixed (tests.cache); kept apart until shown
 	# stable together. On their own they pass, in ~70 s.
-	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=worker $(VENV)/bin/pytest -m worker $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=worker $(VENV)/bin/pytest -m worker $(WORKER_TEST_FILES) $(PYTEST_ARGS)
 	# Browser tests commit data for the live server: their own session and database.
 	DJANGO_SETTINGS_MODULE=config.settings.test ENTRAIDE_TEST_RUN=browser $(VENV)/bin/pytest -m browser tests/browser $(PYTEST_ARGS)
 

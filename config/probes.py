@@ -3,9 +3,10 @@ the image's HEALTHCHECK for all three roles: `python -m config.probes` (no argum
 
 Neither process serves HTTP, so they cannot share web's `/healthz`. Each touches a heartbeat file
 from inside its own loop (config/heartbeats.py): the worker's consumer every
-`WORKER_HEARTBEAT_SECONDS` while it holds its broker connection, beat on every scheduler tick. The
-probe only reads the file's age — no Django, no Celery, no broker round trip — so it costs a few
-milliseconds and answers the one question a liveness probe should: is the loop still turning?
+`WORKER_HEARTBEAT_SECONDS` (10, or ENTRAIDE_WORKER_HEARTBEAT_SECONDS on the container) while it
+holds its broker connection, beat on every scheduler tick. The probe only reads the file's age —
+no Django, no Celery, no broker round trip — so it costs a few milliseconds and answers the one
+question a liveness probe should: is the loop still turning?
 
 Without an argument the probe works out what the container runs: a worker or beat heartbeat
 file present means that process (checked as above); none means web, checked with a GET of
@@ -25,14 +26,32 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-WORKER_HEARTBEAT_SECONDS = 10
+WORKER_HEARTBEAT_SECONDS_DEFAULT = 10
+_WORKER_HEARTBEAT_VARIABLE = "ENTRAIDE_WORKER_HEARTBEAT_SECONDS"
+
+
+def worker_heartbeat_seconds_from_env() -> int:
+    """How often a worker touches its heartbeat: ENTRAIDE_WORKER_HEARTBEAT_SECONDS (whole
+    seconds, 1 or more), WORKER_HEARTBEAT_SECONDS_DEFAULT when unset. Read by the worker and by
+    its probe alike, so it belongs on the container, not on one command of it."""
+    raw = os.environ.get(_WORKER_HEARTBEAT_VARIABLE, "").strip()
+    if not raw:
+        return WORKER_HEARTBEAT_SECONDS_DEFAULT
+    if not raw.isdecimal() or int(raw) < 1:
+        raise ValueError(
+            f"{_WORKER_HEARTBEAT_VARIABLE} must be a number of seconds (1 or more), not {raw!r}."
+        )
+    return int(raw)
+
+
+WORKER_HEARTBEAT_SECONDS = worker_heartbeat_seconds_from_env()
 # Beat sleeps at most this long between ticks (CELERY_BEAT_MAX_LOOP_INTERVAL in the settings).
 BEAT_MAX_LOOP_SECONDS = 30
 # A loop is dead after missing this many beats in a row.
-_MISSED_BEATS = 4
+MISSED_BEATS = 4
 MAX_AGE_SECONDS = {
-    "worker": WORKER_HEARTBEAT_SECONDS * _MISSED_BEATS,
-    "beat": BEAT_MAX_LOOP_SECONDS * _MISSED_BEATS,
+    "worker": WORKER_HEARTBEAT_SECONDS * MISSED_BEATS,
+    "beat": BEAT_MAX_LOOP_SECONDS * MISSED_BEATS,
 }
 
 

@@ -23,10 +23,12 @@ def heartbeat_dir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def _probe(process: str, folder) -> subprocess.CompletedProcess[str]:
+def _probe(
+    process: str, folder, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "config.probes", process],
-        env={**os.environ, "ENTRAIDE_HEARTBEAT_DIR": str(folder)},
+        env={**os.environ, "ENTRAIDE_HEARTBEAT_DIR": str(folder), **(environment or {})},
         capture_output=True,
         text=True,
         timeout=30,
@@ -103,6 +105,42 @@ def test_the_command_exits_0_when_alive_1_when_not_and_2_on_bad_usage(tmp_path):
     wrong = _probe("web", tmp_path)
     assert wrong.returncode == 2
     assert "usage" in wrong.stderr
+
+
+def test_worker_heartbeat_interval_setting(monkeypatch):
+    monkeypatch.delenv("ENTRAIDE_WORKER_HEARTBEAT_SECONDS", raising=False)
+    assert probes.worker_heartbeat_seconds_from_env() == 10
+    assert probes.WORKER_HEARTBEAT_SECONDS_DEFAULT == 10
+    monkeypatch.setenv("ENTRAIDE_WORKER_HEARTBEAT_SECONDS", " 3 ")
+    assert probes.worker_heartbeat_seconds_from_env() == 3
+    for bad in ("0", "-1", "1.5", "often", "²"):
+        monkeypatch.setenv("ENTRAIDE_WORKER_HEARTBEAT_SECONDS", bad)
+        with pytest.raises(ValueError, match="ENTRAIDE_WORKER_HEARTBEAT_SECONDS must be a number"):
+            probes.worker_heartbeat_seconds_from_env()
+
+
+def test_the_command_allows_the_missed_beats_of_the_containers_interval(tmp_path):
+    """The worker and its probe read ENTRAIDE_WORKER_HEARTBEAT_SECONDS from the container:
+    at 2 s a beat, the probe's limit is MISSED_BEATS x 2 s; a bad value is refused, not read as
+    the default."""
+    every_2_s = {"ENTRAIDE_WORKER_HEARTBEAT_SECONDS": "2"}
+    limit = 2 * probes.MISSED_BEATS
+    heartbeat = tmp_path / "entraide-worker.heartbeat"
+    heartbeat.touch()
+    recent = time.time() - limit + 2
+    os.utime(heartbeat, (recent, recent))
+    assert _probe("worker", tmp_path, every_2_s).returncode == 0
+    stale = time.time() - limit - 2
+    os.utime(heartbeat, (stale, stale))
+    late = _probe("worker", tmp_path, every_2_s)
+    assert late.returncode == 1
+    assert f"(limit {limit} s)" in late.stderr
+    # The default interval would still find it alive.
+    assert _probe("worker", tmp_path).returncode == 0
+
+    refused = _probe("worker", tmp_path, {"ENTRAIDE_WORKER_HEARTBEAT_SECONDS": "soon"})
+    assert refused.returncode != 0
+    assert "ENTRAIDE_WORKER_HEARTBEAT_SECONDS must be a number of seconds" in refused.stderr
 
 
 def test_without_argument_a_worker_or_beat_container_is_checked_by_its_heartbeat(tmp_path):

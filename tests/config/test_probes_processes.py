@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from config.probes import WORKER_HEARTBEAT_SECONDS
+from config.probes import MISSED_BEATS
 from tenants.cache import redis_client
 from tests.celery_worker import worker_start
 
@@ -19,11 +19,20 @@ from tests.celery_worker import worker_start
 # included. The worker only needs the test database to exist (django_db_setup).
 pytestmark = pytest.mark.worker
 
+# The worker here beats every second (ENTRAIDE_WORKER_HEARTBEAT_SECONDS), so its probe's limit is
+# MISSED_BEATS seconds: the test sees the probe pass while the worker runs and fail once it has
+# stopped, in seconds rather than the 40 the default interval would take.
+HEARTBEAT_SECONDS = 1
+
 
 def _probe(process: str, folder: Path) -> int:
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "config.probes", process],
-        env={**os.environ, "ENTRAIDE_HEARTBEAT_DIR": str(folder)},
+        env={
+            **os.environ,
+            "ENTRAIDE_HEARTBEAT_DIR": str(folder),
+            "ENTRAIDE_WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
+        },
         capture_output=True,
         timeout=30,
         check=False,
@@ -51,7 +60,10 @@ def test_a_running_worker_beats_and_its_probe_passes(django_db_setup, tmp_path):
     worker = worker_start(
         queue=queue,
         include="config.heartbeats",
-        environment={"ENTRAIDE_HEARTBEAT_DIR": str(tmp_path)},
+        environment={
+            "ENTRAIDE_HEARTBEAT_DIR": str(tmp_path),
+            "ENTRAIDE_WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
+        },
     )
     heartbeat = tmp_path / "entraide-worker.heartbeat"
     try:
@@ -59,13 +71,15 @@ def test_a_running_worker_beats_and_its_probe_passes(django_db_setup, tmp_path):
         _wait_for(heartbeat, 60)
         assert _probe("worker", tmp_path) == 0
         first = heartbeat.stat().st_mtime
-        time.sleep(WORKER_HEARTBEAT_SECONDS + 2)
+        time.sleep(HEARTBEAT_SECONDS * MISSED_BEATS)
         assert heartbeat.stat().st_mtime > first, "the worker beat once, then never again"
+        assert _probe("worker", tmp_path) == 0
     finally:
         _stop(worker)
     stopped = heartbeat.stat().st_mtime
-    time.sleep(WORKER_HEARTBEAT_SECONDS + 2)
+    time.sleep(HEARTBEAT_SECONDS * MISSED_BEATS + 1)
     assert heartbeat.stat().st_mtime == stopped, "something else touches the heartbeat"
+    assert _probe("worker", tmp_path) == 1, "a stopped worker still passes its probe"
 
 
 def test_a_running_beat_beats_and_its_probe_passes(django_db_setup, tmp_path):
