@@ -17,6 +17,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
+from config.database import StatementCachingCursor
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -228,6 +230,9 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Django's psycopg cursor with the conversion of long statements (the search's) cached in the
+# process (config/database.py).
+DATABASES["default"].setdefault("OPTIONS", {})["cursor_factory"] = StatementCachingCursor
 ORIGINAL_BACKEND = "django.contrib.gis.db.backends.postgis"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
