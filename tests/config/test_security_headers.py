@@ -9,14 +9,20 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from csp.constants import NONCE
+from csp.decorators import csp_update
+from csp.exceptions import CSPNonceError
+from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django_tenants.utils import tenant_context
 
-from config.security import tile_source
+from config.security import SecurityHeadersMiddleware, cached_policy, tile_source
 from tests.accounts.conftest import make_user
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
@@ -194,3 +200,63 @@ def test_hsts_is_sent_in_production_only():
 
     assert output[:3] == ["31536000", "True", "True"]
     assert settings.SECURE_HSTS_SECONDS == 0
+
+
+REPORT_ONLY_POLICY = {
+    "DIRECTIVES": {"default-src": ["'self'"], "script-src": ["'self'", NONCE], "report-uri": "/r/"}
+}
+
+
+@pytest.mark.parametrize("tile_url", ["", "https://{s}.tuiles.example.ca/{z}/{x}/{y}.png"])
+@pytest.mark.parametrize("nonce", [None, "bm9uY2Ugb2YgYSB0ZXN0"])
+@pytest.mark.parametrize("report_only", [False, True])
+def test_thecached_policy_is_the_one_django_csp_builds(tile_url, nonce, report_only, settings):
+    """A page no decorator changed gets its headers from a cache: byte for byte what
+    django-csp writes, with the tenant's tiles, the page's nonce and a report-only policy."""
+    if report_only:
+        settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = REPORT_ONLY_POLICY
+    middleware = SecurityHeadersMiddleware(lambda request: HttpResponse())
+
+    def answer(process_response):  # type: ignore[no-untyped-def]
+        request = RequestFactory().get("/")
+        request.tenant = SimpleNamespace(tile_url=tile_url)
+        middleware.process_request(request)
+        if nonce is not None:
+            request._csp_nonce = nonce
+        response = process_response(request, HttpResponse())
+        return request, response
+
+    hits = cached_policy.cache_info().hits
+    cached_request, cached = answer(middleware.process_response)
+    built_request, built = answer(lambda *args: CSPMiddleware.process_response(middleware, *args))
+    # Twice: the second comes from the cache.
+    answer(middleware.process_response)
+
+    assert cached_policy.cache_info().hits > hits
+    assert cached["Content-Security-Policy"] == built["Content-Security-Policy"]
+    assert cached.get("Content-Security-Policy-Report-Only") == built.get(
+        "Content-Security-Policy-Report-Only"
+    )
+    assert ("Content-Security-Policy-Report-Only" in cached) is report_only
+    if nonce is None:
+        assert "nonce-" not in cached["Content-Security-Policy"]
+        for request in (cached_request, built_request):
+            with pytest.raises(CSPNonceError):
+                str(request.csp_nonce)
+    else:
+        assert f"'nonce-{nonce}'" in cached["Content-Security-Policy"]
+    if tile_url:
+        assert "https://*.tuiles.example.ca" in cached["Content-Security-Policy"]
+
+
+def test_a_decorated_view_s_policy_is_built_by_django_csp():
+    middleware = SecurityHeadersMiddleware(lambda request: HttpResponse())
+    request = RequestFactory().get("/")
+    middleware.process_request(request)
+
+    response = middleware.process_response(
+        request,
+        csp_update({"img-src": "https://images.example.org"})(lambda r: HttpResponse())(request),
+    )
+
+    assert "https://images.example.org" in directives(response)["img-src"]
