@@ -31,10 +31,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.messages.storage.base import BaseStorage
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.messages.storage.session import SessionStorage
 from django.core import signing
+from django.utils.functional import cached_property
 from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
@@ -405,12 +407,21 @@ password_reset_token_generator = TenantPasswordResetTokenGenerator()
 
 class TenantCookieStorage(CookieStorage):
     """Messages kept in a cookie signed for this tenant (a cookie copied from another tenant's
-    host is dropped like a tampered one)."""
+    host is dropped like a tampered one).
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    The signer is made when a cookie is read or written, not with the storage: every request
+    builds a storage, few carry messages, and Django's CookieStorage.__init__ (which only makes
+    its own signer, under Django's salt) is skipped for that reason. The tenant is the request's
+    either way: messages are read and written inside the routing middleware.
+    """
+
+    def __init__(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        BaseStorage.__init__(self, request, *args, **kwargs)
+
+    @cached_property
+    def signer(self) -> signing.Signer:
         token_kind("messages_cookie", mechanism=Mechanism.SIGNED_COOKIE)
-        self.signer = signing.get_cookie_signer(salt=tenant_salt("messages_cookie"))
+        return signing.get_cookie_signer(salt=tenant_salt("messages_cookie"))
 
 
 class TenantMessageStorage(FallbackStorage):
