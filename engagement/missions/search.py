@@ -30,7 +30,6 @@ from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchRank, SearchVectorExact
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -65,7 +64,7 @@ from engagement.missions.geo import (
     radius_box,
     sphere_distance_m,
 )
-from engagement.missions.models import SLOT_MISSION_COPIES, Mission, Slot, remote_search_vector
+from engagement.missions.models import SLOT_MISSION_COPIES, Mission, Slot
 from engagement.missions.result_json import (
     CAUSE_ORDER_SQL,
     ResultJsonFormat,
@@ -73,7 +72,7 @@ from engagement.missions.result_json import (
     result_json_sql,
 )
 from engagement.missions.search_words import query_lexemes, words_walk
-from engagement.missions.text_search import search_query
+from engagement.missions.text_search import search_query_sql
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause, Skill, translated_label
 from engagement.volunteers.models import VolunteerProfile
@@ -586,11 +585,7 @@ def _search_candidates(
     }
     conditions += [Q(**{name: value}) for name, value in flags.items() if value is not None]
     if filters.q and words_tested:
-        query = search_query(filters.q)
-        if remote_words:
-            conditions.append(SearchVectorExact(remote_search_vector(), query))
-        else:
-            conditions.append(Q(search_vector=query))
+        conditions.append(_words_match(filters.q, remote=remote_words))
     now = timezone.now()
     bounds = _slot_bounds(filters, now=now)
     # Words bound the candidates to their matches: their slots are probed one candidate at a time.
@@ -615,6 +610,30 @@ def _search_candidates(
     return _SearchBase(missions, by_mission, slot_match, bounds, (slot_where, tuple(slot_params)))
 
 
+# The missions' words when they are remote, as the index mission_remote_search has them
+# (models.remote_search_vector).
+_REMOTE_WORDS_SQL = (
+    f'CASE WHEN ({_MISSION}."is_remote") THEN {_MISSION}."search_vector" ELSE NULL END'
+)
+
+
+def _words_match(text: str, *, remote: bool) -> RawSQL:
+    """The mission's words (or, with `remote`, its words when it is remote) match `text`: as
+    `Q(search_vector=search_query(text))` and `SearchVectorExact(remote_search_vector(),
+    search_query(text))` compile, written as SQL (text_search.search_query_sql)."""
+    query, params = search_query_sql(text)
+    words = _REMOTE_WORDS_SQL if remote else f'{_MISSION}."search_vector"'
+    return RawSQL(f"{words} @@ {query}", params, output_field=BooleanField())  # noqa: S611
+
+
+def _words_rank(text: str) -> RawSQL:
+    """`SearchRank(F("search_vector"), search_query(text))`, written as SQL."""
+    query, params = search_query_sql(text)
+    return RawSQL(  # noqa: S611
+        f'ts_rank({_MISSION}."search_vector", {query})', params, output_field=FloatField()
+    )
+
+
 def _order_by(filters: MissionSearchFilters, slot_match: _SlotMatch) -> list[OrderBy]:
     sort = filters.effective_sort
     if sort == "distance":
@@ -627,8 +646,7 @@ def _order_by(filters: MissionSearchFilters, slot_match: _SlotMatch) -> list[Ord
         return [F("published_at").desc(nulls_last=True), F("id").desc()]
     if sort == "relevance":
         # Ranked on the stored vector: no slot is read to order the matches.
-        rank = SearchRank(F("search_vector"), search_query(filters.q))
-        return [rank.desc(), F("id").asc()]
+        return [_words_rank(filters.q).desc(), F("id").asc()]
     return [slot_match.next_start().asc(nulls_last=True), F("id").asc()]
 
 
@@ -1861,8 +1879,9 @@ def _ranked_page_rows(
     backend ranks as fast as three did when whole rows were sorted (docs/benchmarks.md)."""
     base = _search_candidates(filters, taxonomy_ids=taxonomy_ids)
     assert filters.q  # the relevance order needs words (checked by _search_candidates)
-    rank = SearchRank(F("search_vector"), search_query(filters.q))
-    ranked, ranked_params = _sql(base.missions.order_by().annotate(rank=rank).values("pk", "rank"))
+    ranked, ranked_params = _sql(
+        base.missions.order_by().annotate(rank=_words_rank(filters.q)).values("pk", "rank")
+    )
     if result_format is None:
         columns, column_params = _page_columns_sql(base.slot_match, filters.point)
     else:
