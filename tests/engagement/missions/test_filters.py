@@ -6,6 +6,7 @@ import pytest
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError
 
+from engagement.missions import filters
 from engagement.missions.filters import MissionSearchInput, parse_search_params
 
 
@@ -30,3 +31,35 @@ def test_lists_and_bounds_are_still_checked_field_by_field():
     with pytest.raises(ValidationError) as raised:
         parse_search_params(QueryDict("cause=not a slug&lat=91&sort=best"), user=None)
     assert set(raised.value.detail) == {"cause", "lat", "sort"}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"sort": "newest"},
+        {"q": "  jardin   partagé ", "remote": "true"},
+        {"lat": "48.85", "lng": "2.35", "radius_km": "10", "cause": ["a", "b"]},
+        {"date_from": "2026-12-10", "date_to": "2026-12-20", "availability": "sat-morning,sun"},
+        {"lat": "91", "sort": "distance", "skill": ["not a slug"]},
+        {"radius_km": "5"},
+        {"sort": "relevance"},
+        {"date_from": "2026-12-20", "date_to": "2026-12-10", "step_free": "maybe"},
+        {"bbox": "2.2,48.8,2.4,48.9", "open_to_minors": "false", "beginner_friendly": "1"},
+    ],
+)
+def test_the_query_string_s_fields_validate_as_all_fifteen_do(data):
+    """The query string binds only the parameters it has; what it accepts, what it answers and
+    each error are those of MissionSearchInput with every field."""
+    given_only = filters._QueryStringSearchInput(data=data, context={"user": None})
+    every_field = MissionSearchInput(data=data, context={"user": None})
+
+    valid = every_field.is_valid()
+
+    assert given_only.is_valid() is valid
+    assert set(given_only.fields) == set(data)
+    if valid:
+        assert given_only.validated_data == every_field.validated_data
+        assert given_only.to_filters() == every_field.to_filters()
+    else:
+        assert given_only.errors == every_field.errors
