@@ -33,9 +33,14 @@ from psycopg._queries import (
     PostgresClientQuery,
     _query2pg_client_nocache,
 )
-from psycopg.sql import Composable
 
-__all__ = ["CACHED_STATEMENTS", "StatementCachingCursor", "statement_cache_info"]
+__all__ = [
+    "CACHED_STATEMENTS",
+    "STATEMENT_BYTES",
+    "STATEMENT_PARAMETERS",
+    "StatementCachingCursor",
+    "statement_cache_info",
+]
 
 STATEMENT_BYTES = 32_768
 STATEMENT_PARAMETERS = 512
@@ -58,7 +63,8 @@ class _CachingClientQuery(PostgresClientQuery):
     __slots__ = ()
 
     def convert(self, query: Any, vars: Any) -> None:
-        if vars is None or isinstance(query, Composable) or not isinstance(query, str | bytes):
+        # Composed statements (psycopg.sql) and those without parameters: psycopg's own way.
+        if vars is None or not isinstance(query, str | bytes):
             super().convert(query, vars)
             return
         data = self._ensure_bytes(query)
