@@ -46,16 +46,12 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import Expression, OrderBy, RawSQL, RowRange
-from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from accounts.models import User
 from engagement.missions.geo import (
-    BoxOverlaps,
-    Envelope,
     GeographyDistance,
     GeographyPoint,
-    GeographyWithin,
     NearestTo,
     PointX,
     PointY,
@@ -275,14 +271,38 @@ def _point_params(point: tuple[float, float]) -> tuple[float, float]:
     return float(point[0]), float(point[1])
 
 
-def _where_sql(missions: QuerySet[Mission]) -> tuple[str, tuple[Any, ...]]:
-    """The WHERE condition of `missions` as SQL on the unaliased mission table. The search's
-    filters are conditions on the mission row and EXISTS subqueries, never joins: a filter
-    that added a join would make this fail loudly rather than lose the join."""
-    sql, params = _sql(missions.order_by().values("pk"))
-    if not sql.startswith(_SELECT_MISSION_PK):
-        raise ValueError(f"the search's candidates are not a plain mission query: {sql[:120]}")
-    return sql[len(_SELECT_MISSION_PK) :], params
+# The candidates' conditions as SQL on the unaliased mission table, each as the ORM compiles its
+# counterpart in a filter() (tests/engagement/missions/test_search_conditions.py compares them):
+# the condition of every statement a page sends, written once per search. Built and compiled as
+# a queryset it cost 100-300 µs of CPU per set of candidates (docs/benchmarks.md, "The
+# candidates' conditions as SQL"). Values are %s parameters.
+_PUBLISHED_SQL = f'{_MISSION}."status" = %s'
+# joinable_condition(now=...); its parameter is `now`.
+_JOINABLE_SQL = f'({_MISSION}."has_open_ongoing_slot" OR {_MISSION}."last_open_slot_start" > %s)'
+# BoxOverlaps(location_as_geometry(), Envelope(west, south, east, north)).
+_BOX_SQL = f"({_GEOMETRY_SQL} && ST_MakeEnvelope(%s, %s, %s, %s, %s))"
+# GeographyWithin(F("location"), GeographyPoint(lng, lat), Value(metres)).
+_WITHIN_SQL = f'ST_DWithin({_MISSION}."location", {_POINT_SQL}, %s)'
+# LessThanOrEqual(GeographyDistance(F("location"), GeographyPoint(lng, lat)), Value(metres)).
+_DISTANCE_AT_MOST_SQL = f'ST_Distance({_MISSION}."location", {_POINT_SQL}) <= %s'
+# The boolean columns a search may ask to be true or false.
+_FLAG_COLUMNS = ("is_remote", "is_step_free", "is_open_to_minors", "is_beginner_friendly")
+
+
+def _box_condition(box: tuple[float, float, float, float]) -> tuple[str, tuple[Any, ...]]:
+    return _BOX_SQL, (*(float(value) for value in box), 4326)
+
+
+def _flag_condition(name: str, value: bool) -> str:
+    """Q(**{name: value}): the column, or NOT the column."""
+    if name not in _FLAG_COLUMNS:
+        raise ValueError(f"not a search flag: {name}")
+    return f'{_MISSION}."{name}"' if value else f'NOT {_MISSION}."{name}"'
+
+
+def _raw_condition(raw: RawSQL) -> tuple[str, tuple[Any, ...]]:
+    """A RawSQL condition as filter() writes it: in parentheses."""
+    return f"({raw.sql})", tuple(raw.params)
 
 
 @dataclass(frozen=True)
@@ -477,12 +497,13 @@ def _has_any_skill(ids: list[int]) -> RawSQL:
 
 @dataclass(frozen=True)
 class _SearchBase:
-    """A search's candidates: `missions` match every filter; `by_mission` every filter but the
-    date and availability ones, which `slot_match` (any matching slot of the mission) and
-    `bounds` (their values) carry."""
+    """A search's candidates: `missions_where` matches every filter; `by_mission_where` every
+    filter but the date and availability ones, which `slot_match` (any matching slot of the
+    mission) and `bounds` (their values) carry. Each is SQL on the (unaliased) mission table
+    with its parameters: the walks, their probes, the capped count and the page query add
+    theirs to it as strings."""
 
-    missions: QuerySet[Mission]
-    by_mission: QuerySet[Mission]
+    by_mission_where: tuple[str, tuple[Any, ...]]
     slot_match: _SlotMatch
     bounds: _SlotBounds
     # The causes, skills and flags asked for, tested on a walked slot `w`'s copies of its
@@ -490,17 +511,9 @@ class _SearchBase:
     walked_slot_where: tuple[str, tuple[Any, ...]] = ("", ())
 
     @cached_property
-    def by_mission_where(self) -> tuple[str, tuple[Any, ...]]:
-        """`by_mission`'s condition as SQL on the (unaliased) mission table, compiled once per
-        search. The walks, their probes, the capped count and the page query add theirs to it
-        as strings: built and compiled as querysets (four per walked page) they cost 1.5 ms of
-        CPU per search, more than the SQL of a broad one (mission_search_page at 100k missions,
-        no filter: 2.6 ms of CPU, 1.1 ms written this way; docs/benchmarks.md)."""
-        return _where_sql(self.by_mission)
-
-    @cached_property
     def missions_where(self) -> tuple[str, tuple[Any, ...]]:
-        """`missions`' condition, as by_mission_where."""
+        """Every filter's condition: by_mission_where and, when dates or availabilities narrow
+        the slots, a matching slot."""
         where, params = self.by_mission_where
         if not self.slot_match.narrowed:
             return where, params
@@ -508,6 +521,12 @@ class _SearchBase:
             f"{where} AND {self.slot_match.exists_sql()}",
             (*params, *self.slot_match.exists_params),
         )
+
+    @cached_property
+    def missions(self) -> QuerySet[Mission]:
+        """The candidates as a queryset, for the searches the ORM writes (mission_search)."""
+        where, params = self.missions_where
+        return Mission.objects.filter(RawSQL(where, params, output_field=BooleanField()))  # noqa: S611
 
 
 def _search_candidates(
@@ -531,8 +550,9 @@ def _search_candidates(
     if filters.effective_sort == "relevance" and not filters.q:
         raise ValueError("sort=relevance needs q")
 
-    # Collected then applied in one filter(): every filter() clones the whole query.
-    conditions: list[Q | Expression] = [Q(status=Mission.Status.PUBLISHED)]
+    # Written as SQL, one condition at a time, as filter() would compile them (_PUBLISHED_SQL).
+    where: list[str] = [_PUBLISHED_SQL]
+    params: list[Any] = [Mission.Status.PUBLISHED]
     point = filters.point
     cause_ids, skill_ids = (
         taxonomy_ids if taxonomy_ids is not None else _taxonomy_ids(filters.causes, filters.skills)
@@ -551,9 +571,11 @@ def _search_candidates(
     if walked and counted and cause_ids is not None and cells_box is not None:
         in_cells = _has_any_cause_in(cause_ids, cells_box)
     if point is not None and filters.radius_km is not None:
-        radius_m = Value(float(filters.radius_km) * 1000.0)
+        radius_m = float(filters.radius_km) * 1000.0
         if around is not None and in_cells is None:
-            conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*around)))
+            box_sql, box_params = _box_condition(around)
+            where.append(box_sql)
+            params += box_params
         if around is not None and walked:
             # For the capped count beside a walk, the rectangle (or the cells) finds the rows
             # and the exact distance is a test on them alone: with ST_DWithin, PostgreSQL also
@@ -561,19 +583,25 @@ def _search_candidates(
             # others, 24 of the count's 66 ms at 1M missions. Not when the candidates are read
             # and sorted whole (a small tenant): there ST_DWithin's plans are the faster ones
             # (p95 of words within 5 km at 100k: 8 ms, 21-26 ms with the distance as a test).
-            conditions.append(
-                LessThanOrEqual(GeographyDistance(F("location"), GeographyPoint(*point)), radius_m)
-            )
+            where.append(_DISTANCE_AT_MOST_SQL)
         else:
-            conditions.append(GeographyWithin(F("location"), GeographyPoint(*point), radius_m))
+            where.append(_WITHIN_SQL)
+        params += (*_point_params(point), radius_m)
     if filters.bbox is not None:
-        conditions.append(BoxOverlaps(location_as_geometry(), Envelope(*filters.bbox)))
+        box_sql, box_params = _box_condition(filters.bbox)
+        where.append(box_sql)
+        params += box_params
+    raw_conditions: list[RawSQL] = []
     if in_cells is not None:
-        conditions.append(in_cells)
+        raw_conditions.append(in_cells)
     elif cause_ids is not None:
-        conditions.append(_has_any_cause(cause_ids))
+        raw_conditions.append(_has_any_cause(cause_ids))
     if skill_ids is not None:
-        conditions.append(_has_any_skill(skill_ids))
+        raw_conditions.append(_has_any_skill(skill_ids))
+    for raw in raw_conditions:
+        raw_sql, raw_params = _raw_condition(raw)
+        where.append(raw_sql)
+        params += raw_params
     # Words with `remote`: tested as the remote missions' words (remote_search_vector), which
     # stand for the flag and the words and are found from their own index.
     remote_words = bool(filters.q) and words_tested and filters.remote is True
@@ -583,18 +611,19 @@ def _search_candidates(
         "is_open_to_minors": filters.open_to_minors,
         "is_beginner_friendly": filters.beginner_friendly,
     }
-    conditions += [Q(**{name: value}) for name, value in flags.items() if value is not None]
+    where += [_flag_condition(name, value) for name, value in flags.items() if value is not None]
     if filters.q and words_tested:
-        conditions.append(_words_match(filters.q, remote=remote_words))
+        words_sql, words_params = _raw_condition(_words_match(filters.q, remote=remote_words))
+        where.append(words_sql)
+        params += words_params
     now = timezone.now()
     bounds = _slot_bounds(filters, now=now)
     # Words bound the candidates to their matches: their slots are probed one candidate at a time.
     slot_match = _slot_match(bounds, probes_each_candidate=bool(filters.q))
     # Joinable, from the mission row; the slots themselves are only probed when dates or
     # availabilities narrow them (and then only for the joinable candidates).
-    conditions.append(joinable_condition(now=now))
-    by_mission = Mission.objects.filter(*conditions)
-    missions = by_mission.filter(slot_match.exists()) if slot_match.narrowed else by_mission
+    where.append(_JOINABLE_SQL)
+    params.append(now)
     slot_where = ""
     slot_params: list[object] = []
     if cause_ids is not None:
@@ -607,7 +636,13 @@ def _search_candidates(
         if value is not None:
             slot_where += f"w.{name} = %s AND "
             slot_params.append(value)
-    return _SearchBase(missions, by_mission, slot_match, bounds, (slot_where, tuple(slot_params)))
+    return _SearchBase(
+        # filter() writes its conditions ANDed in parentheses.
+        (f"({' AND '.join(where)})", tuple(params)),
+        slot_match,
+        bounds,
+        (slot_where, tuple(slot_params)),
+    )
 
 
 # The missions' words when they are remote, as the index mission_remote_search has them
@@ -1755,9 +1790,9 @@ def _page_rows_sql(
     newest: bool = False,
 ) -> list[tuple[Any, ...]]:
     """One page's rows and total in one statement, written as SQL around the candidates'
-    condition (compiled once): the newest first (`newest`; searches read its page through
-    _newest_page_ids), nearest `nearest_to` first, else soonest first; `distance_from` gives
-    distance_km. Same columns, values and order as mission_search's.
+    condition (written once per search): the newest first (`newest`; searches read its page
+    through _newest_page_ids), nearest `nearest_to` first, else soonest first; `distance_from`
+    gives distance_km. Same columns, values and order as mission_search's.
 
     - `page_ids` (a walk found them, offset applied): these rows, with the total counted up to
       SEARCH_EXACT_TOTAL_LIMIT + 1 (an InitPlan);
@@ -1879,9 +1914,13 @@ def _ranked_page_rows(
     backend ranks as fast as three did when whole rows were sorted (docs/benchmarks.md)."""
     base = _search_candidates(filters, taxonomy_ids=taxonomy_ids)
     assert filters.q  # the relevance order needs words (checked by _search_candidates)
-    ranked, ranked_params = _sql(
-        base.missions.order_by().annotate(rank=_words_rank(filters.q)).values("pk", "rank")
+    rank = _words_rank(filters.q)
+    where, where_params = base.missions_where
+    ranked = (
+        f'SELECT {_MISSION}."id" AS "pk", ({rank.sql}) AS "rank" '  # noqa: S608
+        f"FROM {_MISSION} WHERE {where}"
     )
+    ranked_params = (*rank.params, *where_params)
     if result_format is None:
         columns, column_params = _page_columns_sql(base.slot_match, filters.point)
     else:

@@ -535,13 +535,6 @@ def test_a_page_holds_what_mission_search_gives_value_for_value(world, shape, pl
     assert bool(page.results) is (shape != "empty box")
 
 
-def test_the_candidates_condition_refuses_a_join():
-    """search._where_sql cuts the WHERE out of the candidates' SQL; a filter through a join
-    would be lost with the FROM, so it fails instead."""
-    with pytest.raises(ValueError, match="not a plain mission query"):
-        search._where_sql(Mission.objects.filter(organization__name="x"))
-
-
 # --- Newest first -------------------------------------------------------------------------------
 
 NEWEST_SHAPES = {
