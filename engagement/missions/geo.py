@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 
 from django.contrib.gis.db.models import GeometryField, PointField
-from django.db.models import BooleanField, FloatField, Func, Value
+from django.db.models import FloatField, Func, Value
 from django.db.models.functions import Cast
 
 
@@ -22,13 +22,6 @@ class GeographyPoint(Func):
 
     def __init__(self, lng: float, lat: float) -> None:
         super().__init__(Value(float(lng)), Value(float(lat)))
-
-
-class GeographyWithin(Func):
-    """ST_DWithin on geography (metres, spheroid); served by the GiST index on location."""
-
-    function = "ST_DWithin"
-    output_field = BooleanField()
 
 
 class GeographyDistance(Func):
@@ -44,20 +37,6 @@ class NearestTo(Func):
     arg_joiner = " <-> "
     template = "(%(expressions)s)"
     output_field = FloatField()
-
-
-class Envelope(Func):
-    function = "ST_MakeEnvelope"
-    output_field = GeometryField(srid=4326)
-
-    def __init__(self, west: float, south: float, east: float, north: float) -> None:
-        super().__init__(*(Value(float(v)) for v in (west, south, east, north)), Value(4326))
-
-
-class BoxOverlaps(Func):
-    arg_joiner = " && "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
 
 
 class PointX(Func):
