@@ -116,6 +116,10 @@ def _configure_django(database: str, cache_prefix: str, *, task_queue: str | Non
     if task_queue:
         os.environ["CELERY_TASK_DEFAULT_QUEUE"] = task_queue
     os.environ["MEDIA_ROOT"] = str(ROOT / "var" / "bench-media")
+    # Celery's Django fixup puts the working directory first on sys.path when the application's
+    # Celery app is made: started from another checkout (a worktree of an older commit measured
+    # beside this one), the bench would import the rest of the application from there.
+    os.chdir(ROOT)
 
     import django
 
