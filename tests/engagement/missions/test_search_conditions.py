@@ -5,7 +5,7 @@ flags, words, words with `remote`, words left to the walk)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -104,7 +104,7 @@ def _orm_candidates(
     return Mission.objects.filter(*conditions)
 
 
-# --- Each condition alone -----------------------------------------------------------------------
+# --- Each condition ------------------------------------------------------------------------------
 
 BOX = (2.25, 48.81, 2.42, 48.9)
 POINT = (2.3522, 48.8566)
@@ -139,7 +139,7 @@ def test_each_condition_is_the_one_the_orm_compiles(orm, written):
 
 
 def test_the_joinable_condition_is_the_orm_s():
-    now = datetime(2026, 12, 7, 10, 0, tzinfo=search.ZoneInfo("UTC"))
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 
     expected = _orm_where(
         Mission.objects.filter(Q(status=Mission.Status.PUBLISHED), joinable_condition(now=now))
