@@ -274,8 +274,9 @@ def _point_params(point: tuple[float, float]) -> tuple[float, float]:
 # The candidates' conditions as SQL on the unaliased mission table, each as the ORM compiles its
 # counterpart in a filter() (tests/engagement/missions/test_search_conditions.py compares them):
 # the condition of every statement a page sends, written once per search. Built and compiled as
-# a queryset it cost 100-300 µs of CPU per set of candidates (docs/benchmarks.md, "The
-# candidates' conditions as SQL"). Values are %s parameters.
+# a queryset it cost 180-580 µs of CPU per set of candidates, 8-22 µs written so (docs/
+# benchmarks.md, "The candidates' conditions as SQL"). Values are %s parameters. The ORM
+# expressions named below are the test's references.
 _PUBLISHED_SQL = f'{_MISSION}."status" = %s'
 # joinable_condition(now=...); its parameter is `now`.
 _JOINABLE_SQL = f'({_MISSION}."has_open_ongoing_slot" OR {_MISSION}."last_open_slot_start" > %s)'
