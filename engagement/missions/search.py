@@ -284,8 +284,10 @@ _JOINABLE_SQL = f'({_MISSION}."has_open_ongoing_slot" OR {_MISSION}."last_open_s
 _BOX_SQL = f"({_GEOMETRY_SQL} && ST_MakeEnvelope(%s, %s, %s, %s, %s))"
 # GeographyWithin(F("location"), GeographyPoint(lng, lat), Value(metres)).
 _WITHIN_SQL = f'ST_DWithin({_MISSION}."location", {_POINT_SQL}, %s)'
-# LessThanOrEqual(GeographyDistance(F("location"), GeographyPoint(lng, lat)), Value(metres)).
-_DISTANCE_AT_MOST_SQL = f'ST_Distance({_MISSION}."location", {_POINT_SQL}) <= %s'
+# GeographyDistance(F("location"), GeographyPoint(lng, lat)): metres on the spheroid.
+_DISTANCE_SQL = f'ST_Distance({_MISSION}."location", {_POINT_SQL})'
+# LessThanOrEqual(GeographyDistance(...), Value(metres)).
+_DISTANCE_AT_MOST_SQL = f"{_DISTANCE_SQL} <= %s"
 # The boolean columns a search may ask to be true or false.
 _FLAG_COLUMNS = ("is_remote", "is_step_free", "is_open_to_minors", "is_beginner_friendly")
 
@@ -1268,9 +1270,9 @@ def _nearest_walk(
     # distance) and are left out of `nearest`; meeting one means every located one was read.
     walk_sql = (
         f'SELECT {_MISSION}."id" AS "pk", ({_MISSION}."location" <-> {_POINT_SQL}) '  # noqa: S608
-        f'AS "distance" FROM {_MISSION} WHERE {_MISSION}."status" = %s ORDER BY 2 ASC LIMIT %s'
+        f'AS "distance" FROM {_MISSION} WHERE {_PUBLISHED_SQL} ORDER BY 2 ASC LIMIT %s'
     )
-    walk_params = (*_point_params(point), Mission.Status.PUBLISHED.value, budget)
+    walk_params = (*_point_params(point), Mission.Status.PUBLISHED, budget)
     # OFFSET 0 keeps the probe a probe: PostgreSQL would otherwise turn it into a join and
     # read every candidate to hash them.
     where, match_params = base.missions_where
@@ -1734,7 +1736,7 @@ def _page_columns_sql(
 
 def _distance_km_sql(point: tuple[float, float]) -> tuple[str, tuple[Any, ...]]:
     """The distance from `point` in km, as SQL with its parameters."""
-    sql = f'(ST_Distance({_MISSION}."location", {_POINT_SQL}) / %s)'
+    sql = f"({_DISTANCE_SQL} / %s)"
     return sql, (*_point_params(point), 1000.0)
 
 
