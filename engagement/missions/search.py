@@ -67,7 +67,7 @@ from engagement.missions.result_json import (
     iso_datetime_sql,
     result_json_sql,
 )
-from engagement.missions.search_words import query_lexemes, words_walk
+from engagement.missions.search_words import query_lexemes, walk_total_sql, words_walk
 from engagement.missions.text_search import search_query_sql
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause, Skill, translated_label
@@ -1645,7 +1645,9 @@ def _words_page_rows(
     a tenant with many missions; None when the query is not words joined by OR, or the walk
     could not be sure of the page within its budget (then every match is ranked, as in a
     smaller tenant). The total is exact when the walk read every match, else counted up to
-    SEARCH_EXACT_TOTAL_LIMIT + 1 as beside the other walks."""
+    SEARCH_EXACT_TOTAL_LIMIT + 1: from the words' missions when the walk's first round saw most
+    of them pass the other filters, else from the text index as beside the other walks
+    (search_words.walk_total_sql)."""
     assert filters.q  # the relevance order needs words (checked by _search_candidates)
     lexemes = query_lexemes(filters.q)
     if not lexemes:
@@ -1653,22 +1655,27 @@ def _words_page_rows(
     where, where_params = _search_candidates(
         filters, words_tested=False, taxonomy_ids=taxonomy_ids
     ).missions_where
-    walk = words_walk(
-        lexemes,
-        where,
-        where_params,
-        wanted=offset + limit + 1,
-        # A cause, a skill or remote: an index finds their matches with the words.
-        narrowed=taxonomy_ids != (None, None) or filters.remote is True,
-    )
+    # A cause, a skill or remote: an index finds their matches with the words.
+    narrowed = taxonomy_ids != (None, None) or filters.remote is True
+    walk = words_walk(lexemes, where, where_params, wanted=offset + limit + 1, narrowed=narrowed)
     if walk is None:
         return None
     base = _search_candidates(filters, taxonomy_ids=taxonomy_ids)
+    total_sql: str
+    total_params: Sequence[Any]
     if walk.complete:
         assert walk.matches is not None
         total_sql, total_params = "%s", (walk.matches,)
     else:
-        total_sql, total_params = _capped_count_sql(base)
+        total_sql, total_params = walk_total_sql(
+            walk,
+            lexemes,
+            where,
+            where_params,
+            narrowed=narrowed,
+            cap=SEARCH_EXACT_TOTAL_LIMIT,
+            otherwise=_capped_count_sql(base),
+        )
     page_ids = walk.ids[offset:]
     if page_ids:
         if result_format is None:
@@ -1693,9 +1700,13 @@ def _words_page_rows(
         rows = []
     if rows:
         total = rows[0][-1]
+    elif walk.matches is not None:
+        total = walk.matches
     else:
         # Past the end, or the page's missions deleted since the walk read them.
-        total = walk.matches if walk.complete else _capped_count(base)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ({total_sql})", total_params)  # noqa: S608
+            total = int(cursor.fetchone()[0])
     is_exact = walk.complete or total <= SEARCH_EXACT_TOTAL_LIMIT
     return _PageRows(
         rows=[row[:-1] for row in rows[:limit]],

@@ -30,6 +30,17 @@ ranking them all is faster than more rounds and the sums, whose best missions th
 rejects (at 1,000,000 missions, "refugies" with a cause: 42 ms ranked against 119 walked and
 summed; docs/benchmarks.md, "Words with a cause" and "Words with remote").
 
+When the walk did not read every match, the page's total is counted up to the cap
+(search.SEARCH_EXACT_TOTAL_LIMIT + 1). Counted from the search's text index, a frequent word costs
+its whole bitmap first (at 1,000,000 missions "repas": 47,875 matches, 6.7 ms) before the first
+mission is tested. When the first round showed that the other filters pass at least
+COUNT_FROM_WORDS_MIN_SHARE of the words' missions, the count reads them from MissionWord instead,
+as the walk does, and stops at the cap: 1.3-1.9 ms for a word alone and 4.4-5.3 ms with a week of
+dates there, against 3.2-9.7 and 11.3-19.7 (docs/benchmarks.md). A mission is counted under its
+first word only (NOT EXISTS on the primary key for the earlier words). If COUNT_FROM_WORDS_BUDGET
+missions are tested without reaching the cap or the end of the words, the text index counts them
+as before: the share seen in the first round was not the share of the rest.
+
 Sums of a few ranks (float4 values) are exact in float8, so the comparisons are exact. The order
 is the sum's, best first, then the id: PostgreSQL's ts_rank of the whole query, up to its float4
 rounding. Only queries of words joined by OR qualify: AND (several words each way), NOT, phrases,
@@ -41,6 +52,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +74,14 @@ THRESHOLD_MAX_WANTED = 4 * WALK_FIRST
 SUMS_READ_PER_ROW = 8
 # The deepest page read this way (offset + rows + 1); beyond, every match is ranked.
 WALK_MAX = 4_096
+# The total of a walk that did not read every match is counted from the words' missions when
+# the first round's filters passed at least this share of the missions it read: the cap is then
+# expected within ~4,000 missions tested, half the budget, so that a share off by half still
+# settles it. A mission tested costs about what the text index's bitmap costs per match
+# (~2 µs with dates), so up to there the words' count saves the bitmap (docs/benchmarks.md).
+COUNT_FROM_WORDS_MIN_SHARE = 0.25
+# At most this many of the words' missions are tested before the text index counts instead.
+COUNT_FROM_WORDS_BUDGET = 8_192
 # Searched texts whose lexemes a process keeps (query_lexemes).
 QUERY_LEXEMES_KEPT = 4_096
 
@@ -112,14 +132,19 @@ class WordsWalk:
     sums: list[float]
     complete: bool
     matches: int | None
+    # The share of the words' missions read by the first round that passed the other filters
+    # (None without a round: a page too deep for the rounds goes to the sums at once).
+    passing_share: float | None = None
 
 
 def _walk_sql(
     lexemes: list[str], where: str, where_params: tuple[Any, ...], k: int
 ) -> tuple[str, list[Any]]:
     """One round: each word's first k missions passing `where` (the search's other filters, on
-    the unaliased mission table), best first; then the rows (-1, id, sum of the query's ranks)
-    of every mission read, and per word (its number, last id read, last rank read, how many)."""
+    the unaliased mission table), best first; then the rows (-1, id, sum of the query's ranks,
+    0, 0) of every mission read, and per word (its number, last id read, last rank read, how
+    many, how many of the word's missions come up to the last one read, filtered or not: an
+    index-only count of the range the round went through)."""
     walks: list[str] = []
     params: list[Any] = []
     for number, lexeme in enumerate(lexemes):
@@ -135,28 +160,41 @@ def _walk_sql(
         f'SELECT "mission_id" FROM "w{number}"'  # noqa: S608
         for number in range(len(lexemes))
     )
+    # How many of the word's missions come up to the last one read: those ranked higher, and
+    # those ranked the same up to its id (two ranges of the index; ranks often tie).
+    seen = (
+        '(SELECT count(*) FROM "engagement_missionword" AS "seen" '
+        'WHERE "seen"."lexeme" = %s AND "seen"."rank" > "last"."rank") + '
+        '(SELECT count(*) FROM "engagement_missionword" AS "seen" '
+        'WHERE "seen"."lexeme" = %s AND "seen"."rank" = "last"."rank" '
+        'AND "seen"."mission_id" <= "last"."mission_id")'
+    )
     ends = " UNION ALL ".join(
-        f'(SELECT {number}, "mission_id", "rank", (SELECT count(*) FROM "w{number}") '  # noqa: S608
-        f'FROM "w{number}" ORDER BY "rank" ASC, "mission_id" DESC LIMIT 1)'
+        f'(SELECT {number}, "last"."mission_id", "last"."rank", '  # noqa: S608
+        f'(SELECT count(*) FROM "w{number}"), {seen} '
+        f'FROM (SELECT "mission_id", "rank" FROM "w{number}" '
+        'ORDER BY "rank" ASC, "mission_id" DESC LIMIT 1) AS "last")'
         for number in range(len(lexemes))
     )
     sql = (
         f'WITH {", ".join(walks)}, "read" AS ({read}) '  # noqa: S608
         'SELECT -1, "read"."mission_id", (SELECT sum("all"."rank") '
         'FROM "engagement_missionword" AS "all" '
-        'WHERE "all"."mission_id" = "read"."mission_id" AND "all"."lexeme" = ANY(%s)), 0 '
+        'WHERE "all"."mission_id" = "read"."mission_id" AND "all"."lexeme" = ANY(%s)), 0, 0 '
         f'FROM "read" UNION ALL {ends}'
     )
-    return sql, [*params, lexemes]
+    return sql, [*params, lexemes, *(lexeme for lexeme in lexemes for _ in range(2))]
 
 
 def _threshold_walk(
     lexemes: list[str], where: str, where_params: tuple[Any, ...], *, wanted: int, rounds: int
-) -> WordsWalk | None:
-    """The threshold algorithm (module docstring), in up to `rounds` rounds; None when it
-    could not be sure of the first `wanted` missions."""
+) -> tuple[WordsWalk | None, float | None]:
+    """The threshold algorithm (module docstring), in up to `rounds` rounds: the walk, or None
+    when it could not be sure of the first `wanted` missions; and the share of the words'
+    missions the first round read that passed the filters (None if no word had one)."""
     k = max(WALK_FIRST, wanted)
-    for _round in range(rounds):
+    share = None
+    for round_number in range(rounds):
         sql, params = _walk_sql(lexemes, where, where_params, k)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -164,25 +202,39 @@ def _threshold_walk(
         read = sorted((-row[2], row[1]) for row in rows if row[0] == -1)
         # Per word: its last mission read, and whether it has more (k of them were read). A
         # word none of whose missions passes the filters has no row: it has no more either.
-        open_ends = [row for row in rows if row[0] >= 0 and row[3] >= k]
+        ends = [row for row in rows if row[0] >= 0]
+        if round_number == 0:
+            share = _passing_share(ends)
+        open_ends = [row for row in ends if row[3] >= k]
         if not open_ends:
-            return _walked(read[:wanted], complete=True, matches=len(read))
+            return _walked(read[:wanted], complete=True, matches=len(read), share=share), share
         threshold = sum(row[2] for row in open_ends)
         last_id = max(row[1] for row in open_ends)
         if len(read) >= wanted:
             negated, mission_id = read[wanted - 1]
             if -negated > threshold or (-negated == threshold and mission_id <= last_id):
-                return _walked(read[:wanted], complete=False, matches=None)
+                walked = _walked(read[:wanted], complete=False, matches=None, share=share)
+                return walked, share
         k *= 4
-    return None
+    return None, share
 
 
-def _walked(best: list[tuple[float, int]], *, complete: bool, matches: int | None) -> WordsWalk:
+def _passing_share(ends: list[tuple[Any, ...]]) -> float | None:
+    """Of the words' missions a round went through (up to each word's last one read), the share
+    that passed the filters."""
+    seen = sum(row[4] for row in ends)
+    return sum(row[3] for row in ends) / seen if seen else None
+
+
+def _walked(
+    best: list[tuple[float, int]], *, complete: bool, matches: int | None, share: float | None
+) -> WordsWalk:
     return WordsWalk(
         ids=[mission_id for _, mission_id in best],
         sums=[-negated for negated, _ in best],
         complete=complete,
         matches=matches,
+        passing_share=share,
     )
 
 
@@ -229,7 +281,12 @@ def _summed_sql(
 
 
 def _summed(
-    lexemes: list[str], where: str, where_params: tuple[Any, ...], *, wanted: int
+    lexemes: list[str],
+    where: str,
+    where_params: tuple[Any, ...],
+    *,
+    wanted: int,
+    share: float | None,
 ) -> WordsWalk:
     """The first `wanted` missions from every mission's sum of ranks: among the best
     SUMS_READ_PER_ROW per row wanted first (a top-N sort), and if the filters left fewer than
@@ -246,6 +303,7 @@ def _summed(
         sums=[row[1] for row in rows],
         complete=False,
         matches=None,
+        passing_share=share,
     )
 
 
@@ -265,9 +323,80 @@ def words_walk(
     not enough."""
     if wanted > WALK_MAX or (narrowed and wanted > THRESHOLD_MAX_WANTED):
         return None
+    share = None
     if wanted <= THRESHOLD_MAX_WANTED:
         rounds = 1 if narrowed else WALK_ROUNDS
-        walked = _threshold_walk(lexemes, where, where_params, wanted=wanted, rounds=rounds)
+        walked, share = _threshold_walk(lexemes, where, where_params, wanted=wanted, rounds=rounds)
         if walked is not None or narrowed:
             return walked
-    return _summed(lexemes, where, where_params, wanted=wanted)
+    return _summed(lexemes, where, where_params, wanted=wanted, share=share)
+
+
+def walk_total_sql(
+    walk: WordsWalk,
+    lexemes: list[str],
+    where: str,
+    where_params: tuple[Any, ...],
+    *,
+    narrowed: bool,
+    cap: int,
+    otherwise: tuple[str, tuple[Any, ...]],
+) -> tuple[str, Sequence[Any]]:
+    """SELECT the total of a walk that did not read every match, up to cap + 1: from the words'
+    missions (words_capped_count_sql) when its first round saw at least
+    COUNT_FROM_WORDS_MIN_SHARE of them pass the other filters, else the SQL `otherwise` (the
+    count from the search's text index). Also `otherwise` when `narrowed`: a cause, a skill or
+    remote are found with the words from an index of their own, which counts them faster."""
+    if narrowed or walk.passing_share is None or walk.passing_share < COUNT_FROM_WORDS_MIN_SHARE:
+        return otherwise
+    return words_capped_count_sql(lexemes, where, where_params, cap=cap, otherwise=otherwise)
+
+
+def words_capped_count_sql(
+    lexemes: list[str],
+    where: str,
+    where_params: tuple[Any, ...],
+    *,
+    cap: int,
+    otherwise: tuple[str, tuple[Any, ...]],
+) -> tuple[str, list[Any]]:
+    """SELECT the number of missions with one of `lexemes` that pass `where`, up to cap + 1,
+    read from the words' missions (module docstring): each word's in turn, a mission already
+    met under an earlier word skipped, each tested against `where` until cap + 1 pass, the
+    words end, or COUNT_FROM_WORDS_BUDGET were tested; then the SQL `otherwise` (the same count
+    from the search's text index) gives it. As an output column it is an uncorrelated subquery:
+    run once per statement, `otherwise` only when its branch is taken.
+
+    The missions are numbered as they are read (row_number() with no order: the words' scans
+    in turn), and PostgreSQL stops at the budget (a run condition on that number). A row with
+    no test after the last word's tells that the words ended within the budget (it is read as
+    one more row: the words may end exactly at the budget)."""
+    rows: list[str] = []
+    params: list[Any] = []
+    for number, lexeme in enumerate(lexemes):
+        earlier = "".join(
+            ' AND NOT EXISTS (SELECT 1 FROM "engagement_missionword" AS "other" '
+            'WHERE "other"."mission_id" = "word"."mission_id" AND "other"."lexeme" = %s '
+            "OFFSET 0)"
+            for _ in lexemes[:number]
+        )
+        # OFFSET 0 keeps each test a subquery run per mission as it is read: joined, the
+        # planner hashed a whole word's missions first (106,038 for 'refug': 23 ms).
+        rows.append(
+            f"SELECT EXISTS (SELECT 1 FROM {_MISSION} "  # noqa: S608
+            f'WHERE {_MISSION}."id" = "word"."mission_id" AND {where} OFFSET 0) AS "pass" '
+            'FROM "engagement_missionword" AS "word" '
+            f'WHERE "word"."lexeme" = %s{earlier}'
+        )
+        params += [*where_params, lexeme, *lexemes[:number]]
+    otherwise_sql, otherwise_params = otherwise
+    sql = (
+        'SELECT CASE WHEN "words"."found" > %s OR "words"."ended" THEN "words"."found" '  # noqa: S608
+        f"ELSE ({otherwise_sql}) END FROM ("
+        'SELECT count(*) FILTER (WHERE "pass") AS "found", '
+        'coalesce(bool_or("pass" IS NULL), false) AS "ended" FROM ('
+        'SELECT "pass" FROM (SELECT "pass", row_number() OVER () AS "read" '
+        f'FROM ({" UNION ALL ".join([*rows, "SELECT NULL::boolean"])}) AS "rows") AS "numbered" '
+        'WHERE "read" <= %s AND "pass" IS NOT FALSE LIMIT %s) AS "passing") AS "words"'
+    )
+    return sql, [cap, *otherwise_params, *params, COUNT_FROM_WORDS_BUDGET + 1, cap + 1]

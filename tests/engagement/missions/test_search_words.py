@@ -503,3 +503,165 @@ def test_words_stay_in_the_current_tenant(refuges, montreal, monkeypatch):
     )
     assert "Réfugiés à Montréal" not in {row.title for row in in_paris.results}
     assert in_paris.total == len(ids(mission_search(filters=words)))
+
+
+# --- The total of a walk that did not read every match -----------------------------------------
+
+# How the total is counted, each forced: from the words' missions (the share of the first round
+# always enough), with a budget that settles it or one that runs out at once (then the text
+# index counts); from the text index alone (no share is enough).
+COUNTS = {
+    "words": {"COUNT_FROM_WORDS_MIN_SHARE": 0.0},
+    "words, budget spent": {"COUNT_FROM_WORDS_MIN_SHARE": 0.0, "COUNT_FROM_WORDS_BUDGET": 1},
+    "text index": {"COUNT_FROM_WORDS_MIN_SHARE": 2.0},
+}
+
+
+def _use_count(count: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in COUNTS[count].items():
+        monkeypatch.setattr(search_words, name, value)
+
+
+def _counted_by(statements: list[str]) -> str:
+    """Which count a page's statements carry: the words' (numbered as read) or the index's."""
+    page = statements[-1]
+    return "words" if 'row_number() OVER () AS "read"' in page else "text index"
+
+
+# A cause or remote: a round that cannot settle the page ranks every match (exact total).
+COUNTED_SHAPES = ["two stems", "two stems + dates", "one stem", "either word"]
+
+
+@pytest.mark.parametrize("shape", COUNTED_SHAPES)
+@pytest.mark.parametrize("count", COUNTS)
+@pytest.mark.parametrize("cap", [2, 3, 1_000])
+def test_a_total_counted_apart_is_the_reference_s_up_to_the_cap(
+    refuges, shape, count, cap, monkeypatch
+):
+    """A short round leaves the total to a count: whichever counts it, up to the cap it is the
+    number of mission_search's rows, and beyond it the page says more."""
+    _use_walk("one short round", monkeypatch)
+    _use_count(count, monkeypatch)
+    monkeypatch.setattr(search, "SEARCH_EXACT_TOTAL_LIMIT", cap)
+    filters = MissionSearchFilters(**SHAPES[shape])
+    expected = len(ids(mission_search(filters=filters)))
+
+    first = mission_search_page(filters=filters, offset=0, limit=1)
+
+    assert (first.total, first.total_is_exact) == (
+        (expected, True) if expected <= cap else (cap, False)
+    )
+
+
+@pytest.mark.parametrize("count", COUNTS)
+def test_a_page_whose_missions_went_since_the_walk_is_counted_alone(refuges, count, monkeypatch):
+    """The walk read the page's missions, which are deleted before the page's statement reads
+    them: no row carries the total, which is counted on its own, as it is then."""
+    _use_walk("one short round", monkeypatch)
+    _use_count(count, monkeypatch)
+    walk = search.words_walk
+
+    def then_deleted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        walked = walk(*args, **kwargs)
+        Mission.objects.filter(pk__in=walked.ids).delete()
+        return walked
+
+    monkeypatch.setattr(search, "words_walk", then_deleted)
+    filters = MissionSearchFilters(q="réfugiés")
+
+    page = mission_search_page(filters=filters, offset=0, limit=1)
+
+    assert (page.results, page.total, page.total_is_exact) == (
+        [],
+        len(ids(mission_search(filters=filters))),
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("asked", "counted_by"),
+    [
+        # Most of the words' missions pass (dates alone here): counted from the words.
+        ({"q": "réfugiés"}, "words"),
+        ({"q": "refugies", **days_ahead(1, 9)}, "words"),
+        # A cause or remote: their matches come from an index with the words, which counts.
+        ({"q": "réfugiés", "causes": ("w-shelter",)}, "text index"),
+        ({"q": "réfugiés", "remote": True}, "text index"),
+    ],
+)
+def test_the_words_count_when_most_of_their_missions_pass(refuges, monkeypatch, asked, counted_by):
+    _use_walk("one short round", monkeypatch)
+    filters = MissionSearchFilters(**asked)
+    expected = ids(mission_search(filters=filters))
+    mission_search_page(filters=filters, offset=0, limit=1)  # the lexemes, kept
+
+    with CaptureQueriesContext(connection) as captured:
+        page = mission_search_page(filters=filters, offset=0, limit=1)
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert ids(page.results) == expected[:1]
+    assert (page.total, page.total_is_exact) == (len(expected), True)
+    assert _counted_by(statements) == counted_by
+
+
+def test_few_missions_passing_leave_the_count_to_the_text_index(refuges, monkeypatch):
+    """The first round's share under COUNT_FROM_WORDS_MIN_SHARE: the words' count would test
+    too many missions for each that passes."""
+    _use_walk("one short round", monkeypatch)
+    filters = MissionSearchFilters(q="réfugiés", **days_ahead(1, 5))
+    where, params = search._search_candidates(filters, words_tested=False).missions_where
+    walked = search_words.words_walk(["refug", "refugi"], where, params, wanted=2)
+    assert walked is not None and walked.passing_share is not None
+    monkeypatch.setattr(search_words, "COUNT_FROM_WORDS_MIN_SHARE", walked.passing_share + 0.01)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = mission_search_page(filters=filters, offset=0, limit=1)
+
+    assert page.total == len(ids(mission_search(filters=filters)))
+    assert _counted_by([query["sql"] for query in captured.captured_queries]) == "text index"
+
+
+@pytest.mark.parametrize("dates", [{}, days_ahead(1, 5)])
+def test_the_first_round_s_share_is_of_the_words_missions_it_went_through(
+    refuges, dates, monkeypatch
+):
+    """Per word, its missions best first (ties by id) up to the last one the round read: of
+    those, the share that passes the filters, over the words."""
+    _use_walk("one round", monkeypatch)
+    filters = MissionSearchFilters(q="réfugiés", **dates)
+    passing = set(ids(mission_search(filters=filters)))
+    went_through = passed = 0
+    for lexeme in ("refug", "refugi"):
+        order = list(
+            MissionWord.objects.filter(lexeme=lexeme)
+            .order_by("-rank", "mission_id")
+            .values_list("mission_id", flat=True)
+        )
+        last = max(place for place, pk in enumerate(order) if pk in passing)
+        went_through += last + 1
+        passed += sum(pk in passing for pk in order)
+    where, params = search._search_candidates(filters, words_tested=False).missions_where
+
+    walked = search_words.words_walk(["refug", "refugi"], where, params, wanted=60)
+
+    assert walked is not None and walked.complete
+    assert walked.passing_share == pytest.approx(passed / went_through)
+    assert 0 < walked.passing_share < 1  # the draft, the past mission and the dates fail
+
+
+def test_the_words_count_a_mission_with_both_words_once(refuges):
+    """A mission with 'refug' and 'refugi' is read under both words: counted under the first."""
+    filters = MissionSearchFilters(q="réfugiés")
+    where, params = search._search_candidates(filters, words_tested=False).missions_where
+    both = set(MissionWord.objects.filter(lexeme="refug").values_list("mission_id", flat=True))
+    both &= set(MissionWord.objects.filter(lexeme="refugi").values_list("mission_id", flat=True))
+    assert both  # the data has such missions
+    sql, sql_params = search_words.words_capped_count_sql(
+        ["refug", "refugi"], where, params, cap=1_000, otherwise=("SELECT -1", ())
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        (total,) = cursor.fetchone()
+
+    assert total == len(ids(mission_search(filters=filters)))
