@@ -35,7 +35,7 @@ When the walk did not read every match, the page's total is counted up to the ca
 its whole bitmap first (at 1,000,000 missions "repas": 47,875 matches, 6.7 ms) before the first
 mission is tested. When the first round showed that the other filters pass at least
 COUNT_FROM_WORDS_MIN_SHARE of the words' missions, the count reads them from MissionWord instead,
-as the walk does, and stops at the cap: 1.3-1.9 ms for a word alone and 4.4-5.3 ms with a week of
+as the walk does, and stops at the cap: 1.2-1.9 ms for a word alone and 4.2-5.3 ms with a week of
 dates there, against 3.2-9.7 and 11.3-19.7 (docs/benchmarks.md). A mission is counted under its
 first word only (NOT EXISTS on the primary key for the earlier words). If COUNT_FROM_WORDS_BUDGET
 missions are tested without reaching the cap or the end of the words, the text index counts them
