@@ -367,10 +367,10 @@ def words_capped_count_sql(
     from the search's text index) gives it. As an output column it is an uncorrelated subquery:
     run once per statement, `otherwise` only when its branch is taken.
 
-    The missions are numbered as they are read (row_number() with no order: the words' scans
-    in turn), and PostgreSQL stops at the budget (a run condition on that number). A row with
-    no test after the last word's tells that the words ended within the budget (it is read as
-    one more row: the words may end exactly at the budget)."""
+    The missions are numbered as they are read, and PostgreSQL stops one past the budget (a run
+    condition on row_number()): that row, if there is one, says that the words did not end
+    within the budget. Neither this nor the count depends on the order in which the words'
+    missions come."""
     rows: list[str] = []
     params: list[Any] = []
     for number, lexeme in enumerate(lexemes):
@@ -390,13 +390,23 @@ def words_capped_count_sql(
         )
         params += [*where_params, lexeme, *lexemes[:number]]
     otherwise_sql, otherwise_params = otherwise
+    budget = COUNT_FROM_WORDS_BUDGET
     sql = (
-        'SELECT CASE WHEN "words"."found" > %s OR "words"."ended" THEN "words"."found" '  # noqa: S608
+        'SELECT CASE WHEN "words"."found" > %s OR NOT "words"."cut" THEN "words"."found" '  # noqa: S608
         f"ELSE ({otherwise_sql}) END FROM ("
-        'SELECT count(*) FILTER (WHERE "pass") AS "found", '
-        'coalesce(bool_or("pass" IS NULL), false) AS "ended" FROM ('
-        'SELECT "pass" FROM (SELECT "pass", row_number() OVER () AS "read" '
-        f'FROM ({" UNION ALL ".join([*rows, "SELECT NULL::boolean"])}) AS "rows") AS "numbered" '
-        'WHERE "read" <= %s AND "pass" IS NOT FALSE LIMIT %s) AS "passing") AS "words"'
+        'SELECT count(*) FILTER (WHERE "read" <= %s) AS "found", '
+        'coalesce(bool_or("read" > %s), false) AS "cut" FROM ('
+        'SELECT "read" FROM (SELECT "pass", row_number() OVER () AS "read" '
+        f'FROM ({" UNION ALL ".join(rows)}) AS "rows") AS "numbered" '
+        'WHERE "read" <= %s AND ("pass" OR "read" > %s) LIMIT %s) AS "passing") AS "words"'
     )
-    return sql, [cap, *otherwise_params, *params, COUNT_FROM_WORDS_BUDGET + 1, cap + 1]
+    return sql, [
+        cap,
+        *otherwise_params,
+        budget,
+        budget,
+        *params,
+        budget + 1,
+        budget,
+        cap + 1,
+    ]

@@ -665,3 +665,27 @@ def test_the_words_count_a_mission_with_both_words_once(refuges):
         (total,) = cursor.fetchone()
 
     assert total == len(ids(mission_search(filters=filters)))
+
+
+@pytest.mark.parametrize(("short_by", "counted"), [(0, "words"), (1, "otherwise")])
+def test_the_words_count_stops_at_its_budget(refuges, monkeypatch, short_by, counted):
+    """A budget of exactly the words' missions (each met once) lets the words end within it:
+    their count is exact. One fewer, and `otherwise` gives the total."""
+    filters = MissionSearchFilters(q="réfugiés")
+    where, params = search._search_candidates(filters, words_tested=False).missions_where
+    with_words = set(
+        MissionWord.objects.filter(lexeme__in=["refug", "refugi"]).values_list(
+            "mission_id", flat=True
+        )
+    )
+    monkeypatch.setattr(search_words, "COUNT_FROM_WORDS_BUDGET", len(with_words) - short_by)
+    sql, sql_params = search_words.words_capped_count_sql(
+        ["refug", "refugi"], where, params, cap=1_000, otherwise=("SELECT -1", ())
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        (total,) = cursor.fetchone()
+
+    expected = len(ids(mission_search(filters=filters)))
+    assert total == (expected if counted == "words" else -1)
