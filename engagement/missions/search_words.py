@@ -138,13 +138,13 @@ class WordsWalk:
 
 
 def _walk_sql(
-    lexemes: list[str], where: str, where_params: tuple[Any, ...], k: int
+    lexemes: list[str], where: str, where_params: tuple[Any, ...], k: int, *, measure: bool
 ) -> tuple[str, list[Any]]:
     """One round: each word's first k missions passing `where` (the search's other filters, on
     the unaliased mission table), best first; then the rows (-1, id, sum of the query's ranks,
     0, 0) of every mission read, and per word (its number, last id read, last rank read, how
-    many, how many of the word's missions come up to the last one read, filtered or not: an
-    index-only count of the range the round went through)."""
+    many, and with `measure` how many of the word's missions come up to the last one read,
+    filtered or not: an index-only count of the range the round went through; else 0)."""
     walks: list[str] = []
     params: list[Any] = []
     for number, lexeme in enumerate(lexemes):
@@ -163,11 +163,15 @@ def _walk_sql(
     # How many of the word's missions come up to the last one read: those ranked higher, and
     # those ranked the same up to its id (two ranges of the index; ranks often tie).
     seen = (
-        '(SELECT count(*) FROM "engagement_missionword" AS "seen" '
-        'WHERE "seen"."lexeme" = %s AND "seen"."rank" > "last"."rank") + '
-        '(SELECT count(*) FROM "engagement_missionword" AS "seen" '
-        'WHERE "seen"."lexeme" = %s AND "seen"."rank" = "last"."rank" '
-        'AND "seen"."mission_id" <= "last"."mission_id")'
+        (
+            '(SELECT count(*) FROM "engagement_missionword" AS "seen" '
+            'WHERE "seen"."lexeme" = %s AND "seen"."rank" > "last"."rank") + '
+            '(SELECT count(*) FROM "engagement_missionword" AS "seen" '
+            'WHERE "seen"."lexeme" = %s AND "seen"."rank" = "last"."rank" '
+            'AND "seen"."mission_id" <= "last"."mission_id")'
+        )
+        if measure
+        else "0"
     )
     ends = " UNION ALL ".join(
         f'(SELECT {number}, "last"."mission_id", "last"."rank", '  # noqa: S608
@@ -183,19 +187,29 @@ def _walk_sql(
         'WHERE "all"."mission_id" = "read"."mission_id" AND "all"."lexeme" = ANY(%s)), 0, 0 '
         f'FROM "read" UNION ALL {ends}'
     )
-    return sql, [*params, lexemes, *(lexeme for lexeme in lexemes for _ in range(2))]
+    seen_params = [lexeme for lexeme in lexemes for _ in range(2)] if measure else []
+    return sql, [*params, lexemes, *seen_params]
 
 
 def _threshold_walk(
-    lexemes: list[str], where: str, where_params: tuple[Any, ...], *, wanted: int, rounds: int
+    lexemes: list[str],
+    where: str,
+    where_params: tuple[Any, ...],
+    *,
+    wanted: int,
+    rounds: int,
+    measure_share: bool,
 ) -> tuple[WordsWalk | None, float | None]:
     """The threshold algorithm (module docstring), in up to `rounds` rounds: the walk, or None
-    when it could not be sure of the first `wanted` missions; and the share of the words'
-    missions the first round read that passed the filters (None if no word had one)."""
+    when it could not be sure of the first `wanted` missions; and, with `measure_share`, the
+    share of the words' missions the first round read that passed the filters (None if no word
+    had one, or not measured)."""
     k = max(WALK_FIRST, wanted)
     share = None
     for round_number in range(rounds):
-        sql, params = _walk_sql(lexemes, where, where_params, k)
+        # Only the first round's share is used.
+        measure = measure_share and round_number == 0
+        sql, params = _walk_sql(lexemes, where, where_params, k, measure=measure)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -203,7 +217,7 @@ def _threshold_walk(
         # Per word: its last mission read, and whether it has more (k of them were read). A
         # word none of whose missions passes the filters has no row: it has no more either.
         ends = [row for row in rows if row[0] >= 0]
-        if round_number == 0:
+        if measure:
             share = _passing_share(ends)
         open_ends = [row for row in ends if row[3] >= k]
         if not open_ends:
@@ -326,7 +340,15 @@ def words_walk(
     share = None
     if wanted <= THRESHOLD_MAX_WANTED:
         rounds = 1 if narrowed else WALK_ROUNDS
-        walked, share = _threshold_walk(lexemes, where, where_params, wanted=wanted, rounds=rounds)
+        # A narrowed search's total is counted by its own index (walk_total_sql): no share.
+        walked, share = _threshold_walk(
+            lexemes,
+            where,
+            where_params,
+            wanted=wanted,
+            rounds=rounds,
+            measure_share=not narrowed,
+        )
         if walked is not None or narrowed:
             return walked
     return _summed(lexemes, where, where_params, wanted=wanted, share=share)

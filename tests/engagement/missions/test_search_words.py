@@ -689,3 +689,27 @@ def test_the_words_count_stops_at_its_budget(refuges, monkeypatch, short_by, cou
 
     expected = len(ids(mission_search(filters=filters)))
     assert total == (expected if counted == "words" else -1)
+
+
+@pytest.mark.parametrize(
+    ("asked", "measured"),
+    [
+        # The first round only: the later ones' share is not used.
+        ({"q": "réfugiés"}, [True, False]),
+        # A cause: its own index counts, no share is needed.
+        ({"q": "réfugiés", "causes": ("w-shelter",)}, [False]),
+    ],
+)
+def test_only_a_first_round_that_may_count_from_the_words_measures_its_share(
+    refuges, monkeypatch, asked, measured
+):
+    _use_walk("short rounds", monkeypatch)
+    filters = MissionSearchFilters(**asked)
+    mission_search_page(filters=filters, offset=0, limit=1)  # the lexemes, kept
+
+    with CaptureQueriesContext(connection) as captured:
+        page = mission_search_page(filters=filters, offset=0, limit=1)
+
+    rounds = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('WITH "w0"')]
+    assert ['AS "seen"' in sql for sql in rounds][: len(measured)] == measured
+    assert ids(page.results) == ids(mission_search(filters=filters))[:1]
