@@ -929,8 +929,13 @@ def _capped_count_sql(base: _SearchBase) -> tuple[str, tuple[Any, ...]]:
 
 def _capped_count(base: _SearchBase) -> int:
     """_capped_count_sql on its own (a page past the end has no row to carry it)."""
+    return _run_count(*_capped_count_sql(base))
+
+
+def _run_count(sql: str, params: Sequence[Any]) -> int:
+    """A count's statement (SELECT of one number) run on its own."""
     with connection.cursor() as cursor:
-        cursor.execute(*_capped_count_sql(base))
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return int(row[0])
 
@@ -1704,9 +1709,7 @@ def _words_page_rows(
         total = walk.matches
     else:
         # Past the end, or the page's missions deleted since the walk read them.
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT ({total_sql})", total_params)  # noqa: S608
-            total = int(cursor.fetchone()[0])
+        total = _run_count(total_sql, total_params)
     is_exact = walk.complete or total <= SEARCH_EXACT_TOTAL_LIMIT
     return _PageRows(
         rows=[row[:-1] for row in rows[:limit]],
