@@ -28,16 +28,18 @@ from accounts.models import User
 from accounts.requests import SignedInRequest
 from engagement.errors import EngagementError
 from engagement.groups.selectors import seat_holds_current
-from engagement.missions import selectors as missions_selectors
-from engagement.missions.access import mission_get_for_viewer
-from engagement.missions.mission_page import my_active_participations, slot_choice_context
+from engagement.missions.mission_page import (
+    my_active_participations,
+    slot_choice_context,
+    viewable_mission,
+)
 from engagement.missions.models import Mission, Slot
 from engagement.participations import services as participations_services
 from engagement.participations.access import participation_get_for_volunteer
 from engagement.participations.calendar import slot_ics
 from engagement.participations.forms import CancelForm, ParticipateForm
 from engagement.participations.models import Participation
-from engagement.participations.selectors import participation_list_for_volunteer
+from engagement.participations.selectors import participations_of_volunteer
 from engagement.participations.services import participation_request
 from engagement.reminders.selectors import participations_with_answers
 
@@ -101,15 +103,13 @@ def _choose_date(request: HttpRequest, mission: Mission) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def mission_participate(request: HttpRequest, mission_id: int) -> HttpResponse:
-    mission = mission_get_for_viewer(mission_id=mission_id, user=request.user)
+    # The mission and its dates as its page has them (the tenant's cached copy when published):
+    # the participation service reads the chosen date again, locked, before it writes.
+    mission = viewable_mission(request, mission_id)
     if request.method == "POST":
-        # Choosing a date needs the mission and its dates, not what its page shows.
-        return _choose_date(
-            request, missions_selectors.mission_with_upcoming_slots(mission=mission)
-        )
+        return _choose_date(request, mission)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    missions_selectors.mission_detail(mission=mission)
     slots = list(mission.upcoming_slots)
     intent_slot_id = _pop_intent(request, mission)
     by_id = {slot.pk: slot for slot in slots}
@@ -129,8 +129,8 @@ def mission_participate(request: HttpRequest, mission_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def my_engagements(request: SignedInRequest) -> HttpResponse:
-    upcoming = list(participation_list_for_volunteer(user=request.user, scope="upcoming"))
-    past = list(participation_list_for_volunteer(user=request.user, scope="past")[:PAST_LIMIT])
+    upcoming = participations_of_volunteer(user=request.user, scope="upcoming")
+    past = participations_of_volunteer(user=request.user, scope="past", limit=PAST_LIMIT)
     # "Yes, I'm coming" and the hours declared after a reminder, beside each (one query).
     participations_with_answers([*upcoming, *past])
     sections = [
