@@ -168,7 +168,7 @@ REGISTRY: Mapping[str, TokenKind] = MappingProxyType(
                 name="session",
                 mechanism=Mechanism.STORED,
                 minted_by="django.contrib.sessions (database backend, the schema's "
-                "django_session table)",
+                "django_session table, read by tenants.sessions)",
                 checked_by="SessionMiddleware on every request",
             ),
             TokenKind(

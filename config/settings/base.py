@@ -276,6 +276,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
+# Database sessions in the tenant's schema, read with one statement (tenants/sessions.py).
+SESSION_ENGINE = "tenants.sessions"
 # Sessions and CSRF cookies stay on the host that set them: a Paris session never reaches
 # Montréal, even though both are subdomains of BASE_DOMAIN.
 SESSION_COOKIE_DOMAIN = None

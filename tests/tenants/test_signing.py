@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import resolve
@@ -1209,11 +1211,10 @@ def test_every_signed_value_the_settings_choose_is_tenant_bound() -> None:
         settings.ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR
         == "tenants.signing.TenantPasswordResetTokenGenerator"
     )
-    # Sessions live in the schema's table (kind "session"), never in a signed cookie.
-    assert getattr(settings, "SESSION_ENGINE", "django.contrib.sessions.backends.db") in {
-        "django.contrib.sessions.backends.db",
-        "django.contrib.sessions.backends.cached_db",
-    }
+    # Sessions live in the schema's table (kind "session"), never in a signed cookie: Django's
+    # database engine, read with one statement (tenants/sessions.py).
+    engine = import_module(settings.SESSION_ENGINE)
+    assert issubclass(engine.SessionStore, DatabaseSessionStore)
     # allauth's trusted-browser cookie (MFA) and its OpenID provider sign with Signer().
     assert not getattr(settings, "MFA_TRUST_ENABLED", False)
     assert not any(
