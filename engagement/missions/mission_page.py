@@ -10,23 +10,24 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
-from django.utils import timezone
 
 from accounts.permissions import id_or_404
 from engagement.missions import selectors as missions_selectors
 from engagement.missions.access import mission_get_for_viewer
-from engagement.missions.models import Mission, Slot
+from engagement.missions.models import Mission
 from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_upcoming_on_mission
 from engagement.taxonomy.models import Cause, Skill
 from tenants.context import tenant_cache_key
-from tenants.page_cache import TENANT_SCOPE, mission_scope, page_cache_generations
+from tenants.page_cache import TENANT_SCOPE, page_cache_generations
 
-# A published mission's page data (the mission, its organization, causes, skills and upcoming
-# dates) is kept in the cache this long at most, as its anonymous page is
-# (engagement.missions.views.MISSION_PAGE_SECONDS): the page cache's generations, renewed by every
-# write that changes what the page shows (engagement/page_cache.py), name the copy.
+# A published mission as its page shows it (the mission, its organization, causes and skills,
+# not its dates) is kept in the tenant's cache this long at most, as its anonymous page is
+# (engagement.missions.views.MISSION_PAGE_SECONDS). The copy is named by the tenant's page
+# generation, which every write to a mission, an organization, the taxonomy or a slot's dates
+# renews (engagement/page_cache.py); a change of seats renews only the mission's own
+# generation, and does not touch the copy: the dates and their seats are read on every view.
 MISSION_DATA_SECONDS = 900
 
 
@@ -35,7 +36,7 @@ def _fields_version() -> str:
     release) names new copies rather than reading old ones."""
     columns = [
         f"{model._meta.label}.{field.attname}"
-        for model in (Mission, Organization, Slot, Cause, Skill)
+        for model in (Mission, Organization, Cause, Skill)
         for field in model._meta.concrete_fields
     ]
     return hashlib.sha256(" ".join(columns).encode()).hexdigest()[:12]
@@ -45,43 +46,39 @@ _FIELDS_VERSION = _fields_version()
 
 
 def _mission_data_key(mission_id: int) -> str:
-    # The generations are read before the rows: a write committed in between renews them, and
-    # the copy made from the older rows is stored under a generation no reader asks for.
-    generations = page_cache_generations(TENANT_SCOPE, mission_scope(mission_id))
-    return tenant_cache_key("mission-data", mission_id, _FIELDS_VERSION, *generations)
+    # The generation is read before the rows: a write committed in between renews it, and the
+    # copy made from the older rows is stored under a generation no reader asks for.
+    (generation,) = page_cache_generations(TENANT_SCOPE)
+    return tenant_cache_key("mission-data", mission_id, _FIELDS_VERSION, generation)
 
 
-def _data_lifetime(mission: Mission) -> int:
-    """Seconds the copy may be served: MISSION_DATA_SECONDS, or until its first date starts (it
-    is then no longer offered, and the next one beyond the page's limit may be)."""
-    starts = [slot.starts_at for slot in mission.upcoming_slots if slot.starts_at is not None]
-    if not starts:
-        return MISSION_DATA_SECONDS
-    until_first = int((min(starts) - timezone.now()).total_seconds())
-    return max(0, min(MISSION_DATA_SECONDS, until_first))
-
-
-def viewable_mission(request: HttpRequest, mission_id: int | str) -> Mission:
-    """The mission with what its page shows (`mission_detail`), if the visitor may see it (else
-    404).
-
-    A published mission, which every visitor may see, is read from the tenant's cache when it
-    is there (no query), else from the database and stored: the signed-in visitors' pages and
-    the anonymous pages the page cache misses share one copy. Any other mission (a draft its
-    organizers open, a closed one a past volunteer opens) is read for its viewer each time."""
+def _published_mission(request: HttpRequest, mission_id: int | str) -> Mission:
+    """The mission with its organization, causes and skills, if the visitor may see it (else
+    404): a published one from the tenant's cache when it is there (no query), else from the
+    database, and stored; any other (a draft its organizers open, a closed one a past volunteer
+    opens) read for its viewer each time."""
     pk = id_or_404(mission_id)
     key = _mission_data_key(pk)
     stored = cache.get(key)
     if isinstance(stored, Mission) and stored.status == Mission.Status.PUBLISHED:
         return stored
-    mission = missions_selectors.mission_detail(
+    mission = missions_selectors.mission_with_taxonomy(
         mission=mission_get_for_viewer(mission_id=pk, user=request.user)
     )
     if mission.status == Mission.Status.PUBLISHED:
-        lifetime = _data_lifetime(mission)
-        if lifetime > 0:
-            cache.set(key, mission, lifetime)
+        cache.set(key, mission, MISSION_DATA_SECONDS)
     return mission
+
+
+def viewable_mission(request: HttpRequest, mission_id: int | str) -> Mission:
+    """The mission with what its page shows (as `mission_detail`: organization, causes, skills
+    and the next upcoming dates), if the visitor may see it (else 404).
+
+    A published mission, which every visitor may see, comes from the tenant's cache when it is
+    there: the signed-in visitors' pages, "Je participe" and the anonymous pages the page cache
+    misses share one copy. Its dates, and their seats, are read each time (one query)."""
+    mission = _published_mission(request, mission_id)
+    return missions_selectors.mission_with_upcoming_slots(mission=mission)
 
 
 def my_active_participations(request: HttpRequest, mission: Mission) -> list[Participation]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from engagement.missions.models import Mission, Slot
 from engagement.missions.search import joinable_condition, open_slot_condition
 from engagement.organizations.models import Organization
+from engagement.rows import Columns, fetch_all, instances
 from engagement.taxonomy.models import Cause, Skill
 
 # A mission page shows at most this many upcoming slots (the slots endpoint pages through all).
@@ -68,6 +69,12 @@ def mission_detail(*, mission: Mission) -> Mission:
 
     `mission.causes.all()` and `mission.skills.all()` then read what was loaded, as after
     `prefetch_related`."""
+    return mission_with_upcoming_slots(mission=mission_with_taxonomy(mission=mission))
+
+
+def mission_with_taxonomy(*, mission: Mission) -> Mission:
+    """The mission with its causes and skills loaded (display order), and its organization: one
+    query (none for the organization when the lookup joined it)."""
     with connection.cursor() as cursor:
         cursor.execute(_TAXONOMY_SQL, {"mission": mission.pk})
         causes, skills = cursor.fetchone()
@@ -75,17 +82,37 @@ def mission_detail(*, mission: Mission) -> Mission:
     prefetched["causes"] = _loaded(mission, "causes", causes)
     prefetched["skills"] = _loaded(mission, "skills", skills)
     mission.organization  # noqa: B018 - loaded now if the lookup did not join it
-    return mission_with_upcoming_slots(mission=mission)
+    return mission
+
+
+_SLOT = Columns.of(Slot, "s")
+# upcoming_slots() of one mission, soonest first, at most a page's: the statement every mission
+# page and "Je participe" runs, written once (engagement/rows.py) rather than compiled each time.
+_UPCOMING_OF_MISSION_SQL = (
+    f"SELECT {_SLOT.sql} FROM {_SLOT.table} "  # noqa: S608 - names from the model
+    "WHERE s.mission_id = %(mission)s AND s.status = %(open)s "
+    "AND (s.starts_at IS NULL OR s.starts_at > %(now)s) "
+    "ORDER BY s.starts_at ASC NULLS LAST, s.id ASC LIMIT %(limit)s"
+)
 
 
 def mission_with_upcoming_slots(*, mission: Mission) -> Mission:
     """The mission with only its next upcoming slots loaded as `mission.upcoming_slots`
-    (`upcoming_slots`, at most DETAIL_SLOTS_LIMIT): what choosing a date needs, one query.
+    (`upcoming_slots()`, at most DETAIL_SLOTS_LIMIT): what choosing a date needs, one query.
 
     A plain LIMIT on this mission's slots: a sliced Prefetch would number every mission's
     slots with a window (ROW_NUMBER() ... QUALIFY), built for many missions at once; its
     compile showed as 1.8 ms per mission page under cProfile (bench/throughput.py --profile)."""
-    slots = list(upcoming_slots().filter(mission_id=mission.pk)[:DETAIL_SLOTS_LIMIT])
+    rows = fetch_all(
+        _UPCOMING_OF_MISSION_SQL,
+        {
+            "mission": mission.pk,
+            "open": str(Slot.Status.OPEN),
+            "now": timezone.now(),
+            "limit": DETAIL_SLOTS_LIMIT,
+        },
+    )
+    slots = [instances(row, _SLOT)[0] for row in rows]
     for slot in slots:
         slot.mission = mission  # as a prefetch sets it: no query when a slot names its mission
     mission.upcoming_slots = slots  # type: ignore[attr-defined]

@@ -1,6 +1,6 @@
 """A mission page's data read once and shared (engagement/missions/mission_page.py): a published
-mission from the tenant's cache, renewed by every write its page shows, never another tenant's,
-never past its first date's start; any other mission read for its viewer each time."""
+mission from the tenant's cache, renewed by every write its page shows, never another tenant's;
+its dates and seats read on every view; any other mission read for its viewer each time."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.http import Http404
 from django.test import RequestFactory
 from django.utils import timezone
 
 from engagement.missions.mission_page import (
     MISSION_DATA_SECONDS,
-    _data_lifetime,
+    _mission_data_key,
     viewable_mission,
 )
-from engagement.missions.models import Mission
+from engagement.missions.models import Mission, Slot
+from engagement.missions.views import MISSION_PAGE_SECONDS
 from engagement.taxonomy.models import Cause
 from tenants.context import tenant_context
 from tests.engagement.factories import (
@@ -49,9 +51,9 @@ def test_a_published_mission_is_read_once_then_from_the_cache(in_paris, django_a
     volunteer = UserFactory()
 
     first = viewable_mission(_request(), mission.pk)
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # the dates, read on every view
         again = viewable_mission(_request(volunteer), str(mission.pk))
-        # What the page reads: the organization, causes, skills and dates, no query either.
+        # What the page reads: the organization, causes, skills and dates, no query more.
         assert again.organization.name == mission.organization.name
         assert [cause.slug for cause in again.causes.all()] == ["solidarite"]
         assert list(again.skills.all()) == []
@@ -131,21 +133,33 @@ def test_another_mission_is_read_for_its_viewer_each_time(in_paris, django_asser
         viewable_mission(_request(editor), draft.pk)
 
 
-def test_a_copy_lives_until_its_first_date_starts(in_paris):
-    """Then that date is no longer offered, and the next one beyond the page's limit may be."""
-    soon = MissionFactory()
-    SlotFactory(mission=soon, starts_at=timezone.now() + timedelta(seconds=90))
-    SlotFactory(mission=soon, ongoing=True)
-    ongoing = MissionFactory()
-    SlotFactory(mission=ongoing, ongoing=True)
-    started = MissionFactory()
-    SlotFactory(mission=started, starts_at=_in_days(1), ends_at=_in_days(1.1))
+def test_the_dates_are_read_on_every_view(in_paris):
+    """A date that starts is no longer offered, and the seats are the row's, even when nothing
+    announced the change (time passing, a bulk update): the copy holds no date."""
+    mission = MissionFactory()
+    first = SlotFactory(mission=mission, starts_at=_in_days(1), ends_at=_in_days(1.1))
+    later = SlotFactory(mission=mission, starts_at=_in_days(2), ends_at=_in_days(2.1))
+    assert [s.pk for s in viewable_mission(_request(), mission.pk).upcoming_slots] == [
+        first.pk,
+        later.pk,
+    ]
 
-    assert 85 <= _data_lifetime(viewable_mission(_request(), soon.pk)) <= 90
-    assert _data_lifetime(viewable_mission(_request(), ongoing.pk)) == MISSION_DATA_SECONDS
-    read = viewable_mission(_request(), started.pk)
-    read.upcoming_slots[0].starts_at = timezone.now() - timedelta(seconds=1)
-    assert _data_lifetime(read) == 0
+    Slot.objects.filter(pk=first.pk).update(starts_at=timezone.now() - timedelta(minutes=1))
+    Slot.objects.filter(pk=later.pk).update(confirmed_count=2)
+
+    (offered,) = viewable_mission(_request(), mission.pk).upcoming_slots
+    assert offered.pk == later.pk and offered.confirmed_count == 2
+
+
+def test_a_copy_lives_the_anonymous_pages_lifetime_at_most(in_paris):
+    mission = MissionFactory()
+    viewable_mission(_request(), mission.pk)
+
+    client = cache._cache.get_client()
+    key = cache.make_key(_mission_data_key(mission.pk))
+    assert (
+        MISSION_DATA_SECONDS - 5 <= client.ttl(key) <= MISSION_DATA_SECONDS == MISSION_PAGE_SECONDS
+    )
 
 
 def test_another_tenants_mission_of_the_same_id_is_its_own(paris, montreal):

@@ -1,15 +1,24 @@
 """What a mission page loads (engagement/missions/selectors.py, mission_detail): causes and
-skills in display order from one statement, then read without a query."""
+skills in display order from one statement, then read without a query; its upcoming dates from
+one statement written once."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from engagement.missions import selectors
 from engagement.missions.access import mission_get_published
-from engagement.missions.models import Mission
-from engagement.missions.selectors import mission_detail
+from engagement.missions.models import Mission, Slot
+from engagement.missions.selectors import (
+    mission_detail,
+    mission_with_upcoming_slots,
+    upcoming_slots,
+)
 from engagement.taxonomy.models import Cause, Skill
 from tenants.context import tenant_context
 from tests.engagement.factories import MissionFactory, SlotFactory
@@ -89,3 +98,54 @@ def test_the_same_mission_id_in_another_tenant_reads_that_tenants_rows(paris, mo
         same_id = MissionFactory(id=paris_mission.pk, causes=[cause])
         shown = mission_detail(mission=Mission.objects.get(pk=same_id.pk)).causes.all()
         assert [c.pk for c in shown] == [cause.pk]
+
+
+def test_the_upcoming_dates_are_upcoming_slots_of_the_mission(in_paris, django_assert_num_queries):
+    """mission_with_upcoming_slots is SQL written once: the rows, order and columns of
+    `upcoming_slots()` narrowed to the mission, at most a page of them."""
+    mission, other = MissionFactory(), MissionFactory()
+    now = timezone.now()
+    SlotFactory(
+        mission=mission, starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3.1)
+    )
+    SlotFactory(mission=mission, ongoing=True)
+    SlotFactory(
+        mission=mission, starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=1.1)
+    )
+    SlotFactory(
+        mission=mission, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1)
+    )
+    SlotFactory(
+        mission=mission,
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2.1),
+        status=Slot.Status.CANCELLED,
+    )
+    SlotFactory(mission=other, starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=1.1))
+
+    with django_assert_num_queries(1):
+        loaded = mission_with_upcoming_slots(mission=mission)
+        assert all(slot.mission is mission for slot in loaded.upcoming_slots)
+
+    expected = list(upcoming_slots().filter(mission=mission))
+    assert [slot.pk for slot in loaded.upcoming_slots] == [slot.pk for slot in expected]
+    assert len(expected) == 3
+    for mine, theirs in zip(loaded.upcoming_slots, expected, strict=True):
+        assert {f.attname: getattr(mine, f.attname) for f in Slot._meta.concrete_fields} == {
+            f.attname: getattr(theirs, f.attname) for f in Slot._meta.concrete_fields
+        }
+
+
+def test_at_most_a_page_of_dates(in_paris, monkeypatch):
+    monkeypatch.setattr(selectors, "DETAIL_SLOTS_LIMIT", 2)
+    mission = MissionFactory()
+    for days in (3, 1, 2):
+        SlotFactory(
+            mission=mission,
+            starts_at=timezone.now() + timedelta(days=days),
+            ends_at=timezone.now() + timedelta(days=days, hours=2),
+        )
+    starts = [
+        slot.starts_at for slot in mission_with_upcoming_slots(mission=mission).upcoming_slots
+    ]
+    assert len(starts) == 2 and starts == sorted(starts)
