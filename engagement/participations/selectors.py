@@ -124,7 +124,10 @@ def _for_volunteer_sql(scope: Literal["upcoming", "past"]) -> str:
     )
 
 
-_FOR_VOLUNTEER_SQL = {scope: _for_volunteer_sql(scope) for scope in ("upcoming", "past")}
+_FOR_VOLUNTEER_SQL = {
+    "upcoming": _for_volunteer_sql("upcoming"),
+    "past": _for_volunteer_sql("past"),
+}
 
 
 def participations_of_volunteer(
