@@ -43,7 +43,8 @@ docs/benchmarks.md ("Throughput (issue 18)") with the load average printed here.
 
 --profile, instead of the load: in this process, the CPU time per request, the CPU time of the
 PostgreSQL backend that served it, and cProfile's top items of each page (the bare view,
-anonymous home and mission page, cached and not, the search API, the signed-in mission page
+anonymous home and mission page, cached and not, a mission page neither the page cache nor the
+mission's copy holds, the search API, the signed-in mission page
 and "Mes engagements", the POSTs of "Je participe" and of the cancellation) on the first
 tenant.
 
@@ -70,7 +71,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -848,7 +849,6 @@ def _profile() -> None:
     """CPU time per request (no profiler) and cProfile's top items, page by page, in this
     process (django.test.Client on the first tenant; misses forced by an unused parameter),
     then the two POSTs of "Je participe"."""
-    from collections.abc import Callable
 
     from django.test import Client, override_settings
     from django_tenants.utils import tenant_context
@@ -866,11 +866,15 @@ def _profile() -> None:
         _keep_recent_cancelled(volunteer)
     mission = f"/missions/{JOIN_MISSIONS + 2}/"
     search = "/api/v1/missions/?lat=48.85&lng=2.35&radius_km=10"
+    cold = _cold_mission_paths(tenant)
     cases: list[tuple[str, Client, Callable[[int], str]]] = [
         ("home, anonymous", anonymous, lambda i: "/"),
         ("home, anonymous, uncached", anonymous, lambda i: f"/?visit={i}"),
         ("mission page, anonymous", anonymous, lambda i: mission),
+        # The page cache missed, the mission's copy warm (engagement/missions/mission_page.py).
         ("mission page, anonymous, uncached", anonymous, lambda i: f"{mission}?visit={i}"),
+        # Both missed: a different mission each time, after the tenant's copies were renewed.
+        ("mission page, anonymous, uncached, copy cold", anonymous, cold),
         ("search API", anonymous, lambda i: f"{search}&visit={i}"),
         ("mission page, signed in", member, lambda i: "/missions/1/"),
         ("Mes engagements", member, lambda i: "/mes-engagements/"),
@@ -881,6 +885,33 @@ def _profile() -> None:
     for label, client, path in cases:
         _profile_page(label, client, path)
     _profile_join(tenant, member)
+
+
+def _cold_mission_paths(tenant: Any) -> Callable[[int], str]:
+    """For `_profile_page`'s request numbers (10 warm-up, then PROFILE_REQUESTS timed and as
+    many profiled), a path to a published mission none of them asked for before, the tenant's
+    page generation renewed now: neither the page cache nor the mission's copy holds it, as for
+    one of the mix's visits to any of a tenant's missions."""
+    from django_tenants.utils import tenant_context
+
+    from engagement.missions.models import Mission
+    from tenants.page_cache import page_cache_invalidate
+
+    with tenant_context(tenant):
+        page_cache_invalidate()
+        ids = list(
+            Mission.objects.filter(status=Mission.Status.PUBLISHED)
+            .order_by("-pk")
+            .values_list("pk", flat=True)[: 10 + 2 * PROFILE_REQUESTS]
+        )
+    assert len(ids) == 10 + 2 * PROFILE_REQUESTS, "too few published missions for the cold case"
+
+    def path(number: int) -> str:
+        block, index = divmod(number, 1000)
+        position = index if block == 0 else 10 + (block - 1) * PROFILE_REQUESTS + index
+        return f"/missions/{ids[position]}/"
+
+    return path
 
 
 # Cancelled participations the profiled volunteer keeps from earlier runs: about what the mix's
