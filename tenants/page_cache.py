@@ -9,13 +9,14 @@ the stored copy (one or two cache reads, no query, no template). Rules, each tes
   person (or one with a message to show) always gets their own rendering, which is never stored.
 - The key names the tenant's schema (tenant_cache_key; the cache KEY_FUNCTION adds it again),
   the host (absolute links), the language, the htmx headers the view reads, the full path with
-  its query string, the tenant's branding version (a Tenant save changes it) and the tenant's
-  page generation.
+  its query string and the tenant's branding version (a Tenant save changes it). The stored
+  copy carries the tenant's page generations it was rendered under, read with it in one round
+  trip; a copy whose generations are no longer the current ones is not served.
 - The generation is a token in the cache; `page_cache_invalidate()` replaces it (now and again
-  when the transaction commits), which orphans every stored page of that tenant. A page may
-  also depend on a narrower generation (a mission's page on its mission's, `mission_scope`),
-  which a change of that object alone renews. The domains connect these to the writes that
-  change what the pages show (engagement/page_cache.py).
+  when the transaction commits), which every stored page of that tenant then no longer matches.
+  A page may also depend on a narrower generation (a mission's page on its mission's,
+  `mission_scope`), which a change of that object alone renews. The domains connect these to
+  the writes that change what the pages show (engagement/page_cache.py).
 - Time passing changes a page without any write (a date shown starts and is no longer offered,
   a campaign's first or last day): the view names that moment while it renders
   (`page_changes_at`) and the copy expires then, if sooner than its lifetime. The lifetime
@@ -70,7 +71,11 @@ def page_cache_generations(*scopes: str) -> list[str]:
     """The current tenant's page generations of these scopes (each created on first use), in
     one cache round trip when they exist."""
     keys = [_generation_key(scope) for scope in scopes]
-    found = cache.get_many(keys)
+    return _generations(keys, cache.get_many(keys))
+
+
+def _generations(keys: Sequence[str], found: dict[str, Any]) -> list[str]:
+    """The generations named by `keys` as read in `found`; one missing is created now."""
     generations = []
     for key in keys:
         generation = found.get(key)
@@ -127,7 +132,7 @@ def _is_anonymous_visitor(request: HttpRequest) -> bool:
     )
 
 
-def _page_key(request: HttpRequest, name: str, scopes: Sequence[str]) -> str | None:
+def _page_key(request: HttpRequest, name: str) -> str | None:
     tenant = request_tenant(request)
     if tenant is None:
         return None
@@ -139,7 +144,6 @@ def _page_key(request: HttpRequest, name: str, scopes: Sequence[str]) -> str | N
     return tenant_cache_key(
         "page",
         name,
-        *page_cache_generations(TENANT_SCOPE, *scopes),
         branding_version(tenant),
         request.get_host(),
         translation.get_language(),
@@ -183,12 +187,17 @@ def anonymous_page_cache(
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            scopes = [scope(**kwargs)] if scope is not None else []
-            key = _page_key(request, name, scopes) if _is_anonymous_visitor(request) else None
+            key = _page_key(request, name) if _is_anonymous_visitor(request) else None
             if key is None:
                 return view(request, *args, **kwargs)
-            stored = cache.get(key)
-            if stored is not None:
+            # The copy and the generations it must carry, in one round trip; the generations are
+            # read before the view reads its rows (see page_cache_invalidate).
+            scopes = [TENANT_SCOPE, *([scope(**kwargs)] if scope is not None else [])]
+            generation_keys = [_generation_key(each) for each in scopes]
+            found = cache.get_many([key, *generation_keys])
+            generations = _generations(generation_keys, found)
+            stored = found.get(key)
+            if stored is not None and stored.get("generations") == generations:
                 served = HttpResponse(_with_token(request, stored["content"]))
                 for header, value in stored["headers"].items():
                     served[header] = value
@@ -198,7 +207,7 @@ def anonymous_page_cache(
             copy = _stored(response)
             lifetime = _lifetime(request, seconds)
             if copy is not None and lifetime > 0:
-                cache.set(key, copy, lifetime)
+                cache.set(key, {**copy, "generations": generations}, lifetime)
                 response["X-Page-Cache"] = "miss"
             return response
 

@@ -18,6 +18,7 @@ from django_tenants.utils import tenant_context
 
 from engagement.missions.views import HOME_PAGE_SECONDS, MISSION_PAGE_SECONDS
 from engagement.participations.services import participation_request
+from tenants import page_cache
 from tenants.cache import redis_client
 from tenants.page_cache import _lifetime, page_changes_at
 from tenants.settings_services import tenant_branding_update
@@ -72,6 +73,51 @@ def test_anonymous_home_is_rendered_once_then_served_without_a_query(client_for,
     assert CSRF_INPUT.sub("", response.content.decode()) == CSRF_INPUT.sub(
         "", first.content.decode()
     )
+
+
+class _CountingCache:
+    """The page cache's client, counting the reads it sends to Redis."""
+
+    def __init__(self, cache) -> None:  # type: ignore[no-untyped-def]
+        self._cache = cache
+        self.reads: list[str] = []
+
+    def get(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.reads.append("get")
+        return self._cache.get(*args, **kwargs)
+
+    def get_many(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.reads.append("get_many")
+        return self._cache.get_many(*args, **kwargs)
+
+    def __getattr__(self, name):  # type: ignore[no-untyped-def]
+        return getattr(self._cache, name)
+
+
+def test_a_hit_reads_its_copy_and_generations_in_one_round_trip(paris, paris_mission, monkeypatch):
+    mission, _slot = paris_mission
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+    counting = _CountingCache(page_cache.cache)
+    monkeypatch.setattr(page_cache, "cache", counting)
+
+    response = visitor(paris).get(f"/missions/{mission.pk}/")
+
+    assert cache_state(response) == "hit"
+    assert counting.reads == ["get_many"]
+
+
+def test_a_copy_of_older_generations_is_not_served_and_is_replaced(paris, paris_mission):
+    mission, _slot = paris_mission
+    path = f"/missions/{mission.pk}/"
+    assert cache_state(visitor(paris).get(path)) == "miss"
+    with tenant_context(paris):
+        page_cache.page_cache_invalidate(scope=page_cache.mission_scope(mission.pk))
+
+    assert cache_state(visitor(paris).get(path)) == "miss"
+    assert cache_state(visitor(paris).get(path)) == "hit"
+    with tenant_context(paris):
+        page_cache.page_cache_invalidate()
+    assert cache_state(visitor(paris).get(path)) == "miss"
 
 
 def test_anonymous_mission_page_is_cached_and_a_missing_one_is_not(paris, paris_mission):
