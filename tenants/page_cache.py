@@ -67,13 +67,6 @@ def _generation_key(scope: str) -> str:
     return tenant_cache_key("page-generation", scope)
 
 
-def page_cache_generations(*scopes: str) -> list[str]:
-    """The current tenant's page generations of these scopes (each created on first use), in
-    one cache round trip when they exist."""
-    keys = [_generation_key(scope) for scope in scopes]
-    return _generations(keys, cache.get_many(keys))
-
-
 def _generations(keys: Sequence[str], found: dict[str, Any]) -> list[str]:
     """The generations named by `keys` as read in `found`; one missing is created now."""
     generations = []
@@ -84,6 +77,26 @@ def _generations(keys: Sequence[str], found: dict[str, Any]) -> list[str]:
             generation = cache.get(key) or "none"
         generations.append(str(generation))
     return generations
+
+
+def cached_for_generations(key: str, scopes: Sequence[str]) -> tuple[Any, list[str]]:
+    """What `cache_for_generations` stored under `key` if it was stored under the current
+    tenant's generations of `scopes`, else None; and those generations. One round trip: the
+    value and the generations are read together. Read the generations before the rows a new
+    value is made from (page_cache_invalidate)."""
+    generation_keys = [_generation_key(each) for each in scopes]
+    found = cache.get_many([key, *generation_keys])
+    generations = _generations(generation_keys, found)
+    stored = found.get(key)
+    if isinstance(stored, dict) and stored.get("generations") == generations:
+        return stored.get("value"), generations
+    return None, generations
+
+
+def cache_for_generations(key: str, value: Any, generations: list[str], seconds: int) -> None:
+    """Store `value` under `key` for the generations `cached_for_generations` returned: a later
+    renewal of any of them makes it unread (and the next value replaces it)."""
+    cache.set(key, {"generations": generations, "value": value}, seconds)
 
 
 def page_cache_invalidate(*, scope: str = TENANT_SCOPE) -> None:
@@ -190,14 +203,10 @@ def anonymous_page_cache(
             key = _page_key(request, name) if _is_anonymous_visitor(request) else None
             if key is None:
                 return view(request, *args, **kwargs)
-            # The copy and the generations it must carry, in one round trip; the generations are
-            # read before the view reads its rows (see page_cache_invalidate).
+            # The generations are read before the view reads its rows (page_cache_invalidate).
             scopes = [TENANT_SCOPE, *([scope(**kwargs)] if scope is not None else [])]
-            generation_keys = [_generation_key(each) for each in scopes]
-            found = cache.get_many([key, *generation_keys])
-            generations = _generations(generation_keys, found)
-            stored = found.get(key)
-            if stored is not None and stored.get("generations") == generations:
+            stored, generations = cached_for_generations(key, scopes)
+            if stored is not None:
                 served = HttpResponse(_with_token(request, stored["content"]))
                 for header, value in stored["headers"].items():
                     served[header] = value
@@ -207,7 +216,7 @@ def anonymous_page_cache(
             copy = _stored(response)
             lifetime = _lifetime(request, seconds)
             if copy is not None and lifetime > 0:
-                cache.set(key, {**copy, "generations": generations}, lifetime)
+                cache_for_generations(key, copy, generations, lifetime)
                 response["X-Page-Cache"] = "miss"
             return response
 

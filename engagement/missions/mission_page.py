@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest
 
 from accounts.permissions import id_or_404
@@ -20,15 +19,16 @@ from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_upcoming_on_mission
 from engagement.taxonomy.models import Cause, Skill
 from tenants.context import tenant_cache_key
-from tenants.page_cache import TENANT_SCOPE, page_cache_generations
+from tenants.page_cache import TENANT_SCOPE, cache_for_generations, cached_for_generations
 
-# A published mission as its page shows it (the mission, its organization, causes and skills,
-# not its dates) is kept in the tenant's cache this long at most, as its anonymous page is
-# (engagement.missions.views.MISSION_PAGE_SECONDS). The copy is named by the tenant's page
-# generation, which every write to a mission, an organization, the taxonomy or a slot's dates
-# renews (engagement/page_cache.py); a change of seats renews only the mission's own
-# generation, and does not touch the copy: the dates and their seats are read on every view.
-MISSION_DATA_SECONDS = 900
+# An anonymous mission page is kept this long at most (engagement.missions.views), and so is a
+# published mission's copy: the mission, its organization, causes and skills, not its dates. The
+# copy is stored for the tenant's page generation, which every write to a mission, an
+# organization, the taxonomy or a slot's dates renews (engagement/page_cache.py); a change of
+# seats renews only the mission's own generation, and does not touch the copy: the dates and
+# their seats are read on every view.
+MISSION_PAGE_SECONDS = 900
+MISSION_DATA_SECONDS = MISSION_PAGE_SECONDS
 
 
 def _fields_version() -> str:
@@ -46,10 +46,7 @@ _FIELDS_VERSION = _fields_version()
 
 
 def _mission_data_key(mission_id: int) -> str:
-    # The generation is read before the rows: a write committed in between renews it, and the
-    # copy made from the older rows is stored under a generation no reader asks for.
-    (generation,) = page_cache_generations(TENANT_SCOPE)
-    return tenant_cache_key("mission-data", mission_id, _FIELDS_VERSION, generation)
+    return tenant_cache_key("mission-data", mission_id, _FIELDS_VERSION)
 
 
 def _published_mission(request: HttpRequest, mission_id: int | str) -> Mission:
@@ -59,14 +56,16 @@ def _published_mission(request: HttpRequest, mission_id: int | str) -> Mission:
     opens) read for its viewer each time."""
     pk = id_or_404(mission_id)
     key = _mission_data_key(pk)
-    stored = cache.get(key)
+    # One round trip for the copy and the generation, read before the rows: a write committed
+    # in between renews the generation, and a copy made from the older rows is never read.
+    stored, generations = cached_for_generations(key, [TENANT_SCOPE])
     if isinstance(stored, Mission) and stored.status == Mission.Status.PUBLISHED:
         return stored
     mission = missions_selectors.mission_with_taxonomy(
         mission=mission_get_for_viewer(mission_id=pk, user=request.user)
     )
     if mission.status == Mission.Status.PUBLISHED:
-        cache.set(key, mission, MISSION_DATA_SECONDS)
+        cache_for_generations(key, mission, generations, MISSION_DATA_SECONDS)
     return mission
 
 

@@ -27,6 +27,7 @@ from engagement.missions import selectors as missions_selectors
 from engagement.missions.access import mission_get_for_viewer, mission_get_published
 from engagement.missions.forms import MissionFilterForm, Origin
 from engagement.missions.mission_page import (
+    MISSION_PAGE_SECONDS,
     my_active_participations,
     slot_choice_context,
     viewable_mission,
@@ -51,9 +52,9 @@ HOME_SHARED_MISSIONS = 6
 # How long an anonymous visitor's copy of a page may be served (tenants/page_cache.py). Every
 # write to what they show renews them; these bound what no write announces. The home page's
 # lists show the seats left, which a sign-up does not renew there (only on the mission page):
-# a few minutes. A mission page is renewed by any change of its own, its seats included.
+# a few minutes. A mission page is renewed by any change of its own, its seats included
+# (MISSION_PAGE_SECONDS, in engagement/missions/mission_page.py with the mission's copy).
 HOME_PAGE_SECONDS = 180
-MISSION_PAGE_SECONDS = 900
 
 
 # --- "Autour de moi" ----------------------------------------------------------------------------
