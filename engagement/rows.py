@@ -59,6 +59,22 @@ def instances(row: Sequence[Any], *parts: Columns) -> list[Any]:
     return made
 
 
+def joined(row: Sequence[Any], *parts: Columns) -> Any:
+    """The first part's instance, each later part's set on the one before as its foreign key
+    (the earlier model's one field that points to the later model), as select_related sets
+    them: `joined(row, participation, slot, mission)` is the participation, its slot and that
+    slot's mission loaded."""
+    made = instances(row, *parts)
+    for earlier, later in zip(made, made[1:], strict=False):
+        (field,) = [
+            field
+            for field in type(earlier)._meta.concrete_fields
+            if field.is_relation and field.related_model is type(later)
+        ]
+        setattr(earlier, field.name, later)
+    return made[0]
+
+
 def fetch_all(sql: str, params: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

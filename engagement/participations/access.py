@@ -9,7 +9,7 @@ from engagement.missions.models import Mission, Slot
 from engagement.organizations.access import ORGANIZER_ROLES, member_of
 from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
-from engagement.rows import Columns, fetch_all, instances
+from engagement.rows import Columns, fetch_all, joined
 
 # participation_get_for_volunteer's statement, written once (engagement/rows.py): each
 # cancellation reads the participation this way, and the ORM's compile of the select_related
@@ -37,10 +37,7 @@ def participation_get_for_volunteer(*, participation_id: int | str, user: Viewer
     rows = fetch_all(_OWN_SQL, [pk, user.pk])
     if not rows:
         raise Http404
-    participation, slot, mission, organization = instances(rows[0], *_OWN)
-    mission.organization = organization
-    slot.mission = mission
-    participation.slot = slot
+    participation: Participation = joined(rows[0], *_OWN)
     return participation
 
 

@@ -13,7 +13,7 @@ from accounts.models import User
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
-from engagement.rows import Columns, fetch_all, instances
+from engagement.rows import Columns, fetch_all, joined
 from engagement.volunteers.selectors import volunteer_phone
 
 ParticipationScope = Literal["upcoming", "past", "all"]
@@ -98,12 +98,9 @@ def participation_list_upcoming_on_mission(*, user: User, mission: Mission) -> l
             "now": timezone.now(),
         },
     )
-    participations = []
-    for row in rows:
-        participation, slot = instances(row, _PARTICIPATION, _SLOT)
-        slot.mission = mission
-        participation.slot = slot
-        participations.append(participation)
+    participations = [joined(row, _PARTICIPATION, _SLOT) for row in rows]
+    for participation in participations:
+        participation.slot.mission = mission
     return participations
 
 
@@ -147,16 +144,7 @@ def participations_of_volunteer(
             "limit": limit,
         },
     )
-    participations = []
-    for row in rows:
-        participation, slot, mission, organization = instances(
-            row, _PARTICIPATION, _SLOT, _MISSION, _ORGANIZATION
-        )
-        mission.organization = organization
-        slot.mission = mission
-        participation.slot = slot
-        participations.append(participation)
-    return participations
+    return [joined(row, _PARTICIPATION, _SLOT, _MISSION, _ORGANIZATION) for row in rows]
 
 
 def participation_list_for_mission(

@@ -39,7 +39,7 @@ from engagement.notifications import Event, notify_organizers, notify_volunteer
 from engagement.organizations.access import require_organization_role
 from engagement.organizations.models import Organization
 from engagement.participations.models import Participation
-from engagement.rows import Columns, fetch_all, instances
+from engagement.rows import Columns, fetch_all, joined
 from engagement.sanitizing import sanitize_text
 from engagement.validation import copy_fields
 from tenants.audit.services import audit_record
@@ -74,9 +74,7 @@ def lock_slot(slot_id: int) -> Slot:
     rows = fetch_all(_LOCK_SLOT_SQL, [slot_id])
     if not rows:
         raise Slot.DoesNotExist(f"No slot {slot_id}.")
-    slot, mission, organization = instances(rows[0], *_LOCKED)
-    mission.organization = organization
-    slot.mission = mission
+    slot: Slot = joined(rows[0], *_LOCKED)
     return slot
 
 

@@ -14,7 +14,7 @@ from engagement.organizations.models import Organization
 from engagement.participations.access import participation_get_for_volunteer
 from engagement.participations.models import Participation
 from engagement.participations.services import lock_slot
-from engagement.rows import Columns, fetch_all, instances
+from engagement.rows import Columns, fetch_all, instances, joined
 from tenants.context import tenant_context
 from tests.engagement.factories import (
     MissionFactory,
@@ -128,3 +128,21 @@ def test_someone_elses_or_another_tenants_participation_is_a_404(paris, montreal
     with tenant_context(montreal):
         with pytest.raises(Http404):
             participation_get_for_volunteer(participation_id=participation.pk, user=volunteer)
+
+
+def test_joined_sets_each_part_on_the_one_before_as_select_related_does(
+    in_paris, django_assert_num_queries
+):
+    participation = ParticipationFactory()
+    parts = (Columns.of(Participation, "p"), Columns.of(Slot, "s"), Columns.of(Mission, "m"))
+    (row,) = fetch_all(
+        f"SELECT {', '.join(part.sql for part in parts)} FROM {parts[0].table} "
+        f"JOIN {parts[1].table} ON s.id = p.slot_id JOIN {parts[2].table} ON m.id = s.mission_id "
+        "WHERE p.id = %s",
+        [participation.pk],
+    )
+
+    with django_assert_num_queries(0):
+        found = joined(row, *parts)
+        assert found.slot.pk == participation.slot_id
+        assert found.slot.mission.pk == participation.slot.mission_id
