@@ -206,6 +206,8 @@ TEMPLATES = [
         + [BASE_DIR / "engagement" / domain / "templates" for domain in ENGAGEMENT_DOMAINS],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `{% url %}` in every template, each URL reversed once per process.
+            "builtins": ["config.url_tag"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

@@ -26,7 +26,8 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBacken
 # WhiteNoise serves them with a year of immutable caching; a new release changes the names.
 STORAGES = {
     **STORAGES,  # noqa: F405
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # whitenoise's CompressedManifestStaticFilesStorage, each file's URL worked out once.
+    "staticfiles": {"BACKEND": "config.static_storage.StaticFilesStorage"},
 }
 # Only the hashed copies are written (the pages name nothing else), halving the static files.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True

@@ -129,7 +129,7 @@ def production_static(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     # URLs production serves (a template naming a file collectstatic did not write fails here).
     storages = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "config.static_storage.StaticFilesStorage"},
     }
     with override_settings(
         STATIC_ROOT=str(root),

@@ -8,6 +8,9 @@ import importlib.util
 import re
 from pathlib import Path
 
+from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+from config.static_storage import StaticFilesStorage
 from engagement.places.gazetteer import CITY_MIN_POPULATION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +76,8 @@ def test_the_image_runs_as_a_user_and_collects_hashed_static_files():
     assert re.search(r"^USER 10001:10001$", DOCKERFILE, re.MULTILINE)
     assert "collectstatic" in DOCKERFILE
     production = (ROOT / "config/settings/production.py").read_text()
-    assert "CompressedManifestStaticFilesStorage" in production
+    assert '"staticfiles": {"BACKEND": "config.static_storage.StaticFilesStorage"}' in production
+    assert issubclass(StaticFilesStorage, CompressedManifestStaticFilesStorage)
 
 
 def _prune_module():
