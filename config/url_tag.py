@@ -9,10 +9,10 @@ in docs/benchmarks.md).
 
 The table's key holds everything `reverse()` reads: the view name, the arguments, the current
 application (namespaces), the URLconf of the request (the tenant's or the public host's), the
-script prefix and the language. Only arguments that are plain numbers and strings are
-remembered (a model instance's text may change); anything else, and a name that does not
-reverse, goes to `reverse()` every time, as Django's tag does. Changing ROOT_URLCONF (tests do)
-or clearing Django's URL caches empties the table.
+script prefix and the language. Only arguments that are plain numbers and strings (a template's
+string literals included) are remembered (a model instance's text may change); anything else,
+and a name that does not reverse, goes to `reverse()` every time, as Django's tag does.
+Changing ROOT_URLCONF (tests do) empties the table.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from django.template.defaulttags import url as django_url
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -49,7 +50,7 @@ def _reversed(key: _Key) -> str:
 
 
 def _plain(value: Any) -> bool:
-    return type(value) in (int, str)
+    return type(value) in (int, str, SafeString)
 
 
 def reverse_remembered(

@@ -83,6 +83,15 @@ def test_a_url_is_reversed_once_then_read_from_the_table():
     assert reversing.call_count == 2
 
 
+def test_a_string_literal_argument_is_remembered_too():
+    with mock.patch.object(url_tag, "reverse", wraps=reverse) as reversing:
+        for _ in range(2):
+            assert _ours("{% url 'organization-detail' 'les-restos' %}") == (
+                "/organisations/les-restos/"
+            )
+    assert reversing.call_count == 1
+
+
 def test_a_model_instance_as_argument_is_reversed_every_time():
     class Slug:
         def __str__(self) -> str:
