@@ -136,3 +136,14 @@ def test_changing_root_urlconf_empties_the_table():
 
 def test_the_table_is_bounded():
     assert url_tag._reversed.cache_info().maxsize == REMEMBERED_URLS
+    for mission_id in range(REMEMBERED_URLS + 10):
+        url_tag.reverse_remembered("mission-detail", [mission_id], {}, None)
+    assert url_tag._reversed.cache_info().currsize == REMEMBERED_URLS
+    # The least recently used went out first: the first URL is reversed again, the last is kept.
+    with mock.patch.object(url_tag, "reverse", wraps=reverse) as reversing:
+        assert url_tag.reverse_remembered("mission-detail", [REMEMBERED_URLS + 9], {}, None) == (
+            f"/missions/{REMEMBERED_URLS + 9}/"
+        )
+        assert reversing.call_count == 0
+        assert url_tag.reverse_remembered("mission-detail", [0], {}, None) == "/missions/0/"
+        assert reversing.call_count == 1
