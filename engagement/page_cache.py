@@ -2,10 +2,15 @@
 the home page or a mission page shows — a mission, its dates and seats, its causes and skills,
 its organization, the taxonomy, a campaign banner.
 
-A change of seats only (a participation confirmed or cancelled, a seat held: a Slot saved with
-only its counters) renews that mission's page at once; the lists that show seats left (the home
-page) keep theirs until they expire (HOME_PAGE_SECONDS): with many volunteers signing up, every
-sign-up would otherwise empty every page of the tenant. Any other write renews every page.
+- A change of one mission's content (the mission, its dates, its causes and skills) renews that
+  mission's page, its copy and the lists (the home page): the tenant's other mission pages and
+  copies are kept, however many missions its organizers edit.
+- A change of seats only (a participation confirmed or cancelled, a seat held: a Slot saved
+  with only its counters) renews that mission's page at once; the lists that show seats left
+  (the home page) keep theirs until they expire (HOME_PAGE_SECONDS): with many volunteers
+  signing up, every sign-up would otherwise empty them.
+- A change shown on many missions' pages (an organization, a cause or a skill, a campaign)
+  renews every page of the tenant.
 
 Model signals, not services: this is cache coherence, as for host routing (tenants/routing.py),
 and it must follow every save whichever service makes it. Bulk `QuerySet.update()` calls send no
@@ -22,14 +27,30 @@ from engagement.campaigns.models import Campaign
 from engagement.missions.models import Mission, Slot
 from engagement.organizations.models import Organization
 from engagement.taxonomy.models import Cause, Skill
-from tenants.page_cache import mission_scope, page_cache_invalidate
+from tenants.page_cache import (
+    LISTS_SCOPE,
+    mission_copy_scope,
+    mission_scope,
+    page_cache_invalidate,
+)
 
-SHOWN_ON_PAGES = (Mission, Organization, Cause, Skill, Campaign)
+SHOWN_ON_MANY_PAGES = (Organization, Cause, Skill, Campaign)
 SEAT_COUNTERS = frozenset({"confirmed_count", "held_count"})
+
+
+def _mission_content_changed(mission_id: object) -> None:
+    """Renew what shows this mission's content: its page, its copy and the lists."""
+    page_cache_invalidate(
+        scope=[mission_scope(mission_id), mission_copy_scope(mission_id), LISTS_SCOPE]
+    )
 
 
 def _on_change(sender: type, **kwargs: Any) -> None:
     page_cache_invalidate()
+
+
+def _on_mission_change(sender: type, instance: Mission, **kwargs: Any) -> None:
+    _mission_content_changed(instance.pk)
 
 
 def _on_slot_change(sender: type, instance: Slot, **kwargs: Any) -> None:
@@ -37,16 +58,38 @@ def _on_slot_change(sender: type, instance: Slot, **kwargs: Any) -> None:
     if update_fields and set(update_fields) <= SEAT_COUNTERS:
         page_cache_invalidate(scope=mission_scope(instance.mission_id))
     else:
+        _mission_content_changed(instance.mission_id)
+
+
+def _on_slot_delete(sender: type, instance: Slot, **kwargs: Any) -> None:
+    _mission_content_changed(instance.mission_id)
+
+
+def _on_taxonomy_links_change(
+    sender: type, instance: object, reverse: bool, action: str, **kwargs: Any
+) -> None:
+    if not action.startswith("post_"):
+        return
+    if not reverse and isinstance(instance, Mission):
+        _mission_content_changed(instance.pk)
+    else:
+        # From the cause's or the skill's side: the missions are many, or (a clear) unknown.
         page_cache_invalidate()
 
 
 def connect_page_cache_invalidation() -> None:
-    for model in SHOWN_ON_PAGES:
+    for model in SHOWN_ON_MANY_PAGES:
         name = model._meta.label_lower
         post_save.connect(_on_change, sender=model, dispatch_uid=f"page-cache-save-{name}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"page-cache-delete-{name}")
+    post_save.connect(_on_mission_change, sender=Mission, dispatch_uid="page-cache-save-mission")
+    post_delete.connect(
+        _on_mission_change, sender=Mission, dispatch_uid="page-cache-delete-mission"
+    )
     post_save.connect(_on_slot_change, sender=Slot, dispatch_uid="page-cache-save-slot")
-    post_delete.connect(_on_change, sender=Slot, dispatch_uid="page-cache-delete-slot")
+    post_delete.connect(_on_slot_delete, sender=Slot, dispatch_uid="page-cache-delete-slot")
     for through in (Mission.causes.through, Mission.skills.through):
         name = through._meta.label_lower
-        m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"page-cache-m2m-{name}")
+        m2m_changed.connect(
+            _on_taxonomy_links_change, sender=through, dispatch_uid=f"page-cache-m2m-{name}"
+        )

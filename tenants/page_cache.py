@@ -14,9 +14,11 @@ the stored copy (one or two cache reads, no query, no template). Rules, each tes
   trip; a copy whose generations are no longer the current ones is not served.
 - The generation is a token in the cache; `page_cache_invalidate()` replaces it (now and again
   when the transaction commits), which every stored page of that tenant then no longer matches.
-  A page may also depend on a narrower generation (a mission's page on its mission's,
-  `mission_scope`), which a change of that object alone renews. The domains connect these to
-  the writes that change what the pages show (engagement/page_cache.py).
+  A page also depends on a narrower generation, which a change of what it alone shows renews
+  without touching the others: a mission's page on its mission's (`mission_scope`), a published
+  mission's copy on its content's (`mission_copy_scope`), the home page on the lists'
+  (`LISTS_SCOPE`). The domains connect these to the writes that change what the pages show
+  (engagement/page_cache.py).
 - Time passing changes a page without any write (a date shown starts and is no longer offered,
   a campaign's first or last day): the view names that moment while it renders
   (`page_changes_at`) and the copy expires then, if sooner than its lifetime. The lifetime
@@ -54,6 +56,8 @@ PAGE_CACHE_SECONDS = 60
 GENERATION_SECONDS = 24 * 3600
 CSRF_PLACEHOLDER = b"entraide-csrf-token"
 TENANT_SCOPE = "tenant"
+# The pages that list missions (the home page): any mission's change of content renews them.
+LISTS_SCOPE = "lists"
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 # Response headers a stored copy keeps (the middlewares add the others on every answer).
 _KEPT_HEADERS = ("Content-Type", "Vary", "Cache-Control", "Content-Language")
@@ -73,8 +77,10 @@ def _generations(keys: Sequence[str], found: dict[str, Any]) -> list[str]:
     for key in keys:
         generation = found.get(key)
         if generation is None:
-            cache.add(key, secrets.token_hex(8), GENERATION_SECONDS)
-            generation = cache.get(key) or "none"
+            # Made now, unless another request made it first: theirs is read back.
+            made = secrets.token_hex(8)
+            generation = made if cache.add(key, made, GENERATION_SECONDS) else cache.get(key)
+            generation = generation or "none"
         generations.append(str(generation))
     return generations
 
@@ -99,22 +105,29 @@ def cache_for_generations(key: str, value: Any, generations: list[str], seconds:
     cache.set(key, {"generations": generations, "value": value}, seconds)
 
 
-def page_cache_invalidate(*, scope: str = TENANT_SCOPE) -> None:
+def page_cache_invalidate(*, scope: str | Sequence[str] = TENANT_SCOPE) -> None:
     """Forget the current tenant's cached anonymous pages: all of them (the tenant scope), or
-    only those of one scope (a mission's page: `mission_scope(id)`). Now, and once more on
-    commit (a page rendered from the old rows in between is stored under a generation left
-    behind)."""
-    key = _generation_key(scope)
+    only those of one scope or of several (a mission's page: `mission_scope(id)`). Now, and
+    once more on commit (a page rendered from the old rows in between is stored under a
+    generation left behind). Several scopes are renewed in one round trip."""
+    keys = [_generation_key(each) for each in ([scope] if isinstance(scope, str) else scope)]
 
     def renew() -> None:
-        cache.set(key, secrets.token_hex(8), GENERATION_SECONDS)
+        cache.set_many({key: secrets.token_hex(8) for key in keys}, GENERATION_SECONDS)
 
     renew()
     transaction.on_commit(renew)
 
 
 def mission_scope(mission_id: object) -> str:
+    """A mission's page: renewed by any change of the mission, its dates or its seats."""
     return f"mission-{mission_id}"
+
+
+def mission_copy_scope(mission_id: object) -> str:
+    """A published mission's copy (engagement/missions/mission_page.py): renewed by a change of
+    the mission's content, not of its seats."""
+    return f"mission-copy-{mission_id}"
 
 
 def page_changes_at(request: HttpRequest, moment: datetime | None) -> None:
@@ -188,14 +201,15 @@ def _stored(response: HttpResponseBase) -> dict[str, Any] | None:
 def anonymous_page_cache(
     name: str,
     *,
-    scope: Callable[..., str] | None = None,
+    scope: str | Callable[..., str] | None = None,
     seconds: int = PAGE_CACHE_SECONDS,
 ) -> Callable[[View], View]:
     """Serve the view's page to anonymous visitors from the tenant's page cache (see above),
     for `seconds` at most.
 
-    `scope(**view_kwargs)` names a narrower generation the page also depends on (a mission's
-    page: its own, renewed when only its seats change)."""
+    `scope`, or `scope(**view_kwargs)`, names a narrower generation the page also depends on
+    (a mission's page: its own, renewed when only its seats change; the home page: the
+    lists')."""
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
@@ -204,7 +218,9 @@ def anonymous_page_cache(
             if key is None:
                 return view(request, *args, **kwargs)
             # The generations are read before the view reads its rows (page_cache_invalidate).
-            scopes = [TENANT_SCOPE, *([scope(**kwargs)] if scope is not None else [])]
+            scopes = [TENANT_SCOPE]
+            if scope is not None:
+                scopes.append(scope if isinstance(scope, str) else scope(**kwargs))
             stored, generations = cached_for_generations(key, scopes)
             if stored is not None:
                 served = HttpResponse(_with_token(request, stored["content"]))

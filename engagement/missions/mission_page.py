@@ -19,14 +19,19 @@ from engagement.participations.models import Participation
 from engagement.participations.selectors import participation_list_upcoming_on_mission
 from engagement.taxonomy.models import Cause, Skill
 from tenants.context import tenant_cache_key
-from tenants.page_cache import TENANT_SCOPE, cache_for_generations, cached_for_generations
+from tenants.page_cache import (
+    TENANT_SCOPE,
+    cache_for_generations,
+    cached_for_generations,
+    mission_copy_scope,
+)
 
 # An anonymous mission page is kept this long at most (engagement.missions.views), and so is a
 # published mission's copy: the mission, its organization, causes and skills, not its dates. The
-# copy is stored for the tenant's page generation, which every write to a mission, an
-# organization, the taxonomy or a slot's dates renews (engagement/page_cache.py); a change of
-# seats renews only the mission's own generation, and does not touch the copy: the dates and
-# their seats are read on every view.
+# copy is stored for the tenant's page generation, which every write to an organization or the
+# taxonomy renews, and for its mission's copy generation, which every write to that mission, its
+# causes and skills or its dates renews (engagement/page_cache.py); a change of seats does not
+# touch the copy: the dates and their seats are read on every view.
 MISSION_PAGE_SECONDS = 900
 MISSION_DATA_SECONDS = MISSION_PAGE_SECONDS
 
@@ -58,7 +63,7 @@ def _published_mission(request: HttpRequest, mission_id: int | str) -> Mission:
     key = _mission_data_key(pk)
     # One round trip for the copy and the generation, read before the rows: a write committed
     # in between renews the generation, and a copy made from the older rows is never read.
-    stored, generations = cached_for_generations(key, [TENANT_SCOPE])
+    stored, generations = cached_for_generations(key, [TENANT_SCOPE, mission_copy_scope(pk)])
     if isinstance(stored, Mission) and stored.status == Mission.Status.PUBLISHED:
         return stored
     mission = missions_selectors.mission_with_taxonomy(

@@ -42,7 +42,7 @@ from engagement.taxonomy.selectors import cause_list, skill_list
 from engagement.volunteers.models import VolunteerProfile
 from engagement.volunteers.selectors import profile_for_user
 from tenants.models import Tenant
-from tenants.page_cache import anonymous_page_cache, mission_scope, page_changes_at
+from tenants.page_cache import LISTS_SCOPE, anonymous_page_cache, mission_scope, page_changes_at
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def _first_start(starts: Iterable[datetime | None]) -> datetime | None:
 
 
 @require_GET
-@anonymous_page_cache("home", seconds=HOME_PAGE_SECONDS)
+@anonymous_page_cache("home", scope=LISTS_SCOPE, seconds=HOME_PAGE_SECONDS)
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = MissionFilterForm(request.GET, causes=list(cause_list()), skills=list(skill_list()))

@@ -6,6 +6,7 @@ rendered afresh when what they show changes."""
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from engagement.missions.models import Mission
 from engagement.missions.views import HOME_PAGE_SECONDS, MISSION_PAGE_SECONDS
 from engagement.participations.services import participation_request
 from tenants import page_cache
@@ -23,6 +25,7 @@ from tenants.cache import redis_client
 from tenants.page_cache import _lifetime, page_changes_at
 from tenants.settings_services import tenant_branding_update
 from tests.engagement.factories import (
+    CauseFactory,
     MissionFactory,
     SlotFactory,
     TenantAdminFactory,
@@ -118,6 +121,19 @@ def test_a_copy_of_older_generations_is_not_served_and_is_replaced(paris, paris_
     with tenant_context(paris):
         page_cache.page_cache_invalidate()
     assert cache_state(visitor(paris).get(path)) == "miss"
+
+
+def test_a_missing_generation_is_made_once_and_one_made_first_elsewhere_is_kept(paris):
+    with tenant_context(paris):
+        key = page_cache._generation_key(f"test-{secrets.token_hex(4)}")
+        (made,) = page_cache._generations([key], {})
+        assert page_cache.cache.get(key) == made
+        # Another request made it between this one's read and its own: theirs is used.
+        other = page_cache._generation_key(f"test-{secrets.token_hex(4)}")
+        page_cache.cache.set(other, "theirs", 60)
+        assert page_cache._generations([other], {}) == ["theirs"]
+        assert page_cache.cache.get(other) == "theirs"
+        page_cache.cache.delete_many([key, other])
 
 
 def test_anonymous_mission_page_is_cached_and_a_missing_one_is_not(paris, paris_mission):
@@ -250,16 +266,128 @@ def test_a_participation_renews_its_mission_page_only(paris, paris_mission):
     assert cache_state(visitor(paris).get("/")) == "hit"
 
 
-def test_a_new_date_renews_every_page(paris, paris_mission):
+def _cached(tenant, *paths: str) -> None:  # type: ignore[no-untyped-def]
+    for path in paths:
+        assert cache_state(visitor(tenant).get(path)) == "miss", path
+        assert cache_state(visitor(tenant).get(path)) == "hit", path
+
+
+def _other_mission(tenant):  # type: ignore[no-untyped-def]
+    with tenant_context(tenant):
+        other = MissionFactory(title="Jardin partagé")
+        SlotFactory(mission=other)
+    return other
+
+
+def test_a_new_date_renews_its_mission_and_the_lists_only(paris, paris_mission):
     mission, slot = paris_mission
-    assert cache_state(visitor(paris).get("/")) == "miss"
-    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+    other = _other_mission(paris)
+    _cached(paris, "/", f"/missions/{mission.pk}/", f"/missions/{other.pk}/")
 
     with tenant_context(paris):
         SlotFactory(mission=mission, capacity=3)
 
     assert cache_state(visitor(paris).get("/")) == "miss"
     assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "hit"
+
+    with tenant_context(paris):
+        slot.delete()
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "hit"
+
+
+def _reads_the_mission_row(tenant, mission_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the mission's page, rendered afresh (an address no copy holds), read the mission
+    from the database: its copy (engagement/missions/mission_page.py) was not there."""
+    with CaptureQueriesContext(connection) as queries:
+        page = visitor(tenant).get(f"/missions/{mission_id}/?visit={secrets.token_hex(4)}")
+    assert cache_state(page) == "miss"
+    return any('FROM "engagement_mission"' in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_change_to_a_mission_keeps_the_other_missions_pages_and_copies(paris, paris_mission):
+    mission, _slot = paris_mission
+    other = _other_mission(paris)
+    _cached(paris, "/", f"/missions/{mission.pk}/", f"/missions/{other.pk}/")
+    # Its page, rendered, left its copy: another address renders without reading the mission.
+    assert not _reads_the_mission_row(paris, other.pk)
+
+    with tenant_context(paris):
+        mission.refresh_from_db()
+        mission.title = "Distribution République"
+        mission.save()
+
+    # The changed mission's copy is read again; the other mission's is kept.
+    assert _reads_the_mission_row(paris, mission.pk)
+    assert not _reads_the_mission_row(paris, other.pk)
+    assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "hit"
+
+
+def test_a_mission_given_a_cause_renews_its_page_and_the_lists_only(paris, paris_mission):
+    mission, _slot = paris_mission
+    other = _other_mission(paris)
+    with tenant_context(paris):
+        cause = CauseFactory()
+    _cached(paris, "/", f"/missions/{mission.pk}/", f"/missions/{other.pk}/")
+
+    with tenant_context(paris):
+        mission.causes.add(cause)
+
+    page = visitor(paris).get(f"/missions/{mission.pk}/")
+    assert cache_state(page) == "miss"
+    assert cause.name_fr in page.content.decode()
+    assert cache_state(visitor(paris).get("/")) == "miss"
+    assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "hit"
+
+    # From the cause's side the missions are not named one by one: every page is renewed.
+    for path in ("/", f"/missions/{mission.pk}/"):
+        assert cache_state(visitor(paris).get(path)) == "hit", path
+    with tenant_context(paris):
+        cause.missions.add(other)
+    for path in ("/", f"/missions/{mission.pk}/", f"/missions/{other.pk}/"):
+        assert cache_state(visitor(paris).get(path)) == "miss", path
+
+
+def test_a_change_shown_on_every_mission_renews_every_page(paris, paris_mission):
+    mission, _slot = paris_mission
+    other = _other_mission(paris)
+    _cached(paris, "/", f"/missions/{mission.pk}/", f"/missions/{other.pk}/")
+    assert not _reads_the_mission_row(paris, other.pk)
+
+    with tenant_context(paris):
+        organization = other.organization
+        organization.name = "Les Jardiniers du 11e"
+        organization.save()
+
+    # The copy is read again (with the organization's new name), and every page is renewed.
+    assert _reads_the_mission_row(paris, other.pk)
+    for path in ("/", f"/missions/{mission.pk}/"):
+        assert cache_state(visitor(paris).get(path)) == "miss", path
+    page = visitor(paris).get(f"/missions/{other.pk}/")
+    assert cache_state(page) == "miss"
+    assert "Les Jardiniers du 11e" in page.content.decode()
+
+
+def test_a_change_to_a_mission_leaves_another_tenants_pages(paris, montreal, paris_mission):
+    mission, _slot = paris_mission
+    with tenant_context(montreal):
+        assert not Mission.objects.filter(pk=mission.pk).exists()
+        twin = MissionFactory(pk=mission.pk, title="Collecte Plateau")
+        SlotFactory(mission=twin)
+    _cached(montreal, "/", f"/missions/{twin.pk}/")
+
+    with tenant_context(paris):
+        mission.refresh_from_db()
+        mission.title = "Distribution République"
+        mission.save()
+
+    # The same id in another schema names another generation.
+    assert cache_state(visitor(montreal).get(f"/missions/{twin.pk}/")) == "hit"
+    assert cache_state(visitor(montreal).get("/")) == "hit"
 
 
 def test_a_change_of_branding_is_shown_at_once(paris, paris_mission):
