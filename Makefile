@@ -134,11 +134,12 @@ bench-schema-catalog:
 
 # Pages under load: gunicorn as the chart runs it, TENANTS tenants (default 100), USERS simulated
 # users (default 20), on 2 and 4 workers; the mix against a bare view behind the same middleware.
+# EDITS=R: organizers save R missions a second (all tenants together) while the mix runs.
 BENCH_THROUGHPUT_WORKERS := 2,4
 bench-throughput: venv
 	$(PY) bench/throughput.py --tenants $(or $(TENANTS),100) --users $(or $(USERS),20) \
 		--workers $(or $(WORKERS),$(BENCH_THROUGHPUT_WORKERS)) --duration $(or $(SECONDS),40) \
-		--warmup $(or $(WARMUP),120)
+		--warmup $(or $(WARMUP),120) $(if $(EDITS),--edits $(EDITS))
 
 # What the garbage collector costs a worker, nothing frozen or frozen as gunicorn's workers do
 # (config/garbage_collection.py), in-process on the same data.

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/throughput.py [--tenants 100] [--missions 300] [--users 20]
         [--duration 40] [--warmup 120] [--workers 2,4] [--threads T] [--keep] [--reuse]
-        [--only mix|bare] [--profile] [--gc]
+        [--only mix|bare] [--edits R] [--profile] [--gc]
 
 Prepares a database of its own (BENCH_DATABASE, default `entraide_throughput_bench`; --keep
 leaves it, --reuse runs on a kept one): N tenants provisioned with `tenant_provision` (the copy
@@ -40,6 +40,10 @@ measured window (gunicorn, PostgreSQL with its exited backends, Redis, the load 
 rest, idle; read in /proc), in all and per request; then the bare view alone under the same
 load, and the ratio of the mix's throughput to the bare view's. Figures go to
 docs/benchmarks.md ("Throughput (issue 18)") with the load average printed here.
+
+--edits R: organizers edit missions while the mix runs (warm-up included), R saves a second
+over all the tenants, each of a published mission drawn at random, made in this process as an
+organizer's edit saves it: what it renews in the page cache is what the pages would lose.
 
 --profile, instead of the load: in this process, the CPU time per request, the CPU time of the
 PostgreSQL backend that served it, and cProfile's top items of each page (the bare view,
@@ -817,9 +821,18 @@ def _measure(args: argparse.Namespace, database: str, prefix: str) -> None:
                         continue
                     print(f"\n{mode} — load {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
                     warmup = args.warmup if mode == "mix" else BARE_WARMUP_SECONDS
-                    result, cpu = _load(
-                        spec_path, port, args.users, args.duration, mode, warmup, server.pid
-                    )
+                    organizers = None
+                    if mode == "mix" and args.edits > 0:
+                        organizers = _Organizers(args.edits, args.seed)
+                        organizers.start()
+                    try:
+                        result, cpu = _load(
+                            spec_path, port, args.users, args.duration, mode, warmup, server.pid
+                        )
+                    finally:
+                        if organizers is not None:
+                            organizers.finish()
+                            print(organizers.summary())
                     rates[mode], _errors = _table(
                         result, ENDPOINTS if mode == "mix" else ["bare view"]
                     )
@@ -833,6 +846,64 @@ def _measure(args: argparse.Namespace, database: str, prefix: str) -> None:
                 server.terminate()
                 server.wait(timeout=30)
         shutil.rmtree(Path(work) / "static", ignore_errors=True)
+
+
+class _Organizers(threading.Thread):
+    """--edits: organizers editing missions while the mix runs (its warm-up included), in this
+    process: `rate` times a second, a published mission of a tenant drawn at random is saved
+    as an organizer's edit saves it (`Mission.save()`, its text unchanged), which renews what
+    shows that mission in the tenant's page cache (engagement/page_cache.py). The saves' own
+    CPU is this process's ("the rest" in the CPU table)."""
+
+    def __init__(self, rate: float, seed: int) -> None:
+        super().__init__(name="organizers", daemon=True)
+        self.rate = rate
+        self.rng = random.Random(seed + 1)
+        self.saves = 0
+        self.started = self.stopped = 0.0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        from django.db import connection
+        from django_tenants.utils import tenant_context
+
+        from engagement.missions.models import Mission
+        from tenants.models import Tenant
+
+        try:
+            tenants = list(Tenant.objects.filter(slug__startswith="city").order_by("slug"))
+            published: dict[str, list[int]] = {}
+            for tenant in tenants:
+                with tenant_context(tenant):
+                    published[tenant.schema_name] = list(
+                        Mission.objects.filter(status=Mission.Status.PUBLISHED).values_list(
+                            "pk", flat=True
+                        )
+                    )
+            interval, due = 1.0 / self.rate, time.monotonic()
+            self.started = due
+            while not self.stopping.wait(max(0.0, due - time.monotonic())):
+                tenant = self.rng.choice(tenants)
+                with tenant_context(tenant):
+                    mission = Mission.objects.get(pk=self.rng.choice(published[tenant.schema_name]))
+                    mission.save()
+                self.saves += 1
+                due += interval
+        finally:
+            self.stopped = time.monotonic()
+            connection.close()
+
+    def finish(self) -> None:
+        self.stopping.set()
+        self.join(timeout=30)
+
+    def summary(self) -> str:
+        seconds = max(self.stopped - self.started, 1e-9)
+        return (
+            f"organizers' edits: {self.saves} mission saves in {seconds:.0f} s, warm-up "
+            f"included ({self.saves / seconds:.1f}/s, {self.rate:g}/s asked; tenants and "
+            "missions drawn at random)"
+        )
 
 
 PROFILE_REQUESTS = 60
@@ -1203,6 +1274,12 @@ def main() -> None:
         help=f"threads per worker (the chart's: {chart_threads})",
     )
     parser.add_argument("--only", choices=("all", "mix", "bare"), default="all")
+    parser.add_argument(
+        "--edits",
+        type=float,
+        default=0.0,
+        help="organizers' mission edits per second, all tenants together, while the mix runs",
+    )
     parser.add_argument(
         "--profile",
         action="store_true",
