@@ -66,11 +66,11 @@ def _on_slot_delete(sender: type, instance: Slot, **kwargs: Any) -> None:
 
 
 def _on_taxonomy_links_change(
-    sender: type, instance: object, reverse: bool, action: str, **kwargs: Any
+    sender: type, instance: Any, reverse: bool, action: str, **kwargs: Any
 ) -> None:
     if not action.startswith("post_"):
         return
-    if not reverse and isinstance(instance, Mission):
+    if not reverse:  # From the mission's side: `instance` is the mission.
         _mission_content_changed(instance.pk)
     else:
         # From the cause's or the skill's side: the missions are many, or (a clear) unknown.

@@ -79,8 +79,10 @@ def _generations(keys: Sequence[str], found: dict[str, Any]) -> list[str]:
         if generation is None:
             # Made now, unless another request made it first: theirs is read back.
             made = secrets.token_hex(8)
-            generation = made if cache.add(key, made, GENERATION_SECONDS) else cache.get(key)
-            generation = generation or "none"
+            if cache.add(key, made, GENERATION_SECONDS):
+                generation = made
+            else:
+                generation = cache.get(key) or "none"
         generations.append(str(generation))
     return generations
 
