@@ -272,17 +272,30 @@ def _cached(tenant, *paths: str) -> None:  # type: ignore[no-untyped-def]
         assert cache_state(visitor(tenant).get(path)) == "hit", path
 
 
-def _other_mission(tenant):  # type: ignore[no-untyped-def]
-    with tenant_context(tenant):
+def _reads_the_mission_row(tenant, mission_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the mission's page, rendered afresh (an address no copy holds), read the mission
+    from the database: its copy (engagement/missions/mission_page.py) was not there."""
+    with CaptureQueriesContext(connection) as queries:
+        page = visitor(tenant).get(f"/missions/{mission_id}/?visit={secrets.token_hex(4)}")
+    assert cache_state(page) == "miss"
+    return any('FROM "engagement_mission"' in query["sql"] for query in queries.captured_queries)
+
+
+@pytest.fixture
+def two_missions_cached(paris, paris_mission):  # type: ignore[no-untyped-def]
+    """Paris's mission and another one, the home page and both missions' pages served from the
+    cache, the other mission's copy kept (its page renders without reading the mission)."""
+    mission, slot = paris_mission
+    with tenant_context(paris):
         other = MissionFactory(title="Jardin partagé")
         SlotFactory(mission=other)
-    return other
-
-
-def test_a_new_date_renews_its_mission_and_the_lists_only(paris, paris_mission):
-    mission, slot = paris_mission
-    other = _other_mission(paris)
     _cached(paris, "/", f"/missions/{mission.pk}/", f"/missions/{other.pk}/")
+    assert not _reads_the_mission_row(paris, other.pk)
+    return mission, slot, other
+
+
+def test_a_new_date_renews_its_mission_and_the_lists_only(paris, two_missions_cached):
+    mission, slot, other = two_missions_cached
 
     with tenant_context(paris):
         SlotFactory(mission=mission, capacity=3)
@@ -298,21 +311,10 @@ def test_a_new_date_renews_its_mission_and_the_lists_only(paris, paris_mission):
     assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "hit"
 
 
-def _reads_the_mission_row(tenant, mission_id: int) -> bool:  # type: ignore[no-untyped-def]
-    """Whether the mission's page, rendered afresh (an address no copy holds), read the mission
-    from the database: its copy (engagement/missions/mission_page.py) was not there."""
-    with CaptureQueriesContext(connection) as queries:
-        page = visitor(tenant).get(f"/missions/{mission_id}/?visit={secrets.token_hex(4)}")
-    assert cache_state(page) == "miss"
-    return any('FROM "engagement_mission"' in query["sql"] for query in queries.captured_queries)
-
-
-def test_a_change_to_a_mission_keeps_the_other_missions_pages_and_copies(paris, paris_mission):
-    mission, _slot = paris_mission
-    other = _other_mission(paris)
-    _cached(paris, "/", f"/missions/{mission.pk}/", f"/missions/{other.pk}/")
-    # Its page, rendered, left its copy: another address renders without reading the mission.
-    assert not _reads_the_mission_row(paris, other.pk)
+def test_a_change_to_a_mission_keeps_the_other_missions_pages_and_copies(
+    paris, two_missions_cached
+):
+    mission, _slot, other = two_missions_cached
 
     with tenant_context(paris):
         mission.refresh_from_db()
@@ -327,11 +329,10 @@ def test_a_change_to_a_mission_keeps_the_other_missions_pages_and_copies(paris, 
     assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "hit"
 
 
-def test_a_mission_given_a_cause_renews_its_page_and_the_lists_only(paris, paris_mission):
-    mission, _slot = paris_mission
-    other = _other_mission(paris)
+def test_a_mission_given_a_cause_renews_its_page_and_the_lists_only(paris, two_missions_cached):
+    mission, _slot, other = two_missions_cached
     with tenant_context(paris):
-        cause = CauseFactory()
+        cause = CauseFactory()  # a new cause renews every page: cached again
     _cached(paris, "/", f"/missions/{mission.pk}/", f"/missions/{other.pk}/")
 
     with tenant_context(paris):
@@ -352,11 +353,8 @@ def test_a_mission_given_a_cause_renews_its_page_and_the_lists_only(paris, paris
         assert cache_state(visitor(paris).get(path)) == "miss", path
 
 
-def test_a_change_shown_on_every_mission_renews_every_page(paris, paris_mission):
-    mission, _slot = paris_mission
-    other = _other_mission(paris)
-    _cached(paris, "/", f"/missions/{mission.pk}/", f"/missions/{other.pk}/")
-    assert not _reads_the_mission_row(paris, other.pk)
+def test_a_change_shown_on_every_mission_renews_every_page(paris, two_missions_cached):
+    mission, _slot, other = two_missions_cached
 
     with tenant_context(paris):
         organization = other.organization
