@@ -1,11 +1,11 @@
 """The form renderer (FORM_RENDERER): Django's own form templates through Jinja2, ours unchanged.
 
 Every widget, label and error list Django draws is a template of its own: the home page's
-filters alone render ~60 of them (inputs, their attributes, each option of a select), and
-through Django's template engine they cost 7-8 ms of the page's 25 (bench/throughput.py
---profile, docs/benchmarks.md). Django ships the same templates for Jinja2
-(django/forms/jinja2/, kept equal to the others by Django's own tests) and a renderer for them;
-Jinja2 compiles them to Python and draws them several times faster.
+filters alone render dozens of them (inputs, their attributes, each option of a select).
+Through Django's template engine the filters' fields took 7.5-8.3 ms of a 25 ms page, through
+Jinja2 2.75-3.3 ms, and the page ~2.7 ms less in all (docs/benchmarks.md, twenty-sixth stop).
+Django ships the same templates for Jinja2 (django/forms/jinja2/, kept equal to the others by
+Django's own tests) and a renderer for them; Jinja2 compiles them to Python.
 
 Our own widget templates (engagement/templates/.../widgets/) are Django templates: they are
 rendered as before, by the renderer Django uses by default. A widget whose template is ours

@@ -221,7 +221,7 @@ TEMPLATES = [
     },
 ]
 
-# Django's widget, label and error templates through Jinja2, several times faster to draw; the
+# Django's widget, label and error templates through Jinja2, in less than half the time; the
 # project's own widget templates through Django's engine (config/form_renderer.py).
 FORM_RENDERER = "config.form_renderer.FormRenderer"
 
