@@ -65,6 +65,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import random
 import re
@@ -1301,6 +1302,9 @@ def main() -> None:
         generate(args.generate, args.port, args.users, args.duration, args.only, args.warmup)
         return
     args.workers = [int(value) for value in args.workers.split(",")]
+    # A negative or endless rate would be ignored or spin: refused before anything is built.
+    if not math.isfinite(args.edits) or args.edits < 0:
+        parser.error(f"--edits: a number of saves a second, 0 or more (got {args.edits:g})")
 
     database = os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE)
     prefix = f"benchthroughput{os.getpid()}"
