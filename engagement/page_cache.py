@@ -3,12 +3,14 @@ the home page or a mission page shows — a mission, its dates and seats, its ca
 its organization, the taxonomy, a campaign banner.
 
 - A change of one mission's content (the mission, its dates, its causes and skills) renews that
-  mission's page, its copy and the lists (the home page): the tenant's other mission pages and
-  copies are kept, however many missions its organizers edit.
+  mission's page, its copy, its seats and the lists (the home page): the tenant's other mission
+  pages and copies are kept, however many missions its organizers edit.
 - A change of seats only (a participation confirmed or cancelled, a seat held: a Slot saved
-  with only its counters) renews that mission's page at once; the lists that show seats left
-  (the home page) keep theirs until they expire (HOME_PAGE_SECONDS): with many volunteers
-  signing up, every sign-up would otherwise empty them.
+  with only its counters) renews that mission's seats, which every view of its stored page
+  puts in afresh (engagement/missions/mission_page.py, fill_seats): the page itself is kept.
+  The lists that show seats left (the home page) keep theirs until they expire
+  (HOME_PAGE_SECONDS): with many volunteers signing up, every sign-up would otherwise empty
+  them.
 - A change shown on many missions' pages (an organization, a cause or a skill, a campaign)
   renews every page of the tenant.
 
@@ -31,6 +33,7 @@ from tenants.page_cache import (
     LISTS_SCOPE,
     mission_copy_scope,
     mission_scope,
+    mission_seats_scope,
     page_cache_invalidate,
 )
 
@@ -39,9 +42,14 @@ SEAT_COUNTERS = frozenset({"confirmed_count", "held_count"})
 
 
 def _mission_content_changed(mission_id: object) -> None:
-    """Renew what shows this mission's content: its page, its copy and the lists."""
+    """Renew what shows this mission's content: its page, its copy, its seats and the lists."""
     page_cache_invalidate(
-        scope=[mission_scope(mission_id), mission_copy_scope(mission_id), LISTS_SCOPE]
+        scope=[
+            mission_scope(mission_id),
+            mission_copy_scope(mission_id),
+            mission_seats_scope(mission_id),
+            LISTS_SCOPE,
+        ]
     )
 
 
@@ -56,7 +64,7 @@ def _on_mission_change(sender: type, instance: Mission, **kwargs: Any) -> None:
 def _on_slot_change(sender: type, instance: Slot, **kwargs: Any) -> None:
     update_fields = kwargs.get("update_fields")
     if update_fields and set(update_fields) <= SEAT_COUNTERS:
-        page_cache_invalidate(scope=mission_scope(instance.mission_id))
+        page_cache_invalidate(scope=mission_seats_scope(instance.mission_id))
     else:
         _mission_content_changed(instance.mission_id)
 

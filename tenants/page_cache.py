@@ -19,6 +19,9 @@ the stored copy (one or two cache reads, no query, no template). Rules, each tes
   mission's copy on its content's (`mission_copy_scope`), the home page on the lists'
   (`LISTS_SCOPE`). The domains connect these to the writes that change what the pages show
   (engagement/page_cache.py).
+- What changes far more often than the rest of a page is put in afresh on every view of a
+  stored copy (`fill`): a mission page's seats left, kept apart under a generation of their own
+  (`mission_seats_scope`), so that a sign-up does not throw the whole page away.
 - Time passing changes a page without any write (a date shown starts and is no longer offered,
   a campaign's first or last day): the view names that moment while it renders
   (`page_changes_at`) and the copy expires then, if sooner than its lifetime. The lifetime
@@ -122,8 +125,15 @@ def page_cache_invalidate(*, scope: str | Sequence[str] = TENANT_SCOPE) -> None:
 
 
 def mission_scope(mission_id: object) -> str:
-    """A mission's page: renewed by any change of the mission, its dates or its seats."""
+    """A mission's page: renewed by any change of the mission or its dates, not of its seats
+    (a stored copy gets them afresh on every view: `anonymous_page_cache`'s `fill`)."""
     return f"mission-{mission_id}"
+
+
+def mission_seats_scope(mission_id: object) -> str:
+    """A mission's seats left, kept apart from its page (engagement/missions/mission_page.py):
+    renewed by any change of the mission's dates, their seats included."""
+    return f"mission-seats-{mission_id}"
 
 
 def mission_copy_scope(mission_id: object) -> str:
@@ -205,13 +215,16 @@ def anonymous_page_cache(
     *,
     scope: str | Callable[..., str] | None = None,
     seconds: int = PAGE_CACHE_SECONDS,
+    fill: Callable[..., bytes] | None = None,
 ) -> Callable[[View], View]:
     """Serve the view's page to anonymous visitors from the tenant's page cache (see above),
     for `seconds` at most.
 
     `scope`, or `scope(**view_kwargs)`, names a narrower generation the page also depends on
-    (a mission's page: its own, renewed when only its seats change; the home page: the
-    lists')."""
+    (a mission's page: its own, renewed when the mission or its dates change; the home page:
+    the lists'). `fill(request, content, **view_kwargs)` returns a stored copy's content with
+    what changes too often to be stored put in afresh, on every page served from the cache (a
+    mission page's seats left)."""
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
@@ -225,7 +238,10 @@ def anonymous_page_cache(
                 scopes.append(scope if isinstance(scope, str) else scope(**kwargs))
             stored, generations = cached_for_generations(key, scopes)
             if stored is not None:
-                served = HttpResponse(_with_token(request, stored["content"]))
+                content = stored["content"]
+                if fill is not None:
+                    content = fill(request, content, **kwargs)
+                served = HttpResponse(_with_token(request, content))
                 for header, value in stored["headers"].items():
                     served[header] = value
                 served["X-Page-Cache"] = "hit"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -117,6 +118,15 @@ def mission_with_upcoming_slots(*, mission: Mission) -> Mission:
         slot.mission = mission  # as a prefetch sets it: no query when a slot names its mission
     mission.upcoming_slots = slots  # type: ignore[attr-defined]
     return mission
+
+
+def slot_seats_left(*, mission_id: int, slot_ids: Collection[int]) -> dict[int, int]:
+    """The seats left (Slot.seats_left) of those of `slot_ids` that are the mission's dates, by
+    slot id: one query, three counters a date."""
+    rows = Slot.objects.filter(mission_id=mission_id, pk__in=list(slot_ids)).values_list(
+        "pk", "capacity", "confirmed_count", "held_count"
+    )
+    return {pk: max(capacity - confirmed - held, 0) for pk, capacity, confirmed, held in rows}
 
 
 def slot_list_for_mission(*, mission: Mission, include_past: bool = False) -> QuerySet[Slot]:

@@ -28,6 +28,7 @@ from engagement.missions.access import mission_get_for_viewer, mission_get_publi
 from engagement.missions.forms import MissionFilterForm, Origin
 from engagement.missions.mission_page import (
     MISSION_PAGE_SECONDS,
+    fill_seats,
     my_active_participations,
     slot_choice_context,
     viewable_mission,
@@ -231,9 +232,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@anonymous_page_cache("mission", scope=mission_scope, seconds=MISSION_PAGE_SECONDS)
+@anonymous_page_cache("mission", scope=mission_scope, seconds=MISSION_PAGE_SECONDS, fill=fill_seats)
 def mission_detail(request: HttpRequest, mission_id: int) -> HttpResponse:
-    mission = viewable_mission(request, mission_id)
+    mission = viewable_mission(request, mission_id, keep_seats=not request.user.is_authenticated)
     # The first date offered starts and can no longer be chosen.
     page_changes_at(request, _first_start(slot.starts_at for slot in mission.upcoming_slots))
     mine = my_active_participations(request, mission)

@@ -12,6 +12,7 @@ import nh3
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -126,3 +127,21 @@ def seats_text(seats_left: int | None) -> str:
     return ngettext("%(count)s seat left", "%(count)s seats left", seats_left) % {
         "count": number_format(seats_left)
     }
+
+
+def slot_seats_html(slot_id: int, seats_left: int) -> SafeString:
+    """A date's seats left as its mission page shows them, marked with the date's id: a stored
+    copy of the anonymous page gets them afresh on every view (engagement.missions.mission_page,
+    SEATS_SPAN reads this markup)."""
+    return format_html(
+        '<span class="seats{}" data-slot-seats="{}">{}</span>',
+        " full" if seats_left <= 0 else "",
+        slot_id,
+        seats_text(seats_left),
+    )
+
+
+@register.simple_tag
+def slot_seats(slot: Any) -> SafeString:
+    """`{% slot_seats slot %}`: the date's seats left (slot_seats_html)."""
+    return slot_seats_html(slot.pk, slot.seats_left)

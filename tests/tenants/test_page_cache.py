@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from engagement.missions import mission_page
 from engagement.missions.models import Mission
 from engagement.missions.views import HOME_PAGE_SECONDS, MISSION_PAGE_SECONDS
 from engagement.participations.services import participation_request
@@ -99,14 +100,23 @@ class _CountingCache:
 
 def test_a_hit_reads_its_copy_and_generations_in_one_round_trip(paris, paris_mission, monkeypatch):
     mission, _slot = paris_mission
+    assert cache_state(visitor(paris).get("/")) == "miss"
     assert cache_state(visitor(paris).get(f"/missions/{mission.pk}/")) == "miss"
     counting = _CountingCache(page_cache.cache)
     monkeypatch.setattr(page_cache, "cache", counting)
 
-    response = visitor(paris).get(f"/missions/{mission.pk}/")
-
-    assert cache_state(response) == "hit"
+    home = visitor(paris).get("/")
+    assert cache_state(home) == "hit"
     assert counting.reads == ["get_many"]
+
+    counting.reads.clear()
+    with CaptureQueriesContext(connection) as queries:
+        page = visitor(paris).get(f"/missions/{mission.pk}/")
+    # A mission page's copy, then its seats (kept apart, with their generation): two round
+    # trips, no query while the seats are unchanged.
+    assert cache_state(page) == "hit"
+    assert counting.reads == ["get_many", "get_many"]
+    assert len(queries) == 0
 
 
 def test_a_copy_of_older_generations_is_not_served_and_is_replaced(paris, paris_mission):
@@ -245,7 +255,13 @@ def test_a_change_to_a_mission_is_shown_at_once(paris, paris_mission):
     assert "Distribution République" in home.content.decode()
 
 
-def test_a_participation_renews_its_mission_page_only(paris, paris_mission):
+def _seats(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return re.findall(
+        r'<span class="seats[^"]*" data-slot-seats="\d+">[^<]*</span>', response.content.decode()
+    )
+
+
+def test_a_participation_renews_its_mission_seats_not_its_page(paris, paris_mission):
     mission, slot = paris_mission
     with tenant_context(paris):
         other = MissionFactory(title="Jardin partagé")
@@ -257,13 +273,112 @@ def test_a_participation_renews_its_mission_page_only(paris, paris_mission):
     with tenant_context(paris):
         participation_request(volunteer=UserFactory(), slot=slot)
 
-    after = visitor(paris).get(f"/missions/{mission.pk}/")
-    assert cache_state(after) == "miss"
-    assert "5 places restantes" in before.content.decode()
-    assert "4 places restantes" in after.content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        after = visitor(paris).get(f"/missions/{mission.pk}/")
+    # The stored page, its seats read afresh (one query), then kept for the next visitors.
+    assert cache_state(after) == "hit"
+    statements = [query["sql"] for query in queries if not query["sql"].startswith("SET ")]
+    assert len(statements) == 1
+    assert 'FROM "engagement_slot"' in statements[0]
+    assert _seats(before) == [
+        f'<span class="seats" data-slot-seats="{slot.pk}">5 places restantes</span>'
+    ]
+    assert _seats(after) == [
+        f'<span class="seats" data-slot-seats="{slot.pk}">4 places restantes</span>'
+    ]
+    assert _seats(after) == _seats(visitor(paris).get(f"/missions/{mission.pk}/?fresh=1"))
+    assert CSRF_INPUT.sub("", after.content.decode()).replace("4 places", "5 places") == (
+        CSRF_INPUT.sub("", before.content.decode())
+    )
+    with CaptureQueriesContext(connection) as queries:
+        again = visitor(paris).get(f"/missions/{mission.pk}/")
+    assert (cache_state(again), len(queries), _seats(again)) == ("hit", 0, _seats(after))
     # The other mission's page and the list keep theirs (the list's seats until it expires).
     assert cache_state(visitor(paris).get(f"/missions/{other.pk}/")) == "hit"
     assert cache_state(visitor(paris).get("/")) == "hit"
+
+
+def test_a_full_date_and_several_dates_are_filled_in_on_the_stored_page(paris):
+    with tenant_context(paris):
+        mission = MissionFactory(title="Maraude du soir")
+        first = SlotFactory(mission=mission, capacity=1)
+        second = SlotFactory(
+            mission=mission,
+            capacity=3,
+            starts_at=first.starts_at + timedelta(days=7),
+            ends_at=first.ends_at + timedelta(days=7),
+        )
+    path = f"/missions/{mission.pk}/"
+    assert cache_state(visitor(paris).get(path)) == "miss"
+
+    with tenant_context(paris):
+        participation_request(volunteer=UserFactory(), slot=first)
+        participation_request(volunteer=UserFactory(), slot=second)
+
+    page = visitor(paris).get(path)
+    assert cache_state(page) == "hit"
+    assert _seats(page) == [
+        f'<span class="seats full" data-slot-seats="{first.pk}">'
+        "Complet — liste d&#x27;attente</span>",
+        f'<span class="seats" data-slot-seats="{second.pk}">2 places restantes</span>',
+    ]
+    assert _seats(page) == _seats(visitor(paris).get(f"{path}?fresh=1"))
+
+
+def test_a_change_of_capacity_renews_the_page_and_its_seats(paris, paris_mission):
+    mission, slot = paris_mission
+    path = f"/missions/{mission.pk}/"
+    _cached(paris, path)
+
+    with tenant_context(paris):
+        slot.capacity = 8
+        slot.save()
+
+    page = visitor(paris).get(path)
+    assert cache_state(page) == "miss"
+    assert "8 places restantes" in page.content.decode()
+    hit = visitor(paris).get(path)
+    assert cache_state(hit) == "hit"
+    assert _seats(hit) == _seats(page)
+
+
+def test_seats_read_before_a_sign_up_commits_are_never_served(paris, paris_mission):
+    """A view reads the seats' generation, then the counters; a sign-up commits in between and
+    renews the generation: what that view stores is not read back."""
+    mission, slot = paris_mission
+    path = f"/missions/{mission.pk}/"
+    _cached(paris, path)
+    with tenant_context(paris):
+        key = mission_page._seats_key(mission.pk)
+        scopes = [page_cache.TENANT_SCOPE, page_cache.mission_seats_scope(mission.pk)]
+        _stored, generations = page_cache.cached_for_generations(key, scopes)
+        participation_request(volunteer=UserFactory(), slot=slot)
+        page_cache.cache_for_generations(key, {slot.pk: 5}, generations, 60)
+
+    assert _seats(visitor(paris).get(path)) == [
+        f'<span class="seats" data-slot-seats="{slot.pk}">4 places restantes</span>'
+    ]
+
+
+def test_one_tenants_seats_are_never_filled_in_on_anothers_page(paris, montreal):
+    with tenant_context(paris):
+        mission = MissionFactory(title="Distribution Bastille")
+        slot = SlotFactory(mission=mission, capacity=5)
+    with tenant_context(montreal):
+        twin = MissionFactory(title="Épicerie solidaire")
+        twin_slot = SlotFactory(mission=twin, capacity=9)
+    _cached(paris, f"/missions/{mission.pk}/")
+    _cached(montreal, f"/missions/{twin.pk}/")
+
+    with tenant_context(paris):
+        participation_request(volunteer=UserFactory(), slot=slot)
+
+    paris_page = visitor(paris).get(f"/missions/{mission.pk}/")
+    montreal_page = visitor(montreal).get(f"/missions/{twin.pk}/")
+    assert "4 places restantes" in _seats(paris_page)[0]
+    assert _seats(montreal_page) == [
+        f'<span class="seats" data-slot-seats="{twin_slot.pk}">9 places restantes</span>'
+    ]
 
 
 def _cached(tenant, *paths: str) -> None:  # type: ignore[no-untyped-def]
