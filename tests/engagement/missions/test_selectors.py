@@ -17,6 +17,7 @@ from engagement.missions.models import Mission, Slot
 from engagement.missions.selectors import (
     mission_detail,
     mission_with_upcoming_slots,
+    slot_seats_left,
     upcoming_slots,
 )
 from engagement.taxonomy.models import Cause, Skill
@@ -149,3 +150,20 @@ def test_at_most_a_page_of_dates(in_paris, monkeypatch):
         slot.starts_at for slot in mission_with_upcoming_slots(mission=mission).upcoming_slots
     ]
     assert len(starts) == 2 and starts == sorted(starts)
+
+
+def test_slot_seats_left_reads_only_the_missions_dates_in_one_query(in_paris):
+    mission = MissionFactory()
+    open_slot = SlotFactory(mission=mission, capacity=5)
+    full = SlotFactory(mission=mission, capacity=2)
+    other = SlotFactory(mission=MissionFactory(), capacity=9)
+    Slot.objects.filter(pk=open_slot.pk).update(confirmed_count=2, held_count=1)
+    Slot.objects.filter(pk=full.pk).update(confirmed_count=2)
+
+    with CaptureQueriesContext(connection) as queries:
+        seats = slot_seats_left(mission_id=mission.pk, slot_ids={open_slot.pk, full.pk, other.pk})
+
+    assert len(queries) == 1
+    # The other mission's date is not this mission's: left out, whatever its id.
+    assert seats == {open_slot.pk: 2, full.pk: 0}
+    assert seats[open_slot.pk] == Slot.objects.get(pk=open_slot.pk).seats_left
